@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make up` and `make test`. Needs python3.11 (or python3 at 3.11).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: up test bench lint schema install lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Mirabelle needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+install: $(STAMP)
+
+up: $(STAMP)
+	$(BIN)/mirabelle up
+
+lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/mirabelle schema export --check
+
+test: lint
+	@test -x /usr/bin/chromium || echo "NOTE: /usr/bin/chromium is not installed: the real-browser journeys will be skipped (apt-get install chromium)."
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/pytest tests/bench -p no:cacheprovider -s -q -o addopts=""
+
+schema: $(STAMP)
+	$(BIN)/mirabelle schema export
+
+# Re-pin dependencies after editing pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/pip install --quiet uv && $(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

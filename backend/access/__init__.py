@@ -1,0 +1,1 @@
+"""Access: console users, roles, sessions, API keys, and who may do what."""

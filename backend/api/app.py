@@ -1,0 +1,44 @@
+"""The api process: Litestar serving GraphQL (Strawberry), probes and metrics."""
+
+from __future__ import annotations
+
+from litestar import Controller, Litestar
+from strawberry.litestar import make_graphql_controller
+
+from backend.access.service import ApiKeyRejected
+from backend.api.auth import rejected_key_response
+from backend.api.context import request_context
+from backend.api.health import healthz, readyz
+from backend.api.lifespan import api_lifespan
+from backend.api.metrics import HTTP_METRICS, PrometheusController
+from backend.api.request_tracing import request_tracing, unhandled_error_logger
+from backend.api.schema import build_schema
+
+
+def graphql_controller() -> type[Controller]:
+    base = make_graphql_controller(
+        build_schema(),
+        path="/graphql",
+        graphql_ide="graphiql",
+        allow_queries_via_get=False,  # GET only serves GraphiQL; operations are POSTed with a key
+        context_getter=request_context,
+    )
+
+    class GraphQLController(base):
+        def should_render_graphql_ide(self, request) -> bool:
+            # Any GET without a query gets GraphiQL, whatever its Accept header (Strawberry wants
+            # text/html or */*; Python's urllib, used by `mirabelle up` to wait for us, sends none).
+            return request.method == "GET" and request.query_params.get("query") is None
+
+    return GraphQLController
+
+
+def create_app() -> Litestar:
+    return Litestar(
+        route_handlers=[graphql_controller(), healthz, readyz, PrometheusController],
+        middleware=[request_tracing, HTTP_METRICS.middleware],
+        exception_handlers={ApiKeyRejected: rejected_key_response},
+        after_exception=[unhandled_error_logger(ApiKeyRejected)],
+        lifespan=[api_lifespan],
+        openapi_config=None,
+    )

@@ -1,0 +1,55 @@
+"""The GraphQL schema: one package per domain, composed here, with the limits and caches on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from backend.api.access.queries import AccessQueries
+from backend.api.errors import log_errors, masked_errors
+from backend.api.ledger.mutations import LedgerMutations
+from backend.api.ledger.queries import LedgerQueries
+from backend.api.ledger.types import SCALARS as LEDGER_SCALARS
+from backend.api.metrics import OperationMetrics
+from backend.api.recipients.mutations import RecipientMutations
+from backend.api.recipients.queries import RecipientQueries
+from backend.core.settings import Settings, get_settings
+from graphql import GraphQLError
+
+Query = merge_types("Query", (AccessQueries, RecipientQueries, LedgerQueries))
+Mutation = merge_types("Mutation", (RecipientMutations, LedgerMutations))
+
+MAX_ALIASES = 15
+
+
+class ApiSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_errors(errors, execution_context.operation_name if execution_context else None)
+
+
+def build_schema(settings: Settings | None = None) -> ApiSchema:
+    settings = settings or get_settings()
+    # The limit rules are built once: the validation cache keys on the rule classes, and a
+    # QueryDepthLimiter made per request would bring new classes and miss the cache every time.
+    limits = [max_depth_rule(settings.graphql_max_depth, None, None), max_aliases_rule(MAX_ALIASES)]
+    extensions: Iterable = (
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        ParserCache,
+        lambda: AddValidationRules(limits),
+        ValidationCache,
+        masked_errors,
+        OperationMetrics,
+    )
+    return ApiSchema(query=Query, mutation=Mutation, extensions=extensions, config=StrawberryConfig(scalar_map=LEDGER_SCALARS))
+
+
+def export_sdl() -> str:
+    """The public contract as SDL; ``mirabelle schema export`` writes it to graphql/schema.graphql."""
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,5 @@
+"""Catalogue use cases, one module per job: ``offers`` (create, edit, status, find), ``terms``
+(versioned terms & conditions), ``ranking`` (catalogue order), ``eligibility`` (rules, preview,
+who may have what), ``stock_import`` (voucher files), ``allocation`` (atomic code allocation,
+confirm, release, reveal), ``stock`` (levels and low-stock alerts) and ``uat`` (the sandbox
+issuance that proves a partner's fulfilment path). These are the only writers of the catalogue tables."""

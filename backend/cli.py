@@ -1,0 +1,247 @@
+"""The ``mirabelle`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from backend.core.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Mirabelle: the open back office for reward and incentive programmes.", no_args_is_help=True)
+users_app = typer.Typer(help="Console users.", no_args_is_help=True)
+schema_app = typer.Typer(help="The public GraphQL contract.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The points ledger.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(schema_app, name="schema")
+out = Console(stderr=True)
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graphql" / "schema.graphql"
+DEMO_ADMIN_EMAIL = "admin@example.com"
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        out.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+
+async def _with_database(work):
+    from backend.core.db import close_pool, start_pool
+    from backend.core.logging import configure_logging
+
+    configure_logging("WARNING")
+    await start_pool(max_size=4)
+    try:
+        return await work()
+    finally:
+        await close_pool()
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the committed database migrations."""
+    settings = _settings()
+    from backend.core.migrate import migrate as run
+
+    asyncio.run(_with_database(run))
+    out.print(f"[green]database is up to date[/green] ({_safe_url(settings.effective_database_url)})")
+
+
+@app.command()
+def api() -> None:
+    """Serve the GraphQL API (Litestar + Strawberry)."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run("backend.api.app:create_app", factory=True, host=settings.api_host, port=settings.api_port,
+                workers=settings.api_workers, log_level="warning", access_log=False)
+
+
+@app.command()
+def console() -> None:
+    """Serve the NiceGUI back-office console."""
+    _settings()
+    from ui.main import run_console
+
+    run_console()
+
+
+@app.command()
+def worker() -> None:
+    """Run the arq worker: outbox relay and background jobs."""
+    _settings()
+    from jobs.worker import run_worker
+
+    run_worker()
+
+
+@users_app.command("create")
+def users_create(
+    email: str = typer.Option(..., help="sign-in email"),
+    name: str = typer.Option(..., help="display name"),
+    role: list[str] = typer.Option(["admin"], help="a role; repeat for several"),
+    password: str = typer.Option("", help="leave empty to be asked (not echoed)"),
+) -> None:
+    """Create a console user."""
+    _settings()
+    from backend.access import service as access
+    from backend.core.authz import Actor, ActorKind
+    from backend.core.errors import DomainError
+
+    if not password:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            out.print("[red]passwords differ[/red]")
+            raise typer.Exit(2)
+    operator = Actor(kind=ActorKind.SYSTEM, id=None, label=f"cli:{getpass.getuser()}")
+    try:
+        user = asyncio.run(_with_database(lambda: access.create_user(operator, email, name, password, role)))
+    except DomainError as error:
+        for item in error.errors:
+            out.print(f"[red]{item.field or 'error'}: {item.message}[/red]")
+        raise typer.Exit(1) from None
+    out.print(f"[green]created {user.email}[/green] with roles {', '.join(user.roles)}")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Recompute every balance from the transfers; exit 1 if anything differs or does not sum to zero."""
+    _settings()
+    from backend.ledger.verify import verify
+
+    report = asyncio.run(_with_database(verify))
+    for line in report.lines():
+        out.print(line, markup=False, highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@schema_app.command("export")
+def schema_export(check: bool = typer.Option(False, help="exit 1 if the committed file differs instead of writing it")) -> None:
+    """Write graphql/schema.graphql from the code (or check it is current)."""
+    from backend.api.schema import export_sdl
+
+    sdl = export_sdl()
+    if check:
+        current = SCHEMA_FILE.read_text() if SCHEMA_FILE.exists() else ""
+        if current != sdl:
+            out.print(f"[red]{SCHEMA_FILE} is out of date: run `mirabelle schema export`[/red]")
+            raise typer.Exit(1)
+        out.print("[green]schema is current[/green]")
+        return
+    SCHEMA_FILE.write_text(sdl)
+    out.print(f"[green]wrote {SCHEMA_FILE}[/green]")
+
+
+# ------------------------------------------------------------------ up
+
+
+def _safe_url(url: str) -> str:
+    """A URL without its password, for printing."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':')[0]}:***@{host}" if ":" in credentials else url
+    return url
+
+
+def _wait_http(url: str, deadline: float, processes: list[subprocess.Popen]) -> bool:
+    while time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status < 500:
+                    return True
+        except Exception:
+            time.sleep(0.25)
+    return False
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@app.command()
+def up() -> None:
+    """Everything on one machine: api, console and worker (plus an embedded Redis if none is configured)."""
+    settings = _settings()
+    from backend.core.redis_server import EmbeddedRedis
+
+    env = dict(os.environ)
+    env["MIRABELLE_VAR_DIR"] = str(settings.var_dir)
+    embedded = None
+    if not settings.redis_url:
+        embedded = EmbeddedRedis(settings.var_dir / "redis").start()
+        env["MIRABELLE_REDIS_URL"] = embedded.url
+        out.print(f"embedded Redis on {embedded.url}")
+    settings.effective_secret_key()  # generate it once, before three processes race to
+
+    from backend.access import service as access
+    from backend.core.migrate import migrate as run_migrations
+
+    async def prepare():
+        await run_migrations()
+        return await access.ensure_admin(DEMO_ADMIN_EMAIL)
+
+    processes: list[subprocess.Popen] = []
+    try:
+        password = asyncio.run(_with_database(prepare))
+        out.print(f"database ready: {_safe_url(settings.effective_database_url)}")
+        if password:
+            out.print(Panel(f"email:    {DEMO_ADMIN_EMAIL}\npassword: {password}\n\nShown once. Sign in and change it, or create your own admin.",
+                            title="demo admin created", border_style="yellow"))
+        for name in ("api", "console", "worker"):
+            processes.append(subprocess.Popen([sys.executable, "-m", "backend.cli", name], env=env, start_new_session=True))
+        deadline = time.monotonic() + 60
+        api_url = f"http://{settings.api_host}:{settings.api_port}"
+        console_url = f"http://{settings.console_host}:{settings.console_port}"
+        if not (_wait_http(f"{api_url}/healthz", deadline, processes) and _wait_http(f"{console_url}/login", deadline, processes)):
+            out.print("[red]a process failed to start; stopping[/red]")
+            raise typer.Exit(1)
+        out.print(Panel(f"GraphQL API + GraphiQL  {api_url}/graphql\nConsole                 {console_url}\n\nCtrl-C stops everything.",
+                        title="Mirabelle is up", border_style="green"))
+        signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop means the same as Ctrl-C
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        failed = [name for name, process in zip(("api", "console", "worker"), processes) if process.poll() is not None]
+        out.print(f"[red]{', '.join(failed)} stopped unexpectedly; stopping the rest[/red]")
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        out.print("stopping…")
+    finally:
+        _stop(processes)
+        if embedded is not None:
+            embedded.stop()
+        out.print("stopped")
+
+
+if __name__ == "__main__":
+    app()

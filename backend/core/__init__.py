@@ -1,0 +1,1 @@
+"""Domain-agnostic core: settings, database engine, ids, clock, errors, authorization, audit, outbox."""

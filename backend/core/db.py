@@ -1,0 +1,93 @@
+"""The database engine: SQLite (WAL, busy timeout, IMMEDIATE writes) or PostgreSQL, chosen by URL."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        enable_wal(path)
+        # ``timeout`` is sqlite3's busy timeout: a writer waits for the lock instead of failing.
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+    return PostgresEngine(config={"dsn": url.replace("postgres://", "postgresql://", 1)})
+
+
+def enable_wal(path: Path) -> None:
+    """WAL lets readers run beside the one writer; the mode is stored in the file, so once is enough."""
+    with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+
+
+def current_engine() -> Engine:
+    import piccolo_conf
+
+    return piccolo_conf.DB
+
+
+def write_transaction():
+    """A transaction for a use case that writes. On SQLite it takes the write lock up front
+    (``BEGIN IMMEDIATE``) so two writers never deadlock upgrading a read lock. A nested call
+    joins the outer transaction."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+def use_engine(engine: Engine) -> None:
+    """Point piccolo_conf and every registered table at ``engine`` (tests switch databases)."""
+    import piccolo_conf
+    from piccolo.apps.migrations.tables import Migration
+
+    piccolo_conf.DB = engine
+    Migration._meta.db = engine
+    for app_config in piccolo_conf.APP_REGISTRY.app_configs.values():
+        for table in app_config.table_classes:
+            table._meta.db = engine
+
+
+async def _keep_session(connection) -> None:
+    """asyncpg's default reset on release costs a round trip per transaction (advisory locks,
+    cursors, LISTEN, SET: none of which we use). An open transaction is still rolled back."""
+
+
+async def start_pool(engine: Engine | None = None, max_size: int = 20) -> None:
+    engine = engine or current_engine()
+    if isinstance(engine, PostgresEngine) and engine.pool is None:
+        await engine.start_connection_pool(min_size=1, max_size=max_size, reset=_keep_session)
+
+
+async def close_pool(engine: Engine | None = None) -> None:
+    engine = engine or current_engine()
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()
+        engine.pool = None
+
+
+async def ping(engine: Engine | None = None) -> None:
+    await (engine or current_engine()).run_ddl("SELECT 1")
+
+
+def icontains(column, text: str):
+    """Case-insensitive substring match in which % and _ are plain text."""
+    if isinstance(current_engine(), SQLiteEngine):
+        from piccolo.columns.combination import WhereRaw
+
+        # SQLite's LIKE has no default escape character; instr() matches text literally.
+        return WhereRaw(f'instr(lower("{column._meta.db_column_name}"), lower({{}})) > 0', text)
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%")

@@ -1,0 +1,16 @@
+"""Recognising the database's refusals, the same way on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """True when a unique index refused a row: the loser of a race that a pre-check could not see."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE constraint failed" in str(error)
+    try:
+        from asyncpg.exceptions import UniqueViolationError
+    except ImportError:  # pragma: no cover - asyncpg is always installed with piccolo[postgres]
+        return False
+    return isinstance(error, UniqueViolationError)

@@ -1,0 +1,227 @@
+"""Transactional outbox: the database is the source of truth, Redis is only the doorbell.
+
+A service calls :func:`add` inside its write transaction, so the event exists if and only if the
+state change does. After commit it calls :func:`ring` to enqueue the job at once; if Redis is
+down the relay (:func:`relay_pending`, run by the worker's cron) enqueues it later. The job id is
+the event id, so arq refuses a duplicate while one is queued; :func:`process` re-checks the
+state, so a job that runs twice has its effect once.
+
+Delivery is at-least-once: the relay may enqueue an event again after arq forgot it (Redis
+restarted, a job timed out), and arq re-runs the job of a killed worker. :func:`process` is what
+makes that safe: a conditional UPDATE claims the event, and the handler's effect commits in the
+same transaction as the "done" mark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import structlog
+
+from backend.core import sql
+from backend.core.clock import utcnow
+from backend.core.db import write_transaction
+from backend.core.ids import new_id
+from backend.core.request_context import begin_request
+from backend.core.tables import OutboxEvent
+
+log = structlog.get_logger(__name__)
+
+JOB_NAME = "process_outbox_event"
+MAX_ATTEMPTS = 8
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+SKIPPED = "skipped"  # what process() returns for a duplicate delivery; never stored
+
+
+@dataclass(frozen=True)
+class Event:
+    id: uuid.UUID
+    topic: str
+    payload: dict
+    attempts: int
+
+
+# A handler turns an event into state changes in the database. It runs inside the transaction
+# that marks the event done, so its effect and the "done" mark commit together: exactly once.
+Handler = Callable[[Event], Awaitable[None]]
+
+_doorbell: Any = None  # an arq ArqRedis pool, set by the process at start-up
+
+
+def set_doorbell(redis_pool: Any) -> None:
+    global _doorbell
+    _doorbell = redis_pool
+
+
+def doorbell() -> Any:
+    """The process's arq pool, or None: domains ring their own jobs on it after commit too."""
+    return _doorbell
+
+
+def job_id(event_id: uuid.UUID) -> str:
+    return f"outbox:{event_id}"
+
+
+_INSERT = """INSERT INTO outbox_events (id, topic, payload, status, created_at, enqueued_at, processed_at, attempts, last_error)
+VALUES ($1, $2, $3, 'pending', $4, NULL, NULL, 0, NULL)"""
+
+
+def event(topic: str, payload: dict) -> tuple[uuid.UUID, sql.Statement]:
+    """An event's id and its INSERT, for a use case that batches its inserts (``sql.defer``)."""
+    event_id = new_id()
+    return event_id, sql.Statement(_INSERT, (event_id, topic, json.dumps(payload), utcnow()))
+
+
+async def add(topic: str, payload: dict) -> uuid.UUID:
+    """Write an event in the caller's transaction; returns its id for :func:`ring`."""
+    event_id, statement = event(topic, payload)
+    await sql.run(statement)
+    return event_id
+
+
+async def _enqueue(redis_pool: Any, event_ids: Iterable[uuid.UUID]) -> int:
+    """Enqueue each event's job; returns how many were new. arq returns None for a job id whose
+    job is still queued, deferred or running: that event is in Redis too, so it is stamped alike."""
+    handed_over, new = [], 0
+    for event_id in event_ids:
+        if await redis_pool.enqueue_job(JOB_NAME, str(event_id), _job_id=job_id(event_id)) is not None:
+            new += 1
+        handed_over.append(event_id)
+    if handed_over:
+        await OutboxEvent.update({OutboxEvent.enqueued_at: utcnow()}).where(
+            OutboxEvent.id.is_in(handed_over), OutboxEvent.status == PENDING
+        )
+    return new
+
+
+async def ring(event_ids: Iterable[uuid.UUID]) -> None:
+    """Best effort, after commit: a failure here only delays the event until the relay runs."""
+    event_ids = list(event_ids)
+    if _doorbell is None or not event_ids:
+        return
+    try:
+        await _enqueue(_doorbell, event_ids)
+    except Exception as error:  # Redis down: the relay will pick these up
+        log.warning("outbox.ring_failed", error=str(error), events=len(event_ids))
+
+
+async def relay_pending(redis_pool: Any, stale_after: timedelta, batch: int = 500) -> int:
+    """Enqueue pending events never enqueued, or enqueued longer ago than ``stale_after``.
+
+    Works through the backlog batch by batch (after a long Redis outage there may be many); each
+    batch is stamped ``enqueued_at`` = now, later than the cutoff, so the loop ends. Returns the
+    number of jobs newly enqueued."""
+    cutoff = utcnow() - stale_after
+    new = 0
+    while True:
+        rows = (
+            await OutboxEvent.select(OutboxEvent.id)
+            .where(OutboxEvent.status == PENDING)
+            .where((OutboxEvent.enqueued_at.is_null()) | (OutboxEvent.enqueued_at < cutoff))
+            .order_by(OutboxEvent.id)
+            .limit(batch)
+        )
+        new += await _enqueue(redis_pool, [row["id"] for row in rows])
+        if len(rows) < batch:
+            return new
+
+
+class RetryLater(Exception):
+    """The handler failed (its transaction rolled back, the failure is recorded): run it again later."""
+
+    def __init__(self, attempts: int):
+        self.attempts = attempts
+        super().__init__(f"retry after attempt {attempts}")
+
+
+class NoHandler(Exception):
+    """No handler for the event's topic in this worker (an older release during a deploy, or a
+    module left out): a failure to retry, never "done", so the event is not silently dropped."""
+
+
+async def process(
+    event_id: uuid.UUID, handlers: Mapping[str, Handler], *, max_attempts: int = MAX_ATTEMPTS,
+    time_limit: float | None = None,
+) -> str:
+    """Run the handler of one event exactly once. Returns ``done``, ``failed`` (parked after
+    ``max_attempts``) or ``skipped`` (a duplicate delivery); raises :class:`RetryLater`.
+
+    ``time_limit`` should be shorter than the job's arq timeout: a handler that overruns is then
+    rolled back and recorded as a failed attempt here, instead of being cancelled by arq, which
+    would drop the job without a trace until the relay finds the event stale."""
+    begin_request(f"outbox-{event_id.hex}")  # logs and audit entries of this event's work share its id
+    deadline: asyncio.Timeout | None = None
+    try:
+        async with write_transaction():
+            claimed = (
+                await OutboxEvent.update({OutboxEvent.status: DONE, OutboxEvent.processed_at: utcnow()})
+                .where(OutboxEvent.id == event_id, OutboxEvent.status == PENDING)
+                .returning(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload, OutboxEvent.attempts)
+            )
+            if not claimed:
+                return SKIPPED  # already done or failed: a duplicate delivery of the job
+            row = claimed[0]
+            handler = handlers.get(row["topic"])
+            if handler is None:
+                raise NoHandler(f"no handler for topic {row['topic']!r} in this worker")
+            payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
+            # The limit covers the handler only, inside the transaction, whose exit then rolls back
+            # and closes the connection in order: waiting for the claim is not the handler's time.
+            async with (deadline := asyncio.timeout(time_limit)):
+                await handler(Event(id=event_id, topic=row["topic"], payload=payload, attempts=row["attempts"]))
+        return DONE
+    except Exception as error:
+        timed_out = deadline is not None and deadline.expired()
+        reason = f"timed out after {time_limit:g}s" if timed_out else f"{type(error).__name__}: {error}"
+        attempts = await _record_failure(event_id, reason, max_attempts)
+        if attempts is None:
+            return SKIPPED  # a duplicate delivery finished the event meanwhile
+        if attempts >= max_attempts:
+            log.error("outbox.event_failed", event_id=str(event_id), attempts=attempts, error=reason)
+            return FAILED
+        log.warning("outbox.attempt_failed", event_id=str(event_id), attempts=attempts, error=reason)
+        raise RetryLater(attempts) from error
+
+
+async def _record_failure(event_id: uuid.UUID, reason: str, max_attempts: int) -> int | None:
+    """Count a failed attempt and park the event as failed at ``max_attempts``; None if it is no
+    longer pending."""
+    async with write_transaction():
+        rows = await (
+            OutboxEvent.update({OutboxEvent.attempts: OutboxEvent.attempts + 1, OutboxEvent.last_error: reason[:2000]})
+            .where(OutboxEvent.id == event_id, OutboxEvent.status == PENDING)
+            .returning(OutboxEvent.attempts)
+        )
+        if not rows:
+            return None
+        attempts = rows[0]["attempts"]
+        if attempts >= max_attempts:
+            await OutboxEvent.update({OutboxEvent.status: FAILED}).where(
+                OutboxEvent.id == event_id, OutboxEvent.status == PENDING
+            )
+        return attempts
+
+
+async def counts() -> dict[str, int]:
+    rows = await OutboxEvent.select(OutboxEvent.status, OutboxEvent.id.count().as_alias("n")).group_by(OutboxEvent.status)
+    return {row["status"]: row["n"] for row in rows}
+
+
+async def open_doorbell(redis_url: str) -> Any:
+    """Give the process its doorbell (an arq client); used by the api and the console.
+
+    The client connects on first use and reconnects after an outage, so a process started while
+    Redis is down rings again once it is back; meanwhile :func:`ring` fails fast (short timeouts)
+    and the relay catches up."""
+    from arq.connections import ArqRedis
+
+    pool = ArqRedis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+    set_doorbell(pool)
+    return pool

@@ -1,0 +1,174 @@
+"""Hand-written SQL for hot paths (DESIGN.md: "a hot path may use WhereRaw or raw SQL inside the service").
+
+A statement is written once, with PostgreSQL's ``$1, $2 …`` placeholders; on SQLite they become
+``?1, ?2 …``, which SQLite reads the same way. It runs on the connection of the current Piccolo
+transaction, so it commits or rolls back with everything else the use case wrote; outside a
+transaction it takes a pooled connection (PostgreSQL) or a new one (SQLite).
+
+Why not Piccolo's query builder here: building a query costs more Python than the database
+spends running it, and asyncpg caches the prepared statement of a fixed SQL string. Rows come back
+as mappings (``row["column"]``) on both databases, with UUID and timestamp columns typed alike
+(Piccolo registers SQLite's converters).
+
+Batched writes: a use case that ends with several writes whose results it does not need (the
+transfer row, the audit entry, the outbox event, a system account's balances) may :func:`defer`
+them; they run at the next :func:`flush` or :func:`fetch` in the same transaction, so whatever
+runs later sees them. On PostgreSQL they go as *one* statement (``WITH d0 AS (INSERT …), d1 AS
+(UPDATE …) <last statement>``), one round trip instead of one each; on SQLite, one after the
+other. A deferred UPDATE names the row it changes, and one row may wait only once: two UPDATEs of
+a row in a single PostgreSQL statement would silently keep one of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from piccolo.engine.sqlite import SQLiteEngine
+
+from backend.core.db import current_engine
+
+Row = Mapping[str, Any]
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    args: tuple = ()
+    row: Hashable | None = None  # for a deferred UPDATE: which row it changes, e.g. ("ledger_accounts", id)
+
+
+# The writes waiting in the current transaction: (that transaction, its statements). A queue left
+# behind by a transaction that rolled back is ignored by the next one, which is another object.
+_deferred: ContextVar[tuple[object, list[Statement]] | None] = ContextVar("deferred_writes", default=None)
+
+
+@lru_cache(maxsize=512)
+def _for_sqlite(sql: str) -> str:
+    return _PLACEHOLDER.sub(r"?\1", sql)
+
+
+def is_sqlite() -> bool:
+    return isinstance(current_engine(), SQLiteEngine)
+
+
+async def fetch(sql: str, *args: Any) -> Sequence[Row]:
+    """Run one statement (after any deferred inserts) and return its rows."""
+    if _queue():
+        await flush()
+    return await _run(sql, args)
+
+
+async def fetchrow(sql: str, *args: Any) -> Row | None:
+    rows = await fetch(sql, *args)
+    return rows[0] if rows else None
+
+
+async def run(statement: Statement) -> Sequence[Row]:
+    return await fetch(statement.sql, *statement.args)
+
+
+def defer(statement: Statement) -> None:
+    """Queue an INSERT, or an UPDATE of the one row named by ``statement.row``, until the next
+    :func:`flush` or :func:`fetch` of this transaction. Outside a transaction there is nothing to
+    wait for: use :func:`run`."""
+    verb = statement.sql.lstrip()[:6].upper()
+    if verb not in ("INSERT", "UPDATE") or (verb == "UPDATE") != (statement.row is not None):
+        raise ValueError("only an INSERT, or an UPDATE naming its row, may be deferred")
+    transaction = current_engine().current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("sql.defer needs a transaction; outside one, run the statement")
+    queued = _deferred.get()
+    if queued is None or queued[0] is not transaction:
+        queued = (transaction, [])
+        _deferred.set(queued)
+    if statement.row is not None and any(waiting.row == statement.row for waiting in queued[1]):
+        raise ValueError(f"row {statement.row!r} already has a deferred UPDATE; run this one instead")
+    queued[1].append(statement)
+
+
+async def flush(then: Statement | None = None) -> Sequence[Row]:
+    """Run the deferred inserts, and ``then`` after them; returns ``then``'s rows. On PostgreSQL
+    all of it is one statement, so ``then`` must not read what the inserts wrote (one statement,
+    one snapshot); it may be any INSERT, UPDATE or SELECT that does not."""
+    statements = _queue()
+    _deferred.set(None)
+    if then is not None:
+        statements = [*statements, then]
+    if not statements:
+        return []
+    if is_sqlite() or len(statements) == 1:
+        rows: Sequence[Row] = []
+        for statement in statements:
+            rows = await _run(statement.sql, statement.args)
+        return rows
+    sql, args = _combined(statements)
+    return await _run(sql, args)
+
+
+def discard() -> None:
+    """Drop the deferred inserts (the use case is being refused and will roll back)."""
+    _deferred.set(None)
+
+
+def _queue() -> list[Statement]:
+    queued = _deferred.get()
+    if queued is None:
+        return []
+    if queued[0] is not current_engine().current_transaction.get():
+        _deferred.set(None)  # left over from a transaction that ended without a flush (an error)
+        return []
+    return queued[1]
+
+
+def _combined(statements: list[Statement]) -> tuple[str, tuple]:
+    """``WITH d0 AS (s0), d1 AS (s1), … sN`` with each statement's placeholders renumbered."""
+    sql = _combined_sql(tuple((statement.sql, len(statement.args)) for statement in statements))
+    return sql, tuple(arg for statement in statements for arg in statement.args)
+
+
+@lru_cache(maxsize=256)
+def _combined_sql(shapes: tuple[tuple[str, int], ...]) -> str:
+    """A use case sends the same few combinations again and again: build each text once."""
+    parts, offset = [], 0
+    for sql, count in shapes:
+        parts.append(_PLACEHOLDER.sub(lambda match, shift=offset: f"${int(match.group(1)) + shift}", sql))
+        offset += count
+    ctes = ", ".join(f"d{index} AS ({part})" for index, part in enumerate(parts[:-1]))
+    return f"WITH {ctes} {parts[-1]}"
+
+
+async def _run(sql: str, args: Sequence[Any]) -> Sequence[Row]:
+    engine = current_engine()
+    transaction = engine.current_transaction.get()
+    if isinstance(engine, SQLiteEngine):
+        if transaction is not None:
+            return await _sqlite_fetch(transaction.connection, sql, args)
+        connection = await engine.get_connection()
+        try:
+            rows = await _sqlite_fetch(connection, sql, args)
+            await connection.commit()
+            return rows
+        finally:
+            await connection.close()
+    if transaction is not None:
+        return await transaction.connection.fetch(sql, *args)
+    if engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            return await connection.fetch(sql, *args)
+    connection = await engine.get_new_connection()
+    try:
+        return await connection.fetch(sql, *args)
+    finally:
+        await connection.close()
+
+
+async def _sqlite_fetch(connection, sql: str, args: Sequence[Any]) -> list[Row]:
+    async with connection.execute(_for_sqlite(sql), tuple(args)) as cursor:
+        return await cursor.fetchall()

@@ -1,0 +1,37 @@
+"""The ledger's error codes (the GraphQL layer's per-domain enum) and the errors that carry them."""
+
+from __future__ import annotations
+
+import enum
+
+from backend.core.errors import DomainError
+from backend.core.idempotency import IDEMPOTENCY_CONFLICT, IDEMPOTENCY_KEY_INVALID
+
+
+class LedgerErrorCode(str, enum.Enum):
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
+    AMOUNT_INVALID = "AMOUNT_INVALID"
+    SOURCE_INVALID = "SOURCE_INVALID"
+    DIRECTION_INVALID = "DIRECTION_INVALID"
+    REASON_REQUIRED = "REASON_REQUIRED"
+    TEXT_TOO_LONG = "TEXT_TOO_LONG"
+    TIMEOUT_INVALID = "TIMEOUT_INVALID"
+    FILTER_INVALID = "FILTER_INVALID"
+    RESERVATION_NOT_FOUND = "RESERVATION_NOT_FOUND"
+    RESERVATION_NOT_PENDING = "RESERVATION_NOT_PENDING"
+    RESERVATION_EXPIRED = "RESERVATION_EXPIRED"
+    TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
+    NOT_REVERSIBLE = "NOT_REVERSIBLE"
+    WALLET_NOT_FOUND = "WALLET_NOT_FOUND"
+    PROGRAMME_NOT_FOUND = "PROGRAMME_NOT_FOUND"
+    RECIPIENT_NOT_FOUND = "RECIPIENT_NOT_FOUND"
+    ADJUSTMENT_NOT_FOUND = "ADJUSTMENT_NOT_FOUND"
+    ADJUSTMENT_NOT_PENDING = "ADJUSTMENT_NOT_PENDING"
+    SAME_APPROVER = "SAME_APPROVER"
+    IDEMPOTENCY_CONFLICT = IDEMPOTENCY_CONFLICT
+    IDEMPOTENCY_KEY_INVALID = IDEMPOTENCY_KEY_INVALID
+    FORBIDDEN = "FORBIDDEN"  # from backend.core.authz
+
+
+def refused(code: LedgerErrorCode, message: str, field: str | None = None) -> DomainError:
+    return DomainError.single(code.value, message, field=field)

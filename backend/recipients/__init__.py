@@ -1,0 +1,1 @@
+"""Recipients (the people rewarded) and programmes (the schemes they are rewarded under)."""

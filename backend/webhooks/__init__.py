@@ -1,0 +1,1 @@
+"""Webhooks: integrators' endpoints, signed deliveries of outbox events, every attempt, replay."""

@@ -1,0 +1,61 @@
+"""Webhook jobs: the outbox handler that turns an event into deliveries, the job that makes one
+attempt, and the cron that enqueues whatever is due (so losing Redis loses nothing).
+
+Thin adapters over backend.webhooks; the rules live there."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from arq.cron import cron
+from arq.worker import Retry, func
+
+from backend.core.outbox import Event
+from backend.webhooks import queue
+from backend.webhooks.policy import DEFAULT_POLICY, DeliveryPolicy
+from backend.webhooks.services import deliveries, sending
+from backend.webhooks.topics import TOPICS
+
+log = structlog.get_logger(__name__)
+
+POLICY_KEY = "webhooks"  # the DeliveryPolicy in the worker's ctx
+# A job rung from inside the outbox transaction may run before that transaction commits: it waits
+# for its delivery this many times (0.25 s, 0.5 s, …) before leaving it to the cron.
+MISSING_TRIES = 5
+
+
+async def make_deliveries(event: Event) -> None:
+    """Outbox handler, inside the transaction that marks the event done: it only writes rows."""
+    made = await deliveries.enqueue_deliveries(event.id, event.topic, event.payload)
+    await queue.ring(made)  # best effort; the delivery job waits for this transaction to commit
+
+
+HANDLERS = {topic: make_deliveries for topic in TOPICS}
+
+
+async def deliver_webhook(ctx: dict[str, Any], delivery_id: str) -> str:
+    policy: DeliveryPolicy = ctx.get(POLICY_KEY, DEFAULT_POLICY)
+    outcome = await sending.attempt_delivery(uuid.UUID(delivery_id), policy)
+    if outcome.status == sending.MISSING and ctx.get("job_try", 1) < MISSING_TRIES:
+        raise Retry(defer=0.25 * ctx.get("job_try", 1))
+    if outcome.retry is not None:
+        await queue.ring([outcome.retry], ctx["redis"])  # deferred until due; the cron is the safety net
+    log.info("webhooks.attempt", delivery_id=delivery_id, outcome=outcome.status, attempt=outcome.number)
+    return outcome.status
+
+
+async def enqueue_due_deliveries(ctx: dict[str, Any]) -> int:
+    enqueued = await queue.ring(await deliveries.due_attempts(), ctx["redis"])
+    if enqueued:
+        log.info("webhooks.due_enqueued", jobs=enqueued)
+    return enqueued
+
+
+def job_functions(timeout: int) -> list:
+    return [func(deliver_webhook, name=queue.DELIVER_JOB, timeout=timeout, keep_result=0, max_tries=MISSING_TRIES + 1)]
+
+
+def cron_jobs(schedule: dict[str, Any], timeout: int) -> list:
+    return [cron(enqueue_due_deliveries, run_at_startup=True, timeout=timeout, **schedule)]

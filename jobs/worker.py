@@ -1,0 +1,208 @@
+"""The arq worker (`mirabelle worker`): runs the handlers of outbox events and relays pending events.
+
+Redis is only the doorbell (DESIGN.md, rule 2): every job re-reads the database, a cron relays what
+Redis lost, and :func:`backend.core.outbox.process` makes a second run of a job harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from arq.connections import RedisSettings
+from arq.cron import cron
+from arq.worker import Retry, Worker, func
+from redis.exceptions import RedisError
+
+from backend.core import outbox
+from backend.core.backoff import Backoff
+from backend.core.db import close_pool, current_engine, start_pool
+from backend.core.logging import configure_logging
+from backend.core.settings import Settings, SettingsError, get_settings
+from backend.webhooks.policy import DeliveryPolicy
+from jobs import ledger as ledger_jobs
+from jobs import webhooks
+from jobs.outbox import registered_handlers
+
+log = structlog.get_logger(__name__)
+
+NO_REDIS = "MIRABELLE_REDIS_URL is not set; `mirabelle up` starts an embedded Redis"
+
+# arq counts every run of a job, including runs cut short by a killed worker or arq's own timeout,
+# which process() never sees; a few spare tries keep arq from giving up before process() parks the
+# event as failed. (If arq does give up, the event is still pending and the relay brings it back.)
+SPARE_ARQ_TRIES = 3
+
+RECONNECT_FIRST_S, RECONNECT_MAX_S = 1.0, 30.0  # waiting out a Redis outage
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    """What the outbox jobs need; carried in the worker's ``ctx``."""
+
+    handlers: Mapping[str, outbox.Handler]
+    backoff: Backoff
+    max_attempts: int
+    time_limit: float  # the handler's own deadline, inside arq's job timeout
+    stale_after: timedelta
+
+
+async def process_outbox_event(ctx: dict[str, Any], event_id: str) -> str:
+    policy: OutboxPolicy = ctx["outbox"]
+    try:
+        return await outbox.process(
+            uuid.UUID(event_id), policy.handlers, max_attempts=policy.max_attempts, time_limit=policy.time_limit
+        )
+    except outbox.RetryLater as retry:
+        # arq keeps the same job (same id, job key kept) and runs it after the delay, so the relay
+        # cannot enqueue a second copy meanwhile.
+        raise Retry(defer=policy.backoff.delay(retry.attempts)) from retry
+
+
+async def relay_outbox(ctx: dict[str, Any]) -> int:
+    relayed = await outbox.relay_pending(ctx["redis"], ctx["outbox"].stale_after)
+    if relayed:
+        log.info("outbox.relayed", jobs=relayed)
+    return relayed
+
+
+def relay_schedule(every_seconds: int) -> dict[str, Any]:
+    """arq cron fields firing every ``every_seconds``, aligned to the clock: every worker computes
+    the same run times, so arq's unique cron job id lets one worker relay per tick. An interval
+    that does not divide the minute (or hour) leaves one shorter gap at the turn."""
+    if every_seconds < 60:
+        return {"second": set(range(0, 60, every_seconds))}
+    if every_seconds < 3600:
+        return {"second": 0, "minute": set(range(0, 60, every_seconds // 60))}
+    return {"second": 0, "minute": 0}
+
+
+async def on_startup(ctx: dict[str, Any]) -> None:
+    engine = current_engine()
+    ctx["db_pool_was_open"] = getattr(engine, "pool", None) is not None
+    await start_pool(engine)
+    outbox.set_doorbell(ctx["redis"])  # events written by handlers ring on the worker's own Redis
+    ctx["ready"] = True
+    log.info("worker.ready", topics=sorted(ctx["outbox"].handlers))
+
+
+async def on_shutdown(ctx: dict[str, Any]) -> None:
+    outbox.set_doorbell(None)
+    if not ctx.get("db_pool_was_open", True):  # close only the pool this worker opened
+        await close_pool()
+
+
+def build_worker_settings(
+    handlers: Mapping[str, outbox.Handler] | None = None,
+    *,
+    settings: Settings | None = None,
+    backoff: Backoff = Backoff(),
+    max_attempts: int = outbox.MAX_ATTEMPTS,
+    webhook_policy: DeliveryPolicy | None = None,
+    **worker_options: Any,
+) -> dict[str, Any]:
+    """The keyword arguments of arq's ``Worker``. ``handlers`` defaults to the domain job modules'
+    topics (jobs/outbox.py); tests pass their own. ``worker_options`` override arq's defaults."""
+    settings = settings or get_settings()
+    if not settings.redis_url:
+        raise SettingsError(NO_REDIS)
+    timeout = settings.job_timeout_seconds
+    policy = OutboxPolicy(
+        handlers=registered_handlers() if handlers is None else dict(handlers),
+        backoff=backoff,
+        max_attempts=max_attempts,
+        time_limit=timeout * 0.8,
+        stale_after=timedelta(seconds=settings.outbox_stale_seconds),
+    )
+    return {
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        # keep_result=0: a kept result key makes arq refuse the same job id, and the relay must be
+        # able to enqueue an event again. A killed worker's job re-runs once its in-progress key
+        # expires, i.e. after the longest timeout + 10 s: another reason to keep timeouts short.
+        "functions": [
+            func(process_outbox_event, name=outbox.JOB_NAME, timeout=timeout, keep_result=0,
+                 max_tries=max_attempts + SPARE_ARQ_TRIES),
+            *webhooks.job_functions(timeout),
+        ],
+        "cron_jobs": [
+            cron(relay_outbox, run_at_startup=True, timeout=timeout, **relay_schedule(settings.outbox_relay_seconds)),
+            *webhooks.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
+            *ledger_jobs.cron_jobs(
+                relay_schedule(getattr(settings, "ledger_expiry_sweep_seconds", ledger_jobs.DEFAULT_SWEEP_SECONDS)), timeout),
+        ],
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "ctx": {"outbox": policy, webhooks.POLICY_KEY: webhook_policy or DeliveryPolicy()},
+        "job_timeout": timeout,
+        # Also for jobs arq fails by itself (expired, unknown function, too many tries), whose
+        # results follow the worker's default rather than the function's.
+        "keep_result": 0,
+        "max_tries": max_attempts + SPARE_ARQ_TRIES,
+        "health_check_interval": 60,
+        **worker_options,
+    }
+
+
+def run_worker(handlers: Mapping[str, outbox.Handler] | None = None, **worker_options: Any) -> None:
+    """`mirabelle worker`: run until SIGINT or SIGTERM. Running jobs are then cancelled: their
+    transactions roll back and arq puts them back on the queue for the next worker."""
+    try:
+        build_worker_settings(handlers, **worker_options)  # refuse to start on a bad configuration
+    except SettingsError as error:
+        raise SystemExit(f"mirabelle worker: {error}") from None
+    settings = worker_options.get("settings") or get_settings()
+    configure_logging(settings.log_level, settings.log_json)  # before arq logs its start-up lines
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # arq's Worker takes the current loop and sets its signal handlers on it
+    try:
+        loop.run_until_complete(serve(handlers, **worker_options))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+async def serve(handlers: Mapping[str, outbox.Handler] | None = None, **worker_options: Any) -> None:
+    """Run arq workers until a signal. An arq worker stops when Redis goes away; once it has been
+    ready, a lost Redis is an outage to wait out (retrying with backoff), not a reason to exit:
+    nothing is lost meanwhile, and the relay re-enqueues what Redis forgot once it is back.
+    Redis unreachable at start-up is more likely a wrong URL, and stops the process."""
+    stop = asyncio.Event()
+    ever_ready, delay = False, RECONNECT_FIRST_S
+    try:
+        while not stop.is_set():
+            worker = Worker(**build_worker_settings(handlers, **worker_options))  # fresh cron state: relays at start-up
+            worker.on_stop = lambda signum: stop.set()  # arq's own SIGINT/SIGTERM handler calls this
+            lost: RedisError | None = None
+            try:
+                await worker.async_run()
+            except asyncio.CancelledError:
+                if not stop.is_set():
+                    raise
+            except RedisError as error:
+                lost = error
+            finally:
+                # close() talks to Redis, which may be gone, and passes on the cancellation of a job
+                # that the signal caught while arq was recording its end (the job just runs again).
+                with suppress(RedisError, asyncio.CancelledError):
+                    await worker.close()
+            if lost is None:
+                return  # stopped by a signal (or a burst run finished)
+            if worker.ctx.get("ready"):
+                ever_ready, delay = True, RECONNECT_FIRST_S  # it was serving: a fresh outage
+            elif not ever_ready:
+                redis = worker.redis_settings
+                raise SystemExit(f"mirabelle worker: cannot reach Redis at {redis.host}:{redis.port}: {lost}")
+            log.warning("worker.redis_lost", error=str(lost), retry_in_s=delay)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, RECONNECT_MAX_S)
+    finally:
+        outbox.set_doorbell(None)
+        await close_pool()  # on_shutdown is skipped when close() fails
+        log.info("worker.stopped")

@@ -1,0 +1,56 @@
+"""The raw database's own limit, measured in the same run: pgbench's built-in TPC-B-like script.
+
+DESIGN.md "Benchmark hygiene": autovacuum is off on this server, so every figure starts from a
+fresh database, VACUUM ANALYZE after loading, and the median of three runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import statistics
+import subprocess
+import uuid
+
+import asyncpg
+
+
+def database_url(server_url: str, name: str) -> str:
+    return f"{server_url.rpartition('/')[0]}/{name}"
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(server_url: str, prefix: str):
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(server_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield database_url(server_url, name)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def vacuum_analyze(url: str) -> None:
+    connection = await asyncpg.connect(url)
+    await connection.execute("VACUUM ANALYZE")
+    await connection.close()
+
+
+def _pgbench(*args: str) -> str:
+    return subprocess.run(["pgbench", *args], check=True, capture_output=True, text=True).stdout
+
+
+async def pgbench_tps(server_url: str, clients: int = 8, seconds: int = 10, repeats: int = 3) -> float:
+    """Median TPC-B-like transactions per second with ``clients`` connections."""
+    if shutil.which("pgbench") is None:
+        raise RuntimeError("pgbench is not installed (Debian: postgresql-client)")
+    async with fresh_database(server_url, "mirabelle_pgbench") as url:
+        _pgbench("-i", "-s", "10", "-q", url)
+        await vacuum_analyze(url)
+        runs = []
+        for _ in range(repeats):
+            output = _pgbench("-c", str(clients), "-j", "2", "-T", str(seconds), "-n", url)
+            runs.append(float(re.search(r"tps = ([\d.]+)", output).group(1)))
+        return statistics.median(runs)

@@ -1,0 +1,235 @@
+"""Ledger throughput on PostgreSQL: reserve→confirm cycles through the service layer, and the same
+statements as a plain-SQL pgbench script, as ratios to pgbench TPC-B in the same run.
+
+Run with `make bench` (or `.venv/bin/pytest tests/bench/test_ledger_bench.py -s -o addopts=""`).
+
+* service, cold wallets: 8 concurrent tasks in one process, each cycle a reserve then a confirm
+  of 10 points of a random wallet among 1,000, with idempotency keys, as the API calls them;
+* service, hot wallet: the same, every task on one wallet;
+* plain SQL: the statements the service sends for one cycle (imported from the service's
+  modules, so they cannot drift), as a pgbench custom script, 8 clients, prepared statements.
+
+DESIGN.md "Benchmark hygiene": a fresh database per workload, VACUUM ANALYZE after loading, the
+median of three runs, figures compared only within this run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+
+from baseline import fresh_database, pgbench_tps, vacuum_analyze
+
+SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+SECONDS, REPEATS, CONCURRENCY, COLD_WALLETS, AMOUNT = 10, 3, 8, 1000, 10
+
+
+def recipient_uuid(n: int) -> uuid.UUID:
+    """Bench recipients get ids pgbench can compute from a number."""
+    return uuid.UUID(f"00000000-0000-4000-8000-{n:012x}")
+
+
+@dataclass(frozen=True)
+class Run:
+    cycles_per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+async def _load(url: str, wallets: int) -> uuid.UUID:
+    """Migrate a fresh database and fund ``wallets`` wallets through the service; returns the programme."""
+    from backend.core.authz import SYSTEM
+    from backend.core.db import close_pool, make_engine, start_pool, use_engine
+    from backend.core.migrate import migrate
+    from backend.ledger import services as ledger
+    from backend.recipients import service as recipients
+
+    engine = make_engine(url)
+    use_engine(engine)
+    await migrate()
+    await start_pool(engine)
+    programme = await recipients.create_programme(SYSTEM, "Bench", "INR", "0.25")
+    connection = await asyncpg.connect(url)
+    await connection.executemany(
+        """INSERT INTO recipients (id, external_id, full_name, email, preferred_channel, hr_attributes, source_system, status,
+           created_at, updated_at) VALUES ($1, $2, $3, $4, 'email', '{}', 'bench', 'active', now(), now())""",
+        [(recipient_uuid(n), f"bench-{n}", f"Bench {n}", f"b{n}@example.com") for n in range(1, wallets + 1)])
+    await connection.close()
+    for n in range(1, wallets + 1):
+        await ledger.earn(SYSTEM, programme.id, recipient_uuid(n), 10**11, source="campaign")
+    await close_pool(engine)
+    await vacuum_analyze(url)
+    return programme.id
+
+
+async def _service_run(url: str, programme_id: uuid.UUID, wallets: int, seconds: float) -> Run:
+    from backend.core.authz import Actor, ActorKind, Permission
+    from backend.core.db import close_pool, make_engine, start_pool, use_engine
+    from backend.ledger import services as ledger
+
+    engine = make_engine(url)
+    use_engine(engine)
+    await start_pool(engine, max_size=CONCURRENCY)
+    caller = Actor(kind=ActorKind.API_KEY, id=uuid.uuid4(), label="bench", permissions=frozenset({Permission.POINTS_WRITE}))
+    latencies: list[float] = []
+    stop = time.monotonic() + seconds
+
+    async def client(rng: random.Random) -> None:
+        while time.monotonic() < stop:
+            recipient = recipient_uuid(rng.randint(1, wallets))
+            started = time.perf_counter()
+            hold = await ledger.reserve(caller, programme_id, recipient, AMOUNT, source="marketplace", reference="order",
+                                        idempotency_key=uuid.uuid4().hex)
+            await ledger.confirm(caller, hold.reservation.id, idempotency_key=uuid.uuid4().hex)
+            latencies.append(time.perf_counter() - started)
+
+    began = time.monotonic()
+    await asyncio.gather(*(client(random.Random(seed)) for seed in range(CONCURRENCY)))
+    elapsed = time.monotonic() - began
+    await close_pool(engine)
+    latencies.sort()
+    return Run(len(latencies) / elapsed, latencies[len(latencies) // 2] * 1000, latencies[int(len(latencies) * 0.99)] * 1000)
+
+
+async def service_cycles(wallets: int, event_loop: str) -> Run:
+    """``event_loop`` "uvloop" is how the api process runs (uvicorn picks uvloop when installed);
+    "asyncio" is Python's own loop, as in the arq worker."""
+    async with fresh_database(SERVER, "mirabelle_ledger_bench") as url:
+        programme_id = await _load(url, wallets)
+        runs = []
+        for _ in range(REPEATS):
+            if event_loop == "uvloop":
+                import uvloop
+
+                runs.append(await asyncio.to_thread(uvloop.run, _service_run(url, programme_id, wallets, SECONDS)))
+            else:
+                runs.append(await _service_run(url, programme_id, wallets, SECONDS))
+    return sorted(runs, key=lambda run: run.cycles_per_second)[REPEATS // 2]
+
+
+# ---------------------------------------------------------------- the same statements in plain SQL
+
+
+def _render(sql: str, values: list[str]) -> str:
+    """Replace $1…$n with pgbench expressions (``:variables`` become prepared-statement parameters)."""
+    return re.sub(r"\$(\d+)", lambda match: values[int(match.group(1)) - 1], sql)
+
+
+def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
+    """The statements of one service cycle with idempotency keys, as a pgbench script. Values the
+    service reads back (the wallet's id, the reservation's accounts) come back with ``\\gset``
+    too; ids the service makes in Python (UUIDv7) come from pgbench's random numbers (the
+    reservation's, which the confirm needs) or from gen_random_uuid()."""
+    from backend.core import audit, idempotency, outbox, sql
+    from backend.ledger import postings
+    from backend.ledger.accounts import system_account_id
+    from backend.ledger.kinds import AccountKind, ReservationStatus
+    from backend.ledger.services import reservations
+
+    programme = f"'{programme_id}'"
+    recipient = "CAST('00000000-0000-4000-8000-' || lpad(to_hex(CAST(:w AS int)), 12, '0') AS uuid)"
+    reservation = ("CAST(lpad(to_hex(CAST(:ra AS int)), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(CAST(:rb AS int)), 12, '0') "
+                   "AS uuid)")
+    shards = ", ".join(f"'{system_account_id(programme_id, AccountKind.SETTLEMENT, n)}'" for n in range(16))
+    settlement = f"(CAST(ARRAY[{shards}] AS uuid[]))[CAST(:s AS int) + 1]"
+    wallet, held_by, closing = "CAST(:w_id AS uuid)", "CAST(:c_settlement_account_id AS uuid)", "CAST(:c_closing_transfer_id AS uuid)"
+    fresh, now, actor = "gen_random_uuid()", "now()", ("'api_key'", f"'{uuid.uuid4()}'", "'bench'")
+    balance = '"available": 99999999990, "pending": 10, "posted": 100000000000'
+    payload = (f'{{"programme_id": "{programme_id}", "recipient_id": "{uuid.uuid4()}", "recipient_external_id": "bench-1", '
+               f'"wallet_id": "{uuid.uuid4()}", {balance}, "transfer_id": "{uuid.uuid4()}", "kind": "redeem", "phase": "pending", '
+               '"amount": 10, "reason": "", "occurred_at": "2026-11-23T12:00:00.000000+00:00"}')
+    after = (f'{{{balance}, "transfer_id": "{uuid.uuid4()}", "kind": "redeem", "phase": "pending", "amount": 10, '
+             '"source": "marketplace", "reference": "order", "reason": ""}')
+    response = f'{{"reservation": {{"id": "{uuid.uuid4()}", "amount": 10, "status": "pending"}}, "balance": {{{balance}}}}}'
+    key = "CAST(:client_id AS text) || '-' || CAST(:ra AS text) || '-' || CAST(:rb AS text)"
+
+    def literal(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    def last_statement(system: str, system_change: tuple, transfer: tuple, reservation_row: tuple | None, step: str) -> str:
+        """The deferred writes and the idempotency record: one statement, as ``sql.flush`` sends it."""
+        statements = [sql.Statement(postings._MOVE_SYSTEM, (system, *system_change)),
+                      sql.Statement(postings._INSERT_TRANSFER, transfer)]
+        if reservation_row:
+            statements.append(sql.Statement(reservations._INSERT, reservation_row))
+        statements += [
+            sql.Statement(audit._INSERT, (fresh, now, *actor, f"'points.{step}'", "'ledger_wallet'", f"CAST({wallet} AS text)",
+                                          literal('{"available": 1, "pending": 0, "posted": 1}'), literal(after), "'request'")),
+            sql.Statement(outbox._INSERT, (fresh, "'ledger.balance_changed'", literal(payload), now)),
+            sql.Statement(idempotency._INSERT, (fresh, "'api_key-bench'", f"{key} || '-{step}'", literal("f" * 64),
+                                                literal(response), now)),
+        ]
+        combined, values = sql._combined(statements)
+        return _render(combined, list(values))
+
+    reserve_last = last_statement(
+        settlement, ("0", "0", str(AMOUNT), "0"),
+        (reservation, programme, wallet, wallet, settlement, str(AMOUNT), "'redeem'", "'marketplace'", "'pending'", "NULL", "NULL",
+         "'order'", "''", *actor, now),
+        (reservation, wallet, settlement, str(AMOUNT), f"{now} + interval '15 minutes'", now), "reserved")
+    confirm_last = last_statement(
+        held_by, ("0", "0", f"-{AMOUNT}", str(AMOUNT)),
+        (closing, programme, wallet, wallet, held_by, str(AMOUNT), "'redeem'", "'marketplace'", "'post'", reservation, "NULL",
+         "'order'", "''", *actor, now),
+        None, "confirmed")
+    lines = [
+        f"\\set w random(1, {wallets})",
+        "\\set s random(0, 15)",
+        "\\set ra random(1, 2147483646)",
+        "\\set rb random(1, 2147483646)",
+        "BEGIN;",
+        _render(postings._MOVE_WALLET_OF_OWNER, [programme, recipient, str(AMOUNT), "0", "0", "0", str(AMOUNT)]) + " \\gset w_",
+        reserve_last + ";",
+        "COMMIT;",
+        "BEGIN;",
+        _render(reservations._CLOSE_BY[ReservationStatus.POSTED], [reservation, "'posted'", "NULL", fresh, now]) + " \\gset c_",
+        _render(postings._MOVE_WALLET_BY_ID, [wallet, f"-{AMOUNT}", str(AMOUNT), "0", "0", "0"]) + ";",
+        confirm_last + ";",
+        "COMMIT;",
+    ]
+    return "\n".join(" ".join(line.split()) for line in lines) + "\n"
+
+
+async def plain_sql_cycles(wallets: int, tmp_path) -> float:
+    async with fresh_database(SERVER, "mirabelle_ledger_sql") as url:
+        programme_id = await _load(url, wallets)
+        script = tmp_path / "ledger_cycle.sql"
+        script.write_text(plain_sql_cycle(programme_id, wallets))
+        runs = []
+        for _ in range(REPEATS):
+            output = subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", str(CONCURRENCY), "-j", "2", "-T", str(SECONDS),
+                                     "-f", str(script), url], check=True, capture_output=True, text=True).stdout
+            assert "failed transactions: 0 " in output or "failed" not in output, output
+            runs.append(float(re.search(r"tps = ([\d.]+)", output).group(1)))
+        return statistics.median(runs)
+
+
+@pytest.mark.skipif(shutil.which("pgbench") is None, reason="pgbench not installed (Debian: postgresql-client)")
+async def test_ledger_reserve_confirm_throughput(tmp_path):
+    baseline = await pgbench_tps(SERVER)
+    cold = await service_cycles(COLD_WALLETS, "uvloop")
+    hot = await service_cycles(1, "uvloop")
+    cold_asyncio = await service_cycles(COLD_WALLETS, "asyncio")
+    plain_cold = await plain_sql_cycles(COLD_WALLETS, tmp_path)
+    plain_hot = await plain_sql_cycles(1, tmp_path)
+
+    print(f"\n\npgbench TPC-B-like, {CONCURRENCY} clients (median of {REPEATS}): {baseline:,.0f} tps\n")
+    print(f"{'reserve→confirm cycles, concurrency 8':<56} {'cycles/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'× TPC-B':>8}")
+    for name, run in (("service layer, cold wallets (1,000), uvloop", cold), ("service layer, one hot wallet, uvloop", hot),
+                      ("service layer, cold wallets (1,000), asyncio loop", cold_asyncio)):
+        print(f"{name:<56} {run.cycles_per_second:>9,.0f} {run.p50_ms:>7.1f} {run.p99_ms:>7.1f} {run.cycles_per_second / baseline:>8.2f}")
+    for name, cycles in (("plain SQL (pgbench -f), cold wallets", plain_cold), ("plain SQL (pgbench -f), one hot wallet", plain_hot)):
+        print(f"{name:<56} {cycles:>9,.0f} {'':>7} {'':>7} {cycles / baseline:>8.2f}")
+    print(f"\nservice (uvloop) / plain SQL: cold {cold.cycles_per_second / plain_cold:.2f}, hot {hot.cycles_per_second / plain_hot:.2f}")
+    assert min(cold.cycles_per_second, hot.cycles_per_second, cold_asyncio.cycles_per_second) > 0

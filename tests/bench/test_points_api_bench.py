@@ -1,0 +1,95 @@
+"""Points over GraphQL: reserve → confirm cycles as two HTTP requests, against pgbench TPC-B in the
+same run (DESIGN.md target: ≥ 0.1× TPC-B in cycles, ≥ 0.2× in requests; p99 < 100 ms at 16 connections).
+
+Each wrk thread keeps a queue of reservations it made: a connection that is free confirms the
+oldest one, or else reserves 10 points from a random wallet among 200.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+
+import pytest
+
+from api_load import median_run, running_api
+from baseline import fresh_database, pgbench_tps, vacuum_analyze
+
+SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+WALLETS = 200
+
+CYCLE_LUA = r"""
+local threads = {}
+local counter = 0
+confirmed, refused = 0, 0  -- globals, so done() can read them with thread:get
+local queue = {}
+function setup(thread) table.insert(threads, thread); thread:set("tid", #threads) end
+request = function()
+  counter = counter + 1
+  if #queue > 0 then
+    local id = table.remove(queue, 1)
+    local body = string.format('{"query":"mutation($i: ConfirmReservationInput!){ confirmReservation(input: $i) { reservation { id } errors { code } } }","variables":{"i":{"reservationId":"%s","idempotencyKey":"c-%d-%d"}}}', id, tid, counter)
+    return wrk.format("POST", "/graphql", nil, body)
+  end
+  local body = string.format('{"query":"mutation($i: ReservePointsInput!){ reservePoints(input: $i) { reservation { id } errors { code } } }","variables":{"i":{"programmeId":"PROGRAMME","recipientExternalId":"bench-%d","amount":10,"source":"MARKETPLACE","idempotencyKey":"r-%d-%d"}}}', math.random(0, WALLETS - 1), tid, counter)
+  return wrk.format("POST", "/graphql", nil, body)
+end
+response = function(status, headers, body)
+  if string.find(body, '"code"', 1, true) then refused = refused + 1; return end
+  if string.find(body, "reservePoints", 1, true) then
+    local id = string.match(body, '"id":"([^"]+)"')
+    if id then table.insert(queue, id) end
+  elseif string.find(body, "confirmReservation", 1, true) then
+    confirmed = confirmed + 1
+  end
+end
+done = function(summary, latency, requests)
+  local total_confirmed, total_refused = 0, 0
+  for _, thread in ipairs(threads) do
+    total_confirmed = total_confirmed + thread:get("confirmed")
+    total_refused = total_refused + thread:get("refused")
+  end
+  io.write(string.format("CYCLES %d REFUSED %d SECONDS %.3f\n", total_confirmed, total_refused, summary.duration / 1e6))
+end
+"""
+
+
+async def _prepare(url: str) -> tuple[str, uuid.UUID]:
+    from backend.access import service as access
+    from backend.core.authz import SYSTEM
+    from backend.core.db import close_pool, make_engine, start_pool, use_engine
+    from backend.core.migrate import migrate
+    from backend.ledger import services as ledger
+    from backend.recipients import service as recipients
+
+    engine = make_engine(url)
+    use_engine(engine)
+    await migrate()
+    await start_pool(engine)
+    _, secret = await access.create_api_key(SYSTEM, "bench", ["points:write", "points:read", "recipients:read"])
+    programme = await recipients.create_programme(SYSTEM, "Bench", "INR", "0.25")
+    for n in range(WALLETS):
+        recipient = (await recipients.upsert_recipient(SYSTEM, recipients.RecipientInput(external_id=f"bench-{n}", full_name=f"B {n}", email=f"b{n}@example.com"))).recipient
+        await ledger.earn(SYSTEM, programme.id, recipient.id, 1_000_000_000)
+    await close_pool(engine)
+    await vacuum_analyze(url)
+    return secret, programme.id
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed: apt-get install wrk")
+async def test_points_over_graphql(tmp_path):
+    baseline = await pgbench_tps(SERVER)
+    async with fresh_database(SERVER, "mirabelle_points_bench") as url:
+        key, programme_id = await _prepare(url)
+        with running_api(url, tmp_path) as endpoint:
+            script = CYCLE_LUA.replace("PROGRAMME", str(programme_id)).replace("WALLETS", str(WALLETS))
+            run = median_run(endpoint, key, script, tmp_path)
+    cycles, refused, seconds = re.search(r"CYCLES (\d+) REFUSED (\d+) SECONDS ([\d.]+)", run["output"]).groups()
+    cycles_per_s = int(cycles) / float(seconds)
+    print(f"\n\npgbench TPC-B-like, 8 clients (median of 3): {baseline:,.0f} tps")
+    print(f"GraphQL reserve→confirm, wrk 16 connections, 2 api workers (median of 3 by req/s):")
+    print(f"  requests {run['rps']:,.0f}/s ({run['rps'] / baseline:.2f}× TPC-B)   cycles {cycles_per_s:,.0f}/s "
+          f"({cycles_per_s / baseline:.2f}× TPC-B)   p50 {run['p50']:.1f} ms   p99 {run['p99']:.1f} ms   refused {refused}")
+    assert run["non_2xx"] == 0 and int(refused) == 0 and int(cycles) > 0

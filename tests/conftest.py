@@ -1,0 +1,137 @@
+"""Test harness: every database test runs on SQLite, and on PostgreSQL too when
+MIRABELLE_TEST_POSTGRES_URL is set (a set-but-unreachable URL fails the run, it never skips)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+_VAR = Path(tempfile.mkdtemp(prefix="mirabelle-test-var-"))
+os.environ["MIRABELLE_VAR_DIR"] = str(_VAR)
+os.environ["MIRABELLE_DATABASE_URL"] = f"sqlite:///{_VAR / 'default.sqlite3'}"
+os.environ.setdefault("MIRABELLE_SECRET_KEY", "test-secret-key-" + "x" * 32)
+os.environ.pop("MIRABELLE_REDIS_URL", None)
+
+from backend.core.authz import SYSTEM  # noqa: E402
+from backend.core.db import close_pool, make_engine, start_pool, use_engine  # noqa: E402
+from backend.core.migrate import migrate  # noqa: E402
+
+pytest_plugins = ["nicegui.testing.user_plugin"]
+
+PG_URL = os.environ.get("MIRABELLE_TEST_POSTGRES_URL", "").strip()
+BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+
+
+def pytest_report_header(config):
+    return f"mirabelle databases: {', '.join(BACKENDS)}" + ("" if PG_URL else " (set MIRABELLE_TEST_POSTGRES_URL to add PostgreSQL)")
+
+
+_state: dict = {}
+
+
+async def _sqlite_template() -> Path:
+    if "template" not in _state:
+        path = _VAR / "template.sqlite3"
+        use_engine(make_engine(f"sqlite:///{path}"))
+        await migrate()
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _state["template"] = path
+    return _state["template"]
+
+
+def _database_url(url: str, database: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{database}"
+
+
+async def _postgres_url() -> str:
+    """A throwaway database for this run, migrated once and dropped at the end of the session."""
+    if "pg_url" not in _state:
+        import asyncpg
+
+        name = f"mirabelle_test_{uuid.uuid4().hex[:12]}"
+        try:
+            admin = await asyncpg.connect(PG_URL, timeout=10)
+        except Exception as error:  # set but unreachable: fail loudly, never skip
+            pytest.fail(f"MIRABELLE_TEST_POSTGRES_URL={PG_URL} is set but unreachable: {error}", pytrace=False)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        _state["pg_name"] = name
+        url = _database_url(PG_URL, name)
+        use_engine(make_engine(url))
+        await migrate()
+        _state["pg_url"] = url
+    return _state["pg_url"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if "pg_name" in _state:
+        import asyncio
+
+        import asyncpg
+
+        async def drop():
+            admin = await asyncpg.connect(PG_URL, timeout=10)
+            await admin.execute(f'DROP DATABASE IF EXISTS "{_state["pg_name"]}" WITH (FORCE)')
+            await admin.close()
+
+        asyncio.run(drop())
+    shutil.rmtree(_VAR, ignore_errors=True)
+
+
+_TABLES_SQL = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migration'"
+
+
+@pytest.fixture(params=BACKENDS)
+async def db(request, tmp_path):
+    """A migrated, empty database, installed as the engine of every table. Its URL is ``db.url``."""
+    if request.param == "sqlite":
+        path = tmp_path / "mirabelle.sqlite3"
+        shutil.copyfile(await _sqlite_template(), path)
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+        use_engine(engine)
+        yield TestDatabase(engine, url, "sqlite")
+        return
+    url = await _postgres_url()
+    engine = make_engine(url)
+    use_engine(engine)
+    await start_pool(engine, max_size=40)
+    tables = [row["tablename"] for row in await engine.run_ddl(_TABLES_SQL)]
+    # TRUNCATE skips row triggers, so the append-only audit log can be emptied between tests.
+    await engine.run_ddl(f"TRUNCATE {', '.join(tables)} CASCADE")
+    yield TestDatabase(engine, url, "postgres")
+    await close_pool(engine)
+
+
+class TestDatabase:
+    __test__ = False
+
+    def __init__(self, engine, url: str, kind: str):
+        self.engine, self.url, self.kind = engine, url, kind
+
+
+@pytest.fixture
+async def admin(db):
+    """An admin user and the actor that stands for them."""
+    from backend.access import service as access
+
+    user = await access.create_user(SYSTEM, "admin@example.com", "Ada Admin", "correct horse battery", ["admin"])
+    return access.actor_for_user(user)
+
+
+@pytest.fixture
+def embedded_redis(tmp_path):
+    from backend.core.redis_server import EmbeddedRedis
+
+    with EmbeddedRedis(tmp_path / "redis") as server:
+        yield server

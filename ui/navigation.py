@@ -1,0 +1,45 @@
+"""The console's map: every page people can open, the domain it belongs to and the permission it needs.
+
+The left navigation and the page guard both read this list, so a page is never shown in the
+navigation to someone who would be refused on opening it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.core.authz import Actor, Permission
+
+
+@dataclass(frozen=True)
+class Destination:
+    section: str
+    label: str
+    path: str
+    icon: str
+    needs: Permission | None = None
+
+    def open_to(self, actor: Actor) -> bool:
+        return self.needs is None or actor.can(self.needs)
+
+
+HOME = Destination("Overview", "Home", "/", "space_dashboard")
+RECIPIENTS = Destination("Recipients", "Recipients", "/recipients", "people", Permission.RECIPIENTS_READ)
+PROGRAMMES = Destination("Recipients", "Programmes", "/programmes", "loyalty", Permission.RECIPIENTS_READ)
+POINTS = Destination("Ledger", "Points", "/points", "savings", Permission.POINTS_READ)
+APPROVALS = Destination("Ledger", "Approvals", "/approvals", "fact_check", Permission.LEDGER_ADJUST)
+USERS = Destination("Access", "Users", "/users", "manage_accounts", Permission.USERS_MANAGE)
+API_KEYS = Destination("Access", "API keys", "/api-keys", "key", Permission.API_KEYS_MANAGE)
+WEBHOOKS = Destination("Integrations", "Webhooks", "/webhooks", "webhook", Permission.WEBHOOKS_MANAGE)
+AUDIT = Destination("Governance", "Audit log", "/audit", "history", Permission.AUDIT_READ)
+
+NAVIGATION: tuple[Destination, ...] = (HOME, RECIPIENTS, PROGRAMMES, POINTS, APPROVALS, USERS, API_KEYS, WEBHOOKS, AUDIT)
+
+
+def sections_for(actor: Actor) -> list[tuple[str, list[Destination]]]:
+    """The navigation this actor may use, grouped by domain, in the map's order; empty sections vanish."""
+    grouped: dict[str, list[Destination]] = {}
+    for destination in NAVIGATION:
+        if destination.open_to(actor):
+            grouped.setdefault(destination.section, []).append(destination)
+    return list(grouped.items())

@@ -1,0 +1,82 @@
+"""Home: how much there is, counted by the services, for whatever this person may see."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from nicegui import ui
+
+from backend.access import service as access
+from backend.core import audit
+from backend.core.audit import AuditFilter
+from backend.core.authz import Actor
+from backend.core.clock import utcnow
+from backend.recipients import service as recipients
+from backend.recipients.service import RecipientFilter
+from ui import navigation
+from ui.auth import console_page
+from ui.navigation import Destination
+from ui.session import signed_in
+from ui.theme import frame
+
+
+async def _recipients(actor: Actor) -> int:
+    return (await recipients.search_recipients(actor, RecipientFilter(), limit=1)).total
+
+
+async def _programmes(actor: Actor) -> int:
+    return (await recipients.list_programmes(actor, limit=1)).total
+
+
+async def _users(actor: Actor) -> int:
+    return (await access.list_users(actor, limit=1)).total
+
+
+async def _active_keys(actor: Actor) -> int:
+    return (await access.list_api_keys(actor, include_revoked=False, limit=1)).total
+
+
+async def _audit_last_day(actor: Actor) -> int:
+    return (await audit.search(actor, AuditFilter(since=utcnow() - timedelta(days=1)), limit=1)).total
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One count on the home page; shown to those who may open the page it links to."""
+
+    destination: Destination
+    label: str
+    hint: str
+    count: Callable[[Actor], Awaitable[int]]
+
+
+TALLIES = (
+    Tally(navigation.RECIPIENTS, "Recipients", "who can receive rewards", _recipients),
+    Tally(navigation.PROGRAMMES, "Programmes", "each with a point value", _programmes),
+    Tally(navigation.USERS, "Console users", "people who sign in here", _users),
+    Tally(navigation.API_KEYS, "Active API keys", "integrations using the API", _active_keys),
+    Tally(navigation.AUDIT, "Audit entries, last 24 h", "changes and sign-ins", _audit_last_day),
+)
+
+
+async def home_page() -> None:
+    person = signed_in()
+    with frame(f"Welcome, {person.user.display_name}", "What Mirabelle holds today"), ui.element("div").classes("mb-tallies"):
+        for tally in TALLIES:
+            if not tally.destination.open_to(person.actor):
+                continue
+            count = await tally.count(person.actor)
+            with ui.card().classes("mb-card q-pa-md cursor-pointer gap-1").on(
+                "click", lambda d=tally.destination: ui.navigate.to(d.path)
+            ).mark(f"tally-{tally.destination.path.strip('/')}"):
+                with ui.row().classes("items-center gap-2 no-wrap"):
+                    ui.icon(tally.destination.icon, size="22px", color="primary")
+                    ui.label(tally.label).classes("text-body2 text-weight-medium")
+                ui.label(f"{count:,}").classes("text-h4 text-weight-bold")
+                ui.label(tally.hint).classes("mb-muted text-caption")
+
+
+def register() -> None:
+    console_page(navigation.HOME)(home_page)

@@ -1,0 +1,71 @@
+"""The console session: the token from ``access.login`` kept in the browser's server-side storage.
+
+The middleware (ui/auth.py) checks the token on every page request and leaves the signed-in person
+on the request; pages and their event handlers read it from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from nicegui import app, context, ui
+
+from backend.access import service as access
+from backend.access.service import UserView
+from backend.core.authz import Actor
+
+TOKEN_KEY = "session_token"
+LOGIN_PATH = "/login"
+
+# Why the login page is shown: the reason code travels in the URL, the words live here.
+LOGIN_REASONS = {
+    "expired": "Your session has expired or was ended. Please sign in again.",
+    "signed_out": "You are signed out.",
+}
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: UserView
+    actor: Actor
+
+
+def login_url(redirect_to: str | None = None, reason: str | None = None) -> str:
+    query = {key: value for key, value in (("redirect_to", redirect_to), ("reason", reason)) if value}
+    return f"{LOGIN_PATH}?{urlencode(query)}" if query else LOGIN_PATH
+
+
+def safe_redirect(target: str | None) -> str:
+    """Only paths of this console: a crafted ``redirect_to`` must not send people to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def session_token() -> str | None:
+    return app.storage.user.get(TOKEN_KEY)
+
+
+def remember(token: str) -> None:
+    app.storage.user[TOKEN_KEY] = token
+
+
+def forget() -> None:
+    app.storage.user.pop(TOKEN_KEY, None)
+
+
+def signed_in() -> SignedIn:
+    """The person the middleware let in for this page (also valid in the page's event handlers)."""
+    return context.client.request.state.signed_in
+
+
+async def current_actor() -> Actor | None:
+    """Re-checks the session before an action on an open page: a session ended elsewhere
+    (sign-out, deactivation, expiry) acts no more and is sent to the login page."""
+    user = await access.user_for_session(session_token())
+    if user is None:
+        forget()
+        ui.navigate.to(login_url(reason="expired"))
+        return None
+    return access.actor_for_user(user)
