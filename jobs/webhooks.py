@@ -16,6 +16,7 @@ from backend.core.outbox import Event
 from backend.webhooks import queue
 from backend.webhooks.policy import DEFAULT_POLICY, DeliveryPolicy
 from backend.webhooks.services import deliveries, sending
+from jobs.handback import hands_back_when_cancelled
 from backend.webhooks.topics import TOPICS
 
 log = structlog.get_logger(__name__)
@@ -35,6 +36,7 @@ async def make_deliveries(event: Event) -> None:
 HANDLERS = {topic: make_deliveries for topic in TOPICS}
 
 
+@hands_back_when_cancelled
 async def deliver_webhook(ctx: dict[str, Any], delivery_id: str) -> str:
     policy: DeliveryPolicy = ctx.get(POLICY_KEY, DEFAULT_POLICY)
     outcome = await sending.attempt_delivery(uuid.UUID(delivery_id), policy)

@@ -28,6 +28,7 @@ from backend.core.settings import Settings, SettingsError, get_settings
 from backend.webhooks.policy import DeliveryPolicy
 from jobs import ledger as ledger_jobs
 from jobs import webhooks
+from jobs.handback import INTERRUPTED, hand_back, hands_back_when_cancelled
 from jobs.outbox import registered_handlers
 
 log = structlog.get_logger(__name__)
@@ -42,6 +43,7 @@ SPARE_ARQ_TRIES = 3
 RECONNECT_FIRST_S, RECONNECT_MAX_S = 1.0, 30.0  # waiting out a Redis outage
 
 
+
 @dataclass(frozen=True)
 class OutboxPolicy:
     """What the outbox jobs need; carried in the worker's ``ctx``."""
@@ -53,6 +55,7 @@ class OutboxPolicy:
     stale_after: timedelta
 
 
+@hands_back_when_cancelled
 async def process_outbox_event(ctx: dict[str, Any], event_id: str) -> str:
     policy: OutboxPolicy = ctx["outbox"]
     try:
@@ -138,7 +141,7 @@ def build_worker_settings(
         ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
-        "ctx": {"outbox": policy, webhooks.POLICY_KEY: webhook_policy or DeliveryPolicy()},
+        "ctx": {"outbox": policy, webhooks.POLICY_KEY: webhook_policy or DeliveryPolicy(), INTERRUPTED: set()},
         "job_timeout": timeout,
         # Also for jobs arq fails by itself (expired, unknown function, too many tries), whose
         # results follow the worker's default rather than the function's.
@@ -191,6 +194,7 @@ async def serve(handlers: Mapping[str, outbox.Handler] | None = None, **worker_o
                 # that the signal caught while arq was recording its end (the job just runs again).
                 with suppress(RedisError, asyncio.CancelledError):
                     await worker.close()
+                await hand_back(worker)
             if lost is None:
                 return  # stopped by a signal (or a burst run finished)
             if worker.ctx.get("ready"):
