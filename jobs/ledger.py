@@ -17,7 +17,6 @@ from backend.ledger import services as ledger
 log = structlog.get_logger(__name__)
 
 SWEEP_BATCH = 200
-DEFAULT_SWEEP_SECONDS = 10
 
 
 async def expire_reservations(ctx: dict[str, Any], time_budget: float = 20.0) -> int:

@@ -137,7 +137,7 @@ def build_worker_settings(
             cron(relay_outbox, run_at_startup=True, timeout=timeout, **relay_schedule(settings.outbox_relay_seconds)),
             *webhooks.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
             *ledger_jobs.cron_jobs(
-                relay_schedule(getattr(settings, "ledger_expiry_sweep_seconds", ledger_jobs.DEFAULT_SWEEP_SECONDS)), timeout),
+                relay_schedule(settings.ledger_expiry_sweep_seconds), timeout),
         ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,

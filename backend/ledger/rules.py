@@ -13,7 +13,6 @@ from backend.ledger.kinds import Source
 MAX_POINTS = 10**12
 MAX_REFERENCE = 200
 MAX_REASON = 500
-DEFAULT_RESERVATION_TIMEOUT_S = 15 * 60
 MAX_RESERVATION_TIMEOUT = timedelta(days=7)
 
 
@@ -50,7 +49,7 @@ def reason(value: str | None, *, required: bool = False, field: str = "reason") 
 def reservation_timeout(value: timedelta | None) -> timedelta:
     """The caller's timeout, or the configured default (``MIRABELLE_LEDGER_RESERVATION_TIMEOUT_SECONDS``)."""
     if value is None:
-        return timedelta(seconds=getattr(get_settings(), "ledger_reservation_timeout_seconds", DEFAULT_RESERVATION_TIMEOUT_S))
+        return timedelta(seconds=get_settings().ledger_reservation_timeout_seconds)
     if not timedelta(0) < value <= MAX_RESERVATION_TIMEOUT:
         raise refused(LedgerErrorCode.TIMEOUT_INVALID, "a reservation's timeout is more than 0 seconds and at most 7 days", "timeout")
     return value
