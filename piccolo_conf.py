@@ -16,5 +16,8 @@ APP_REGISTRY = AppRegistry(
         "backend.catalog.piccolo_app",
         "backend.ledger.piccolo_app",
         "backend.webhooks.piccolo_app",
+        "backend.campaigns.piccolo_app",
+        "backend.rewards.piccolo_app",
+        "backend.rewards.uploads.piccolo_app",
     ]
 )

@@ -48,6 +48,8 @@ API_KEY_SCOPES: frozenset[P] = frozenset(
         P.RECIPIENTS_WRITE,
         P.RECIPIENTS_READ,
         P.CATALOG_READ,
+        P.CATALOG_WRITE,  # a partner-management system keeping offers and stock in step
+        P.PARTNERS_WRITE,
         P.TICKETS_WRITE,
         P.TICKETS_READ,
         P.REPORTS_READ,

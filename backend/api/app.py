@@ -22,6 +22,7 @@ def graphql_controller() -> type[Controller]:
         graphql_ide="graphiql",
         allow_queries_via_get=False,  # GET only serves GraphiQL; operations are POSTed with a key
         context_getter=request_context,
+        multipart_uploads_enabled=True,  # the `Upload` scalar: voucher files, evidence, HR exports (see backend/api/uploads.py)
     )
 
     class GraphQLController(base):

@@ -13,18 +13,25 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from backend.api.access.queries import AccessQueries
+from backend.api.catalog.mutations import CatalogMutations
+from backend.api.catalog.queries import CatalogQueries
+from backend.api.catalog.types import SCALARS as CATALOG_SCALARS
 from backend.api.errors import log_errors, masked_errors
 from backend.api.ledger.mutations import LedgerMutations
 from backend.api.ledger.queries import LedgerQueries
 from backend.api.ledger.types import SCALARS as LEDGER_SCALARS
 from backend.api.metrics import OperationMetrics
+from backend.api.partners.mutations import PartnerMutations
+from backend.api.partners.queries import PartnerQueries
 from backend.api.recipients.mutations import RecipientMutations
 from backend.api.recipients.queries import RecipientQueries
+from backend.api.rewards.mutations import RewardMutations
+from backend.api.rewards.queries import RewardQueries
 from backend.core.settings import Settings, get_settings
 from graphql import GraphQLError
 
-Query = merge_types("Query", (AccessQueries, RecipientQueries, LedgerQueries))
-Mutation = merge_types("Mutation", (RecipientMutations, LedgerMutations))
+Query = merge_types("Query", (AccessQueries, RecipientQueries, LedgerQueries, PartnerQueries, CatalogQueries, RewardQueries))
+Mutation = merge_types("Mutation", (RecipientMutations, LedgerMutations, PartnerMutations, CatalogMutations, RewardMutations))
 
 MAX_ALIASES = 15
 
@@ -47,7 +54,7 @@ def build_schema(settings: Settings | None = None) -> ApiSchema:
         masked_errors,
         OperationMetrics,
     )
-    return ApiSchema(query=Query, mutation=Mutation, extensions=extensions, config=StrawberryConfig(scalar_map=LEDGER_SCALARS))
+    return ApiSchema(query=Query, mutation=Mutation, extensions=extensions, config=StrawberryConfig(scalar_map={**LEDGER_SCALARS, **CATALOG_SCALARS}))
 
 
 def export_sdl() -> str:

@@ -3,14 +3,27 @@ operation in graphql/operations runs against the live API."""
 
 import ast
 import json
+import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "catalog"))  # the catalogue and partner steps
+
+from datetime import timedelta
+
+from catalogue_steps import offer_input, onboard_to_live, role_actor
+from test_catalog_api import upload
+
 import backend.recipients.service
 from backend.api.recipients.types import RecipientErrorCode
 from backend.api.schema import export_sdl
+from backend.campaigns.services import campaigns
+from backend.campaigns.services.campaigns import CampaignInput
+from backend.catalog.services import offers
+from backend.core.clock import utcnow
 from backend.ledger import services as ledger
 from backend.ledger.errors import LedgerErrorCode
 from backend.recipients import service as recipients
@@ -28,7 +41,9 @@ def test_the_committed_schema_is_current():
 def test_the_documented_operations_exist():
     documented = {"Viewer", "Recipients", "RecipientByExternalId", "UpsertRecipient", "Programmes",
                   "PointsBalance", "PointsTransactions", "PointsReservation", "ReservePoints", "ConfirmReservation",
-                  "ReleaseReservation", "CreditPoints", "ReverseRedemption"}
+                  "ReleaseReservation", "CreditPoints", "ReverseRedemption",
+                  "IssueReward", "IssueRewards", "Campaign", "Partners", "Partner", "Offers", "OffersEligibleFor",
+                  "CreatePartner", "CreateOffer", "RerankOffers", "ImportVoucherCodes", "SyncRecipients"}
     assert {path.stem for path in OPERATIONS} >= documented
 
 
@@ -55,15 +70,49 @@ async def seed_examples(admin) -> dict[str, str]:
     pending = await ledger.reserve(admin, programme.id, asha.recipient.id, 200, source="marketplace")
     confirmed = await ledger.reserve(admin, programme.id, asha.recipient.id, 100, source="marketplace")
     await ledger.confirm(admin, confirmed.reservation.id)
+    campaign = await campaigns.create_campaign(admin, CampaignInput(
+        programme_id=programme.id, name="Deal closers", reward_type="points", starts_at=utcnow() - timedelta(days=1),
+        ends_at=utcnow() + timedelta(days=90), max_rewards=1000, budget=250_000, recipient_max_count=3, recipient_window_days=30))
+    await campaigns.activate_campaign(admin, campaign.id)
+    # A live partner (Chai Point) with a live offer and a second, draft one; the voucher file an
+    # import example uploads.
+    partner, offer = await onboard_to_live(admin, role_actor("admin", "checker@example.com"))
+    await offers.change_offer_status(admin, offer.id, "live")
+    second = await offers.create_offer(admin, partner.id, offer_input(title="Chai Point gift card"), terms="Terms.")
     return {"programmeId": str(programme.id), "reservationId": str(pending.reservation.id),
-            "confirmedReservationId": str(confirmed.reservation.id)}
+            "confirmedReservationId": str(confirmed.reservation.id), "campaignId": str(campaign.id),
+            "partnerId": str(partner.id), "offerId": str(offer.id), "secondOfferId": str(second.id),
+            "recipientId": str(asha.recipient.id), "voucherFile": VOUCHER_FILE}
+
+
+# Placeholders that stand for a file: the operation is sent as a GraphQL multipart request.
+VOUCHER_FILE = "<file:stock.csv>"
+FILES = {VOUCHER_FILE: ("stock.csv", b"code,pin,denomination,expiry\r\nCP-EXAMPLE-1,,50000,\r\n", "text/csv")}
+
+
+def file_paths(value, path: str = "variables") -> dict[str, tuple[str, bytes, str]]:
+    """Where the example's variables hold a file placeholder: {"variables.input.file": (name, bytes, type)}."""
+    if isinstance(value, dict):
+        return {found: file for key, item in value.items() for found, file in file_paths(item, f"{path}.{key}").items()}
+    return {path: FILES[value]} if isinstance(value, str) and value in FILES else {}
 
 
 @pytest.mark.parametrize("path", OPERATIONS, ids=lambda path: path.stem)
 async def test_each_documented_operation_runs(api, key, admin, path):
     seeded = await seed_examples(admin)
     document = path.read_text()
-    data = await api.data(document, example_variables(document, seeded), key=key, operation_name=path.stem)
+    variables = example_variables(document, seeded)
+    files = file_paths(variables)
+    if files:
+        for file_path in files:  # the multipart request carries null where the file goes
+            *parents, name = file_path.split(".")[1:]
+            target = variables
+            for parent in parents:
+                target = target[parent]
+            target[name] = None
+        data = await upload(api, document, variables, files, key=key)
+    else:
+        data = await api.data(document, variables, key=key, operation_name=path.stem)
     (result,) = data.values()
     assert result, f"{path.name} returned nothing for its example variables"
     if isinstance(result, dict) and "errors" in result:

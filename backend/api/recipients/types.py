@@ -7,10 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
+from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
 from backend.api.errors import UserError, payload_errors
 from backend.core.errors import FieldError
+from backend.recipients.hr_sync import SourceSystem, SyncReport
 from backend.recipients.service import ProgrammeView, RecipientFilter, RecipientInput, RecipientView
 
 
@@ -109,6 +111,16 @@ class RecipientErrorCode(enum.Enum):
     NAME_TAKEN = "NAME_TAKEN"
     NOT_FOUND = "NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
+    INVALID_SOURCE = "INVALID_SOURCE"
+    CUSTOM_MAPPING_INVALID = "CUSTOM_MAPPING_INVALID"
+    ROWS_OR_FILE = "ROWS_OR_FILE"
+    TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    TOO_MANY_COLUMNS = "TOO_MANY_COLUMNS"
+    EMPTY_FILE = "EMPTY_FILE"
+    INVALID_ENCODING = "INVALID_ENCODING"
+    MALFORMED_CSV = "MALFORMED_CSV"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    INVALID_DATE = "INVALID_DATE"
 
 
 @strawberry.type(description="A reason a recipients mutation changed nothing.")
@@ -129,3 +141,61 @@ class UpsertRecipientPayload:
     @classmethod
     def refused(cls, errors: list[FieldError]) -> UpsertRecipientPayload:
         return cls(recipient=None, created=False, errors=recipient_errors(errors))
+
+
+# ---------------------------------------------------------------- HR sync
+
+HrSource = strawberry.enum(SourceSystem, name="HrSource",
+                           description="Whose export the rows are: a preset's column names, or CUSTOM with your own `mapping`.")
+
+
+@strawberry.input(description="Recipients from an HR export: `rows` as JSON objects, or a CSV `file` (one of the two).")
+class SyncRecipientsInput:
+    source: HrSource
+    mapping: JSON | None = strawberry.field(
+        default=None, description='CUSTOM only: {"source column": "target"}; a target is a recipient field ('
+                                  'external_id, full_name or first_name + last_name, email, phone, whatsapp, country, '
+                                  'preferred_channel) or an HR attribute (lower_snake_case; hire_date also gives tenure).')
+    rows: list[JSON] | None = strawberry.field(default=None, description="The export's rows: objects of column → value.")
+    file: Upload | None = strawberry.field(default=None, description="Or the export as a CSV file (UTF-8, header line first), "
+                                                                     "sent as a multipart upload.")
+    source_system: str | None = strawberry.field(default=None, description="What recipients record as their source; "
+                                                                            "default the preset's name (workday, …) or custom.")
+
+
+@strawberry.type(description="A row that was not synced, and why; the others were.")
+class RejectedRecipientRow:
+    row_number: int = strawberry.field(description="1 = the first row (of a file: the first line after the header).")
+    external_id: str | None
+    field: str | None = strawberry.field(description="The target field at fault, as mappings name it (e.g. email, hire_date).")
+    reason: str
+
+
+@strawberry.type(description="What a sync did: counts, and every rejected row with its reason.")
+class RecipientSyncReport:
+    source_system: str
+    rows_read: int
+    created: int
+    updated: int
+    unchanged: int = strawberry.field(description="Rows identical to what was stored: nothing written.")
+    rejected: list[RejectedRecipientRow]
+
+    @classmethod
+    def from_view(cls, report: SyncReport) -> RecipientSyncReport:
+        return cls(
+            source_system=report.source_system, rows_read=report.rows_read, created=report.created, updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=[RejectedRecipientRow(row_number=row.row_number, external_id=row.external_id, field=row.field, reason=row.reason)
+                      for row in report.rejected],
+        )
+
+
+@strawberry.type
+class SyncRecipientsPayload:
+    report: RecipientSyncReport | None = strawberry.field(description="Null when the request was refused as a whole.")
+    errors: list[RecipientError] = strawberry.field(
+        description="Empty unless the whole sync was refused (bad mapping or file: nothing written). Rejected rows are in the report.")
+
+    @classmethod
+    def refused(cls, errors: list[FieldError]) -> SyncRecipientsPayload:
+        return cls(report=None, errors=recipient_errors(errors))

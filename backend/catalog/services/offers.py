@@ -331,3 +331,20 @@ async def list_offers(actor: Actor, offer_filter: OfferFilter = OfferFilter(), o
     actor.require(Permission.CATALOG_READ)
     rows = await filtered(offers_query(), offer_filter).order_by(Offer.rank).order_by(Offer.id).offset(max(offset, 0)).limit(max(1, min(limit, 200)))
     return Page(rows=[offer_view(row) for row in rows], total=await filtered(Offer.count(), offer_filter))
+
+
+async def offers_after(actor: Actor, offer_filter: OfferFilter, after: tuple[int, uuid.UUID] | None, limit: int) -> list[OfferView]:
+    """Keyset page in catalogue order (rank, then id), strictly after the (rank, id) ``after``: the
+    API's cursor pagination. A re-rank between two pages moves offers, never duplicates a row within one."""
+    actor.require(Permission.CATALOG_READ)
+    query = filtered(offers_query(), offer_filter)
+    if after is not None:
+        rank, offer_id = after
+        query = query.where((Offer.rank > rank) | ((Offer.rank == rank) & (Offer.id > offer_id)))
+    rows = await query.order_by(Offer.rank).order_by(Offer.id).limit(max(1, min(limit, 201)))
+    return [offer_view(row) for row in rows]
+
+
+async def count_offers(actor: Actor, offer_filter: OfferFilter = OfferFilter()) -> int:
+    actor.require(Permission.CATALOG_READ)
+    return await filtered(Offer.count(), offer_filter)

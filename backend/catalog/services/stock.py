@@ -67,3 +67,28 @@ async def list_voucher_codes(actor: Actor, offer_id: uuid.UUID, status: str | No
         query, count = query.where(VoucherCode.status == status), count.where(VoucherCode.status == status)
     rows = await query.order_by(VoucherCode.id, ascending=False).offset(max(offset, 0)).limit(max(1, min(limit, 200)))
     return Page(rows=[code_view(row) for row in rows], total=await count)
+
+
+_LEVELS_OF_OFFERS = """
+SELECT offer, denomination,
+       SUM(CASE WHEN status = 'available' AND (expires_on IS NULL OR expires_on > {}) THEN 1 ELSE 0 END) AS available,
+       SUM(CASE WHEN status = 'allocated' THEN 1 ELSE 0 END) AS allocated,
+       SUM(CASE WHEN status = 'confirmed' THEN 1 ELSE 0 END) AS confirmed,
+       SUM(CASE WHEN status = 'available' AND expires_on <= {} THEN 1 ELSE 0 END) AS expired
+FROM voucher_codes WHERE offer IN ({offers}) GROUP BY offer, denomination ORDER BY offer, denomination
+"""
+
+
+async def stock_levels_by_offer(actor: Actor, offer_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[StockLevel]]:
+    """``stock_levels`` of many offers in one query (GraphQL DataLoaders); an offer without codes maps to []."""
+    actor.require(Permission.CATALOG_READ)
+    levels: dict[uuid.UUID, list[StockLevel]] = {offer_id: [] for offer_id in offer_ids}
+    if not offer_ids:
+        return levels
+    today = utcnow().date()
+    sql = _LEVELS_OF_OFFERS.replace("{offers}", ", ".join("{}" for _ in offer_ids))
+    for row in await VoucherCode.raw(sql, today, today, *offer_ids):
+        levels.setdefault(_id(row["offer"]), []).append(StockLevel(
+            denomination=int(row["denomination"]), available=int(row["available"]), allocated=int(row["allocated"]),
+            confirmed=int(row["confirmed"]), expired=int(row["expired"])))
+    return levels

@@ -80,3 +80,10 @@ async def terms_history(actor: Actor, offer_id: uuid.UUID) -> list[TermsVersionV
     await load_offer(offer_id)
     rows = await TermsVersion.select().where(TermsVersion.offer == offer_id).order_by(TermsVersion.version)
     return [_view(row) for row in rows]
+
+
+async def terms_versions_by_ids(actor: Actor, version_ids: list[uuid.UUID]) -> dict[uuid.UUID, TermsVersionView]:
+    """One query for many versions (GraphQL DataLoaders: each offer's current terms)."""
+    actor.require(Permission.CATALOG_READ)
+    rows = await TermsVersion.select().where(TermsVersion.id.is_in(list(version_ids))) if version_ids else []
+    return {row["id"]: _view(row) for row in rows}

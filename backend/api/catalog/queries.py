@@ -1,0 +1,94 @@
+"""Catalogue queries: offers in catalogue order (filtered, or those a recipient qualifies for) and one offer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import strawberry
+
+from backend.api.catalog.types import Offer, OfferFilterInput
+from backend.api.errors import query_refusals
+from backend.api.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, keyset_connection
+from backend.api.partners.ids import entity_id
+from backend.api.permissions import requires
+from backend.catalog.services import eligibility, offers
+from backend.catalog.views import OfferView
+from backend.core.authz import Actor, Permission
+from backend.core.errors import NotFound
+
+CatalogueKey = tuple[int, uuid.UUID]  # (rank, id): the catalogue order
+# eligible_offers decides in Python, per offer, over at most this many available offers.
+MAX_ELIGIBLE_OFFERS = 1000
+
+
+def catalogue_key(view: OfferView) -> str:
+    return f"{view.rank}:{view.id}"
+
+
+def parse_catalogue_key(text: str) -> CatalogueKey:
+    rank, _, offer_id = text.partition(":")
+    return int(rank), uuid.UUID(offer_id)
+
+
+def _after(views: list[OfferView], after: CatalogueKey | None, limit: int) -> list[OfferView]:
+    """A keyset page over a list already in catalogue order."""
+    return [view for view in views if after is None or (view.rank, view.id) > after][:limit]
+
+
+@strawberry.type
+class CatalogQueries:
+    @strawberry.field(
+        extensions=requires(Permission.CATALOG_READ),
+        description="Offers in catalogue order (rank), optionally filtered. With `filter.eligibleFor`, only the offers "
+                    "available now that the recipient qualifies for under each offer's eligibility rule.",
+    )
+    async def offers(
+        self,
+        info: strawberry.Info,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+        filter_: Annotated[OfferFilterInput | None, strawberry.argument(name="filter")] = None,
+    ) -> Connection[Offer]:
+        actor: Actor = info.context.actor
+        filter_ = filter_ or OfferFilterInput()
+        with query_refusals():
+            partner_id = entity_id(filter_.partner_id, "partner", "partnerId") if filter_.partner_id is not None else None
+            recipient_id = entity_id(filter_.eligible_for, "recipient", "eligibleFor") if filter_.eligible_for is not None else None
+        offer_filter = filter_.to_domain(partner_id)
+
+        if recipient_id is not None:
+            eligible: list[OfferView] | None = None
+
+            async def eligible_for() -> list[OfferView]:
+                nonlocal eligible
+                if eligible is None:
+                    with query_refusals():
+                        eligible = await eligibility.eligible_offers(actor, recipient_id, offer_filter, limit=MAX_ELIGIBLE_OFFERS)
+                return eligible
+
+            async def fetch(after_key: CatalogueKey | None, limit: int) -> list[OfferView]:
+                return _after(await eligible_for(), after_key, limit)
+
+            async def count() -> int:
+                return len(await eligible_for())
+        else:
+            async def fetch(after_key: CatalogueKey | None, limit: int) -> list[OfferView]:
+                with query_refusals():
+                    return await offers.offers_after(actor, offer_filter, after_key, limit)
+
+            async def count() -> int:
+                with query_refusals():
+                    return await offers.count_offers(actor, offer_filter)
+
+        return await keyset_connection(list_name="offers", first=first, after=after, fetch=fetch, count=count,
+                                       key=catalogue_key, node=Offer.from_view, parse_key=parse_catalogue_key)
+
+    @strawberry.field(extensions=requires(Permission.CATALOG_READ), description="One offer; null if none.")
+    async def offer(self, info: strawberry.Info, id: strawberry.ID) -> Offer | None:
+        with query_refusals():
+            offer_id = entity_id(id, "offer", "id")
+        try:
+            return Offer.from_view(await offers.get_offer(info.context.actor, offer_id))
+        except NotFound:
+            return None

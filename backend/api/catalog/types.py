@@ -1,0 +1,420 @@
+"""GraphQL types of the catalogue: offers with their denominations, expiry, current terms and
+stock levels; terms versions; voucher import reports; the mutations' inputs and payloads, and
+``CatalogErrorCode``. Money is in minor units (``MinorUnits``), never a float.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import NewType
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from backend.api.catalog.loaders import stock_levels_by_offer, terms_versions_by_id
+from backend.api.errors import UserError, payload_errors
+from backend.api.partners.loaders import partners_by_id
+from backend.api.partners.types import Partner
+from backend.catalog.services.offers import TRANSITIONS, DenominationRange, OfferFilter, OfferInput
+from backend.catalog.views import (
+    DAYS_AFTER_ISSUE,
+    FIXED,
+    FIXED_DATE,
+    OFFER_STATUSES,
+    RANGE,
+    Denominations,
+    ExpiryRule,
+    OfferView,
+    TermsVersionView,
+    VoucherImportReport,
+)
+from backend.core.errors import FieldError
+
+MAX_MINOR_UNITS = 10**12
+
+
+def _whole_minor_units(value: object) -> int:
+    # JSON has one number type: 500.0 or "500" must not pass for an amount.
+    if isinstance(value, bool) or not isinstance(value, int) or not -MAX_MINOR_UNITS <= value <= MAX_MINOR_UNITS:
+        raise TypeError(f"an amount is a whole number of minor units up to 10^12, not {value!r}")
+    return value
+
+
+# GraphQL's Int stops at 2^31 - 1 (21,474,836.47 in a two-decimal currency): too small for money.
+MinorUnits = NewType("MinorUnits", int)
+SCALARS = {
+    MinorUnits: strawberry.scalar(
+        name="MinorUnits", serialize=int, parse_value=_whole_minor_units,
+        description="An amount in the currency's minor units (50000 is 500.00 INR), a whole JSON number up to 10^12.",
+    ),
+}
+
+
+def _values_enum(name: str, values: tuple[str, ...], description: str) -> type[enum.Enum]:
+    return strawberry.enum(enum.Enum(name, {value.upper(): value for value in values}), name=name, description=description)
+
+
+OfferStatus = _values_enum("OfferStatus", OFFER_STATUSES, "DRAFT → LIVE ⇄ PAUSED → RETIRED.")
+OfferStatusChange = _values_enum("OfferStatusChange", tuple(TRANSITIONS), "The statuses changeOfferStatus can set.")
+DenominationKind = _values_enum("DenominationKind", (FIXED, RANGE), "FIXED: a list of amounts. RANGE: minimum to maximum in steps.")
+ExpiryKind = _values_enum("ExpiryKind", (DAYS_AFTER_ISSUE, FIXED_DATE), "DAYS_AFTER_ISSUE or a FIXED_DATE.")
+
+
+def _id(value) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value is not None else None
+
+
+@strawberry.type(description="The amounts an offer can be issued for, in minor units.")
+class OfferDenominations:
+    kind: DenominationKind
+    amounts: list[MinorUnits] = strawberry.field(description="FIXED: every amount, ascending. Empty for RANGE.")
+    minimum: MinorUnits | None
+    maximum: MinorUnits | None
+    step: MinorUnits | None
+
+    @classmethod
+    def from_view(cls, view: Denominations) -> OfferDenominations:
+        return cls(kind=DenominationKind(view.kind), amounts=list(view.amounts), minimum=view.minimum, maximum=view.maximum,
+                   step=view.step)
+
+
+@strawberry.type(description="When a reward of the offer stops being redeemable.")
+class OfferExpiry:
+    kind: ExpiryKind
+    days: int | None = strawberry.field(description="DAYS_AFTER_ISSUE: this many days after the reward is issued.")
+    on: date | None = strawberry.field(description="FIXED_DATE: the last day (UTC).")
+
+    @classmethod
+    def from_view(cls, view: ExpiryRule) -> OfferExpiry:
+        return cls(kind=ExpiryKind(view.kind), days=view.days, on=view.on)
+
+
+@strawberry.type(description="One version of an offer's terms & conditions. Never edited: a revision adds a version.")
+class TermsVersion:
+    id: strawberry.ID
+    version: int
+    body: str
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def from_view(cls, view: TermsVersionView) -> TermsVersion:
+        return cls(id=_id(view.id), version=view.version, body=view.body, created_by=view.created_by_label, created_at=view.created_at)
+
+
+@strawberry.type(description="Voucher codes of one denomination, by state.")
+class StockLevel:
+    denomination: MinorUnits
+    available: int = strawberry.field(description="Usable now: not allocated and not past expiry.")
+    allocated: int
+    confirmed: int
+    expired: int = strawberry.field(description="Never used, now past expiry.")
+
+    @classmethod
+    def from_view(cls, view) -> StockLevel:
+        return cls(denomination=view.denomination, available=view.available, allocated=view.allocated, confirmed=view.confirmed,
+                   expired=view.expired)
+
+
+@strawberry.type(description="Something a recipient can redeem a reward for, from one partner, in one country and currency.")
+class Offer:
+    id: strawberry.ID
+    partner_id: strawberry.ID
+    title: str
+    description: str
+    image_url: str
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
+    currency: str = strawberry.field(description="ISO 4217.")
+    category: str
+    category_restrictions: list[str] = strawberry.field(description="What the reward may not buy, e.g. alcohol.")
+    denominations: OfferDenominations
+    expiry: OfferExpiry
+    eligibility_rule: str = strawberry.field(description="Who may have it, canonical; empty: everyone.")
+    rank: int = strawberry.field(description="Its place in the catalogue, 1 first.")
+    status: OfferStatus
+    available: bool = strawberry.field(description="Issuable now: LIVE, and its partner is live.")
+    low_stock_threshold: int = strawberry.field(description="Alert at or below this many usable codes; 0: no alert.")
+    created_at: datetime
+    updated_at: datetime
+    current_terms_version_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_view(cls, view: OfferView) -> Offer:
+        return cls(
+            id=_id(view.id), partner_id=_id(view.partner_id), title=view.title, description=view.description,
+            image_url=view.image_url, country=view.country, currency=view.currency, category=view.category,
+            category_restrictions=list(view.category_restrictions), denominations=OfferDenominations.from_view(view.denominations),
+            expiry=OfferExpiry.from_view(view.expiry), eligibility_rule=view.eligibility_rule, rank=view.rank,
+            status=OfferStatus(view.status), available=view.is_available, low_stock_threshold=view.low_stock_threshold,
+            created_at=view.created_at, updated_at=view.updated_at, current_terms_version_id=view.current_terms_version_id,
+        )
+
+    @strawberry.field(description="The partner behind the offer (read for a whole page at once).")
+    async def partner(self, info: strawberry.Info) -> Partner:
+        return Partner.from_view(await info.context.loader(partners_by_id).load(uuid.UUID(self.partner_id)))
+
+    @strawberry.field(description="The terms an issuance made now records; null while the offer has none.")
+    async def current_terms(self, info: strawberry.Info) -> TermsVersion | None:
+        if self.current_terms_version_id is None:
+            return None
+        view = await info.context.loader(terms_versions_by_id).load(self.current_terms_version_id)
+        return TermsVersion.from_view(view) if view else None
+
+    @strawberry.field(description="Voucher stock per denomination (read for a whole page at once).")
+    async def stock_levels(self, info: strawberry.Info) -> list[StockLevel]:
+        return [StockLevel.from_view(level) for level in await info.context.loader(stock_levels_by_offer).load(uuid.UUID(self.id))]
+
+
+@strawberry.type(description="A row of a voucher file that was not imported, and why.")
+class RejectedVoucherRow:
+    line: int = strawberry.field(description="The line of the file, the header being line 1.")
+    reason: str
+
+
+@strawberry.type(description="What a voucher file import did: every bad row with its line and reason.")
+class VoucherImport:
+    id: strawberry.ID | None = strawberry.field(description="Null for a dry run.")
+    offer_id: strawberry.ID
+    file_name: str
+    sha256: str = strawberry.field(description="Of the file as received (its bytes are not kept: they hold codes in clear).")
+    size_bytes: int
+    rows_read: int
+    rows_imported: int
+    rejected: list[RejectedVoucherRow]
+    dry_run: bool
+    imported_by: str
+    imported_at: datetime
+
+    @classmethod
+    def from_view(cls, view: VoucherImportReport) -> VoucherImport:
+        return cls(
+            id=_id(view.id), offer_id=_id(view.offer_id), file_name=view.file_name, sha256=view.sha256, size_bytes=view.size_bytes,
+            rows_read=view.rows_read, rows_imported=view.rows_imported,
+            rejected=[RejectedVoucherRow(line=row.line, reason=row.reason) for row in view.rejected], dry_run=view.dry_run,
+            imported_by=view.imported_by_label, imported_at=view.imported_at,
+        )
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@strawberry.input(description="Narrows the offers list; every given field must match.")
+class OfferFilterInput:
+    country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 or alpha-3.")
+    currency: str | None = strawberry.field(default=None, description="ISO 4217.")
+    category: str | None = None
+    status: OfferStatus | None = None
+    partner_id: strawberry.ID | None = None
+    search: str | None = strawberry.field(default=None, description="Substring of the title, any case.")
+    available_only: bool = strawberry.field(default=False, description="Only offers issuable now (LIVE, of a live partner).")
+    eligible_for: strawberry.ID | None = strawberry.field(
+        default=None, description="A recipient id: only the available offers this recipient qualifies for (needs `recipients:read` too).")
+
+    def to_domain(self, partner_id: uuid.UUID | None) -> OfferFilter:
+        return OfferFilter(partner_id=partner_id, country=self.country, currency=self.currency, category=self.category,
+                           status=self.status.value if self.status else None, search=self.search, available_only=self.available_only)
+
+
+@strawberry.input(description="Denominations from `minimum` to `maximum` in `step`s, minor units.")
+class DenominationRangeInput:
+    minimum: MinorUnits
+    maximum: MinorUnits
+    step: MinorUnits
+
+    def to_domain(self) -> DenominationRange:
+        return DenominationRange(minimum=self.minimum, maximum=self.maximum, step=self.step)
+
+
+def _offer(input_) -> OfferInput:
+    return OfferInput(
+        title=input_.title, country=input_.country, currency=input_.currency, category=input_.category,
+        denominations=list(input_.denominations) if input_.denominations is not None else None,
+        denomination_range=input_.denomination_range.to_domain() if input_.denomination_range else None,
+        expiry_days=input_.expiry_days, expiry_date=input_.expiry_date, description=input_.description or "",
+        image_url=input_.image_url or "", category_restrictions=list(input_.category_restrictions or []),
+        eligibility_rule=input_.eligibility_rule or "", low_stock_threshold=input_.low_stock_threshold,
+    )
+
+
+def _denominations_field():
+    return strawberry.field(default=None, description="A fixed list of amounts (minor units). Give this or `denominationRange`.")
+
+
+def _expiry_days_field():
+    return strawberry.field(default=None, description="Days after issue, 1–3650. Give this or `expiryDate`.")
+
+
+def _rule_field():
+    return strawberry.field(default=None, description='e.g. `country in [IN] and grade >= 5`; empty: everyone.')
+
+
+@strawberry.input(description="A new offer of a partner: a DRAFT at the end of the catalogue.")
+class CreateOfferInput:
+    partner_id: strawberry.ID
+    title: str
+    country: str
+    currency: str
+    category: str
+    denominations: list[MinorUnits] | None = _denominations_field()
+    denomination_range: DenominationRangeInput | None = None
+    expiry_days: int | None = _expiry_days_field()
+    expiry_date: date | None = strawberry.field(default=None, description="A date after today.")
+    description: str | None = None
+    image_url: str | None = strawberry.field(default=None, description="https only.")
+    category_restrictions: list[str] | None = None
+    eligibility_rule: str | None = _rule_field()
+    low_stock_threshold: int = 0
+    terms: str | None = strawberry.field(default=None, description="Terms & conditions: version 1. An offer goes live only with terms.")
+
+    def to_domain(self) -> OfferInput:
+        return _offer(self)
+
+
+@strawberry.input(description="An offer's whole details (not its partner, status, rank or terms): fields left out are cleared.")
+class UpdateOfferInput:
+    offer_id: strawberry.ID
+    title: str
+    country: str
+    currency: str
+    category: str
+    denominations: list[MinorUnits] | None = _denominations_field()
+    denomination_range: DenominationRangeInput | None = None
+    expiry_days: int | None = _expiry_days_field()
+    expiry_date: date | None = None
+    description: str | None = None
+    image_url: str | None = None
+    category_restrictions: list[str] | None = None
+    eligibility_rule: str | None = _rule_field()
+    low_stock_threshold: int = 0
+
+    def to_domain(self) -> OfferInput:
+        return _offer(self)
+
+
+@strawberry.input(description="Move an offer along DRAFT → LIVE ⇄ PAUSED → RETIRED.")
+class ChangeOfferStatusInput:
+    offer_id: strawberry.ID
+    status: OfferStatusChange
+    reason: str | None = None
+
+
+@strawberry.input(description="New terms & conditions: a new version, current from now on.")
+class ReviseTermsInput:
+    offer_id: strawberry.ID
+    terms: str
+
+
+@strawberry.input(description="Offers in their new order; they swap among the places they hold now, every other offer keeps its place.")
+class RerankOffersInput:
+    offer_ids: list[strawberry.ID]
+
+
+@strawberry.input(description="A voucher file for an offer: CSV with the header `code, pin, denomination, expiry` (pin, expiry optional).")
+class ImportVoucherCodesInput:
+    offer_id: strawberry.ID
+    file: Upload = strawberry.field(description="The CSV file, sent as a multipart upload (≤ 10 MB per request).")
+    dry_run: bool = strawberry.field(default=False, description="Check everything, import nothing.")
+
+
+# ---------------------------------------------------------------- payloads
+
+
+@strawberry.enum(description="Why a catalogue mutation changed nothing.")
+class CatalogErrorCode(enum.Enum):
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    TOO_MANY = "TOO_MANY"
+    INVALID_COUNTRY = "INVALID_COUNTRY"
+    INVALID_CURRENCY = "INVALID_CURRENCY"
+    INVALID_LABEL = "INVALID_LABEL"
+    INVALID_IMAGE_URL = "INVALID_IMAGE_URL"
+    INVALID_THRESHOLD = "INVALID_THRESHOLD"
+    INVALID_RULE = "INVALID_RULE"
+    DENOMINATIONS_REQUIRED = "DENOMINATIONS_REQUIRED"
+    INVALID_DENOMINATIONS = "INVALID_DENOMINATIONS"
+    DUPLICATE_DENOMINATION = "DUPLICATE_DENOMINATION"
+    INVALID_RANGE = "INVALID_RANGE"
+    INVALID_DENOMINATION = "INVALID_DENOMINATION"
+    EXPIRY_REQUIRED = "EXPIRY_REQUIRED"
+    INVALID_EXPIRY = "INVALID_EXPIRY"
+    EXPIRY_IN_PAST = "EXPIRY_IN_PAST"
+    INVALID_STATUS = "INVALID_STATUS"
+    INVALID_STATUS_CHANGE = "INVALID_STATUS_CHANGE"
+    TERMS_REQUIRED = "TERMS_REQUIRED"
+    TERMS_CHANGED_MEANWHILE = "TERMS_CHANGED_MEANWHILE"
+    PARTNER_NOT_LIVE = "PARTNER_NOT_LIVE"
+    PARTNER_OFFBOARDED = "PARTNER_OFFBOARDED"
+    OFFER_RETIRED = "OFFER_RETIRED"
+    OFFER_NOT_AVAILABLE = "OFFER_NOT_AVAILABLE"
+    OFFER_OF_ANOTHER_PARTNER = "OFFER_OF_ANOTHER_PARTNER"
+    DUPLICATE_OFFER = "DUPLICATE_OFFER"
+    WRONG_HEADER = "WRONG_HEADER"
+    INVALID_ENCODING = "INVALID_ENCODING"
+    MALFORMED_CSV = "MALFORMED_CSV"
+    LINE_TOO_LONG = "LINE_TOO_LONG"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    EMPTY_FILE = "EMPTY_FILE"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    ISSUANCE_HAS_CODE = "ISSUANCE_HAS_CODE"
+    NO_ALLOCATION = "NO_ALLOCATION"
+    CODE_CONFIRMED = "CODE_CONFIRMED"
+    UAT_FAILED = "UAT_FAILED"
+
+
+@strawberry.type(description="A reason a catalogue mutation changed nothing.")
+class CatalogError(UserError):
+    code: CatalogErrorCode
+
+
+def catalog_errors(errors: list[FieldError]) -> list[CatalogError]:
+    return payload_errors(CatalogError, CatalogErrorCode, errors)
+
+
+def errors_field():
+    return strawberry.field(description="Empty on success. Any error means nothing changed.")
+
+
+@strawberry.type(description="An offer after createOffer, updateOffer or changeOfferStatus.")
+class OfferPayload:
+    offer: Offer | None = strawberry.field(description="Null when refused.")
+    errors: list[CatalogError] = errors_field()
+
+    @classmethod
+    def refused(cls, errors: list[FieldError]) -> OfferPayload:
+        return cls(offer=None, errors=catalog_errors(errors))
+
+
+@strawberry.type(description="The offer's terms after reviseTerms: the new current version (or the current one, for the same text).")
+class TermsPayload:
+    terms: TermsVersion | None
+    errors: list[CatalogError] = errors_field()
+
+    @classmethod
+    def refused(cls, errors: list[FieldError]) -> TermsPayload:
+        return cls(terms=None, errors=catalog_errors(errors))
+
+
+@strawberry.type(description="The offers given to rerankOffers, in their new order with their new ranks.")
+class RerankOffersPayload:
+    offers: list[Offer]
+    errors: list[CatalogError] = errors_field()
+
+    @classmethod
+    def refused(cls, errors: list[FieldError]) -> RerankOffersPayload:
+        return cls(offers=[], errors=catalog_errors(errors))
+
+
+@strawberry.type(description="The import report. Rejected rows do not make the payload an error: the good rows were imported.")
+class VoucherImportPayload:
+    report: VoucherImport | None = strawberry.field(description="Null when the file was refused as a whole (then nothing was imported).")
+    errors: list[CatalogError] = errors_field()
+
+    @classmethod
+    def refused(cls, errors: list[FieldError]) -> VoucherImportPayload:
+        return cls(report=None, errors=catalog_errors(errors))

@@ -1,0 +1,84 @@
+"""issueReward and issueRewards: what another system (POS, CRM, HR, loyalty engine) calls when one
+of its business rules fires. Parse the input, call the rewards service, render its outcome.
+
+A recipient may be named by the caller's own external id: it is resolved here on the issuer's
+behalf (rewards:write is enough; the answer carries only our id, not the directory entry)."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from backend.api.permissions import requires
+from backend.api.rewards.types import TOO_MANY, IssueRewardInput, IssueRewardPayload, IssueRewardsInput, IssueRewardsPayload
+from backend.core.authz import SYSTEM, Actor, Permission
+from backend.core.errors import DomainError, FieldError, NotFound
+from backend.recipients import service as recipients
+from backend.rewards.services import issuance as issuing
+from backend.rewards.services.issuance import RejectionCode, RewardRequest
+
+MAX_BATCH = 100
+
+
+def _uuid(value: strawberry.ID | None, code: RejectionCode, field: str) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise DomainError.single(code.value, f"'{value}' is not a {field.removesuffix('Id')} id", field=field) from None
+
+
+async def _recipient_id(reward: IssueRewardInput) -> uuid.UUID:
+    if (reward.recipient_id is None) == (reward.recipient_external_id is None):
+        raise DomainError.single(RejectionCode.RECIPIENT_NOT_FOUND.value, "give exactly one of recipientId and recipientExternalId",
+                                 field="recipientId")
+    if reward.recipient_id is not None:
+        return _uuid(reward.recipient_id, RejectionCode.RECIPIENT_NOT_FOUND, "recipientId")
+    try:
+        return (await recipients.get_recipient(SYSTEM, external_id=reward.recipient_external_id)).id
+    except NotFound:
+        raise DomainError.single(RejectionCode.RECIPIENT_NOT_FOUND.value,
+                                 f"no recipient has the external id '{reward.recipient_external_id}'", field="recipientExternalId") from None
+
+
+async def _request(reward: IssueRewardInput) -> RewardRequest:
+    return RewardRequest(
+        campaign_id=_uuid(reward.campaign_id, RejectionCode.CAMPAIGN_NOT_FOUND, "campaignId"),
+        recipient_id=await _recipient_id(reward),
+        offer_id=_uuid(reward.offer_id, RejectionCode.OFFER_NOT_LIVE, "offerId"),
+        value=reward.value, idempotency_key=reward.idempotency_key, source_event=reward.source_event or "", channel=reward.channel,
+    )
+
+
+async def _issue(actor: Actor, reward: IssueRewardInput) -> IssueRewardPayload:
+    try:
+        outcome = await issuing.issue_reward(actor, await _request(reward))
+    except DomainError as refusal:
+        return IssueRewardPayload.refused(refusal.errors)
+    return IssueRewardPayload.of(outcome)
+
+
+@strawberry.type
+class RewardMutations:
+    @strawberry.mutation(
+        extensions=requires(Permission.REWARDS_WRITE, refusal=IssueRewardPayload.refused),
+        description="Issue one reward under a campaign when a business rule fires. Checked in one transaction: the campaign is "
+                    "active and within its dates, the offer allowed and of a valid denomination, the recipient eligible, the caps "
+                    "and budget not exceeded. ISSUED (queued for delivery), PENDING_APPROVAL (campaigns with admin approval) or "
+                    "REJECTED with a code. A retry with the same idempotencyKey returns the first outcome.",
+    )
+    async def issue_reward(self, info: strawberry.Info, input: IssueRewardInput) -> IssueRewardPayload:
+        return await _issue(info.context.actor, input)
+
+    @strawberry.mutation(
+        extensions=requires(Permission.REWARDS_WRITE, refusal=IssueRewardsPayload.refused),
+        description=f"Issue up to {MAX_BATCH} rewards, each decided on its own as by issueReward (one rejection does not stop the "
+                    "rest); results in the input's order.",
+    )
+    async def issue_rewards(self, info: strawberry.Info, input: IssueRewardsInput) -> IssueRewardsPayload:
+        if len(input.rewards) > MAX_BATCH:
+            return IssueRewardsPayload.refused([FieldError(
+                "rewards", TOO_MANY, f"at most {MAX_BATCH} rewards per call ({len(input.rewards)} sent); split the batch")])
+        return IssueRewardsPayload.of([await _issue(info.context.actor, reward) for reward in input.rewards])

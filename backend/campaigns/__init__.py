@@ -1,0 +1,1 @@
+"""Campaigns: what may be issued, to whom, how much, and the governance counters that keep it so."""

@@ -1,0 +1,295 @@
+"""The atomic counters that keep a campaign inside its maximum count, its budget and its
+per-recipient caps, under any concurrency (DESIGN.md rule 3). Every function here runs in the
+caller's write transaction (the rewards domain's issuance or approval), so a refusal rolls back
+with everything else the use case wrote.
+
+**Campaign caps and budget** are one conditional UPDATE of the campaign's row::
+
+    UPDATE campaigns SET issued_count = issued_count + 1, issued_value = issued_value + :v …
+    WHERE id = :id AND status = 'active' AND starts_at <= :now AND ends_at > :now
+      AND (max_rewards IS NULL OR issued_count + pending_count + 1 <= max_rewards)
+      AND (budget IS NULL OR issued_value + pending_value + :v <= budget)
+
+Whether a row comes back decides; the check and the change are one statement, identical on
+PostgreSQL (the second writer waits for the row lock, then re-evaluates the WHERE on the row the
+first one committed) and SQLite (``BEGIN IMMEDIATE`` runs writers one at a time). Rewards waiting
+for approval hold count and budget as ``pending_*``, so approving them can never overrun.
+
+**Per-recipient caps** (count and/or value, over the whole campaign or a rolling window such as "3
+in 30 days"). Without a window the tally row of (campaign, recipient) carries the recipient's
+totals, and the cap is the WHERE of its upsert (``INSERT … ON CONFLICT DO UPDATE … WHERE``): one
+statement again. A rolling window cannot live in a counter (what leaves the window changes with
+time), so it is counted over the campaign's grants since ``now - window``; a count is a
+read-then-write, and two concurrent issuances to one recipient would both count the same past.
+So the upsert of the tally row comes first, unconditionally: it takes that row's lock (PostgreSQL)
+or the write lock (SQLite) for the rest of the transaction, which serialises issuances per
+(campaign, recipient) — and only per recipient, so other recipients do not wait. The count that
+follows is a new statement, which at READ COMMITTED sees the grants the previous holder committed.
+We chose a locked row over SERIALIZABLE (retries, and no SQLite equivalent) and over advisory locks
+(PostgreSQL only).
+
+Locks are always taken in the same order — the tally row, then the campaign row, then whatever
+the issuance does next (the ledger's wallet, a voucher code) — so concurrent issuances cannot
+deadlock. The campaign row is a hot row (every issuance of the campaign updates it); the
+issuance holds it from this UPDATE to its commit, a few statements.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from backend.campaigns.services.campaigns import find_campaign
+from backend.campaigns.views import ACTIVE, GRANT_ISSUED, GRANT_PENDING, GRANT_RELEASED, CampaignView
+from backend.core import sql
+from backend.core.authz import Actor
+from backend.core.ids import new_id
+
+
+class GovernanceRefusal(str, enum.Enum):
+    """Why a campaign's governance refused a reward (the rewards domain's rejection codes reuse these values)."""
+
+    CAMPAIGN_NOT_FOUND = "CAMPAIGN_NOT_FOUND"
+    CAMPAIGN_NOT_ACTIVE = "CAMPAIGN_NOT_ACTIVE"
+    OUTSIDE_CAMPAIGN_DATES = "OUTSIDE_CAMPAIGN_DATES"
+    CAP_REACHED = "CAP_REACHED"
+    RECIPIENT_CAP_REACHED = "RECIPIENT_CAP_REACHED"
+    BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: GovernanceRefusal
+    message: str
+
+
+@dataclass(frozen=True)
+class NewGrant:
+    """A reward to count against a campaign; ``id`` is the issuance's id."""
+
+    id: uuid.UUID
+    recipient_id: uuid.UUID
+    offer_id: uuid.UUID | None
+    value: int
+    pending: bool  # waits for approval: held as pending instead of issued
+    source_event: str = ""
+
+
+_COUNT = """UPDATE campaigns SET issued_count = issued_count + $2, issued_value = issued_value + $3,
+    pending_count = pending_count + $4, pending_value = pending_value + $5
+WHERE id = $1 AND status = 'active' AND starts_at <= $6 AND ends_at > $6
+    AND (max_rewards IS NULL OR issued_count + pending_count + 1 <= max_rewards)
+    AND (budget IS NULL OR issued_value + pending_value + $7 <= budget)
+RETURNING id"""
+
+# Approval: the held reward becomes issued; the campaign must still be active and within its
+# dates, and the budget is checked again (a held reward is already inside it; the check is the
+# backstop should the budget ever be lowered past a hold).
+_SETTLE = """UPDATE campaigns SET issued_count = issued_count + 1, issued_value = issued_value + $2,
+    pending_count = pending_count - 1, pending_value = pending_value - $2
+WHERE id = $1 AND status = 'active' AND starts_at <= $3 AND ends_at > $3 AND pending_count >= 1
+    AND (budget IS NULL OR issued_value + pending_value <= budget)
+RETURNING id"""
+
+_RELEASE_HOLD = """UPDATE campaigns SET pending_count = pending_count - 1, pending_value = pending_value - $2
+WHERE id = $1 AND pending_count >= 1 RETURNING id"""
+
+_INSERT_GRANT = """INSERT INTO campaign_grants (id, campaign, recipient_id, offer_id, value, state, source_event, requested_by_kind,
+    requested_by_id, requested_by_label, granted_at, decided_by_label, decided_at, decision_note)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, '')"""
+
+_DECIDE_GRANT = """UPDATE campaign_grants SET state = $2, decided_by_label = $3, decided_at = $4, decision_note = $5
+WHERE id = $1 AND state = 'pending' RETURNING id, campaign, recipient_id, value"""
+
+_UNTALLY = """UPDATE campaign_recipient_tallies SET granted_count = granted_count - 1, granted_value = granted_value - $3, updated_at = $4
+WHERE campaign = $1 AND recipient_id = $2"""
+
+_WINDOW = """SELECT COUNT(*) AS n, COALESCE(SUM(value), 0) AS total FROM campaign_grants
+WHERE campaign = $1 AND recipient_id = $2 AND state <> 'released' AND granted_at > $3"""
+
+
+@lru_cache(maxsize=8)
+def _tally_sql(count_cap: bool, value_cap: bool) -> str:
+    """The upsert of a (campaign, recipient) tally, with the caps that apply as its WHERE (none for
+    a rolling window: then the upsert is the lock, and the window count decides). The caps are
+    its arguments from $6 on, count first."""
+    conditions = []
+    if count_cap:
+        conditions.append(f"campaign_recipient_tallies.granted_count + 1 <= ${6 + len(conditions)}")
+    if value_cap:
+        conditions.append(f"campaign_recipient_tallies.granted_value + excluded.granted_value <= ${6 + len(conditions)}")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return f"""INSERT INTO campaign_recipient_tallies (id, campaign, recipient_id, granted_count, granted_value, updated_at)
+VALUES ($1, $2, $3, 1, $4, $5)
+ON CONFLICT (campaign, recipient_id) DO UPDATE SET granted_count = campaign_recipient_tallies.granted_count + 1,
+    granted_value = campaign_recipient_tallies.granted_value + excluded.granted_value, updated_at = excluded.updated_at{where}
+RETURNING granted_count"""
+
+
+def _recipient_cap_text(campaign: CampaignView) -> str:
+    parts = []
+    if campaign.recipient_max_count is not None:
+        parts.append(f"{campaign.recipient_max_count:,} reward{'s' if campaign.recipient_max_count != 1 else ''}")
+    if campaign.recipient_max_value is not None:
+        parts.append(f"{campaign.recipient_max_value:,} in value")
+    window = f" in {campaign.recipient_window_days} days" if campaign.recipient_window_days else ""
+    return f"at most {' and '.join(parts)} per recipient{window}"
+
+
+async def _claim_recipient_allowance(campaign: CampaignView, grant: NewGrant, now: datetime) -> Refusal | None:
+    refused = Refusal(GovernanceRefusal.RECIPIENT_CAP_REACHED,
+                      f"the recipient has reached the cap of '{campaign.name}': {_recipient_cap_text(campaign)}")
+    if campaign.recipient_max_value is not None and grant.value > campaign.recipient_max_value:
+        return refused
+    window = campaign.recipient_window
+    count_cap = campaign.recipient_max_count is not None and window is None
+    value_cap = campaign.recipient_max_value is not None and window is None
+    args = [new_id(), campaign.id, grant.recipient_id, grant.value, now]
+    if count_cap:
+        args.append(campaign.recipient_max_count)
+    if value_cap:
+        args.append(campaign.recipient_max_value)
+    rows = await sql.fetch(_tally_sql(count_cap, value_cap), *args)
+    if not rows:
+        return refused
+    if window is None:
+        return None
+    used = await sql.fetchrow(_WINDOW, campaign.id, grant.recipient_id, now - window)
+    if campaign.recipient_max_count is not None and used["n"] + 1 > campaign.recipient_max_count:
+        return refused
+    if campaign.recipient_max_value is not None and used["total"] + grant.value > campaign.recipient_max_value:
+        return refused
+    return None
+
+
+async def explain(campaign_id: uuid.UUID, value: int, now: datetime) -> Refusal:
+    """Why the campaign's counter UPDATE changed nothing, read after the fact (the UPDATE decided)."""
+    campaign = await find_campaign(campaign_id)
+    if campaign is None:
+        return Refusal(GovernanceRefusal.CAMPAIGN_NOT_FOUND, f"campaign {campaign_id} does not exist")
+    return check_open(campaign, now) or _capacity_refusal(campaign, value) or Refusal(
+        GovernanceRefusal.CAMPAIGN_NOT_ACTIVE, f"'{campaign.name}' changed meanwhile; retry")
+
+
+def check_open(campaign: CampaignView, now: datetime) -> Refusal | None:
+    """Whether the campaign issues now: active and within its dates."""
+    if campaign.status != ACTIVE:
+        return Refusal(GovernanceRefusal.CAMPAIGN_NOT_ACTIVE, f"'{campaign.name}' is {campaign.status}: it issues nothing")
+    if not campaign.within_dates(now):
+        return Refusal(GovernanceRefusal.OUTSIDE_CAMPAIGN_DATES,
+                       f"'{campaign.name}' runs from {campaign.starts_at:%Y-%m-%d %H:%M} to {campaign.ends_at:%Y-%m-%d %H:%M} UTC")
+    return None
+
+
+def _capacity_refusal(campaign: CampaignView, value: int, used_count: int | None = None, used_value: int | None = None) -> Refusal | None:
+    used_count = campaign.issued_count + campaign.pending_count if used_count is None else used_count
+    used_value = campaign.issued_value + campaign.pending_value if used_value is None else used_value
+    if campaign.max_rewards is not None and used_count + 1 > campaign.max_rewards:
+        return Refusal(GovernanceRefusal.CAP_REACHED, f"'{campaign.name}' has issued its {campaign.max_rewards:,} rewards")
+    if campaign.budget is not None and used_value + value > campaign.budget:
+        left = campaign.budget - used_value
+        return Refusal(GovernanceRefusal.BUDGET_EXHAUSTED, f"'{campaign.name}' has {left:,} of its budget left; this reward is {value:,}")
+    return None
+
+
+async def hold(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime) -> Refusal | None:
+    """Count ``grant`` against the campaign — issued, or held for approval — or say why not.
+
+    Writes (in the caller's transaction): the recipient's tally, the campaign's counters, and the
+    grant row (deferred: it goes with the use case's last statement). On a refusal the caller must
+    roll back: the tally may have moved."""
+    if campaign.has_recipient_caps:
+        refusal = await _claim_recipient_allowance(campaign, grant, now)
+        if refusal is not None:
+            return refusal
+    issued, pending = (0, 1) if grant.pending else (1, 0)
+    rows = await sql.fetch(_COUNT, campaign.id, issued, grant.value * issued, pending, grant.value * pending, now, grant.value)
+    if not rows:
+        return await explain(campaign.id, grant.value, now)
+    sql.defer(sql.Statement(_INSERT_GRANT, (
+        grant.id, campaign.id, grant.recipient_id, grant.offer_id, grant.value, GRANT_PENDING if grant.pending else GRANT_ISSUED,
+        grant.source_event, actor.kind.value, actor.id, actor.label, now)))
+    return None
+
+
+@dataclass(frozen=True)
+class Decided:
+    campaign_id: uuid.UUID
+    recipient_id: uuid.UUID
+    value: int
+
+
+async def settle(actor: Actor, grant_id: uuid.UUID, now: datetime, note: str = "") -> Decided | Refusal | None:
+    """Approval: the held grant becomes issued. None when the grant is not pending (decided
+    meanwhile, or unknown); a Refusal when the campaign no longer issues (paused, ended, outside
+    its dates); the caller rolls back then."""
+    row = await sql.fetchrow(_DECIDE_GRANT, grant_id, GRANT_ISSUED, actor.label, now, note)
+    if row is None:
+        return None
+    campaign_id = row["campaign"] if isinstance(row["campaign"], uuid.UUID) else uuid.UUID(str(row["campaign"]))
+    if not await sql.fetch(_SETTLE, campaign_id, row["value"], now):
+        campaign = await find_campaign(campaign_id)
+        return check_open(campaign, now) or Refusal(GovernanceRefusal.BUDGET_EXHAUSTED, f"'{campaign.name}' has no budget left for this reward")
+    return Decided(campaign_id, _as_uuid(row["recipient_id"]), row["value"])
+
+
+async def release(actor: Actor, grant_id: uuid.UUID, now: datetime, note: str = "") -> Decided | None:
+    """Rejection at approval: the held grant is released, and with it its count and value (the
+    campaign's and the recipient's). None when the grant is not pending."""
+    row = await sql.fetchrow(_DECIDE_GRANT, grant_id, GRANT_RELEASED, actor.label, now, note)
+    if row is None:
+        return None
+    campaign_id, recipient_id = _as_uuid(row["campaign"]), _as_uuid(row["recipient_id"])
+    await sql.fetch(_RELEASE_HOLD, campaign_id, row["value"])
+    await sql.fetch(_UNTALLY, campaign_id, recipient_id, row["value"], now)
+    return Decided(campaign_id, recipient_id, row["value"])
+
+
+def _as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+# ---------------------------------------------------------------- reads for a dry run
+
+
+async def recipient_usage(campaign: CampaignView, recipient_ids: Iterable[uuid.UUID], now: datetime) -> dict[uuid.UUID, tuple[int, int]]:
+    """(count, value) each recipient has used of the campaign's per-recipient caps now: over the
+    window when there is one, else over the whole campaign. Recipients with nothing are left out."""
+    ids = list(dict.fromkeys(recipient_ids))
+    if not ids or not campaign.has_recipient_caps:
+        return {}
+    usage: dict[uuid.UUID, tuple[int, int]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        if campaign.recipient_window is not None:
+            marks = ", ".join(f"${index + 3}" for index in range(len(chunk)))
+            rows = await sql.fetch(
+                f"""SELECT recipient_id, COUNT(*) AS n, COALESCE(SUM(value), 0) AS total FROM campaign_grants
+                WHERE campaign = $1 AND state <> 'released' AND granted_at > $2 AND recipient_id IN ({marks}) GROUP BY recipient_id""",
+                campaign.id, now - campaign.recipient_window, *chunk)
+        else:
+            marks = ", ".join(f"${index + 2}" for index in range(len(chunk)))
+            rows = await sql.fetch(
+                f"""SELECT recipient_id, granted_count AS n, granted_value AS total FROM campaign_recipient_tallies
+                WHERE campaign = $1 AND recipient_id IN ({marks})""", campaign.id, *chunk)
+        for row in rows:
+            usage[_as_uuid(row["recipient_id"])] = (int(row["n"]), int(row["total"]))
+    return usage
+
+
+def capacity_refusal(campaign: CampaignView, value: int, used_count: int, used_value: int) -> Refusal | None:
+    """Whether one more reward of ``value`` fits the campaign after ``used_*`` (a dry run's arithmetic)."""
+    return _capacity_refusal(campaign, value, used_count, used_value)
+
+
+def recipient_refusal(campaign: CampaignView, value: int, used_count: int, used_value: int) -> Refusal | None:
+    """Whether one more reward of ``value`` fits the recipient's caps after ``used_*``."""
+    if (campaign.recipient_max_count is not None and used_count + 1 > campaign.recipient_max_count) or (
+            campaign.recipient_max_value is not None and used_value + value > campaign.recipient_max_value):
+        return Refusal(GovernanceRefusal.RECIPIENT_CAP_REACHED,
+                       f"the recipient has reached the cap of '{campaign.name}': {_recipient_cap_text(campaign)}")
+    return None

@@ -1,0 +1,1 @@
+"""Rewards: issuances (one, a batch, a bulk upload) decided against a campaign's governance."""

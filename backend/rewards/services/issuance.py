@@ -1,0 +1,377 @@
+"""Issuing rewards under a campaign: one (``issue_reward``), a batch (``issue_rewards``), and the
+dry run of a batch (``price_rewards``).
+
+One issuance is one write transaction (``backend.core.idempotency.once``): the checks — campaign
+active and within its dates, the offer allowed, live, in the campaign's currency, of a valid
+denomination, the recipient active and eligible — then the campaign's governance (per-recipient
+cap, maximum count and budget: conditional UPDATEs in ``campaigns.services.governance``), then the
+effect: a points reward credits the recipient's wallet (the ledger's ``earn``), an offer reward
+takes a voucher code from stock (the catalogue's ``allocate_code``), and the issuance row, its audit
+entry and a ``reward.issued`` outbox event (for the deliveries domain) are written with the
+idempotency record in the transaction's last statement. In a campaign with admin approval the
+reward is held instead (``pending_approval``: it counts against the caps and budget) and fulfilled
+when approved (``approvals``).
+
+A rejection (CAP_REACHED, NOT_ELIGIBLE, …) is an outcome, not an exception, and changes nothing:
+like every refusal (``backend.core.idempotency``) it stores no idempotency record, so the same key
+may be sent again once the cause is fixed (a budget raised, stock imported). A replay of a key
+whose first call *did* issue (or pend) returns that first outcome, ``replayed=True``.
+
+Every offer of the catalogue is fulfilled from voucher stock (it is the catalogue's one way to
+fulfil), so an offer reward without a code left is OUT_OF_STOCK.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from backend.campaigns.services import governance
+from backend.campaigns.services.campaigns import find_campaign
+from backend.campaigns.views import ADMIN_APPROVAL, CampaignView
+from backend.catalog.services import allocation, eligibility, stock
+from backend.catalog.services.offer_rows import load_offer
+from backend.catalog.views import OfferView, valid_denomination
+from backend.core import audit, idempotency, outbox, sql
+from backend.core.authz import SYSTEM, Actor, Permission
+from backend.core.clock import utcnow
+from backend.core.errors import DomainError, FieldError, NotFound
+from backend.core.ids import new_id
+from backend.ledger import services as ledger
+from backend.ledger.kinds import Source
+from backend.ledger.rules import MAX_POINTS
+from backend.recipients import service as recipients
+from backend.recipients.service import CHANNELS, RecipientView
+from backend.rewards.views import ISSUED, PENDING_APPROVAL, REWARD_ISSUED
+
+MAX_SOURCE_EVENT = 300
+
+
+@dataclass(frozen=True)
+class RewardRequest:
+    campaign_id: uuid.UUID
+    recipient_id: uuid.UUID
+    offer_id: uuid.UUID | None  # None: a points reward (value = points, credited to the ledger)
+    value: int  # denomination in the offer currency's minor units, or points
+    idempotency_key: str
+    source_event: str = ""  # what triggered it, e.g. "pos:sale:981" or "upload:<upload id>:line 12"
+    channel: str | None = None  # delivery channel; None = the campaign's default
+
+
+class RejectionCode(str, enum.Enum):
+    """Why a reward was not issued: the API's codes."""
+
+    CAMPAIGN_NOT_FOUND = "CAMPAIGN_NOT_FOUND"
+    CAMPAIGN_NOT_ACTIVE = "CAMPAIGN_NOT_ACTIVE"
+    OUTSIDE_CAMPAIGN_DATES = "OUTSIDE_CAMPAIGN_DATES"
+    OFFER_NOT_ALLOWED = "OFFER_NOT_ALLOWED"
+    OFFER_NOT_LIVE = "OFFER_NOT_LIVE"
+    INVALID_DENOMINATION = "INVALID_DENOMINATION"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+    RECIPIENT_NOT_FOUND = "RECIPIENT_NOT_FOUND"
+    RECIPIENT_INACTIVE = "RECIPIENT_INACTIVE"
+    CAP_REACHED = "CAP_REACHED"
+    RECIPIENT_CAP_REACHED = "RECIPIENT_CAP_REACHED"
+    BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    INVALID_CHANNEL = "INVALID_CHANNEL"
+    SOURCE_EVENT_TOO_LONG = "SOURCE_EVENT_TOO_LONG"
+    # Only in issue_rewards' outcomes (issue_reward raises these as DomainErrors):
+    IDEMPOTENCY_CONFLICT = idempotency.IDEMPOTENCY_CONFLICT
+    IDEMPOTENCY_KEY_INVALID = idempotency.IDEMPOTENCY_KEY_INVALID
+
+
+@dataclass(frozen=True)
+class IssuanceOutcome:
+    status: str  # "issued" | "pending_approval" | "rejected"
+    issuance_id: uuid.UUID | None  # None when rejected
+    rejection: RejectionCode | None
+    message: str
+    replayed: bool  # True when this idempotency key was seen before (first result returned)
+
+
+@dataclass(frozen=True)
+class PricedRow:
+    index: int
+    outcome: str  # "issue" | "pending_approval" | a RejectionCode value
+    message: str
+
+
+@dataclass(frozen=True)
+class PricedBatch:
+    campaign_id: uuid.UUID
+    currency: str  # the campaign's currency, or "points"
+    total_value: int  # of the rows that would issue or pend
+    budget: int | None
+    budget_left_before: int | None
+    budget_left_after: int | None
+    would_issue: int
+    would_pend: int
+    rejected_by_code: dict[str, int]
+    rows: list[PricedRow]
+
+
+REJECTED = "rejected"
+POINTS_UNIT = "points"
+
+
+class Rejected(DomainError):
+    """A rejection raised inside the issuing transaction, so that it rolls back; turned into an
+    ``IssuanceOutcome`` by ``issue_reward``."""
+
+    def __init__(self, code: RejectionCode, message: str):
+        self.rejection = code
+        super().__init__(FieldError(field=None, code=code.value, message=message))
+
+
+def _rejected(refusal: governance.Refusal) -> Rejected:
+    return Rejected(RejectionCode(refusal.code.value), refusal.message)
+
+
+# ---------------------------------------------------------------- the checks, shared by issuing and pricing
+
+
+@dataclass(frozen=True)
+class Checked:
+    channel: str
+    terms_version_id: uuid.UUID | None
+    currency: str | None
+
+
+def check_request(campaign: CampaignView, request: RewardRequest, recipient: RecipientView | None, offer: OfferView | None,
+                  now: datetime) -> Checked:
+    """Every check that needs no lock, in the order a person would explain them; raises Rejected.
+    ``offer`` is the requested offer (None for points, or when it does not exist)."""
+    if (refusal := governance.check_open(campaign, now)) is not None:
+        raise _rejected(refusal)
+    channel = request.channel or campaign.default_channel
+    if channel not in CHANNELS:
+        raise Rejected(RejectionCode.INVALID_CHANNEL, f"the delivery channel is one of {', '.join(CHANNELS)}")
+    if len(request.source_event or "") > MAX_SOURCE_EVENT:
+        raise Rejected(RejectionCode.SOURCE_EVENT_TOO_LONG, f"a source event is at most {MAX_SOURCE_EVENT} characters")
+    if recipient is None:
+        raise Rejected(RejectionCode.RECIPIENT_NOT_FOUND, f"recipient {request.recipient_id} does not exist")
+    if recipient.status != "active":
+        raise Rejected(RejectionCode.RECIPIENT_INACTIVE, f"{recipient.full_name} is {recipient.status}: no rewards")
+    value = request.value
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise Rejected(RejectionCode.INVALID_DENOMINATION, "a reward's value is a positive whole number (minor units, or points)")
+    if not campaign.allows_offer(request.offer_id):
+        what = "points" if request.offer_id is None else f"offer {request.offer_id}"
+        raise Rejected(RejectionCode.OFFER_NOT_ALLOWED, f"'{campaign.name}' does not issue {what}")
+    if request.offer_id is None:
+        if value > MAX_POINTS or (campaign.points_value is not None and value != campaign.points_value):
+            expected = f"{campaign.points_value:,} points" if campaign.points_value is not None else f"1 to {MAX_POINTS:,} points"
+            raise Rejected(RejectionCode.INVALID_DENOMINATION, f"a reward of '{campaign.name}' is {expected}")
+        return Checked(channel=channel, terms_version_id=None, currency=None)
+    if offer is None or not offer.is_available:
+        state = "missing" if offer is None else f"{offer.status} (partner {offer.partner_status})"
+        raise Rejected(RejectionCode.OFFER_NOT_LIVE, f"offer {request.offer_id} is {state}: it cannot be issued")
+    if offer.currency != campaign.currency:
+        raise Rejected(RejectionCode.CURRENCY_MISMATCH, f"'{offer.title}' is in {offer.currency}, '{campaign.name}' in {campaign.currency}")
+    if not valid_denomination(offer, value):
+        raise Rejected(RejectionCode.INVALID_DENOMINATION, f"{value} is not a denomination of '{offer.title}' ({offer.denominations.describe()})")
+    if not eligibility.eligible(offer, recipient):
+        raise Rejected(RejectionCode.NOT_ELIGIBLE, f"{recipient.full_name} is not eligible for '{offer.title}'")
+    return Checked(channel=channel, terms_version_id=offer.current_terms_version_id, currency=offer.currency)
+
+
+async def _recipient(recipient_id: uuid.UUID) -> RecipientView | None:
+    # Read on the use case's behalf: its permission is rewards:write, checked already.
+    return (await recipients.recipients_by_ids(SYSTEM, [recipient_id])).get(recipient_id)
+
+
+async def _offer(offer_id: uuid.UUID | None) -> OfferView | None:
+    if offer_id is None:
+        return None
+    try:
+        return await load_offer(offer_id)
+    except NotFound:
+        return None
+
+
+# ---------------------------------------------------------------- fulfilment, shared with approvals
+
+
+def _ledger_actor(actor: Actor) -> Actor:
+    """The issuer credits points on the campaign's behalf: issuing a points reward (rewards:write)
+    includes its credit, so the ledger sees the same actor (audited under its own name) allowed to."""
+    return dataclasses.replace(actor, permissions=actor.permissions | {Permission.POINTS_WRITE})
+
+
+async def fulfil(actor: Actor, campaign: CampaignView, issuance_id: uuid.UUID, offer_id: uuid.UUID | None, recipient_id: uuid.UUID,
+                 value: int) -> uuid.UUID | None:
+    """In the caller's transaction: credit the points (returns the ledger transfer's id) or take a
+    voucher code of the offer for the issuance (returns None). Raises Rejected (OUT_OF_STOCK,
+    OFFER_NOT_LIVE, INVALID_DENOMINATION)."""
+    if offer_id is None:
+        change = await ledger.earn(_ledger_actor(actor), campaign.programme_id, recipient_id, value, source=Source.CAMPAIGN,
+                                   reference=f"reward:{issuance_id}", reason=f"campaign {campaign.name}"[:500])
+        return change.transfer.id
+    try:
+        await allocation.allocate_code(actor, offer_id, value, issuance_id)
+    except DomainError as error:
+        code = {"OUT_OF_STOCK": RejectionCode.OUT_OF_STOCK, "OFFER_NOT_AVAILABLE": RejectionCode.OFFER_NOT_LIVE,
+                "INVALID_DENOMINATION": RejectionCode.INVALID_DENOMINATION}.get(error.code)
+        if code is None:
+            raise
+        raise Rejected(code, error.errors[0].message) from None
+    return None
+
+
+def issued_event(issuance: dict) -> tuple[uuid.UUID, sql.Statement]:
+    """The ``reward.issued`` outbox event of an issuance (JSON values only)."""
+    payload = {key: (str(value) if isinstance(value, uuid.UUID) else value) for key, value in issuance.items()}
+    return outbox.event(REWARD_ISSUED, payload)
+
+
+# ---------------------------------------------------------------- issuing
+
+
+_INSERT = """INSERT INTO reward_issuances (id, campaign, recipient_id, offer_id, terms_version_id, value, currency, points_transfer_id,
+    source_event, channel, status, requested_by_kind, requested_by_id, requested_by_label, idempotency_key, created_at, issued_at,
+    decided_by_label, decided_at, decision_note)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, NULL, '')"""
+
+
+def _idempotency_request(actor: Actor, request: RewardRequest, scope: str | None) -> idempotency.Request:
+    params = {"campaign_id": request.campaign_id, "recipient_id": request.recipient_id, "offer_id": request.offer_id,
+              "value": request.value, "source_event": request.source_event or "", "channel": request.channel}
+    key = idempotency.Request.of(actor, request.idempotency_key, "rewards.issue", params)
+    if key is None:
+        raise DomainError.single(idempotency.IDEMPOTENCY_KEY_INVALID, "an issuance needs an idempotency key", field="idempotency_key")
+    if scope:
+        key = dataclasses.replace(key, caller=scope[:150])
+    return key
+
+
+async def _issue(actor: Actor, request: RewardRequest, events: list[uuid.UUID]) -> IssuanceOutcome:
+    now = utcnow()
+    campaign = await find_campaign(request.campaign_id)
+    if campaign is None:
+        raise Rejected(RejectionCode.CAMPAIGN_NOT_FOUND, f"campaign {request.campaign_id} does not exist")
+    checked = check_request(campaign, request, await _recipient(request.recipient_id), await _offer(request.offer_id), now)
+    pending = campaign.approval_mode == ADMIN_APPROVAL
+    issuance_id = new_id()
+    refusal = await governance.hold(actor, campaign, governance.NewGrant(
+        id=issuance_id, recipient_id=request.recipient_id, offer_id=request.offer_id, value=request.value, pending=pending,
+        source_event=request.source_event or ""), now)
+    if refusal is not None:
+        raise _rejected(refusal)
+    transfer_id = None if pending else await fulfil(actor, campaign, issuance_id, request.offer_id, request.recipient_id, request.value)
+    status = PENDING_APPROVAL if pending else ISSUED
+    issuance = {"issuance_id": issuance_id, "campaign_id": campaign.id, "recipient_id": request.recipient_id, "offer_id": request.offer_id,
+                "terms_version_id": checked.terms_version_id, "value": request.value, "currency": checked.currency,
+                "points_transfer_id": transfer_id, "source_event": request.source_event or "", "channel": checked.channel, "status": status}
+    sql.defer(sql.Statement(_INSERT, (
+        issuance_id, campaign.id, request.recipient_id, request.offer_id, checked.terms_version_id, request.value, checked.currency,
+        transfer_id, request.source_event or "", checked.channel, status, actor.kind.value, actor.id, actor.label, request.idempotency_key,
+        now, None if pending else now)))
+    sql.defer(audit.entry(actor, f"reward.{status}", "reward_issuance", issuance_id, after=issuance))
+    if not pending:
+        event_id, insert = issued_event(issuance)
+        sql.defer(insert)
+        events.append(event_id)
+    unit = checked.currency or POINTS_UNIT
+    message = (f"{request.value:,} {unit} waiting for approval in '{campaign.name}'" if pending
+               else f"{request.value:,} {unit} issued from '{campaign.name}', queued for delivery by {checked.channel}")
+    return IssuanceOutcome(status=status, issuance_id=issuance_id, rejection=None, message=message, replayed=False)
+
+
+async def issue_reward(actor: Actor, request: RewardRequest, *, idempotency_scope: str | None = None) -> IssuanceOutcome:
+    """Issue one reward (or hold it for approval), or say why not. Requires rewards:write.
+
+    Same key + same request → the first outcome (``replayed=True``); same key + another request →
+    DomainError IDEMPOTENCY_CONFLICT. ``idempotency_scope`` replaces the caller identity under which
+    the key is recorded (an upload passes ``upload:<id>``, so a retry by another admin never issues twice)."""
+    actor.require(Permission.REWARDS_WRITE)
+    key = _idempotency_request(actor, request, idempotency_scope)
+    events: list[uuid.UUID] = []
+    try:
+        outcome = await idempotency.once(key, lambda: _issue(actor, request, events), IssuanceOutcome)
+    except Rejected as rejected:
+        return IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=rejected.rejection, message=rejected.errors[0].message,
+                               replayed=False)
+    if outcome.replayed:
+        return dataclasses.replace(outcome.value, replayed=True)
+    await outbox.ring(events)
+    return outcome.value
+
+
+async def issue_rewards(actor: Actor, requests: list[RewardRequest], *, idempotency_scope: str | None = None) -> list[IssuanceOutcome]:
+    """Each request decided on its own, in its own transaction (one rejection does not stop the
+    rest); outcomes in the order of ``requests``. A bad or conflicting key is that row's rejection
+    (IDEMPOTENCY_KEY_INVALID, IDEMPOTENCY_CONFLICT) here, not an exception."""
+    actor.require(Permission.REWARDS_WRITE)
+    outcomes = []
+    for request in requests:
+        try:
+            outcomes.append(await issue_reward(actor, request, idempotency_scope=idempotency_scope))
+        except DomainError as error:
+            if error.code not in (idempotency.IDEMPOTENCY_CONFLICT, idempotency.IDEMPOTENCY_KEY_INVALID):
+                raise
+            outcomes.append(IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=RejectionCode(error.code),
+                                            message=error.errors[0].message, replayed=False))
+    return outcomes
+
+
+# ---------------------------------------------------------------- the dry run
+
+
+async def price_rewards(actor: Actor, campaign_id: uuid.UUID, requests: list[RewardRequest]) -> PricedBatch:
+    """What issuing ``requests`` in order would do against the campaign's current state: the same
+    checks as ``issue_reward``, the caps, budget and stock counted forward row by row. Writes
+    nothing. (Keys already used are not looked up: a row that would replay is priced as new.)"""
+    actor.require(Permission.REWARDS_WRITE)
+    campaign = await find_campaign(campaign_id)
+    if campaign is None:
+        raise DomainError.single(RejectionCode.CAMPAIGN_NOT_FOUND.value, f"campaign {campaign_id} does not exist", field="campaign_id")
+    now = utcnow()
+    people = await recipients.recipients_by_ids(SYSTEM, list({request.recipient_id for request in requests}))
+    offer_ids = {request.offer_id for request in requests if request.offer_id is not None}
+    offers = {offer_id: await _offer(offer_id) for offer_id in offer_ids}
+    # Usable codes per (offer, denomination), counted down as rows take them.
+    stock_left: dict[tuple[uuid.UUID, int], int] = {}
+    levels = await stock.stock_levels_by_offer(SYSTEM, [offer_id for offer_id, offer in offers.items() if offer is not None])
+    for offer_id, offer_levels in levels.items():
+        for level in offer_levels:
+            stock_left[(offer_id, level.denomination)] = level.available
+    usage = await governance.recipient_usage(campaign, people.keys(), now)
+    used_count, used_value = campaign.issued_count + campaign.pending_count, campaign.issued_value + campaign.pending_value
+    pending = campaign.approval_mode == ADMIN_APPROVAL
+    rows, rejected, would_issue, would_pend, total = [], Counter(), 0, 0, 0
+    for index, request in enumerate(requests):
+        try:
+            check_request(campaign, request, people.get(request.recipient_id), offers.get(request.offer_id), now)
+            count, value = usage.get(request.recipient_id, (0, 0))
+            refusal = (governance.recipient_refusal(campaign, request.value, count, value) if campaign.has_recipient_caps else None) \
+                or governance.capacity_refusal(campaign, request.value, used_count, used_value)
+            if refusal is not None:
+                raise _rejected(refusal)
+            if request.offer_id is not None and not pending:
+                if stock_left.get((request.offer_id, request.value), 0) < 1:
+                    raise Rejected(RejectionCode.OUT_OF_STOCK, f"no {request.value} code of this offer would be left")
+                stock_left[(request.offer_id, request.value)] -= 1
+        except Rejected as refused:
+            rejected[refused.rejection.value] += 1
+            rows.append(PricedRow(index=index, outcome=refused.rejection.value, message=refused.errors[0].message))
+            continue
+        usage[request.recipient_id] = (count + 1, value + request.value)
+        used_count, used_value, total = used_count + 1, used_value + request.value, total + request.value
+        if pending:
+            would_pend += 1
+            rows.append(PricedRow(index=index, outcome=PENDING_APPROVAL, message="would wait for approval"))
+        else:
+            would_issue += 1
+            rows.append(PricedRow(index=index, outcome="issue", message="would be issued"))
+    left_before = campaign.remaining_budget
+    return PricedBatch(
+        campaign_id=campaign.id, currency=campaign.currency or POINTS_UNIT, total_value=total, budget=campaign.budget,
+        budget_left_before=left_before, budget_left_after=None if left_before is None else left_before - total,
+        would_issue=would_issue, would_pend=would_pend, rejected_by_code=dict(rejected), rows=rows,
+    )

@@ -1,0 +1,41 @@
+"""Reading issuances: one, or a campaign's (newest first, optionally by status)."""
+
+from __future__ import annotations
+
+import uuid
+
+from backend.core import sql
+from backend.core.authz import Actor, Permission
+from backend.core.errors import DomainError, NotFound
+from backend.rewards.views import ISSUANCE_STATUSES, IssuanceView, Page, issuance_view
+
+
+async def get_issuance(actor: Actor, issuance_id: uuid.UUID) -> IssuanceView:
+    actor.require(Permission.REWARDS_READ)
+    row = await sql.fetchrow("SELECT * FROM reward_issuances WHERE id = $1", issuance_id)
+    if row is None:
+        raise NotFound("issuance", issuance_id, field="issuance_id")
+    return issuance_view(row)
+
+
+async def list_issuances(actor: Actor, campaign_id: uuid.UUID, status: str | None = None, offset: int = 0, limit: int = 50) -> Page:
+    actor.require(Permission.REWARDS_READ)
+    if status is not None and status not in ISSUANCE_STATUSES:
+        raise DomainError.single("INVALID_STATUS", f"an issuance is {', '.join(ISSUANCE_STATUSES)}", field="status")
+    where, args = "campaign = $1", [campaign_id]
+    if status is not None:
+        where, args = where + " AND status = $2", [*args, status]
+    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    rows = await sql.fetch(f"SELECT * FROM reward_issuances WHERE {where} ORDER BY id DESC LIMIT {limit} OFFSET {offset}", *args)
+    total = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM reward_issuances WHERE {where}", *args)
+    return Page(rows=[issuance_view(row) for row in rows], total=int(total["n"]))
+
+
+async def issuances_by_ids(actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUID, IssuanceView]:
+    """Many issuances in one query (the API's DataLoader)."""
+    actor.require(Permission.REWARDS_READ)
+    if not ids:
+        return {}
+    placeholders = ", ".join(f"${index}" for index in range(1, len(ids) + 1))
+    rows = await sql.fetch(f"SELECT * FROM reward_issuances WHERE id IN ({placeholders})", *ids)
+    return {view.id: view for view in map(issuance_view, rows)}

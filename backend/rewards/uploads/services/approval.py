@@ -1,0 +1,211 @@
+"""Maker-checker for uploads, and issuing an approved upload in chunks, resumably.
+
+``approve_upload``: a person other than the uploader approves a staged upload (``SELF_APPROVAL``
+otherwise); nothing is issued before. ``issue_upload`` then works through the valid rows in line
+order, a chunk at a time: recipients not known yet are created (``recipients.service``), the
+chunk goes to ``issue_rewards`` with ``idempotency_scope=f"upload:{upload_id}"`` and
+``idempotency_key=f"line:{line}"``, and each row's outcome (issued, pending_approval, or rejected
+with the issuance's code) is recorded with the upload's progress in one transaction. Whoever
+resumes an interrupted issuance (``issue_upload`` again, by any admin) continues with the rows that
+have no outcome yet; a row issued but not yet recorded when the process died is replayed by its
+key, never issued twice. ``discard_upload`` takes a staged upload out of review.
+
+Error codes: PERSON_REQUIRED, SELF_APPROVAL, ALREADY_APPROVED, UPLOAD_NOT_STAGED,
+UPLOAD_NOT_APPROVED, NOTHING_TO_ISSUE, REASON_REQUIRED, NOT_FOUND.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from backend.core import audit, sql
+from backend.core.authz import Actor, ActorKind, Permission
+from backend.core.clock import utcnow
+from backend.core.db import write_transaction
+from backend.core.db_errors import is_unique_violation
+from backend.core.errors import DomainError, NotFound
+from backend.recipients import service as recipients
+from backend.recipients.service import RecipientInput
+from backend.rewards.services.issuance import IssuanceOutcome, RewardRequest, issue_rewards
+from backend.rewards.uploads.services.validation import known_recipients
+from backend.rewards.uploads.tables import RewardUpload
+from backend.rewards.uploads.views import (
+    APPROVED,
+    COMPLETED,
+    DISCARDED,
+    ISSUED,
+    PENDING_APPROVAL,
+    REJECTED,
+    STAGED,
+    UploadView,
+    upload_view,
+)
+
+CHUNK = 100
+APPROVAL_PERMISSION = Permission.REWARDS_WRITE
+
+_TO_ISSUE = """SELECT id, line, external_id, recipient_id, new_recipient, offer_id, denomination, points, channel
+FROM reward_upload_rows WHERE upload = $1 AND valid AND outcome IS NULL ORDER BY line LIMIT $2"""
+_RECORD = """UPDATE reward_upload_rows SET outcome = $2, rejection_code = $3, outcome_message = $4, issuance_id = $5, recipient_id = $6,
+decided_at = $7 WHERE id = $1 AND outcome IS NULL"""
+_TALLY = """SELECT COUNT(outcome) AS done, COALESCE(SUM(CASE WHEN outcome = 'issued' THEN 1 ELSE 0 END), 0) AS issued,
+COALESCE(SUM(CASE WHEN outcome = 'pending_approval' THEN 1 ELSE 0 END), 0) AS pending,
+COALESCE(SUM(CASE WHEN outcome = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected
+FROM reward_upload_rows WHERE upload = $1 AND valid"""
+
+
+def scope_of(upload_id: uuid.UUID) -> str:
+    """The idempotency scope of an upload's issuances: the same for every admin who resumes it."""
+    return f"upload:{upload_id}"
+
+
+def key_of(line: int) -> str:
+    return f"line:{line}"
+
+
+def _require_person(actor: Actor) -> None:
+    actor.require(APPROVAL_PERMISSION)
+    if actor.kind is not ActorKind.USER or actor.id is None:
+        raise DomainError.single("PERSON_REQUIRED", "uploads are approved by named people, not by keys or the system")
+
+
+async def load_upload(upload_id: uuid.UUID) -> UploadView:
+    row = await RewardUpload.select().where(RewardUpload.id == upload_id).first()
+    if row is None:
+        raise NotFound("upload", upload_id, field="upload_id")
+    return upload_view(row)
+
+
+async def approve_upload(actor: Actor, upload_id: uuid.UUID, note: str = "") -> UploadView:
+    """The checker's step: a second admin approves; the valid rows may then be issued (``issue_upload``)."""
+    _require_person(actor)
+    async with write_transaction():
+        upload = await load_upload(upload_id)
+        if upload.status in (APPROVED, COMPLETED):
+            raise DomainError.single("ALREADY_APPROVED", f"'{upload.file_name}' was approved by {upload.decided_by_label}; "
+                                                         "resume its issuance instead (nothing is issued twice)")
+        if upload.status != STAGED:
+            raise DomainError.single("UPLOAD_NOT_STAGED", f"'{upload.file_name}' is {upload.status}: it cannot be approved")
+        if upload.uploaded_by == actor.id:
+            raise DomainError.single("SELF_APPROVAL", f"{actor.label} uploaded '{upload.file_name}'; a second admin must approve it")
+        if upload.rows_valid == 0:
+            raise DomainError.single("NOTHING_TO_ISSUE", f"'{upload.file_name}' has no valid rows: fix them or upload the file again")
+        now = utcnow()
+        decided = await RewardUpload.update({
+            RewardUpload.status: APPROVED, RewardUpload.decided_by: actor.id, RewardUpload.decided_by_label: actor.label,
+            RewardUpload.decided_at: now, RewardUpload.decision_note: (note or "").strip()[:4000],
+            RewardUpload.progress_total: upload.rows_valid, RewardUpload.progress_done: 0, RewardUpload.updated_at: now,
+        }).where(RewardUpload.id == upload_id, RewardUpload.status == STAGED).returning(RewardUpload.id)
+        if not decided:
+            raise DomainError.single("ALREADY_APPROVED", "the upload was decided meanwhile")
+        await audit.record(actor, "reward_upload.approved", "reward_upload", upload_id, before={"status": STAGED}, after={
+            "status": APPROVED, "uploaded_by": upload.uploaded_by_label, "rows_valid": upload.rows_valid, "note": note})
+        return await load_upload(upload_id)
+
+
+async def discard_upload(actor: Actor, upload_id: uuid.UUID, reason: str) -> UploadView:
+    """Take a staged upload out of review (the uploader or a checker); its rows no longer count as
+    duplicates for later uploads."""
+    _require_person(actor)
+    if not (reason or "").strip():
+        raise DomainError.single("REASON_REQUIRED", "say why the upload is discarded", field="reason")
+    async with write_transaction():
+        upload = await load_upload(upload_id)
+        now = utcnow()
+        discarded = await RewardUpload.update({
+            RewardUpload.status: DISCARDED, RewardUpload.decided_by: actor.id, RewardUpload.decided_by_label: actor.label,
+            RewardUpload.decided_at: now, RewardUpload.decision_note: reason.strip()[:4000], RewardUpload.updated_at: now,
+        }).where(RewardUpload.id == upload_id, RewardUpload.status == STAGED).returning(RewardUpload.id)
+        if not discarded:
+            raise DomainError.single("UPLOAD_NOT_STAGED", f"'{upload.file_name}' is {upload.status}: only a staged upload is discarded")
+        await audit.record(actor, "reward_upload.discarded", "reward_upload", upload_id, before={"status": STAGED},
+                           after={"status": DISCARDED, "reason": reason.strip()})
+        return await load_upload(upload_id)
+
+
+async def recipient_ids_for(actor: Actor, rows: list) -> dict[str, uuid.UUID | str]:
+    """External id → recipient id for the chunk, creating the recipients not known yet; a recipient
+    that cannot be created maps to the reason (text)."""
+    ids: dict[str, uuid.UUID | str] = {row["external_id"]: row["recipient_id"] for row in rows if row["recipient_id"] is not None}
+    missing = sorted({row["external_id"] for row in rows if row["recipient_id"] is None})
+    known = await known_recipients(missing)  # created meanwhile (an earlier attempt, another upload): never changed here
+    for row in rows:
+        external_id = row["external_id"]
+        if external_id in ids:
+            continue
+        if external_id in known:
+            ids[external_id] = known[external_id].id
+            continue
+        fields = json.loads(row["new_recipient"]) if isinstance(row["new_recipient"], str) else row["new_recipient"]
+        try:
+            ids[external_id] = (await recipients.upsert_recipient(actor, RecipientInput(**fields))).recipient.id
+        except DomainError as error:
+            ids[external_id] = f"{error.code}: {error.errors[0].message}"
+        except Exception as error:
+            if not is_unique_violation(error):
+                raise
+            # Another admin resuming the same upload created them a moment ago: use theirs.
+            ids[external_id] = (await known_recipients([external_id]))[external_id].id
+    return ids
+
+
+async def _record(actor: Actor, upload_id: uuid.UUID, decided: list[tuple], final_check: bool) -> UploadView:
+    """The chunk's outcomes and the upload's progress, in one transaction; completes the upload
+    when no row is left."""
+    now = utcnow()
+    async with write_transaction():
+        for row_id, outcome, code, message, issuance_id, recipient_id in decided:
+            await sql.run(sql.Statement(_RECORD, (row_id, outcome, code, message[:2000], issuance_id, recipient_id, now)))
+        tally = await sql.fetchrow(_TALLY, upload_id)
+        values = {RewardUpload.progress_done: int(tally["done"]), RewardUpload.issued: int(tally["issued"]),
+                  RewardUpload.pending: int(tally["pending"]), RewardUpload.rejected: int(tally["rejected"]), RewardUpload.updated_at: now}
+        left = await sql.fetchrow("SELECT COUNT(*) AS n FROM reward_upload_rows WHERE upload = $1 AND valid AND outcome IS NULL", upload_id) \
+            if final_check else {"n": 1}
+        if int(left["n"]) == 0:
+            values.update({RewardUpload.status: COMPLETED, RewardUpload.completed_at: now})
+        changed = await RewardUpload.update(values).where(RewardUpload.id == upload_id, RewardUpload.status == APPROVED).returning(RewardUpload.id)
+        if changed and int(left["n"]) == 0:
+            await audit.record(actor, "reward_upload.completed", "reward_upload", upload_id, before={"status": APPROVED}, after={
+                "status": COMPLETED, "issued": int(tally["issued"]), "pending_approval": int(tally["pending"]),
+                "rejected": int(tally["rejected"])})
+        return await load_upload(upload_id)
+
+
+def _decision(row, recipient: uuid.UUID | str, outcome: IssuanceOutcome | None) -> tuple:
+    if isinstance(recipient, str):  # the recipient could not be created
+        code, _, message = recipient.partition(": ")
+        return row["id"], REJECTED, code, message, None, None
+    if outcome.status == REJECTED:
+        return row["id"], REJECTED, outcome.rejection.value if outcome.rejection else "REJECTED", outcome.message, None, recipient
+    return row["id"], ISSUED if outcome.status == ISSUED else PENDING_APPROVAL, None, outcome.message, outcome.issuance_id, recipient
+
+
+async def issue_upload(actor: Actor, upload_id: uuid.UUID, *, chunk_size: int = CHUNK, max_chunks: int | None = None) -> UploadView:
+    """Issue an approved upload's valid rows, ``chunk_size`` at a time (all of them, or ``max_chunks``
+    chunks: a job's slice). Safe to call again at any time: it resumes where it stopped."""
+    actor.require(Permission.REWARDS_WRITE)
+    upload = await load_upload(upload_id)
+    if upload.status == COMPLETED:
+        return upload
+    if upload.status != APPROVED:
+        raise DomainError.single("UPLOAD_NOT_APPROVED", f"'{upload.file_name}' is {upload.status}: it is issued only once a second admin approves it")
+    chunks = 0
+    while max_chunks is None or chunks < max_chunks:
+        rows = await sql.fetch(_TO_ISSUE, upload_id, chunk_size)
+        if not rows:
+            return await _record(actor, upload_id, [], final_check=True)
+        chunks += 1
+        ids = await recipient_ids_for(actor, rows)
+        ready = [row for row in rows if not isinstance(ids[row["external_id"]], str)]
+        outcomes = await issue_rewards(actor, [
+            RewardRequest(campaign_id=upload.campaign_id, recipient_id=ids[row["external_id"]], offer_id=row["offer_id"],
+                          value=row["points"] if row["points"] is not None else row["denomination"], idempotency_key=key_of(row["line"]),
+                          source_event=f"upload:{upload_id}:line {row['line']}", channel=row["channel"])
+            for row in ready], idempotency_scope=scope_of(upload_id))
+        by_row = {row["id"]: outcome for row, outcome in zip(ready, outcomes)}
+        upload = await _record(actor, upload_id, [_decision(row, ids[row["external_id"]], by_row.get(row["id"])) for row in rows],
+                               final_check=len(rows) < chunk_size)
+        if upload.status == COMPLETED:
+            return upload
+    return await load_upload(upload_id)

@@ -1,0 +1,287 @@
+"""The rules of one upload row (the columns are described in ``columns.py``).
+
+A row is checked against the campaign (its reward type, allowed offers, fixed points value), the
+offer (known, live, currency, denomination through the catalogue's own ``valid_denomination``),
+eligibility (the catalogue's ``eligible``, on the recipient as stored or, for a recipient not known
+yet, as the row describes them), the recipient (``recipients.service.validate_recipient`` for a new
+one: name, email, phone, country, channel, HR attributes) and duplicates within the file. Every
+problem of a row is collected, each as (field, code, message); duplicates of earlier uploads are
+found by staging, in one query over the whole file.
+
+Offers are loaded once per upload (the campaign's allowed offers); known recipients once per batch
+of rows (one query by external id).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from backend.campaigns.views import POINTS, CampaignView
+from backend.catalog.services.eligibility import eligible
+from backend.catalog.services.offer_rows import offer_view, offers_query
+from backend.catalog.tables import Offer
+from backend.catalog.views import OfferView, valid_denomination
+from backend.core import sql
+from backend.core.clock import as_utc, utcnow
+from backend.core.errors import DomainError, FieldError
+from backend.recipients import service as recipients
+from backend.recipients.service import CHANNELS, RecipientInput, RecipientView
+from backend.rewards.uploads.services.columns import (
+    ATTRIBUTE_PREFIX,
+    CHANNEL,
+    COUNTRY,
+    DENOMINATION,
+    EMAIL,
+    EXTERNAL_ID,
+    FULL_NAME,
+    OFFER,
+    PHONE,
+)
+from backend.rewards.uploads.services.columns import (
+    POINTS as POINTS_COLUMN,
+)
+from backend.rewards.uploads.services.parsing import ParsedRow
+
+MAX_EXTERNAL_ID = 100
+MAX_VALUE = 10**12
+SOURCE_SYSTEM = "upload"
+_WHOLE_NUMBER = re.compile(r"^[0-9]{1,13}$")
+_INTEGER = re.compile(r"^-?[0-9]{1,15}$")
+_NO_ONE = uuid.UUID(int=0)
+# What a recipient field is called in an upload.
+_FIELD_NAMES = {"preferred_channel": CHANNEL, "whatsapp": PHONE, "hr_attributes": "attr"}
+
+
+@dataclass
+class StagedRow:
+    """A row as it is staged: what it means, and every problem found."""
+
+    line: int
+    cells: dict[str, str]
+    external_id: str = ""
+    recipient_id: uuid.UUID | None = None
+    new_recipient: dict | None = None  # RecipientInput fields, normalised, for a recipient to create at approval
+    offer_id: uuid.UUID | None = None
+    denomination: int | None = None
+    points: int | None = None
+    channel: str | None = None
+    dedupe_key: str | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def value(self) -> int | None:
+        return self.points if self.points is not None else self.denomination
+
+
+def error_dicts(errors: list[FieldError]) -> list[dict]:
+    return [{"field": error.field, "code": error.code, "message": error.message} for error in errors]
+
+
+def dedupe_key(external_id: str, offer_id: uuid.UUID | None, denomination: int | None, points: int | None) -> str:
+    """What makes two rows the same reward: recipient, offer and denomination (or points)."""
+    reward = f"points\x1f{points}" if offer_id is None else f"{offer_id}\x1f{denomination}"
+    return f"{external_id}\x1f{reward}"
+
+
+def hr_value(text: str) -> str | int | bool:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    return int(text) if _INTEGER.match(text) else text
+
+
+def _recipient_view(row: dict) -> RecipientView:
+    hr = row["hr_attributes"]
+    return RecipientView(
+        id=row["id"], external_id=row["external_id"], full_name=row["full_name"], email=row["email"], phone=row["phone"],
+        whatsapp=row["whatsapp"], country=row["country"], preferred_channel=row["preferred_channel"],
+        hr_attributes=json.loads(hr) if isinstance(hr, str) else (hr or {}), source_system=row["source_system"], status=row["status"],
+        created_at=as_utc(row["created_at"]), updated_at=as_utc(row["updated_at"]),
+    )
+
+
+_KNOWN_PG = "SELECT * FROM recipients WHERE external_id = ANY($1::varchar[])"
+_KNOWN_SQLITE = "SELECT * FROM recipients WHERE external_id IN (SELECT value FROM json_each($1))"
+
+
+async def known_recipients(external_ids: list[str]) -> dict[str, RecipientView]:
+    """The recipients among ``external_ids`` that exist, by external id: one query (a hot path of
+    staging, so in plain SQL: one array parameter instead of a thousand placeholders)."""
+    if not external_ids:
+        return {}
+    if sql.is_sqlite():
+        rows = await sql.fetch(_KNOWN_SQLITE, json.dumps(external_ids))
+    else:
+        rows = await sql.fetch(_KNOWN_PG, external_ids)
+    return {row["external_id"]: _recipient_view(dict(row)) for row in rows}
+
+
+async def campaign_offers(campaign: CampaignView) -> dict[uuid.UUID, OfferView]:
+    """The campaign's allowed offers, loaded once per upload."""
+    if not campaign.allowed_offer_ids:
+        return {}
+    rows = await offers_query().where(Offer.id.is_in(list(campaign.allowed_offer_ids)))
+    return {row["id"]: offer_view(row) for row in rows}
+
+
+class RowValidator:
+    """Validates the rows of one upload, in file order (the first of two duplicate rows stands)."""
+
+    def __init__(self, campaign: CampaignView, offers: dict[uuid.UUID, OfferView], *, seen: dict[str, int] | None = None):
+        self.campaign = campaign
+        self.offers = offers
+        self.recipients: dict[str, RecipientView] = {}
+        self.seen: dict[str, int] = {} if seen is None else seen  # dedupe key → the line that has it
+        self._offer_ids: dict[str, uuid.UUID] = {}  # offer cell → id: a file names a few offers many times
+        self.now = utcnow()
+
+    async def prepare(self, rows: list[ParsedRow]) -> None:
+        """Load the recipients the next rows name (one query)."""
+        wanted = {row.cells.get(EXTERNAL_ID, "").strip() for row in rows} - set(self.recipients) - {""}
+        self.recipients = await known_recipients(sorted(wanted))
+
+    def validate(self, row: ParsedRow) -> StagedRow:
+        staged = StagedRow(line=row.line, cells=row.cells, errors=list(row.problems))
+        cells = {name: value.strip() for name, value in row.cells.items()}
+        staged.external_id = cells.get(EXTERNAL_ID, "")[:MAX_EXTERNAL_ID]
+        errors = staged.errors
+        external_id = cells.get(EXTERNAL_ID, "")
+        if not external_id:
+            errors.append(FieldError(EXTERNAL_ID, "REQUIRED", "external_id is required"))
+        elif len(external_id) > MAX_EXTERNAL_ID:
+            errors.append(FieldError(EXTERNAL_ID, "TOO_LONG", f"external_id is at most {MAX_EXTERNAL_ID} characters"))
+        channel = cells.get(CHANNEL, "").lower() or None
+        if channel is not None and channel not in CHANNELS:
+            errors.append(FieldError(CHANNEL, "INVALID_CHANNEL", f"channel '{cells[CHANNEL][:20]}' is not one of {', '.join(CHANNELS)}"))
+            channel = None
+        staged.channel = channel
+        recipient = self._recipient(staged, cells, external_id) if external_id and len(external_id) <= MAX_EXTERNAL_ID else None
+        offer = self._reward(staged, cells)
+        if offer is not None and recipient is not None and offer.eligibility_rule and not eligible(offer, recipient):
+            errors.append(FieldError(OFFER, "NOT_ELIGIBLE", f"{external_id} is not eligible for '{offer.title}' ({offer.eligibility_rule})"))
+        if staged.external_id and (staged.offer_id is not None or staged.points is not None) and staged.value is not None:
+            staged.dedupe_key = dedupe_key(external_id, staged.offer_id, staged.denomination, staged.points)
+            if not errors:
+                first = self.seen.setdefault(staged.dedupe_key, row.line)
+                if first != row.line:
+                    what = "points" if staged.points is not None else "offer and denomination"
+                    errors.append(FieldError(None, "DUPLICATE_IN_FILE", f"same recipient, {what} as line {first}"))
+        return staged
+
+    # ------------------------------------------------------------ recipient
+
+    def _recipient(self, staged: StagedRow, cells: dict[str, str], external_id: str) -> RecipientView | None:
+        """The recipient the row names, as stored or as it would be created; None when it cannot be."""
+        known = self.recipients.get(external_id)
+        if known is not None:
+            staged.recipient_id = known.id
+            if known.status != "active":
+                staged.errors.append(FieldError(EXTERNAL_ID, "RECIPIENT_INACTIVE", f"{external_id} is {known.status}: no rewards can be issued"))
+            self._check_contact(staged, cells)
+            return known
+        hr_attributes = {name[len(ATTRIBUTE_PREFIX):]: hr_value(value) for name, value in cells.items()
+                         if name.startswith(ATTRIBUTE_PREFIX) and value}
+        channel = staged.channel or (EMAIL if cells.get(EMAIL) else "sms" if cells.get(PHONE) else self.campaign.default_channel)
+        if not cells.get(FULL_NAME):
+            staged.errors.append(FieldError(FULL_NAME, "REQUIRED", f"{external_id} is not a known recipient: full_name is required to create them"))
+            return None
+        try:
+            clean = recipients.validate_recipient(RecipientInput(
+                external_id=external_id, full_name=cells[FULL_NAME], email=cells.get(EMAIL) or None, phone=cells.get(PHONE) or None,
+                country=cells.get(COUNTRY) or None, preferred_channel=channel, hr_attributes=hr_attributes, source_system=SOURCE_SYSTEM,
+            ))
+        except DomainError as error:
+            staged.errors.extend(FieldError(_FIELD_NAMES.get(problem.field, problem.field), problem.code, problem.message)
+                                 for problem in error.errors)
+            return None
+        staged.new_recipient = dict(vars(clean))  # RecipientInput's fields (asdict's deep copy costs more than the check)
+        return RecipientView(id=_NO_ONE, external_id=clean.external_id, full_name=clean.full_name, email=clean.email, phone=clean.phone,
+                             whatsapp=clean.whatsapp, country=clean.country, preferred_channel=clean.preferred_channel,
+                             hr_attributes=clean.hr_attributes, source_system=clean.source_system, status="active",
+                             created_at=self.now, updated_at=self.now)
+
+    def _check_contact(self, staged: StagedRow, cells: dict[str, str]) -> None:
+        """A known recipient's contact columns are not applied, but a bad value is still reported."""
+
+        def check(name: str, normalise, *args):
+            try:
+                return normalise(*args) if cells.get(name) else None
+            except DomainError as error:
+                staged.errors.extend(FieldError(name, problem.code, problem.message) for problem in error.errors)
+                return None
+
+        country = check(COUNTRY, recipients.normalise_country, cells.get(COUNTRY))
+        check(EMAIL, recipients.normalise_email, cells.get(EMAIL))
+        check(PHONE, recipients.normalise_phone, cells.get(PHONE), country, PHONE)
+
+    # ------------------------------------------------------------ reward
+
+    def _reward(self, staged: StagedRow, cells: dict[str, str]) -> OfferView | None:
+        """Sets offer and denomination, or points; returns the offer when the row may be checked for eligibility."""
+        if self.campaign.reward_type == POINTS:
+            self._points(staged, cells)
+            return None
+        return self._offer(staged, cells)
+
+    def _points(self, staged: StagedRow, cells: dict[str, str]) -> None:
+        errors = staged.errors
+        if cells.get(OFFER) or cells.get(DENOMINATION):
+            errors.append(FieldError(OFFER, "OFFER_NOT_ALLOWED", "this is a points campaign: give points, and leave offer and denomination empty"))
+        text = cells.get(POINTS_COLUMN, "")
+        if not text:
+            errors.append(FieldError(POINTS_COLUMN, "REQUIRED", "points are required in a points campaign"))
+            return
+        if not _WHOLE_NUMBER.match(text) or not 0 < int(text) <= MAX_VALUE:
+            errors.append(FieldError(POINTS_COLUMN, "INVALID_POINTS", f"points '{text[:20]}' is not a positive whole number"))
+            return
+        points = int(text)
+        if self.campaign.points_value is not None and points != self.campaign.points_value:
+            errors.append(FieldError(POINTS_COLUMN, "INVALID_POINTS", f"this campaign gives exactly {self.campaign.points_value} points a reward"))
+            return
+        staged.points = points
+
+    def _offer(self, staged: StagedRow, cells: dict[str, str]) -> OfferView | None:
+        errors = staged.errors
+        if cells.get(POINTS_COLUMN):
+            errors.append(FieldError(POINTS_COLUMN, "POINTS_NOT_ALLOWED", "this campaign rewards with offers: give offer and denomination, not points"))
+        text = cells.get(OFFER, "")
+        offer = None
+        if not text:
+            errors.append(FieldError(OFFER, "REQUIRED", "offer (the offer's id) is required"))
+        else:
+            offer_id = self._offer_ids.get(text)
+            if offer_id is None:
+                try:
+                    offer_id = self._offer_ids[text] = uuid.UUID(text)
+                except ValueError:
+                    errors.append(FieldError(OFFER, "INVALID_OFFER", f"offer '{text[:40]}' is not an offer id"))
+            if offer_id is not None:
+                offer = self.offers.get(offer_id)
+                if offer is None:
+                    errors.append(FieldError(OFFER, "OFFER_NOT_ALLOWED", f"offer {offer_id} is not one of this campaign's offers"))
+                elif not offer.is_available:
+                    errors.append(FieldError(OFFER, "OFFER_NOT_LIVE", f"'{offer.title}' is {offer.status}"
+                                             + ("" if offer.partner_status == "live" else f" (its partner is {offer.partner_status})")))
+                elif self.campaign.currency and offer.currency != self.campaign.currency:
+                    errors.append(FieldError(OFFER, "CURRENCY_MISMATCH", f"'{offer.title}' is in {offer.currency}, the campaign in {self.campaign.currency}"))
+                staged.offer_id = offer_id
+        amount = cells.get(DENOMINATION, "")
+        if not amount:
+            errors.append(FieldError(DENOMINATION, "REQUIRED", "denomination is required (minor units, e.g. 50000 for 500.00)"))
+            return None
+        if not _WHOLE_NUMBER.match(amount):
+            errors.append(FieldError(DENOMINATION, "INVALID_DENOMINATION",
+                                     f"denomination '{amount[:20]}' is not a whole number of minor units (e.g. 50000 for 500.00)"))
+            return None
+        staged.denomination = int(amount)
+        if offer is not None and not valid_denomination(offer, staged.denomination):
+            errors.append(FieldError(DENOMINATION, "INVALID_DENOMINATION",
+                                     f"denomination {staged.denomination} is not one of this offer's ({offer.denominations.describe()})"))
+        return offer if offer is not None and offer.is_available else None

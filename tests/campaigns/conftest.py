@@ -1,0 +1,14 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # campaign_steps, for tests/rewards too
+
+from campaign_steps import role_actor
+
+
+@pytest.fixture
+def checker():
+    """A second admin (the checker of the partner go-live in the catalogue steps)."""
+    return role_actor("admin", "checker@example.com")
