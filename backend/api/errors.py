@@ -75,6 +75,11 @@ class UserError:
     message: str
 
 
+def errors_field():
+    """The ``errors`` field of every mutation payload."""
+    return strawberry.field(description="Empty on success. Any error means nothing changed.")
+
+
 def payload_errors(error_type: type, codes: type[enum.Enum], errors: Iterable[FieldError]) -> list:
     """Domain errors as a payload's typed errors, with input field names as the client spelled them.
     ``codes`` is the domain's GraphQL enum; it needs an ``INVALID`` member for a code it lacks."""

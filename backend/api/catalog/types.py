@@ -14,7 +14,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from backend.api.catalog.loaders import stock_levels_by_offer, terms_versions_by_id
-from backend.api.errors import UserError, payload_errors
+from backend.api.errors import UserError, errors_field, payload_errors
 from backend.api.partners.loaders import partners_by_id
 from backend.api.partners.types import Partner
 from backend.catalog.services.offers import TRANSITIONS, DenominationRange, OfferFilter, OfferInput
@@ -374,10 +374,6 @@ class CatalogError(UserError):
 
 def catalog_errors(errors: list[FieldError]) -> list[CatalogError]:
     return payload_errors(CatalogError, CatalogErrorCode, errors)
-
-
-def errors_field():
-    return strawberry.field(description="Empty on success. Any error means nothing changed.")
 
 
 @strawberry.type(description="An offer after createOffer, updateOffer or changeOfferStatus.")

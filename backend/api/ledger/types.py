@@ -13,7 +13,7 @@ from typing import NewType
 
 import strawberry
 
-from backend.api.errors import UserError, payload_errors
+from backend.api.errors import UserError, errors_field, payload_errors
 from backend.core.errors import FieldError
 from backend.ledger.errors import LedgerErrorCode as DomainLedgerErrorCode
 from backend.ledger.kinds import Direction, Phase, ReservationStatus, Source, TransactionStatus, TransferKind
@@ -237,10 +237,6 @@ def ledger_errors(errors: list[FieldError], renamed: dict[str, str] | None = Non
     renamed = renamed or {}
     errors = [FieldError(field=renamed.get(e.field, e.field), code=e.code, message=e.message) for e in errors]
     return payload_errors(LedgerError, LedgerErrorCode, errors)
-
-
-def errors_field():
-    return strawberry.field(description="Empty on success. Any error means nothing changed.")
 
 
 @strawberry.type(description="A reservation after reservePoints, confirmReservation or releaseReservation.")

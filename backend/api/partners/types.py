@@ -15,7 +15,7 @@ from datetime import datetime
 import strawberry
 from strawberry.file_uploads import Upload
 
-from backend.api.errors import UserError, payload_errors
+from backend.api.errors import UserError, errors_field, payload_errors
 from backend.api.partners.loaders import current_stage_of, onboarding_of
 from backend.core.errors import FieldError
 from backend.partners import checklist
@@ -365,10 +365,6 @@ class PartnerError(UserError):
 
 def partner_errors(errors: list[FieldError]) -> list[PartnerError]:
     return payload_errors(PartnerError, PartnerErrorCode, errors)
-
-
-def errors_field():
-    return strawberry.field(description="Empty on success. Any error means nothing changed.")
 
 
 @strawberry.type(description="A partner after createPartner, updatePartner or approveGoLive.")
