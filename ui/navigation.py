@@ -26,6 +26,12 @@ class Destination:
 HOME = Destination("Overview", "Home", "/", "space_dashboard")
 RECIPIENTS = Destination("Recipients", "Recipients", "/recipients", "people", Permission.RECIPIENTS_READ)
 PROGRAMMES = Destination("Recipients", "Programmes", "/programmes", "loyalty", Permission.RECIPIENTS_READ)
+PARTNERS = Destination("Catalogue", "Partners", "/partners", "storefront", Permission.CATALOG_READ)
+OFFERS = Destination("Catalogue", "Offers", "/offers", "redeem", Permission.CATALOG_READ)
+RANKING = Destination("Catalogue", "Ranking", "/ranking", "swap_vert", Permission.CATALOG_WRITE)
+CAMPAIGNS = Destination("Rewards", "Campaigns", "/campaigns", "campaign", Permission.REWARDS_READ)
+UPLOADS = Destination("Rewards", "Uploads", "/uploads", "upload_file", Permission.REWARDS_READ)
+ISSUANCE_APPROVALS = Destination("Rewards", "Issuance approvals", "/issuance-approvals", "task_alt", Permission.CAMPAIGNS_WRITE)
 POINTS = Destination("Ledger", "Points", "/points", "savings", Permission.POINTS_READ)
 APPROVALS = Destination("Ledger", "Approvals", "/approvals", "fact_check", Permission.LEDGER_ADJUST)
 USERS = Destination("Access", "Users", "/users", "manage_accounts", Permission.USERS_MANAGE)
@@ -33,7 +39,7 @@ API_KEYS = Destination("Access", "API keys", "/api-keys", "key", Permission.API_
 WEBHOOKS = Destination("Integrations", "Webhooks", "/webhooks", "webhook", Permission.WEBHOOKS_MANAGE)
 AUDIT = Destination("Governance", "Audit log", "/audit", "history", Permission.AUDIT_READ)
 
-NAVIGATION: tuple[Destination, ...] = (HOME, RECIPIENTS, PROGRAMMES, POINTS, APPROVALS, USERS, API_KEYS, WEBHOOKS, AUDIT)
+NAVIGATION: tuple[Destination, ...] = (HOME, RECIPIENTS, PROGRAMMES, PARTNERS, OFFERS, RANKING, CAMPAIGNS, UPLOADS, ISSUANCE_APPROVALS, POINTS, APPROVALS, USERS, API_KEYS, WEBHOOKS, AUDIT)
 
 
 def sections_for(actor: Actor) -> list[tuple[str, list[Destination]]]:

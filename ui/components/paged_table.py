@@ -3,7 +3,6 @@ at a time, so a list of a million recipients costs what a list of fifty does."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -107,9 +106,9 @@ class PagedTable:
             rows=[],
             row_key=row_key,
             pagination={"page": 1, "rowsPerPage": rows_per_page, "rowsNumber": 0, "sortBy": sort_by, "descending": descending},
-        ).classes("w-full mb-table").mark(marker).props(
-            f'flat rows-per-page-options="{json.dumps(ROWS_PER_PAGE_OPTIONS)}" no-data-label="{empty_text}" binary-state-sort'
-        )
+        ).classes("w-full mb-table").mark(marker).props(f'flat no-data-label="{empty_text}" binary-state-sort')
+        # A list, not the text of one: Quasar maps over it (a string breaks the table once its pagination shows).
+        self.table.props["rows-per-page-options"] = list(ROWS_PER_PAGE_OPTIONS)
         # Quasar hands over the page asked for; only that (not its callbacks) goes to the server.
         self.table.on("request", self._on_request, js_handler="(request) => emit(request.pagination)")
         for column in columns:

@@ -19,6 +19,7 @@ from ui.components.audit_diff import change_table, entry_summary
 from ui.components.display import EMPTY, plain, when
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.ledger.wallet import wallet_url
+from ui.pages.rewards.recipient_rewards import recipient_rewards
 from ui.session import signed_in
 from ui.theme import frame
 
@@ -136,7 +137,10 @@ async def recipient_page(recipient_id: str) -> None:
                 ("Status", recipient.status.capitalize()), ("Created", when(recipient.created_at)), ("Updated", when(recipient.updated_at)),
                 ("Mirabelle id", str(recipient.id)),
             ], "recipient-record")
+        rewards = recipient_rewards(recipient.id, recipient.full_name) if actor.can(Permission.REWARDS_READ) else None
         _history(actor, entries, recipient)
+    if rewards is not None:
+        await rewards.reload()
 
 
 def register() -> None:

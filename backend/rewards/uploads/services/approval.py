@@ -45,10 +45,14 @@ from backend.rewards.uploads.views import (
 CHUNK = 100
 APPROVAL_PERMISSION = Permission.REWARDS_WRITE
 
-_TO_ISSUE = """SELECT id, line, external_id, recipient_id, new_recipient, offer_id, denomination, points, channel
+_TO_ISSUE = """SELECT id, line, external_id, recipient_id, new_recipient, offer_id, denomination, points, channel, dedupe_key
 FROM reward_upload_rows WHERE upload = $1 AND valid AND outcome IS NULL ORDER BY line LIMIT $2"""
 _RECORD = """UPDATE reward_upload_rows SET outcome = $2, rejection_code = $3, outcome_message = $4, issuance_id = $5, recipient_id = $6,
 decided_at = $7 WHERE id = $1 AND outcome IS NULL"""
+# The same reward already issued (or waiting for approval) through another upload of the campaign:
+# two uploads staged side by side each passed the duplicate check at staging.
+_ISSUED_ELSEWHERE = """SELECT e.dedupe_key, e.line, u.file_name FROM reward_upload_rows e JOIN reward_uploads u ON u.id = e.upload
+WHERE e.campaign_id = $1 AND e.upload <> $2 AND e.valid AND e.outcome IN ('issued', 'pending_approval') AND e.dedupe_key {keys}"""
 _TALLY = """SELECT COUNT(outcome) AS done, COALESCE(SUM(CASE WHEN outcome = 'issued' THEN 1 ELSE 0 END), 0) AS issued,
 COALESCE(SUM(CASE WHEN outcome = 'pending_approval' THEN 1 ELSE 0 END), 0) AS pending,
 COALESCE(SUM(CASE WHEN outcome = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected
@@ -135,7 +139,7 @@ async def recipient_ids_for(actor: Actor, rows: list) -> dict[str, uuid.UUID | s
         if external_id in ids:
             continue
         if external_id in known:
-            ids[external_id] = known[external_id].id
+            ids[external_id] = known[external_id]["id"]
             continue
         fields = json.loads(row["new_recipient"]) if isinstance(row["new_recipient"], str) else row["new_recipient"]
         try:
@@ -146,7 +150,7 @@ async def recipient_ids_for(actor: Actor, rows: list) -> dict[str, uuid.UUID | s
             if not is_unique_violation(error):
                 raise
             # Another admin resuming the same upload created them a moment ago: use theirs.
-            ids[external_id] = (await known_recipients([external_id]))[external_id].id
+            ids[external_id] = (await known_recipients([external_id]))[external_id]["id"]
     return ids
 
 
@@ -172,13 +176,22 @@ async def _record(actor: Actor, upload_id: uuid.UUID, decided: list[tuple], fina
         return await load_upload(upload_id)
 
 
-def _decision(row, recipient: uuid.UUID | str, outcome: IssuanceOutcome | None) -> tuple:
-    if isinstance(recipient, str):  # the recipient could not be created
-        code, _, message = recipient.partition(": ")
-        return row["id"], REJECTED, code, message, None, None
+def _decision(row, recipient_id: uuid.UUID | None, outcome: IssuanceOutcome | None, refusal: tuple[str, str] | None) -> tuple:
+    """(row id, outcome, rejection code, message, issuance id, recipient id) for ``_record``."""
+    if refusal is not None:  # refused before issuance: a duplicate issued elsewhere, a recipient that cannot be created
+        return row["id"], REJECTED, refusal[0], refusal[1], None, recipient_id
     if outcome.status == REJECTED:
-        return row["id"], REJECTED, outcome.rejection.value if outcome.rejection else "REJECTED", outcome.message, None, recipient
-    return row["id"], ISSUED if outcome.status == ISSUED else PENDING_APPROVAL, None, outcome.message, outcome.issuance_id, recipient
+        return row["id"], REJECTED, outcome.rejection.value if outcome.rejection else "REJECTED", outcome.message, None, recipient_id
+    return row["id"], ISSUED if outcome.status == ISSUED else PENDING_APPROVAL, None, outcome.message, outcome.issuance_id, recipient_id
+
+
+async def _issued_elsewhere(upload: UploadView, keys: list[str]) -> dict[str, tuple[int, str]]:
+    """Dedupe key → (line, file) of the same reward issued or pending through another upload of the campaign."""
+    if sql.is_sqlite():
+        rows = await sql.fetch(_ISSUED_ELSEWHERE.format(keys="IN (SELECT value FROM json_each($3))"), upload.campaign_id, upload.id, json.dumps(keys))
+    else:
+        rows = await sql.fetch(_ISSUED_ELSEWHERE.format(keys="= ANY($3::varchar[])"), upload.campaign_id, upload.id, keys)
+    return {row["dedupe_key"]: (row["line"], row["file_name"]) for row in rows}
 
 
 async def issue_upload(actor: Actor, upload_id: uuid.UUID, *, chunk_size: int = CHUNK, max_chunks: int | None = None) -> UploadView:
@@ -196,16 +209,26 @@ async def issue_upload(actor: Actor, upload_id: uuid.UUID, *, chunk_size: int = 
         if not rows:
             return await _record(actor, upload_id, [], final_check=True)
         chunks += 1
-        ids = await recipient_ids_for(actor, rows)
-        ready = [row for row in rows if not isinstance(ids[row["external_id"]], str)]
+        refusals: dict[uuid.UUID, tuple[str, str]] = {}
+        elsewhere = await _issued_elsewhere(upload, [row["dedupe_key"] for row in rows])
+        for row in rows:
+            if row["dedupe_key"] in elsewhere:
+                refusals[row["id"]] = ("DUPLICATE_OF_UPLOAD", "already issued through the upload '{1}', line {0}".format(*elsewhere[row["dedupe_key"]]))
+        ids = await recipient_ids_for(actor, [row for row in rows if row["id"] not in refusals])
+        for row in rows:
+            if isinstance(ids.get(row["external_id"]), str):
+                refusals[row["id"]] = tuple(ids[row["external_id"]].split(": ", 1))
+        ready = [row for row in rows if row["id"] not in refusals]
         outcomes = await issue_rewards(actor, [
             RewardRequest(campaign_id=upload.campaign_id, recipient_id=ids[row["external_id"]], offer_id=row["offer_id"],
                           value=row["points"] if row["points"] is not None else row["denomination"], idempotency_key=key_of(row["line"]),
                           source_event=f"upload:{upload_id}:line {row['line']}", channel=row["channel"])
             for row in ready], idempotency_scope=scope_of(upload_id))
         by_row = {row["id"]: outcome for row, outcome in zip(ready, outcomes)}
-        upload = await _record(actor, upload_id, [_decision(row, ids[row["external_id"]], by_row.get(row["id"])) for row in rows],
-                               final_check=len(rows) < chunk_size)
+        recipient_of = {row["id"]: ids.get(row["external_id"]) for row in rows}
+        decided = [_decision(row, recipient_of[row["id"]] if not isinstance(recipient_of[row["id"]], str) else None, by_row.get(row["id"]),
+                             refusals.get(row["id"])) for row in rows]
+        upload = await _record(actor, upload_id, decided, final_check=len(rows) < chunk_size)
         if upload.status == COMPLETED:
             return upload
     return await load_upload(upload_id)

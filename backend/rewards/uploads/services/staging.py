@@ -81,10 +81,13 @@ def duplicate_of_upload(line: int, file_name: str) -> FieldError:
     return FieldError(None, "DUPLICATE_OF_UPLOAD", f"already in the upload '{file_name}', line {line}")
 
 
+_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+
+
 def _record(upload_id: uuid.UUID, campaign_id: uuid.UUID, row: StagedRow) -> tuple:
     return (
-        new_id(), upload_id, campaign_id, row.line, json.dumps(row.cells), row.external_id, row.recipient_id,
-        json.dumps(row.new_recipient) if row.new_recipient is not None else None, row.offer_id, row.denomination, row.points,
+        new_id(), upload_id, campaign_id, row.line, _json(row.cells), row.external_id, row.recipient_id,
+        _json(row.new_recipient) if row.new_recipient is not None else None, row.offer_id, row.denomination, row.points,
         row.channel, row.dedupe_key, row.valid, json.dumps(error_dicts(row.errors)) if row.errors else "[]", "",
     )
 

@@ -27,6 +27,7 @@ from backend.catalog.views import OfferView, valid_denomination
 from backend.core import sql
 from backend.core.clock import as_utc, utcnow
 from backend.core.errors import DomainError, FieldError
+from backend.core.sql import Row
 from backend.recipients import service as recipients
 from backend.recipients.service import CHANNELS, RecipientInput, RecipientView
 from backend.rewards.uploads.services.columns import (
@@ -97,7 +98,7 @@ def hr_value(text: str) -> str | int | bool:
     return int(text) if _INTEGER.match(text) else text
 
 
-def _recipient_view(row: dict) -> RecipientView:
+def recipient_view(row: Row) -> RecipientView:
     hr = row["hr_attributes"]
     return RecipientView(
         id=row["id"], external_id=row["external_id"], full_name=row["full_name"], email=row["email"], phone=row["phone"],
@@ -111,8 +112,8 @@ _KNOWN_PG = "SELECT * FROM recipients WHERE external_id = ANY($1::varchar[])"
 _KNOWN_SQLITE = "SELECT * FROM recipients WHERE external_id IN (SELECT value FROM json_each($1))"
 
 
-async def known_recipients(external_ids: list[str]) -> dict[str, RecipientView]:
-    """The recipients among ``external_ids`` that exist, by external id: one query (a hot path of
+async def known_recipients(external_ids: list[str]) -> dict[str, Row]:
+    """The recipients among ``external_ids`` that exist (their rows), by external id: one query (a hot path of
     staging, so in plain SQL: one array parameter instead of a thousand placeholders)."""
     if not external_ids:
         return {}
@@ -120,7 +121,7 @@ async def known_recipients(external_ids: list[str]) -> dict[str, RecipientView]:
         rows = await sql.fetch(_KNOWN_SQLITE, json.dumps(external_ids))
     else:
         rows = await sql.fetch(_KNOWN_PG, external_ids)
-    return {row["external_id"]: _recipient_view(dict(row)) for row in rows}
+    return {row["external_id"]: row for row in rows}
 
 
 async def campaign_offers(campaign: CampaignView) -> dict[uuid.UUID, OfferView]:
@@ -137,7 +138,7 @@ class RowValidator:
     def __init__(self, campaign: CampaignView, offers: dict[uuid.UUID, OfferView], *, seen: dict[str, int] | None = None):
         self.campaign = campaign
         self.offers = offers
-        self.recipients: dict[str, RecipientView] = {}
+        self.recipients: dict[str, Row] = {}
         self.seen: dict[str, int] = {} if seen is None else seen  # dedupe key → the line that has it
         self._offer_ids: dict[str, uuid.UUID] = {}  # offer cell → id: a file names a few offers many times
         self.now = utcnow()
@@ -164,7 +165,7 @@ class RowValidator:
         staged.channel = channel
         recipient = self._recipient(staged, cells, external_id) if external_id and len(external_id) <= MAX_EXTERNAL_ID else None
         offer = self._reward(staged, cells)
-        if offer is not None and recipient is not None and offer.eligibility_rule and not eligible(offer, recipient):
+        if offer is not None and recipient is not None and offer.eligibility_rule and not eligible(offer, self._view(recipient)):
             errors.append(FieldError(OFFER, "NOT_ELIGIBLE", f"{external_id} is not eligible for '{offer.title}' ({offer.eligibility_rule})"))
         if staged.external_id and (staged.offer_id is not None or staged.points is not None) and staged.value is not None:
             staged.dedupe_key = dedupe_key(external_id, staged.offer_id, staged.denomination, staged.points)
@@ -177,13 +178,14 @@ class RowValidator:
 
     # ------------------------------------------------------------ recipient
 
-    def _recipient(self, staged: StagedRow, cells: dict[str, str], external_id: str) -> RecipientView | None:
-        """The recipient the row names, as stored or as it would be created; None when it cannot be."""
+    def _recipient(self, staged: StagedRow, cells: dict[str, str], external_id: str) -> Row | RecipientInput | None:
+        """The recipient the row names: the stored row, or the record that would be created; None when
+        it cannot be. (Views are built only for an offer with an eligibility rule: ``_view``.)"""
         known = self.recipients.get(external_id)
         if known is not None:
-            staged.recipient_id = known.id
-            if known.status != "active":
-                staged.errors.append(FieldError(EXTERNAL_ID, "RECIPIENT_INACTIVE", f"{external_id} is {known.status}: no rewards can be issued"))
+            staged.recipient_id = known["id"]
+            if known["status"] != "active":
+                staged.errors.append(FieldError(EXTERNAL_ID, "RECIPIENT_INACTIVE", f"{external_id} is {known['status']}: no rewards can be issued"))
             self._check_contact(staged, cells)
             return known
         hr_attributes = {name[len(ATTRIBUTE_PREFIX):]: hr_value(value) for name, value in cells.items()
@@ -202,10 +204,16 @@ class RowValidator:
                                  for problem in error.errors)
             return None
         staged.new_recipient = dict(vars(clean))  # RecipientInput's fields (asdict's deep copy costs more than the check)
-        return RecipientView(id=_NO_ONE, external_id=clean.external_id, full_name=clean.full_name, email=clean.email, phone=clean.phone,
-                             whatsapp=clean.whatsapp, country=clean.country, preferred_channel=clean.preferred_channel,
-                             hr_attributes=clean.hr_attributes, source_system=clean.source_system, status="active",
-                             created_at=self.now, updated_at=self.now)
+        return clean
+
+    def _view(self, recipient: Row | RecipientInput) -> RecipientView:
+        """The recipient as eligibility sees them: as stored, or as the row would create them."""
+        if not isinstance(recipient, RecipientInput):
+            return recipient_view(recipient)
+        return RecipientView(id=_NO_ONE, external_id=recipient.external_id, full_name=recipient.full_name, email=recipient.email,
+                             phone=recipient.phone, whatsapp=recipient.whatsapp, country=recipient.country,
+                             preferred_channel=recipient.preferred_channel, hr_attributes=recipient.hr_attributes,
+                             source_system=recipient.source_system, status="active", created_at=self.now, updated_at=self.now)
 
     def _check_contact(self, staged: StagedRow, cells: dict[str, str]) -> None:
         """A known recipient's contact columns are not applied, but a bad value is still reported."""

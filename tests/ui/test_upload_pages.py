@@ -1,0 +1,151 @@
+"""The Uploads pages: upload a file for a campaign (handed to the service as a stream), review it
+(counts, every bad row with its line and reason, paged on the server), fix a row in place, download
+the error report, run the dry run, and approval: refused for the uploader, done by a second admin,
+with the issuance's progress and each row's outcome."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sys
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "campaigns"))  # the campaign steps
+
+from campaign_steps import make_people, make_programme, points_campaign
+
+from backend.core.authz import Actor
+from backend.ledger import services as ledger
+from backend.recipients import service as recipients
+from backend.rewards.services import console_reads, issuances
+from backend.rewards.uploads.services.staging import stage_upload
+
+PASSWORD = "a long enough password"
+FILE = (
+    "external_id,full_name,email,points\r\n"
+    "EMP-0,,,100\r\n"  # a known recipient
+    "NEW-1,,,200\r\n"  # a new recipient without a name: line 3 to fix
+    "EMP-1,,,abc\r\n"  # line 4: points are not a number
+    "NEW-2,Nia New,nia@example.com,300\r\n"  # a new recipient, created at approval
+)
+
+
+def element(user: User, marker: str):
+    return next(iter(user.find(marker=marker).elements))
+
+
+def label_of(user: User, marker: str) -> str:
+    return element(user, marker).text
+
+
+@pytest.fixture
+async def campaign(admin: Actor):
+    programme = await make_programme()
+    await make_people(2)  # EMP-0, EMP-1
+    return await points_campaign(admin, programme.id, name="Spot awards", budget=5_000)
+
+
+async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(console: User, admin, campaign, patience, table,
+                                                                               eventually) -> None:
+    await console.open(f"/uploads?campaign={campaign.id}")
+    await console.should_see(marker="upload-card", retries=patience)
+    uploader = next(iter(console.find(ui.upload).elements))
+    await uploader.handle_uploads([ui.upload.SmallFileUpload("spot awards.csv", "text/csv", FILE.encode())])
+    await console.should_see("Staged spot awards.csv: 4 rows, 2 valid, 2 to fix. Nothing is issued until a second admin approves.",
+                             retries=patience)
+    await console.should_see(marker="bad-rows-table", retries=patience)
+    [upload] = (await console_reads.list_uploads(admin, campaign.id)).rows
+    assert (label_of(console, "upload-rows-value"), label_of(console, "upload-valid-value"),
+            label_of(console, "upload-invalid-value")) == ("4", "2", "2")
+
+    bad = table(console, "bad-rows-table")
+    await eventually(lambda: [row["line"] for row in bad.rows] == [3, 4])
+    assert bad.rows[0]["problems"] == "full_name: NEW-1 is not a known recipient: full_name is required to create them"
+    assert bad.rows[1]["problems"] == "points: points 'abc' is not a positive whole number"
+    assert bad.pagination["rowsNumber"] == 2
+
+    console.find(marker="bad-rows-table").trigger("row_action", {"action": "fix", "key": "3"})
+    await console.should_see(marker="fix-dialog", retries=patience)
+    assert element(console, "fix-full_name").error == "NEW-1 is not a known recipient: full_name is required to create them."
+    console.find(marker="fix-full_name").type("Nadia One")
+    console.find(marker="fix-email").type("nadia@example.com")
+    console.find(marker="save-fix").click()
+    await console.should_see("Line 3 is valid now: it will be issued on approval.", retries=patience)
+    await eventually(lambda: [row["line"] for row in bad.rows] == [4])
+    assert (label_of(console, "upload-valid-value"), label_of(console, "upload-invalid-value")) == ("3", "1")
+
+    console.find(marker="error-report").click()
+    report = await console.download.next(timeout=5)
+    await console.should_see("Downloaded spot-awards-errors.csv", retries=patience)
+    rows = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert [(row["line"], row["column"], row["code"], row["external_id"], row["points"]) for row in rows] == [
+        ("4", "points", "INVALID_POINTS", "EMP-1", "abc")]
+
+    console.find(marker="dry-run-button").click()
+    await console.should_see(marker="dry-total-value", retries=patience)
+    assert label_of(console, "dry-total-value") == "600 points"
+    assert (label_of(console, "dry-budget-before-value"), label_of(console, "dry-budget-after-value")) == ("5,000 points", "4,400 points")
+    assert (label_of(console, "dry-issue-value"), label_of(console, "dry-refused-value")) == ("3", "0")
+    assert element(console, "dry-run-chart").options["series"][1]["data"] == [600]
+    assert (await recipients.search_recipients(admin, recipients.RecipientFilter(search="NEW-"))).total == 0  # the dry run wrote nothing
+
+    await console.should_see(marker="own-upload", retries=patience)
+    console.find(marker="approve-upload").click()
+    await console.should_see(marker="confirm-dialog", retries=patience)
+    console.find(marker="confirm-ok").click()
+    await console.should_see("Admin@example.com uploaded 'spot awards.csv'; a second admin must approve it.", retries=patience)
+    assert (await console_reads.list_uploads(admin, campaign.id)).rows[0].status == "staged"
+    assert (await issuances.list_issuances(admin, campaign.id)).total == 0
+    assert upload.file_name == "spot awards.csv"
+
+
+async def test_a_second_admin_approves_and_watches_the_rows_being_issued(user: User, admin, campaign, sign_in, create_person,
+                                                                        patience, table, eventually) -> None:
+    staged = await stage_upload(admin, campaign.id, io.BytesIO(FILE.encode()), "spot awards.csv")
+    await create_person("checker@example.com", ["admin"])
+    await sign_in("checker@example.com", PASSWORD, path=f"/uploads/{staged.id}")
+    await user.should_see(marker="approve-upload", retries=patience)
+    await user.should_not_see(marker="own-upload")
+    user.find(marker="approve-upload").click()
+    await user.should_see(marker="confirm-dialog", retries=patience)
+    user.find(marker="confirm-ok").click()
+    await user.should_see("Approved spot awards.csv: issuing 2 rows.", retries=patience)
+    await user.should_see(marker="issue-progress-bar", retries=patience)
+    await user.should_see("Issued spot awards.csv: 2 issued, 0 waiting for approval, 0 refused.", retries=patience)
+    assert element(user, "issue-progress-bar").value == 1.0
+    assert element(user, "upload-status").text == "Completed"
+    assert label_of(user, "issue-progress-text") == "Done: 2 of 2 rows decided · 2 issued, 0 waiting for approval, 0 refused."
+    outcomes = table(user, "upload-outcomes")
+    await eventually(lambda: [(row["line"], row["outcome"]) for row in outcomes.rows] == [(2, "Issued"), (5, "Issued")])
+    await user.should_not_see(marker="approve-upload")
+
+    known = await recipients.get_recipient(admin, external_id="EMP-0")
+    assert (await ledger.balance(admin, campaign.programme_id, known.id)).available == 100
+    nia = await recipients.get_recipient(admin, external_id="NEW-2")
+    assert (await ledger.balance(admin, campaign.programme_id, nia.id)).available == 300
+    assert {issuance.source_event for issuance in (await issuances.list_issuances(admin, campaign.id)).rows} == {
+        f"upload:{staged.id}:line 2", f"upload:{staged.id}:line 5"}
+
+
+async def test_the_uploads_list_shows_each_file_and_its_counts(console: User, admin, campaign, table, eventually) -> None:
+    await stage_upload(admin, campaign.id, io.BytesIO(FILE.encode()), "first.csv")
+    await console.open("/uploads")
+    listed = table(console, "uploads-table")
+    await eventually(lambda: len(listed.rows) == 1)
+    [row] = listed.rows
+    assert (row["file_name"], row["campaign"], row["rows_total"], row["rows_valid"], row["rows_invalid"], row["status"]) == (
+        "first.csv", "Spot awards", "4", "2", "2", "In review")
+    assert row["href"].startswith("/uploads/")
+
+
+async def test_a_file_level_problem_is_said_plainly_and_stores_nothing(console: User, admin, campaign, patience) -> None:
+    await console.open(f"/uploads?campaign={campaign.id}")
+    await console.should_see(marker="upload-card", retries=patience)
+    uploader = next(iter(console.find(ui.upload).elements))
+    await uploader.handle_uploads([ui.upload.SmallFileUpload("wrong.csv", "text/csv", b"name,amount\r\nA,1\r\n")])
+    await console.should_see("The first row must name the columns", retries=patience)
+    assert (await console_reads.list_uploads(admin)).total == 0

@@ -1,0 +1,53 @@
+"""A recipient's rewards across campaigns, newest first: the rewards part of their history on the
+recipient page."""
+
+from __future__ import annotations
+
+import uuid
+
+from nicegui import ui
+
+from backend.campaigns.services import campaigns
+from backend.core.authz import Actor
+from backend.core.errors import NotFound
+from backend.rewards.services import console_reads
+from ui.components.paged_table import Column, PagedTable, PageRequest
+from ui.pages.rewards.campaign_issuances import issuance_rows
+from ui.pages.rewards.campaigns_list import campaign_url
+
+COLUMNS = [
+    Column("created_at", "Asked (UTC)"),
+    Column("campaign", "Campaign", link=True),
+    Column("reward", "Reward"),
+    Column("value", "Value", align="right"),
+    Column("status", "Status", badge=True),
+    Column("channel", "Channel"),
+    Column("source_event", "Source", ellipsis=True),
+    Column("decided", "Decided by"),
+]
+
+
+def recipient_rewards(recipient_id: uuid.UUID, full_name: str) -> PagedTable:
+    """The card with the table; ``await table.reload()`` once the page is built."""
+    names: dict[uuid.UUID, str] = {}
+
+    async def fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
+        page = await console_reads.recipient_issuances(actor, recipient_id, request.offset, request.limit)
+        for campaign_id in {issuance.campaign_id for issuance in page.rows} - names.keys():
+            try:
+                names[campaign_id] = (await campaigns.get_campaign(actor, campaign_id)).name
+            except NotFound:
+                names[campaign_id] = str(campaign_id)
+        rows = await issuance_rows(actor, page.rows)
+        for row, issuance in zip(rows, page.rows):
+            row.update(campaign=names[issuance.campaign_id], href=campaign_url(issuance.campaign_id))
+        return rows, page.total
+
+    with ui.card().classes("mb-card q-pa-md gap-2 w-full").mark("recipient-rewards"):
+        with ui.row().classes("items-center gap-2"):
+            ui.icon("redeem", color="primary")
+            ui.label("Rewards").classes("text-subtitle1 text-weight-medium")
+        table = PagedTable(COLUMNS, fetch, rows_per_page=10, marker="recipient-rewards-table",
+                           empty_text=f"No rewards issued to {full_name} yet")
+        table.table.props("dense")
+    return table
