@@ -14,6 +14,8 @@ campaign's reward type), NOT_FOUND (campaign).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import uuid
@@ -63,14 +65,14 @@ def check_columns_fit(campaign: CampaignView, columns: tuple[str, ...]) -> None:
                                                  f"{', '.join(missing)} (expected: {upload_columns.EXPECTED})", field="file")
 
 
-async def earlier_duplicates(campaign_id: uuid.UUID, upload_id: uuid.UUID, keys: list[str]) -> dict[str, tuple[int, str]]:
+async def earlier_duplicates(campaign_id: uuid.UUID, upload_id: uuid.UUID, keys: list[str], fetch=sql.fetch) -> dict[str, tuple[int, str]]:
     """Dedupe key → (line, file name) of the first valid row of another live upload of the campaign that has it."""
     if not keys:
         return {}
     if sql.is_sqlite():
-        rows = await sql.fetch(_EARLIER_SQLITE, campaign_id, upload_id, json.dumps(keys))
+        rows = await fetch(_EARLIER_SQLITE, campaign_id, upload_id, json.dumps(keys))
     else:
-        rows = await sql.fetch(_EARLIER_PG, campaign_id, upload_id, keys)
+        rows = await fetch(_EARLIER_PG, campaign_id, upload_id, keys)
     found: dict[str, tuple[int, str]] = {}
     for row in rows:
         found.setdefault(row["dedupe_key"], (row["line"], row["file_name"]))
@@ -92,12 +94,27 @@ def _record(upload_id: uuid.UUID, campaign_id: uuid.UUID, row: StagedRow) -> tup
     )
 
 
-async def _insert_rows(records: list[tuple]) -> None:
-    connection = current_engine().current_transaction.get().connection
+async def _insert_rows(connection, records: list[tuple]) -> None:
     if sql.is_sqlite():
         await connection.executemany(_INSERT_ROW, records)
     else:
         await connection.copy_records_to_table("reward_upload_rows", records=records, columns=ROW_COLUMNS)
+
+
+@contextlib.asynccontextmanager
+async def _reading_connection():
+    """On PostgreSQL, the lookups of staging (recipients, earlier uploads: committed rows only) run on
+    a connection of their own, so a batch is validated while the previous one is still being copied
+    in; yields its ``fetch``. On SQLite, one connection does everything."""
+    engine = current_engine()
+    if sql.is_sqlite():
+        yield sql.fetch
+        return
+    connection = await (engine.pool.acquire() if engine.pool is not None else engine.get_new_connection())
+    try:
+        yield connection.fetch
+    finally:
+        await (engine.pool.release(connection) if engine.pool is not None else connection.close())
 
 
 async def _keep_chunks(upload_id: uuid.UUID, reader: UploadReader, seq: int, final: bool = False) -> int:
@@ -118,27 +135,39 @@ async def stage_upload(actor: Actor, campaign_id: uuid.UUID, source: BinaryIO, f
         raise DomainError.single("CAMPAIGN_ENDED", f"'{campaign.name}' has ended: it takes no more uploads", field="campaign_id")
     reader = open_upload(source, file_name, limits)
     check_columns_fit(campaign, reader.columns)
-    validator = RowValidator(campaign, await campaign_offers(campaign))
+    offers = await campaign_offers(campaign)
     upload_id, now = new_id(), utcnow()
     total = valid = 0
-    async with write_transaction():
+    async with write_transaction(), _reading_connection() as fetch:
+        validator = RowValidator(campaign, offers, fetch=fetch)
+        connection = current_engine().current_transaction.get().connection
         await RewardUpload.insert(RewardUpload(
             id=upload_id, campaign_id=campaign_id, file_name=file_name, file_format=reader.format, sha256="", size_bytes=0,
             columns=list(reader.columns), status=STAGED, uploaded_by=actor.id, uploaded_by_label=actor.label, uploaded_at=now, updated_at=now,
         ))
-        seq = 0
-        for batch in _batches(reader.rows(), BATCH):
-            await validator.prepare(batch)
-            staged = [validator.validate(row) for row in batch]
-            candidates = [row for row in staged if row.valid]
-            earlier = await earlier_duplicates(campaign_id, upload_id, sorted({row.dedupe_key for row in candidates}))
-            for row in candidates:
-                if row.dedupe_key in earlier:
-                    row.errors.append(duplicate_of_upload(*earlier[row.dedupe_key]))
-            await _insert_rows([_record(upload_id, campaign_id, row) for row in staged])
-            total += len(staged)
-            valid += sum(1 for row in staged if row.valid)
-            seq = await _keep_chunks(upload_id, reader, seq)
+        seq, copying = 0, None
+        try:
+            for batch in _batches(reader.rows(), BATCH):  # reading and validating a batch overlaps the copy of the one before
+                await validator.prepare(batch)
+                staged = [validator.validate(row) for row in batch]
+                candidates = [row for row in staged if row.valid]
+                earlier = await earlier_duplicates(campaign_id, upload_id, sorted({row.dedupe_key for row in candidates}), fetch)
+                for row in candidates:
+                    if row.dedupe_key in earlier:
+                        row.errors.append(duplicate_of_upload(*earlier[row.dedupe_key]))
+                records = [_record(upload_id, campaign_id, row) for row in staged]
+                total += len(staged)
+                valid += sum(1 for row in staged if row.valid)
+                if copying is not None:
+                    await copying
+                seq = await _keep_chunks(upload_id, reader, seq)
+                copying = asyncio.ensure_future(_insert_rows(connection, records))
+            if copying is not None:
+                await copying
+        except BaseException:
+            if copying is not None:  # let the copy finish before the transaction rolls back on its connection
+                await asyncio.gather(copying, return_exceptions=True)
+            raise
         await _keep_chunks(upload_id, reader, seq, final=True)
         counts = {"rows_total": total, "rows_valid": valid, "rows_invalid": total - valid}
         await RewardUpload.update({

@@ -112,15 +112,16 @@ _KNOWN_PG = "SELECT * FROM recipients WHERE external_id = ANY($1::varchar[])"
 _KNOWN_SQLITE = "SELECT * FROM recipients WHERE external_id IN (SELECT value FROM json_each($1))"
 
 
-async def known_recipients(external_ids: list[str]) -> dict[str, Row]:
-    """The recipients among ``external_ids`` that exist (their rows), by external id: one query (a hot path of
-    staging, so in plain SQL: one array parameter instead of a thousand placeholders)."""
+async def known_recipients(external_ids: list[str], fetch=sql.fetch) -> dict[str, Row]:
+    """The recipients among ``external_ids`` that exist (their rows), by external id: one query (a
+    hot path of staging, so in plain SQL: one array parameter instead of a thousand placeholders).
+    ``fetch`` runs it: the current transaction's by default (staging passes a reading connection of its own)."""
     if not external_ids:
         return {}
     if sql.is_sqlite():
-        rows = await sql.fetch(_KNOWN_SQLITE, json.dumps(external_ids))
+        rows = await fetch(_KNOWN_SQLITE, json.dumps(external_ids))
     else:
-        rows = await sql.fetch(_KNOWN_PG, external_ids)
+        rows = await fetch(_KNOWN_PG, external_ids)
     return {row["external_id"]: row for row in rows}
 
 
@@ -135,18 +136,19 @@ async def campaign_offers(campaign: CampaignView) -> dict[uuid.UUID, OfferView]:
 class RowValidator:
     """Validates the rows of one upload, in file order (the first of two duplicate rows stands)."""
 
-    def __init__(self, campaign: CampaignView, offers: dict[uuid.UUID, OfferView], *, seen: dict[str, int] | None = None):
+    def __init__(self, campaign: CampaignView, offers: dict[uuid.UUID, OfferView], *, seen: dict[str, int] | None = None, fetch=sql.fetch):
         self.campaign = campaign
         self.offers = offers
         self.recipients: dict[str, Row] = {}
         self.seen: dict[str, int] = {} if seen is None else seen  # dedupe key → the line that has it
+        self.fetch = fetch
         self._offer_ids: dict[str, uuid.UUID] = {}  # offer cell → id: a file names a few offers many times
         self.now = utcnow()
 
     async def prepare(self, rows: list[ParsedRow]) -> None:
         """Load the recipients the next rows name (one query)."""
         wanted = {row.cells.get(EXTERNAL_ID, "").strip() for row in rows} - set(self.recipients) - {""}
-        self.recipients = await known_recipients(sorted(wanted))
+        self.recipients = await known_recipients(sorted(wanted), self.fetch)
 
     def validate(self, row: ParsedRow) -> StagedRow:
         staged = StagedRow(line=row.line, cells=row.cells, errors=list(row.problems))

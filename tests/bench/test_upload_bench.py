@@ -1,0 +1,178 @@
+"""A 100,000-row reward upload (CSV) validated and staged for review, on PostgreSQL.
+
+Run with `make bench`. The budget (bulk upload issue): ≤ 10 s, and peak memory growth under 200 MB.
+The file is a realistic mix: half the rows name known recipients, half new ones with a name, an
+email address, a phone number and a country (each validated and normalised), all for one live
+offer; it is streamed from disk. Each figure is the median of 3 runs on a fresh database
+(DESIGN.md, "Benchmark hygiene": recipients loaded with COPY, then VACUUM ANALYZE), each run into
+its own campaign so no run sees another's rows as duplicates. Memory: the growth of the process's
+RSS (sampled every 10 ms) over the warm-up and the timed runs, and tracemalloc's peak over one more (untimed) run. Beside it: the plain COPY of the same
+number of rows (the floor for writing them) and the ratio to pgbench TPC-B measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import threading
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+from baseline import fresh_database, pgbench_tps, vacuum_analyze
+
+SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL")
+ROWS = 100_000
+KNOWN = 50_000
+REPEATS = 3
+BUDGET_S = 10.0
+MEMORY_BUDGET_MB = 200
+
+pytestmark = pytest.mark.skipif(not SERVER, reason="set MIRABELLE_TEST_POSTGRES_URL (or MIRABELLE_BENCH_POSTGRES_URL) to a PostgreSQL server")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 1024 / 1024
+
+
+class _RssSampler:
+    """The process's resident memory, sampled every 10 ms on a thread (the kernel's high-water mark
+    would hide staging under any earlier peak of this process)."""
+
+    def __init__(self):
+        self.start_mb = _rss_mb()
+        self.peak_mb = self.start_mb
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak_mb = max(self.peak_mb, _rss_mb())
+
+    def stop(self) -> float:
+        """The peak growth over the start, in MB."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb - self.start_mb
+
+
+def _write_file(path, offer_id) -> int:
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write("external_id,full_name,email,phone,country,offer,denomination,channel,attr:grade\r\n")
+        for index in range(ROWS):
+            if index % 2 == 0:
+                out.write(f"K-{index // 2:06},,,,,{offer_id},50000,,\r\n")
+            else:
+                out.write(f"N-{index:06},New Person {index},new.person{index}@example.com,+9198{index:08},IN,{offer_id},100000,email,{index % 10}\r\n")
+    return os.path.getsize(path)
+
+
+async def _load_known_recipients(url: str) -> None:
+    from backend.core.ids import new_id
+
+    stamp = datetime.now(UTC)
+    connection = await asyncpg.connect(url)
+    try:
+        for start in range(0, KNOWN, 5000):  # in slices, so loading does not set the process's memory high-water mark
+            records = [(new_id(), f"K-{index:06}", f"Known Person {index}", f"k{index}@example.com", "IN", "email",
+                        json.dumps({"grade": index % 10}), "workday", "active", stamp, stamp) for index in range(start, start + 5000)]
+            await connection.copy_records_to_table("recipients", records=records, columns=[
+                "id", "external_id", "full_name", "email", "country", "preferred_channel", "hr_attributes", "source_system", "status",
+                "created_at", "updated_at"])
+    finally:
+        await connection.close()
+
+
+async def test_100k_row_upload_is_staged_within_budget(tmp_path):
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "catalog"))
+    from catalogue_steps import make_admin, onboard_to_live, role_actor
+
+    from backend.campaigns.services import campaigns
+    from backend.campaigns.services.campaigns import CampaignInput
+    from backend.catalog.services import offers
+    from backend.core.authz import SYSTEM
+    from backend.core.db import close_pool, make_engine, start_pool, use_engine
+    from backend.core.ids import new_id
+    from backend.core.migrate import migrate
+    from backend.recipients import service as recipients
+    from backend.rewards.uploads.services import staging
+
+    baseline = await pgbench_tps(SERVER)
+    async with fresh_database(SERVER, "mirabelle_bench_upload") as url:
+        engine = make_engine(url)
+        use_engine(engine)
+        await migrate()
+        await start_pool(engine)
+        try:
+            admin = await make_admin("bench-admin@example.com")
+            _, offer = await onboard_to_live(admin, role_actor("admin", "bench-checker@example.com"))
+            await offers.change_offer_status(admin, offer.id, "live")
+            programme = await recipients.create_programme(SYSTEM, "Bench", "INR", "0.25")
+            now = datetime.now(UTC)
+            campaign_ids = []
+            for run in range(REPEATS + 2):
+                campaign = await campaigns.create_campaign(admin, CampaignInput(
+                    programme_id=programme.id, name=f"Bench {run}", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30),
+                    allowed_offer_ids=[offer.id], currency="INR"))
+                campaign_ids.append((await campaigns.activate_campaign(admin, campaign.id)).id)
+            await _load_known_recipients(url)
+            await vacuum_analyze(url)
+            path = tmp_path / "ipa.csv"
+            size = _write_file(path, offer.id)
+
+            async def stage(campaign_id):
+                with open(path, "rb") as source:  # noqa: ASYNC230 - staging reads its stream as it goes, like an upload
+                    return await staging.stage_upload(admin, campaign_id, source, "ipa.csv")
+
+            sampler = _RssSampler()  # from before the warm-up: the growth includes its first-use caches
+            await stage(campaign_ids[0])  # warm-up
+            runs, cpu_runs, upload = [], [], None
+            for campaign_id in campaign_ids[1:-1]:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                upload = await stage(campaign_id)
+                runs.append(time.perf_counter() - started)
+                cpu_runs.append(time.process_time() - cpu_started)
+            growth_mb = sampler.stop()
+            # Python's own allocations at their peak during one more staging (tracemalloc slows it: not timed).
+            tracemalloc.start()
+            await stage(campaign_ids[-1])
+            traced_peak_mb = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+            tracemalloc.stop()
+
+            # The floor: the same number of rows written with one COPY, no parsing, no validation.
+            raw = await asyncpg.connect(url)
+            try:
+                await raw.execute("CREATE TEMP TABLE copy_floor (LIKE reward_upload_rows)")
+                records = [(new_id(), new_id(), new_id(), index, "{}", f"X-{index}", None, None, offer.id, 50000, None, None, f"X-{index}",
+                            True, "[]", "") for index in range(ROWS)]
+                started = time.perf_counter()
+                await raw.copy_records_to_table("copy_floor", records=records, columns=staging.ROW_COLUMNS)
+                copy_s = time.perf_counter() - started
+                del records
+            finally:
+                await raw.close()
+
+        finally:
+            await close_pool(engine)
+
+    seconds = statistics.median(runs)
+    print(f"\n\npgbench TPC-B-like, 8 clients (median of 3): {baseline:,.0f} tps")
+    print(f"file: {ROWS:,} rows, {size / 1024 / 1024:.1f} MB ({KNOWN:,} rows of known recipients, the rest new ones with email and phone)")
+    print(f"staged for review: {upload.rows_valid:,} valid, {upload.rows_invalid:,} invalid")
+    print(f"stage_upload, median of {REPEATS}: {seconds:.2f} s ({ROWS / seconds:,.0f} rows/s; runs {', '.join(f'{r:.2f}' for r in runs)})")
+    print(f"CPU time of this process while staging, median: {statistics.median(cpu_runs):.2f} s (the rest is waiting: the database, other load)")
+    print(f"plain COPY of {ROWS:,} rows (the floor): {copy_s:.2f} s")
+    print(f"rows/s ÷ TPC-B tps: {ROWS / seconds / baseline:.2f}")
+    print(f"peak memory growth while staging: {growth_mb:.0f} MB of RSS (sampled over the warm-up and the timed runs); "
+          f"Python allocations at their peak: {traced_peak_mb:.0f} MB")
+    assert upload.rows_valid == ROWS and upload.rows_invalid == 0
+    assert seconds <= BUDGET_S, f"{seconds:.2f} s over the {BUDGET_S} s budget"
+    assert growth_mb < MEMORY_BUDGET_MB, f"{growth_mb:.0f} MB of growth, over {MEMORY_BUDGET_MB} MB"
+    assert traced_peak_mb < MEMORY_BUDGET_MB, f"{traced_peak_mb:.0f} MB of Python allocations, over {MEMORY_BUDGET_MB} MB"
