@@ -27,6 +27,7 @@ from backend.core.logging import configure_logging
 from backend.core.settings import Settings, SettingsError, get_settings
 from backend.webhooks.policy import DeliveryPolicy
 from jobs import ledger as ledger_jobs
+from jobs import uploads as upload_jobs
 from jobs import webhooks
 from jobs.handback import INTERRUPTED, hand_back, hands_back_when_cancelled
 from jobs.outbox import registered_handlers
@@ -138,6 +139,7 @@ def build_worker_settings(
             *webhooks.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
             *ledger_jobs.cron_jobs(
                 relay_schedule(settings.ledger_expiry_sweep_seconds), timeout),
+            *upload_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
         ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,

@@ -2,6 +2,7 @@
 operation in graphql/operations runs against the live API."""
 
 import ast
+import io
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from backend.api.recipients.types import RecipientErrorCode
 from backend.api.schema import export_sdl
 from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
+from backend.rewards.uploads.services import staging
 from backend.catalog.services import offers
 from backend.core.clock import utcnow
 from backend.ledger import services as ledger
@@ -79,15 +81,20 @@ async def seed_examples(admin) -> dict[str, str]:
     partner, offer = await onboard_to_live(admin, role_actor("admin", "checker@example.com"))
     await offers.change_offer_status(admin, offer.id, "live")
     second = await offers.create_offer(admin, partner.id, offer_input(title="Chai Point gift card"), terms="Terms.")
+    staged = await staging.stage_upload(admin, campaign.id, io.BytesIO(FILES[REWARD_FILE][1]), "spot-awards.csv")
     return {"programmeId": str(programme.id), "reservationId": str(pending.reservation.id),
             "confirmedReservationId": str(confirmed.reservation.id), "campaignId": str(campaign.id),
             "partnerId": str(partner.id), "offerId": str(offer.id), "secondOfferId": str(second.id),
-            "recipientId": str(asha.recipient.id), "voucherFile": VOUCHER_FILE}
+            "recipientId": str(asha.recipient.id), "voucherFile": VOUCHER_FILE,
+            "rewardFile": REWARD_FILE, "rewardUploadId": str(staged.id)}
 
 
 # Placeholders that stand for a file: the operation is sent as a GraphQL multipart request.
 VOUCHER_FILE = "<file:stock.csv>"
-FILES = {VOUCHER_FILE: ("stock.csv", b"code,pin,denomination,expiry\r\nCP-EXAMPLE-1,,50000,\r\n", "text/csv")}
+REWARD_FILE = "<file:spot-awards.csv>"
+FILES = {VOUCHER_FILE: ("stock.csv", b"code,pin,denomination,expiry\r\nCP-EXAMPLE-1,,50000,\r\n", "text/csv"),
+         REWARD_FILE: ("spot-awards.csv", b"external_id,full_name,email,points\r\nEMP-1001,,,250\r\nEMP-2002,Ravi Iyer,,250\r\n",
+                       "text/csv")}
 
 
 def file_paths(value, path: str = "variables") -> dict[str, tuple[str, bytes, str]]:
@@ -138,3 +145,19 @@ def test_the_ledger_error_enum_mirrors_the_ledger():
     listed = re.search(r"enum LedgerErrorCode \{(.*?)\}", export_sdl(), re.S).group(1).split()
     assert listed == [code.name for code in LedgerErrorCode]
     assert {"INSUFFICIENT_POINTS", "RESERVATION_EXPIRED", "RESERVATION_NOT_PENDING", "IDEMPOTENCY_CONFLICT", "FORBIDDEN"} <= set(listed)
+
+
+def test_every_file_level_code_of_uploads_is_in_the_api_enum():
+    import backend.rewards.uploads.services.columns
+    import backend.rewards.uploads.services.parsing
+    import backend.rewards.uploads.services.staging
+
+    from backend.api.rewards.upload_types import RewardUploadErrorCode
+
+    sources = (backend.rewards.uploads.services.parsing, backend.rewards.uploads.services.staging,
+               backend.rewards.uploads.services.columns)
+    trees = [ast.parse(Path(module.__file__).read_text()) for module in sources]
+    codes = {node.value for tree in trees for node in ast.walk(tree)
+             if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z_]{2,}", node.value)}
+    assert codes >= {"WRONG_HEADER", "INVALID_ENCODING"}
+    assert codes <= {code.name for code in RewardUploadErrorCode}

@@ -21,7 +21,8 @@ from campaign_steps import make_people, make_programme, points_campaign
 from backend.core.authz import Actor
 from backend.ledger import services as ledger
 from backend.recipients import service as recipients
-from backend.rewards.services import console_reads, issuances
+from backend.rewards.services import issuances
+from backend.rewards.uploads.services import review
 from backend.rewards.uploads.services.staging import stage_upload
 
 PASSWORD = "a long enough password"
@@ -58,7 +59,7 @@ async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(
     await console.should_see("Staged spot awards.csv: 4 rows, 2 valid, 2 to fix. Nothing is issued until a second admin approves.",
                              retries=patience)
     await console.should_see(marker="bad-rows-table", retries=patience)
-    [upload] = (await console_reads.list_uploads(admin, campaign.id)).rows
+    [upload] = (await review.list_uploads(admin, campaign.id)).rows
     assert (label_of(console, "upload-rows-value"), label_of(console, "upload-valid-value"),
             label_of(console, "upload-invalid-value")) == ("4", "2", "2")
 
@@ -98,7 +99,7 @@ async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(
     await console.should_see(marker="confirm-dialog", retries=patience)
     console.find(marker="confirm-ok").click()
     await console.should_see("Admin@example.com uploaded 'spot awards.csv'; a second admin must approve it.", retries=patience)
-    assert (await console_reads.list_uploads(admin, campaign.id)).rows[0].status == "staged"
+    assert (await review.list_uploads(admin, campaign.id)).rows[0].status == "staged"
     assert (await issuances.list_issuances(admin, campaign.id)).total == 0
     assert upload.file_name == "spot awards.csv"
 
@@ -148,4 +149,4 @@ async def test_a_file_level_problem_is_said_plainly_and_stores_nothing(console: 
     uploader = next(iter(console.find(ui.upload).elements))
     await uploader.handle_uploads([ui.upload.SmallFileUpload("wrong.csv", "text/csv", b"name,amount\r\nA,1\r\n")])
     await console.should_see("The first row must name the columns", retries=patience)
-    assert (await console_reads.list_uploads(admin)).total == 0
+    assert (await review.list_uploads(admin)).total == 0

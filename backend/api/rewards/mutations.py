@@ -11,12 +11,15 @@ import uuid
 import strawberry
 
 from backend.api.permissions import requires
+from backend.api.rewards.upload_types import RewardUpload, RewardUploadPayload, UploadRewardFileInput
+from backend.api.uploads import uploaded_file
 from backend.api.rewards.types import TOO_MANY, IssueRewardInput, IssueRewardPayload, IssueRewardsInput, IssueRewardsPayload
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.recipients import service as recipients
 from backend.rewards.services import issuance as issuing
 from backend.rewards.services.issuance import RejectionCode, RewardRequest
+from backend.rewards.uploads.services import staging
 
 MAX_BATCH = 100
 
@@ -82,3 +85,18 @@ class RewardMutations:
             return IssueRewardsPayload.refused([FieldError(
                 "rewards", TOO_MANY, f"at most {MAX_BATCH} rewards per call ({len(input.rewards)} sent); split the batch")])
         return IssueRewardsPayload.of([await _issue(info.context.actor, reward) for reward in input.rewards])
+
+    @strawberry.mutation(
+        extensions=requires(Permission.REWARDS_WRITE, refusal=RewardUploadPayload.refused),
+        description="Stage a file of rewards for a campaign (multipart upload): every row is validated, the bad ones reported "
+                    "with line and reasons (`upload.invalidRows`). Nothing is issued until a second admin approves the upload "
+                    "in the console. A bad file (WRONG_HEADER, INVALID_ENCODING, FILE_TOO_LARGE, …) stores nothing.",
+    )
+    async def upload_reward_file(self, info: strawberry.Info, input: UploadRewardFileInput) -> RewardUploadPayload:
+        try:
+            campaign_id = _uuid(input.campaign_id, RejectionCode.CAMPAIGN_NOT_FOUND, "campaignId")
+            file = uploaded_file(input.file, "file")
+            upload = await staging.stage_upload(info.context.actor, campaign_id, file.stream, file.name)
+        except DomainError as refusal:
+            return RewardUploadPayload.refused(refusal.errors)
+        return RewardUploadPayload(upload=RewardUpload.from_view(upload), errors=[])

@@ -39,3 +39,13 @@ async def issuances_by_ids(actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUID
     placeholders = ", ".join(f"${index}" for index in range(1, len(ids) + 1))
     rows = await sql.fetch(f"SELECT * FROM reward_issuances WHERE id IN ({placeholders})", *ids)
     return {view.id: view for view in map(issuance_view, rows)}
+
+
+async def recipient_issuances(actor: Actor, recipient_id: uuid.UUID, offset: int = 0, limit: int = 50) -> Page:
+    """The rewards of one recipient across campaigns, newest first (through reward_issuances_by_recipient)."""
+    actor.require(Permission.REWARDS_READ)
+    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    rows = await sql.fetch(f"SELECT * FROM reward_issuances WHERE recipient_id = $1 ORDER BY id DESC LIMIT {limit} OFFSET {offset}",
+                           recipient_id)
+    total = await sql.fetchrow("SELECT COUNT(*) AS n FROM reward_issuances WHERE recipient_id = $1", recipient_id)
+    return Page(rows=[issuance_view(row) for row in rows], total=int(total["n"]))

@@ -10,7 +10,7 @@ from nicegui import ui
 from backend.campaigns.services import campaigns
 from backend.core.authz import Actor
 from backend.core.errors import NotFound
-from backend.rewards.services import console_reads
+from backend.rewards.services import issuances
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.rewards.campaign_issuances import issuance_rows
 from ui.pages.rewards.campaigns_list import campaign_url
@@ -32,7 +32,7 @@ def recipient_rewards(recipient_id: uuid.UUID, full_name: str) -> PagedTable:
     names: dict[uuid.UUID, str] = {}
 
     async def fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
-        page = await console_reads.recipient_issuances(actor, recipient_id, request.offset, request.limit)
+        page = await issuances.recipient_issuances(actor, recipient_id, request.offset, request.limit)
         for campaign_id in {issuance.campaign_id for issuance in page.rows} - names.keys():
             try:
                 names[campaign_id] = (await campaigns.get_campaign(actor, campaign_id)).name

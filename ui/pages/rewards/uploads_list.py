@@ -15,7 +15,7 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignFilter
 from backend.campaigns.views import ENDED, CampaignView
 from backend.core.authz import Actor, Permission
-from backend.rewards.services import console_reads
+from backend.rewards.uploads.services import review
 from backend.rewards.uploads.services.columns import EXPECTED
 from backend.rewards.uploads.services.staging import stage_upload
 from backend.rewards.uploads.views import UploadView
@@ -68,7 +68,7 @@ class UploadsPage:
     async def fetch(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         wanted = request.filters
         chosen = wanted.get("campaign")
-        page = await console_reads.list_uploads(actor, uuid.UUID(chosen) if chosen else None, wanted.get("status"), request.offset,
+        page = await review.list_uploads(actor, uuid.UUID(chosen) if chosen else None, wanted.get("status"), request.offset,
                                                 request.limit)
         return [_row(upload, self.names) for upload in page.rows], page.total
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 
 from backend.core import audit, sql
 from backend.core.authz import Actor, ActorKind, Permission
@@ -192,6 +193,15 @@ async def _issued_elsewhere(upload: UploadView, keys: list[str]) -> dict[str, tu
     else:
         rows = await sql.fetch(_ISSUED_ELSEWHERE.format(keys="= ANY($3::varchar[])"), upload.campaign_id, upload.id, keys)
     return {row["dedupe_key"]: (row["line"], row["file_name"]) for row in rows}
+
+
+_STALLED = "SELECT * FROM reward_uploads WHERE status = 'approved' AND updated_at < $1 ORDER BY updated_at LIMIT $2"
+
+
+async def stalled_uploads(idle_for: timedelta, limit: int = 5) -> list[UploadView]:
+    """Approved uploads whose issuance has not moved for ``idle_for``: whoever was issuing them
+    stopped (a console restart, say), so the worker picks them up (``jobs/uploads.py``)."""
+    return [upload_view(row) for row in await sql.fetch(_STALLED, utcnow() - idle_for, limit)]
 
 
 async def issue_upload(actor: Actor, upload_id: uuid.UUID, *, chunk_size: int = CHUNK, max_chunks: int | None = None) -> UploadView:

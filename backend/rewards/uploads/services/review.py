@@ -27,7 +27,7 @@ from backend.rewards.uploads.services.parsing import ParsedRow, UploadLimits
 from backend.rewards.uploads.services.staging import duplicate_of_upload, earlier_duplicates
 from backend.rewards.uploads.services.validation import RowValidator, campaign_offers, error_dicts
 from backend.rewards.uploads.tables import RewardUpload, RewardUploadRow
-from backend.rewards.uploads.views import STAGED, Page, UploadRowView, UploadView, upload_row_view
+from backend.rewards.uploads.views import STAGED, UPLOAD_STATUSES, Page, UploadRowView, UploadView, upload_row_view, upload_view
 
 MAX_PAGE = 500
 _SAME_IN_FILE = """SELECT line FROM reward_upload_rows WHERE upload = $1 AND dedupe_key = $2 AND valid AND line <> $3
@@ -123,3 +123,26 @@ async def error_report_csv(actor: Actor, upload_id: uuid.UUID) -> str:
         offset += MAX_PAGE
         if offset >= page.total:
             return csv_text(("line", "column", "code", "reason", *upload.columns), report)
+
+
+async def list_uploads(actor: Actor, campaign_id: uuid.UUID | None = None, status: str | None = None, offset: int = 0,
+                       limit: int = 50) -> Page:
+    """Bulk uploads, newest first, optionally of one campaign and in one status."""
+    actor.require(Permission.REWARDS_READ)
+    if status is not None and status not in UPLOAD_STATUSES:
+        raise DomainError.single("INVALID_STATUS", f"an upload is {', '.join(UPLOAD_STATUSES)}", field="status")
+    query, counting = RewardUpload.select(), RewardUpload.count()
+    for term in ([RewardUpload.campaign_id == campaign_id] if campaign_id else []) + ([RewardUpload.status == status] if status else []):
+        query, counting = query.where(term), counting.where(term)
+    rows = await query.order_by(RewardUpload.id, ascending=False).offset(max(0, offset)).limit(max(1, min(limit, 500)))
+    return Page(rows=[upload_view(row) for row in rows], total=await counting)
+
+
+async def invalid_rows_after(actor: Actor, upload_id: uuid.UUID, after_line: int | None, limit: int) -> list[UploadRowView]:
+    """Bad rows in line order after ``after_line``: a keyset page for the API (cost independent of the page)."""
+    actor.require(Permission.REWARDS_READ)
+    terms = [RewardUploadRow.upload == upload_id, RewardUploadRow.valid == False]  # noqa: E712 (a column comparison)
+    if after_line is not None:
+        terms.append(RewardUploadRow.line > after_line)
+    rows = await RewardUploadRow.select().where(*terms).order_by(RewardUploadRow.line).limit(max(1, min(limit, MAX_PAGE)))
+    return [upload_row_view(row) for row in rows]
