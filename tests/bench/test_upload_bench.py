@@ -23,17 +23,15 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import pytest
 from baseline import fresh_database, pgbench_tps, vacuum_analyze
 
-SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL")
+SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 ROWS = 100_000
 KNOWN = 50_000
 REPEATS = 3
 BUDGET_S = 10.0
 MEMORY_BUDGET_MB = 200
 
-pytestmark = pytest.mark.skipif(not SERVER, reason="set MIRABELLE_TEST_POSTGRES_URL (or MIRABELLE_BENCH_POSTGRES_URL) to a PostgreSQL server")
 
 
 def _rss_mb() -> float:
