@@ -111,6 +111,10 @@ class PagedTable:
         self.table.props["rows-per-page-options"] = list(ROWS_PER_PAGE_OPTIONS)
         # Quasar hands over the page asked for; only that (not its callbacks) goes to the server.
         self.table.on("request", self._on_request, js_handler="(request) => emit(request.pagination)")
+        # The server knows how many rows match; a pagination echoed back by the browser (Quasar emits
+        # its own copy on mount) must not reset that count to the empty table's 0 ("1-0 of 0").
+        self._rows_number = 0
+        self.table.on_pagination_change(self._keep_rows_number)
         for column in columns:
             if column.link:
                 self.table.add_slot(f"body-cell-{column.name}", """
@@ -221,7 +225,12 @@ class PagedTable:
             return await self._load(pagination)
         self._rows_by_key = {str(row[self.table.row_key]): row for row in rows}
         self.table.rows = rows
+        self._rows_number = total
         self.table.pagination = {**pagination, "page": page, "rowsPerPage": rows_per_page, "rowsNumber": total}
+
+    def _keep_rows_number(self, event) -> None:
+        if isinstance(event.value, dict) and event.value.get("rowsNumber") != self._rows_number:
+            self.table.pagination = {**event.value, "rowsNumber": self._rows_number}
 
     @property
     def rows(self) -> list[dict]:
