@@ -275,13 +275,19 @@ async def new_offer_page(partner: str | None = None) -> None:
     await OfferEditor(actor, None, await _partner_choices(actor), partner, None).build()
 
 
-async def offer_page(offer_id: str) -> None:
-    actor = signed_in().actor
+async def offer_or_not_found(actor: Actor, offer_id: str) -> OfferView | None:
+    """The offer of a page's URL, or None after showing "Offer not found" (a bad or unknown id)."""
     try:
-        offer = await offers.get_offer(actor, uuid.UUID(offer_id))
+        return await offers.get_offer(actor, uuid.UUID(offer_id))
     except (ValueError, NotFound):
         with frame("Offer not found"):
             ui.label(f"There is no offer with id {offer_id}.").classes("text-body1").mark("offer-not-found")
             ui.link("Back to offers", navigation.OFFERS.path)
+        return None
+
+
+async def offer_page(offer_id: str) -> None:
+    actor = signed_in().actor
+    if (offer := await offer_or_not_found(actor, offer_id)) is None:
         return
     await OfferEditor(actor, offer, {}, None, await terms.current_terms(actor, offer.id)).build()

@@ -5,20 +5,17 @@ imports, and the codes themselves, masked."""
 from __future__ import annotations
 
 import io
-import uuid
 
 from nicegui import events, ui
 
-from backend.catalog.services import offers, stock, stock_import
+from backend.catalog.services import stock, stock_import
 from backend.catalog.services.stock_import import MAX_FILE_BYTES
 from backend.catalog.views import RETIRED, OfferView, VoucherImportReport
 from backend.core.authz import Actor, Permission
-from backend.core.errors import NotFound
-from ui import navigation
 from ui.components.action import perform
 from ui.components.display import EMPTY, when
 from ui.components.paged_table import Column, PagedTable, PageRequest
-from ui.pages.catalog.offer_editor import offer_url
+from ui.pages.catalog.offer_editor import offer_or_not_found, offer_url
 from ui.pages.catalog.offers_list import low_stock_alert
 from ui.pages.catalog.words import CODE_STATUSES, money
 from ui.session import signed_in
@@ -187,11 +184,6 @@ class StockPage:
 
 async def stock_page(offer_id: str) -> None:
     actor = signed_in().actor
-    try:
-        offer = await offers.get_offer(actor, uuid.UUID(offer_id))
-    except (ValueError, NotFound):
-        with frame("Offer not found"):
-            ui.label(f"There is no offer with id {offer_id}.").classes("text-body1").mark("offer-not-found")
-            ui.link("Back to offers", navigation.OFFERS.path)
+    if (offer := await offer_or_not_found(actor, offer_id)) is None:
         return
     await StockPage(actor, offer).build()

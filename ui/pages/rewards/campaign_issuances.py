@@ -15,16 +15,15 @@ from ui.components.display import EMPTY, when
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.rewards.words import CHANNELS, ISSUANCE_STATUS_COLOURS, ISSUANCE_STATUSES, amount
 
-COLUMNS = [
-    Column("created_at", "Asked (UTC)"),
-    Column("recipient", "Recipient", link=True),
-    Column("reward", "Reward"),
-    Column("value", "Value", align="right"),
-    Column("status", "Status", badge=True),
-    Column("channel", "Channel"),
-    Column("source_event", "Source", ellipsis=True),
-    Column("decided", "Decided by"),
-]
+
+def issuance_columns(whose: Column) -> list[Column]:
+    """The columns of a list of issuances, ``whose`` naming the other side (the recipient, or the campaign)."""
+    return [Column("created_at", "Asked (UTC)"), whose, Column("reward", "Reward"), Column("value", "Value", align="right"),
+            Column("status", "Status", badge=True), Column("channel", "Channel"), Column("source_event", "Source", ellipsis=True),
+            Column("decided", "Decided by")]
+
+
+COLUMNS = issuance_columns(Column("recipient", "Recipient", link=True))
 
 
 async def issuance_rows(actor: Actor, found: list[IssuanceView]) -> list[dict]:

@@ -12,19 +12,10 @@ from backend.core.authz import Actor
 from backend.core.errors import NotFound
 from backend.rewards.services import issuances
 from ui.components.paged_table import Column, PagedTable, PageRequest
-from ui.pages.rewards.campaign_issuances import issuance_rows
+from ui.pages.rewards.campaign_issuances import issuance_columns, issuance_rows
 from ui.pages.rewards.campaigns_list import campaign_url
 
-COLUMNS = [
-    Column("created_at", "Asked (UTC)"),
-    Column("campaign", "Campaign", link=True),
-    Column("reward", "Reward"),
-    Column("value", "Value", align="right"),
-    Column("status", "Status", badge=True),
-    Column("channel", "Channel"),
-    Column("source_event", "Source", ellipsis=True),
-    Column("decided", "Decided by"),
-]
+COLUMNS = issuance_columns(Column("campaign", "Campaign", link=True))
 
 
 def recipient_rewards(recipient_id: uuid.UUID, full_name: str) -> PagedTable:
