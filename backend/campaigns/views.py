@@ -3,12 +3,12 @@ table rows."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend.core.clock import as_utc
+from backend.core.views import Page, json_value  # noqa: F401 (re-exported)
 
 DRAFT, ACTIVE, PAUSED, ENDED = "draft", "active", "paused", "ended"
 CAMPAIGN_STATUSES = (DRAFT, ACTIVE, PAUSED, ENDED)
@@ -20,19 +20,8 @@ REWARD_TYPES = (OFFERS, POINTS)
 GRANT_PENDING, GRANT_ISSUED, GRANT_RELEASED = "pending", "issued", "released"
 
 
-def json_value(value):
-    """Piccolo hands JSON columns back as text on both databases."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def _uuid(value) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    total: int
 
 
 @dataclass(frozen=True)

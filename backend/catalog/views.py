@@ -3,12 +3,12 @@ appear only masked here; the one way to read a code in clear is ``allocation.rev
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from backend.core.clock import as_utc
+from backend.core.clock import as_utc, maybe_utc  # noqa: F401 (re-exported)
+from backend.core.views import Page, json_value  # noqa: F401 (re-exported)
 
 DRAFT, LIVE, PAUSED, RETIRED = "draft", "live", "paused", "retired"
 OFFER_STATUSES = (DRAFT, LIVE, PAUSED, RETIRED)
@@ -17,26 +17,11 @@ DAYS_AFTER_ISSUE, FIXED_DATE = "days_after_issue", "fixed_date"
 AVAILABLE, ALLOCATED, CONFIRMED = "available", "allocated", "confirmed"
 
 
-def json_value(value):
-    """Piccolo hands JSON columns back as text on both databases."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def maybe_utc(value: datetime | None) -> datetime | None:
-    return as_utc(value) if value is not None else None
-
-
 def as_date(value) -> date | None:
     """SQLite may hand a DATE back as text."""
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    total: int
 
 
 @dataclass(frozen=True)

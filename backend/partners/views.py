@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.core.clock import as_utc
+from backend.core.clock import as_utc, maybe_utc
+from backend.core.views import Page, json_value  # noqa: F401 (re-exported)
 
 SOURCES = ("network", "client_sourced")
 REWARD_TYPES = ("gift_card", "experience", "merchandise", "prepaid_wallet", "voucher")
@@ -18,21 +18,6 @@ PARTNER_STATUSES = (ONBOARDING, LIVE, PAUSED, OFFBOARDED)
 LOCKED, OPEN, SIGNED_OFF = "locked", "open", "signed_off"
 # Go-live request states.
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
-
-
-def json_value(value):
-    """Piccolo hands JSON columns back as text on both databases."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def maybe_utc(value: datetime | None) -> datetime | None:
-    return as_utc(value) if value is not None else None
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    total: int
 
 
 @dataclass(frozen=True)

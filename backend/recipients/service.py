@@ -15,6 +15,7 @@ from backend.core.clock import as_utc, utcnow
 from backend.core.db import icontains, write_transaction
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
+from backend.core.views import Page
 from backend.recipients.tables import Programme, Recipient
 
 CHANNELS = ("email", "sms", "whatsapp")
@@ -55,12 +56,6 @@ class RecipientView:
     status: str
     created_at: datetime
     updated_at: datetime
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    total: int
 
 
 @dataclass

@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.core.clock import as_utc
+from backend.core.clock import as_utc, maybe_utc
+from backend.core.views import Page  # noqa: F401 (re-exported)
 
 ISSUED, PENDING_APPROVAL, REJECTED, CANCELLED = "issued", "pending_approval", "rejected", "cancelled"
 ISSUANCE_STATUSES = (ISSUED, PENDING_APPROVAL, REJECTED, CANCELLED)
@@ -15,10 +16,6 @@ REWARD_ISSUED = "reward.issued"  # the outbox topic the deliveries domain handle
 
 def _uuid(value) -> uuid.UUID | None:
     return value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def _utc(value) -> datetime | None:
-    return as_utc(value) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -47,12 +44,6 @@ def issuance_view(row) -> IssuanceView:
         id=_uuid(row["id"]), campaign_id=_uuid(row["campaign"]), recipient_id=_uuid(row["recipient_id"]), offer_id=_uuid(row["offer_id"]),
         terms_version_id=_uuid(row["terms_version_id"]), value=row["value"], currency=row["currency"],
         points_transfer_id=_uuid(row["points_transfer_id"]), source_event=row["source_event"], channel=row["channel"], status=row["status"],
-        requested_by_label=row["requested_by_label"], created_at=as_utc(row["created_at"]), issued_at=_utc(row["issued_at"]),
-        decided_by_label=row["decided_by_label"], decided_at=_utc(row["decided_at"]), decision_note=row["decision_note"],
+        requested_by_label=row["requested_by_label"], created_at=as_utc(row["created_at"]), issued_at=maybe_utc(row["issued_at"]),
+        decided_by_label=row["decided_by_label"], decided_at=maybe_utc(row["decided_at"]), decision_note=row["decision_note"],
     )
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    total: int

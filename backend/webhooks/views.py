@@ -7,21 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.core.clock import as_utc
+from backend.core.clock import as_utc, maybe_utc
+from backend.core.views import Page  # noqa: F401 (re-exported)
 
 PENDING, DELIVERING, SUCCEEDED, FAILED = "pending", "delivering", "succeeded", "failed"
 STATUSES = (PENDING, DELIVERING, SUCCEEDED, FAILED)
 REPLAYABLE = (SUCCEEDED, FAILED)  # a pending or delivering one is still being tried
-
-
-def maybe_utc(value: datetime | None) -> datetime | None:
-    return as_utc(value) if value is not None else None
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    total: int
 
 
 @dataclass(frozen=True)

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.core.clock import as_utc
+from backend.core.clock import as_utc, maybe_utc
+from backend.core.views import Page, json_value  # noqa: F401 (re-exported)
 
 # An upload's life: staged (in review) → approved (issuing) → completed; or discarded from review.
 STAGED, APPROVED, COMPLETED, DISCARDED = "staged", "approved", "completed", "discarded"
 UPLOAD_STATUSES = (STAGED, APPROVED, COMPLETED, DISCARDED)
 # What issuance decided for a row (the contract's IssuanceOutcome.status).
 ISSUED, PENDING_APPROVAL, REJECTED = "issued", "pending_approval", "rejected"
-
-
-def json_value(value):
-    """Piccolo hands JSON columns back as text on both databases."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def maybe_utc(value: datetime | None) -> datetime | None:
-    return as_utc(value) if value is not None else None
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    total: int
 
 
 @dataclass(frozen=True)
