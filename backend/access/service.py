@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,10 +25,16 @@ from backend.core.db import icontains, write_transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.ids import new_id
 from backend.core.settings import get_settings
+from backend.core.views import Page
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = 12
 API_KEY_TOUCH_INTERVAL = timedelta(seconds=60)
+# A verified key is remembered in this process for this long, so a busy integrator's requests do
+# not each read the key's row. The cost: another api process may accept a key for up to this long
+# after it was revoked (the process that revokes it forgets it at once).
+API_KEY_CACHE_TTL_S = 5.0
+API_KEY_CACHE_SIZE = 1024
 _KEY_PATTERN = re.compile(r"^mb_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})$")
 
 
@@ -70,12 +77,6 @@ class SignIn:
     token: str
     user: UserView
     expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    total: int
 
 
 def _opt_utc(value: datetime | None) -> datetime | None:
@@ -370,6 +371,7 @@ async def revoke_api_key(actor: Actor, key_id: uuid.UUID) -> ApiKeyView:
             raise DomainError.single("ALREADY_REVOKED", f"API key {row['name']} was already revoked")
         key = _key_view(row)
         await audit.record(actor, "api_key.revoked", "api_key", key_id, before={"revoked_at": None}, after={"revoked_at": key.revoked_at})
+    _forget_verified_key(key_id)
     return key
 
 
@@ -382,24 +384,56 @@ async def list_api_keys(actor: Actor, include_revoked: bool = True, offset: int 
     return Page(rows=[_key_view(row) for row in rows], total=await count)
 
 
+@dataclass
+class _VerifiedKey:
+    actor: Actor
+    verified_at: float  # time.monotonic()
+    last_used_at: datetime | None
+
+
+# (engine, prefix, SHA-256 of the secret) → the key's actor: only keys that verified, never a guess.
+_verified_keys: dict[tuple[int, str, str], _VerifiedKey] = {}
+
+
+def _forget_verified_key(key_id: uuid.UUID) -> None:
+    for cache_key in [cache_key for cache_key, verified in _verified_keys.items() if verified.actor.id == key_id]:
+        _verified_keys.pop(cache_key, None)
+
+
 async def authenticate_api_key(raw: str | None) -> Actor:
+    """The actor of a live API key; raises ApiKeyRejected saying why not. A key verified less than
+    ``API_KEY_CACHE_TTL_S`` ago in this process is not read again (see that constant)."""
     if not raw:
         raise ApiKeyRejected("missing API key: send 'Authorization: Bearer <key>'")
     match = _KEY_PATTERN.match(raw.strip())
     if match is None:
         raise ApiKeyRejected("malformed API key: expected the 'mb_…' key shown when it was created")
     prefix, secret = match.groups()
+    secret_hash = _token_hash(secret)
+    cache_key = (id(ApiKey._meta.db), prefix, secret_hash)
+    verified = _verified_keys.get(cache_key)
+    if verified is None or time.monotonic() - verified.verified_at >= API_KEY_CACHE_TTL_S:
+        verified = await _verify_api_key(prefix, secret_hash)
+        if len(_verified_keys) >= API_KEY_CACHE_SIZE:
+            _verified_keys.clear()
+        _verified_keys[cache_key] = verified
+    now = utcnow()
+    # Record use at most once a minute per key: a write per request would cost more than the request.
+    if verified.last_used_at is None or verified.last_used_at < now - API_KEY_TOUCH_INTERVAL:
+        await ApiKey.update({ApiKey.last_used_at: now}).where(ApiKey.id == verified.actor.id)
+        verified.last_used_at = now
+    return verified.actor
+
+
+async def _verify_api_key(prefix: str, secret_hash: str) -> _VerifiedKey:
     row = await ApiKey.select(ApiKey.id, ApiKey.name, ApiKey.secret_hash, ApiKey.scopes, ApiKey.revoked_at, ApiKey.last_used_at).where(ApiKey.prefix == prefix).first()
-    if row is None or not hmac.compare_digest(row["secret_hash"], _token_hash(secret)):
+    if row is None or not hmac.compare_digest(row["secret_hash"], secret_hash):
         raise ApiKeyRejected("unknown API key")
     if row["revoked_at"] is not None:
         raise ApiKeyRejected(f"API key '{row['name']}' was revoked on {as_utc(row['revoked_at']):%Y-%m-%d %H:%M} UTC")
-    now = utcnow()
-    # Record use at most once a minute per key: a write per request would cost more than the request.
-    if row["last_used_at"] is None or as_utc(row["last_used_at"]) < now - API_KEY_TOUCH_INTERVAL:
-        await ApiKey.update({ApiKey.last_used_at: now}).where(ApiKey.id == row["id"])
-    return Actor(kind=ActorKind.API_KEY, id=row["id"], label=f"api-key:{row['name']}",
-                 permissions=frozenset(Permission(scope) for scope in row["scopes"]))
+    actor = Actor(kind=ActorKind.API_KEY, id=row["id"], label=f"api-key:{row['name']}",
+                  permissions=frozenset(Permission(scope) for scope in row["scopes"]))
+    return _VerifiedKey(actor=actor, verified_at=time.monotonic(), last_used_at=_opt_utc(row["last_used_at"]))
 
 
 # ---------------------------------------------------------------- bootstrap

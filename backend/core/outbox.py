@@ -15,14 +15,20 @@ same transaction as the "done" mark.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import structlog
+from arq.constants import job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
+from arq.utils import timestamp_ms
 
 from backend.core import sql
 from backend.core.clock import utcnow
@@ -86,30 +92,103 @@ async def add(topic: str, payload: dict) -> uuid.UUID:
     return event_id
 
 
+# arq's ``enqueue_job`` for a whole batch, as one atomic script: arq's own WATCH, EXISTS and
+# MULTI/EXEC cost three round trips per job. The rule is arq's: a job id is refused while its job
+# key or its result key exists. KEYS: the queue, then each job's job key and result key; ARGV: the
+# key expiry (ms), the score (enqueue time, ms), then each job's id and serialized job.
+_ENQUEUE_SCRIPT = """
+local new = 0
+for i = 1, (#KEYS - 1) / 2 do
+  local job_key, result_key = KEYS[2 * i], KEYS[2 * i + 1]
+  if redis.call('exists', job_key, result_key) == 0 then
+    redis.call('psetex', job_key, ARGV[1], ARGV[2 + 2 * i])
+    redis.call('zadd', KEYS[1], ARGV[2], ARGV[1 + 2 * i])
+    new = new + 1
+  end
+end
+return new
+"""
+
+_STAMP = "UPDATE outbox_events SET enqueued_at = $1 WHERE status = 'pending' AND id IN ({ids})"
+
+
+@lru_cache(maxsize=64)
+def _stamp_sql(count: int) -> str:
+    return _STAMP.format(ids=", ".join(f"${index + 2}" for index in range(count)))
+
+
 async def _enqueue(redis_pool: Any, event_ids: Iterable[uuid.UUID]) -> int:
-    """Enqueue each event's job; returns how many were new. arq returns None for a job id whose
-    job is still queued, deferred or running: that event is in Redis too, so it is stamped alike."""
-    handed_over, new = [], 0
-    for event_id in event_ids:
-        if await redis_pool.enqueue_job(JOB_NAME, str(event_id), _job_id=job_id(event_id)) is not None:
-            new += 1
-        handed_over.append(event_id)
-    if handed_over:
-        await OutboxEvent.update({OutboxEvent.enqueued_at: utcnow()}).where(
-            OutboxEvent.id.is_in(handed_over), OutboxEvent.status == PENDING
-        )
-    return new
+    """Enqueue each event's job; returns how many were new. A job id whose job is still queued,
+    deferred or running (or whose result is kept) is refused, as by arq: that event is in Redis
+    too, so it is stamped alike."""
+    handed_over = list(event_ids)
+    if not handed_over:
+        return 0
+    enqueued_ms = timestamp_ms()
+    keys, args = [redis_pool.default_queue_name], [redis_pool.expires_extra_ms, enqueued_ms]
+    for event_id in handed_over:
+        job = job_id(event_id)
+        keys += [job_key_prefix + job, result_key_prefix + job]
+        args += [job, serialize_job(JOB_NAME, (str(event_id),), {}, None, enqueued_ms, serializer=redis_pool.job_serializer)]
+    new = await redis_pool.register_script(_ENQUEUE_SCRIPT)(keys=keys, args=args)
+    for start in range(0, len(handed_over), 500):
+        chunk = handed_over[start:start + 500]
+        await sql.fetch(_stamp_sql(len(chunk)), utcnow(), *chunk)
+    return int(new)
+
+
+@dataclass
+class _Rings:
+    """Rings of one event loop: those waiting for the next round, and the task ringing rounds."""
+
+    waiting: list[tuple[list[uuid.UUID], asyncio.Future]] = field(default_factory=list)
+    ringer: asyncio.Task | None = None
+
+
+_rings: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Rings] = weakref.WeakKeyDictionary()
 
 
 async def ring(event_ids: Iterable[uuid.UUID]) -> None:
-    """Best effort, after commit: a failure here only delays the event until the relay runs."""
+    """Best effort, after commit: a failure here only delays the event until the relay runs.
+
+    Returns once the events are in Redis and stamped (or the attempt failed). Rings that come while
+    one is under way go out together in the next round: one script and one UPDATE for all of them,
+    instead of a round trip of each per request."""
     event_ids = list(event_ids)
     if _doorbell is None or not event_ids:
         return
+    loop = asyncio.get_running_loop()
+    rings = _rings.setdefault(loop, _Rings())
+    rung = loop.create_future()
+    rings.waiting.append((event_ids, rung))
+    if rings.ringer is None:
+        # A context of its own: the caller's (its request id, a transaction it might be in) is not the ringer's.
+        rings.ringer = loop.create_task(_ring_rounds(rings), context=contextvars.Context())
+    await asyncio.shield(rung)
+
+
+async def _ring_rounds(rings: _Rings) -> None:
+    round_: list[tuple[list[uuid.UUID], asyncio.Future]] = []
     try:
-        await _enqueue(_doorbell, event_ids)
-    except Exception as error:  # Redis down: the relay will pick these up
-        log.warning("outbox.ring_failed", error=str(error), events=len(event_ids))
+        while rings.waiting:
+            round_, rings.waiting = rings.waiting, []
+            event_ids = [event_id for ids, _ in round_ for event_id in ids]
+            try:
+                await _enqueue(_doorbell, event_ids)
+            except Exception as error:  # Redis down: the relay will pick these up
+                log.warning("outbox.ring_failed", error=str(error), events=len(event_ids))
+            _answer(round_)
+    finally:
+        rings.ringer = None
+        # Anyone still waiting here means this task was cancelled: let no caller wait forever.
+        _answer(round_ + rings.waiting)
+        rings.waiting = []
+
+
+def _answer(rings: list[tuple[list[uuid.UUID], asyncio.Future]]) -> None:
+    for _, rung in rings:
+        if not rung.done():
+            rung.set_result(None)
 
 
 async def relay_pending(redis_pool: Any, stale_after: timedelta, batch: int = 500) -> int:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 
 from backend.core.redis_server import EmbeddedRedis, free_port
 
@@ -16,8 +17,10 @@ SECONDS, CONNECTIONS, REPEATS = 10, 16, 3
 
 
 def wrk(url: str, key: str, script: str, tmp_path) -> dict:
+    """One wrk run. ``RUN_ID`` in the script becomes a token of this run: idempotency keys built
+    with it are new in every run, so a repeated run does fresh work instead of replays."""
     path = tmp_path / "script.lua"
-    path.write_text(script)
+    path.write_text(script.replace("RUN_ID", uuid.uuid4().hex[:12]))
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", str(path),
          "-H", "Content-Type: application/json", "-H", f"Authorization: Bearer {key}", url],

@@ -29,7 +29,7 @@ issued, refused = 0, 0  -- globals, so done() can read them with thread:get
 function setup(thread) table.insert(threads, thread); thread:set("tid", #threads) end
 request = function()
   counter = counter + 1
-  local body = string.format('{"query":"mutation($i: IssueRewardInput!){ issueReward(input: $i) { status issuanceId errors { code } } }","variables":{"i":{"campaignId":"CAMPAIGN","recipientExternalId":"bench-%d","value":10,"sourceEvent":"bench","idempotencyKey":"i-%d-%d"}}}', math.random(0, RECIPIENTS - 1), tid, counter)
+  local body = string.format('{"query":"mutation($i: IssueRewardInput!){ issueReward(input: $i) { status issuanceId errors { code } } }","variables":{"i":{"campaignId":"CAMPAIGN","recipientExternalId":"bench-%d","value":10,"sourceEvent":"bench","idempotencyKey":"i-RUN_ID-%d-%d"}}}', math.random(0, RECIPIENTS - 1), tid, counter)
   return wrk.format("POST", "/graphql", nil, body)
 end
 response = function(status, headers, body)

@@ -193,8 +193,7 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
         reserve_last + ";",
         "COMMIT;",
         "BEGIN;",
-        _render(reservations._CLOSE_BY[ReservationStatus.POSTED], [reservation, "'posted'", "NULL", fresh, now]) + " \\gset c_",
-        _render(postings._MOVE_WALLET_BY_ID, [wallet, f"-{AMOUNT}", str(AMOUNT), "0", "0", "0"]) + ";",
+        _render(reservations._CLOSE_AND_MOVE_BY[ReservationStatus.POSTED], [reservation, "'posted'", "NULL", fresh, now]) + " \\gset c_",
         confirm_last + ";",
         "COMMIT;",
     ]

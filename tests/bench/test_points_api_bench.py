@@ -30,10 +30,10 @@ request = function()
   counter = counter + 1
   if #queue > 0 then
     local id = table.remove(queue, 1)
-    local body = string.format('{"query":"mutation($i: ConfirmReservationInput!){ confirmReservation(input: $i) { reservation { id } errors { code } } }","variables":{"i":{"reservationId":"%s","idempotencyKey":"c-%d-%d"}}}', id, tid, counter)
+    local body = string.format('{"query":"mutation($i: ConfirmReservationInput!){ confirmReservation(input: $i) { reservation { id } errors { code } } }","variables":{"i":{"reservationId":"%s","idempotencyKey":"c-RUN_ID-%d-%d"}}}', id, tid, counter)
     return wrk.format("POST", "/graphql", nil, body)
   end
-  local body = string.format('{"query":"mutation($i: ReservePointsInput!){ reservePoints(input: $i) { reservation { id } errors { code } } }","variables":{"i":{"programmeId":"PROGRAMME","recipientExternalId":"bench-%d","amount":10,"source":"MARKETPLACE","idempotencyKey":"r-%d-%d"}}}', math.random(0, WALLETS - 1), tid, counter)
+  local body = string.format('{"query":"mutation($i: ReservePointsInput!){ reservePoints(input: $i) { reservation { id } errors { code } } }","variables":{"i":{"programmeId":"PROGRAMME","recipientExternalId":"bench-%d","amount":10,"source":"MARKETPLACE","idempotencyKey":"r-RUN_ID-%d-%d"}}}', math.random(0, WALLETS - 1), tid, counter)
   return wrk.format("POST", "/graphql", nil, body)
 end
 response = function(status, headers, body)

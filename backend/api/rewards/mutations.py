@@ -17,6 +17,7 @@ from backend.api.rewards.types import TOO_MANY, IssueRewardInput, IssueRewardPay
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.recipients import service as recipients
+from backend.recipients.service import RecipientView
 from backend.rewards.services import issuance as issuing
 from backend.rewards.services.issuance import RejectionCode, RewardRequest
 from backend.rewards.uploads.services import staging
@@ -33,31 +34,36 @@ def _uuid(value: strawberry.ID | None, code: RejectionCode, field: str) -> uuid.
         raise DomainError.single(code.value, f"'{value}' is not a {field.removesuffix('Id')} id", field=field) from None
 
 
-async def _recipient_id(reward: IssueRewardInput) -> uuid.UUID:
+async def _recipient(reward: IssueRewardInput) -> tuple[uuid.UUID, RecipientView | None]:
+    """The recipient's id, and the recipient itself when it was looked up by external id."""
     if (reward.recipient_id is None) == (reward.recipient_external_id is None):
         raise DomainError.single(RejectionCode.RECIPIENT_NOT_FOUND.value, "give exactly one of recipientId and recipientExternalId",
                                  field="recipientId")
     if reward.recipient_id is not None:
-        return _uuid(reward.recipient_id, RejectionCode.RECIPIENT_NOT_FOUND, "recipientId")
+        return _uuid(reward.recipient_id, RejectionCode.RECIPIENT_NOT_FOUND, "recipientId"), None
     try:
-        return (await recipients.get_recipient(SYSTEM, external_id=reward.recipient_external_id)).id
+        recipient = await recipients.get_recipient(SYSTEM, external_id=reward.recipient_external_id)
     except NotFound:
         raise DomainError.single(RejectionCode.RECIPIENT_NOT_FOUND.value,
                                  f"no recipient has the external id '{reward.recipient_external_id}'", field="recipientExternalId") from None
+    return recipient.id, recipient
 
 
-async def _request(reward: IssueRewardInput) -> RewardRequest:
+async def _request(reward: IssueRewardInput) -> tuple[RewardRequest, RecipientView | None]:
+    campaign_id = _uuid(reward.campaign_id, RejectionCode.CAMPAIGN_NOT_FOUND, "campaignId")
+    recipient_id, recipient = await _recipient(reward)
     return RewardRequest(
-        campaign_id=_uuid(reward.campaign_id, RejectionCode.CAMPAIGN_NOT_FOUND, "campaignId"),
-        recipient_id=await _recipient_id(reward),
+        campaign_id=campaign_id,
+        recipient_id=recipient_id,
         offer_id=_uuid(reward.offer_id, RejectionCode.OFFER_NOT_LIVE, "offerId"),
         value=reward.value, idempotency_key=reward.idempotency_key, source_event=reward.source_event or "", channel=reward.channel,
-    )
+    ), recipient
 
 
 async def _issue(actor: Actor, reward: IssueRewardInput) -> IssueRewardPayload:
     try:
-        outcome = await issuing.issue_reward(actor, await _request(reward))
+        request, recipient = await _request(reward)
+        outcome = await issuing.issue_reward(actor, request, recipient=recipient)
     except DomainError as refusal:
         return IssueRewardPayload.refused(refusal.errors)
     return IssueRewardPayload.of(outcome)

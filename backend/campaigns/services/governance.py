@@ -28,10 +28,11 @@ follows is a new statement, which at READ COMMITTED sees the grants the previous
 We chose a locked row over SERIALIZABLE (retries, and no SQLite equivalent) and over advisory locks
 (PostgreSQL only).
 
-Locks are always taken in the same order — the tally row, then the campaign row, then whatever
-the issuance does next (the ledger's wallet, a voucher code) — so concurrent issuances cannot
-deadlock. The campaign row is a hot row (every issuance of the campaign updates it); the
-issuance holds it from this UPDATE to its commit, a few statements.
+An issuance takes its locks in one order — the tally row (:func:`hold_recipient`), then whatever
+it fulfils with (the ledger's wallet, a voucher code), then the campaign row (:func:`count`) — so
+concurrent issuances cannot deadlock. The campaign row is the hot row (every issuance of the
+campaign updates it), so it is taken last: :func:`count` goes out with the issuance's deferred
+writes as one statement, and the row is held only from there to the commit (one more statement).
 """
 
 from __future__ import annotations
@@ -196,18 +197,25 @@ def _capacity_refusal(campaign: CampaignView, value: int, used_count: int | None
     return None
 
 
-async def hold(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime) -> Refusal | None:
-    """Count ``grant`` against the campaign — issued, or held for approval — or say why not.
-
-    Writes (in the caller's transaction): the recipient's tally, the campaign's counters, and the
-    grant row (deferred: it goes with the use case's last statement). On a refusal the caller must
-    roll back: the tally may have moved."""
+async def hold_recipient(campaign: CampaignView, grant: NewGrant, now: datetime) -> Refusal | None:
+    """Count ``grant`` against the recipient's caps of the campaign (when it has any), or say why
+    not. Takes the (campaign, recipient) tally row's lock; on a refusal the caller must roll back
+    (the tally may have moved). Call :func:`count` once the issuance's own effect is written."""
     if campaign.has_recipient_caps:
-        refusal = await _claim_recipient_allowance(campaign, grant, now)
-        if refusal is not None:
-            return refusal
+        return await _claim_recipient_allowance(campaign, grant, now)
+    return None
+
+
+async def count(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime) -> Refusal | None:
+    """Count ``grant`` against the campaign's maximum count and budget — issued, or held for
+    approval — or say why not: the last lock of an issuance (see the module docstring).
+
+    The conditional UPDATE of the campaign's counters goes out with the writes the use case has
+    deferred so far (``sql.flush``), and the grant row is deferred in turn. On a refusal the caller
+    must roll back."""
     issued, pending = (0, 1) if grant.pending else (1, 0)
-    rows = await sql.fetch(_COUNT, campaign.id, issued, grant.value * issued, pending, grant.value * pending, now, grant.value)
+    rows = await sql.flush(then=sql.Statement(
+        _COUNT, (campaign.id, issued, grant.value * issued, pending, grant.value * pending, now, grant.value)))
     if not rows:
         return await explain(campaign.id, grant.value, now)
     sql.defer(sql.Statement(_INSERT_GRANT, (

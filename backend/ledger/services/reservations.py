@@ -24,7 +24,7 @@ from backend.ledger.accounts import any_shard
 from backend.ledger.errors import LedgerErrorCode, refused
 from backend.ledger.events import announce, commit
 from backend.ledger.kinds import AccountKind, Direction, Phase, ReservationStatus, Source, TransferKind
-from backend.ledger.postings import NewTransfer, Wallet, post
+from backend.ledger.postings import NewTransfer, Wallet, WalletState, close_hold_sql, post, record
 from backend.ledger.services.wallets import insufficient
 from backend.ledger.views import ReservationChange, ReservationView, reservation_view
 
@@ -46,6 +46,8 @@ _CLOSE_BY = {
     ReservationStatus.VOIDED: _CLOSE.format(when="1 = 1"),  # releasing is always allowed while pending
     ReservationStatus.EXPIRED: _CLOSE.format(when="timeout_at <= $5"),
 }
+# PostgreSQL: the claim and the wallet's move in one statement (``postings.close_hold_sql``).
+_CLOSE_AND_MOVE_BY = {outcome: close_hold_sql(statement) for outcome, statement in _CLOSE_BY.items()}
 _ACTION = {
     ReservationStatus.POSTED: "points.confirmed",
     ReservationStatus.VOIDED: "points.released",
@@ -153,9 +155,13 @@ async def _close(
 ) -> ReservationChange | None:
     """Claim the reservation for ``outcome``, then write the closing transfer (post or void). The
     claim comes first, so the reservation row is locked before the wallet and the settlement
-    account, as in every use case. Raises why not for confirm and release; None for the sweep."""
+    account, as in every use case. Raises why not for confirm and release; None for the sweep.
+
+    On PostgreSQL the claim and the wallet's move are one statement; on SQLite, two."""
     closing_id = new_id()
-    row = await sql.fetchrow(_CLOSE_BY[outcome], reservation_id, outcome.value, amount, closing_id, now)
+    together = not sql.is_sqlite()
+    row = await sql.fetchrow((_CLOSE_AND_MOVE_BY if together else _CLOSE_BY)[outcome], reservation_id, outcome.value, amount,
+                             closing_id, now)
     if row is None:
         if outcome is ReservationStatus.EXPIRED:
             return None
@@ -167,7 +173,10 @@ async def _close(
         amount=reservation.posted_amount if posting else reservation.amount, wallet_side=Direction.DEBIT,
         system_account_id=row["settlement_account_id"], held=reservation.amount, pending_id=reservation.id,
         reference=reference or reservation.reference, reason=reason)
-    posted = await post(actor, Wallet(id=reservation.wallet_id), new, closing_id, now)
+    if together:
+        posted = record(actor, WalletState.of(row, prefix="wallet_"), new, closing_id, now)
+    else:
+        posted = await post(actor, Wallet(id=reservation.wallet_id), new, closing_id, now)
     assert posted is not None, "closing a hold takes no available points, so the wallet's guard always passes"
     events.append(announce(actor, _ACTION[outcome], posted))
     return ReservationChange(reservation=reservation, transfer=posted.transfer, balance=posted.wallet.balance())

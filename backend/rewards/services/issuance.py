@@ -3,10 +3,11 @@ dry run of a batch (``price_rewards``).
 
 One issuance is one write transaction (``backend.core.idempotency.once``): the checks — campaign
 active and within its dates, the offer allowed, live, in the campaign's currency, of a valid
-denomination, the recipient active and eligible — then the campaign's governance (per-recipient
-cap, maximum count and budget: conditional UPDATEs in ``campaigns.services.governance``), then the
-effect: a points reward credits the recipient's wallet (the ledger's ``earn``), an offer reward
-takes a voucher code from stock (the catalogue's ``allocate_code``), and the issuance row, its audit
+denomination, the recipient active and eligible — then the per-recipient caps
+(``campaigns.services.governance``), then the effect: a points reward credits the recipient's
+wallet (the ledger's ``earn``), an offer reward takes a voucher code from stock (the catalogue's
+``allocate_code``), then the campaign's maximum count and budget (a conditional UPDATE of its hot
+row, taken last so it is held the shortest time), and the issuance row, its audit
 entry and a ``reward.issued`` outbox event (for the deliveries domain) are written with the
 idempotency record in the transaction's last statement. In a campaign with admin approval the
 reward is held instead (``pending_approval``: it counts against the caps and budget) and fulfilled
@@ -250,20 +251,25 @@ def _idempotency_request(actor: Actor, request: RewardRequest, scope: str | None
     return key
 
 
-async def _issue(actor: Actor, request: RewardRequest, events: list[uuid.UUID]) -> IssuanceOutcome:
+async def _issue(actor: Actor, request: RewardRequest, events: list[uuid.UUID], recipient: RecipientView | None) -> IssuanceOutcome:
     now = utcnow()
     campaign = await find_campaign(request.campaign_id)
     if campaign is None:
         raise Rejected(RejectionCode.CAMPAIGN_NOT_FOUND, f"campaign {request.campaign_id} does not exist")
-    checked = check_request(campaign, request, await _recipient(request.recipient_id), await _offer(request.offer_id), now)
+    if recipient is None or recipient.id != request.recipient_id:
+        recipient = await _recipient(request.recipient_id)
+    checked = check_request(campaign, request, recipient, await _offer(request.offer_id), now)
     pending = campaign.approval_mode == ADMIN_APPROVAL
     issuance_id = new_id()
-    refusal = await governance.hold(actor, campaign, governance.NewGrant(
-        id=issuance_id, recipient_id=request.recipient_id, offer_id=request.offer_id, value=request.value, pending=pending,
-        source_event=request.source_event or ""), now)
-    if refusal is not None:
+    grant = governance.NewGrant(id=issuance_id, recipient_id=request.recipient_id, offer_id=request.offer_id, value=request.value,
+                                pending=pending, source_event=request.source_event or "")
+    # Locks in governance's order: the recipient's tally, the wallet or voucher code, the campaign
+    # row last (every issuance of the campaign waits for it, so it is held for the shortest time).
+    if (refusal := await governance.hold_recipient(campaign, grant, now)) is not None:
         raise _rejected(refusal)
     transfer_id = None if pending else await fulfil(actor, campaign, issuance_id, request.offer_id, request.recipient_id, request.value)
+    if (refusal := await governance.count(actor, campaign, grant, now)) is not None:
+        raise _rejected(refusal)
     status = PENDING_APPROVAL if pending else ISSUED
     issuance = {"issuance_id": issuance_id, "campaign_id": campaign.id, "recipient_id": request.recipient_id, "offer_id": request.offer_id,
                 "terms_version_id": checked.terms_version_id, "value": request.value, "currency": checked.currency,
@@ -283,17 +289,20 @@ async def _issue(actor: Actor, request: RewardRequest, events: list[uuid.UUID]) 
     return IssuanceOutcome(status=status, issuance_id=issuance_id, rejection=None, message=message, replayed=False)
 
 
-async def issue_reward(actor: Actor, request: RewardRequest, *, idempotency_scope: str | None = None) -> IssuanceOutcome:
+async def issue_reward(actor: Actor, request: RewardRequest, *, idempotency_scope: str | None = None,
+                       recipient: RecipientView | None = None) -> IssuanceOutcome:
     """Issue one reward (or hold it for approval), or say why not. Requires rewards:write.
 
     Same key + same request → the first outcome (``replayed=True``); same key + another request →
     DomainError IDEMPOTENCY_CONFLICT. ``idempotency_scope`` replaces the caller identity under which
-    the key is recorded (an upload passes ``upload:<id>``, so a retry by another admin never issues twice)."""
+    the key is recorded (an upload passes ``upload:<id>``, so a retry by another admin never issues twice).
+    ``recipient`` is the request's recipient when the caller has just read it (the API, resolving an
+    external id), so it is not read twice; otherwise it is read here."""
     actor.require(Permission.REWARDS_WRITE)
     key = _idempotency_request(actor, request, idempotency_scope)
     events: list[uuid.UUID] = []
     try:
-        outcome = await idempotency.once(key, lambda: _issue(actor, request, events), IssuanceOutcome)
+        outcome = await idempotency.once(key, lambda: _issue(actor, request, events, recipient), IssuanceOutcome)
     except Rejected as rejected:
         return IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=rejected.rejection, message=rejected.errors[0].message,
                                replayed=False)
