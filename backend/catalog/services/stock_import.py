@@ -31,6 +31,7 @@ from backend.core import audit
 from backend.core.authz import Actor, Permission
 from backend.core.clock import as_utc, utcnow
 from backend.core.csv_export import csv_text
+from backend.core.csv_import import delimiter_of
 from backend.core.db import write_transaction
 from backend.core.encryption import secret_box
 from backend.core.errors import DomainError, NotFound
@@ -117,10 +118,6 @@ def _header(cells: list[str]) -> dict[str, int]:
         raise _file_error("WRONG_HEADER", f"line 1 must name the columns {', '.join(COLUMNS)} (pin and expiry may be left out); "
                                           + "; ".join(p for p in problems if p))
     return {name: names.index(name) for name in names}
-
-
-def _delimiter(header_line: str) -> str:
-    return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
 def _parse_row(cells: list[str], columns: dict[str, int], line: int, offer: OfferView, today: date) -> _Row | str:
@@ -215,7 +212,7 @@ async def import_voucher_codes(actor: Actor, offer_id: uuid.UUID, source: Binary
         first = next(line_iterator, None)
         if first is None or not first.strip():
             raise _file_error("EMPTY_FILE", "the file is empty: expected a header line code, pin, denomination, expiry")
-        reader = csv.reader(itertools.chain([first], line_iterator), delimiter=_delimiter(first), strict=True)
+        reader = csv.reader(itertools.chain([first], line_iterator), delimiter=delimiter_of(first), strict=True)
         seen: dict[str, int] = {}
         batch: list[_Row] = []
         try:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import BinaryIO
 
+from backend.core.csv_import import SizeBoundedReader, delimiter_of
 from backend.core.errors import DomainError, FieldError
 from backend.rewards.uploads.services.columns import read_header
 
@@ -61,36 +62,23 @@ def file_error(code: str, message: str) -> DomainError:
     return DomainError.single(code, message, field="file")
 
 
-class _Meter(io.RawIOBase):
+class _Meter(SizeBoundedReader):
     """The upload's bytes as they pass: size bound, SHA-256, the last few blocks (to place a decoding
     error exactly) and the bytes to keep, handed out in whole chunks."""
 
     def __init__(self, source: BinaryIO, max_bytes: int):
-        self.source = source
-        self.max_bytes = max_bytes
-        self.size = 0
+        super().__init__(source, max_bytes)
         self.sha256 = hashlib.sha256()
         self.newlines_before_window = 0
         self.window: deque[tuple[int, bytes]] = deque()  # (offset, block)
         self.kept = bytearray()
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self.source.read(len(buffer))
-        if not data:
-            return 0
-        self.size += len(data)
-        if self.size > self.max_bytes:
-            raise file_error("FILE_TOO_LARGE", f"the file is larger than {_megabytes(self.max_bytes)}: split it into smaller files")
+    def passed(self, data: bytes) -> None:
         self.sha256.update(data)
         self.kept += data
         self.window.append((self.size - len(data), data))
         while len(self.window) > 3:
             self.newlines_before_window += self.window.popleft()[1].count(b"\n")
-        buffer[: len(data)] = data
-        return len(data)
 
     def take_chunks(self, final: bool = False) -> list[bytes]:
         """The kept bytes in whole chunks of CHUNK_BYTES (and the rest when ``final``)."""
@@ -116,10 +104,6 @@ class _Meter(io.RawIOBase):
                 return file_error("INVALID_ENCODING", f"the file is not UTF-8: byte 0x{window[position]:02x} at byte {start + position} "
                                                       f"(line {line}); save it as UTF-8 (\"CSV UTF-8\" in Excel) and upload it again")
         return file_error("INVALID_ENCODING", f"the file is not UTF-8 (near byte {self.size}); save it as UTF-8 and upload it again")
-
-
-def _megabytes(count: int) -> str:
-    return f"{count / (1024 * 1024):g} MB" if count >= 1024 * 1024 else f"{count:,} bytes"
 
 
 class UploadReader:
@@ -197,7 +181,7 @@ class UploadReader:
         header_line = next(lines, None)
         if header_line is None or not header_line.strip():
             raise file_error("EMPTY_FILE", "the first line is empty: expected a header line (external_id, offer, denomination, …)")
-        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+        delimiter = delimiter_of(header_line)
         try:
             self._set_header(next(csv.reader([header_line], delimiter=delimiter, strict=True)))
         except csv.Error as error:
