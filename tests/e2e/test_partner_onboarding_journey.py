@@ -120,7 +120,7 @@ def test_a_client_sourced_partner_goes_from_profile_to_live(console_server, brow
     page.get_by_label("Description").fill("Tea, coffee and snacks at any Chai Point outlet.")
     page.get_by_label("Category", exact=True).fill("Dining")
     page.get_by_label("Image URL (https)").fill("https://cdn.chaipoint.example/voucher.png")
-    page.get_by_label("Amounts, comma-separated (e.g. 500, 1000)").fill("500, 1000")
+    page.get_by_label("Amounts (e.g. 500, 1,000, 2,500)").fill("500, 1,000")
     page.get_by_label("Low-stock alert at (codes; 0 = no alert)").fill("5")
     page.get_by_label("Terms", exact=True).fill("Valid at all Chai Point outlets in India for 12 months. Not exchangeable for cash.")
 

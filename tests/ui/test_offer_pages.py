@@ -50,7 +50,12 @@ async def test_the_editor_shows_each_error_under_its_field_and_creates_nothing(c
     await console.should_see(marker="offer-form", retries=patience)
     console.find(marker="offer-denominations").type("500, abc")
     console.find(marker="save-offer").click()
-    await eventually(lambda: element(console, "offer-denominations").error == "“abc” is not an amount.")
+    await eventually(lambda: element(console, "offer-denominations").error == "“abc” is not an amount (e.g. 500 or 500.25).")
+
+    console.find(marker="offer-denominations").clear().type("500, 1,00")
+    console.find(marker="save-offer").click()
+    await eventually(lambda: element(console, "offer-denominations").error == (
+        "“1,00” is ambiguous: a comma inside an amount separates thousands (1,000); between amounts put a space after the comma (100, 500)."))
 
     console.find(marker="offer-denominations").clear().type("500, 1000.505")
     console.find(marker="save-offer").click()
@@ -72,15 +77,37 @@ async def test_a_new_offer_is_saved_in_minor_units_with_its_terms(console: User,
     await console.should_see(marker="offer-form", retries=patience)
     console.find(marker="offer-title").type("Chai Point e-voucher")
     console.find(marker="offer-category").type("Dining")
-    console.find(marker="offer-denominations").type("500, 1000")
+    console.find(marker="offer-denominations").type("500, 1,000\n2,500.50")
     console.find(marker="offer-terms").type("Valid at all outlets in India.")
     console.find(marker="save-offer").click()
     await console.should_see("Created the draft offer Chai Point e-voucher.", retries=patience)
     await console.should_see(marker="offer-status", retries=patience)
     [offer] = (await offers.list_offers(admin)).rows
-    assert (offer.denominations.amounts, offer.expiry.days, offer.status, offer.partner_id) == ((50000, 100000), 365, "draft", partner.id)
-    assert element(console, "offer-denominations").value == "500, 1000"
+    assert (offer.denominations.amounts, offer.expiry.days, offer.status, offer.partner_id) == (
+        (50000, 100000, 250050), 365, "draft", partner.id)
+    assert element(console, "offer-denominations").value == "500, 1000, 2500.50"
     await console.should_see("Version 1 · admin@example.com", retries=patience)
+
+
+async def test_a_range_of_amounts_is_typed_with_thousands_commas(console: User, admin, partner, patience, eventually) -> None:
+    await console.open(f"/offers/new?partner={partner.id}")
+    await console.should_see(marker="offer-form", retries=patience)
+    console.find(marker="offer-title").type("Chai Point top-up")
+    console.find(marker="offer-category").type("Dining")
+    console.find(marker="offer-terms").type("Valid at all outlets in India.")
+    element(console, "denomination-kind").set_value("range")
+    for marker, typed in (("offer-minimum", "1,00"), ("offer-maximum", "5,000"), ("offer-step", "500")):
+        console.find(marker=marker).type(typed)
+    console.find(marker="save-offer").click()
+    await eventually(lambda: (element(console, "offer-minimum").error or "").startswith("“1,00” is ambiguous"))
+    assert (await offers.list_offers(admin)).total == 0
+
+    console.find(marker="offer-minimum").clear().type("1,000")
+    console.find(marker="save-offer").click()
+    await console.should_see("Created the draft offer Chai Point top-up.", retries=patience)
+    [offer] = (await offers.list_offers(admin)).rows
+    assert (offer.denominations.kind, offer.denominations.minimum, offer.denominations.maximum, offer.denominations.step) == (
+        "range", 100_000, 500_000, 50_000)
 
 
 async def test_the_eligibility_preview_counts_as_the_rule_is_typed_and_points_at_an_error(console: User, admin, partner, staff,

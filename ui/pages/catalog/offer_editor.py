@@ -21,8 +21,9 @@ from ui.components.action import perform, show_errors
 from ui.components.dialogs import confirm
 from ui.components.display import when
 from ui.navigation import Destination
+from ui.pages.catalog.amounts import AMOUNTS_HELP, major, read_amounts, to_minor
 from ui.pages.catalog.eligibility_preview import EligibilityPreview
-from ui.pages.catalog.words import OFFER_STATUS_COLOURS, OFFER_STATUSES, country_options, currency_options, major, to_minor
+from ui.pages.catalog.words import OFFER_STATUS_COLOURS, OFFER_STATUSES, country_options, currency_options
 from ui.session import signed_in
 from ui.theme import frame
 
@@ -38,10 +39,6 @@ MAX_PARTNERS = 200
 
 def offer_url(offer_id: object) -> str:
     return f"{navigation.OFFERS.path}/{offer_id}"
-
-
-def _amounts(text: str) -> list[str]:
-    return [part.strip() for part in (text or "").replace(";", "\n").replace(",", "\n").split("\n") if part.strip()]
 
 
 class OfferForm:
@@ -71,9 +68,10 @@ class OfferForm:
             ui.label("Denominations").classes("text-subtitle1 text-weight-medium q-mt-sm")
             self.kind = ui.radio({FIXED: "Fixed amounts", RANGE: "Any amount in a range"}, value=d.kind if d else FIXED,
                                  on_change=self._kind_changed).props("inline").mark("denomination-kind")
-            self.fixed = ui.input("Amounts, comma-separated (e.g. 500, 1000)",
-                                  value=", ".join(major(a, currency) for a in d.amounts) if d and d.kind == FIXED else "").props(
-                "outlined").classes("w-full").mark("offer-denominations")
+            self.fixed = ui.textarea("Amounts (e.g. 500, 1,000, 2,500)",
+                                     value=", ".join(major(a, currency) for a in d.amounts) if d and d.kind == FIXED else "").props(
+                "outlined autogrow rows=1").classes("w-full").mark("offer-denominations")
+            self.fixed.props["hint"] = AMOUNTS_HELP
             with ui.grid(columns=3).classes("w-full gap-3") as self.range_row:
                 self.minimum = ui.input("Minimum", value=major(d.minimum, currency) if d and d.kind == RANGE else "").props(
                     "outlined").mark("offer-minimum")
@@ -128,7 +126,10 @@ class OfferForm:
 
         fixed = span = expiry_date = None
         if self.kind.value == FIXED:
-            fixed = [amount(text, "denominations") for text in _amounts(self.fixed.value)]
+            try:
+                fixed = read_amounts(self.fixed.value or "", currency)
+            except ValueError as error:
+                errors.append(FieldError("denominations", "INVALID_AMOUNT", str(error)))
         else:
             values = [amount(field.value or "", "denomination_range") if (field.value or "").strip() else None
                       for field in (self.minimum, self.maximum, self.step)]

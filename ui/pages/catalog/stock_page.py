@@ -12,12 +12,13 @@ from backend.catalog.services import stock, stock_import
 from backend.catalog.services.stock_import import MAX_FILE_BYTES
 from backend.catalog.views import RETIRED, OfferView, VoucherImportReport
 from backend.core.authz import Actor, Permission
+from backend.core.money import format_money
 from ui.components.action import perform
 from ui.components.display import EMPTY, when
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.catalog.offer_editor import offer_or_not_found, offer_url
 from ui.pages.catalog.offers_list import low_stock_alert
-from ui.pages.catalog.words import CODE_STATUSES, money
+from ui.pages.catalog.words import CODE_STATUSES
 from ui.session import signed_in
 from ui.theme import frame
 
@@ -152,7 +153,7 @@ class StockPage:
                     "stock-available")
                 _small_table([("denomination", "Denomination"), ("available", "Available"), ("allocated", "Allocated"),
                               ("confirmed", "Confirmed"), ("expired", "Expired unused")],
-                             [{"denomination": money(level.denomination, self.offer.currency), "available": f"{level.available:,}",
+                             [{"denomination": format_money(level.denomination, self.offer.currency), "available": f"{level.available:,}",
                                "allocated": f"{level.allocated:,}", "confirmed": f"{level.confirmed:,}", "expired": f"{level.expired:,}"}
                               for level in levels], "stock-levels", right=("available", "allocated", "confirmed", "expired"))
         self.alert_box.clear()
@@ -176,7 +177,7 @@ class StockPage:
                                               limit=request.limit)
         return [{
             "id": str(code.id), "code": code.code_masked, "pin": code.pin_masked or EMPTY,
-            "denomination": money(code.denomination, self.offer.currency),
+            "denomination": format_money(code.denomination, self.offer.currency),
             "expires_on": code.expires_on.isoformat() if code.expires_on else EMPTY,
             "status": CODE_STATUSES[code.status], "status_colour": CODE_COLOURS[code.status], "sandbox": "yes" if code.sandbox else EMPTY,
         } for code in page.rows], page.total

@@ -9,7 +9,6 @@ from nicegui import ui
 
 from backend.campaigns.services import campaigns
 from backend.core.authz import Actor
-from backend.core.errors import NotFound
 from backend.rewards.services import issuances
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.rewards.campaign_issuances import issuance_columns, issuance_rows
@@ -24,11 +23,10 @@ def recipient_rewards(recipient_id: uuid.UUID, full_name: str) -> PagedTable:
 
     async def fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         page = await issuances.recipient_issuances(actor, recipient_id, request.offset, request.limit)
-        for campaign_id in {issuance.campaign_id for issuance in page.rows} - names.keys():
-            try:
-                names[campaign_id] = (await campaigns.get_campaign(actor, campaign_id)).name
-            except NotFound:
-                names[campaign_id] = str(campaign_id)
+        unnamed = {issuance.campaign_id for issuance in page.rows} - names.keys()
+        if unnamed:
+            found = await campaigns.campaigns_by_ids(actor, unnamed)
+            names.update({campaign_id: found[campaign_id].name if campaign_id in found else str(campaign_id) for campaign_id in unnamed})
         rows = await issuance_rows(actor, page.rows)
         for row, issuance in zip(rows, page.rows):
             row.update(campaign=names[issuance.campaign_id], href=campaign_url(issuance.campaign_id))

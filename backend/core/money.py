@@ -1,0 +1,69 @@
+"""Money in minor units: a currency's ISO 4217 exponent, amounts to and from minor units, and how
+an amount reads ("1,500.00 INR").
+
+The exponents come from the ``iso4217`` package (ISO's own list). Not babel: CLDR's display
+digits differ from ISO 4217 for some currencies (IQD 0 instead of 3, AFN 0 instead of 2, …), and
+stored minor units must follow ISO.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from iso4217 import Currency
+
+from backend.core import iso_codes
+from backend.core.errors import DomainError
+
+AMOUNT_INVALID = "AMOUNT_INVALID"
+_PLAIN_AMOUNT = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def _code_and_exponent(currency: str) -> tuple[str, int]:
+    code = iso_codes.currency_code(currency)
+    exponent = Currency(code).exponent
+    if exponent is None:
+        raise DomainError.single("INVALID_CURRENCY", f"{code} has no minor unit in ISO 4217: amounts cannot be kept in it", field="currency")
+    return code, exponent
+
+
+def minor_unit_exponent(currency: str) -> int:
+    """INR → 2, JPY → 0, KWD → 3. INVALID_CURRENCY for an unknown code, or one that ISO 4217 gives
+    no minor unit (gold, special drawing rights: not a currency an amount is kept in)."""
+    return _code_and_exponent(currency)[1]
+
+
+def to_minor(amount: Decimal | str, currency: str, field: str = "amount") -> int:
+    """ "500" or Decimal("500.25") in INR → 50025. AMOUNT_INVALID (on ``field``) for text that is not
+    a plain decimal number, or for more decimals than the currency has ("500.255" INR, "500.5" JPY)."""
+    code, exponent = _code_and_exponent(currency)
+    if isinstance(amount, str):
+        text = amount.strip()
+        if not _PLAIN_AMOUNT.fullmatch(text):
+            raise DomainError.single(AMOUNT_INVALID, f"“{text}” is not an amount (e.g. 500 or 500.25)",
+                                     field=field)
+        value = Decimal(text)
+    elif isinstance(amount, Decimal):
+        if not amount.is_finite():
+            raise DomainError.single(AMOUNT_INVALID, f"{amount} is not an amount", field=field)
+        value = amount
+    else:  # a float is never exact enough for money
+        raise TypeError(f"an amount is a Decimal or text, not {type(amount).__name__}")
+    minor = value.scaleb(exponent)
+    if minor != minor.to_integral_value():
+        too_many = (f"{value} has decimals, but {code} has no minor unit" if exponent == 0
+                    else f"{value} has more than {exponent} decimal{'s' if exponent != 1 else ''} for {code}")
+        raise DomainError.single(AMOUNT_INVALID, too_many, field=field)
+    return int(minor)
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    """50025 INR → Decimal("500.25"); always with the currency's number of decimals."""
+    return Decimal(minor).scaleb(-minor_unit_exponent(currency))
+
+
+def format_money(minor: int, currency: str) -> str:
+    """50000 INR → "500.00 INR"; 1500000 JPY → "1,500,000 JPY" (thousands grouped, the code after)."""
+    code, exponent = _code_and_exponent(currency)
+    return f"{Decimal(minor).scaleb(-exponent):,.{exponent}f} {code}"
