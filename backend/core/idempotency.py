@@ -114,20 +114,28 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
                 if await _store(request, {}):
                     raise  # no earlier call with this key: the refusal stands (and the row rolls back)
                 raise _Replay from None
-            if not await _store(request, encode(value)):
+            # The record goes out with the effect's last writes; a guarded one (``sql``) that
+            # changed nothing refuses the effect — unless an earlier call with the key happened.
+            stored, failed = await sql.flush_checked(_record(request, encode(value)))
+            if failed is not None:
+                if stored:
+                    raise await failed.refusal()  # rolls back the record with the rest
+                raise _Replay
+            if not stored:
                 raise _Replay
             return Outcome(value, replayed=False)
     except _Replay:
         return Outcome(await _first_result(request, result_type), replayed=True)
 
 
+def _record(request: Request, response: dict) -> sql.Statement:
+    return sql.Statement(_INSERT, (new_id(), request.caller, request.key, request.request_hash, json.dumps(response), utcnow()))
+
+
 async def _store(request: Request, response: dict) -> bool:
     """Insert the record; False when (caller, key) exists. On PostgreSQL this waits for a
     concurrent transaction that inserted the same key, and sees its row once it commits."""
-    # The effect's deferred inserts go in the same statement (one round trip on PostgreSQL).
-    rows = await sql.flush(then=sql.Statement(
-        _INSERT, (new_id(), request.caller, request.key, request.request_hash, json.dumps(response), utcnow())))
-    return bool(rows)
+    return bool(await sql.flush(then=_record(request, response)))
 
 
 async def _first_result(request: Request, result_type: type[T]) -> T:

@@ -17,12 +17,20 @@ runs later sees them. On PostgreSQL they go as *one* statement (``WITH d0 AS (IN
 (UPDATE …) <last statement>``), one round trip instead of one each; on SQLite, one after the
 other. A deferred UPDATE names the row it changes, and one row may wait only once: two UPDATEs of
 a row in a single PostgreSQL statement would silently keep one of them.
+
+Guarded writes: a deferred statement may carry a ``refusal`` — it is a condition of the use case
+(an ``UPDATE … WHERE <the rule> RETURNING``, say a campaign's counters under its cap) that must
+change its row, and ``refusal()`` says why not when it changed nothing. Deferring the deciding
+statement instead of running it lets it go out *with* the use case's last statement: one round
+trip less, and a hot row locked by it is held only until the commit that follows. The use case
+ends with :func:`flush_checked`, which reports the first guard that failed; any other flush
+raises that guard's refusal.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,6 +50,8 @@ class Statement:
     sql: str
     args: tuple = ()
     row: Hashable | None = None  # for a deferred UPDATE: which row it changes, e.g. ("ledger_accounts", id)
+    # A guarded write (see the module docstring): returns rows when it took effect; else this says why not.
+    refusal: Callable[[], Awaitable[Exception]] | None = None
 
 
 # The writes waiting in the current transaction: (that transaction, its statements). A queue left
@@ -88,6 +98,8 @@ def defer(statement: Statement) -> None:
     if queued is None or queued[0] is not transaction:
         queued = (transaction, [])
         _deferred.set(queued)
+    if statement.refusal is not None and "RETURNING" not in statement.sql.upper():
+        raise ValueError("a guarded write says whether it took effect with RETURNING")
     if statement.row is not None and any(waiting.row == statement.row for waiting in queued[1]):
         raise ValueError(f"row {statement.row!r} already has a deferred UPDATE; run this one instead")
     queued[1].append(statement)
@@ -96,7 +108,12 @@ def defer(statement: Statement) -> None:
 async def flush(then: Statement | None = None) -> Sequence[Row]:
     """Run the deferred inserts, and ``then`` after them; returns ``then``'s rows. On PostgreSQL
     all of it is one statement, so ``then`` must not read what the inserts wrote (one statement,
-    one snapshot); it may be any INSERT, UPDATE or SELECT that does not."""
+    one snapshot); it may be any INSERT, UPDATE or SELECT that does not. A guarded write that
+    changed nothing raises its refusal."""
+    if any(statement.refusal is not None for statement in _queue()):
+        _, failed = await flush_checked()  # the guards decide first; ``then`` goes on its own
+        if failed is not None:
+            raise await failed.refusal()
     statements = _queue()
     _deferred.set(None)
     if then is not None:
@@ -110,6 +127,33 @@ async def flush(then: Statement | None = None) -> Sequence[Row]:
         return rows
     sql, args = _combined(statements)
     return await _run(sql, args)
+
+
+async def flush_checked(then: Statement | None = None) -> tuple[int, Statement | None]:
+    """Like :func:`flush`, for a use case's last statement while guarded writes wait: returns how
+    many rows ``then`` returned and the first guarded write that changed nothing (or None). Every
+    statement runs either way (one statement on PostgreSQL): the caller decides, and rolls back
+    on a failed guard."""
+    statements = _queue()
+    _deferred.set(None)
+    if then is not None:
+        statements = [*statements, then]
+    if not statements:
+        return 0, None
+    guarded = [index for index, statement in enumerate(statements) if statement.refusal is not None]
+    if is_sqlite():
+        failed, count = None, 0
+        for index, statement in enumerate(statements):
+            rows = await _run(statement.sql, statement.args)
+            if statement.refusal is not None and not rows and failed is None:
+                failed = statement
+            count = len(rows)
+        return (count if then is not None else 0), failed
+    last = len(statements) - 1 if then is not None else None
+    sql = _checked_sql(tuple((statement.sql, len(statement.args)) for statement in statements), tuple(guarded), last)
+    row = (await _run(sql, tuple(arg for statement in statements for arg in statement.args)))[0]
+    failed = next((statements[index] for index in guarded if not row[f"g{index}"]), None)
+    return (row["n"] if last is not None else 0), failed
 
 
 def discard() -> None:
@@ -133,15 +177,31 @@ def _combined(statements: list[Statement]) -> tuple[str, tuple]:
     return sql, tuple(arg for statement in statements for arg in statement.args)
 
 
-@lru_cache(maxsize=256)
-def _combined_sql(shapes: tuple[tuple[str, int], ...]) -> str:
-    """A use case sends the same few combinations again and again: build each text once."""
+def _renumbered(shapes: tuple[tuple[str, int], ...]) -> list[str]:
     parts, offset = [], 0
     for sql, count in shapes:
         parts.append(_PLACEHOLDER.sub(lambda match, shift=offset: f"${int(match.group(1)) + shift}", sql))
         offset += count
+    return parts
+
+
+@lru_cache(maxsize=256)
+def _combined_sql(shapes: tuple[tuple[str, int], ...]) -> str:
+    """A use case sends the same few combinations again and again: build each text once."""
+    parts = _renumbered(shapes)
     ctes = ", ".join(f"d{index} AS ({part})" for index, part in enumerate(parts[:-1]))
     return f"WITH {ctes} {parts[-1]}"
+
+
+@lru_cache(maxsize=256)
+def _checked_sql(shapes: tuple[tuple[str, int], ...], guarded: tuple[int, ...], last: int | None) -> str:
+    """Every statement a CTE; the main query counts the rows of the guarded ones (``g<i>``) and of
+    the last (``n``). (CTEs the main query does not read still run, to completion.)"""
+    ctes = ", ".join(f"d{index} AS ({part})" for index, part in enumerate(_renumbered(shapes)))
+    counts = [f"(SELECT count(*) FROM d{index}) AS g{index}" for index in guarded]
+    if last is not None:
+        counts.append(f"(SELECT count(*) FROM d{last}) AS n")
+    return f"WITH {ctes} SELECT {', '.join(counts)}"
 
 
 async def _run(sql: str, args: Sequence[Any]) -> Sequence[Row]:

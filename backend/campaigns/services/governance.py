@@ -31,15 +31,16 @@ We chose a locked row over SERIALIZABLE (retries, and no SQLite equivalent) and 
 An issuance takes its locks in one order — the tally row (:func:`hold_recipient`), then whatever
 it fulfils with (the ledger's wallet, a voucher code), then the campaign row (:func:`count`) — so
 concurrent issuances cannot deadlock. The campaign row is the hot row (every issuance of the
-campaign updates it), so it is taken last: :func:`count` goes out with the issuance's deferred
-writes as one statement, and the row is held only from there to the commit (one more statement).
+campaign updates it), so it is taken last: :func:`count` defers its UPDATE as a guarded write
+(``backend.core.sql``), which goes out in the issuance's last statement with the idempotency record,
+and the row is held only from there to the commit.
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -206,22 +207,24 @@ async def hold_recipient(campaign: CampaignView, grant: NewGrant, now: datetime)
     return None
 
 
-async def count(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime) -> Refusal | None:
+def count(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime, refused: Callable[[Refusal], Exception]) -> None:
     """Count ``grant`` against the campaign's maximum count and budget — issued, or held for
-    approval — or say why not: the last lock of an issuance (see the module docstring).
+    approval: the last lock of an issuance (see the module docstring).
 
-    The conditional UPDATE of the campaign's counters goes out with the writes the use case has
-    deferred so far (``sql.flush``), and the grant row is deferred in turn. On a refusal the caller
-    must roll back."""
+    The conditional UPDATE of the campaign's counters is a guarded deferred write (``sql``): it
+    goes out with the use case's last statement, so the campaign's hot row is held only from then
+    to the commit. If it changes nothing, the flush raises ``refused(why)`` and the use case rolls
+    back. The grant row is deferred with it."""
     issued, pending = (0, 1) if grant.pending else (1, 0)
-    rows = await sql.flush(then=sql.Statement(
-        _COUNT, (campaign.id, issued, grant.value * issued, pending, grant.value * pending, now, grant.value)))
-    if not rows:
-        return await explain(campaign.id, grant.value, now)
+
+    async def why_not() -> Exception:
+        return refused(await explain(campaign.id, grant.value, now))
+
+    sql.defer(sql.Statement(_COUNT, (campaign.id, issued, grant.value * issued, pending, grant.value * pending, now, grant.value),
+                            row=("campaigns", campaign.id), refusal=why_not))
     sql.defer(sql.Statement(_INSERT_GRANT, (
         grant.id, campaign.id, grant.recipient_id, grant.offer_id, grant.value, GRANT_PENDING if grant.pending else GRANT_ISSUED,
         grant.source_event, actor.kind.value, actor.id, actor.label, now)))
-    return None
 
 
 @dataclass(frozen=True)

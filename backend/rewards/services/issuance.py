@@ -7,9 +7,9 @@ denomination, the recipient active and eligible — then the per-recipient caps
 (``campaigns.services.governance``), then the effect: a points reward credits the recipient's
 wallet (the ledger's ``earn``), an offer reward takes a voucher code from stock (the catalogue's
 ``allocate_code``), then the campaign's maximum count and budget (a conditional UPDATE of its hot
-row, taken last so it is held the shortest time), and the issuance row, its audit
-entry and a ``reward.issued`` outbox event (for the deliveries domain) are written with the
-idempotency record in the transaction's last statement. In a campaign with admin approval the
+row), the issuance row, its audit entry and a ``reward.issued`` outbox event (for the deliveries
+domain), all written with the idempotency record in the transaction's last statement — so the
+campaign row is locked last and held only until the commit. In a campaign with admin approval the
 reward is held instead (``pending_approval``: it counts against the caps and budget) and fulfilled
 when approved (``approvals``).
 
@@ -268,8 +268,7 @@ async def _issue(actor: Actor, request: RewardRequest, events: list[uuid.UUID], 
     if (refusal := await governance.hold_recipient(campaign, grant, now)) is not None:
         raise _rejected(refusal)
     transfer_id = None if pending else await fulfil(actor, campaign, issuance_id, request.offer_id, request.recipient_id, request.value)
-    if (refusal := await governance.count(actor, campaign, grant, now)) is not None:
-        raise _rejected(refusal)
+    governance.count(actor, campaign, grant, now, refused=_rejected)  # decided by the transaction's last statement
     status = PENDING_APPROVAL if pending else ISSUED
     issuance = {"issuance_id": issuance_id, "campaign_id": campaign.id, "recipient_id": request.recipient_id, "offer_id": request.offer_id,
                 "terms_version_id": checked.terms_version_id, "value": request.value, "currency": checked.currency,
