@@ -183,8 +183,13 @@ def check_request(campaign: CampaignView, request: RewardRequest, recipient: Rec
 
 
 async def _recipient(recipient_id: uuid.UUID) -> RecipientView | None:
-    # Read on the use case's behalf: its permission is rewards:write, checked already.
-    return (await recipients.recipients_by_ids(SYSTEM, [recipient_id])).get(recipient_id)
+    # Read on the use case's behalf: its permission is rewards:write, checked already. One row by
+    # id in plain SQL (every row of an upload comes through here; Piccolo's query building was a
+    # fifth of an issuance's CPU).
+    try:
+        return await recipients.get_recipient(SYSTEM, recipient_id=recipient_id)
+    except NotFound:
+        return None
 
 
 async def _offer(offer_id: uuid.UUID | None) -> OfferView | None:
