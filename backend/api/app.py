@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Litestar
+from litestar import Controller, Litestar, Response
+from litestar.background_tasks import BackgroundTasks
+from litestar.di import Provide
 from strawberry.litestar import make_graphql_controller
 
 from backend.access.service import ApiKeyRejected
@@ -13,6 +15,11 @@ from backend.api.lifespan import api_lifespan
 from backend.api.metrics import HTTP_METRICS, PrometheusController
 from backend.api.request_tracing import request_tracing, unhandled_error_logger
 from backend.api.schema import build_schema
+
+
+async def _graphql_response() -> Response:
+    """The response Strawberry's resolvers may add headers or cookies to (``info.context["response"]``)."""
+    return Response({}, background=BackgroundTasks([]))
 
 
 def graphql_controller() -> type[Controller]:
@@ -26,6 +33,10 @@ def graphql_controller() -> type[Controller]:
     )
 
     class GraphQLController(base):
+        # Strawberry makes each request's Response in a worker thread (a sync dependency with
+        # sync_to_thread=True): a thread hop per request for one constructor call. Made here, inline.
+        dependencies = {**base.dependencies, "response": Provide(_graphql_response)}
+
         def should_render_graphql_ide(self, request) -> bool:
             # Any GET without a query gets GraphiQL, whatever its Accept header (Strawberry wants
             # text/html or */*; Python's urllib, used by `mirabelle up` to wait for us, sends none).
