@@ -19,7 +19,8 @@ def country_code(value: str | None, field: str = "country") -> str:
 
 
 def currency_code(value: str | None, field: str = "currency") -> str:
-    """'eur' → 'EUR'. Raises INVALID_CURRENCY (or REQUIRED when empty)."""
+    """'eur' → 'EUR'. Raises INVALID_CURRENCY (or REQUIRED when empty). Any ISO 4217 code, XAU
+    included: a currency that amounts are kept in is validated by ``backend.core.money.currency``."""
     text = (value or "").strip().upper()
     if not text:
         raise DomainError.single("REQUIRED", "a currency is required (ISO 4217, e.g. INR, EUR, USD)", field=field)

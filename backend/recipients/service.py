@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from backend.core import audit, contact_points, iso_codes, sql
+from backend.core import audit, contact_points, iso_codes, money, sql
 from backend.core.authz import Actor, Permission
 from backend.core.clock import as_utc, utcnow
 from backend.core.db import icontains, write_transaction
@@ -112,7 +112,7 @@ def normalise_email(value: str | None) -> str | None:
 
 
 def normalise_currency(value: str) -> str:
-    return iso_codes.currency_code(value)
+    return money.currency(value)
 
 
 def parse_point_value(value: str | Decimal | int) -> int:

@@ -6,13 +6,16 @@ from datetime import timedelta
 
 import pytest
 from campaign_steps import make_people, make_programme, offers_campaign, points_campaign, role_actor, stocked_live_offer
+from catalogue_steps import offer_input, profile
 
 from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
+from backend.catalog.services import offers
 from backend.core import audit
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError
 from backend.core.ids import new_id
+from backend.partners.services import profiles
 from backend.rewards.services.issuance import RewardRequest, issue_reward
 
 
@@ -57,6 +60,27 @@ async def test_offers_must_exist_and_share_the_campaign_currency(admin, checker)
     assert [(e.field, e.code) for e in error.errors] == [
         ("allowed_offer_ids", "CURRENCY_MISMATCH"), ("allowed_offer_ids", "OFFER_NOT_FOUND")]
     assert str(missing) in error.errors[1].message
+
+
+async def test_a_campaign_in_a_currency_without_minor_units_is_refused_when_created_or_edited(admin, checker):
+    programme = await make_programme()
+    offer = await stocked_live_offer(admin, checker)
+    error = await refused(offers_campaign(admin, programme.id, [offer.id], currency="XAU", activate=False))
+    assert [(e.field, e.code, e.message) for e in error.errors] == [
+        ("currency", "INVALID_CURRENCY", "XAU has no minor unit in ISO 4217: amounts cannot be kept in it")]
+    campaign = await offers_campaign(admin, programme.id, [offer.id], currency="inr", activate=False)
+    edit = CampaignInput(programme_id=programme.id, name=campaign.name, starts_at=campaign.starts_at, ends_at=campaign.ends_at,
+                         reward_type="offers", allowed_offer_ids=[offer.id], currency="XDR")
+    assert codes(await refused(campaigns.update_campaign(admin, campaign.id, edit))) == {"currency": "INVALID_CURRENCY"}
+    assert [(c.name, c.currency) for c in (await campaigns.list_campaigns(admin)).rows] == [("Festive vouchers", "INR")]
+
+
+async def test_a_campaign_in_yen_takes_yen_offers(admin):
+    programme = await make_programme()
+    partner = await profiles.create_partner(admin, profile(name="Tokyo Tea"))
+    yen_offer = await offers.create_offer(admin, partner.id, offer_input(currency="JPY", denominations=[500, 1000]))
+    campaign = await offers_campaign(admin, programme.id, [yen_offer.id], currency="jpy", activate=False, budget=150_000)
+    assert (campaign.currency, campaign.budget) == ("JPY", 150_000)
 
 
 async def test_only_campaign_writers_create_campaigns(admin):

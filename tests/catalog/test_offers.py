@@ -46,6 +46,22 @@ async def test_every_problem_is_reported_at_once_and_nothing_is_written(admin, o
     assert await Offer.count() == 0
 
 
+@pytest.mark.parametrize("currency", ["XAU", "xdr"])
+async def test_an_offer_in_a_currency_without_minor_units_is_refused_when_created_or_edited(admin, onboarding_partner, draft_offer,
+                                                                                             currency):
+    created = await refused("INVALID_CURRENCY", offers.create_offer(admin, onboarding_partner.id, offer_input(currency=currency)))
+    assert [(e.field, e.message) for e in created.errors] == [
+        ("currency", f"{currency.upper()} has no minor unit in ISO 4217: amounts cannot be kept in it")]
+    await refused("INVALID_CURRENCY", offers.update_offer(admin, draft_offer.id, offer_input(currency=currency)))
+    assert await Offer.count() == 1 and (await offers.get_offer(admin, draft_offer.id)).currency == "INR"
+
+
+async def test_an_offer_in_yen_keeps_whole_yen(admin, onboarding_partner, draft_offer):
+    yen = await offers.create_offer(admin, onboarding_partner.id, offer_input(currency="jpy", denominations=[500, 1000]))
+    assert (yen.currency, yen.denominations.amounts) == ("JPY", (500, 1000))
+    assert (await offers.update_offer(admin, draft_offer.id, offer_input(currency="JPY"))).currency == "JPY"
+
+
 @pytest.mark.parametrize("changes, code", [
     ({"denominations": None}, "DENOMINATIONS_REQUIRED"),
     ({"denomination_range": DenominationRange(1000, 5000, 500)}, "DENOMINATIONS_REQUIRED"),  # both given

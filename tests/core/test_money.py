@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from backend.core.errors import DomainError
-from backend.core.money import format_money, from_minor, minor_unit_exponent, to_minor
+from backend.core.money import currency, format_money, from_minor, has_minor_unit, minor_unit_exponent, nearest_minor, to_minor
 
 
 def refusal(call, *args) -> tuple[str | None, str, str]:
@@ -66,3 +66,31 @@ def test_minor_units_read_back_as_amounts_and_money(minor, currency, amount, wri
     assert format_money(minor, currency) == written
     assert to_minor(from_minor(minor, currency), currency) == minor
     assert to_minor(str(from_minor(minor, currency)), currency) == minor
+
+
+def test_a_currency_amounts_are_kept_in_is_normalised_and_one_without_minor_units_refused_on_its_field():
+    assert (currency(" inr"), currency("jpy"), currency("KWD")) == ("INR", "JPY", "KWD")
+    assert refusal(currency, "XAU") == ("currency", "INVALID_CURRENCY", "XAU has no minor unit in ISO 4217: amounts cannot be kept in it")
+    assert refusal(currency, "xdr", "offer_currency")[:2] == ("offer_currency", "INVALID_CURRENCY")
+    assert refusal(currency, "RUPEES")[1:] == ("INVALID_CURRENCY", "'RUPEES' is not an ISO 4217 currency code (e.g. INR, EUR, USD)")
+    assert refusal(currency, None)[1] == "REQUIRED"
+    assert (has_minor_unit("INR"), has_minor_unit("JPY"), has_minor_unit("XAU"), has_minor_unit("XXX")) == (True, True, False, False)
+
+
+@pytest.mark.parametrize(("amount", "currency_code", "minor"), [
+    (Decimal("212.50"), "INR", 21_250),
+    (Decimal("212.505"), "INR", 21_251),  # halves away from zero
+    (Decimal("212.504999"), "INR", 21_250),
+    (Decimal("212.5"), "JPY", 213),
+    (Decimal("0.0625"), "KWD", 63),
+    (Decimal("-0.125"), "EUR", -13),
+])
+def test_a_computed_amount_goes_to_the_nearest_minor_unit_of_its_currency(amount, currency_code, minor):
+    assert nearest_minor(amount, currency_code) == minor
+
+
+def test_a_computed_amount_must_be_an_exact_finite_decimal():
+    assert refusal(nearest_minor, Decimal(1), "XAU")[1] == "INVALID_CURRENCY"
+    for bad in (2.5, Decimal("NaN")):
+        with pytest.raises(TypeError):
+            nearest_minor(bad, "INR")

@@ -92,6 +92,15 @@ async def test_programmes(admin):
     assert (await recipients.list_programmes(admin)).total == 1
 
 
+async def test_a_programme_in_a_currency_without_minor_units_is_refused(admin):
+    with pytest.raises(DomainError) as refused:
+        await recipients.create_programme(admin, "Gold club", "XAU", "1")
+    assert [(e.field, e.code, e.message) for e in refused.value.errors] == [
+        ("currency", "INVALID_CURRENCY", "XAU has no minor unit in ISO 4217: amounts cannot be kept in it")]
+    yen = await recipients.create_programme(admin, "Yen club", "jpy", "0.5")
+    assert (yen.currency, [p.name for p in (await recipients.list_programmes(admin)).rows]) == ("JPY", ["Yen club"])
+
+
 async def test_reading_and_writing_need_permissions(admin):
     from backend.access import service as access
 

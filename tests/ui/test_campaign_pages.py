@@ -92,6 +92,17 @@ async def test_bad_input_shows_under_its_field_and_saves_nothing(console: User, 
     assert (await campaigns.list_campaigns(admin)).total == 0
 
 
+async def test_an_offers_budget_reads_in_the_decimals_of_the_chosen_currency(console: User, admin, programme, patience) -> None:
+    await console.open("/campaigns/new")
+    await console.should_see(marker="campaign-form", retries=patience)
+    element(console, "campaign-reward-type").set_value("offers")
+    await console.should_see("Amounts in INR: 500 is 500.00 INR; kept in minor units.", retries=patience)
+    currency = element(console, "campaign-currency")
+    assert "JPY" in currency.options and "XAU" not in currency.options  # gold has no minor unit
+    currency.set_value("JPY")
+    await console.should_see("Amounts in JPY: 500 is 500 JPY; kept in minor units.", retries=patience)
+
+
 async def test_the_campaign_shows_its_counters_chart_and_issuances(console: User, admin, programme, patience, table,
                                                                    eventually) -> None:
     people = await make_people(3)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ui.pages.catalog.amounts import major, read_amounts, to_minor
+from ui.pages.catalog.amounts import major, read_amounts, to_minor, units_hint
+from ui.pages.catalog.words import currency_options
 
 AMBIGUOUS = ("“{}” is ambiguous: a comma inside an amount separates thousands (1,000); "
              "between amounts put a space after the comma (100, 500)")
@@ -61,3 +62,20 @@ def test_minor_units_are_written_back_as_typed():
     assert [major(value, "INR") for value in (50_000, 50_050, 5, None)] == ["500", "500.50", "0.05", ""]
     assert major(1_500, "JPY") == "1500"
     assert read_amounts(", ".join(major(value, "INR") for value in (50_000, 100_000, 100_050)), "INR") == [50_000, 100_000, 100_050]
+
+
+@pytest.mark.parametrize(("currency", "hint"), [
+    ("INR", "Amounts in INR: 500 is 500.00 INR; kept in minor units."),
+    ("jpy", "Amounts in JPY: 500 is 500 JPY; kept in minor units."),
+    ("KWD", "Amounts in KWD: 500 is 500.000 KWD; kept in minor units."),
+    (None, "Amounts in the currency's units; kept in minor units."),
+    ("XAU", "Amounts in the currency's units; kept in minor units."),
+])
+def test_the_hint_under_an_amount_shows_the_currencys_decimals(currency, hint):
+    assert units_hint(currency) == hint
+
+
+def test_the_currency_choices_leave_out_codes_without_minor_units():
+    choices = currency_options()
+    assert (choices["INR"], choices["JPY"]) == ("INR · Indian Rupee", "JPY · Yen")
+    assert not {"XAU", "XAG", "XDR", "XXX"} & choices.keys()

@@ -69,6 +69,21 @@ async def test_the_wallet_shows_its_balance_and_its_holds(console: User, wallet:
     assert "(in 14 min)" in holds.rows[0]["timeout_at"] or "(in 15 min)" in holds.rows[0]["timeout_at"]
 
 
+@pytest.mark.parametrize(("currency", "point_value", "worth"), [
+    ("JPY", "0.25", "worth 213 JPY"),  # 850 × 0.25 = 212.5: no decimals in yen, the half rounds up
+    ("KWD", "0.000125", "worth 0.106 KWD"),  # 0.10625: three decimals in dinars
+])
+async def test_a_points_worth_reads_in_its_currencys_minor_unit(console: User, admin, patience, currency, point_value,
+                                                                worth) -> None:
+    programme = await recipients.create_programme(admin, f"Stars {currency}", currency, point_value)
+    kenji = (await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-2001", full_name="Kenji Sato",
+                                                                     email="kenji@example.com"))).recipient
+    await ledger.earn(admin, programme.id, kenji.id, 850, source="campaign", reason="welcome bonus")
+    await console.open(f"/points?recipient={kenji.id}&programme={programme.id}")
+    with console.scope(marker="balance-available"):
+        await console.should_see(worth, retries=patience)
+
+
 async def test_find_a_wallet_by_external_id_and_from_the_recipient_page(console: User, wallet: Wallet, patience, table,
                                                                         eventually) -> None:
     await console.open("/points")

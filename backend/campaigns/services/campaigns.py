@@ -31,7 +31,7 @@ from backend.campaigns.views import (
     campaign_view,
 )
 from backend.catalog.services import offers as catalog_offers
-from backend.core import audit, iso_codes, sql
+from backend.core import audit, money, sql
 from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.db import icontains, write_transaction
@@ -125,7 +125,7 @@ async def validate_campaign(actor: Actor, data: CampaignInput) -> dict:
         if data.points_value is not None:
             errors.append(FieldError("points_value", "NOT_APPLICABLE", "an offers campaign issues offers, not points"))
         try:
-            currency = iso_codes.currency_code(data.currency)
+            currency = money.currency(data.currency)
         except DomainError as error:
             errors.extend(error.errors)
         offer_ids = list(dict.fromkeys(data.allowed_offer_ids or []))

@@ -33,7 +33,7 @@ from backend.catalog.views import (
     OfferView,
     Page,
 )
-from backend.core import audit
+from backend.core import audit, money
 from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.db import icontains, write_transaction
@@ -198,7 +198,7 @@ def validate_offer(data: OfferInput) -> dict:
     elif not _LABEL.match(category):
         errors.append(FieldError("category", "INVALID_LABEL", "a category is up to 60 letters, digits, spaces or _&/-"))
     country = check(country_code, data.country)
-    currency = check(currency_code, data.currency)
+    currency = check(money.currency, data.currency)
     denominations = _denominations(data, errors)
     expiry = _expiry(data, errors)
     url = check(image_url, data.image_url)

@@ -53,6 +53,16 @@ def read_amounts(text: str, currency: str) -> list[int]:
     return amounts
 
 
+def units_hint(currency: str | None) -> str:
+    """Under an amount field: "Amounts in JPY: 500 is 500 JPY; kept in minor units." (2 decimals in
+    INR, 3 in KWD), or a general line while no usable currency is chosen."""
+    try:
+        code = money.currency(currency)
+    except DomainError:
+        return "Amounts in the currency's units; kept in minor units."
+    return f"Amounts in {code}: 500 is {money.format_money(money.to_minor('500', code), code)}; kept in minor units."
+
+
 def major(minor: int | None, currency: str) -> str:
     """Minor units back to what a person types: 50000 INR → "500", 50050 INR → "500.50"."""
     if minor is None:

@@ -6,15 +6,10 @@ from __future__ import annotations
 import pycountry
 
 from backend.catalog.views import DRAFT, FIXED, LIVE, PAUSED, RETIRED, Denominations, ExpiryRule
-from backend.core.money import format_money
+from backend.core.money import format_money, has_minor_unit
 from backend.partners import checklist
 from backend.partners.views import LOCKED, OFFBOARDED, ONBOARDING, OPEN, SIGNED_OFF
 from ui.components.display import EMPTY
-from ui.pages.catalog.amounts import major, to_minor  # noqa: F401  (re-exported, see below)
-
-# ui.pages.rewards (campaign editor, words) still imports money, major and to_minor from here; new
-# code takes them from backend.core.money and ui.pages.catalog.amounts.
-money = format_money
 
 PARTNER_STATUSES = {ONBOARDING: "Onboarding", LIVE: "Live", PAUSED: "Paused", OFFBOARDED: "Offboarded"}
 PARTNER_STATUS_COLOURS = {ONBOARDING: "secondary", LIVE: "positive", PAUSED: "orange-8", OFFBOARDED: "grey-7"}
@@ -47,7 +42,9 @@ def country_options() -> dict[str, str]:
 
 
 def currency_options() -> dict[str, str]:
-    return {currency.alpha_3: f"{currency.alpha_3} · {currency.name}" for currency in sorted(pycountry.currencies, key=lambda c: c.alpha_3)}
+    """The currencies an offer or a campaign can be in: not XAU, XDR and others without minor units."""
+    return {currency.alpha_3: f"{currency.alpha_3} · {currency.name}" for currency in sorted(pycountry.currencies, key=lambda c: c.alpha_3)
+            if has_minor_unit(currency.alpha_3)}
 
 
 def stage_label(stage_key: str | None) -> str:

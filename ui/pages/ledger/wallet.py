@@ -4,12 +4,12 @@ holds and the manual adjustments, each in a tab."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from nicegui import ui
 
 from backend.core.authz import Actor, Permission
+from backend.core.money import format_money, nearest_minor
 from backend.ledger import services as ledger
 from backend.ledger.views import Balance
 from backend.recipients import service as recipients
@@ -31,7 +31,8 @@ def wallet_url(recipient_id: object, programme_id: object | None = None) -> str:
 
 
 def _worth(points: int, programme: ProgrammeView) -> str:
-    return f"worth {(points * programme.point_value).quantize(Decimal('0.01')):,} {programme.currency}"
+    """"worth 212.50 INR", "worth 2,125 JPY": to the nearest minor unit of the programme's currency."""
+    return f"worth {format_money(nearest_minor(points * programme.point_value, programme.currency), programme.currency)}"
 
 
 def _balance_cards(balance: Balance, programme: ProgrammeView) -> None:

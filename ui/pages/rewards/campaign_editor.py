@@ -24,7 +24,8 @@ from ui import navigation
 from ui.components.action import perform, show_errors
 from ui.components.dialogs import confirm
 from ui.navigation import Destination
-from ui.pages.catalog.words import currency_options, major, to_minor
+from ui.pages.catalog.amounts import major, to_minor, units_hint
+from ui.pages.catalog.words import currency_options
 from ui.pages.rewards.campaign_counters import counters
 from ui.pages.rewards.campaign_issuances import campaign_issuances
 from ui.pages.rewards.campaigns_list import campaign_url
@@ -143,7 +144,7 @@ class CampaignForm:
         offers = self.reward_type.value == OFFERS
         self.offers_part.set_visibility(offers)
         self.points_part.set_visibility(not offers)
-        self.budget_unit.text = (f"Amounts in {self.currency.value or 'the currency'} (500 = 500.00), kept in minor units."
+        self.budget_unit.text = (units_hint(self.currency.value)
                                  if offers else "Budget and per-person value are counted in points.")
 
     @property

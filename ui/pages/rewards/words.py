@@ -4,10 +4,10 @@ and modes, and a campaign's amounts as money (offers campaigns, in minor units) 
 from __future__ import annotations
 
 from backend.campaigns.views import ACTIVE, ADMIN_APPROVAL, AUTO, DRAFT, ENDED, OFFERS, PAUSED, POINTS, CampaignView
+from backend.core.money import format_money
 from backend.rewards.uploads.views import APPROVED, COMPLETED, DISCARDED, STAGED
 from backend.rewards.views import CANCELLED, ISSUED, PENDING_APPROVAL, REJECTED
 from ui.components.display import EMPTY
-from ui.pages.catalog.words import money
 
 CAMPAIGN_STATUSES = {DRAFT: "Draft", ACTIVE: "Active", PAUSED: "Paused", ENDED: "Ended"}
 CAMPAIGN_STATUS_COLOURS = {DRAFT: "blue-grey-6", ACTIVE: "positive", PAUSED: "orange-8", ENDED: "grey-7"}
@@ -25,7 +25,7 @@ def amount(value: int | None, currency: str | None) -> str:
     """A campaign's value: money in its currency, or points when it has none (a points campaign)."""
     if value is None:
         return EMPTY
-    return money(value, currency) if currency else f"{value:,} points"
+    return format_money(value, currency) if currency else f"{value:,} points"
 
 
 def campaign_amount(campaign: CampaignView, value: int | None) -> str:
