@@ -1,23 +1,23 @@
 """Core tables: the append-only audit log, the transactional outbox and idempotency records."""
 
 from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
-from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 from backend.core.ids import UUID7Default
 
 
 class AuditEvent(Table, tablename="audit_events"):
-    """Append-only: a database trigger refuses UPDATE and DELETE (see the core migrations)."""
+    """Append-only: a database trigger refuses UPDATE and DELETE (see the core migrations). Indexed
+    by (entity_type, entity_id, id) and occurred_at, in the migrations: what the log is queried by."""
 
     id = UUID(primary_key=True, default=UUID7Default())
     occurred_at = Timestamptz(index=True)
     actor_kind = Varchar(length=16)
-    actor_id = UUID(null=True, default=None, index=True)
-    actor_label = Varchar(length=255, index=True)
-    action = Varchar(length=100, index=True)
-    entity_type = Varchar(length=50, index=True)
-    entity_id = Varchar(length=100, index=True)
+    actor_id = UUID(null=True, default=None)
+    actor_label = Varchar(length=255)
+    action = Varchar(length=100)
+    entity_type = Varchar(length=50)
+    entity_id = Varchar(length=100)
     before = JSON(null=True, default=None)
     after = JSON(null=True, default=None)
     request_id = Varchar(length=64, null=True, default=None)
@@ -29,7 +29,7 @@ class OutboxEvent(Table, tablename="outbox_events"):
     id = UUID(primary_key=True, default=UUID7Default())
     topic = Varchar(length=100)
     payload = JSON()
-    status = Varchar(length=16, default="pending", index=True, index_method=IndexMethod.btree)
+    status = Varchar(length=16, default="pending")  # indexed with enqueued_at (the relay's query), in the migrations
     created_at = Timestamptz()
     enqueued_at = Timestamptz(null=True, default=None)
     processed_at = Timestamptz(null=True, default=None)
