@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from litestar import Controller, Litestar, Response
 from litestar.background_tasks import BackgroundTasks
 from litestar.di import Provide
@@ -35,7 +37,7 @@ def graphql_controller() -> type[Controller]:
     class GraphQLController(base):
         # Strawberry makes each request's Response in a worker thread (a sync dependency with
         # sync_to_thread=True): a thread hop per request for one constructor call. Made here, inline.
-        dependencies = {**base.dependencies, "response": Provide(_graphql_response)}
+        dependencies: ClassVar[dict[str, Provide]] = {**base.dependencies, "response": Provide(_graphql_response)}
 
         def should_render_graphql_ide(self, request) -> bool:
             # Any GET without a query gets GraphiQL, whatever its Accept header (Strawberry wants

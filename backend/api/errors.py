@@ -14,11 +14,11 @@ from contextlib import contextmanager
 
 import strawberry
 import structlog
+from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
 from backend.core.errors import DomainError, FieldError
-from graphql import GraphQLError
 
 log = structlog.get_logger(__name__)
 

@@ -159,6 +159,15 @@ async def test_invalid_offer_input_reports_every_field_and_writes_nothing(api, a
     assert await Offer.count() == 0
 
 
+async def test_a_currency_without_a_minor_unit_is_refused(api, admin_key, admin):
+    """As the schema's description of `currency` says: gold is an ISO 4217 code, but not one amounts are kept in."""
+    partner = await profiles.create_partner(admin, profile())
+    payload = (await api.data(CREATE_OFFER, {"input": offer_fields(partner.id, currency="XAU")}, key=admin_key))["createOffer"]
+    assert payload["offer"] is None
+    assert [(error["field"], error["code"]) for error in payload["errors"]] == [("currency", "INVALID_CURRENCY")]
+    assert await Offer.count() == 0
+
+
 async def test_an_amount_must_be_a_whole_number_of_minor_units(api, admin_key, admin):
     partner = await profiles.create_partner(admin, profile())
     response = await api.post(CREATE_OFFER, {"input": offer_fields(partner.id, denominations=[500.5])}, key=admin_key)

@@ -89,6 +89,14 @@ async def test_a_new_offer_is_saved_in_minor_units_with_its_terms(console: User,
     await console.should_see("Version 1 · admin@example.com", retries=patience)
 
 
+async def test_the_units_hint_follows_the_chosen_currency(console: User, admin, partner, patience) -> None:
+    await console.open(f"/offers/new?partner={partner.id}")
+    await console.should_see("Amounts in INR: 500 is 500.00 INR; kept in minor units.", retries=patience)
+    element(console, "offer-currency").set_value("JPY")
+    await console.should_see("Amounts in JPY: 500 is 500 JPY; kept in minor units.", retries=patience)
+    assert element(console, "offer-units").text == "Amounts in JPY: 500 is 500 JPY; kept in minor units."
+
+
 async def test_a_range_of_amounts_is_typed_with_thousands_commas(console: User, admin, partner, patience, eventually) -> None:
     await console.open(f"/offers/new?partner={partner.id}")
     await console.should_see(marker="offer-form", retries=patience)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pycountry
 from nicegui import ui
 
 from backend.core.authz import Actor, Permission
@@ -14,6 +13,7 @@ from ui.components.action import perform
 from ui.components.dialogs import ask
 from ui.components.display import when
 from ui.components.paged_table import Column, PagedTable, PageRequest
+from ui.pages.catalog.words import currency_options
 from ui.session import signed_in
 from ui.theme import frame
 
@@ -25,7 +25,6 @@ COLUMNS = [
     Column("created_at", "Created"),
     Column("description", "Description", wrap=True),
 ]
-CURRENCIES = {currency.alpha_3: f"{currency.alpha_3} — {currency.name}" for currency in sorted(pycountry.currencies, key=lambda c: c.alpha_3)}
 
 
 def _row(programme: ProgrammeView) -> dict:
@@ -46,7 +45,7 @@ async def _create(table: PagedTable) -> None:
     with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[480px] gap-3").mark("new-programme-dialog"):
         ui.label("New programme").classes("text-h6")
         name = ui.input("Name").props("outlined").classes("w-full").mark("programme-name")
-        currency = ui.select(CURRENCIES, label="Currency", with_input=True).props("outlined").classes("w-full").mark("programme-currency")
+        currency = ui.select(currency_options(), label="Currency", with_input=True).props("outlined").classes("w-full").mark("programme-currency")
         point_value = ui.input("Value of one point", placeholder="e.g. 0.25").props(
             'outlined hint="In the currency\'s main unit (0.25 = a quarter), up to 6 decimals"'
         ).classes("w-full").mark("programme-point-value")

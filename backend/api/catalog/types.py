@@ -126,7 +126,7 @@ class Offer:
     description: str
     image_url: str
     country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
-    currency: str = strawberry.field(description="ISO 4217.")
+    currency: str = strawberry.field(description="ISO 4217 code with a minor unit, e.g. INR.")
     category: str
     category_restrictions: list[str] = strawberry.field(description="What the reward may not buy, e.g. alcohol.")
     denominations: OfferDenominations
@@ -246,6 +246,11 @@ def _expiry_days_field():
     return strawberry.field(default=None, description="Days after issue, 1–3650. Give this or `expiryDate`.")
 
 
+def _currency_field():
+    return strawberry.field(description="ISO 4217 code with a minor unit (INR, JPY, KWD); XAU, XDR and other codes without one "
+                                        "are refused with INVALID_CURRENCY.")
+
+
 def _rule_field():
     return strawberry.field(default=None, description='e.g. `country in [IN] and grade >= 5`; empty: everyone.')
 
@@ -255,7 +260,7 @@ class CreateOfferInput:
     partner_id: strawberry.ID
     title: str
     country: str
-    currency: str
+    currency: str = _currency_field()
     category: str
     denominations: list[MinorUnits] | None = _denominations_field()
     denomination_range: DenominationRangeInput | None = None
@@ -277,7 +282,7 @@ class UpdateOfferInput:
     offer_id: strawberry.ID
     title: str
     country: str
-    currency: str
+    currency: str = _currency_field()
     category: str
     denominations: list[MinorUnits] | None = _denominations_field()
     denomination_range: DenominationRangeInput | None = None

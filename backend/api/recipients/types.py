@@ -47,7 +47,7 @@ class Programme:
     id: strawberry.ID
     name: str
     description: str
-    currency: str = strawberry.field(description="ISO 4217, e.g. INR.")
+    currency: str = strawberry.field(description="ISO 4217 code with a minor unit, e.g. INR.")
     point_value: Decimal = strawberry.field(description="Value of one point in the currency's major unit, exact (e.g. \"0.25\").")
     status: str
     created_at: datetime

@@ -53,7 +53,7 @@ class Campaign:
     reward_type: str = strawberry.field(description="`offers` (a voucher of an allowed offer) or `points`.")
     allowed_offer_ids: list[strawberry.ID]
     points_value: int | None = strawberry.field(description="For a points campaign with a fixed reward: the points of each.")
-    currency: str | None = strawberry.field(description="ISO 4217; null for a points campaign (values and budget in points).")
+    currency: str | None = strawberry.field(description="ISO 4217 code with a minor unit; null for a points campaign (values and budget in points).")
     max_rewards: int | None
     budget: int | None = strawberry.field(description="In minor units of `currency` (or points); null: unlimited.")
     recipient_max_count: int | None

@@ -69,7 +69,7 @@ class UploadRow:
 
 @strawberry.type(description="What approving the upload now would do, priced against the campaign's current state.")
 class UploadDryRun:
-    currency: str = strawberry.field(description="ISO 4217, or empty for points.")
+    currency: str = strawberry.field(description="ISO 4217 code with a minor unit, or empty for points.")
     rows_priced: int
     total_value: int = strawberry.field(description="Of the rows that would issue or wait for approval, in minor units or points.")
     budget: int | None

@@ -21,7 +21,7 @@ from ui.components.action import perform, show_errors
 from ui.components.dialogs import confirm
 from ui.components.display import when
 from ui.navigation import Destination
-from ui.pages.catalog.amounts import AMOUNTS_HELP, major, read_amounts, to_minor
+from ui.pages.catalog.amounts import AMOUNTS_HELP, major, read_amounts, to_minor, units_hint
 from ui.pages.catalog.eligibility_preview import EligibilityPreview
 from ui.pages.catalog.words import OFFER_STATUS_COLOURS, OFFER_STATUSES, country_options, currency_options
 from ui.session import signed_in
@@ -79,7 +79,8 @@ class OfferForm:
                     "outlined").mark("offer-maximum")
                 self.step = ui.input("Step", value=major(d.step, currency) if d and d.kind == RANGE else "").props("outlined").mark(
                     "offer-step")
-            ui.label("Amounts in the currency's units (500 = 500.00); kept in minor units.").classes("mb-muted text-caption")
+            self.units = ui.label(units_hint(currency)).classes("mb-muted text-caption").mark("offer-units")
+            self.currency.on_value_change(lambda event: self.units.set_text(units_hint(event.value)))
 
             ui.label("Expiry").classes("text-subtitle1 text-weight-medium q-mt-sm")
             expiry = offer.expiry if offer else None

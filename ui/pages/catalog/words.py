@@ -42,7 +42,7 @@ def country_options() -> dict[str, str]:
 
 
 def currency_options() -> dict[str, str]:
-    """The currencies an offer or a campaign can be in: not XAU, XDR and others without minor units."""
+    """The currencies an offer, a campaign or a programme can be in: not XAU, XDR and others without minor units."""
     return {currency.alpha_3: f"{currency.alpha_3} · {currency.name}" for currency in sorted(pycountry.currencies, key=lambda c: c.alpha_3)
             if has_minor_unit(currency.alpha_3)}
 
