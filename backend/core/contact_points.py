@@ -1,11 +1,20 @@
-"""Email addresses and phone numbers, validated and normalised the same way in every domain."""
+"""Email addresses and phone numbers, validated and normalised the same way in every domain.
+
+``contact_points`` normalises a person's country, email, phone and WhatsApp number together and
+collects the problems instead of raising; ``contact_points_batch`` does that for many people. Both
+are pure functions of their arguments, so a caller may run the batch in another process (bulk
+uploads do: ``backend/rewards/uploads/services/contact_checks.py``).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from backend.core.errors import DomainError
+from backend.core import iso_codes
+from backend.core.errors import DomainError, FieldError
 
 
 def email_address(value: str, field: str = "email") -> str:
@@ -26,3 +35,40 @@ def phone_number(value: str, country: str | None = None, field: str = "phone") -
         hint = "" if country else " (add the country code, e.g. +91…)"
         raise DomainError.single("INVALID_PHONE", f"'{value}' is not a valid phone number{hint}", field=field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPoints:
+    """A person's contact points, normalised: an empty or bad one is None; ``errors`` holds the
+    problems in the order country, email, phone, whatsapp (fields named so)."""
+
+    country: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    whatsapp: str | None = None
+    errors: tuple[FieldError, ...] = ()
+
+
+def contact_points(country: str | None, email: str | None, phone: str | None, whatsapp: str | None = None) -> ContactPoints:
+    """Normalise a person's contact points together; numbers without '+' are read in the country
+    (when that is valid). Blank values are None, not errors."""
+    errors: list[FieldError] = []
+
+    def check(normalise, value: str | None, *args):
+        if not (value and value.strip()):
+            return None
+        try:
+            return normalise(value, *args)
+        except DomainError as error:
+            errors.extend(error.errors)
+            return None
+
+    country = check(iso_codes.country_code, country, "country")
+    return ContactPoints(country=country, email=check(email_address, email, "email"), phone=check(phone_number, phone, country, "phone"),
+                         whatsapp=check(phone_number, whatsapp, country, "whatsapp"), errors=tuple(errors))
+
+
+def contact_points_batch(people: list[tuple[str | None, str | None, str | None, str | None]]) -> list[ContactPoints]:
+    """``contact_points`` of each (country, email, phone, whatsapp), in order. A module-level pure
+    function, so a process pool can run it."""
+    return [contact_points(*person) for person in people]

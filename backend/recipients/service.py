@@ -131,17 +131,11 @@ def parse_point_value(value: str | Decimal | int) -> int:
     return int(micros)
 
 
-def validate_recipient(data: RecipientInput) -> RecipientInput:
-    """Collect every problem at once, so a person fixes a record in one go."""
+def validate_recipient(data: RecipientInput, *, contacts: contact_points.ContactPoints | None = None) -> RecipientInput:
+    """Collect every problem at once, so a person fixes a record in one go. ``contacts``: the
+    record's country, email, phone and whatsapp already normalised by ``contact_points.contact_points``
+    (bulk uploads do that in batches, off the event loop); by default they are normalised here."""
     errors: list[FieldError] = []
-
-    def check(fn, *args):
-        try:
-            return fn(*args)
-        except DomainError as error:
-            errors.extend(error.errors)
-            return None
-
     external_id = (data.external_id or "").strip()
     if not external_id:
         errors.append(FieldError("external_id", "REQUIRED", "external id is required"))
@@ -150,10 +144,10 @@ def validate_recipient(data: RecipientInput) -> RecipientInput:
     full_name = (data.full_name or "").strip()
     if not full_name:
         errors.append(FieldError("full_name", "REQUIRED", "name is required"))
-    country = check(normalise_country, data.country)
-    email = check(normalise_email, data.email)
-    phone = check(normalise_phone, data.phone, country, "phone")
-    whatsapp = check(normalise_phone, data.whatsapp, country, "whatsapp")
+    if contacts is None:
+        contacts = contact_points.contact_points(data.country, data.email, data.phone, data.whatsapp)
+    errors.extend(contacts.errors)
+    country, email, phone, whatsapp = contacts.country, contacts.email, contacts.phone, contacts.whatsapp
     channel = (data.preferred_channel or "email").strip().lower()
     if channel not in CHANNELS:
         errors.append(FieldError("preferred_channel", "INVALID_CHANNEL", f"expected one of {', '.join(CHANNELS)}"))

@@ -11,6 +11,6 @@ APP_CONFIG = AppConfig(
     app_name="reward_uploads",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[RewardUpload, RewardUploadFileChunk, RewardUploadRow],
-    migration_dependencies=["backend.core.piccolo_app"],
+    migration_dependencies=["backend.core.piccolo_app", "backend.campaigns.piccolo_app"],
     commands=[],
 )

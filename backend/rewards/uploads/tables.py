@@ -1,10 +1,13 @@
-"""Bulk upload tables. What Piccolo's columns cannot declare is in the raw migration: UNIQUE
-(upload, line), the duplicate index (campaign_id, dedupe_key) over valid rows, and the partial
-index that finds the next rows to issue."""
+"""Bulk upload tables. What Piccolo's columns cannot declare is in the raw migrations: UNIQUE
+(upload, line), the duplicate index (campaign_id, dedupe_key) over valid rows, the partial index
+that finds the next rows to issue, and the foreign key of ``reward_uploads.campaign_id`` (added to
+an existing column: a constraint on PostgreSQL, triggers on SQLite). ``reward_upload_rows.campaign_id``
+is a copy of the upload's, for the duplicate index, without a foreign key of its own."""
 
 from piccolo.columns import JSON, UUID, BigInt, Boolean, Bytea, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from backend.campaigns.tables import Campaign
 from backend.core.ids import UUID7Default
 
 
@@ -12,7 +15,7 @@ class RewardUpload(Table, tablename="reward_uploads"):
     """One uploaded file for a campaign, from staging through maker-checker approval to issuance."""
 
     id = UUID(primary_key=True, default=UUID7Default())
-    campaign_id = UUID(index=True)
+    campaign_id = ForeignKey(references=Campaign, null=False, index=True, on_delete=OnDelete.restrict)
     file_name = Varchar(length=255)
     file_format = Varchar(length=8)  # csv | xlsx
     sha256 = Varchar(length=64)

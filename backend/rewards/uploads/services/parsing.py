@@ -158,10 +158,12 @@ class UploadReader:
 
     def _row(self, line: int, cells: list[str]) -> ParsedRow | None:
         """The row as column → text, or None when blank."""
-        if not any(cell.strip() for cell in cells):
+        if not any(map(str.strip, cells)):
             return None
-        problems: list[FieldError] = []
         width = len(self._columns)
+        if len(cells) == width and max(map(len, cells)) <= self.limits.max_cell_chars:  # the usual row, without a problem
+            return ParsedRow(line=line, cells=dict(zip(self._columns, cells)))
+        problems: list[FieldError] = []
         if len(cells) > width and any(cell.strip() for cell in cells[width:]) or len(cells) < width and self.format == CSV:
             problems.append(FieldError(None, "WRONG_FIELD_COUNT", f"expected {width} fields, found {len(cells)}"))
         values = {}

@@ -3,10 +3,12 @@ raw bytes kept for audit — all in one transaction, so a file-level problem (a 
 ``field="file"``, see ``parsing.py``) leaves nothing behind. Nothing is issued here and no recipient
 is created: that waits for a second admin's approval (``approval.py``).
 
-Rows are written in batches: COPY on PostgreSQL, ``executemany`` on SQLite. Duplicates of earlier
-uploads of the campaign (same external_id, offer and denomination, or points, in a valid row of an
-upload that was not discarded and not rejected at issuance) are looked up once per batch through the
-(campaign_id, dedupe_key) index and make the row invalid (DUPLICATE_OF_UPLOAD).
+Rows are written in batches: COPY on PostgreSQL, ``executemany`` on SQLite. The contact points of
+a batch's rows are normalised one batch ahead (``contact_checks``: in a process pool once a file
+has a full batch), so that work overlaps the validation and the copy of the batch before. Duplicates
+of earlier uploads of the campaign (same external_id, offer and denomination, or points, in a valid
+row of an upload that was not discarded and not rejected at issuance) are looked up once per batch
+through the (campaign_id, dedupe_key) index and make the row invalid (DUPLICATE_OF_UPLOAD).
 
 Error codes (besides the file-level ones): CAMPAIGN_ENDED, WRONG_HEADER (the columns do not fit the
 campaign's reward type), NOT_FOUND (campaign).
@@ -31,7 +33,8 @@ from backend.core.db import current_engine, write_transaction
 from backend.core.errors import DomainError, FieldError
 from backend.core.ids import new_id
 from backend.rewards.uploads.services import columns as upload_columns
-from backend.rewards.uploads.services.parsing import UploadLimits, UploadReader, open_upload
+from backend.rewards.uploads.services.contact_checks import ContactChecks, PendingContacts
+from backend.rewards.uploads.services.parsing import ParsedRow, UploadLimits, UploadReader, open_upload
 from backend.rewards.uploads.services.validation import RowValidator, StagedRow, campaign_offers, error_dicts
 from backend.rewards.uploads.tables import RewardUpload
 from backend.rewards.uploads.views import STAGED, UploadView, upload_view
@@ -54,6 +57,21 @@ def _batches(rows: Iterable, size: int) -> Iterator[list]:
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+def _contacts_ahead(batches: Iterator[list[ParsedRow]], validator: RowValidator) -> Iterator[tuple[list[ParsedRow], PendingContacts]]:
+    """Each batch with the check of its contact points, started one batch ahead: the next batch's
+    people are checked (in the pool) while this batch is validated and copied."""
+    checks, ahead = None, None
+    for batch in batches:
+        if checks is None:
+            checks = ContactChecks(in_pool=len(batch) == BATCH)  # less than one batch: inline, no pool to start
+        started = (batch, checks.start(validator.people(batch)))
+        if ahead is not None:
+            yield ahead
+        ahead = started
+    if ahead is not None:
+        yield ahead
 
 
 def check_columns_fit(campaign: CampaignView, columns: tuple[str, ...]) -> None:
@@ -147,8 +165,8 @@ async def stage_upload(actor: Actor, campaign_id: uuid.UUID, source: BinaryIO, f
         ))
         seq, copying = 0, None
         try:
-            for batch in _batches(reader.rows(), BATCH):  # reading and validating a batch overlaps the copy of the one before
-                await validator.prepare(batch)
+            for batch, contacts in _contacts_ahead(_batches(reader.rows(), BATCH), validator):  # validating overlaps the copy before
+                await validator.prepare(batch, await contacts.result())
                 staged = [validator.validate(row) for row in batch]
                 candidates = [row for row in staged if row.valid]
                 earlier = await earlier_duplicates(campaign_id, upload_id, sorted({row.dedupe_key for row in candidates}), fetch)

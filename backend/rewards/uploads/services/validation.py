@@ -9,14 +9,18 @@ problem of a row is collected, each as (field, code, message); duplicates of ear
 found by staging, in one query over the whole file.
 
 Offers are loaded once per upload (the campaign's allowed offers); known recipients once per batch
-of rows (one query by external id).
+of rows (one query by external id). The rows' contact points (country, email, phone: ``people``)
+may be normalised beforehand, by ``contact_points_batch`` in a process pool (``contact_checks``),
+and handed to ``prepare``: a row gets the same values and errors either way.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from backend.campaigns.views import POINTS, CampaignView
@@ -26,6 +30,7 @@ from backend.catalog.tables import Offer
 from backend.catalog.views import OfferView, valid_denomination
 from backend.core import sql
 from backend.core.clock import as_utc, utcnow
+from backend.core.contact_points import ContactPoints, contact_points
 from backend.core.errors import DomainError, FieldError
 from backend.core.sql import Row
 from backend.recipients import service as recipients
@@ -44,6 +49,7 @@ from backend.rewards.uploads.services.columns import (
 from backend.rewards.uploads.services.columns import (
     POINTS as POINTS_COLUMN,
 )
+from backend.rewards.uploads.services.contact_checks import Person
 from backend.rewards.uploads.services.parsing import ParsedRow
 
 MAX_EXTERNAL_ID = 100
@@ -52,6 +58,8 @@ SOURCE_SYSTEM = "upload"
 _WHOLE_NUMBER = re.compile(r"^[0-9]{1,13}$")
 _INTEGER = re.compile(r"^-?[0-9]{1,15}$")
 _NO_ONE = uuid.UUID(int=0)
+_NO_CONTACT: Person = ("", "", "")
+_NO_CONTACT_POINTS = ContactPoints()
 # What a recipient field is called in an upload.
 _FIELD_NAMES = {"preferred_channel": CHANNEL, "whatsapp": PHONE, "hr_attributes": "attr"}
 
@@ -87,8 +95,12 @@ def error_dicts(errors: list[FieldError]) -> list[dict]:
 
 def dedupe_key(external_id: str, offer_id: uuid.UUID | None, denomination: int | None, points: int | None) -> str:
     """What makes two rows the same reward: recipient, offer and denomination (or points)."""
-    reward = f"points\x1f{points}" if offer_id is None else f"{offer_id}\x1f{denomination}"
-    return f"{external_id}\x1f{reward}"
+    return f"{external_id}\x1f{_reward_key(offer_id, denomination, points)}"
+
+
+@functools.lru_cache(maxsize=1024)  # a file gives a few rewards many times; a UUID's text costs more than the lookup
+def _reward_key(offer_id: uuid.UUID | None, denomination: int | None, points: int | None) -> str:
+    return f"points\x1f{points}" if offer_id is None else f"{offer_id}\x1f{denomination}"
 
 
 def hr_value(text: str) -> str | int | bool:
@@ -143,12 +155,27 @@ class RowValidator:
         self.seen: dict[str, int] = {} if seen is None else seen  # dedupe key → the line that has it
         self.fetch = fetch
         self._offer_ids: dict[str, uuid.UUID] = {}  # offer cell → id: a file names a few offers many times
+        self.contacts: Mapping[Person, ContactPoints] = {}
         self.now = utcnow()
 
-    async def prepare(self, rows: list[ParsedRow]) -> None:
-        """Load the recipients the next rows name (one query)."""
+    @staticmethod
+    def people(rows: list[ParsedRow]) -> set[Person]:
+        """The contact points the rows give (country, email, phone), to be normalised beforehand
+        (``contact_checks``); a row without any gives none."""
+        wanted = set()
+        for row in rows:
+            cells = row.cells
+            person = (cells.get(COUNTRY, "").strip(), cells.get(EMAIL, "").strip(), cells.get(PHONE, "").strip())
+            if person != _NO_CONTACT:
+                wanted.add(person)
+        return wanted
+
+    async def prepare(self, rows: list[ParsedRow], contacts: Mapping[Person, ContactPoints] | None = None) -> None:
+        """Load the recipients the next rows name (one query) and take the rows' contact points,
+        normalised beforehand (``people``); a person missing from ``contacts`` is normalised inline."""
         wanted = {row.cells.get(EXTERNAL_ID, "").strip() for row in rows} - set(self.recipients) - {""}
         self.recipients = await known_recipients(sorted(wanted), self.fetch)
+        self.contacts = contacts or {}
 
     def validate(self, row: ParsedRow) -> StagedRow:
         staged = StagedRow(line=row.line, cells=row.cells, errors=list(row.problems))
@@ -200,7 +227,7 @@ class RowValidator:
             clean = recipients.validate_recipient(RecipientInput(
                 external_id=external_id, full_name=cells[FULL_NAME], email=cells.get(EMAIL) or None, phone=cells.get(PHONE) or None,
                 country=cells.get(COUNTRY) or None, preferred_channel=channel, hr_attributes=hr_attributes, source_system=SOURCE_SYSTEM,
-            ))
+            ), contacts=self._contact_points(cells))
         except DomainError as error:
             staged.errors.extend(FieldError(_FIELD_NAMES.get(problem.field, problem.field), problem.code, problem.message)
                                  for problem in error.errors)
@@ -218,18 +245,16 @@ class RowValidator:
                              source_system=recipient.source_system, status="active", created_at=self.now, updated_at=self.now)
 
     def _check_contact(self, staged: StagedRow, cells: dict[str, str]) -> None:
-        """A known recipient's contact columns are not applied, but a bad value is still reported."""
+        """A known recipient's contact columns are not applied, but a bad value is still reported
+        (the errors' fields, country, email and phone, are the columns' names)."""
+        staged.errors.extend(self._contact_points(cells).errors)
 
-        def check(name: str, normalise, *args):
-            try:
-                return normalise(*args) if cells.get(name) else None
-            except DomainError as error:
-                staged.errors.extend(FieldError(name, problem.code, problem.message) for problem in error.errors)
-                return None
-
-        country = check(COUNTRY, recipients.normalise_country, cells.get(COUNTRY))
-        check(EMAIL, recipients.normalise_email, cells.get(EMAIL))
-        check(PHONE, recipients.normalise_phone, cells.get(PHONE), country, PHONE)
+    def _contact_points(self, cells: dict[str, str]) -> ContactPoints:
+        person = (cells.get(COUNTRY, ""), cells.get(EMAIL, ""), cells.get(PHONE, ""))
+        if person == _NO_CONTACT:
+            return _NO_CONTACT_POINTS
+        found = self.contacts.get(person)
+        return found if found is not None else contact_points(*person)
 
     # ------------------------------------------------------------ reward
 
