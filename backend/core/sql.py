@@ -135,11 +135,12 @@ async def flush_checked(then: Statement | None = None) -> tuple[int, Statement |
     statement runs either way (one statement on PostgreSQL): the caller decides, and rolls back
     on a failed guard."""
     statements = _queue()
+    if not any(statement.refusal is not None for statement in statements):  # nothing to check: the plain flush
+        rows = await flush(then)
+        return len(rows) if then is not None else 0, None
     _deferred.set(None)
     if then is not None:
         statements = [*statements, then]
-    if not statements:
-        return 0, None
     guarded = [index for index, statement in enumerate(statements) if statement.refusal is not None]
     if is_sqlite():
         failed, count = None, 0
