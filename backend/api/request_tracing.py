@@ -8,7 +8,7 @@ import time
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, InternalServerException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.core.request_context import begin_request
@@ -48,6 +48,11 @@ def request_tracing(app: ASGIApp) -> ASGIApp:
     return traced
 
 
+def client_went_away(error: Exception) -> bool:
+    """The client hung up before its request body arrived (a load tester stopping, a closed tab):
+    nothing failed on our side. Litestar reports it as a 500 with this detail, not a class of its own."""
+    return isinstance(error, InternalServerException) and error.detail == "client disconnected prematurely"
+
 
 def unhandled_error_logger(*answered: type[Exception]):
     """An after-exception hook logging failures outside GraphQL (which logs its own) that became
@@ -55,6 +60,9 @@ def unhandled_error_logger(*answered: type[Exception]):
 
     def log_unhandled(error: Exception, scope: Scope) -> None:
         if isinstance(error, answered) or (isinstance(error, HTTPException) and error.status_code < 500):
+            return
+        if client_went_away(error):
+            log.info("http.client_disconnected", path=scope.get("path"))
             return
         log.error("http.unhandled_error", path=scope.get("path"), exc_info=error)
 
