@@ -1,6 +1,7 @@
 """Contact points of a large upload are normalised in a process pool: every row gets exactly what an
 inline check gives it; a broken pool costs nothing but time. And an upload keeps its campaign."""
 
+import asyncio
 import json
 import multiprocessing
 import os
@@ -90,3 +91,17 @@ async def test_an_upload_keeps_its_campaign(admin, setting):
     with pytest.raises(Exception, match=r"(?i)foreign key"):  # … but an upload does
         await Campaign.delete().where(Campaign.id == setting.campaign.id)
     assert await Campaign.exists().where(Campaign.id == setting.campaign.id)
+
+
+async def test_an_idle_pool_stops_its_processes(pool_stopped_after, monkeypatch):
+    monkeypatch.setattr(contact_checks, "IDLE_SECONDS", 0.3)
+    people = {("IN", f"i{index}@example.com", "") for index in range(20)}
+    assert await contact_checks.ContactChecks(in_pool=True).start(people).result() == {person: contact_points(*person) for person in people}
+    assert multiprocessing.active_children(), "the pool is running"
+    await asyncio.sleep(0.6)
+    for _ in range(50):  # the workers take a moment to exit once told
+        if not multiprocessing.active_children():
+            break
+        await asyncio.sleep(0.1)
+    assert contact_checks._pool is None and not multiprocessing.active_children()
+    assert await contact_checks.ContactChecks(in_pool=True).start(people).result() == {person: contact_points(*person) for person in people}

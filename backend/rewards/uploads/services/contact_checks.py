@@ -9,7 +9,7 @@ anywhere else. Within one upload, the same (country, email, phone) is normalised
 
 The pool is created on first use, once per process, with the "spawn" start method (the api and
 the worker run threads, which a forked child would inherit in whatever state they were), and shut
-down at exit. A pool that breaks (a worker killed) is dropped: that batch is checked inline and the
+down once it has been idle for ``IDLE_SECONDS`` (its processes hold ≈ 64 MB) and at exit. A pool that breaks (a worker killed) is dropped: that batch is checked inline and the
 next large upload starts a new one.
 """
 
@@ -20,6 +20,7 @@ import atexit
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -29,9 +30,27 @@ Person = tuple[str, str, str]  # country, email, phone as written in the row (st
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 MAX_REMEMBERED = 20_000  # people remembered per upload: repeats are usually near each other
+IDLE_SECONDS = 300.0  # an idle pool's processes are stopped; the next large upload starts new ones
 
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_last_used = 0.0
+
+
+def _used() -> None:
+    """Note the pool's use, and look again once it may have been idle long enough."""
+    global _last_used
+    _last_used = time.monotonic()
+    asyncio.get_running_loop().call_later(IDLE_SECONDS, _stop_if_idle)
+
+
+def _stop_if_idle() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is None or time.monotonic() - _last_used < IDLE_SECONDS:
+            return
+        pool, _pool = _pool, None
+    pool.shutdown(wait=False)
 
 
 def _shared_pool() -> ProcessPoolExecutor:
@@ -78,6 +97,7 @@ class ContactChecks:
         pool, futures = None, []
         if self.in_pool and new:
             pool = _shared_pool()
+            _used()
             size = -(-len(new) // WORKERS)
             try:
                 futures = [pool.submit(contact_points_batch, _as_arguments(new[start:start + size])) for start in range(0, len(new), size)]
@@ -107,6 +127,7 @@ class PendingContacts:
                 points = [point for part in parts for point in part]
             except BrokenProcessPool:
                 _drop_pool(self._pool)
+            _used()
         if points is None:
             points = contact_points_batch(_as_arguments(self._new))
         self._checks._remember(self._new, points)
