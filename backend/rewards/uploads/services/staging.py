@@ -24,6 +24,8 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
+import orjson
+
 from backend.campaigns.services.campaigns import load_campaign
 from backend.campaigns.views import ENDED, POINTS, CampaignView
 from backend.core import audit, sql
@@ -101,7 +103,9 @@ def duplicate_of_upload(line: int, file_name: str) -> FieldError:
     return FieldError(None, "DUPLICATE_OF_UPLOAD", f"already in the upload '{file_name}', line {line}")
 
 
-_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+def _json(value) -> str:
+    # orjson: the two JSON documents of every staged row were a fifth of staging's own CPU with json.
+    return orjson.dumps(value).decode()
 
 
 def _record(upload_id: uuid.UUID, campaign_id: uuid.UUID, row: StagedRow) -> tuple:
