@@ -2,8 +2,7 @@
 holds at most one code, and allocation finds the next available code of an offer and
 denomination through a partial index (earliest expiry first)."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine.finder import engine_finder
+from backend.core.migrate import ddl_migration
 
 ID = "2026-11-23T12:00:01:000000"
 VERSION = "1.38.0"
@@ -18,12 +17,4 @@ _STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="catalog", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in _STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return ddl_migration(ID, "catalog", DESCRIPTION, _STATEMENTS)

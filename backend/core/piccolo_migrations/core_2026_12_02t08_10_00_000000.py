@@ -10,8 +10,7 @@ an audit entry and most write an outbox event, so each needless index is paid on
 * outbox_events: ``status`` alone is the leading column of (status, enqueued_at) already.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine.finder import engine_finder
+from backend.core.migrate import ddl_migration
 
 ID = "2026-12-02T08:10:00:000000"
 VERSION = "1.38.0"
@@ -29,12 +28,4 @@ _STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in _STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return ddl_migration(ID, "core", DESCRIPTION, _STATEMENTS)

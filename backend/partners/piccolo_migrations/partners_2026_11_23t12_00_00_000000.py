@@ -1,8 +1,7 @@
 """What Piccolo's columns cannot say, so the database settles the races: an item is completed once,
 a stage is signed off once, and a partner has at most one pending go-live request."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine.finder import engine_finder
+from backend.core.migrate import ddl_migration
 
 ID = "2026-11-23T12:00:00:000000"
 VERSION = "1.38.0"
@@ -16,12 +15,4 @@ _STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="partners", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in _STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return ddl_migration(ID, "partners", DESCRIPTION, _STATEMENTS)

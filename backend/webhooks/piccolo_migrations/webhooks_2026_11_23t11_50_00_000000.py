@@ -2,8 +2,7 @@
 endpoint, an attempt number is used once per series, and the worker's cron finds due deliveries
 by index."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine.finder import engine_finder
+from backend.core.migrate import ddl_migration
 
 ID = "2026-11-23T11:50:00:000000"
 VERSION = "1.38.0"
@@ -17,12 +16,4 @@ _STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="webhooks", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in _STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return ddl_migration(ID, "webhooks", DESCRIPTION, _STATEMENTS)

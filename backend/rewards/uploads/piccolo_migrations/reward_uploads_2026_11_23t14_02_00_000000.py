@@ -2,8 +2,7 @@
 uploads of a campaign are found through an index over valid rows; the next rows to issue are found
 through a partial index that shrinks as issuance proceeds; a file chunk appears once."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine.finder import engine_finder
+from backend.core.migrate import ddl_migration
 
 ID = "2026-11-23T14:02:00:000000"
 VERSION = "1.38.0"
@@ -19,12 +18,4 @@ _STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="reward_uploads", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in _STATEMENTS:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return ddl_migration(ID, "reward_uploads", DESCRIPTION, _STATEMENTS)
