@@ -24,8 +24,10 @@ _INSERT = """INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, ac
     before, after, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"""
 
 
-def _json(value: Any) -> str | None:
-    return json.dumps(value, default=str) if value is not None else None
+def _json(value: Any) -> str | sql.Expr | None:
+    if value is None or isinstance(value, sql.Expr):  # an Expr: the database computes it (``sql.fetch_chained``)
+        return value
+    return json.dumps(value, default=str)
 
 
 def entry(
@@ -33,8 +35,8 @@ def entry(
     action: str,
     entity_type: str,
     entity_id: object,
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict | sql.Expr | None = None,
+    after: dict | sql.Expr | None = None,
 ) -> Statement:
     """The INSERT of one audit entry, for a use case that batches its inserts (``sql.defer``)."""
     return Statement(_INSERT, (new_id(), utcnow(), actor.kind.value, actor.id, actor.label, action, entity_type, str(entity_id),

@@ -116,7 +116,7 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
                 raise _Replay from None
             # The record goes out with the effect's last writes; a guarded one (``sql``) that
             # changed nothing refuses the effect — unless an earlier call with the key happened.
-            stored, failed = await sql.flush_checked(_record(request, encode(value)))
+            stored, failed = await sql.flush_checked(record(request, encode(value)))
             if failed is not None:
                 if stored:
                     raise await failed.refusal()  # rolls back the record with the rest
@@ -128,14 +128,17 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
         return Outcome(await _first_result(request, result_type), replayed=True)
 
 
-def _record(request: Request, response: dict) -> sql.Statement:
-    return sql.Statement(_INSERT, (new_id(), request.caller, request.key, request.request_hash, json.dumps(response), utcnow()))
+def record(request: Request, response: Any) -> sql.Statement:
+    """The INSERT of the request's record with its first result (JSON values, or an ``sql.Expr``
+    the database computes); RETURNING a row only if the key was new."""
+    body = response if isinstance(response, sql.Expr) else json.dumps(response)
+    return sql.Statement(_INSERT, (new_id(), request.caller, request.key, request.request_hash, body, utcnow()))
 
 
 async def _store(request: Request, response: dict) -> bool:
     """Insert the record; False when (caller, key) exists. On PostgreSQL this waits for a
     concurrent transaction that inserted the same key, and sees its row once it commits."""
-    return bool(await sql.flush(then=_record(request, response)))
+    return bool(await sql.flush(then=record(request, response)))
 
 
 async def _first_result(request: Request, result_type: type[T]) -> T:

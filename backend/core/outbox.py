@@ -79,10 +79,12 @@ _INSERT = """INSERT INTO outbox_events (id, topic, payload, status, created_at, 
 VALUES ($1, $2, $3, 'pending', $4, NULL, NULL, 0, NULL)"""
 
 
-def event(topic: str, payload: dict) -> tuple[uuid.UUID, sql.Statement]:
-    """An event's id and its INSERT, for a use case that batches its inserts (``sql.defer``)."""
+def event(topic: str, payload: dict | sql.Expr) -> tuple[uuid.UUID, sql.Statement]:
+    """An event's id and its INSERT, for a use case that batches its inserts (``sql.defer``); the
+    payload may be an ``sql.Expr`` the database computes (``sql.fetch_chained``)."""
     event_id = new_id()
-    return event_id, sql.Statement(_INSERT, (event_id, topic, json.dumps(payload), utcnow()))
+    body = payload if isinstance(payload, sql.Expr) else json.dumps(payload)
+    return event_id, sql.Statement(_INSERT, (event_id, topic, body, utcnow()))
 
 
 async def add(topic: str, payload: dict) -> uuid.UUID:

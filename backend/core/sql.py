@@ -25,6 +25,11 @@ statement instead of running it lets it go out *with* the use case's last statem
 trip less, and a hot row locked by it is held only until the commit that follows. The use case
 ends with :func:`flush_checked`, which reports the first guard that failed; any other flush
 raises that guard's refusal.
+
+A use case in one statement (PostgreSQL, outside a transaction): :func:`fetch_chained` sends the
+deciding UPDATE and the writes that follow from it as one autocommit statement — no BEGIN, no
+COMMIT, one round trip. Values only the database knows then (a balance after the UPDATE) are
+:class:`Expr` arguments, computed from the deciding row.
 """
 
 from __future__ import annotations
@@ -52,6 +57,16 @@ class Statement:
     row: Hashable | None = None  # for a deferred UPDATE: which row it changes, e.g. ("ledger_accounts", id)
     # A guarded write (see the module docstring): returns rows when it took effect; else this says why not.
     refusal: Callable[[], Awaitable[Exception]] | None = None
+
+
+@dataclass(frozen=True)
+class Expr:
+    """An argument of a statement in :func:`fetch_chained` that the database computes, from the
+    deciding row ``d``: e.g. ``Expr("$1::jsonb || jsonb_build_object('posted', d.credits_posted)",
+    (text,))``. Its own placeholders count from $1."""
+
+    sql: str
+    args: tuple = ()
 
 
 # The writes waiting in the current transaction: (that transaction, its statements). A queue left
@@ -155,6 +170,117 @@ async def flush_checked(then: Statement | None = None) -> tuple[int, Statement |
     row = (await _run(sql, tuple(arg for statement in statements for arg in statement.args)))[0]
     failed = next((statements[index] for index in guarded if not row[f"g{index}"]), None)
     return (row["n"] if last is not None else 0), failed
+
+
+class _Unchanged(Exception):
+    pass
+
+
+async def fetch_chained(first: Statement, then: Sequence[Statement]) -> Row | None:
+    """A whole use case as one autocommit statement (PostgreSQL, outside a transaction):
+    ``first``, the UPDATE … RETURNING of the one row whose WHERE is the rule, then ``then``:
+    INSERTs, and UPDATEs of other rows, that follow from it. Each of ``then`` runs only if
+    ``first`` changed its row, and after it (each reads it, as ``d``), so rows are locked in the
+    order given; arguments may be :class:`Expr` of ``d``'s columns (INSERTs only). Returns
+    ``first``'s row, or None: it matched nothing, or a guarded statement of ``then`` (one with a
+    ``refusal``, RETURNING) changed nothing — the statement then fails whole. None: nothing changed."""
+    if is_sqlite() or current_engine().current_transaction.get() is not None:
+        raise RuntimeError("sql.fetch_chained is one autocommit statement: PostgreSQL, outside a transaction")
+    statements = (first, *then)
+    text = _chained_sql(tuple(_shape(statement) for statement in statements),
+                        tuple(index for index, statement in enumerate(then) if statement.refusal is not None))
+    try:
+        rows = await _run(text, tuple(value for statement in statements for value in _values(statement.args)))
+    except Exception as error:
+        if getattr(error, "sqlstate", None) == _UNCHANGED:
+            return None
+        raise
+    return rows[0] if rows else None
+
+
+_UNCHANGED = "MB001"  # raised by mirabelle_unchanged() (the core migration of 2026-12-02T12:00)
+
+
+def _shape(statement: Statement) -> tuple:
+    """What the text of a statement depends on: its SQL and which arguments are expressions."""
+    return statement.sql, tuple((arg.sql, len(arg.args)) if isinstance(arg, Expr) else None for arg in statement.args)
+
+
+def _values(args: tuple):
+    for arg in args:
+        if isinstance(arg, Expr):
+            yield from arg.args
+        else:
+            yield arg
+
+
+def _spliced(sql: str, shape: tuple, offset: int) -> tuple[str, int]:
+    """``sql`` with its placeholders numbered from ``offset`` + 1 and each expression written in
+    place; returns the text and the placeholders it used."""
+    numbers: dict[int, str] = {}
+    used = 0
+    for position, arg in enumerate(shape, 1):
+        if arg is None:
+            used += 1
+            numbers[position] = f"${offset + used}"
+        else:
+            inner, count = _spliced(arg[0], (None,) * arg[1], offset + used)
+            numbers[position] = f"({inner})"
+            used += count
+    return _PLACEHOLDER.sub(lambda match: numbers[int(match.group(1))], sql), used
+
+
+_VALUES = re.compile(r"\bVALUES\s*\(", re.IGNORECASE)
+_WHERE = re.compile(r"\sWHERE\s", re.IGNORECASE)
+
+
+def _after_first(sql: str) -> str:
+    """An INSERT … VALUES (…) as INSERT … SELECT … FROM d; an UPDATE … WHERE as UPDATE … FROM
+    (a row of d) WHERE: each runs once if ``d`` has its row, and only after ``d`` has run."""
+    if sql.lstrip()[:6].upper() == "UPDATE":
+        where = _WHERE.search(sql)
+        return f"{sql[:where.start()]} FROM (SELECT FROM d) AS after_d{sql[where.start():]}"
+    opening = _VALUES.search(sql)
+    index = _past_parenthesis(sql, opening.end())
+    return f"{sql[:opening.start()]}SELECT {sql[opening.end():index - 1]} FROM d{sql[index:]}"
+
+
+def _past_parenthesis(sql: str, index: int) -> int:
+    """Where the parenthesis opened just before ``index`` has closed (our own SQL: no parentheses in literals)."""
+    depth = 1
+    while depth:
+        depth += {"(": 1, ")": -1}.get(sql[index], 0)
+        index += 1
+    return index
+
+
+_CTE = re.compile(r"\s*(?:WITH\s+|,\s*)(\w+)\s+AS\s*\(", re.IGNORECASE)
+
+
+def _hoisted(sql: str) -> tuple[list[str], str]:
+    """A statement that starts ``WITH a AS (…), b AS (…) main``: its CTEs, and ``main``. PostgreSQL
+    allows a data-modifying WITH only at the top level, so the first statement's go there."""
+    ctes, index = [], 0
+    while match := _CTE.match(sql, index):
+        if not ctes and not match.group(0).lstrip().upper().startswith("WITH"):
+            break
+        index = _past_parenthesis(sql, match.end())
+        ctes.append(f"{match.group(1)} AS ({sql[match.end():index - 1]})")
+    return ctes, sql[index:].strip()
+
+
+@lru_cache(maxsize=128)
+def _chained_sql(shapes: tuple[tuple, ...], guarded: tuple[int, ...]) -> str:
+    parts, offset = [], 0
+    for index, (sql, shape) in enumerate(shapes):
+        text, used = _spliced(sql if index == 0 else _after_first(sql), shape, offset)
+        parts.append(text)
+        offset += used
+    inner, first = _hoisted(parts[0])
+    ctes = ", ".join([*inner, f"d AS ({first})", *(f"c{index} AS ({part})" for index, part in enumerate(parts[1:]))])
+    checks = " AND ".join(f"CASE WHEN EXISTS (SELECT FROM c{index}) THEN true ELSE mirabelle_unchanged('c{index}') END"
+                          for index in guarded) or "true"
+    return f"WITH {ctes} SELECT d.* FROM d WHERE {checks}"
 
 
 def discard() -> None:

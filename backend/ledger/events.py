@@ -4,6 +4,7 @@ And the way every use case commits: idempotently, ringing the outbox only after 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -47,27 +48,67 @@ def _balance(wallet: WalletState) -> dict:
 def announce(actor: Actor, action: str, posted: Posted) -> uuid.UUID:
     """Audit the wallet's change and add the outbox event (both deferred inserts, written with
     the transfer when the use case ends); returns the event id to ring."""
-    transfer = posted.transfer
-    sql.defer(audit.entry(
-        actor, action, "ledger_wallet", posted.wallet.id,
-        before=_balance(posted.wallet_before),
-        after={**_balance(posted.wallet), "transfer_id": transfer.id, "kind": transfer.kind.value, "phase": transfer.phase.value,
-               "amount": transfer.amount, "source": transfer.source.value, "reference": transfer.reference, "reason": transfer.reason},
-    ))
-    event_id, insert = outbox.event(BALANCE_CHANGED, balance_changed_payload(posted))
-    sql.defer(insert)
+    event_id, inserts = announcement(actor, action, posted)
+    for insert in inserts:
+        sql.defer(insert)
     return event_id
 
 
+def announcement(actor: Actor, action: str, posted: Posted, wallet_columns: str | None = None) -> tuple[uuid.UUID, list[sql.Statement]]:
+    """What :func:`announce` defers, as statements, and the event id. With ``wallet_columns`` (the
+    deciding row's wallet columns in ``sql.fetch_chained``, e.g. ``"d."``) the database fills in
+    the balances, which ``posted`` does not know yet."""
+    transfer = posted.transfer
+    before: dict | sql.Expr = _balance(posted.wallet_before)
+    after: dict | sql.Expr = {
+        **_balance(posted.wallet), "transfer_id": transfer.id, "kind": transfer.kind.value, "phase": transfer.phase.value,
+        "amount": transfer.amount, "source": transfer.source.value, "reference": transfer.reference, "reason": transfer.reason}
+    payload: dict | sql.Expr = balance_changed_payload(posted)
+    if wallet_columns is not None:
+        shift = posted.wallet_before.balance()
+        moved = posted.wallet.balance()
+        before = balances_sql({}, wallet_columns, (shift.available - moved.available, shift.pending - moved.pending,
+                                                   shift.posted - moved.posted))
+        after, payload = balances_sql(after, wallet_columns), balances_sql(payload, wallet_columns, owner=True)
+    event_id, insert = outbox.event(BALANCE_CHANGED, payload)
+    return event_id, [audit.entry(actor, action, "ledger_wallet", posted.wallet.id, before=before, after=after), insert]
+
+
+def balances_sql(known: dict, wallet_columns: str, shift: tuple[int, int, int] = (0, 0, 0), *, owner: bool = False,
+                 at: str | None = None) -> sql.Expr:
+    """``known`` (JSON) with its available, pending and posted points (plus ``shift``) and, with
+    ``owner``, the recipient's external id, as the database has them in ``wallet_columns``; under
+    the key ``at`` of ``known`` instead of at its top, if given."""
+    c = wallet_columns
+    values = (f"'available', {c}credits_posted - {c}debits_posted - {c}debits_pending + $2, 'pending', {c}debits_pending + $3, "
+              f"'posted', {c}credits_posted - {c}debits_posted + $4")
+    if owner:
+        values += f", 'recipient_external_id', {c}recipient_external_id"
+    if at is None:
+        return sql.Expr(f"$1::jsonb || jsonb_build_object({values})", (json.dumps(known, default=str), *shift))
+    return sql.Expr(f"jsonb_set($1::jsonb, '{{{at}}}', ($1::jsonb -> '{at}') || jsonb_build_object({values}))",
+                    (json.dumps(known, default=str), *shift))
+
+
 async def commit(
-    request: idempotency.Request | None, effect: Callable[[list[uuid.UUID]], Awaitable[T]], result_type: type[T]
+    request: idempotency.Request | None, effect: Callable[[list[uuid.UUID]], Awaitable[T]], result_type: type[T],
+    at_once: Callable[[], Awaitable[tuple[T, uuid.UUID] | None]] | None = None,
 ) -> T:
     """Run ``effect(events)`` once per idempotency request in a write transaction; the effect
     appends the outbox events it added, which are rung after the commit. Called inside a
     caller's transaction (no key then), the events wait for the outbox relay instead: ringing
-    before that transaction commits would hand the worker events it cannot see yet."""
+    before that transaction commits would hand the worker events it cannot see yet.
+
+    ``at_once``: the same use case as one statement (``ledger.at_once``), tried first where it
+    can be (PostgreSQL, no caller's transaction); it returns the result and the event to ring, or
+    None, having changed nothing, and then the effect runs."""
     events: list[uuid.UUID] = []
     owns_transaction = current_engine().current_transaction.get() is None
+    if at_once is not None and owns_transaction and not sql.is_sqlite():
+        done = await at_once()
+        if done is not None:
+            await outbox.ring([done[1]])
+            return done[0]
     outcome = await idempotency.once(request, lambda: effect(events), result_type)
     if owns_transaction and not outcome.replayed:
         await outbox.ring(events)

@@ -89,11 +89,13 @@ class Wallet:
     recipient_id: uuid.UUID | None = None
     id: uuid.UUID | None = None
 
-    async def move(self, change: Change, needed: int) -> sql.Row | None:
-        """Apply ``change`` if the available points cover ``needed``; the row after, or None."""
+    def move(self, new: NewTransfer) -> sql.Statement:
+        """The UPDATE … RETURNING that moves the wallet as ``new`` does, if its available points
+        cover what ``new`` takes out: the row after, or no row."""
+        change, _, needed = _changes(new)
         if self.id is not None:
-            return await sql.fetchrow(_MOVE_WALLET_BY_ID, self.id, *change.as_args(), needed)
-        return await sql.fetchrow(_MOVE_WALLET_OF_OWNER, self.programme_id, self.recipient_id, *change.as_args(), needed)
+            return sql.Statement(_MOVE_WALLET_BY_ID, (self.id, *change.as_args(), needed))
+        return sql.Statement(_MOVE_WALLET_OF_OWNER, (self.programme_id, self.recipient_id, *change.as_args(), needed))
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,11 @@ class WalletState:
     @classmethod
     def of(cls, row, prefix: str = "") -> WalletState:
         return cls(**{name: row[prefix + name] for name in cls.__dataclass_fields__})
+
+    @classmethod
+    def unknown(cls, wallet_id: uuid.UUID, programme_id: uuid.UUID, recipient_id: uuid.UUID) -> WalletState:
+        """A wallet whose balances (and owner's external id) the database will fill in: see ``at_once``."""
+        return cls(wallet_id, programme_id, recipient_id, "", 0, 0, 0, 0)
 
     def balance(self) -> Balance:
         posted = self.credits_posted - self.debits_posted
@@ -170,23 +177,32 @@ async def post(actor: Actor, wallet: Wallet, new: NewTransfer, transfer_id: uuid
 
     Locks the wallet row, then one system account row: every use case takes them in this order,
     after the reservation or adjustment row it closes, so concurrent transfers cannot deadlock."""
-    wallet_change, _, needed = _changes(new)
-    row = await wallet.move(wallet_change, needed)
-    if row is None:
+    rows = await sql.run(wallet.move(new))
+    if not rows:
         return None
-    return record(actor, WalletState.of(row), new, transfer_id, now)
+    return record(actor, WalletState.of(rows[0]), new, transfer_id, now)
 
 
 def record(actor: Actor, after: WalletState, new: NewTransfer, transfer_id: uuid.UUID, now: datetime) -> Posted:
     """The rest of :func:`post` once the wallet has moved (``after`` is its state then; a use case
     that moved it in a statement of its own, such as :func:`close_hold_sql`, calls this directly):
-    the system account's move and the transfer row, deferred."""
+    the system account's move and the transfer row, deferred. Should the shard be missing, the
+    transfer's foreign key to it fails the transaction: nothing is lost."""
+    posted, writes = transfer_writes(actor, after, new, transfer_id, now)
+    for statement in writes:
+        sql.defer(statement)
+    return posted
+
+
+def transfer_writes(
+    actor: Actor, after: WalletState, new: NewTransfer, transfer_id: uuid.UUID, now: datetime,
+) -> tuple[Posted, list[sql.Statement]]:
+    """What :func:`record` defers (the system account's move, the transfer row), as statements,
+    and what was posted."""
     wallet_change, system_change, _ = _changes(new)
     wallet_is_debited = new.wallet_side is Direction.DEBIT
-    # Deferred, like the transfer row: both go with the use case's last statement. Should the
-    # shard be missing, the transfer's foreign key to it fails the transaction: nothing is lost.
-    sql.defer(sql.Statement(_MOVE_SYSTEM, (new.system_account_id, *system_change.as_args()),
-                            row=("ledger_accounts", new.system_account_id)))
+    writes = [sql.Statement(_MOVE_SYSTEM, (new.system_account_id, *system_change.as_args()),
+                            row=("ledger_accounts", new.system_account_id))]
     debit_account, credit_account = (after.id, new.system_account_id) if wallet_is_debited else (new.system_account_id, after.id)
     transfer = TransferView(
         id=transfer_id, programme_id=after.programme_id, wallet_id=after.id, debit_account_id=debit_account,
@@ -194,8 +210,16 @@ def record(actor: Actor, after: WalletState, new: NewTransfer, transfer_id: uuid
         pending_id=new.pending_id, reverses_id=new.reverses_id, reference=new.reference, reason=new.reason,
         actor_kind=actor.kind.value, actor_id=actor.id, actor_label=actor.label, created_at=now,
     )
-    sql.defer(sql.Statement(_INSERT_TRANSFER, (
+    writes.append(sql.Statement(_INSERT_TRANSFER, (
         transfer.id, transfer.programme_id, transfer.wallet_id, debit_account, credit_account, new.amount, new.kind.value,
         new.source.value, new.phase.value, new.pending_id, new.reverses_id, new.reference, new.reason, actor.kind.value,
         actor.id, actor.label, now)))
-    return Posted(transfer=transfer, wallet=after, wallet_before=after.before(wallet_change))
+    return Posted(transfer=transfer, wallet=after, wallet_before=after.before(wallet_change)), writes
+
+
+def after_move(posted: Posted, after: WalletState) -> Posted:
+    """``posted`` with the wallet's state as the database reports it after the move."""
+    now, then = posted.wallet, posted.wallet_before
+    change = Change(now.debits_pending - then.debits_pending, now.debits_posted - then.debits_posted,
+                    now.credits_pending - then.credits_pending, now.credits_posted - then.credits_posted)
+    return Posted(transfer=posted.transfer, wallet=after, wallet_before=after.before(change))

@@ -127,75 +127,84 @@ def _render(sql: str, values: list[str]) -> str:
 
 
 def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
-    """The statements of one service cycle with idempotency keys, as a pgbench script. Values the
-    service reads back (the wallet's id, the reservation's accounts) come back with ``\\gset``
-    too; ids the service makes in Python (UUIDv7) come from pgbench's random numbers (the
-    reservation's, which the confirm needs) or from gen_random_uuid()."""
+    """The statements of one service cycle with idempotency keys, as a pgbench script: the reserve
+    as one statement, the confirm as the read of the reservation then one statement (the service's
+    one-statement way, ``backend.ledger.at_once``), built by the same ``sql`` code from the same
+    statements. The service's Python values become pgbench expressions: ids it makes (UUIDv7) come
+    from pgbench's random numbers (the reservation's and the closing transfer's, which appear
+    twice) or from gen_random_uuid(); the wallet it remembers is the moved row's id (``d.id``);
+    what the confirm reads comes back with ``\\gset``."""
     from backend.core import audit, idempotency, outbox, sql
-    from backend.ledger import postings
+    from backend.ledger import events, postings
     from backend.ledger.accounts import system_account_id
     from backend.ledger.kinds import AccountKind, ReservationStatus
     from backend.ledger.services import reservations
 
+    def literal(value) -> str:
+        return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+
+    def uuid_of(a: str, b: str) -> str:
+        return f"CAST(lpad(to_hex(CAST(:{a} AS int)), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(CAST(:{b} AS int)), 12, '0') AS uuid)"
+
+    def balances(known: dict, columns: str, **options) -> sql.Expr:
+        expr = events.balances_sql(known, columns, **options)
+        return sql.Expr(expr.sql, tuple(literal(arg) for arg in expr.args))
+
     programme = f"'{programme_id}'"
     recipient = "CAST('00000000-0000-4000-8000-' || lpad(to_hex(CAST(:w AS int)), 12, '0') AS uuid)"
-    reservation = ("CAST(lpad(to_hex(CAST(:ra AS int)), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(CAST(:rb AS int)), 12, '0') "
-                   "AS uuid)")
+    reservation, closing = uuid_of("ra", "rb"), uuid_of("ca", "cb")
     shards = ", ".join(f"'{system_account_id(programme_id, AccountKind.SETTLEMENT, n)}'" for n in range(16))
     settlement = f"(CAST(ARRAY[{shards}] AS uuid[]))[CAST(:s AS int) + 1]"
-    wallet, held_by, closing = "CAST(:w_id AS uuid)", "CAST(:c_settlement_account_id AS uuid)", "CAST(:c_closing_transfer_id AS uuid)"
+    held_by, held_wallet = "CAST(:c_settlement_account_id AS uuid)", "CAST(:c_wallet_account_id AS uuid)"
     fresh, now, actor = "gen_random_uuid()", "now()", ("'api_key'", f"'{uuid.uuid4()}'", "'bench'")
-    balance = '"available": 99999999990, "pending": 10, "posted": 100000000000'
-    payload = (f'{{"programme_id": "{programme_id}", "recipient_id": "{uuid.uuid4()}", "recipient_external_id": "bench-1", '
-               f'"wallet_id": "{uuid.uuid4()}", {balance}, "transfer_id": "{uuid.uuid4()}", "kind": "redeem", "phase": "pending", '
-               '"amount": 10, "reason": "", "occurred_at": "2026-11-23T12:00:00.000000+00:00"}')
-    after = (f'{{{balance}, "transfer_id": "{uuid.uuid4()}", "kind": "redeem", "phase": "pending", "amount": 10, '
-             '"source": "marketplace", "reference": "order", "reason": ""}')
-    response = f'{{"reservation": {{"id": "{uuid.uuid4()}", "amount": 10, "status": "pending"}}, "balance": {{{balance}}}}}'
     key = "CAST(:client_id AS text) || '-' || CAST(:ra AS text) || '-' || CAST(:rb AS text)"
+    payload = {"programme_id": str(programme_id), "recipient_id": str(uuid.uuid4()), "recipient_external_id": "",
+               "wallet_id": str(uuid.uuid4()), "available": 0, "pending": 0, "posted": 0, "transfer_id": str(uuid.uuid4()),
+               "kind": "redeem", "phase": "pending", "amount": AMOUNT, "reason": "", "occurred_at": "2026-11-23T12:00:00+00:00"}
+    after = {"available": 0, "pending": 0, "posted": 0, "transfer_id": str(uuid.uuid4()), "kind": "redeem", "phase": "pending",
+             "amount": AMOUNT, "source": "marketplace", "reference": "order", "reason": ""}
+    response = {"reservation": {"id": str(uuid.uuid4()), "amount": AMOUNT, "status": "pending"},
+                "balance": {"wallet_id": str(uuid.uuid4()), "available": 0, "pending": 0, "posted": 0}}
 
-    def literal(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    def last_statement(system: str, system_change: tuple, transfer: tuple, reservation_row: tuple | None, step: str) -> str:
-        """The deferred writes and the idempotency record: one statement, as ``sql.flush`` sends it."""
-        statements = [sql.Statement(postings._MOVE_SYSTEM, (system, *system_change)),
-                      sql.Statement(postings._INSERT_TRANSFER, transfer)]
-        if reservation_row:
-            statements.append(sql.Statement(reservations._INSERT, reservation_row))
-        statements += [
-            sql.Statement(audit._INSERT, (fresh, now, *actor, f"'points.{step}'", "'ledger_wallet'", f"CAST({wallet} AS text)",
-                                          literal('{"available": 1, "pending": 0, "posted": 1}'), literal(after), "'request'")),
-            sql.Statement(outbox._INSERT, (fresh, "'ledger.balance_changed'", literal(payload), now)),
+    def chained(first: sql.Statement, system: str, system_change: tuple, transfer: tuple, also: list, step: str,
+                columns: str, wallet: str) -> str:
+        then = [
+            sql.Statement(postings._MOVE_SYSTEM, (system, *system_change)),
+            sql.Statement(postings._INSERT_TRANSFER, transfer),
+            *also,
+            sql.Statement(audit._INSERT, (fresh, now, *actor, f"'points.{step}'", "'ledger_wallet'", wallet,
+                                          balances({}, columns, shift=(AMOUNT, -AMOUNT, 0)), balances(after, columns), "'request'")),
+            sql.Statement(outbox._INSERT, (fresh, "'ledger.balance_changed'", balances(payload, columns, owner=True), now)),
             sql.Statement(idempotency._INSERT, (fresh, "'api_key-bench'", f"{key} || '-{step}'", literal("f" * 64),
-                                                literal(response), now)),
+                                                balances(response, columns, owner=True, at="balance"), now)),
         ]
-        combined, values = sql._combined(statements)
-        return _render(combined, list(values))
+        text = sql._chained_sql(tuple(sql._shape(statement) for statement in (first, *then)), (len(then) - 1,))
+        return _render(text, [value for statement in (first, *then) for value in sql._values(statement.args)]) + ";"
 
-    reserve_last = last_statement(
+    moved = sql.Expr("d.id")
+    reserve = chained(
+        sql.Statement(postings._MOVE_WALLET_OF_OWNER, (programme, recipient, str(AMOUNT), "0", "0", "0", str(AMOUNT))),
         settlement, ("0", "0", str(AMOUNT), "0"),
-        (reservation, programme, wallet, wallet, settlement, str(AMOUNT), "'redeem'", "'marketplace'", "'pending'", "NULL", "NULL",
+        (reservation, programme, moved, moved, settlement, str(AMOUNT), "'redeem'", "'marketplace'", "'pending'", "NULL", "NULL",
          "'order'", "''", *actor, now),
-        (reservation, wallet, settlement, str(AMOUNT), f"{now} + interval '15 minutes'", now), "reserved")
-    confirm_last = last_statement(
+        [sql.Statement(reservations._INSERT, (reservation, moved, settlement, str(AMOUNT), f"{now} + interval '15 minutes'", now))],
+        "reserved", "d.", sql.Expr("CAST(d.id AS text)"))
+    confirm = chained(
+        sql.Statement(reservations._CLOSE_AND_MOVE_BY[ReservationStatus.POSTED], (reservation, "'posted'", "NULL", closing, now)),
         held_by, ("0", "0", f"-{AMOUNT}", str(AMOUNT)),
-        (closing, programme, wallet, wallet, held_by, str(AMOUNT), "'redeem'", "'marketplace'", "'post'", reservation, "NULL",
-         "'order'", "''", *actor, now),
-        None, "confirmed")
+        (closing, programme, held_wallet, held_wallet, held_by, str(AMOUNT), "'redeem'", "'marketplace'", "'post'", reservation,
+         "NULL", "'order'", "''", *actor, now),
+        [], "confirmed", "d.wallet_", f"CAST({held_wallet} AS text)")
     lines = [
         f"\\set w random(1, {wallets})",
         "\\set s random(0, 15)",
         "\\set ra random(1, 2147483646)",
         "\\set rb random(1, 2147483646)",
-        "BEGIN;",
-        _render(postings._MOVE_WALLET_OF_OWNER, [programme, recipient, str(AMOUNT), "0", "0", "0", str(AMOUNT)]) + " \\gset w_",
-        reserve_last + ";",
-        "COMMIT;",
-        "BEGIN;",
-        _render(reservations._CLOSE_AND_MOVE_BY[ReservationStatus.POSTED], [reservation, "'posted'", "NULL", fresh, now]) + " \\gset c_",
-        confirm_last + ";",
-        "COMMIT;",
+        "\\set ca random(1, 2147483646)",
+        "\\set cb random(1, 2147483646)",
+        reserve,
+        _render(reservations._HELD, [reservation]) + " \\gset c_",
+        confirm,
     ]
     return "\n".join(" ".join(line.split()) for line in lines) + "\n"
 

@@ -4,8 +4,7 @@ governance and the approval queue read through, and the counters' rules as a dat
 budget. The conditional UPDATEs in services/governance.py are what keep them; this only refuses
 a bug."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine.finder import engine_finder
+from backend.core.migrate import ddl_migration
 
 ID = "2026-11-23T14:01:00:000000"
 VERSION = "1.38.0"
@@ -36,12 +35,4 @@ _SQLITE = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="campaigns", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in _BOTH + (_SQLITE if engine.engine_type == "sqlite" else _POSTGRES):
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return ddl_migration(ID, "campaigns", DESCRIPTION, _BOTH, sqlite=_SQLITE, postgres=_POSTGRES)

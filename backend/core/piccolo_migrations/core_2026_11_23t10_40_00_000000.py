@@ -1,8 +1,7 @@
 """The audit log is append-only: the database itself refuses UPDATE and DELETE on it.
 Also indexes the outbox relay's query (pending events by enqueue time)."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine.finder import engine_finder
+from backend.core.migrate import ddl_migration
 
 ID = "2026-11-23T10:40:00:000000"
 VERSION = "1.38.0"
@@ -24,12 +23,4 @@ _BOTH = ["CREATE INDEX outbox_events_pending ON outbox_events (status, enqueued_
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for statement in (_SQLITE if engine.engine_type == "sqlite" else _POSTGRES) + _BOTH:
-            await engine.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return ddl_migration(ID, "core", DESCRIPTION, _BOTH, sqlite=_SQLITE, postgres=_POSTGRES)

@@ -10,7 +10,9 @@ UPDATE matches nothing, the caller gets a specific error, and nothing changes.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from backend.core import sql
@@ -19,12 +21,12 @@ from backend.core.clock import as_utc, utcnow
 from backend.core.errors import DomainError
 from backend.core.idempotency import Request
 from backend.core.ids import new_id
-from backend.ledger import rules
-from backend.ledger.accounts import any_shard
+from backend.ledger import at_once, rules
+from backend.ledger.accounts import any_shard, known_wallet_id
 from backend.ledger.errors import LedgerErrorCode, refused
 from backend.ledger.events import announce, commit
 from backend.ledger.kinds import AccountKind, Direction, Phase, ReservationStatus, Source, TransferKind
-from backend.ledger.postings import NewTransfer, Wallet, WalletState, close_hold_sql, post, record
+from backend.ledger.postings import NewTransfer, Posted, Wallet, WalletState, close_hold_sql, post, record
 from backend.ledger.services.wallets import insufficient
 from backend.ledger.views import ReservationChange, ReservationView, reservation_view
 
@@ -55,6 +57,11 @@ _ACTION = {
 }
 _DUE = "SELECT id FROM ledger_reservations WHERE status = 'pending' AND timeout_at <= $1 ORDER BY timeout_at LIMIT $2"
 _STATE = "SELECT status, amount, timeout_at FROM ledger_reservations WHERE id = $1"
+# A reservation as ``reservation_view`` reads it, with its settlement shard and its wallet's owner.
+_HELD = """SELECT r.id, r.wallet_account_id, r.settlement_account_id, r.amount, r.status, r.timeout_at, r.posted_amount,
+    r.reversed_amount, r.closing_transfer_id, r.closed_at, r.created_at, t.programme_id, t.source, t.reference, a.recipient_id
+FROM ledger_reservations r JOIN ledger_transfers t ON t.id = r.id JOIN ledger_accounts a ON a.id = r.wallet_account_id
+WHERE r.id = $1"""
 
 TIMED_OUT = "reservation timed out"
 
@@ -74,23 +81,39 @@ async def reserve(
         "programme_id": programme_id, "recipient_id": recipient_id, "amount": amount, "source": source.value,
         "reference": reference, "reason": reason, "timeout_seconds": timeout.total_seconds()})
 
+    def hold(settlement: uuid.UUID) -> NewTransfer:
+        return NewTransfer(kind=TransferKind.REDEEM, source=source, phase=Phase.PENDING, amount=amount, wallet_side=Direction.DEBIT,
+                           system_account_id=settlement, reference=reference, reason=reason)
+
+    def opened(reservation_id: uuid.UUID, wallet_id: uuid.UUID, settlement: uuid.UUID, now: datetime) -> tuple[ReservationView, sql.Statement]:
+        reservation = ReservationView(
+            id=reservation_id, programme_id=programme_id, wallet_id=wallet_id, amount=amount, status=ReservationStatus.PENDING,
+            timeout_at=now + timeout, posted_amount=0, reversed_amount=0, closing_transfer_id=None, closed_at=None, created_at=now,
+            source=source, reference=reference)
+        return reservation, sql.Statement(_INSERT, (reservation_id, wallet_id, settlement, amount, now + timeout, now))
+
     async def effect(events: list[uuid.UUID]) -> ReservationChange:
-        now, reservation_id = utcnow(), new_id()
-        settlement = any_shard(programme_id, AccountKind.SETTLEMENT)
-        new = NewTransfer(kind=TransferKind.REDEEM, source=source, phase=Phase.PENDING, amount=amount, wallet_side=Direction.DEBIT,
-                          system_account_id=settlement, reference=reference, reason=reason)
-        posted = await post(actor, Wallet(programme_id=programme_id, recipient_id=recipient_id), new, reservation_id, now)
+        now, reservation_id, settlement = utcnow(), new_id(), any_shard(programme_id, AccountKind.SETTLEMENT)
+        posted = await post(actor, Wallet(programme_id=programme_id, recipient_id=recipient_id), hold(settlement), reservation_id, now)
         if posted is None:
             raise await insufficient(programme_id, recipient_id, amount)
-        sql.defer(sql.Statement(_INSERT, (reservation_id, posted.wallet.id, settlement, amount, now + timeout, now)))
+        reservation, insert = opened(reservation_id, posted.wallet.id, settlement, now)
+        sql.defer(insert)
         events.append(announce(actor, "points.reserved", posted))
-        reservation = ReservationView(
-            id=reservation_id, programme_id=programme_id, wallet_id=posted.wallet.id, amount=amount,
-            status=ReservationStatus.PENDING, timeout_at=now + timeout, posted_amount=0, reversed_amount=0,
-            closing_transfer_id=None, closed_at=None, created_at=now, source=source, reference=reference)
         return ReservationChange(reservation=reservation, transfer=posted.transfer, balance=posted.wallet.balance())
 
-    return await commit(request, effect, ReservationChange)
+    async def in_one_statement() -> tuple[ReservationChange, uuid.UUID] | None:
+        wallet_id = await known_wallet_id(programme_id, recipient_id)
+        if wallet_id is None:
+            return None  # no wallet yet: the general way refuses
+        now, reservation_id, settlement = utcnow(), new_id(), any_shard(programme_id, AccountKind.SETTLEMENT)
+        new = hold(settlement)
+        reservation, insert = opened(reservation_id, wallet_id, settlement, now)
+        return await at_once.post(
+            actor, request, at_once.Move(Wallet(id=wallet_id).move(new)), WalletState.unknown(wallet_id, programme_id, recipient_id),
+            new, reservation_id, now, "points.reserved", _changed(reservation), also=(insert,))
+
+    return await commit(request, effect, ReservationChange, at_once=in_one_statement)
 
 
 async def confirm(
@@ -112,7 +135,10 @@ async def confirm(
     async def effect(events: list[uuid.UUID]) -> ReservationChange:
         return await _close(actor, reservation_id, ReservationStatus.POSTED, amount, reference, reason, utcnow(), events)
 
-    return await commit(request, effect, ReservationChange)
+    async def in_one_statement() -> tuple[ReservationChange, uuid.UUID] | None:
+        return await _close_at_once(actor, request, reservation_id, ReservationStatus.POSTED, amount, reference, reason)
+
+    return await commit(request, effect, ReservationChange, at_once=in_one_statement)
 
 
 async def release(
@@ -129,7 +155,10 @@ async def release(
     async def effect(events: list[uuid.UUID]) -> ReservationChange:
         return await _close(actor, reservation_id, ReservationStatus.VOIDED, 0, None, reason, utcnow(), events)
 
-    return await commit(request, effect, ReservationChange)
+    async def in_one_statement() -> tuple[ReservationChange, uuid.UUID] | None:
+        return await _close_at_once(actor, request, reservation_id, ReservationStatus.VOIDED, 0, None, reason)
+
+    return await commit(request, effect, ReservationChange, at_once=in_one_statement)
 
 
 async def expire_due(now: datetime | None = None, batch: int = 100, actor: Actor = SYSTEM) -> int:
@@ -167,19 +196,52 @@ async def _close(
             return None
         raise await _why_not(reservation_id, outcome, amount, now)
     reservation = reservation_view(row)
-    posting = outcome is ReservationStatus.POSTED
-    new = NewTransfer(
-        kind=TransferKind.REDEEM, source=reservation.source, phase=Phase.POST if posting else Phase.VOID,
-        amount=reservation.posted_amount if posting else reservation.amount, wallet_side=Direction.DEBIT,
-        system_account_id=row["settlement_account_id"], held=reservation.amount, pending_id=reservation.id,
-        reference=reference or reservation.reference, reason=reason)
+    new = _closing(reservation, outcome, row["settlement_account_id"], reference, reason)
     if together:
         posted = record(actor, WalletState.of(row, prefix="wallet_"), new, closing_id, now)
     else:
         posted = await post(actor, Wallet(id=reservation.wallet_id), new, closing_id, now)
     assert posted is not None, "closing a hold takes no available points, so the wallet's guard always passes"
     events.append(announce(actor, _ACTION[outcome], posted))
-    return ReservationChange(reservation=reservation, transfer=posted.transfer, balance=posted.wallet.balance())
+    return _changed(reservation)(posted)
+
+
+async def _close_at_once(
+    actor: Actor, request: Request | None, reservation_id: uuid.UUID, outcome: ReservationStatus, amount: int | None,
+    reference: str | None, reason: str,
+) -> tuple[ReservationChange, uuid.UUID] | None:
+    """:func:`_close` as one statement (``at_once``): the reservation is read first, so that only
+    the wallet's balances are left for the database to fill in; the claim's WHERE still decides.
+    A reservation that is not pending and in time (and cannot give ``amount``) goes the general
+    way, which says why."""
+    row = await sql.fetchrow(_HELD, reservation_id)
+    now = utcnow()
+    if (row is None or row["status"] != ReservationStatus.PENDING.value or as_utc(row["timeout_at"]) <= now
+            or (amount is not None and amount > row["amount"])):
+        return None
+    held, closing_id = reservation_view(row), new_id()
+    reservation = dataclasses.replace(
+        held, status=outcome, posted_amount=held.amount if amount is None else amount, closing_transfer_id=closing_id, closed_at=now)
+    move = sql.Statement(_CLOSE_AND_MOVE_BY[outcome], (reservation_id, outcome.value, amount, closing_id, now))
+    return await at_once.post(
+        actor, request, at_once.Move(move, prefix="wallet_"), WalletState.unknown(held.wallet_id, held.programme_id, row["recipient_id"]),
+        _closing(reservation, outcome, row["settlement_account_id"], reference, reason), closing_id, now, _ACTION[outcome],
+        _changed(reservation))
+
+
+def _closing(reservation: ReservationView, outcome: ReservationStatus, settlement: uuid.UUID, reference: str | None,
+             reason: str) -> NewTransfer:
+    """The transfer that closes ``reservation`` (as claimed for ``outcome``): post or void."""
+    posting = outcome is ReservationStatus.POSTED
+    return NewTransfer(
+        kind=TransferKind.REDEEM, source=reservation.source, phase=Phase.POST if posting else Phase.VOID,
+        amount=reservation.posted_amount if posting else reservation.amount, wallet_side=Direction.DEBIT,
+        system_account_id=settlement, held=reservation.amount, pending_id=reservation.id,
+        reference=reference or reservation.reference, reason=reason)
+
+
+def _changed(reservation: ReservationView) -> Callable[[Posted], ReservationChange]:
+    return lambda posted: ReservationChange(reservation=reservation, transfer=posted.transfer, balance=posted.wallet.balance())
 
 
 async def _why_not(reservation_id: uuid.UUID, outcome: ReservationStatus, amount: int | None, now: datetime) -> DomainError:

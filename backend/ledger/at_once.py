@@ -1,0 +1,67 @@
+"""A ledger use case as one statement: the hot path of redemption (reserve, confirm, release) on
+PostgreSQL, called outside a transaction.
+
+The general way (``events.commit``) is a transaction: BEGIN, the wallet's move, one statement with
+the rest (``sql.defer``), COMMIT: four round trips, with the wallet row locked across three. Here
+the move and everything that follows from it, the idempotency record included, are one autocommit
+statement (``sql.fetch_chained``): one round trip, the wallet locked for one statement. What only
+the database knows then, the wallet's balances after the move, it fills in itself, in the audit
+entry, the outbox event and the stored first result (``events.balances_sql``).
+
+It either does the whole use case or changes nothing, and then says so (None): a refusal, a
+replay, a wallet it does not know. The caller then goes the general way, which explains the
+refusal or replays the first result: those rules stay in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from backend.core import idempotency, sql
+from backend.core.authz import Actor
+from backend.core.idempotency import Request
+from backend.ledger.events import announcement, balances_sql
+from backend.ledger.postings import NewTransfer, Posted, WalletState, after_move, transfer_writes
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class Move:
+    """The statement that moves the wallet (its WHERE is the rule: no overdraft, a pending
+    reservation, …), and where its RETURNING has the wallet's columns (``prefix``)."""
+
+    statement: sql.Statement
+    prefix: str = ""
+
+
+async def post(
+    actor: Actor, request: Request | None, move: Move, wallet: WalletState, new: NewTransfer, transfer_id: uuid.UUID,
+    now: datetime, action: str, result: Callable[[Posted], T], also: tuple[sql.Statement, ...] = (),
+) -> tuple[T, uuid.UUID] | None:
+    """Post ``new`` to ``wallet`` (whose balances are unknown yet: ``WalletState.unknown``) in one
+    statement with the writes ``also`` needs, the audit entry, the outbox event and the request's
+    record; returns ``result`` of what was posted and the event to ring, or None: nothing changed.
+
+    ``result(posted)`` must read the balances only through ``posted.wallet.balance()``, as a
+    top-level ``balance``: the stored first result takes them from the database there."""
+    posted, writes = transfer_writes(actor, wallet, new, transfer_id, now)
+    columns = f"d.{move.prefix}"
+    event_id, notices = announcement(actor, action, posted, wallet_columns=columns)
+    then = [*writes, *also, *notices]
+    if request is not None:
+        first = idempotency.encode(result(posted))
+        stored = idempotency.record(request, balances_sql(first, columns, owner=True, at="balance"))
+        then.append(dataclasses.replace(stored, refusal=_replay))  # a key used before: the statement fails whole
+    row = await sql.fetch_chained(move.statement, then)
+    if row is None:
+        return None
+    return result(after_move(posted, WalletState.of(row, prefix=move.prefix))), event_id
+
+
+async def _replay() -> Exception:  # never raised: fetch_chained answers None, and the general way replays
+    return RuntimeError("an earlier call with this idempotency key")
