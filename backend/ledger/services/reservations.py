@@ -109,9 +109,12 @@ async def reserve(
         now, reservation_id, settlement = utcnow(), new_id(), any_shard(programme_id, AccountKind.SETTLEMENT)
         new = hold(settlement)
         reservation, insert = opened(reservation_id, wallet_id, settlement, now)
-        return await at_once.post(
+        done = await at_once.post(
             actor, request, at_once.Move(Wallet(id=wallet_id).move(new)), WalletState.unknown(wallet_id, programme_id, recipient_id),
             new, reservation_id, now, "points.reserved", _changed(reservation), also=(insert,))
+        if done is not None:
+            _remember(_Held(reservation, settlement, recipient_id))
+        return done
 
     return await commit(request, effect, ReservationChange, at_once=in_one_statement)
 
@@ -214,19 +217,46 @@ async def _close_at_once(
     the wallet's balances are left for the database to fill in; the claim's WHERE still decides.
     A reservation that is not pending and in time (and cannot give ``amount``) goes the general
     way, which says why."""
-    row = await sql.fetchrow(_HELD, reservation_id)
+    held = _OPENED_HERE.pop(reservation_id, None) or await _read_held(reservation_id)
     now = utcnow()
-    if (row is None or row["status"] != ReservationStatus.PENDING.value or as_utc(row["timeout_at"]) <= now
-            or (amount is not None and amount > row["amount"])):
+    if (held is None or held.reservation.status is not ReservationStatus.PENDING or held.reservation.timeout_at <= now
+            or (amount is not None and amount > held.reservation.amount)):
         return None
-    held, closing_id = reservation_view(row), new_id()
-    reservation = dataclasses.replace(
-        held, status=outcome, posted_amount=held.amount if amount is None else amount, closing_transfer_id=closing_id, closed_at=now)
+    closing_id = new_id()
+    reservation = dataclasses.replace(held.reservation, status=outcome, posted_amount=held.reservation.amount if amount is None else amount,
+                                      closing_transfer_id=closing_id, closed_at=now)
     move = sql.Statement(_CLOSE_AND_MOVE_BY[outcome], (reservation_id, outcome.value, amount, closing_id, now))
     return await at_once.post(
-        actor, request, at_once.Move(move, prefix="wallet_"), WalletState.unknown(held.wallet_id, held.programme_id, row["recipient_id"]),
-        _closing(reservation, outcome, row["settlement_account_id"], reference, reason), closing_id, now, _ACTION[outcome],
+        actor, request, at_once.Move(move, prefix="wallet_"),
+        WalletState.unknown(reservation.wallet_id, reservation.programme_id, held.recipient_id),
+        _closing(reservation, outcome, held.settlement_account_id, reference, reason), closing_id, now, _ACTION[outcome],
         _changed(reservation))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Held:
+    """A reservation as it was opened: all but its status never changes, and the claim's WHERE
+    checks that (a closed one is not claimed, and goes the general way)."""
+
+    reservation: ReservationView
+    settlement_account_id: uuid.UUID
+    recipient_id: uuid.UUID
+
+
+# Reservations this process opened and has not closed: a confirm or release of one (the usual
+# case: the caller that reserved confirms) needs no read first. Bounded; a miss reads.
+_OPENED_HERE: dict[uuid.UUID, _Held] = {}
+
+
+def _remember(held: _Held) -> None:
+    if len(_OPENED_HERE) >= 10_000:
+        _OPENED_HERE.clear()
+    _OPENED_HERE[held.reservation.id] = held
+
+
+async def _read_held(reservation_id: uuid.UUID) -> _Held | None:
+    row = await sql.fetchrow(_HELD, reservation_id)
+    return _Held(reservation_view(row), row["settlement_account_id"], row["recipient_id"]) if row is not None else None
 
 
 def _closing(reservation: ReservationView, outcome: ReservationStatus, settlement: uuid.UUID, reference: str | None,
