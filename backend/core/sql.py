@@ -26,9 +26,9 @@ trip less, and a hot row locked by it is held only until the commit that follows
 ends with :func:`flush_checked`, which reports the first guard that failed; any other flush
 raises that guard's refusal.
 
-A use case in one statement (PostgreSQL, outside a transaction): :func:`fetch_chained` sends the
-deciding UPDATE and the writes that follow from it as one autocommit statement — no BEGIN, no
-COMMIT, one round trip. Values only the database knows then (a balance after the UPDATE) are
+A use case in one statement (PostgreSQL): :func:`fetch_chained` sends the deciding UPDATE and
+the writes that follow from it as one statement — outside a transaction, an autocommit one: no
+BEGIN, no COMMIT, one round trip. Values only the database knows then (a balance after the UPDATE) are
 :class:`Expr` arguments, computed from the deciding row.
 """
 
@@ -183,9 +183,15 @@ async def fetch_chained(first: Statement, then: Sequence[Statement]) -> Row | No
     ``first`` changed its row, and after it (each reads it, as ``d``), so rows are locked in the
     order given; arguments may be :class:`Expr` of ``d``'s columns (INSERTs only). Returns
     ``first``'s row, or None: it matched nothing, or a guarded statement of ``then`` (one with a
-    ``refusal``, RETURNING) changed nothing — the statement then fails whole. None: nothing changed."""
-    if is_sqlite() or current_engine().current_transaction.get() is not None:
-        raise RuntimeError("sql.fetch_chained is one autocommit statement: PostgreSQL, outside a transaction")
+    ``refusal``, RETURNING) changed nothing — the statement then fails whole. None: nothing changed.
+
+    Inside a transaction it is one statement of it (after the writes deferred so far), and may
+    have no guarded statement: failing one would abort the caller's whole transaction."""
+    in_transaction = current_engine().current_transaction.get() is not None
+    if is_sqlite() or (in_transaction and any(statement.refusal is not None for statement in then)):
+        raise RuntimeError("sql.fetch_chained is one statement of PostgreSQL's; a guarded one, outside a transaction")
+    if _queue():
+        await flush()
     statements = (first, *then)
     text = _chained_sql(tuple(_shape(statement) for statement in statements),
                         tuple(index for index, statement in enumerate(then) if statement.refusal is not None))

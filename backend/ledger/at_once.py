@@ -1,12 +1,13 @@
-"""A ledger use case as one statement: the hot path of redemption (reserve, confirm, release) on
-PostgreSQL, called outside a transaction.
+"""A ledger use case as one statement, on PostgreSQL: earn, reserve, confirm and release, the hot
+paths of issuance and redemption.
 
 The general way (``events.commit``) is a transaction: BEGIN, the wallet's move, one statement with
 the rest (``sql.defer``), COMMIT: four round trips, with the wallet row locked across three. Here
 the move and everything that follows from it, the idempotency record included, are one autocommit
-statement (``sql.fetch_chained``): one round trip, the wallet locked for one statement. What only
-the database knows then, the wallet's balances after the move, it fills in itself, in the audit
-entry, the outbox event and the stored first result (``events.balances_sql``).
+statement (``sql.fetch_chained``): one round trip, the wallet locked for one statement. Inside a
+caller's transaction (an issuance crediting points) it is one statement of that transaction
+instead of two. What only the database knows then, the wallet's balances after the move, it fills
+in itself, in the audit entry, the outbox event and the stored first result (``events.balances_sql``).
 
 It either does the whole use case or changes nothing, and then says so (None): a refusal, a
 replay, a wallet it does not know. The caller then goes the general way, which explains the

@@ -99,15 +99,16 @@ async def commit(
     caller's transaction (no key then), the events wait for the outbox relay instead: ringing
     before that transaction commits would hand the worker events it cannot see yet.
 
-    ``at_once``: the same use case as one statement (``ledger.at_once``), tried first where it
-    can be (PostgreSQL, no caller's transaction); it returns the result and the event to ring, or
-    None, having changed nothing, and then the effect runs."""
+    ``at_once``: the same use case as one statement (``ledger.at_once``), tried first on
+    PostgreSQL (in a caller's transaction, one statement of it); it returns the result and the
+    event to ring, or None, having changed nothing, and then the effect runs."""
     events: list[uuid.UUID] = []
     owns_transaction = current_engine().current_transaction.get() is None
-    if at_once is not None and owns_transaction and not sql.is_sqlite():
+    if at_once is not None and not sql.is_sqlite():
         done = await at_once()
         if done is not None:
-            await outbox.ring([done[1]])
+            if owns_transaction:
+                await outbox.ring([done[1]])
             return done[0]
     outcome = await idempotency.once(request, lambda: effect(events), result_type)
     if owns_transaction and not outcome.replayed:

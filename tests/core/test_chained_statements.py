@@ -102,13 +102,23 @@ async def test_a_first_statement_with_its_own_with_clause(pg):
     assert await _after(counter_id) == [{"took": 5, "left": 0, "twice": 0}]
 
 
-async def test_it_is_refused_inside_a_transaction_and_on_sqlite(db):
+async def test_inside_a_transaction_it_is_one_statement_of_it_and_has_no_guard(pg):
     counter_id = await _counter(5)
-    if db.kind == "sqlite":
-        with pytest.raises(RuntimeError, match="PostgreSQL"):
-            await sql.fetch_chained(*_take(counter_id, 1))
-        return
     with pytest.raises(RuntimeError, match="outside a transaction"):
         async with write_transaction():
-            await sql.fetch_chained(*_take(counter_id, 1))
-    assert await _value(counter_id) == 5
+            await sql.fetch_chained(*_take(counter_id, 1, key="in-a-transaction"))
+    with pytest.raises(ZeroDivisionError):
+        async with write_transaction():
+            assert (await sql.fetch_chained(*_take(counter_id, 2)))["attempts"] == 3
+            raise ZeroDivisionError  # the caller's rollback undoes it with the rest
+    assert await _value(counter_id) == 5 and await _after(counter_id) == []
+    async with write_transaction():
+        await sql.fetch_chained(*_take(counter_id, 2))
+    assert await _value(counter_id) == 3
+
+
+async def test_sqlite_runs_use_cases_as_transactions(db):
+    if db.kind != "sqlite":
+        pytest.skip("about SQLite")
+    with pytest.raises(RuntimeError, match="PostgreSQL"):
+        await sql.fetch_chained(*_take(await _counter(5), 1))
