@@ -275,6 +275,15 @@ def _hoisted(sql: str) -> tuple[list[str], str]:
     return ctes, sql[index:].strip()
 
 
+_TARGET = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE)\s+(\w+)", re.IGNORECASE)
+
+
+def _target(sql: str) -> str:
+    """The table a write changes, to name it when it changed nothing (in PostgreSQL's log too)."""
+    match = _TARGET.match(sql)
+    return f"the write to {match.group(1)}" if match else "a guarded write"
+
+
 @lru_cache(maxsize=128)
 def _chained_sql(shapes: tuple[tuple, ...], guarded: tuple[int, ...]) -> str:
     parts, offset = [], 0
@@ -284,7 +293,7 @@ def _chained_sql(shapes: tuple[tuple, ...], guarded: tuple[int, ...]) -> str:
         offset += used
     inner, first = _hoisted(parts[0])
     ctes = ", ".join([*inner, f"d AS ({first})", *(f"c{index} AS ({part})" for index, part in enumerate(parts[1:]))])
-    checks = " AND ".join(f"CASE WHEN EXISTS (SELECT FROM c{index}) THEN true ELSE mirabelle_unchanged('c{index}') END"
+    checks = " AND ".join(f"CASE WHEN EXISTS (SELECT FROM c{index}) THEN true ELSE mirabelle_unchanged('{_target(shapes[index + 1][0])}') END"
                           for index in guarded) or "true"
     return f"WITH {ctes} SELECT d.* FROM d WHERE {checks}"
 
