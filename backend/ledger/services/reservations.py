@@ -100,7 +100,7 @@ async def reserve(
         reservation, insert = opened(reservation_id, posted.wallet.id, settlement, now)
         sql.defer(insert)
         events.append(announce(actor, "points.reserved", posted))
-        return ReservationChange(reservation=reservation, transfer=posted.transfer, balance=posted.wallet.balance())
+        return _changed(reservation)(posted)
 
     async def in_one_statement() -> tuple[ReservationChange, uuid.UUID] | None:
         wallet_id = await known_wallet_id(programme_id, recipient_id)
