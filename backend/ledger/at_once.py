@@ -55,8 +55,7 @@ async def post(
     event_id, notices = announcement(actor, action, posted, wallet_columns=columns)
     then = [*writes, *also, *notices]
     if request is not None:
-        first = idempotency.encode(result(posted))
-        stored = idempotency.record(request, balances_sql(first, columns, owner=True, at="balance"))
+        stored = idempotency.record(request, balances_sql(result(posted), columns, owner=True, at="balance"))
         then.append(dataclasses.replace(stored, refusal=_replay))  # a key used before: the statement fails whole
     row = await sql.fetch_chained(move.statement, then)
     if row is None:

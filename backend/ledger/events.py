@@ -4,10 +4,11 @@ And the way every use case commits: idempotently, ringing the outbox only after 
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import orjson
 
 from backend.core import audit, idempotency, outbox, sql
 from backend.core.authz import Actor
@@ -74,20 +75,27 @@ def announcement(actor: Actor, action: str, posted: Posted, wallet_columns: str 
     return event_id, [audit.entry(actor, action, "ledger_wallet", posted.wallet.id, before=before, after=after), insert]
 
 
-def balances_sql(known: dict, wallet_columns: str, shift: tuple[int, int, int] = (0, 0, 0), *, owner: bool = False,
+def balances_sql(known: Any, wallet_columns: str, shift: tuple[int, int, int] = (0, 0, 0), *, owner: bool = False,
                  at: str | None = None) -> sql.Expr:
-    """``known`` (JSON) with its available, pending and posted points (plus ``shift``) and, with
-    ``owner``, the recipient's external id, as the database has them in ``wallet_columns``; under
-    the key ``at`` of ``known`` instead of at its top, if given."""
+    """``known`` (a dict or a dataclass, as JSON) with its available, pending and posted points
+    (plus ``shift``) and, with ``owner``, the recipient's external id, as the database has them in
+    ``wallet_columns``; under the key ``at`` of ``known`` instead of at its top, if given.
+    (orjson: a fifth of the Python time of a one-statement use case went to ``json``.)"""
     c = wallet_columns
     values = (f"'available', {c}credits_posted - {c}debits_posted - {c}debits_pending + $2, 'pending', {c}debits_pending + $3, "
               f"'posted', {c}credits_posted - {c}debits_posted + $4")
     if owner:
         values += f", 'recipient_external_id', {c}recipient_external_id"
     if at is None:
-        return sql.Expr(f"$1::jsonb || jsonb_build_object({values})", (json.dumps(known, default=str), *shift))
+        return sql.Expr(f"$1::jsonb || jsonb_build_object({values})", (_json(known), *shift))
     return sql.Expr(f"jsonb_set($1::jsonb, '{{{at}}}', ($1::jsonb -> '{at}') || jsonb_build_object({values}))",
-                    (json.dumps(known, default=str), *shift))
+                    (_json(known), *shift))
+
+
+def _json(value: Any) -> str:
+    """As ``idempotency.encode`` then ``json.dumps`` would write it: UUIDs and enums by value,
+    aware datetimes in ISO 8601, dataclasses by their fields."""
+    return orjson.dumps(value, default=str).decode()
 
 
 async def commit(
