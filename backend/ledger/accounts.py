@@ -42,6 +42,7 @@ _INSERT_SYSTEM = f"""INSERT INTO ledger_accounts (id, programme_id, kind, shard,
 ON CONFLICT DO NOTHING"""
 _INSERT_WALLET = """INSERT INTO ledger_accounts (id, programme_id, recipient_id, kind, shard, created_at)
 VALUES ($1, $2, $3, 'wallet', 0, $4) ON CONFLICT DO NOTHING"""
+_OWNERS = "SELECT (SELECT id FROM programmes WHERE id = $1) AS programme, (SELECT id FROM recipients WHERE id = $2) AS recipient"
 _WALLET_ID = "SELECT id FROM ledger_accounts WHERE programme_id = $1 AND recipient_id = $2 AND kind = 'wallet'"
 
 
@@ -80,12 +81,19 @@ async def known_wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> u
     return found
 
 
+def forget_wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> None:
+    """After a one-statement use case found no wallet by the remembered id: it may have been read
+    inside a transaction that created it and then rolled back. The next call reads it again."""
+    _KNOWN_WALLETS.pop((programme_id, recipient_id), None)
+
+
 async def require_owner(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> None:
     """Refuse an unknown programme or recipient before a foreign key would (a failed statement
     aborts a PostgreSQL transaction; this check leaves it usable)."""
-    if not await sql.fetchrow("SELECT id FROM programmes WHERE id = $1", programme_id):
+    found = await sql.fetchrow(_OWNERS, programme_id, recipient_id)
+    if found["programme"] is None:
         raise refused(LedgerErrorCode.PROGRAMME_NOT_FOUND, f"programme {programme_id} does not exist", "programme_id")
-    if not await sql.fetchrow("SELECT id FROM recipients WHERE id = $1", recipient_id):
+    if found["recipient"] is None:
         raise refused(LedgerErrorCode.RECIPIENT_NOT_FOUND, f"recipient {recipient_id} does not exist", "recipient_id")
 
 

@@ -95,3 +95,6 @@ async def test_a_wallet_id_remembered_from_another_database_does_no_harm(program
     accounts._KNOWN_WALLETS[(p, r)] = uuid.uuid4()  # no such wallet here
     hold = await ledger.reserve(caller, p, r, 40)
     assert one_statements == [None] and hold.balance.available == 60
+    assert accounts._KNOWN_WALLETS.get((p, r)) is None  # forgotten: the next call reads the real one
+    await ledger.reserve(caller, p, r, 10)
+    assert one_statements[-1] is not None and accounts._KNOWN_WALLETS[(p, r)] == hold.balance.wallet_id
