@@ -25,9 +25,7 @@ _INSERT = """INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, ac
 
 
 def _json(value: Any) -> str | sql.Expr | None:
-    if value is None or isinstance(value, sql.Expr):  # an Expr: the database computes it (``sql.fetch_chained``)
-        return value
-    return json.dumps(value, default=str)
+    return sql.json_argument(value, default=str) if value is not None else None
 
 
 def entry(

@@ -131,8 +131,8 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
 def record(request: Request, response: Any) -> sql.Statement:
     """The INSERT of the request's record with its first result (JSON values, or an ``sql.Expr``
     the database computes); RETURNING a row only if the key was new."""
-    body = response if isinstance(response, sql.Expr) else json.dumps(response)
-    return sql.Statement(_INSERT, (new_id(), request.caller, request.key, request.request_hash, body, utcnow()))
+    return sql.Statement(_INSERT, (new_id(), request.caller, request.key, request.request_hash, sql.json_argument(response),
+                                   utcnow()))
 
 
 async def _store(request: Request, response: dict) -> bool:

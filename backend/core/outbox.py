@@ -83,8 +83,7 @@ def event(topic: str, payload: dict | sql.Expr) -> tuple[uuid.UUID, sql.Statemen
     """An event's id and its INSERT, for a use case that batches its inserts (``sql.defer``); the
     payload may be an ``sql.Expr`` the database computes (``sql.fetch_chained``)."""
     event_id = new_id()
-    body = payload if isinstance(payload, sql.Expr) else json.dumps(payload)
-    return event_id, sql.Statement(_INSERT, (event_id, topic, body, utcnow()))
+    return event_id, sql.Statement(_INSERT, (event_id, topic, sql.json_argument(payload), utcnow()))
 
 
 async def add(topic: str, payload: dict) -> uuid.UUID:

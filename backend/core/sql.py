@@ -34,6 +34,7 @@ BEGIN, no COMMIT, one round trip. Values only the database knows then (a balance
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from contextvars import ContextVar
@@ -67,6 +68,12 @@ class Expr:
 
     sql: str
     args: tuple = ()
+
+
+def json_argument(value: Any, default: Callable[[Any], Any] | None = None) -> str | Expr:
+    """A JSON column's argument: ``value`` as JSON text, or as it is if it is an :class:`Expr`
+    (the database computes it, in :func:`fetch_chained`)."""
+    return value if isinstance(value, Expr) else json.dumps(value, default=default)
 
 
 # The writes waiting in the current transaction: (that transaction, its statements). A queue left
@@ -172,12 +179,8 @@ async def flush_checked(then: Statement | None = None) -> tuple[int, Statement |
     return (row["n"] if last is not None else 0), failed
 
 
-class _Unchanged(Exception):
-    pass
-
-
 async def fetch_chained(first: Statement, then: Sequence[Statement]) -> Row | None:
-    """A whole use case as one autocommit statement (PostgreSQL, outside a transaction):
+    """A whole use case as one statement (PostgreSQL; outside a transaction, an autocommit one):
     ``first``, the UPDATE … RETURNING of the one row whose WHERE is the rule, then ``then``:
     INSERTs, and UPDATEs of other rows, that follow from it. Each of ``then`` runs only if
     ``first`` changed its row, and after it (each reads it, as ``d``), so rows are locked in the

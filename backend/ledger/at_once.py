@@ -25,6 +25,7 @@ from typing import TypeVar
 from backend.core import idempotency, sql
 from backend.core.authz import Actor
 from backend.core.idempotency import Request
+from backend.ledger.accounts import forget_wallet_id
 from backend.ledger.events import announcement, balances_sql
 from backend.ledger.postings import NewTransfer, Posted, WalletState, after_move, transfer_writes
 
@@ -59,6 +60,9 @@ async def post(
         then.append(dataclasses.replace(stored, refusal=_replay))  # a key used before: the statement fails whole
     row = await sql.fetch_chained(move.statement, then)
     if row is None:
+        # The wallet's id may be remembered from a transaction that created it and rolled back
+        # (or too few points: then reading the id again is cheap).
+        forget_wallet_id(wallet.programme_id, wallet.recipient_id)
         return None
     return result(after_move(posted, WalletState.of(row, prefix=move.prefix))), event_id
 

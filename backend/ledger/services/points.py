@@ -57,12 +57,9 @@ async def earn(
         if wallet_id is None:
             return None  # the first points: the general way opens the wallet
         new = credit()
-        done = await at_once.post(actor, request, at_once.Move(Wallet(id=wallet_id).move(new)),
+        return await at_once.post(actor, request, at_once.Move(Wallet(id=wallet_id).move(new)),
                                   WalletState.unknown(wallet_id, programme_id, recipient_id), new, new_id(), utcnow(),
                                   "points.earned", _changed)
-        if done is None:
-            accounts.forget_wallet_id(programme_id, recipient_id)
-        return done
 
     return await commit(request, effect, BalanceChange, at_once=in_one_statement)
 

@@ -22,7 +22,7 @@ from backend.core.errors import DomainError
 from backend.core.idempotency import Request
 from backend.core.ids import new_id
 from backend.ledger import at_once, rules
-from backend.ledger.accounts import any_shard, forget_wallet_id, known_wallet_id
+from backend.ledger.accounts import any_shard, known_wallet_id
 from backend.ledger.errors import LedgerErrorCode, refused
 from backend.ledger.events import announce, commit
 from backend.ledger.kinds import AccountKind, Direction, Phase, ReservationStatus, Source, TransferKind
@@ -112,9 +112,7 @@ async def reserve(
         done = await at_once.post(
             actor, request, at_once.Move(Wallet(id=wallet_id).move(new)), WalletState.unknown(wallet_id, programme_id, recipient_id),
             new, reservation_id, now, "points.reserved", _changed(reservation), also=(insert,))
-        if done is None:
-            forget_wallet_id(programme_id, recipient_id)  # or too few points: then reading the id again is cheap
-        else:
+        if done is not None:
             _remember(_Held(reservation, settlement, recipient_id))
         return done
 
