@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 import signal
+import time
 from datetime import timedelta
 
 import pytest
@@ -24,6 +25,12 @@ from backend.rewards.uploads.tables import RewardUploadRow
 def pool_stopped_after():
     yield
     contact_checks.shutdown_pool()
+    # An idle stop may have taken the pool a moment earlier and be shutting it down in its own
+    # thread: its workers take a moment to exit.
+    for _ in range(50):
+        if not multiprocessing.active_children():
+            break
+        time.sleep(0.1)
     assert multiprocessing.active_children() == []  # the workers are gone: nothing keeps pytest waiting
 
 
