@@ -116,7 +116,7 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
                 raise _Replay from None
             # The record goes out with the effect's last writes; a guarded one (``sql``) that
             # changed nothing refuses the effect — unless an earlier call with the key happened.
-            stored, failed = await sql.flush_checked(record(request, encode(value)))
+            stored, failed = await sql.commit_checked(record(request, encode(value)))
             if failed is not None:
                 if stored:
                     raise await failed.refusal()  # rolls back the record with the rest

@@ -26,6 +26,10 @@ trip less, and a hot row locked by it is held only until the commit that follows
 ends with :func:`flush_checked`, which reports the first guard that failed; any other flush
 raises that guard's refusal.
 
+The last statement and the COMMIT in one message (PostgreSQL): :func:`commit_checked` ends a
+use case that owns its transaction (``idempotency.once``) by sending both at once, so the locks
+its last statement takes are let go when the server commits, not a round trip later.
+
 A use case in one statement (PostgreSQL): :func:`fetch_chained` sends the deciding UPDATE and
 the writes that follow from it as one statement — outside a transaction, an autocommit one: no
 BEGIN, no COMMIT, one round trip. Values only the database knows then (a balance after the UPDATE) are
@@ -44,7 +48,8 @@ from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine
 
-from backend.core.db import current_engine
+from backend.core import literals
+from backend.core.db import PlainTransaction, current_engine
 
 Row = Mapping[str, Any]
 
@@ -177,6 +182,64 @@ async def flush_checked(then: Statement | None = None) -> tuple[int, Statement |
     row = (await _run(sql, tuple(arg for statement in statements for arg in statement.args)))[0]
     failed = next((statements[index] for index in guarded if not row[f"g{index}"]), None)
     return (row["n"] if last is not None else 0), failed
+
+
+async def commit_checked(then: Statement) -> tuple[int, Statement | None]:
+    """:func:`flush_checked` for the last statement of a use case that owns its transaction, with
+    the COMMIT: returns the same, and on success the transaction is committed.
+
+    On PostgreSQL the statement and the COMMIT go in one message (the simple query protocol, the
+    arguments written into the text as literals of the types PostgreSQL gave its placeholders), so
+    the locks the statement takes — a campaign's counters, the hottest row of an issuance — are
+    let go by the server as it commits, not a round trip and a turn of our busy event loop later.
+    ``then`` changing nothing, or a guard failing, makes the statement fail instead (through
+    ``mirabelle_unchanged``): nothing is committed, the transaction starts again empty, and the
+    caller reads why and rolls back, as after flush_checked. On SQLite, or with an argument that has no literal form here, it is
+    flush_checked and the block's end commits."""
+    transaction = current_engine().current_transaction.get()
+    if not isinstance(transaction, PlainTransaction):
+        return await flush_checked(then)
+    statements = [*_queue(), then]
+    guarded = tuple(index for index, statement in enumerate(statements) if statement.refusal is not None)
+    text = _committing_sql(tuple((statement.sql, len(statement.args)) for statement in statements), guarded)
+    connection = transaction.connection
+    types = _PARAMETER_TYPES.get(text)
+    if types is None:
+        if len(_PARAMETER_TYPES) > 512:  # use cases send a few shapes; this only bounds the unexpected
+            _PARAMETER_TYPES.clear()
+        types = _PARAMETER_TYPES[text] = tuple((kind.schema, kind.name, kind.kind)
+                                               for kind in (await connection.prepare(text)).get_parameters())
+    try:
+        literal = literals.spliced(text, tuple(arg for statement in statements for arg in statement.args), types)
+    except literals.NoLiteral:
+        return await flush_checked(then)
+    _deferred.set(None)
+    try:
+        await connection.execute(f"{literal};\nCOMMIT")
+    except Exception as error:
+        if getattr(error, "sqlstate", None) != _UNCHANGED:
+            raise
+        # Nothing was committed; a new transaction in its place lets the caller read why (a
+        # refusal explains itself) before leaving the block, which rolls it back.
+        await connection.execute("ROLLBACK; BEGIN")
+        index = int(_FAILED.search(str(error)).group(1))
+        return (0, None) if index == len(statements) - 1 else (1, statements[index])
+    transaction.committed_in_band()
+    return 1, None
+
+
+_PARAMETER_TYPES: dict[str, tuple[tuple[str, str, str], ...]] = {}
+_FAILED = re.compile(r"\(#(\d+)\) changed nothing")
+
+
+@lru_cache(maxsize=256)
+def _committing_sql(shapes: tuple[tuple[str, int], ...], guarded: tuple[int, ...]) -> str:
+    """Every statement a CTE; the main query fails on the first of the last statement, then the
+    guarded ones, that changed nothing (its index in the message as ``(#i)``)."""
+    ctes = ", ".join(f"d{index} AS ({part})" for index, part in enumerate(_renumbered(shapes)))
+    checks = " ".join(f"WHEN NOT EXISTS (SELECT FROM d{index}) THEN mirabelle_unchanged('{_target(shapes[index][0])} (#{index})')"
+                      for index in (len(shapes) - 1, *guarded))
+    return f"WITH {ctes} SELECT CASE {checks} ELSE true END"
 
 
 async def fetch_chained(first: Statement, then: Sequence[Statement]) -> Row | None:
@@ -352,6 +415,8 @@ def _checked_sql(shapes: tuple[tuple[str, int], ...], guarded: tuple[int, ...], 
 async def _run(sql: str, args: Sequence[Any]) -> Sequence[Row]:
     engine = current_engine()
     transaction = engine.current_transaction.get()
+    if isinstance(transaction, PlainTransaction) and transaction.is_over:
+        raise RuntimeError("the transaction has committed (commit_checked): nothing more may run in it")
     if isinstance(engine, SQLiteEngine):
         if transaction is not None:
             return await _sqlite_fetch(transaction.connection, sql, args)
