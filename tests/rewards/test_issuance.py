@@ -205,3 +205,27 @@ async def test_the_dry_run_prices_a_batch_and_writes_nothing(admin, checker):
     actual = await issue_rewards(admin, requests)
     assert [o.status if o.status != "rejected" else o.rejection.value for o in actual] == [
         "issued", "RECIPIENT_CAP_REACHED", "issued", "OUT_OF_STOCK", "INVALID_DENOMINATION"]
+
+
+@pytest.mark.parametrize("caps", [{"recipient_max_count": 2}, {"recipient_max_value": 250}, {"recipient_max_count": 2, "recipient_max_value": 250}])
+async def test_a_rolling_window_cap_counts_only_the_grants_inside_the_window(admin, caps):
+    programme = await make_programme()
+    (person, other) = await make_people(2)
+    campaign = await points_campaign(admin, programme.id, recipient_window_days=7, **caps)
+    for key in ("w-1", "w-2"):
+        assert (await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key=key))).status == "issued"
+    refused = await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="w-3"))
+    assert (refused.status, refused.rejection) == ("rejected", RejectionCode.RECIPIENT_CAP_REACHED)
+    assert "per recipient in 7 days" in refused.message
+    # Refused means nothing changed: no credit, no counter, no grant; another recipient still gets theirs.
+    assert (await ledger.balance(SYSTEM, programme.id, person)).available == 200
+    assert await counters(campaign.id) == (2, 200, 0, 0) and await row_count("campaign_grants") == 2
+    assert (await issue_reward(admin, RewardRequest(campaign.id, other, None, 100, idempotency_key="o-1"))).status == "issued"
+    # Eight days later the first grant has left the window: one more fits, and then the cap holds again.
+    await sql.fetch("UPDATE campaign_grants SET granted_at = $2 WHERE campaign = $1 AND recipient_id = $3 AND granted_at = "
+                    "(SELECT MIN(granted_at) FROM campaign_grants WHERE campaign = $1 AND recipient_id = $3)",
+                    campaign.id, utcnow() - timedelta(days=8), person)
+    assert (await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="w-4"))).status == "issued"
+    again = await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="w-5"))
+    assert again.rejection == RejectionCode.RECIPIENT_CAP_REACHED
+    assert (await ledger.balance(SYSTEM, programme.id, person)).available == 300

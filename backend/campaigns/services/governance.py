@@ -23,8 +23,10 @@ time), so it is counted over the campaign's grants since ``now - window``; a cou
 read-then-write, and two concurrent issuances to one recipient would both count the same past.
 So the upsert of the tally row comes first, unconditionally: it takes that row's lock (PostgreSQL)
 or the write lock (SQLite) for the rest of the transaction, which serialises issuances per
-(campaign, recipient) — and only per recipient, so other recipients do not wait. The count that
-follows is a new statement, which at READ COMMITTED sees the grants the previous holder committed.
+(campaign, recipient) — and only per recipient, so other recipients do not wait. The count is a
+guard of the issuance's last statement (an UPDATE of the tally row whose WHERE is the cap over
+the window): a later statement, so at READ COMMITTED its snapshot is taken after the lock and sees
+the grants the previous holder committed — with no round trip of its own.
 We chose a locked row over SERIALIZABLE (retries, and no SQLite equivalent) and over advisory locks
 (PostgreSQL only).
 
@@ -110,8 +112,23 @@ WHERE id = $1 AND state = 'pending' RETURNING id, campaign, recipient_id, value"
 _UNTALLY = """UPDATE campaign_recipient_tallies SET granted_count = granted_count - 1, granted_value = granted_value - $3, updated_at = $4
 WHERE campaign = $1 AND recipient_id = $2"""
 
-_WINDOW = """SELECT COUNT(*) AS n, COALESCE(SUM(value), 0) AS total FROM campaign_grants
-WHERE campaign = $1 AND recipient_id = $2 AND state <> 'released' AND granted_at > $3"""
+
+
+@lru_cache(maxsize=4)
+def _window_sql(count_cap: bool, value_cap: bool) -> str:
+    """The guard of a rolling window's caps: touches the (locked) tally row only if the grants
+    inside the window, plus this one, stay within them. Arguments: campaign, recipient, now, the
+    window's start, then the count cap, then this grant's value and the value cap (those that apply)."""
+    conditions = []
+    if count_cap:
+        conditions.append("COUNT(*) + 1 <= $5")
+    if value_cap:
+        first = 5 + count_cap
+        conditions.append(f"COALESCE(SUM(value), 0) + ${first} <= ${first + 1}")
+    return f"""UPDATE campaign_recipient_tallies SET updated_at = $3
+WHERE campaign = $1 AND recipient_id = $2 AND (SELECT {' AND '.join(conditions)} FROM campaign_grants
+    WHERE campaign = $1 AND recipient_id = $2 AND state <> 'released' AND granted_at > $4)
+RETURNING granted_count"""
 
 
 @lru_cache(maxsize=8)
@@ -142,9 +159,13 @@ def _recipient_cap_text(campaign: CampaignView) -> str:
     return f"at most {' and '.join(parts)} per recipient{window}"
 
 
+def _recipient_refused(campaign: CampaignView) -> Refusal:
+    return Refusal(GovernanceRefusal.RECIPIENT_CAP_REACHED,
+                   f"the recipient has reached the cap of '{campaign.name}': {_recipient_cap_text(campaign)}")
+
+
 async def _claim_recipient_allowance(campaign: CampaignView, grant: NewGrant, now: datetime) -> Refusal | None:
-    refused = Refusal(GovernanceRefusal.RECIPIENT_CAP_REACHED,
-                      f"the recipient has reached the cap of '{campaign.name}': {_recipient_cap_text(campaign)}")
+    refused = _recipient_refused(campaign)
     if campaign.recipient_max_value is not None and grant.value > campaign.recipient_max_value:
         return refused
     window = campaign.recipient_window
@@ -156,16 +177,19 @@ async def _claim_recipient_allowance(campaign: CampaignView, grant: NewGrant, no
     if value_cap:
         args.append(campaign.recipient_max_value)
     rows = await sql.fetch(_tally_sql(count_cap, value_cap), *args)
-    if not rows:
-        return refused
-    if window is None:
-        return None
-    used = await sql.fetchrow(_WINDOW, campaign.id, grant.recipient_id, now - window)
-    if campaign.recipient_max_count is not None and used["n"] + 1 > campaign.recipient_max_count:
-        return refused
-    if campaign.recipient_max_value is not None and used["total"] + grant.value > campaign.recipient_max_value:
-        return refused
-    return None
+    return None if rows else refused  # with a window, :func:`count` defers its guard
+
+
+def _defer_window_guard(campaign: CampaignView, grant: NewGrant, now: datetime, refused: Callable[[Refusal], Exception]) -> None:
+    count_cap, value_cap = campaign.recipient_max_count is not None, campaign.recipient_max_value is not None
+    caps = ([campaign.recipient_max_count] if count_cap else []) + ([grant.value, campaign.recipient_max_value] if value_cap else [])
+
+    async def over_cap() -> Exception:
+        return refused(_recipient_refused(campaign))
+
+    sql.defer(sql.Statement(_window_sql(count_cap, value_cap),
+                            (campaign.id, grant.recipient_id, now, now - campaign.recipient_window, *caps),
+                            row=("campaign_recipient_tallies", campaign.id, grant.recipient_id), refusal=over_cap))
 
 
 async def explain(campaign_id: uuid.UUID, value: int, now: datetime) -> Refusal:
@@ -214,8 +238,11 @@ def count(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime, 
     The conditional UPDATE of the campaign's counters is a guarded deferred write (``sql``): it
     goes out with the use case's last statement, so the campaign's hot row is held only from then
     to the commit. If it changes nothing, the flush raises ``refused(why)`` and the use case rolls
-    back. The grant row is deferred with it."""
+    back. The grant row is deferred with it, and before it, a rolling window's caps (see the
+    module docstring)."""
     issued, pending = (0, 1) if grant.pending else (1, 0)
+    if campaign.has_recipient_caps and campaign.recipient_window is not None:
+        _defer_window_guard(campaign, grant, now, refused)
 
     async def why_not() -> Exception:
         return refused(await explain(campaign.id, grant.value, now))
