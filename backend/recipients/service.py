@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from backend.core import audit, contact_points, iso_codes, money, sql
 from backend.core.authz import Actor, Permission
 from backend.core.clock import as_utc, utcnow
-from backend.core.db import icontains, write_transaction
+from backend.core.db import current_engine, icontains, write_transaction
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
 from backend.core.views import Page
@@ -336,6 +336,36 @@ async def get_recipient(actor: Actor, recipient_id: uuid.UUID | None = None, ext
     if row is None:
         raise NotFound("recipient", recipient_id or external_id, field="id" if recipient_id else "external_id")
     return _recipient_view(row)
+
+
+# External id → recipient id, remembered per process and database: a recipient's external id is
+# set when it is created and never changed (the upsert matches on it), and recipients are never
+# deleted, so a pair read once stays true. Only committed rows are remembered (a read outside a
+# transaction), never one a rolled-back transaction created. Bounded; a miss reads.
+# (The engine is kept with its map: tests switch databases, and a map is only true of its own.)
+_IDS_BY_EXTERNAL_ID: tuple[object, dict[str, uuid.UUID]] = (None, {})
+
+
+async def recipient_id_by_external_id(actor: Actor, external_id: str) -> uuid.UUID:
+    """The id of the recipient with ``external_id`` (NotFound if none): what a points call by
+    external id needs, without a read once this process has seen it."""
+    actor.require(Permission.RECIPIENTS_READ)
+    global _IDS_BY_EXTERNAL_ID
+    engine = current_engine()
+    if _IDS_BY_EXTERNAL_ID[0] is not engine:
+        _IDS_BY_EXTERNAL_ID = (engine, {})
+    known = _IDS_BY_EXTERNAL_ID[1]
+    found = known.get(external_id)
+    if found is not None:
+        return found
+    row = await sql.fetchrow("SELECT id FROM recipients WHERE external_id = $1", external_id)
+    if row is None:
+        raise NotFound("recipient", external_id, field="external_id")
+    if engine.current_transaction.get() is None:
+        if len(known) >= 100_000:
+            known.clear()
+        known[external_id] = row["id"]
+    return row["id"]
 
 
 async def recipients_by_ids(actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUID, RecipientView]:

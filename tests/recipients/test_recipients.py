@@ -124,3 +124,35 @@ def test_empty_currency_is_required_not_invalid():
     with pytest.raises(DomainError) as refused:
         recipients.normalise_currency("  ")
     assert refused.value.code == "REQUIRED"
+
+
+async def test_an_external_id_resolves_to_its_recipient_and_only_what_was_committed_is_remembered(admin):
+    from backend.core.authz import SYSTEM
+    from backend.core.db import write_transaction
+    from backend.core.errors import NotFound
+
+    kept = (await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-1", full_name="Kept", email="k@example.com"))).recipient
+    assert await recipients.recipient_id_by_external_id(admin, "EMP-1") == kept.id
+    assert await recipients.recipient_id_by_external_id(admin, "EMP-1") == kept.id  # remembered: the same answer
+    with pytest.raises(NotFound):
+        await recipients.recipient_id_by_external_id(admin, "EMP-404")
+    # Read inside a transaction that then rolls back: that recipient never existed, and is not remembered.
+    with pytest.raises(_Undo):
+        async with write_transaction():
+            ghost = (await recipients.upsert_recipient(SYSTEM, RecipientInput(external_id="EMP-2", full_name="Ghost", email="g@example.com"))).recipient
+            assert await recipients.recipient_id_by_external_id(admin, "EMP-2") == ghost.id
+            raise _Undo
+    with pytest.raises(NotFound):
+        await recipients.recipient_id_by_external_id(admin, "EMP-2")
+    real = (await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-2", full_name="Real", email="r@example.com"))).recipient
+    assert await recipients.recipient_id_by_external_id(admin, "EMP-2") == real.id != ghost.id
+    from backend.access import service as access
+
+    agent = access.actor_for_user(await access.create_user(admin, "b@example.com", "Partner manager", "correct horse battery", ["partner_manager"]))
+    if "recipients:read" not in {permission.value for permission in agent.permissions}:
+        with pytest.raises(PermissionDenied):
+            await recipients.recipient_id_by_external_id(agent, "EMP-1")
+
+
+class _Undo(Exception):
+    pass

@@ -32,7 +32,7 @@ async def recipient_id_of(actor: Actor, recipient_id: strawberry.ID | None, reci
     if recipient_id is not None:
         return parse_id(recipient_id, LedgerErrorCode.RECIPIENT_NOT_FOUND, "recipientId")
     try:
-        return (await recipients.get_recipient(actor, external_id=recipient_external_id)).id
+        return await recipients.recipient_id_by_external_id(actor, recipient_external_id)
     except NotFound:
         raise refused(LedgerErrorCode.RECIPIENT_NOT_FOUND, f"no recipient has the external id '{recipient_external_id}'",
                       "recipientExternalId") from None
