@@ -229,3 +229,31 @@ async def test_a_rolling_window_cap_counts_only_the_grants_inside_the_window(adm
     again = await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="w-5"))
     assert again.rejection == RejectionCode.RECIPIENT_CAP_REACHED
     assert (await ledger.balance(SYSTEM, programme.id, person)).available == 300
+
+
+async def test_a_reward_follows_the_campaign_as_it_is_now_though_this_process_read_it_before(admin):
+    """Issuing remembers the campaign it read (a read less per reward); an edit, a pause and a
+    restart made since are each obeyed by the very next reward."""
+    from backend.campaigns.services.campaigns import CampaignInput, last_read_campaign
+
+    programme = await make_programme()
+    (person,) = await make_people(1)
+    campaign = await points_campaign(admin, programme.id)
+    first = await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="r-1"))
+    assert first.status == "issued" and last_read_campaign(campaign.id) is not None
+    rules = {"programme_id": programme.id, "name": campaign.name, "reward_type": "points", "starts_at": campaign.starts_at,
+             "ends_at": campaign.ends_at}
+    await campaigns.update_campaign(admin, campaign.id, CampaignInput(**rules, approval_mode="admin_approval"))
+    held = await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="r-2"))
+    assert held.status == "pending_approval"
+    await campaigns.update_campaign(admin, campaign.id, CampaignInput(**rules, points_value=50))
+    wrong = await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="r-3"))
+    assert wrong.rejection == RejectionCode.INVALID_DENOMINATION and "50 points" in wrong.message
+    await campaigns.pause_campaign(admin, campaign.id, "quarter closed early")
+    paused = await issue_reward(admin, RewardRequest(campaign.id, person, None, 50, idempotency_key="r-4"))
+    assert paused.rejection == RejectionCode.CAMPAIGN_NOT_ACTIVE
+    await campaigns.activate_campaign(admin, campaign.id)
+    again = await issue_reward(admin, RewardRequest(campaign.id, person, None, 50, idempotency_key="r-5"))
+    assert again.status == "issued"
+    assert await counters(campaign.id) == (2, 150, 1, 100)
+    assert (await ledger.balance(SYSTEM, programme.id, person)).available == 150

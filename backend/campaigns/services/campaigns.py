@@ -178,7 +178,26 @@ async def load_campaign(campaign_id: uuid.UUID) -> CampaignView:
 async def find_campaign(campaign_id: uuid.UUID) -> CampaignView | None:
     """The campaign as it is now, or None; for use cases that turn a missing campaign into their own answer."""
     row = await sql.fetchrow("SELECT * FROM campaigns WHERE id = $1", campaign_id)
-    return campaign_view(row) if row is not None else None
+    if row is None:
+        _LAST_READ.pop(campaign_id, None)
+        return None
+    campaign = campaign_view(row)
+    if len(_LAST_READ) >= 10_000:
+        _LAST_READ.clear()
+    _LAST_READ[campaign_id] = campaign
+    return campaign
+
+
+# Each campaign as this process last read it: a hint for issuing, which saves a read per reward.
+# Never trusted alone: a reward is counted only if the campaign's ``updated_at`` (moved by every
+# change of its rules and status) is still the one read — the condition of governance's counter
+# UPDATE — and a refusal decided on a hint is checked against a fresh read (rewards' issuance).
+_LAST_READ: dict[uuid.UUID, CampaignView] = {}
+
+
+def last_read_campaign(campaign_id: uuid.UUID) -> CampaignView | None:
+    """The campaign as :func:`find_campaign` last read it in this process (its counters are stale), or None."""
+    return _LAST_READ.get(campaign_id)
 
 
 async def create_campaign(actor: Actor, data: CampaignInput) -> CampaignView:

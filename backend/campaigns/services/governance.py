@@ -85,7 +85,7 @@ class NewGrant:
 
 _COUNT = """UPDATE campaigns SET issued_count = issued_count + $2, issued_value = issued_value + $3,
     pending_count = pending_count + $4, pending_value = pending_value + $5
-WHERE id = $1 AND status = 'active' AND starts_at <= $6 AND ends_at > $6
+WHERE id = $1 AND status = 'active' AND starts_at <= $6 AND ends_at > $6 AND updated_at = $8
     AND (max_rewards IS NULL OR issued_count + pending_count + 1 <= max_rewards)
     AND (budget IS NULL OR issued_value + pending_value + $7 <= budget)
 RETURNING id"""
@@ -192,9 +192,17 @@ def _defer_window_guard(campaign: CampaignView, grant: NewGrant, now: datetime, 
                             row=("campaign_recipient_tallies", campaign.id, grant.recipient_id), refusal=over_cap))
 
 
-async def explain(campaign_id: uuid.UUID, value: int, now: datetime) -> Refusal:
-    """Why the campaign's counter UPDATE changed nothing, read after the fact (the UPDATE decided)."""
+class RulesChanged(Exception):
+    """The campaign's rules changed after the issuance read them (its ``updated_at`` moved): what
+    was decided on them may no longer hold, so nothing was counted and the caller decides again."""
+
+
+async def explain(campaign_id: uuid.UUID, value: int, now: datetime, read: CampaignView | None = None) -> Refusal:
+    """Why the campaign's counter UPDATE changed nothing, read after the fact (the UPDATE decided).
+    Raises RulesChanged when the campaign is not the one ``read`` (as the issuance saw it)."""
     campaign = await find_campaign(campaign_id)
+    if campaign is not None and read is not None and campaign.updated_at != read.updated_at:
+        raise RulesChanged(campaign_id)
     if campaign is None:
         return Refusal(GovernanceRefusal.CAMPAIGN_NOT_FOUND, f"campaign {campaign_id} does not exist")
     return check_open(campaign, now) or _capacity_refusal(campaign, value) or Refusal(
@@ -237,17 +245,23 @@ def count(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime, 
 
     The conditional UPDATE of the campaign's counters is a guarded deferred write (``sql``): it
     goes out with the use case's last statement, so the campaign's hot row is held only from then
-    to the commit. If it changes nothing, the flush raises ``refused(why)`` and the use case rolls
-    back. The grant row is deferred with it, and before it, a rolling window's caps (see the
+    to the commit. It also requires the campaign's rules to be those ``campaign`` holds (its
+    ``updated_at``): a campaign read from a cache, or edited meanwhile, decides nothing wrongly
+    — the flush raises RulesChanged then. If it changes nothing, the flush raises
+    ``refused(why)`` and the use case rolls back. The grant row is deferred with it, and before it, a rolling window's caps (see the
     module docstring)."""
     issued, pending = (0, 1) if grant.pending else (1, 0)
     if campaign.has_recipient_caps and campaign.recipient_window is not None:
         _defer_window_guard(campaign, grant, now, refused)
 
     async def why_not() -> Exception:
-        return refused(await explain(campaign.id, grant.value, now))
+        try:
+            return refused(await explain(campaign.id, grant.value, now, read=campaign))
+        except RulesChanged as changed:
+            return changed
 
-    sql.defer(sql.Statement(_COUNT, (campaign.id, issued, grant.value * issued, pending, grant.value * pending, now, grant.value),
+    sql.defer(sql.Statement(_COUNT, (campaign.id, issued, grant.value * issued, pending, grant.value * pending, now, grant.value,
+                                     campaign.updated_at),
                             row=("campaigns", campaign.id), refusal=why_not))
     sql.defer(sql.Statement(_INSERT_GRANT, (
         grant.id, campaign.id, grant.recipient_id, grant.offer_id, grant.value, GRANT_PENDING if grant.pending else GRANT_ISSUED,

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from backend.campaigns.services import governance
-from backend.campaigns.services.campaigns import find_campaign
+from backend.campaigns.services.campaigns import find_campaign, last_read_campaign
 from backend.campaigns.views import ADMIN_APPROVAL, CampaignView
 from backend.catalog.services import allocation, eligibility, stock
 from backend.catalog.services.offer_rows import load_offer
@@ -256,9 +257,9 @@ def _idempotency_request(actor: Actor, request: RewardRequest, scope: str | None
     return key
 
 
-async def _issue(actor: Actor, request: RewardRequest, events: list[uuid.UUID], recipient: RecipientView | None) -> IssuanceOutcome:
+async def _issue(actor: Actor, request: RewardRequest, events: list[uuid.UUID], recipient: RecipientView | None,
+                 campaign: CampaignView | None) -> IssuanceOutcome:
     now = utcnow()
-    campaign = await find_campaign(request.campaign_id)
     if campaign is None:
         raise Rejected(RejectionCode.CAMPAIGN_NOT_FOUND, f"campaign {request.campaign_id} does not exist")
     if recipient is None or recipient.id != request.recipient_id:
@@ -304,16 +305,33 @@ async def issue_reward(actor: Actor, request: RewardRequest, *, idempotency_scop
     external id), so it is not read twice; otherwise it is read here."""
     actor.require(Permission.REWARDS_WRITE)
     key = _idempotency_request(actor, request, idempotency_scope)
-    events: list[uuid.UUID] = []
-    try:
-        outcome = await idempotency.once(key, lambda: _issue(actor, request, events, recipient), IssuanceOutcome)
-    except Rejected as rejected:
-        return IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=rejected.rejection, message=rejected.errors[0].message,
-                               replayed=False)
-    if outcome.replayed:
-        return dataclasses.replace(outcome.value, replayed=True)
-    await outbox.ring(events)
-    return outcome.value
+    # The campaign as last read, when there is one (a read less per reward): governance counts the
+    # reward only if its rules are still those, and a refusal is re-checked against a fresh read.
+    campaign = last_read_campaign(request.campaign_id)
+    hinted = campaign is not None
+    for _ in range(3):
+        if campaign is None:
+            campaign, hinted = await find_campaign(request.campaign_id), False
+        events: list[uuid.UUID] = []
+        try:
+            outcome = await idempotency.once(key, functools.partial(_issue, actor, request, events, recipient, campaign), IssuanceOutcome)
+        except governance.RulesChanged:
+            campaign = None  # edited meanwhile: decide again on its rules as they are now
+            continue
+        except Rejected as rejected:
+            if hinted:
+                fresh = await find_campaign(request.campaign_id)
+                if fresh is None or fresh.updated_at != campaign.updated_at:
+                    campaign, hinted = fresh, False  # decided on older rules: decide again
+                    continue
+            return IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=rejected.rejection, message=rejected.errors[0].message,
+                                   replayed=False)
+        if outcome.replayed:
+            return dataclasses.replace(outcome.value, replayed=True)
+        await outbox.ring(events)
+        return outcome.value
+    return IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=RejectionCode.CAMPAIGN_NOT_ACTIVE,
+                           message=f"campaign {request.campaign_id} kept changing while this reward was decided; retry", replayed=False)
 
 
 async def issue_rewards(actor: Actor, requests: list[RewardRequest], *, idempotency_scope: str | None = None) -> list[IssuanceOutcome]:
