@@ -194,8 +194,8 @@ async def commit_checked(then: Statement) -> tuple[int, Statement | None]:
     let go by the server as it commits, not a round trip and a turn of our busy event loop later.
     ``then`` changing nothing, or a guard failing, makes the statement fail instead (through
     ``mirabelle_unchanged``): nothing is committed, the transaction starts again empty, and the
-    caller reads why and rolls back, as after flush_checked. On SQLite, or with an argument that has no literal form here, it is
-    flush_checked and the block's end commits."""
+    caller reads why and rolls back, as after flush_checked. On SQLite, or with an argument that
+    has no literal form here, it is flush_checked and the block's end commits."""
     transaction = current_engine().current_transaction.get()
     if not isinstance(transaction, PlainTransaction):
         return await flush_checked(then)
@@ -234,8 +234,8 @@ _FAILED = re.compile(r"\(#(\d+)\) changed nothing")
 
 @lru_cache(maxsize=256)
 def _committing_sql(shapes: tuple[tuple[str, int], ...], guarded: tuple[int, ...]) -> str:
-    """Every statement a CTE; the main query fails on the first of the last statement, then the
-    guarded ones, that changed nothing (its index in the message as ``(#i)``)."""
+    """Every statement a CTE; the main query fails on the first that changed nothing of the last
+    statement, then the guarded ones, naming its index in the message as ``(#i)``."""
     ctes = ", ".join(f"d{index} AS ({part})" for index, part in enumerate(_renumbered(shapes)))
     checks = " ".join(f"WHEN NOT EXISTS (SELECT FROM d{index}) THEN mirabelle_unchanged('{_target(shapes[index][0])} (#{index})')"
                       for index in (len(shapes) - 1, *guarded))
