@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -237,9 +237,8 @@ def _committing_sql(shapes: tuple[tuple[str, int], ...], guarded: tuple[int, ...
     """Every statement a CTE; the main query fails on the first that changed nothing of the last
     statement, then the guarded ones, naming its index in the message as ``(#i)``."""
     ctes = ", ".join(f"d{index} AS ({part})" for index, part in enumerate(_renumbered(shapes)))
-    checks = " ".join(f"WHEN NOT EXISTS (SELECT FROM d{index}) THEN mirabelle_unchanged('{_target(shapes[index][0])} (#{index})')"
-                      for index in (len(shapes) - 1, *guarded))
-    return f"WITH {ctes} SELECT CASE {checks} ELSE true END"
+    checks = _unless_changed((f"d{index}", f"{_target(shapes[index][0])} (#{index})") for index in (len(shapes) - 1, *guarded))
+    return f"WITH {ctes} SELECT {checks}"
 
 
 async def fetch_chained(first: Statement, then: Sequence[Statement]) -> Row | None:
@@ -359,9 +358,15 @@ def _chained_sql(shapes: tuple[tuple, ...], guarded: tuple[int, ...]) -> str:
         offset += used
     inner, first = _hoisted(parts[0])
     ctes = ", ".join([*inner, f"d AS ({first})", *(f"c{index} AS ({part})" for index, part in enumerate(parts[1:]))])
-    checks = " AND ".join(f"CASE WHEN EXISTS (SELECT FROM c{index}) THEN true ELSE mirabelle_unchanged('{_target(shapes[index + 1][0])}') END"
-                          for index in guarded) or "true"
+    checks = _unless_changed((f"c{index}", _target(shapes[index + 1][0])) for index in guarded)
     return f"WITH {ctes} SELECT d.* FROM d WHERE {checks}"
+
+
+def _unless_changed(ctes: Iterable[tuple[str, str]]) -> str:
+    """An expression that is true if each CTE (name, what it writes) returned a row, and otherwise
+    fails the statement through ``mirabelle_unchanged``, naming the first that returned none."""
+    failures = " ".join(f"WHEN NOT EXISTS (SELECT FROM {name}) THEN mirabelle_unchanged('{what}')" for name, what in ctes)
+    return f"CASE {failures} ELSE true END" if failures else "true"
 
 
 def discard() -> None:
