@@ -324,14 +324,16 @@ async def issue_reward(actor: Actor, request: RewardRequest, *, idempotency_scop
                 if fresh is None or fresh.updated_at != campaign.updated_at:
                     campaign, hinted = fresh, False  # decided on older rules: decide again
                     continue
-            return IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=rejected.rejection, message=rejected.errors[0].message,
-                                   replayed=False)
+            return _rejection(rejected.rejection, rejected.errors[0].message)
         if outcome.replayed:
             return dataclasses.replace(outcome.value, replayed=True)
         await outbox.ring(events)
         return outcome.value
-    return IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=RejectionCode.CAMPAIGN_NOT_ACTIVE,
-                           message=f"campaign {request.campaign_id} kept changing while this reward was decided; retry", replayed=False)
+    return _rejection(RejectionCode.CAMPAIGN_NOT_ACTIVE, f"campaign {request.campaign_id} kept changing while this reward was decided; retry")
+
+
+def _rejection(code: RejectionCode, message: str) -> IssuanceOutcome:
+    return IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=code, message=message, replayed=False)
 
 
 async def issue_rewards(actor: Actor, requests: list[RewardRequest], *, idempotency_scope: str | None = None) -> list[IssuanceOutcome]:
@@ -346,8 +348,7 @@ async def issue_rewards(actor: Actor, requests: list[RewardRequest], *, idempote
         except DomainError as error:
             if error.code not in (idempotency.IDEMPOTENCY_CONFLICT, idempotency.IDEMPOTENCY_KEY_INVALID):
                 raise
-            outcomes.append(IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=RejectionCode(error.code),
-                                            message=error.errors[0].message, replayed=False))
+            outcomes.append(_rejection(RejectionCode(error.code), error.errors[0].message))
     return outcomes
 
 
