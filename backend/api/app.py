@@ -19,7 +19,6 @@ from backend.api.metrics import HTTP_METRICS, PrometheusController
 from backend.api.request_tracing import request_tracing, unhandled_error_logger
 from backend.api.schema import build_schema
 
-
 _SUB_RESPONSE = "mirabelle.graphql_response"
 
 
