@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
@@ -17,6 +18,7 @@ from backend.api.catalog.mutations import CatalogMutations
 from backend.api.catalog.queries import CatalogQueries
 from backend.api.catalog.types import SCALARS as CATALOG_SCALARS
 from backend.api.errors import log_errors, masked_errors
+from backend.api.inputs import build_inputs_once
 from backend.api.ledger.mutations import LedgerMutations
 from backend.api.ledger.queries import LedgerQueries
 from backend.api.ledger.types import SCALARS as LEDGER_SCALARS
@@ -28,7 +30,6 @@ from backend.api.recipients.queries import RecipientQueries
 from backend.api.rewards.mutations import RewardMutations
 from backend.api.rewards.queries import RewardQueries
 from backend.core.settings import Settings, get_settings
-from graphql import GraphQLError
 
 Query = merge_types("Query", (AccessQueries, RecipientQueries, LedgerQueries, PartnerQueries, CatalogQueries, RewardQueries))
 Mutation = merge_types("Mutation", (RecipientMutations, LedgerMutations, PartnerMutations, CatalogMutations, RewardMutations))
@@ -54,7 +55,10 @@ def build_schema(settings: Settings | None = None) -> ApiSchema:
         masked_errors,
         OperationMetrics,
     )
-    return ApiSchema(query=Query, mutation=Mutation, extensions=extensions, config=StrawberryConfig(scalar_map={**LEDGER_SCALARS, **CATALOG_SCALARS}))
+    schema = ApiSchema(query=Query, mutation=Mutation, extensions=extensions,
+                       config=StrawberryConfig(scalar_map={**LEDGER_SCALARS, **CATALOG_SCALARS}))
+    build_inputs_once(schema)
+    return schema
 
 
 def export_sdl() -> str:
