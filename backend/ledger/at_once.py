@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from backend.core import idempotency, sql
 from backend.core.authz import Actor
+from backend.core.db import current_engine
 from backend.core.idempotency import Request
 from backend.ledger.accounts import forget_wallet_id
 from backend.ledger.events import announcement, balances_sql
@@ -53,7 +54,10 @@ async def post(
     top-level ``balance``: the stored first result takes them from the database there."""
     posted, writes = transfer_writes(actor, wallet, new, transfer_id, now)
     columns = f"d.{move.prefix}"
-    event_id, notices = announcement(actor, action, posted, wallet_columns=columns)
+    # On its own (not in a caller's transaction) the statement commits itself and ``events.commit``
+    # rings its event right after: the event is written stamped as handed over (``outbox.event``).
+    on_its_own = current_engine().current_transaction.get() is None
+    event_id, notices = announcement(actor, action, posted, wallet_columns=columns, rung=on_its_own)
     then = [*writes, *also, *notices]
     if request is not None:
         stored = idempotency.record(request, balances_sql(result(posted), columns, owner=True, at="balance"))

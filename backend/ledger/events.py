@@ -55,10 +55,11 @@ def announce(actor: Actor, action: str, posted: Posted) -> uuid.UUID:
     return event_id
 
 
-def announcement(actor: Actor, action: str, posted: Posted, wallet_columns: str | None = None) -> tuple[uuid.UUID, list[sql.Statement]]:
+def announcement(actor: Actor, action: str, posted: Posted, wallet_columns: str | None = None,
+                 rung: bool = False) -> tuple[uuid.UUID, list[sql.Statement]]:
     """What :func:`announce` defers, as statements, and the event id. With ``wallet_columns`` (the
     deciding row's wallet columns in ``sql.fetch_chained``, e.g. ``"d."``) the database fills in
-    the balances, which ``posted`` does not know yet."""
+    the balances, which ``posted`` does not know yet. ``rung``: see ``outbox.event``."""
     transfer = posted.transfer
     before: dict | sql.Expr = _balance(posted.wallet_before)
     after: dict | sql.Expr = {
@@ -71,7 +72,7 @@ def announcement(actor: Actor, action: str, posted: Posted, wallet_columns: str 
         before = balances_sql({}, wallet_columns, (shift.available - moved.available, shift.pending - moved.pending,
                                                    shift.posted - moved.posted))
         after, payload = balances_sql(after, wallet_columns), balances_sql(payload, wallet_columns, owner=True)
-    event_id, insert = outbox.event(BALANCE_CHANGED, payload)
+    event_id, insert = outbox.event(BALANCE_CHANGED, payload, rung=rung)
     return event_id, [audit.entry(actor, action, "ledger_wallet", posted.wallet.id, before=before, after=after), insert]
 
 
@@ -116,7 +117,7 @@ async def commit(
         done = await at_once()
         if done is not None:
             if owns_transaction:
-                await outbox.ring([done[1]])
+                await outbox.ring([done[1]], stamped=True)  # committed on its own, its event written stamped
             return done[0]
     outcome = await idempotency.once(request, lambda: effect(events), result_type)
     if owns_transaction and not outcome.replayed:
