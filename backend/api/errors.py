@@ -55,8 +55,12 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
-def masked_errors() -> MaskErrors:
-    return MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_MESSAGE)
+_MASK = MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_MESSAGE)
+
+
+def mask_unexpected(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """The errors as the client sees them: an unexpected one's message is replaced (Strawberry's MaskErrors)."""
+    return [_MASK.anonymise_error(error) if is_unexpected(error) else error for error in errors]
 
 
 def log_errors(errors: Iterable[GraphQLError], operation_name: str | None) -> None:

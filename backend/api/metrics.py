@@ -4,13 +4,12 @@ middleware), and GraphQL operations by name and outcome. Served as text on ``/me
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from prometheus_client import Counter
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
-__all__ = ["GRAPHQL_OPERATIONS", "HTTP_METRICS", "OperationMetrics", "PrometheusController"]
+__all__ = ["GRAPHQL_OPERATIONS", "HTTP_METRICS", "PrometheusController", "count_operation"]
 
 # group_path: label by route template, not by raw path, so ids in URLs cannot explode the series.
 HTTP_METRICS = PrometheusConfig(app_name="mirabelle-api", prefix="mirabelle_http", group_path=True)
@@ -39,21 +38,11 @@ def operation_label(name: str | None) -> str:
     return name
 
 
-class OperationMetrics(SchemaExtension):
-    executed = False
-
-    def on_execute(self) -> Iterator[None]:
-        self.executed = True
-        yield
-
-    def on_operation(self) -> Iterator[None]:
-        try:
-            yield
-        finally:
-            context = self.execution_context
-            errors = getattr(context.result, "errors", None) or context.pre_execution_errors
-            if context.result is not None and not errors:
-                outcome = "ok"
-            else:
-                outcome = "error" if self.executed else "rejected"
-            GRAPHQL_OPERATIONS.labels(operation_label(context.operation_name), outcome).inc()
+def count_operation(context: ExecutionContext, executed: bool) -> None:
+    """Count an operation that has ended: ok, error (it ran and failed) or rejected (before it ran)."""
+    errors = getattr(context.result, "errors", None) or context.pre_execution_errors
+    if context.result is not None and not errors:
+        outcome = "ok"
+    else:
+        outcome = "error" if executed else "rejected"
+    GRAPHQL_OPERATIONS.labels(operation_label(context.operation_name), outcome).inc()

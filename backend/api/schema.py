@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.config import StrawberryConfig
@@ -17,12 +16,12 @@ from backend.api.access.queries import AccessQueries
 from backend.api.catalog.mutations import CatalogMutations
 from backend.api.catalog.queries import CatalogQueries
 from backend.api.catalog.types import SCALARS as CATALOG_SCALARS
-from backend.api.errors import log_errors, masked_errors
+from backend.api.errors import log_errors
 from backend.api.inputs import build_inputs_once
 from backend.api.ledger.mutations import LedgerMutations
 from backend.api.ledger.queries import LedgerQueries
 from backend.api.ledger.types import SCALARS as LEDGER_SCALARS
-from backend.api.metrics import OperationMetrics
+from backend.api.operation import OperationRules
 from backend.api.partners.mutations import PartnerMutations
 from backend.api.partners.queries import PartnerQueries
 from backend.api.recipients.mutations import RecipientMutations
@@ -46,15 +45,8 @@ def build_schema(settings: Settings | None = None) -> ApiSchema:
     settings = settings or get_settings()
     # The limit rules are built once: the validation cache keys on the rule classes, and a
     # QueryDepthLimiter made per request would bring new classes and miss the cache every time.
-    limits = [max_depth_rule(settings.graphql_max_depth, None, None), max_aliases_rule(MAX_ALIASES)]
-    extensions: Iterable = (
-        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        ParserCache,
-        lambda: AddValidationRules(limits),
-        ValidationCache,
-        masked_errors,
-        OperationMetrics,
-    )
+    limits = (max_depth_rule(settings.graphql_max_depth, None, None), max_aliases_rule(MAX_ALIASES))
+    extensions: Iterable = (lambda: OperationRules(settings.graphql_max_tokens, limits),)
     schema = ApiSchema(query=Query, mutation=Mutation, extensions=extensions,
                        config=StrawberryConfig(scalar_map={**LEDGER_SCALARS, **CATALOG_SCALARS}))
     build_inputs_once(schema)
