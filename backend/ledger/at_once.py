@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from backend.core import idempotency, sql
+from backend.core import idempotency, outbox, sql
 from backend.core.authz import Actor
 from backend.core.db import current_engine
 from backend.core.idempotency import Request
@@ -55,9 +55,10 @@ async def post(
     posted, writes = transfer_writes(actor, wallet, new, transfer_id, now)
     columns = f"d.{move.prefix}"
     # On its own (not in a caller's transaction) the statement commits itself and ``events.commit``
-    # rings its event right after: the event is written stamped as handed over (``outbox.event``).
-    on_its_own = current_engine().current_transaction.get() is None
-    event_id, notices = announcement(actor, action, posted, wallet_columns=columns, rung=on_its_own)
+    # rings its event right after: with Redis to ring, the event is written stamped as handed
+    # over (``outbox.event``).
+    rung = current_engine().current_transaction.get() is None and outbox.doorbell() is not None
+    event_id, notices = announcement(actor, action, posted, wallet_columns=columns, rung=rung)
     then = [*writes, *also, *notices]
     if request is not None:
         stored = idempotency.record(request, balances_sql(result(posted), columns, owner=True, at="balance"))

@@ -117,7 +117,9 @@ async def commit(
         done = await at_once()
         if done is not None:
             if owns_transaction:
-                await outbox.ring([done[1]], stamped=True)  # committed on its own, its event written stamped
+                # Stamped as ``at_once`` wrote it (a doorbell set or taken away meanwhile at worst
+                # leaves the event to the relay).
+                await outbox.ring([done[1]], stamped=outbox.doorbell() is not None)
             return done[0]
     outcome = await idempotency.once(request, lambda: effect(events), result_type)
     if owns_transaction and not outcome.replayed:

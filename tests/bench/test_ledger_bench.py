@@ -174,7 +174,7 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
             *also,
             sql.Statement(audit._INSERT, (fresh, now, *actor, f"'points.{step}'", "'ledger_wallet'", wallet,
                                           balances({}, columns, shift=(AMOUNT, -AMOUNT, 0)), balances(after, columns), "'request'")),
-            sql.Statement(outbox._INSERT, (fresh, "'ledger.balance_changed'", balances(payload, columns, owner=True), now)),
+            sql.Statement(outbox._INSERT, (fresh, "'ledger.balance_changed'", balances(payload, columns, owner=True), now, now)),
             sql.Statement(idempotency._INSERT, (fresh, "'api_key-bench'", f"{key} || '-{step}'", literal("f" * 64),
                                                 balances(response, columns, owner=True, at="balance"), now)),
         ]

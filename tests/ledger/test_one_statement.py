@@ -71,8 +71,7 @@ async def test_reserve_confirm_and_release_each_go_in_one_statement(programme, o
     assert (after["available"], after["pending"], after["posted"], after["phase"]) == (800, 0, 800, "void")
     events = await OutboxEvent.select(OutboxEvent.payload, OutboxEvent.enqueued_at).where(
         OutboxEvent.topic == "ledger.balance_changed").order_by(OutboxEvent.id)
-    # Written stamped as handed over (the ring follows the commit); with no Redis to ring, the
-    # stamps were taken back, so the relay's next tick takes every event.
+    # With no Redis to ring, nothing is stamped as handed over: the relay's next tick takes every event.
     assert len(events) == 5 and all(event["enqueued_at"] is None for event in events)
     last = _json(events[-1]["payload"])
     assert (last["available"], last["pending"], last["posted"], last["recipient_external_id"]) == (800, 0, 800, "Loyalty-R0")
