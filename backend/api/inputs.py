@@ -5,9 +5,9 @@ Strawberry converts an input value field by field, and for each field resolves i
 asks what kind of type it is, on every request: 8 % of the api's CPU for a points mutation
 (profiled). Its ``from_input`` hook lets an input type build itself; the one here does what
 Strawberry's conversion does, with each field's converter chosen the first time the type is
-built. A scalar or enum (optional or not) is taken as graphql-core parsed it, as Strawberry does (but
-a relay ``GlobalID``, which it decodes);
-any other field (lists, nested inputs, ``Maybe``) is converted by Strawberry itself.
+built. A scalar or enum (optional or not) is taken as graphql-core parsed it, as Strawberry does;
+any other field (lists, nested inputs, ``Maybe``, a relay ``GlobalID``, which Strawberry decodes)
+is converted by Strawberry itself.
 """
 
 from __future__ import annotations

@@ -248,8 +248,8 @@ def count(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime, 
     to the commit. It also requires the campaign's rules to be those ``campaign`` holds (its
     ``updated_at``): a campaign read from a cache, or edited meanwhile, decides nothing wrongly
     — the flush raises RulesChanged then. If it changes nothing, the flush raises
-    ``refused(why)`` and the use case rolls back. The grant row is deferred with it, and before it, a rolling window's caps (see the
-    module docstring)."""
+    ``refused(why)`` and the use case rolls back. The grant row is deferred with it, and before
+    it, a rolling window's caps (see the module docstring)."""
     issued, pending = (0, 1) if grant.pending else (1, 0)
     if campaign.has_recipient_caps and campaign.recipient_window is not None:
         _defer_window_guard(campaign, grant, now, refused)
