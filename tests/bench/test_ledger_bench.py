@@ -178,8 +178,8 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
             sql.Statement(idempotency._INSERT, (fresh, "'api_key-bench'", f"{key} || '-{step}'", literal("f" * 64),
                                                 balances(response, columns, owner=True, at="balance"), now)),
         ]
-        text = sql._chained_sql(tuple(sql._shape(statement) for statement in (first, *then)), (len(then) - 1,))
-        return _render(text, [value for statement in (first, *then) for value in sql._values(statement.args)]) + ";"
+        shapes, values = sql._shapes_and_values((first, *then))
+        return _render(sql._chained_sql(shapes, (len(then) - 1,)), values) + ";"
 
     moved = sql.Expr("d.id")
     reserve = chained(
