@@ -34,13 +34,15 @@ A use case in one statement (PostgreSQL): :func:`fetch_chained` sends the decidi
 the writes that follow from it as one statement — outside a transaction, an autocommit one: no
 BEGIN, no COMMIT, one round trip. Values only the database knows then (a balance after the UPDATE) are
 :class:`Expr` arguments, computed from the deciding row.
+
+This module runs statements and keeps the deferred ones; the joined texts are built in
+:mod:`backend.core.sql_text`.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,12 +50,11 @@ from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine
 
-from backend.core import literals
+from backend.core import literals, sql_text
 from backend.core.db import PlainTransaction, current_engine
 
 Row = Mapping[str, Any]
 
-_PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ _deferred: ContextVar[tuple[object, list[Statement]] | None] = ContextVar("defer
 
 @lru_cache(maxsize=512)
 def _for_sqlite(sql: str) -> str:
-    return _PLACEHOLDER.sub(r"?\1", sql)
+    return sql_text.PLACEHOLDER.sub(r"?\1", sql)
 
 
 def is_sqlite() -> bool:
@@ -178,7 +179,7 @@ async def flush_checked(then: Statement | None = None) -> tuple[int, Statement |
             count = len(rows)
         return (count if then is not None else 0), failed
     last = len(statements) - 1 if then is not None else None
-    sql = _checked_sql(tuple((statement.sql, len(statement.args)) for statement in statements), tuple(guarded), last)
+    sql = sql_text.checked(tuple((statement.sql, len(statement.args)) for statement in statements), tuple(guarded), last)
     row = (await _run(sql, tuple(arg for statement in statements for arg in statement.args)))[0]
     failed = next((statements[index] for index in guarded if not row[f"g{index}"]), None)
     return (row["n"] if last is not None else 0), failed
@@ -201,7 +202,7 @@ async def commit_checked(then: Statement) -> tuple[int, Statement | None]:
         return await flush_checked(then)
     statements = [*_queue(), then]
     guarded = tuple(index for index, statement in enumerate(statements) if statement.refusal is not None)
-    text = _committing_sql(tuple((statement.sql, len(statement.args)) for statement in statements), guarded)
+    text = sql_text.committing(tuple((statement.sql, len(statement.args)) for statement in statements), guarded)
     connection = transaction.connection
     types = _PARAMETER_TYPES.get(text)
     if types is None:
@@ -222,23 +223,13 @@ async def commit_checked(then: Statement) -> tuple[int, Statement | None]:
         # Nothing was committed; a new transaction in its place lets the caller read why (a
         # refusal explains itself) before leaving the block, which rolls it back.
         await connection.execute("ROLLBACK; BEGIN")
-        index = int(_FAILED.search(str(error)).group(1))
+        index = sql_text.failed_index(str(error))
         return (0, None) if index == len(statements) - 1 else (1, statements[index])
     transaction.committed_in_band()
     return 1, None
 
 
 _PARAMETER_TYPES: dict[str, tuple[tuple[str, str, str], ...]] = {}
-_FAILED = re.compile(r"\(#(\d+)\) changed nothing")
-
-
-@lru_cache(maxsize=256)
-def _committing_sql(shapes: tuple[tuple[str, int], ...], guarded: tuple[int, ...]) -> str:
-    """Every statement a CTE; the main query fails on the first that changed nothing of the last
-    statement, then the guarded ones, naming its index in the message as ``(#i)``."""
-    ctes = ", ".join(f"d{index} AS ({part})" for index, part in enumerate(_renumbered(shapes)))
-    checks = _unless_changed((f"d{index}", f"{_target(shapes[index][0])} (#{index})") for index in (len(shapes) - 1, *guarded))
-    return f"WITH {ctes} SELECT {checks}"
 
 
 async def fetch_chained(first: Statement, then: Sequence[Statement]) -> Row | None:
@@ -258,7 +249,7 @@ async def fetch_chained(first: Statement, then: Sequence[Statement]) -> Row | No
     if _queue():
         await flush()
     shapes, values = _shapes_and_values((first, *then))
-    text = _chained_sql(shapes, tuple(index for index, statement in enumerate(then) if statement.refusal is not None))
+    text = sql_text.chained(shapes, tuple(index for index, statement in enumerate(then) if statement.refusal is not None))
     try:
         rows = await _run(text, values)
     except Exception as error:
@@ -289,90 +280,6 @@ def _shapes_and_values(statements: Sequence[Statement]) -> tuple[tuple, list]:
     return tuple(shapes), values
 
 
-def _spliced(sql: str, shape: tuple, offset: int) -> tuple[str, int]:
-    """``sql`` with its placeholders numbered from ``offset`` + 1 and each expression written in
-    place; returns the text and the placeholders it used."""
-    numbers: dict[int, str] = {}
-    used = 0
-    for position, arg in enumerate(shape, 1):
-        if arg is None:
-            used += 1
-            numbers[position] = f"${offset + used}"
-        else:
-            inner, count = _spliced(arg[0], (None,) * arg[1], offset + used)
-            numbers[position] = f"({inner})"
-            used += count
-    return _PLACEHOLDER.sub(lambda match: numbers[int(match.group(1))], sql), used
-
-
-_VALUES = re.compile(r"\bVALUES\s*\(", re.IGNORECASE)
-_WHERE = re.compile(r"\sWHERE\s", re.IGNORECASE)
-
-
-def _after_first(sql: str) -> str:
-    """An INSERT … VALUES (…) as INSERT … SELECT … FROM d; an UPDATE … WHERE as UPDATE … FROM
-    (a row of d) WHERE: each runs once if ``d`` has its row, and only after ``d`` has run."""
-    if sql.lstrip()[:6].upper() == "UPDATE":
-        where = _WHERE.search(sql)
-        return f"{sql[:where.start()]} FROM (SELECT FROM d) AS after_d{sql[where.start():]}"
-    opening = _VALUES.search(sql)
-    index = _past_parenthesis(sql, opening.end())
-    return f"{sql[:opening.start()]}SELECT {sql[opening.end():index - 1]} FROM d{sql[index:]}"
-
-
-def _past_parenthesis(sql: str, index: int) -> int:
-    """Where the parenthesis opened just before ``index`` has closed (our own SQL: no parentheses in literals)."""
-    depth = 1
-    while depth:
-        depth += {"(": 1, ")": -1}.get(sql[index], 0)
-        index += 1
-    return index
-
-
-_CTE = re.compile(r"\s*(?:WITH\s+|,\s*)(\w+)\s+AS\s*\(", re.IGNORECASE)
-
-
-def _hoisted(sql: str) -> tuple[list[str], str]:
-    """A statement that starts ``WITH a AS (…), b AS (…) main``: its CTEs, and ``main``. PostgreSQL
-    allows a data-modifying WITH only at the top level, so the first statement's go there."""
-    ctes, index = [], 0
-    while match := _CTE.match(sql, index):
-        if not ctes and not match.group(0).lstrip().upper().startswith("WITH"):
-            break
-        index = _past_parenthesis(sql, match.end())
-        ctes.append(f"{match.group(1)} AS ({sql[match.end():index - 1]})")
-    return ctes, sql[index:].strip()
-
-
-_TARGET = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE)\s+(\w+)", re.IGNORECASE)
-
-
-def _target(sql: str) -> str:
-    """The table a write changes, to name it when it changed nothing (in PostgreSQL's log too)."""
-    match = _TARGET.match(sql)
-    return f"the write to {match.group(1)}" if match else "a guarded write"
-
-
-@lru_cache(maxsize=128)
-def _chained_sql(shapes: tuple[tuple, ...], guarded: tuple[int, ...]) -> str:
-    parts, offset = [], 0
-    for index, (sql, shape) in enumerate(shapes):
-        text, used = _spliced(sql if index == 0 else _after_first(sql), shape, offset)
-        parts.append(text)
-        offset += used
-    inner, first = _hoisted(parts[0])
-    ctes = ", ".join([*inner, f"d AS ({first})", *(f"c{index} AS ({part})" for index, part in enumerate(parts[1:]))])
-    checks = _unless_changed((f"c{index}", _target(shapes[index + 1][0])) for index in guarded)
-    return f"WITH {ctes} SELECT d.* FROM d WHERE {checks}"
-
-
-def _unless_changed(ctes: Iterable[tuple[str, str]]) -> str:
-    """An expression that is true if each CTE (name, what it writes) returned a row, and otherwise
-    fails the statement through ``mirabelle_unchanged``, naming the first that returned none."""
-    failures = " ".join(f"WHEN NOT EXISTS (SELECT FROM {name}) THEN mirabelle_unchanged('{what}')" for name, what in ctes)
-    return f"CASE {failures} ELSE true END" if failures else "true"
-
-
 def discard() -> None:
     """Drop the deferred inserts (the use case is being refused and will roll back)."""
     _deferred.set(None)
@@ -390,35 +297,8 @@ def _queue() -> list[Statement]:
 
 def _combined(statements: list[Statement]) -> tuple[str, tuple]:
     """``WITH d0 AS (s0), d1 AS (s1), … sN`` with each statement's placeholders renumbered."""
-    sql = _combined_sql(tuple((statement.sql, len(statement.args)) for statement in statements))
+    sql = sql_text.combined(tuple((statement.sql, len(statement.args)) for statement in statements))
     return sql, tuple(arg for statement in statements for arg in statement.args)
-
-
-def _renumbered(shapes: tuple[tuple[str, int], ...]) -> list[str]:
-    parts, offset = [], 0
-    for sql, count in shapes:
-        parts.append(_PLACEHOLDER.sub(lambda match, shift=offset: f"${int(match.group(1)) + shift}", sql))
-        offset += count
-    return parts
-
-
-@lru_cache(maxsize=256)
-def _combined_sql(shapes: tuple[tuple[str, int], ...]) -> str:
-    """A use case sends the same few combinations again and again: build each text once."""
-    parts = _renumbered(shapes)
-    ctes = ", ".join(f"d{index} AS ({part})" for index, part in enumerate(parts[:-1]))
-    return f"WITH {ctes} {parts[-1]}"
-
-
-@lru_cache(maxsize=256)
-def _checked_sql(shapes: tuple[tuple[str, int], ...], guarded: tuple[int, ...], last: int | None) -> str:
-    """Every statement a CTE; the main query counts the rows of the guarded ones (``g<i>``) and of
-    the last (``n``). (CTEs the main query does not read still run, to completion.)"""
-    ctes = ", ".join(f"d{index} AS ({part})" for index, part in enumerate(_renumbered(shapes)))
-    counts = [f"(SELECT count(*) FROM d{index}) AS g{index}" for index in guarded]
-    if last is not None:
-        counts.append(f"(SELECT count(*) FROM d{last}) AS n")
-    return f"WITH {ctes} SELECT {', '.join(counts)}"
 
 
 async def _run(sql: str, args: Sequence[Any]) -> Sequence[Row]:

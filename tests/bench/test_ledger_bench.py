@@ -134,7 +134,7 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
     from pgbench's random numbers (the reservation's and the closing transfer's, which appear
     twice) or from gen_random_uuid(); the wallet it remembers is the moved row's id (``d.id``);
     what the confirm reads comes back with ``\\gset``."""
-    from backend.core import audit, idempotency, outbox, sql
+    from backend.core import audit, idempotency, outbox, sql, sql_text
     from backend.ledger import events, postings
     from backend.ledger.accounts import system_account_id
     from backend.ledger.kinds import AccountKind, ReservationStatus
@@ -179,7 +179,7 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
                                                 balances(response, columns, owner=True, at="balance"), now)),
         ]
         shapes, values = sql._shapes_and_values((first, *then))
-        return _render(sql._chained_sql(shapes, (len(then) - 1,)), values) + ";"
+        return _render(sql_text.chained(shapes, (len(then) - 1,)), values) + ";"
 
     moved = sql.Expr("d.id")
     reserve = chained(
