@@ -190,7 +190,7 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
         [sql.Statement(reservations._INSERT, (reservation, moved, settlement, str(AMOUNT), f"{now} + interval '15 minutes'", now))],
         "reserved", "d.", sql.Expr("CAST(d.id AS text)"))
     confirm = chained(
-        sql.Statement(reservations._CLOSE_AND_MOVE_BY[ReservationStatus.POSTED], (reservation, "'posted'", "NULL", closing, now)),
+        sql.Statement(reservations._CLAIM_AND_MOVE_BY[ReservationStatus.POSTED], (reservation, "'posted'", "NULL", closing, now)),
         held_by, ("0", "0", f"-{AMOUNT}", str(AMOUNT)),
         (closing, programme, held_wallet, held_wallet, held_by, str(AMOUNT), "'redeem'", "'marketplace'", "'post'", reservation,
          "NULL", "'order'", "''", *actor, now),

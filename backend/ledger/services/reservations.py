@@ -35,21 +35,27 @@ _INSERT = """INSERT INTO ledger_reservations (id, wallet_account_id, settlement_
 VALUES ($1, $2, $3, $4, 'pending', $5, 0, 0, NULL, NULL, $6)"""
 
 # $3 is the amount to post: NULL posts all that is held (confirm's default), 0 posts nothing (void).
-_CLOSE = """UPDATE ledger_reservations
+_CLAIM = """UPDATE ledger_reservations
 SET status = $2, posted_amount = COALESCE($3, amount), closing_transfer_id = $4, closed_at = $5
 WHERE id = $1 AND status = 'pending' AND amount >= COALESCE($3, amount) AND {when}
 RETURNING id, wallet_account_id, settlement_account_id, amount, status, timeout_at, posted_amount, reversed_amount,
-    closing_transfer_id, closed_at, created_at,
+    closing_transfer_id, closed_at, created_at{pending_transfer}"""
+# What ``reservation_view`` needs of the pending transfer. The one-statement way knows it already
+# and leaves these out: three index lookups, 6 % of the database's time per reserve→confirm cycle.
+_OF_PENDING_TRANSFER = """,
     (SELECT programme_id FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS programme_id,
     (SELECT source FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS source,
     (SELECT reference FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS reference"""
-_CLOSE_BY = {
-    ReservationStatus.POSTED: _CLOSE.format(when="timeout_at > $5"),  # a confirm must beat the timeout
-    ReservationStatus.VOIDED: _CLOSE.format(when="1 = 1"),  # releasing is always allowed while pending
-    ReservationStatus.EXPIRED: _CLOSE.format(when="timeout_at <= $5"),
+_WHEN = {
+    ReservationStatus.POSTED: "timeout_at > $5",  # a confirm must beat the timeout
+    ReservationStatus.VOIDED: "1 = 1",  # releasing is always allowed while pending
+    ReservationStatus.EXPIRED: "timeout_at <= $5",
 }
-# PostgreSQL: the claim and the wallet's move in one statement (``postings.close_hold_sql``).
+_CLOSE_BY = {outcome: _CLAIM.format(when=when, pending_transfer=_OF_PENDING_TRANSFER) for outcome, when in _WHEN.items()}
+# PostgreSQL: the claim and the wallet's move in one statement (``postings.close_hold_sql``); for
+# ``at_once``, without the pending transfer's columns.
 _CLOSE_AND_MOVE_BY = {outcome: close_hold_sql(statement) for outcome, statement in _CLOSE_BY.items()}
+_CLAIM_AND_MOVE_BY = {outcome: close_hold_sql(_CLAIM.format(when=when, pending_transfer="")) for outcome, when in _WHEN.items()}
 _ACTION = {
     ReservationStatus.POSTED: "points.confirmed",
     ReservationStatus.VOIDED: "points.released",
@@ -225,7 +231,7 @@ async def _close_at_once(
     closing_id = new_id()
     reservation = dataclasses.replace(held.reservation, status=outcome, posted_amount=held.reservation.amount if amount is None else amount,
                                       closing_transfer_id=closing_id, closed_at=now)
-    move = sql.Statement(_CLOSE_AND_MOVE_BY[outcome], (reservation_id, outcome.value, amount, closing_id, now))
+    move = sql.Statement(_CLAIM_AND_MOVE_BY[outcome], (reservation_id, outcome.value, amount, closing_id, now))
     return await at_once.post(
         actor, request, at_once.Move(move, prefix="wallet_"),
         WalletState.unknown(reservation.wallet_id, reservation.programme_id, held.recipient_id),
