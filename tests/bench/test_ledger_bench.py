@@ -27,8 +27,8 @@ import uuid
 from dataclasses import dataclass
 
 import asyncpg
+import ledger_history
 import pytest
-
 from baseline import fresh_database, pgbench_tps, vacuum_analyze
 
 SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -48,7 +48,8 @@ class Run:
 
 
 async def _load(url: str, wallets: int) -> uuid.UUID:
-    """Migrate a fresh database and fund ``wallets`` wallets through the service; returns the programme."""
+    """Migrate a fresh database, fund ``wallets`` wallets through the service and give the ledger a
+    history (``ledger_history``); returns the programme."""
     from backend.core.authz import SYSTEM
     from backend.core.db import close_pool, make_engine, start_pool, use_engine
     from backend.core.migrate import migrate
@@ -68,6 +69,7 @@ async def _load(url: str, wallets: int) -> uuid.UUID:
     await connection.close()
     for n in range(1, wallets + 1):
         await ledger.earn(SYSTEM, programme.id, recipient_uuid(n), 10**11, source="campaign")
+    await ledger_history.reserve_and_confirm(programme.id, [recipient_uuid(n) for n in range(1, wallets + 1)])
     await close_pool(engine)
     await vacuum_analyze(url)
     return programme.id

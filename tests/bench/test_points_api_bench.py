@@ -12,8 +12,8 @@ import re
 import shutil
 import uuid
 
+import ledger_history
 import pytest
-
 from api_load import median_run, running_api
 from baseline import fresh_database, pgbench_tps, vacuum_analyze
 
@@ -70,9 +70,12 @@ async def _prepare(url: str) -> tuple[str, uuid.UUID]:
     await start_pool(engine)
     _, secret = await access.create_api_key(SYSTEM, "bench", ["points:write", "points:read", "recipients:read"])
     programme = await recipients.create_programme(SYSTEM, "Bench", "INR", "0.25")
+    funded = []
     for n in range(WALLETS):
         recipient = (await recipients.upsert_recipient(SYSTEM, recipients.RecipientInput(external_id=f"bench-{n}", full_name=f"B {n}", email=f"b{n}@example.com"))).recipient
         await ledger.earn(SYSTEM, programme.id, recipient.id, 1_000_000_000)
+        funded.append(recipient.id)
+    await ledger_history.reserve_and_confirm(programme.id, funded)
     await close_pool(engine)
     await vacuum_analyze(url)
     return secret, programme.id
@@ -89,7 +92,7 @@ async def test_points_over_graphql(tmp_path):
     cycles, refused, seconds = re.search(r"CYCLES (\d+) REFUSED (\d+) SECONDS ([\d.]+)", run["output"]).groups()
     cycles_per_s = int(cycles) / float(seconds)
     print(f"\n\npgbench TPC-B-like, 8 clients (median of 3): {baseline:,.0f} tps")
-    print(f"GraphQL reserve→confirm, wrk 16 connections, 2 api workers (median of 3 by req/s):")
+    print("GraphQL reserve→confirm, wrk 16 connections, 2 api workers (median of 3 by req/s):")
     print(f"  requests {run['rps']:,.0f}/s ({run['rps'] / baseline:.2f}× TPC-B)   cycles {cycles_per_s:,.0f}/s "
           f"({cycles_per_s / baseline:.2f}× TPC-B)   p50 {run['p50']:.1f} ms   p99 {run['p99']:.1f} ms   refused {refused}")
     assert run["non_2xx"] == 0 and int(refused) == 0 and int(cycles) > 0
