@@ -11,6 +11,8 @@ import time
 import urllib.request
 import uuid
 
+from baseline import TpcB
+
 from backend.core.redis_server import EmbeddedRedis, free_port
 
 SECONDS, CONNECTIONS, REPEATS = 10, 16, 3
@@ -39,10 +41,15 @@ def wrk(url: str, key: str, script: str, tmp_path, seconds: int = SECONDS) -> di
             "non_2xx": int(errors.group(1)) if errors else 0, "output": output}
 
 
-def median_run(url: str, key: str, script: str, tmp_path) -> dict:
-    """The median of ``REPEATS`` runs by requests per second, after a warm-up whose figures are dropped."""
+def median_run(url: str, key: str, script: str, tmp_path, tpcb: TpcB | None = None) -> dict:
+    """The median of ``REPEATS`` runs, after a warm-up whose figures are dropped: by requests per
+    second, or with ``tpcb`` by their ratio to a TPC-B run just before each (its tps: ``"tpcb"``)."""
     wrk(url, key, script, tmp_path, seconds=WARM_UP_SECONDS)
-    runs = sorted((wrk(url, key, script, tmp_path) for _ in range(REPEATS)), key=lambda run: run["rps"])
+    runs = []
+    for _ in range(REPEATS):
+        before = tpcb.tps() if tpcb is not None else None
+        runs.append(wrk(url, key, script, tmp_path) | {"tpcb": before})
+    runs.sort(key=lambda run: run["rps"] / (run["tpcb"] or 1))
     return runs[len(runs) // 2] | {"non_2xx": sum(run["non_2xx"] for run in runs)}
 
 

@@ -15,9 +15,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-
 from api_load import median_run, running_api
-from baseline import fresh_database, pgbench_tps, vacuum_analyze
+from baseline import fresh_database, tpcb_database, vacuum_analyze
 
 SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 RECIPIENTS = 2_000
@@ -76,17 +75,17 @@ async def _prepare(url: str) -> tuple[str, uuid.UUID]:
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed: apt-get install wrk")
 async def test_issue_reward_over_graphql(tmp_path):
-    baseline = await pgbench_tps(SERVER)
-    async with fresh_database(SERVER, "mirabelle_issuance_bench") as url:
+    async with tpcb_database(SERVER) as tpcb, fresh_database(SERVER, "mirabelle_issuance_bench") as url:
         key, campaign_id = await _prepare(url)
         with running_api(url, tmp_path) as endpoint:
             script = ISSUE_LUA.replace("CAMPAIGN", str(campaign_id)).replace("RECIPIENTS", str(RECIPIENTS))
-            run = median_run(endpoint, key, script, tmp_path)
+            run = median_run(endpoint, key, script, tmp_path, tpcb)
     issued, refused, seconds = re.search(r"ISSUED (\d+) REFUSED (\d+) SECONDS ([\d.]+)", run["output"]).groups()
     per_s = int(issued) / float(seconds)
-    print(f"\n\npgbench TPC-B-like, 8 clients (median of 3): {baseline:,.0f} tps")
+    baseline = run["tpcb"]
+    print(f"\n\npgbench TPC-B-like, 8 clients, just before this run: {baseline:,.0f} tps")
     print("GraphQL issueReward with governance (count, budget, per-recipient cap over 30 days) + ledger credit, "
-          "wrk 16 connections, 2 api workers (median of 3 by req/s):")
+          "wrk 16 connections, 2 api workers (median of 3 by ratio to the TPC-B run before each):")
     print(f"  issued {per_s:,.0f}/s ({per_s / baseline:.2f}× TPC-B)   p50 {run['p50']:.1f} ms   p99 {run['p99']:.1f} ms   "
           f"refused {refused}")
     assert run["non_2xx"] == 0 and int(refused) == 0 and int(issued) > 0

@@ -9,27 +9,26 @@ Run with `make bench` (or `.venv/bin/pytest tests/bench/test_ledger_bench.py -s 
 * plain SQL: the statements the service sends for one cycle (imported from the service's
   modules, so they cannot drift), as a pgbench custom script, 8 clients, prepared statements.
 
-DESIGN.md "Benchmark hygiene": a fresh database per workload, VACUUM ANALYZE after loading, the
-median of three runs, figures compared only within this run.
+DESIGN.md "Benchmark hygiene": a fresh database per workload, VACUUM ANALYZE after loading, each
+run paired with a pgbench TPC-B run just before it, and the median of three pairs by their ratio.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass
 
 import asyncpg
 import ledger_history
 import pytest
-from baseline import fresh_database, pgbench_tps, vacuum_analyze
+from baseline import TpcB, fresh_database, tpcb_database, vacuum_analyze
 
 SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 SECONDS, REPEATS, CONCURRENCY, COLD_WALLETS, AMOUNT = 10, 3, 8, 1000, 10
@@ -40,11 +39,21 @@ def recipient_uuid(n: int) -> uuid.UUID:
     return uuid.UUID(f"00000000-0000-4000-8000-{n:012x}")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Run:
     cycles_per_second: float
-    p50_ms: float
-    p99_ms: float
+    p50_ms: float | None
+    p99_ms: float | None
+    tpcb: float = 0.0  # pgbench TPC-B-like tps measured just before this run (``baseline.TpcB``)
+
+    @property
+    def ratio(self) -> float:
+        return self.cycles_per_second / self.tpcb
+
+
+def _median(runs: list[Run]) -> Run:
+    """The run with the median ratio to the TPC-B run just before it."""
+    return sorted(runs, key=lambda run: run.ratio)[len(runs) // 2]
 
 
 async def _load(url: str, wallets: int) -> uuid.UUID:
@@ -104,20 +113,22 @@ async def _service_run(url: str, programme_id: uuid.UUID, wallets: int, seconds:
     return Run(len(latencies) / elapsed, latencies[len(latencies) // 2] * 1000, latencies[int(len(latencies) * 0.99)] * 1000)
 
 
-async def service_cycles(wallets: int, event_loop: str) -> Run:
+async def service_cycles(wallets: int, event_loop: str, tpcb: TpcB) -> Run:
     """``event_loop`` "uvloop" is how the api process runs (uvicorn picks uvloop when installed);
     "asyncio" is Python's own loop, as in the arq worker."""
     async with fresh_database(SERVER, "mirabelle_ledger_bench") as url:
         programme_id = await _load(url, wallets)
         runs = []
         for _ in range(REPEATS):
+            before = await asyncio.to_thread(tpcb.tps)
             if event_loop == "uvloop":
                 import uvloop
 
-                runs.append(await asyncio.to_thread(uvloop.run, _service_run(url, programme_id, wallets, SECONDS)))
+                run = await asyncio.to_thread(uvloop.run, _service_run(url, programme_id, wallets, SECONDS))
             else:
-                runs.append(await _service_run(url, programme_id, wallets, SECONDS))
-    return sorted(runs, key=lambda run: run.cycles_per_second)[REPEATS // 2]
+                run = await _service_run(url, programme_id, wallets, SECONDS)
+            runs.append(dataclasses.replace(run, tpcb=before))
+    return _median(runs)
 
 
 # ---------------------------------------------------------------- the same statements in plain SQL
@@ -211,35 +222,40 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
     return "\n".join(" ".join(line.split()) for line in lines) + "\n"
 
 
-async def plain_sql_cycles(wallets: int, tmp_path) -> float:
+async def plain_sql_cycles(wallets: int, tmp_path, tpcb: TpcB) -> Run:
     async with fresh_database(SERVER, "mirabelle_ledger_sql") as url:
         programme_id = await _load(url, wallets)
         script = tmp_path / "ledger_cycle.sql"
         script.write_text(plain_sql_cycle(programme_id, wallets))
         runs = []
         for _ in range(REPEATS):
+            before = await asyncio.to_thread(tpcb.tps)
             output = subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", str(CONCURRENCY), "-j", "2", "-T", str(SECONDS),
                                      "-f", str(script), url], check=True, capture_output=True, text=True).stdout
             assert "failed transactions: 0 " in output or "failed" not in output, output
-            runs.append(float(re.search(r"tps = ([\d.]+)", output).group(1)))
-        return statistics.median(runs)
+            runs.append(Run(float(re.search(r"tps = ([\d.]+)", output).group(1)), None, None, before))
+        return _median(runs)
 
 
 @pytest.mark.skipif(shutil.which("pgbench") is None, reason="pgbench not installed (Debian: postgresql-client)")
 async def test_ledger_reserve_confirm_throughput(tmp_path):
-    baseline = await pgbench_tps(SERVER)
-    cold = await service_cycles(COLD_WALLETS, "uvloop")
-    hot = await service_cycles(1, "uvloop")
-    cold_asyncio = await service_cycles(COLD_WALLETS, "asyncio")
-    plain_cold = await plain_sql_cycles(COLD_WALLETS, tmp_path)
-    plain_hot = await plain_sql_cycles(1, tmp_path)
+    async with tpcb_database(SERVER, CONCURRENCY, SECONDS) as tpcb:
+        results = {
+            "service layer, cold wallets (1,000), uvloop": (cold := await service_cycles(COLD_WALLETS, "uvloop", tpcb)),
+            "service layer, one hot wallet, uvloop": (hot := await service_cycles(1, "uvloop", tpcb)),
+            "service layer, cold wallets (1,000), asyncio loop": await service_cycles(COLD_WALLETS, "asyncio", tpcb),
+            "plain SQL (pgbench -f), cold wallets": (plain_cold := await plain_sql_cycles(COLD_WALLETS, tmp_path, tpcb)),
+            "plain SQL (pgbench -f), one hot wallet": (plain_hot := await plain_sql_cycles(1, tmp_path, tpcb)),
+        }
 
-    print(f"\n\npgbench TPC-B-like, {CONCURRENCY} clients (median of {REPEATS}): {baseline:,.0f} tps\n")
-    print(f"{'reserve→confirm cycles, concurrency 8':<56} {'cycles/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'× TPC-B':>8}")
-    for name, run in (("service layer, cold wallets (1,000), uvloop", cold), ("service layer, one hot wallet, uvloop", hot),
-                      ("service layer, cold wallets (1,000), asyncio loop", cold_asyncio)):
-        print(f"{name:<56} {run.cycles_per_second:>9,.0f} {run.p50_ms:>7.1f} {run.p99_ms:>7.1f} {run.cycles_per_second / baseline:>8.2f}")
-    for name, cycles in (("plain SQL (pgbench -f), cold wallets", plain_cold), ("plain SQL (pgbench -f), one hot wallet", plain_hot)):
-        print(f"{name:<56} {cycles:>9,.0f} {'':>7} {'':>7} {cycles / baseline:>8.2f}")
-    print(f"\nservice (uvloop) / plain SQL: cold {cold.cycles_per_second / plain_cold:.2f}, hot {hot.cycles_per_second / plain_hot:.2f}")
-    assert min(cold.cycles_per_second, hot.cycles_per_second, cold_asyncio.cycles_per_second) > 0
+    def ms(value: float | None) -> str:
+        return "" if value is None else f"{value:.1f}"
+
+    print(f"\n\nEach figure: the median of {REPEATS} runs by its ratio to a pgbench TPC-B-like run ({CONCURRENCY} clients) "
+          "just before it.\n")
+    print(f"{'reserve→confirm cycles, concurrency 8':<56} {'cycles/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'TPC-B':>7} {'× TPC-B':>8}")
+    for name, run in results.items():
+        print(f"{name:<56} {run.cycles_per_second:>9,.0f} {ms(run.p50_ms):>7} {ms(run.p99_ms):>7} {run.tpcb:>7,.0f} {run.ratio:>8.2f}")
+    print(f"\nservice (uvloop) / plain SQL: cold {cold.cycles_per_second / plain_cold.cycles_per_second:.2f}, "
+          f"hot {hot.cycles_per_second / plain_hot.cycles_per_second:.2f}")
+    assert min(run.cycles_per_second for run in results.values()) > 0

@@ -15,7 +15,7 @@ import uuid
 import ledger_history
 import pytest
 from api_load import median_run, running_api
-from baseline import fresh_database, pgbench_tps, vacuum_analyze
+from baseline import fresh_database, tpcb_database, vacuum_analyze
 
 SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 WALLETS = 200
@@ -83,16 +83,16 @@ async def _prepare(url: str) -> tuple[str, uuid.UUID]:
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed: apt-get install wrk")
 async def test_points_over_graphql(tmp_path):
-    baseline = await pgbench_tps(SERVER)
-    async with fresh_database(SERVER, "mirabelle_points_bench") as url:
+    async with tpcb_database(SERVER) as tpcb, fresh_database(SERVER, "mirabelle_points_bench") as url:
         key, programme_id = await _prepare(url)
         with running_api(url, tmp_path) as endpoint:
             script = CYCLE_LUA.replace("PROGRAMME", str(programme_id)).replace("WALLETS", str(WALLETS))
-            run = median_run(endpoint, key, script, tmp_path)
+            run = median_run(endpoint, key, script, tmp_path, tpcb)
     cycles, refused, seconds = re.search(r"CYCLES (\d+) REFUSED (\d+) SECONDS ([\d.]+)", run["output"]).groups()
     cycles_per_s = int(cycles) / float(seconds)
-    print(f"\n\npgbench TPC-B-like, 8 clients (median of 3): {baseline:,.0f} tps")
-    print("GraphQL reserve→confirm, wrk 16 connections, 2 api workers (median of 3 by req/s):")
+    baseline = run["tpcb"]
+    print(f"\n\npgbench TPC-B-like, 8 clients, just before this run: {baseline:,.0f} tps")
+    print("GraphQL reserve→confirm, wrk 16 connections, 2 api workers (median of 3 by ratio to the TPC-B run before each):")
     print(f"  requests {run['rps']:,.0f}/s ({run['rps'] / baseline:.2f}× TPC-B)   cycles {cycles_per_s:,.0f}/s "
           f"({cycles_per_s / baseline:.2f}× TPC-B)   p50 {run['p50']:.1f} ms   p99 {run['p99']:.1f} ms   refused {refused}")
     assert run["non_2xx"] == 0 and int(refused) == 0 and int(cycles) > 0
