@@ -179,7 +179,7 @@ async def flush_checked(then: Statement | None = None) -> tuple[int, Statement |
             count = len(rows)
         return (count if then is not None else 0), failed
     last = len(statements) - 1 if then is not None else None
-    sql = sql_text.checked(tuple((statement.sql, len(statement.args)) for statement in statements), tuple(guarded), last)
+    sql = sql_text.checked(_texts_and_arities(statements), tuple(guarded), last)
     row = (await _run(sql, tuple(arg for statement in statements for arg in statement.args)))[0]
     failed = next((statements[index] for index in guarded if not row[f"g{index}"]), None)
     return (row["n"] if last is not None else 0), failed
@@ -202,7 +202,7 @@ async def commit_checked(then: Statement) -> tuple[int, Statement | None]:
         return await flush_checked(then)
     statements = [*_queue(), then]
     guarded = tuple(index for index, statement in enumerate(statements) if statement.refusal is not None)
-    text = sql_text.committing(tuple((statement.sql, len(statement.args)) for statement in statements), guarded)
+    text = sql_text.committing(_texts_and_arities(statements), guarded)
     connection = transaction.connection
     types = _PARAMETER_TYPES.get(text)
     if types is None:
@@ -295,9 +295,15 @@ def _queue() -> list[Statement]:
     return queued[1]
 
 
+def _texts_and_arities(statements: Sequence[Statement]) -> tuple[tuple[str, int], ...]:
+    """What ``sql_text`` needs to join plain statements: each one's SQL and how many values it takes
+    (a tuple, so that ``sql_text`` can cache the joined text)."""
+    return tuple((statement.sql, len(statement.args)) for statement in statements)
+
+
 def _combined(statements: list[Statement]) -> tuple[str, tuple]:
     """``WITH d0 AS (s0), d1 AS (s1), … sN`` with each statement's placeholders renumbered."""
-    sql = sql_text.combined(tuple((statement.sql, len(statement.args)) for statement in statements))
+    sql = sql_text.combined(_texts_and_arities(statements))
     return sql, tuple(arg for statement in statements for arg in statement.args)
 
 
