@@ -40,8 +40,13 @@ async def vacuum_analyze(url: str) -> None:
     await connection.close()
 
 
-def _pgbench(*args: str) -> str:
+def pgbench(*args: str) -> str:
     return subprocess.run(["pgbench", *args], check=True, capture_output=True, text=True).stdout
+
+
+def tps_of(output: str) -> float:
+    """The transactions per second a pgbench run reports."""
+    return float(re.search(r"tps = ([\d.]+)", output).group(1))
 
 
 class TpcB:
@@ -55,8 +60,7 @@ class TpcB:
 
     def tps(self) -> float:
         """One run; ``-v`` vacuums the four tables first, so every run starts from the same state."""
-        output = _pgbench("-v", "-c", str(self.clients), "-j", "2", "-T", str(self.seconds), self.url)
-        return float(re.search(r"tps = ([\d.]+)", output).group(1))
+        return tps_of(pgbench("-v", "-c", str(self.clients), "-j", "2", "-T", str(self.seconds), self.url))
 
 
 @contextlib.asynccontextmanager
@@ -64,7 +68,7 @@ async def tpcb_database(server_url: str, clients: int = 8, seconds: int = 10):
     if shutil.which("pgbench") is None:
         raise RuntimeError("pgbench is not installed (Debian: postgresql-client)")
     async with fresh_database(server_url, "mirabelle_pgbench") as url:
-        _pgbench("-i", "-s", "10", "-q", url)
+        pgbench("-i", "-s", "10", "-q", url)
         await vacuum_analyze(url)
         yield TpcB(url, clients, seconds)
 

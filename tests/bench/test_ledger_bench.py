@@ -21,14 +21,13 @@ import os
 import random
 import re
 import shutil
-import subprocess
 import time
 import uuid
 
 import asyncpg
 import ledger_history
 import pytest
-from baseline import TpcB, fresh_database, tpcb_database, vacuum_analyze
+from baseline import TpcB, fresh_database, pgbench, tpcb_database, tps_of, vacuum_analyze
 
 SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 SECONDS, REPEATS, CONCURRENCY, COLD_WALLETS, AMOUNT = 10, 3, 8, 1000, 10
@@ -230,10 +229,10 @@ async def plain_sql_cycles(wallets: int, tmp_path, tpcb: TpcB) -> Run:
         runs = []
         for _ in range(REPEATS):
             before = await asyncio.to_thread(tpcb.tps)
-            output = subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", str(CONCURRENCY), "-j", "2", "-T", str(SECONDS),
-                                     "-f", str(script), url], check=True, capture_output=True, text=True).stdout
+            output = await asyncio.to_thread(pgbench, "-n", "-M", "prepared", "-c", str(CONCURRENCY), "-j", "2", "-T", str(SECONDS),
+                                             "-f", str(script), url)
             assert "failed transactions: 0 " in output or "failed" not in output, output
-            runs.append(Run(float(re.search(r"tps = ([\d.]+)", output).group(1)), None, None, before))
+            runs.append(Run(tps_of(output), None, None, before))
         return _median(runs)
 
 
