@@ -19,6 +19,8 @@ up: $(STAMP)
 	$(BIN)/mirabelle up
 
 lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mirabelle schema export --check
 

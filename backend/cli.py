@@ -67,8 +67,15 @@ def api() -> None:
     import uvicorn
 
     settings = _settings()
-    uvicorn.run("backend.api.app:create_app", factory=True, host=settings.api_host, port=settings.api_port,
-                workers=settings.api_workers, log_level="warning", access_log=False)
+    uvicorn.run(
+        "backend.api.app:create_app",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        workers=settings.api_workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @app.command()
@@ -216,18 +223,30 @@ def up() -> None:
         password = asyncio.run(_with_database(prepare))
         out.print(f"database ready: {_safe_url(settings.effective_database_url)}")
         if password:
-            out.print(Panel(f"email:    {DEMO_ADMIN_EMAIL}\npassword: {password}\n\nShown once. Sign in and change it, or create your own admin.",
-                            title="demo admin created", border_style="yellow"))
+            out.print(
+                Panel(
+                    f"email:    {DEMO_ADMIN_EMAIL}\npassword: {password}\n\nShown once. Sign in and change it, or create your own admin.",
+                    title="demo admin created",
+                    border_style="yellow",
+                )
+            )
         for name in ("api", "console", "worker"):
             processes.append(subprocess.Popen([sys.executable, "-m", "backend.cli", name], env=env, start_new_session=True))
         deadline = time.monotonic() + 60
         api_url = f"http://{settings.api_host}:{settings.api_port}"
         console_url = f"http://{settings.console_host}:{settings.console_port}"
-        if not (_wait_http(f"{api_url}/healthz", deadline, processes) and _wait_http(f"{console_url}/login", deadline, processes)):
+        if not (
+            _wait_http(f"{api_url}/healthz", deadline, processes) and _wait_http(f"{console_url}/login", deadline, processes)
+        ):
             out.print("[red]a process failed to start; stopping[/red]")
             raise typer.Exit(1)
-        out.print(Panel(f"GraphQL API + GraphiQL  {api_url}/graphql\nConsole                 {console_url}\n\nCtrl-C stops everything.",
-                        title="Mirabelle is up", border_style="green"))
+        out.print(
+            Panel(
+                f"GraphQL API + GraphiQL  {api_url}/graphql\nConsole                 {console_url}\n\nCtrl-C stops everything.",
+                title="Mirabelle is up",
+                border_style="green",
+            )
+        )
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop means the same as Ctrl-C
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)

@@ -32,7 +32,9 @@ async def resume_upload_issuance(ctx: dict[str, Any]) -> int:
             log.warning("upload.resume_refused", upload_id=str(upload.id), code=error.code, reason=error.errors[0].message)
             continue
         resumed += 1
-        log.info("upload.resumed", upload_id=str(upload.id), done=after.progress_done, total=after.progress_total, status=after.status)
+        log.info(
+            "upload.resumed", upload_id=str(upload.id), done=after.progress_done, total=after.progress_total, status=after.status
+        )
     return resumed
 
 

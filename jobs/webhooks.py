@@ -16,8 +16,8 @@ from backend.core.outbox import Event
 from backend.webhooks import queue
 from backend.webhooks.policy import DEFAULT_POLICY, DeliveryPolicy
 from backend.webhooks.services import deliveries, sending
-from jobs.handback import hands_back_when_cancelled
 from backend.webhooks.topics import TOPICS
+from jobs.handback import hands_back_when_cancelled
 
 log = structlog.get_logger(__name__)
 

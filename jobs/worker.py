@@ -44,7 +44,6 @@ SPARE_ARQ_TRIES = 3
 RECONNECT_FIRST_S, RECONNECT_MAX_S = 1.0, 30.0  # waiting out a Redis outage
 
 
-
 @dataclass(frozen=True)
 class OutboxPolicy:
     """What the outbox jobs need; carried in the worker's ``ctx``."""
@@ -130,15 +129,19 @@ def build_worker_settings(
         # able to enqueue an event again. A killed worker's job re-runs once its in-progress key
         # expires, i.e. after the longest timeout + 10 s: another reason to keep timeouts short.
         "functions": [
-            func(process_outbox_event, name=outbox.JOB_NAME, timeout=timeout, keep_result=0,
-                 max_tries=max_attempts + SPARE_ARQ_TRIES),
+            func(
+                process_outbox_event,
+                name=outbox.JOB_NAME,
+                timeout=timeout,
+                keep_result=0,
+                max_tries=max_attempts + SPARE_ARQ_TRIES,
+            ),
             *webhooks.job_functions(timeout),
         ],
         "cron_jobs": [
             cron(relay_outbox, run_at_startup=True, timeout=timeout, **relay_schedule(settings.outbox_relay_seconds)),
             *webhooks.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
-            *ledger_jobs.cron_jobs(
-                relay_schedule(settings.ledger_expiry_sweep_seconds), timeout),
+            *ledger_jobs.cron_jobs(relay_schedule(settings.ledger_expiry_sweep_seconds), timeout),
             *upload_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
         ],
         "on_startup": on_startup,

@@ -29,7 +29,9 @@ BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 
 
 def pytest_report_header(config):
-    return f"mirabelle databases: {', '.join(BACKENDS)}" + ("" if PG_URL else " (set MIRABELLE_TEST_POSTGRES_URL to add PostgreSQL)")
+    return f"mirabelle databases: {', '.join(BACKENDS)}" + (
+        "" if PG_URL else " (set MIRABELLE_TEST_POSTGRES_URL to add PostgreSQL)"
+    )
 
 
 _state: dict = {}

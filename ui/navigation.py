@@ -39,7 +39,23 @@ API_KEYS = Destination("Access", "API keys", "/api-keys", "key", Permission.API_
 WEBHOOKS = Destination("Integrations", "Webhooks", "/webhooks", "webhook", Permission.WEBHOOKS_MANAGE)
 AUDIT = Destination("Governance", "Audit log", "/audit", "history", Permission.AUDIT_READ)
 
-NAVIGATION: tuple[Destination, ...] = (HOME, RECIPIENTS, PROGRAMMES, PARTNERS, OFFERS, RANKING, CAMPAIGNS, UPLOADS, ISSUANCE_APPROVALS, POINTS, APPROVALS, USERS, API_KEYS, WEBHOOKS, AUDIT)
+NAVIGATION: tuple[Destination, ...] = (
+    HOME,
+    RECIPIENTS,
+    PROGRAMMES,
+    PARTNERS,
+    OFFERS,
+    RANKING,
+    CAMPAIGNS,
+    UPLOADS,
+    ISSUANCE_APPROVALS,
+    POINTS,
+    APPROVALS,
+    USERS,
+    API_KEYS,
+    WEBHOOKS,
+    AUDIT,
+)
 
 
 def sections_for(actor: Actor) -> list[tuple[str, list[Destination]]]:

@@ -47,7 +47,11 @@ async def _sign_out() -> None:
 
 def _header() -> None:
     user = signed_in().user
-    with ui.header().classes("items-center justify-between px-4 py-2 bg-white text-grey-9").style("border-bottom: 1px solid #e4e1ec"):
+    with (
+        ui.header()
+        .classes("items-center justify-between px-4 py-2 bg-white text-grey-9")
+        .style("border-bottom: 1px solid #e4e1ec")
+    ):
         with ui.row().classes("items-center gap-2 no-wrap"):
             ui.icon("redeem", size="28px", color="secondary")
             ui.label(PRODUCT).classes("text-h6 text-weight-bold text-primary").mark("product")
@@ -68,9 +72,11 @@ def _navigation() -> None:
             ui.label(section).classes("mb-nav-section")
             for destination in destinations:
                 active = path == destination.path or (destination.path != "/" and path.startswith(destination.path + "/"))
-                with ui.item(on_click=lambda d=destination: ui.navigate.to(d.path)).props(
-                    f"clickable {'active' if active else ''} active-class=text-primary"
-                ).mark(f"nav-{destination.path.strip('/') or 'home'}"):
+                with (
+                    ui.item(on_click=lambda d=destination: ui.navigate.to(d.path))
+                    .props(f"clickable {'active' if active else ''} active-class=text-primary")
+                    .mark(f"nav-{destination.path.strip('/') or 'home'}")
+                ):
                     with ui.item_section().props("avatar").classes("min-w-0"):
                         ui.icon(destination.icon, size="20px")
                     with ui.item_section():

@@ -130,7 +130,9 @@ def _check_roles(roles: list[str]) -> list[str]:
     valid = {role.value for role in Role}
     unknown = [role for role in roles if role not in valid]
     if unknown:
-        raise DomainError.single("INVALID_ROLE", f"unknown role(s) {', '.join(unknown)}; expected one of {', '.join(sorted(valid))}", field="roles")
+        raise DomainError.single(
+            "INVALID_ROLE", f"unknown role(s) {', '.join(unknown)}; expected one of {', '.join(sorted(valid))}", field="roles"
+        )
     if not roles:
         raise DomainError.single("INVALID_ROLE", "a user needs at least one role", field="roles")
     return sorted(set(roles))
@@ -176,8 +178,17 @@ async def create_user(actor: Actor, email: str, display_name: str, password: str
             raise DomainError.single("EMAIL_TAKEN", f"a user with email {email} already exists", field="email")
         user_id = new_id()
         await User.insert(
-            User(id=user_id, email=email, display_name=display_name.strip(), password_hash=password_hash,
-                 roles=roles, is_active=True, failed_logins=0, created_at=now, updated_at=now)
+            User(
+                id=user_id,
+                email=email,
+                display_name=display_name.strip(),
+                password_hash=password_hash,
+                roles=roles,
+                is_active=True,
+                failed_logins=0,
+                created_at=now,
+                updated_at=now,
+            )
         )
         user = _user_view(await _get_user_row(user_id))
         await audit.record(actor, "user.created", "user", user.id, after=_audit_user(user))
@@ -224,8 +235,9 @@ async def reset_password(actor: Actor, user_id: uuid.UUID, password: str) -> Use
 USER_SORT_KEYS = ("email", "display_name", "last_login_at", "created_at")
 
 
-async def list_users(actor: Actor, search: str = "", offset: int = 0, limit: int = 50, *,
-                     sort_by: str = "email", descending: bool = False) -> Page:
+async def list_users(
+    actor: Actor, search: str = "", offset: int = 0, limit: int = 50, *, sort_by: str = "email", descending: bool = False
+) -> Page:
     """``sort_by`` is one of USER_SORT_KEYS; ties are broken by id so pages never overlap."""
     actor.require(Permission.USERS_MANAGE)
     query, count = User.select(), User.count()
@@ -274,7 +286,11 @@ async def login(email: str, password: str) -> SignIn:
         raise DomainError.single("ACCOUNT_DISABLED", "this account is deactivated; ask an administrator")
     if not await _verify(row["password_hash"], password):
         async with write_transaction():
-            rows = await User.update({User.failed_logins: User.failed_logins + 1}).where(User.id == user.id).returning(User.failed_logins)
+            rows = (
+                await User.update({User.failed_logins: User.failed_logins + 1})
+                .where(User.id == user.id)
+                .returning(User.failed_logins)
+            )
             failures = rows[0]["failed_logins"]
             if failures >= settings.login_max_failures:
                 until = utcnow() + timedelta(minutes=settings.lockout_minutes)
@@ -283,7 +299,9 @@ async def login(email: str, password: str) -> SignIn:
             else:
                 await audit.record(actor, "user.login_failed", "user", user.id, after={"failures": failures})
         if failures >= settings.login_max_failures:
-            raise DomainError.single("ACCOUNT_LOCKED", f"too many failed sign-ins; the account is locked for {settings.lockout_minutes} minutes")
+            raise DomainError.single(
+                "ACCOUNT_LOCKED", f"too many failed sign-ins; the account is locked for {settings.lockout_minutes} minutes"
+            )
         raise _login_refused()
     token = secrets.token_urlsafe(32)
     now = utcnow()
@@ -335,7 +353,11 @@ def _check_scopes(scopes: list[str]) -> list[str]:
     allowed = {scope.value for scope in API_KEY_SCOPES}
     unknown = [scope for scope in scopes if scope not in allowed]
     if unknown:
-        raise DomainError.single("INVALID_SCOPE", f"unknown scope(s) {', '.join(unknown)}; expected some of {', '.join(sorted(allowed))}", field="scopes")
+        raise DomainError.single(
+            "INVALID_SCOPE",
+            f"unknown scope(s) {', '.join(unknown)}; expected some of {', '.join(sorted(allowed))}",
+            field="scopes",
+        )
     if not scopes:
         raise DomainError.single("INVALID_SCOPE", "an API key needs at least one scope", field="scopes")
     return sorted(set(scopes))
@@ -352,25 +374,40 @@ async def create_api_key(actor: Actor, name: str, scopes: list[str]) -> tuple[Ap
     key_id = new_id()
     async with write_transaction():
         await ApiKey.insert(
-            ApiKey(id=key_id, name=name.strip(), prefix=prefix, secret_hash=_token_hash(secret), scopes=scopes,
-                   created_by=actor.id if actor.kind is ActorKind.USER else None, created_at=utcnow())
+            ApiKey(
+                id=key_id,
+                name=name.strip(),
+                prefix=prefix,
+                secret_hash=_token_hash(secret),
+                scopes=scopes,
+                created_by=actor.id if actor.kind is ActorKind.USER else None,
+                created_at=utcnow(),
+            )
         )
         key = _key_view(await ApiKey.select().where(ApiKey.id == key_id).first())
-        await audit.record(actor, "api_key.created", "api_key", key_id, after={"name": key.name, "prefix": prefix, "scopes": scopes})
+        await audit.record(
+            actor, "api_key.created", "api_key", key_id, after={"name": key.name, "prefix": prefix, "scopes": scopes}
+        )
     return key, f"mb_{prefix}_{secret}"
 
 
 async def revoke_api_key(actor: Actor, key_id: uuid.UUID) -> ApiKeyView:
     actor.require(Permission.API_KEYS_MANAGE)
     async with write_transaction():
-        revoked = await ApiKey.update({ApiKey.revoked_at: utcnow()}).where(ApiKey.id == key_id, ApiKey.revoked_at.is_null()).returning(ApiKey.id)
+        revoked = (
+            await ApiKey.update({ApiKey.revoked_at: utcnow()})
+            .where(ApiKey.id == key_id, ApiKey.revoked_at.is_null())
+            .returning(ApiKey.id)
+        )
         row = await ApiKey.select().where(ApiKey.id == key_id).first()
         if row is None:
             raise NotFound("API key", key_id)
         if not revoked:
             raise DomainError.single("ALREADY_REVOKED", f"API key {row['name']} was already revoked")
         key = _key_view(row)
-        await audit.record(actor, "api_key.revoked", "api_key", key_id, before={"revoked_at": None}, after={"revoked_at": key.revoked_at})
+        await audit.record(
+            actor, "api_key.revoked", "api_key", key_id, before={"revoked_at": None}, after={"revoked_at": key.revoked_at}
+        )
     _forget_verified_key(key_id)
     return key
 
@@ -426,13 +463,21 @@ async def authenticate_api_key(raw: str | None) -> Actor:
 
 
 async def _verify_api_key(prefix: str, secret_hash: str) -> _VerifiedKey:
-    row = await ApiKey.select(ApiKey.id, ApiKey.name, ApiKey.secret_hash, ApiKey.scopes, ApiKey.revoked_at, ApiKey.last_used_at).where(ApiKey.prefix == prefix).first()
+    row = (
+        await ApiKey.select(ApiKey.id, ApiKey.name, ApiKey.secret_hash, ApiKey.scopes, ApiKey.revoked_at, ApiKey.last_used_at)
+        .where(ApiKey.prefix == prefix)
+        .first()
+    )
     if row is None or not hmac.compare_digest(row["secret_hash"], secret_hash):
         raise ApiKeyRejected("unknown API key")
     if row["revoked_at"] is not None:
         raise ApiKeyRejected(f"API key '{row['name']}' was revoked on {as_utc(row['revoked_at']):%Y-%m-%d %H:%M} UTC")
-    actor = Actor(kind=ActorKind.API_KEY, id=row["id"], label=f"api-key:{row['name']}",
-                  permissions=frozenset(Permission(scope) for scope in row["scopes"]))
+    actor = Actor(
+        kind=ActorKind.API_KEY,
+        id=row["id"],
+        label=f"api-key:{row['name']}",
+        permissions=frozenset(Permission(scope) for scope in row["scopes"]),
+    )
     return _VerifiedKey(actor=actor, verified_at=time.monotonic(), last_used_at=_opt_utc(row["last_used_at"]))
 
 

@@ -66,11 +66,11 @@ def mask_unexpected(errors: list[GraphQLError]) -> list[GraphQLError]:
 def log_errors(errors: Iterable[GraphQLError], operation_name: str | None) -> None:
     for error in errors:
         if is_unexpected(error):
-            log.error("graphql.unexpected_error", operation=operation_name, path=error.path,
-                      exc_info=error.original_error)
+            log.error("graphql.unexpected_error", operation=operation_name, path=error.path, exc_info=error.original_error)
         else:
-            log.info("graphql.refused", operation=operation_name, message=error.message,
-                     code=(error.extensions or {}).get("code"))
+            log.info(
+                "graphql.refused", operation=operation_name, message=error.message, code=(error.extensions or {}).get("code")
+            )
 
 
 @strawberry.interface(description="A reason a mutation changed nothing. `field` names the input field at fault, if any.")

@@ -58,10 +58,16 @@ class _InputBuilder:
             graphql_name = context.config.name_converter.from_field(field)
             type_ = field.resolve_type(type_definition=self.definition)
             taken_as_is = _is_leaf(type_, context) or (
-                isinstance(type_, StrawberryOptional) and not isinstance(type_, StrawberryMaybe) and _is_leaf(type_.of_type, context))
+                isinstance(type_, StrawberryOptional)
+                and not isinstance(type_, StrawberryMaybe)
+                and _is_leaf(type_.of_type, context)
+            )
             fields.append((graphql_name, field.python_name, None if taken_as_is else _converter(type_, graphql_name)))
-        implicit = {field.python_name: None for field in self.definition.fields
-                    if field.default_value is dataclasses.MISSING and field.default_factory is dataclasses.MISSING}
+        implicit = {
+            field.python_name: None
+            for field in self.definition.fields
+            if field.default_value is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+        }
         return tuple(fields), implicit
 
 

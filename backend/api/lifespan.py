@@ -30,7 +30,8 @@ async def api_lifespan(app: Litestar) -> AsyncIterator[None]:
     # The readiness probe's own client: redis-py reconnects by itself once Redis is back.
     app.state.redis = (
         Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S)
-        if settings.redis_url else None
+        if settings.redis_url
+        else None
     )
     # Everything loaded at start-up (the schema, the app, the modules) lives as long as the process:
     # moved out of the collector's view, it is no longer re-scanned by full collections, which

@@ -42,8 +42,14 @@ def request_tracing(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
-            log.info("http.request", method=scope["method"], path=scope["path"], status=status,
-                     duration_ms=round((time.perf_counter() - started) * 1000, 1), caller=scope.get("state", {}).get(CALLER))
+            log.info(
+                "http.request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                caller=scope.get("state", {}).get(CALLER),
+            )
 
     return traced
 

@@ -47,8 +47,12 @@ def build_schema(settings: Settings | None = None) -> ApiSchema:
     # QueryDepthLimiter made per request would bring new classes and miss the cache every time.
     limits = (max_depth_rule(settings.graphql_max_depth, None, None), max_aliases_rule(MAX_ALIASES))
     extensions: Iterable = (lambda: OperationRules(settings.graphql_max_tokens, limits),)
-    schema = ApiSchema(query=Query, mutation=Mutation, extensions=extensions,
-                       config=StrawberryConfig(scalar_map={**LEDGER_SCALARS, **CATALOG_SCALARS}))
+    schema = ApiSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map={**LEDGER_SCALARS, **CATALOG_SCALARS}),
+    )
     build_inputs_once(schema)
     return schema
 

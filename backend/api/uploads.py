@@ -39,7 +39,10 @@ def uploaded_file(value: object, field: str) -> UploadedFile:
     """The file of an `Upload` argument, or a DomainError naming ``field`` (an input field, as spelt by clients)."""
     if not isinstance(value, UploadFile):
         raise DomainError.single(
-            NOT_A_FILE, "send the file as a multipart request (GraphQL multipart request spec): this value is not a file", field=field
+            NOT_A_FILE,
+            "send the file as a multipart request (GraphQL multipart request spec): this value is not a file",
+            field=field,
         )
-    return UploadedFile(name=value.filename or "upload", content_type=value.content_type or "application/octet-stream",
-                        stream=value.file)
+    return UploadedFile(
+        name=value.filename or "upload", content_type=value.content_type or "application/octet-stream", stream=value.file
+    )

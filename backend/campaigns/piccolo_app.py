@@ -1,4 +1,5 @@
 """Campaigns: rules, governance counters, per-recipient tallies and grants."""
+
 import os
 
 from piccolo.conf.apps import AppConfig

@@ -1,4 +1,5 @@
 """Catalogue: offers, terms versions, voucher imports and codes."""
+
 import os
 
 from piccolo.conf.apps import AppConfig

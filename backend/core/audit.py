@@ -37,8 +37,22 @@ def entry(
     after: dict | sql.Expr | None = None,
 ) -> Statement:
     """The INSERT of one audit entry, for a use case that batches its inserts (``sql.defer``)."""
-    return Statement(_INSERT, (new_id(), utcnow(), actor.kind.value, actor.id, actor.label, action, entity_type, str(entity_id),
-                               _json(before), _json(after), current_request_id()))
+    return Statement(
+        _INSERT,
+        (
+            new_id(),
+            utcnow(),
+            actor.kind.value,
+            actor.id,
+            actor.label,
+            action,
+            entity_type,
+            str(entity_id),
+            _json(before),
+            _json(after),
+            current_request_id(),
+        ),
+    )
 
 
 async def record(

@@ -64,8 +64,13 @@ def contact_points(country: str | None, email: str | None, phone: str | None, wh
             return None
 
     country = check(iso_codes.country_code, country, "country")
-    return ContactPoints(country=country, email=check(email_address, email, "email"), phone=check(phone_number, phone, country, "phone"),
-                         whatsapp=check(phone_number, whatsapp, country, "whatsapp"), errors=tuple(errors))
+    return ContactPoints(
+        country=country,
+        email=check(email_address, email, "email"),
+        phone=check(phone_number, phone, country, "phone"),
+        whatsapp=check(phone_number, whatsapp, country, "whatsapp"),
+        errors=tuple(errors),
+    )
 
 
 def contact_points_batch(people: list[tuple[str | None, str | None, str | None, str | None]]) -> list[ContactPoints]:

@@ -34,8 +34,11 @@ class SizeBoundedReader(io.RawIOBase):
             return 0
         self.size += len(data)
         if self.size > self.max_bytes:
-            raise DomainError.single("FILE_TOO_LARGE", f"the file is larger than {megabytes(self.max_bytes)}: split it into smaller files",
-                                     field="file")
+            raise DomainError.single(
+                "FILE_TOO_LARGE",
+                f"the file is larger than {megabytes(self.max_bytes)}: split it into smaller files",
+                field="file",
+            )
         self.passed(data)
         buffer[: len(data)] = data
         return len(data)

@@ -77,8 +77,9 @@ class PlainTransaction(PostgresTransaction):
 
 def use_engine(engine: Engine) -> None:
     """Point piccolo_conf and every registered table at ``engine`` (tests switch databases)."""
-    import piccolo_conf
     from piccolo.apps.migrations.tables import Migration
+
+    import piccolo_conf
 
     piccolo_conf.DB = engine
     Migration._meta.db = engine

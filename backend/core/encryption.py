@@ -55,7 +55,9 @@ class SecretBox:
                 raise ValueError(version)
             return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode()).decode()
         except Exception as error:  # any failure reads the same to a caller: this secret is unreadable
-            raise DecryptionFailed(f"cannot decrypt a secret sealed with key {token.split(':')[1] if token.count(':') >= 2 else '?'}") from error
+            raise DecryptionFailed(
+                f"cannot decrypt a secret sealed with key {token.split(':')[1] if token.count(':') >= 2 else '?'}"
+            ) from error
 
     def needs_resealing(self, token: str) -> bool:
         return token.split(":", 2)[1] != self.current_id

@@ -36,6 +36,4 @@ class NotFound(DomainError):
 class PermissionDenied(DomainError):
     def __init__(self, permission: str, actor_label: str):
         self.permission = permission
-        super().__init__(
-            FieldError(field=None, code="FORBIDDEN", message=f"{actor_label} lacks the permission '{permission}'")
-        )
+        super().__init__(FieldError(field=None, code="FORBIDDEN", message=f"{actor_label} lacks the permission '{permission}'"))

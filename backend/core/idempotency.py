@@ -75,7 +75,9 @@ class Request:
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise DomainError.single(
-                IDEMPOTENCY_KEY_INVALID, f"an idempotency key is 1 to {MAX_KEY_LENGTH} printable characters", field="idempotency_key"
+                IDEMPOTENCY_KEY_INVALID,
+                f"an idempotency key is 1 to {MAX_KEY_LENGTH} printable characters",
+                field="idempotency_key",
             )
         canonical = json.dumps({"operation": operation, "params": params}, sort_keys=True, default=str, separators=(",", ":"))
         return cls(caller=caller_of(actor), key=key, request_hash=hashlib.sha256(canonical.encode()).hexdigest())
@@ -131,8 +133,9 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
 def record(request: Request, response: Any) -> sql.Statement:
     """The INSERT of the request's record with its first result (JSON values, or an ``sql.Expr``
     the database computes); RETURNING a row only if the key was new."""
-    return sql.Statement(_INSERT, (new_id(), request.caller, request.key, request.request_hash, sql.json_argument(response),
-                                   utcnow()))
+    return sql.Statement(
+        _INSERT, (new_id(), request.caller, request.key, request.request_hash, sql.json_argument(response), utcnow())
+    )
 
 
 async def _store(request: Request, response: dict) -> bool:
@@ -144,8 +147,9 @@ async def _store(request: Request, response: dict) -> bool:
 async def _first_result(request: Request, result_type: type[T]) -> T:
     row = await sql.fetchrow(_SELECT, request.caller, request.key)
     if row is None:  # pruned between our conflict and this read: vanishingly rare, and safe to refuse
-        raise DomainError.single(IDEMPOTENCY_CONFLICT, "the earlier call with this key is no longer on record; use a new key",
-                                 field="idempotency_key")
+        raise DomainError.single(
+            IDEMPOTENCY_CONFLICT, "the earlier call with this key is no longer on record; use a new key", field="idempotency_key"
+        )
     if row["request_hash"] != request.request_hash:
         raise DomainError.single(
             IDEMPOTENCY_CONFLICT, "this idempotency key was already used for a different request", field="idempotency_key"
@@ -157,7 +161,8 @@ async def prune(before: datetime, batch: int = 1000) -> int:
     """Forget records older than ``before`` (a retention job); returns how many went."""
     rows = await sql.fetch(
         "DELETE FROM idempotency_records WHERE id IN (SELECT id FROM idempotency_records WHERE created_at < $1 LIMIT $2) RETURNING id",
-        before, batch,
+        before,
+        batch,
     )
     return len(rows)
 

@@ -26,5 +26,7 @@ def currency_code(value: str | None, field: str = "currency") -> str:
         raise DomainError.single("REQUIRED", "a currency is required (ISO 4217, e.g. INR, EUR, USD)", field=field)
     found = pycountry.currencies.get(alpha_3=text)
     if found is None:
-        raise DomainError.single("INVALID_CURRENCY", f"'{value}' is not an ISO 4217 currency code (e.g. INR, EUR, USD)", field=field)
+        raise DomainError.single(
+            "INVALID_CURRENCY", f"'{value}' is not an ISO 4217 currency code (e.g. INR, EUR, USD)", field=field
+        )
     return found.alpha_3

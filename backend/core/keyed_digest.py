@@ -23,7 +23,9 @@ from backend.core.settings import get_settings
 @lru_cache(maxsize=16)
 def _digest_key(secret: str, purpose: str) -> bytes:
     # One key per purpose, derived apart from the encryption key and from session signing.
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"mirabelle keyed digest v1:{purpose}".encode()).derive(secret.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"mirabelle keyed digest v1:{purpose}".encode()).derive(
+        secret.encode()
+    )
 
 
 def keyed_digest(value: str, purpose: str) -> str:

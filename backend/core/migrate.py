@@ -21,8 +21,13 @@ async def migrate(quiet: bool = True) -> None:
 
 
 def ddl_migration(
-    migration_id: str, app_name: str, description: str, statements: list[str], *,
-    sqlite: list[str] = (), postgres: list[str] = (),
+    migration_id: str,
+    app_name: str,
+    description: str,
+    statements: list[str],
+    *,
+    sqlite: list[str] = (),
+    postgres: list[str] = (),
 ) -> MigrationManager:
     """A hand-written migration that runs ``statements`` in order (indexes and constraints Piccolo's
     columns cannot say), on SQLite and PostgreSQL alike, after the statements for the engine at

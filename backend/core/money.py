@@ -24,7 +24,9 @@ def _code_and_exponent(currency: str | None, field: str = "currency") -> tuple[s
     code = iso_codes.currency_code(currency, field)
     exponent = Currency(code).exponent
     if exponent is None:
-        raise DomainError.single("INVALID_CURRENCY", f"{code} has no minor unit in ISO 4217: amounts cannot be kept in it", field=field)
+        raise DomainError.single(
+            "INVALID_CURRENCY", f"{code} has no minor unit in ISO 4217: amounts cannot be kept in it", field=field
+        )
     return code, exponent
 
 
@@ -53,8 +55,7 @@ def to_minor(amount: Decimal | str, currency: str, field: str = "amount") -> int
     if isinstance(amount, str):
         text = amount.strip()
         if not _PLAIN_AMOUNT.fullmatch(text):
-            raise DomainError.single(AMOUNT_INVALID, f"“{text}” is not an amount (e.g. 500 or 500.25)",
-                                     field=field)
+            raise DomainError.single(AMOUNT_INVALID, f"“{text}” is not an amount (e.g. 500 or 500.25)", field=field)
         value = Decimal(text)
     elif isinstance(amount, Decimal):
         if not amount.is_finite():
@@ -64,8 +65,11 @@ def to_minor(amount: Decimal | str, currency: str, field: str = "amount") -> int
         raise TypeError(f"an amount is a Decimal or text, not {type(amount).__name__}")
     minor = value.scaleb(exponent)
     if minor != minor.to_integral_value():
-        too_many = (f"{value} has decimals, but {code} has no minor unit" if exponent == 0
-                    else f"{value} has more than {exponent} decimal{'s' if exponent != 1 else ''} for {code}")
+        too_many = (
+            f"{value} has decimals, but {code} has no minor unit"
+            if exponent == 0
+            else f"{value} has more than {exponent} decimal{'s' if exponent != 1 else ''} for {code}"
+        )
         raise DomainError.single(AMOUNT_INVALID, too_many, field=field)
     return int(minor)
 

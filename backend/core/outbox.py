@@ -127,7 +127,7 @@ def _stamp_sql(count: int) -> str:
 async def _stamp(event_ids: list[uuid.UUID], at: datetime | None) -> None:
     """Set (or, with None, take back) the events' hand-over time, 500 at a time."""
     for start in range(0, len(event_ids), 500):
-        chunk = event_ids[start:start + 500]
+        chunk = event_ids[start : start + 500]
         await sql.fetch(_stamp_sql(len(chunk)), at, *chunk)
 
 
@@ -253,7 +253,10 @@ class NoHandler(Exception):
 
 
 async def process(
-    event_id: uuid.UUID, handlers: Mapping[str, Handler], *, max_attempts: int = MAX_ATTEMPTS,
+    event_id: uuid.UUID,
+    handlers: Mapping[str, Handler],
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
     time_limit: float | None = None,
 ) -> str:
     """Run the handler of one event exactly once. Returns ``done``, ``failed`` (parked after

@@ -17,9 +17,7 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     var_dir: Path = Field(Path("var"), description="directory for the SQLite file, embedded Redis and secrets")
     database_url: str = Field("", description="sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db")
@@ -71,7 +69,9 @@ class Settings(BaseSettings):
     @classmethod
     def _secret_key(cls, value: SecretStr) -> SecretStr:
         if value.get_secret_value() and len(value.get_secret_value()) < 32:
-            raise ValueError("expected at least 32 characters (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+            raise ValueError(
+                "expected at least 32 characters (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         return value
 
     @field_validator("log_level")

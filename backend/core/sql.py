@@ -56,7 +56,6 @@ from backend.core.db import PlainTransaction, current_engine
 Row = Mapping[str, Any]
 
 
-
 @dataclass(frozen=True)
 class Statement:
     sql: str
@@ -172,7 +171,7 @@ async def flush_checked(then: Statement | None = None) -> tuple[int, Statement |
     guarded = [index for index, statement in enumerate(statements) if statement.refusal is not None]
     if is_sqlite():
         failed, count = None, 0
-        for index, statement in enumerate(statements):
+        for statement in statements:
             rows = await _run(statement.sql, statement.args)
             if statement.refusal is not None and not rows and failed is None:
                 failed = statement
@@ -208,8 +207,9 @@ async def commit_checked(then: Statement) -> tuple[int, Statement | None]:
     if types is None:
         if len(_PARAMETER_TYPES) > 512:  # use cases send a few shapes; this only bounds the unexpected
             _PARAMETER_TYPES.clear()
-        types = _PARAMETER_TYPES[text] = tuple((kind.schema, kind.name, kind.kind)
-                                               for kind in (await connection.prepare(text)).get_parameters())
+        types = _PARAMETER_TYPES[text] = tuple(
+            (kind.schema, kind.name, kind.kind) for kind in (await connection.prepare(text)).get_parameters()
+        )
     try:
         literal = literals.spliced(text, tuple(arg for statement in statements for arg in statement.args), types)
     except literals.NoLiteral:

@@ -58,10 +58,10 @@ def _after_first(sql: str) -> str:
     (a row of d) WHERE: each runs once if ``d`` has its row, and only after ``d`` has run."""
     if sql.lstrip()[:6].upper() == "UPDATE":
         where = _WHERE.search(sql)
-        return f"{sql[:where.start()]} FROM (SELECT FROM d) AS after_d{sql[where.start():]}"
+        return f"{sql[: where.start()]} FROM (SELECT FROM d) AS after_d{sql[where.start() :]}"
     opening = _VALUES.search(sql)
     index = _past_parenthesis(sql, opening.end())
-    return f"{sql[:opening.start()]}SELECT {sql[opening.end():index - 1]} FROM d{sql[index:]}"
+    return f"{sql[: opening.start()]}SELECT {sql[opening.end() : index - 1]} FROM d{sql[index:]}"
 
 
 def _past_parenthesis(sql: str, index: int) -> int:
@@ -84,7 +84,7 @@ def _hoisted(sql: str) -> tuple[list[str], str]:
         if not ctes and not match.group(0).lstrip().upper().startswith("WITH"):
             break
         index = _past_parenthesis(sql, match.end())
-        ctes.append(f"{match.group(1)} AS ({sql[match.end():index - 1]})")
+        ctes.append(f"{match.group(1)} AS ({sql[match.end() : index - 1]})")
     return ctes, sql[index:].strip()
 
 

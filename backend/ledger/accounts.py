@@ -37,7 +37,9 @@ def system_account_ids(programme_id: uuid.UUID, kind: AccountKind) -> list[uuid.
     return [system_account_id(programme_id, kind, shard) for shard in range(SHARDS)]
 
 
-_SYSTEM_ROWS = ", ".join(f"(${5 * i + 1}, ${5 * i + 2}, ${5 * i + 3}, ${5 * i + 4}, ${5 * i + 5})" for i in range(len(SYSTEM_KINDS) * SHARDS))
+_SYSTEM_ROWS = ", ".join(
+    f"(${5 * i + 1}, ${5 * i + 2}, ${5 * i + 3}, ${5 * i + 4}, ${5 * i + 5})" for i in range(len(SYSTEM_KINDS) * SHARDS)
+)
 _INSERT_SYSTEM = f"""INSERT INTO ledger_accounts (id, programme_id, kind, shard, created_at) VALUES {_SYSTEM_ROWS}
 ON CONFLICT DO NOTHING"""
 _INSERT_WALLET = """INSERT INTO ledger_accounts (id, programme_id, recipient_id, kind, shard, created_at)

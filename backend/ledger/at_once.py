@@ -43,8 +43,16 @@ class Move:
 
 
 async def post(
-    actor: Actor, request: Request | None, move: Move, wallet: WalletState, new: NewTransfer, transfer_id: uuid.UUID,
-    now: datetime, action: str, result: Callable[[Posted], T], also: tuple[sql.Statement, ...] = (),
+    actor: Actor,
+    request: Request | None,
+    move: Move,
+    wallet: WalletState,
+    new: NewTransfer,
+    transfer_id: uuid.UUID,
+    now: datetime,
+    action: str,
+    result: Callable[[Posted], T],
+    also: tuple[sql.Statement, ...] = (),
 ) -> tuple[T, uuid.UUID] | None:
     """Post ``new`` to ``wallet`` (whose balances are unknown yet: ``WalletState.unknown``) in one
     statement with the writes ``also`` needs, the audit entry, the outbox event and the request's

@@ -56,29 +56,39 @@ def announce(actor: Actor, action: str, posted: Posted) -> uuid.UUID:
     return event_id
 
 
-def announcement(actor: Actor, action: str, posted: Posted, wallet_columns: str | None = None,
-                 rung: bool = False) -> tuple[uuid.UUID, list[sql.Statement]]:
+def announcement(
+    actor: Actor, action: str, posted: Posted, wallet_columns: str | None = None, rung: bool = False
+) -> tuple[uuid.UUID, list[sql.Statement]]:
     """What :func:`announce` defers, as statements, and the event id. With ``wallet_columns`` (the
     deciding row's wallet columns in ``sql.fetch_chained``, e.g. ``"d."``) the database fills in
     the balances, which ``posted`` does not know yet. ``rung``: see ``outbox.event``."""
     transfer = posted.transfer
     before: dict | sql.Expr
     after: dict | sql.Expr = {
-        "transfer_id": transfer.id, "kind": transfer.kind.value, "phase": transfer.phase.value, "amount": transfer.amount,
-        "source": transfer.source.value, "reference": transfer.reference, "reason": transfer.reason}
+        "transfer_id": transfer.id,
+        "kind": transfer.kind.value,
+        "phase": transfer.phase.value,
+        "amount": transfer.amount,
+        "source": transfer.source.value,
+        "reference": transfer.reference,
+        "reason": transfer.reason,
+    }
     payload: dict | sql.Expr = balance_changed_payload(posted)
     if wallet_columns is None:
         before, after = _balance(posted.wallet_before), {**_balance(posted.wallet), **after}
     else:
         then, now = posted.wallet_before.balance(), posted.wallet.balance()
-        before = balances_sql({}, wallet_columns, (then.available - now.available, then.pending - now.pending, then.posted - now.posted))
+        before = balances_sql(
+            {}, wallet_columns, (then.available - now.available, then.pending - now.pending, then.posted - now.posted)
+        )
         after, payload = balances_sql(after, wallet_columns), balances_sql(payload, wallet_columns, owner=True)
     event_id, insert = outbox.event(BALANCE_CHANGED, payload, rung=rung)
     return event_id, [audit.entry(actor, action, "ledger_wallet", posted.wallet.id, before=before, after=after), insert]
 
 
-def balances_sql(known: Any, wallet_columns: str, shift: tuple[int, int, int] = (0, 0, 0), *, owner: bool = False,
-                 at: str | None = None) -> sql.Expr:
+def balances_sql(
+    known: Any, wallet_columns: str, shift: tuple[int, int, int] = (0, 0, 0), *, owner: bool = False, at: str | None = None
+) -> sql.Expr:
     """``known`` (a dict or a dataclass, as JSON) with its available, pending and posted points
     (plus ``shift``) and, with ``owner``, the recipient's external id, as the database has them in
     ``wallet_columns``; under the key ``at`` of ``known`` instead of at its top, if given.
@@ -89,8 +99,10 @@ def balances_sql(known: Any, wallet_columns: str, shift: tuple[int, int, int] = 
 @functools.lru_cache(maxsize=64)
 def _balances_sql_text(wallet_columns: str, owner: bool, at: str | None) -> str:
     c = wallet_columns
-    values = (f"'available', {c}credits_posted - {c}debits_posted - {c}debits_pending + $2, 'pending', {c}debits_pending + $3, "
-              f"'posted', {c}credits_posted - {c}debits_posted + $4")
+    values = (
+        f"'available', {c}credits_posted - {c}debits_posted - {c}debits_pending + $2, 'pending', {c}debits_pending + $3, "
+        f"'posted', {c}credits_posted - {c}debits_posted + $4"
+    )
     if owner:
         values += f", 'recipient_external_id', {c}recipient_external_id"
     if at is None:
@@ -105,7 +117,9 @@ def _json(value: Any) -> str:
 
 
 async def commit(
-    request: idempotency.Request | None, effect: Callable[[list[uuid.UUID]], Awaitable[T]], result_type: type[T],
+    request: idempotency.Request | None,
+    effect: Callable[[list[uuid.UUID]], Awaitable[T]],
+    result_type: type[T],
     at_once: Callable[[], Awaitable[tuple[T, uuid.UUID] | None]] | None = None,
 ) -> T:
     """Run ``effect(events)`` once per idempotency request in a write transaction; the effect

@@ -120,14 +120,27 @@ class WalletState:
 
     def balance(self) -> Balance:
         posted = self.credits_posted - self.debits_posted
-        return Balance(programme_id=self.programme_id, recipient_id=self.recipient_id,
-                       recipient_external_id=self.recipient_external_id, wallet_id=self.id,
-                       available=posted - self.debits_pending, pending=self.debits_pending, posted=posted)
+        return Balance(
+            programme_id=self.programme_id,
+            recipient_id=self.recipient_id,
+            recipient_external_id=self.recipient_external_id,
+            wallet_id=self.id,
+            available=posted - self.debits_pending,
+            pending=self.debits_pending,
+            posted=posted,
+        )
 
     def before(self, change: Change) -> WalletState:
-        return WalletState(self.id, self.programme_id, self.recipient_id, self.recipient_external_id,
-                           self.debits_pending - change.debits_pending, self.debits_posted - change.debits_posted,
-                           self.credits_pending - change.credits_pending, self.credits_posted - change.credits_posted)
+        return WalletState(
+            self.id,
+            self.programme_id,
+            self.recipient_id,
+            self.recipient_external_id,
+            self.debits_pending - change.debits_pending,
+            self.debits_posted - change.debits_posted,
+            self.credits_pending - change.credits_pending,
+            self.credits_posted - change.credits_posted,
+        )
 
 
 @dataclass(frozen=True)
@@ -195,31 +208,75 @@ def record(actor: Actor, after: WalletState, new: NewTransfer, transfer_id: uuid
 
 
 def transfer_writes(
-    actor: Actor, after: WalletState, new: NewTransfer, transfer_id: uuid.UUID, now: datetime,
+    actor: Actor,
+    after: WalletState,
+    new: NewTransfer,
+    transfer_id: uuid.UUID,
+    now: datetime,
 ) -> tuple[Posted, list[sql.Statement]]:
     """What :func:`record` defers (the system account's move, the transfer row), as statements,
     and what was posted."""
     wallet_change, system_change, _ = _changes(new)
     wallet_is_debited = new.wallet_side is Direction.DEBIT
-    writes = [sql.Statement(_MOVE_SYSTEM, (new.system_account_id, *system_change.as_args()),
-                            row=("ledger_accounts", new.system_account_id))]
+    writes = [
+        sql.Statement(
+            _MOVE_SYSTEM, (new.system_account_id, *system_change.as_args()), row=("ledger_accounts", new.system_account_id)
+        )
+    ]
     debit_account, credit_account = (after.id, new.system_account_id) if wallet_is_debited else (new.system_account_id, after.id)
     transfer = TransferView(
-        id=transfer_id, programme_id=after.programme_id, wallet_id=after.id, debit_account_id=debit_account,
-        credit_account_id=credit_account, amount=new.amount, kind=new.kind, source=new.source, phase=new.phase,
-        pending_id=new.pending_id, reverses_id=new.reverses_id, reference=new.reference, reason=new.reason,
-        actor_kind=actor.kind.value, actor_id=actor.id, actor_label=actor.label, created_at=now,
+        id=transfer_id,
+        programme_id=after.programme_id,
+        wallet_id=after.id,
+        debit_account_id=debit_account,
+        credit_account_id=credit_account,
+        amount=new.amount,
+        kind=new.kind,
+        source=new.source,
+        phase=new.phase,
+        pending_id=new.pending_id,
+        reverses_id=new.reverses_id,
+        reference=new.reference,
+        reason=new.reason,
+        actor_kind=actor.kind.value,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        created_at=now,
     )
-    writes.append(sql.Statement(_INSERT_TRANSFER, (
-        transfer.id, transfer.programme_id, transfer.wallet_id, debit_account, credit_account, new.amount, new.kind.value,
-        new.source.value, new.phase.value, new.pending_id, new.reverses_id, new.reference, new.reason, actor.kind.value,
-        actor.id, actor.label, now)))
+    writes.append(
+        sql.Statement(
+            _INSERT_TRANSFER,
+            (
+                transfer.id,
+                transfer.programme_id,
+                transfer.wallet_id,
+                debit_account,
+                credit_account,
+                new.amount,
+                new.kind.value,
+                new.source.value,
+                new.phase.value,
+                new.pending_id,
+                new.reverses_id,
+                new.reference,
+                new.reason,
+                actor.kind.value,
+                actor.id,
+                actor.label,
+                now,
+            ),
+        )
+    )
     return Posted(transfer=transfer, wallet=after, wallet_before=after.before(wallet_change)), writes
 
 
 def after_move(posted: Posted, after: WalletState) -> Posted:
     """``posted`` with the wallet's state as the database reports it after the move."""
     now, then = posted.wallet, posted.wallet_before
-    change = Change(now.debits_pending - then.debits_pending, now.debits_posted - then.debits_posted,
-                    now.credits_pending - then.credits_pending, now.credits_posted - then.credits_posted)
+    change = Change(
+        now.debits_pending - then.debits_pending,
+        now.debits_posted - then.debits_posted,
+        now.credits_pending - then.credits_pending,
+        now.credits_posted - then.credits_posted,
+    )
     return Posted(transfer=posted.transfer, wallet=after, wallet_before=after.before(change))

@@ -27,7 +27,9 @@ def source(value: Source | str) -> Source:
     try:
         return Source(value)
     except ValueError:
-        raise refused(LedgerErrorCode.SOURCE_INVALID, f"source is one of {', '.join(s.value for s in Source)}", "source") from None
+        raise refused(
+            LedgerErrorCode.SOURCE_INVALID, f"source is one of {', '.join(s.value for s in Source)}", "source"
+        ) from None
 
 
 def reference(value: str | None) -> str | None:
@@ -51,7 +53,9 @@ def reservation_timeout(value: timedelta | None) -> timedelta:
     if value is None:
         return timedelta(seconds=get_settings().ledger_reservation_timeout_seconds)
     if not timedelta(0) < value <= MAX_RESERVATION_TIMEOUT:
-        raise refused(LedgerErrorCode.TIMEOUT_INVALID, "a reservation's timeout is more than 0 seconds and at most 7 days", "timeout")
+        raise refused(
+            LedgerErrorCode.TIMEOUT_INVALID, "a reservation's timeout is more than 0 seconds and at most 7 days", "timeout"
+        )
     return value
 
 

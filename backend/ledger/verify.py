@@ -92,13 +92,21 @@ class VerifyReport:
     def lines(self) -> list[str]:
         """The report in words, for the command line."""
         lines = [f"checked {self.accounts:,} accounts, {self.transfers:,} transfers, {self.reservations:,} reservations"]
-        lines += [f"account {d.account_id} ({d.kind} #{d.shard}, programme {d.programme_id}): {d.balance} stored {d.stored:,}, "
-                  f"recomputed {d.recomputed:,}" for d in self.differences]
-        lines += [f"programme {i.programme_id} does not sum to zero: posted {i.posted:+,}, pending {i.pending:+,}"
-                  for i in self.imbalances]
+        lines += [
+            f"account {d.account_id} ({d.kind} #{d.shard}, programme {d.programme_id}): {d.balance} stored {d.stored:,}, "
+            f"recomputed {d.recomputed:,}"
+            for d in self.differences
+        ]
+        lines += [
+            f"programme {i.programme_id} does not sum to zero: posted {i.posted:+,}, pending {i.pending:+,}"
+            for i in self.imbalances
+        ]
         lines += self.problems
-        lines.append("ledger verified: no differences" if self.ok else
-                     f"ledger NOT verified: {len(self.differences) + len(self.imbalances) + len(self.problems)} differences")
+        lines.append(
+            "ledger verified: no differences"
+            if self.ok
+            else f"ledger NOT verified: {len(self.differences) + len(self.imbalances) + len(self.problems)} differences"
+        )
         return lines
 
 
@@ -121,20 +129,39 @@ async def verify() -> VerifyReport:
         for balance in BALANCES:
             expected = int(truth[balance]) if truth else 0
             if account[balance] != expected:
-                differences.append(BalanceDifference(account["id"], account["programme_id"], account["kind"], account["shard"],
-                                                     account["recipient_id"], balance, account[balance], expected))
+                differences.append(
+                    BalanceDifference(
+                        account["id"],
+                        account["programme_id"],
+                        account["kind"],
+                        account["shard"],
+                        account["recipient_id"],
+                        balance,
+                        account[balance],
+                        expected,
+                    )
+                )
         if account["kind"] == "wallet":
             available = account["credits_posted"] - account["debits_posted"] - account["debits_pending"]
             if available < 0:
                 problems.append(f"wallet {account['id']} is overdrawn: {available:,} available")
     problems += [f"transfers name account {account_id}, which does not exist" for account_id in recomputed]
-    imbalances = [ProgrammeImbalance(row["programme_id"], int(row["posted"]), int(row["pending"]))
-                  for row in sums if row["posted"] or row["pending"]]
+    imbalances = [
+        ProgrammeImbalance(row["programme_id"], int(row["posted"]), int(row["pending"]))
+        for row in sums
+        if row["posted"] or row["pending"]
+    ]
     problems += [f"pending transfer {row['id']} has no reservation" for row in orphans]
     for reservation in reservations:
         problems += _reservation_problems(reservation)
-    return VerifyReport(accounts=len(accounts), transfers=transfers, reservations=len(reservations),
-                        differences=differences, imbalances=imbalances, problems=problems)
+    return VerifyReport(
+        accounts=len(accounts),
+        transfers=transfers,
+        reservations=len(reservations),
+        differences=differences,
+        imbalances=imbalances,
+        problems=problems,
+    )
 
 
 def _reservation_problems(r) -> list[str]:

@@ -143,11 +143,22 @@ class AdjustmentPage:
 
 def transfer_view(row) -> TransferView:
     return TransferView(
-        id=row["id"], programme_id=row["programme_id"], wallet_id=row["wallet_account_id"],
-        debit_account_id=row["debit_account_id"], credit_account_id=row["credit_account_id"], amount=row["amount"],
-        kind=TransferKind(row["kind"]), source=Source(row["source"]), phase=Phase(row["phase"]),
-        pending_id=row["pending_id"], reverses_id=row["reverses_id"], reference=row["reference"], reason=row["reason"],
-        actor_kind=row["actor_kind"], actor_id=row["actor_id"], actor_label=row["actor_label"],
+        id=row["id"],
+        programme_id=row["programme_id"],
+        wallet_id=row["wallet_account_id"],
+        debit_account_id=row["debit_account_id"],
+        credit_account_id=row["credit_account_id"],
+        amount=row["amount"],
+        kind=TransferKind(row["kind"]),
+        source=Source(row["source"]),
+        phase=Phase(row["phase"]),
+        pending_id=row["pending_id"],
+        reverses_id=row["reverses_id"],
+        reference=row["reference"],
+        reason=row["reason"],
+        actor_kind=row["actor_kind"],
+        actor_id=row["actor_id"],
+        actor_label=row["actor_label"],
         created_at=as_utc(row["created_at"]),
     )
 
@@ -155,21 +166,37 @@ def transfer_view(row) -> TransferView:
 def reservation_view(row) -> ReservationView:
     """From a reservation row joined with its pending transfer's programme_id, source and reference."""
     return ReservationView(
-        id=row["id"], programme_id=row["programme_id"], wallet_id=row["wallet_account_id"], amount=row["amount"],
-        status=ReservationStatus(row["status"]), timeout_at=as_utc(row["timeout_at"]), posted_amount=row["posted_amount"],
-        reversed_amount=row["reversed_amount"], closing_transfer_id=row["closing_transfer_id"],
-        closed_at=as_utc(row["closed_at"]) if row["closed_at"] is not None else None, created_at=as_utc(row["created_at"]),
-        source=Source(row["source"]), reference=row["reference"],
+        id=row["id"],
+        programme_id=row["programme_id"],
+        wallet_id=row["wallet_account_id"],
+        amount=row["amount"],
+        status=ReservationStatus(row["status"]),
+        timeout_at=as_utc(row["timeout_at"]),
+        posted_amount=row["posted_amount"],
+        reversed_amount=row["reversed_amount"],
+        closing_transfer_id=row["closing_transfer_id"],
+        closed_at=as_utc(row["closed_at"]) if row["closed_at"] is not None else None,
+        created_at=as_utc(row["created_at"]),
+        source=Source(row["source"]),
+        reference=row["reference"],
     )
 
 
 def adjustment_view(row) -> AdjustmentView:
     return AdjustmentView(
-        id=row["id"], programme_id=row["programme_id"], recipient_id=row["recipient_id"], direction=Direction(row["direction"]),
-        amount=row["amount"], reason=row["reason"], status=AdjustmentStatus(row["status"]),
-        requested_by_kind=row["requested_by_kind"], requested_by_id=row["requested_by_id"],
-        requested_by_label=row["requested_by_label"], requested_at=as_utc(row["requested_at"]),
+        id=row["id"],
+        programme_id=row["programme_id"],
+        recipient_id=row["recipient_id"],
+        direction=Direction(row["direction"]),
+        amount=row["amount"],
+        reason=row["reason"],
+        status=AdjustmentStatus(row["status"]),
+        requested_by_kind=row["requested_by_kind"],
+        requested_by_id=row["requested_by_id"],
+        requested_by_label=row["requested_by_label"],
+        requested_at=as_utc(row["requested_at"]),
         decided_by_label=row["decided_by_label"],
         decided_at=as_utc(row["decided_at"]) if row["decided_at"] is not None else None,
-        decision_note=row["decision_note"], transfer_id=row["transfer_id"],
+        decision_note=row["decision_note"],
+        transfer_id=row["transfer_id"],
     )

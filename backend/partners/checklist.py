@@ -40,31 +40,51 @@ PROFILING, OFFER_SETUP, ELIGIBILITY, UAT, GO_LIVE = "profiling", "offer_setup", 
 SANDBOX_ISSUANCE = "sandbox_issuance"
 
 STAGES: tuple[Stage, ...] = (
-    Stage(PROFILING, "Profiling", (
-        ChecklistItem("company_verified", "Company identity and registration verified"),
-        ChecklistItem("contacts_confirmed", "Commercial and support contacts confirmed"),
-        ChecklistItem("agreement_signed", "Partner agreement signed"),
-        ChecklistItem("due_diligence", "Due-diligence review passed"),
-    )),
-    Stage(OFFER_SETUP, "Offer set-up & terms", (
-        ChecklistItem("offers_configured", "Offers configured: denominations, expiry, creative"),
-        ChecklistItem("terms_approved", "Terms & conditions reviewed and approved"),
-        ChecklistItem("fulfilment_ready", "Voucher stock loaded or fulfilment path agreed"),
-    )),
-    Stage(ELIGIBILITY, "Eligibility rules", (
-        ChecklistItem("rules_defined", "Eligibility rules written for every offer"),
-        ChecklistItem("preview_reviewed", "Eligibility preview reviewed with the programme owner"),
-    )),
-    Stage(UAT, "Testing & UAT", (
-        ChecklistItem(SANDBOX_ISSUANCE, "Sandbox issuance end to end (stock → sandbox → confirm → release)", automated=True),
-        ChecklistItem("redemption_tested", "Redemption tested with the partner"),
-        ChecklistItem("support_path_tested", "Complaint and support path tested"),
-    )),
-    Stage(GO_LIVE, "Go-live", (
-        ChecklistItem("launch_date_agreed", "Launch date agreed with the partner"),
-        ChecklistItem("support_briefed", "Support desk briefed"),
-        ChecklistItem("monitoring_ready", "Stock and performance monitoring in place"),
-    )),
+    Stage(
+        PROFILING,
+        "Profiling",
+        (
+            ChecklistItem("company_verified", "Company identity and registration verified"),
+            ChecklistItem("contacts_confirmed", "Commercial and support contacts confirmed"),
+            ChecklistItem("agreement_signed", "Partner agreement signed"),
+            ChecklistItem("due_diligence", "Due-diligence review passed"),
+        ),
+    ),
+    Stage(
+        OFFER_SETUP,
+        "Offer set-up & terms",
+        (
+            ChecklistItem("offers_configured", "Offers configured: denominations, expiry, creative"),
+            ChecklistItem("terms_approved", "Terms & conditions reviewed and approved"),
+            ChecklistItem("fulfilment_ready", "Voucher stock loaded or fulfilment path agreed"),
+        ),
+    ),
+    Stage(
+        ELIGIBILITY,
+        "Eligibility rules",
+        (
+            ChecklistItem("rules_defined", "Eligibility rules written for every offer"),
+            ChecklistItem("preview_reviewed", "Eligibility preview reviewed with the programme owner"),
+        ),
+    ),
+    Stage(
+        UAT,
+        "Testing & UAT",
+        (
+            ChecklistItem(SANDBOX_ISSUANCE, "Sandbox issuance end to end (stock → sandbox → confirm → release)", automated=True),
+            ChecklistItem("redemption_tested", "Redemption tested with the partner"),
+            ChecklistItem("support_path_tested", "Complaint and support path tested"),
+        ),
+    ),
+    Stage(
+        GO_LIVE,
+        "Go-live",
+        (
+            ChecklistItem("launch_date_agreed", "Launch date agreed with the partner"),
+            ChecklistItem("support_briefed", "Support desk briefed"),
+            ChecklistItem("monitoring_ready", "Stock and performance monitoring in place"),
+        ),
+    ),
 )
 
 STAGE_KEYS = tuple(stage.key for stage in STAGES)

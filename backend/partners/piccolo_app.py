@@ -1,4 +1,5 @@
 """Partners: profiles, onboarding checklists and evidence, go-live requests."""
+
 import os
 
 from piccolo.conf.apps import AppConfig

@@ -136,25 +136,44 @@ class OnboardingTrailExport:
 
 def partner_view(row: dict) -> PartnerView:
     return PartnerView(
-        id=row["id"], name=row["name"], source=row["source"], category=row["category"],
-        countries=tuple(json_value(row["countries"]) or ()), reward_types=tuple(json_value(row["reward_types"]) or ()),
-        audience_fit=row["audience_fit"], contacts=tuple(Contact(**contact) for contact in json_value(row["contacts"]) or ()),
-        status=row["status"], created_at=as_utc(row["created_at"]), updated_at=as_utc(row["updated_at"]),
+        id=row["id"],
+        name=row["name"],
+        source=row["source"],
+        category=row["category"],
+        countries=tuple(json_value(row["countries"]) or ()),
+        reward_types=tuple(json_value(row["reward_types"]) or ()),
+        audience_fit=row["audience_fit"],
+        contacts=tuple(Contact(**contact) for contact in json_value(row["contacts"]) or ()),
+        status=row["status"],
+        created_at=as_utc(row["created_at"]),
+        updated_at=as_utc(row["updated_at"]),
         created_by_label=row["created_by_label"],
     )
 
 
 def evidence_file_view(row: dict) -> EvidenceFileView:
     return EvidenceFileView(
-        id=row["id"], partner_id=row["partner"], file_name=row["file_name"], content_type=row["content_type"],
-        sha256=row["sha256"], size_bytes=row["size_bytes"], uploaded_by_label=row["uploaded_by_label"],
+        id=row["id"],
+        partner_id=row["partner"],
+        file_name=row["file_name"],
+        content_type=row["content_type"],
+        sha256=row["sha256"],
+        size_bytes=row["size_bytes"],
+        uploaded_by_label=row["uploaded_by_label"],
         uploaded_at=as_utc(row["uploaded_at"]),
     )
 
 
 def go_live_request_view(row: dict) -> GoLiveRequestView:
     return GoLiveRequestView(
-        id=row["id"], partner_id=row["partner"], status=row["status"], note=row["note"], requested_by=row["requested_by"],
-        requested_by_label=row["requested_by_label"], requested_at=as_utc(row["requested_at"]),
-        decided_by_label=row["decided_by_label"], decided_at=maybe_utc(row["decided_at"]), decision_note=row["decision_note"],
+        id=row["id"],
+        partner_id=row["partner"],
+        status=row["status"],
+        note=row["note"],
+        requested_by=row["requested_by"],
+        requested_by_label=row["requested_by_label"],
+        requested_at=as_utc(row["requested_at"]),
+        decided_by_label=row["decided_by_label"],
+        decided_at=maybe_utc(row["decided_at"]),
+        decision_note=row["decision_note"],
     )

@@ -79,19 +79,32 @@ class UpsertResult:
 
 def _programme_view(row: dict) -> ProgrammeView:
     return ProgrammeView(
-        id=row["id"], name=row["name"], description=row["description"], currency=row["currency"],
-        point_value_micros=row["point_value_micros"], status=row["status"], created_at=as_utc(row["created_at"]),
+        id=row["id"],
+        name=row["name"],
+        description=row["description"],
+        currency=row["currency"],
+        point_value_micros=row["point_value_micros"],
+        status=row["status"],
+        created_at=as_utc(row["created_at"]),
     )
 
 
 def _recipient_view(row: dict) -> RecipientView:
     hr = row["hr_attributes"]
     return RecipientView(
-        id=row["id"], external_id=row["external_id"], full_name=row["full_name"], email=row["email"],
-        phone=row["phone"], whatsapp=row["whatsapp"], country=row["country"],
-        preferred_channel=row["preferred_channel"], hr_attributes=json.loads(hr) if isinstance(hr, str) else (hr or {}),
-        source_system=row["source_system"], status=row["status"],
-        created_at=as_utc(row["created_at"]), updated_at=as_utc(row["updated_at"]),
+        id=row["id"],
+        external_id=row["external_id"],
+        full_name=row["full_name"],
+        email=row["email"],
+        phone=row["phone"],
+        whatsapp=row["whatsapp"],
+        country=row["country"],
+        preferred_channel=row["preferred_channel"],
+        hr_attributes=json.loads(hr) if isinstance(hr, str) else (hr or {}),
+        source_system=row["source_system"],
+        status=row["status"],
+        created_at=as_utc(row["created_at"]),
+        updated_at=as_utc(row["updated_at"]),
     )
 
 
@@ -127,7 +140,9 @@ def parse_point_value(value: str | Decimal | int) -> int:
         raise DomainError.single("INVALID_POINT_VALUE", f"'{value}' is not a number", field="point_value")
     micros = amount * 1_000_000
     if amount <= 0 or micros != micros.to_integral_value():
-        raise DomainError.single("INVALID_POINT_VALUE", "the value of one point must be positive with at most 6 decimals", field="point_value")
+        raise DomainError.single(
+            "INVALID_POINT_VALUE", "the value of one point must be positive with at most 6 decimals", field="point_value"
+        )
     return int(micros)
 
 
@@ -154,7 +169,13 @@ def validate_recipient(data: RecipientInput, *, contacts: contact_points.Contact
     else:
         contact = {"email": email or data.email, "sms": phone or data.phone, "whatsapp": whatsapp or data.whatsapp}[channel]
         if not contact:
-            errors.append(FieldError("preferred_channel", "MISSING_CONTACT", f"preferred channel {channel} needs a {'phone number' if channel == 'sms' else channel + ' address' if channel == 'email' else 'WhatsApp number'}"))
+            errors.append(
+                FieldError(
+                    "preferred_channel",
+                    "MISSING_CONTACT",
+                    f"preferred channel {channel} needs a {'phone number' if channel == 'sms' else channel + ' address' if channel == 'email' else 'WhatsApp number'}",
+                )
+            )
     hr = data.hr_attributes or {}
     if not isinstance(hr, dict):
         errors.append(FieldError("hr_attributes", "INVALID", "HR attributes must be an object of key → value"))
@@ -163,22 +184,39 @@ def validate_recipient(data: RecipientInput, *, contacts: contact_points.Contact
         errors.append(FieldError("hr_attributes", "TOO_MANY", f"at most {MAX_HR_ATTRIBUTES} HR attributes"))
     bad_keys = [key for key in hr if not _HR_KEY.match(str(key))]
     if bad_keys:
-        errors.append(FieldError("hr_attributes", "INVALID_KEY", f"keys must be lower_snake_case: {', '.join(map(str, bad_keys))}"))
+        errors.append(
+            FieldError("hr_attributes", "INVALID_KEY", f"keys must be lower_snake_case: {', '.join(map(str, bad_keys))}")
+        )
     bad_values = [key for key, value in hr.items() if not isinstance(value, (str, int, bool)) or isinstance(value, float)]
     if bad_values:
-        errors.append(FieldError("hr_attributes", "INVALID_VALUE", f"values must be text, whole numbers or booleans: {', '.join(map(str, bad_values))}"))
+        errors.append(
+            FieldError(
+                "hr_attributes",
+                "INVALID_VALUE",
+                f"values must be text, whole numbers or booleans: {', '.join(map(str, bad_values))}",
+            )
+        )
     if errors:
         raise DomainError(errors)
     return RecipientInput(
-        external_id=external_id, full_name=full_name, email=email, phone=phone, whatsapp=whatsapp, country=country,
-        preferred_channel=channel, hr_attributes=dict(hr), source_system=(data.source_system or "manual").strip()[:50] or "manual",
+        external_id=external_id,
+        full_name=full_name,
+        email=email,
+        phone=phone,
+        whatsapp=whatsapp,
+        country=country,
+        preferred_channel=channel,
+        hr_attributes=dict(hr),
+        source_system=(data.source_system or "manual").strip()[:50] or "manual",
     )
 
 
 # ---------------------------------------------------------------- programmes
 
 
-async def create_programme(actor: Actor, name: str, currency: str, point_value: str | Decimal, description: str = "") -> ProgrammeView:
+async def create_programme(
+    actor: Actor, name: str, currency: str, point_value: str | Decimal, description: str = ""
+) -> ProgrammeView:
     actor.require(Permission.PROGRAMMES_WRITE)
     errors: list[FieldError] = []
     name = (name or "").strip()
@@ -197,8 +235,16 @@ async def create_programme(actor: Actor, name: str, currency: str, point_value: 
         if await Programme.exists().where(Programme.name == name):
             raise DomainError.single("NAME_TAKEN", f"a programme named {name} already exists", field="name")
         await Programme.insert(
-            Programme(id=programme_id, name=name, description=description.strip(), currency=normalise_currency(currency),
-                      point_value_micros=parse_point_value(point_value), status="active", created_at=now, updated_at=now)
+            Programme(
+                id=programme_id,
+                name=name,
+                description=description.strip(),
+                currency=normalise_currency(currency),
+                point_value_micros=parse_point_value(point_value),
+                status="active",
+                created_at=now,
+                updated_at=now,
+            )
         )
         programme = _programme_view(await Programme.select().where(Programme.id == programme_id).first())
         await audit.record(actor, "programme.created", "programme", programme_id, after=asdict(programme))
@@ -242,9 +288,13 @@ async def upsert_recipient(actor: Actor, data: RecipientInput) -> UpsertResult:
     actor.require(Permission.RECIPIENTS_WRITE)
     clean = validate_recipient(data)
     values = {
-        Recipient.full_name: clean.full_name, Recipient.email: clean.email, Recipient.phone: clean.phone,
-        Recipient.whatsapp: clean.whatsapp, Recipient.country: clean.country,
-        Recipient.preferred_channel: clean.preferred_channel, Recipient.hr_attributes: clean.hr_attributes,
+        Recipient.full_name: clean.full_name,
+        Recipient.email: clean.email,
+        Recipient.phone: clean.phone,
+        Recipient.whatsapp: clean.whatsapp,
+        Recipient.country: clean.country,
+        Recipient.preferred_channel: clean.preferred_channel,
+        Recipient.hr_attributes: clean.hr_attributes,
         Recipient.source_system: clean.source_system,
     }
     now = utcnow()
@@ -253,18 +303,28 @@ async def upsert_recipient(actor: Actor, data: RecipientInput) -> UpsertResult:
         if existing is None:
             recipient_id = new_id()
             await Recipient.insert(
-                Recipient(id=recipient_id, external_id=clean.external_id, status="active", created_at=now, updated_at=now,
-                          **{column._meta.name: value for column, value in values.items()})
+                Recipient(
+                    id=recipient_id,
+                    external_id=clean.external_id,
+                    status="active",
+                    created_at=now,
+                    updated_at=now,
+                    **{column._meta.name: value for column, value in values.items()},
+                )
             )
             recipient = _recipient_view(await Recipient.select().where(Recipient.id == recipient_id).first())
             await audit.record(actor, "recipient.created", "recipient", recipient_id, after=_audit_recipient(recipient))
             return UpsertResult(recipient=recipient, created=True)
         before = _recipient_view(existing)
-        if _audit_recipient(before) == _audit_recipient(_recipient_view({**existing, **{c._meta.name: v for c, v in values.items()}})):
+        if _audit_recipient(before) == _audit_recipient(
+            _recipient_view({**existing, **{c._meta.name: v for c, v in values.items()}})
+        ):
             return UpsertResult(recipient=before, created=False)  # nothing changed: no write, no audit noise
         await Recipient.update({**values, Recipient.updated_at: now}).where(Recipient.id == before.id)
         after = _recipient_view(await Recipient.select().where(Recipient.id == before.id).first())
-        await audit.record(actor, "recipient.updated", "recipient", before.id, before=_audit_recipient(before), after=_audit_recipient(after))
+        await audit.record(
+            actor, "recipient.updated", "recipient", before.id, before=_audit_recipient(before), after=_audit_recipient(after)
+        )
         return UpsertResult(recipient=after, created=False)
 
 
@@ -301,16 +361,31 @@ def _filtered(query, recipient_filter: RecipientFilter):
 RECIPIENT_SORT_KEYS = ("full_name", "external_id", "email", "country", "source_system", "created_at")
 
 
-async def search_recipients(actor: Actor, recipient_filter: RecipientFilter, offset: int = 0, limit: int = 50, *,
-                            sort_by: str = "full_name", descending: bool = False) -> Page:
+async def search_recipients(
+    actor: Actor,
+    recipient_filter: RecipientFilter,
+    offset: int = 0,
+    limit: int = 50,
+    *,
+    sort_by: str = "full_name",
+    descending: bool = False,
+) -> Page:
     """``sort_by`` is one of RECIPIENT_SORT_KEYS; ties are broken by id so pages never overlap."""
     actor.require(Permission.RECIPIENTS_READ)
     order = getattr(Recipient, sort_by if sort_by in RECIPIENT_SORT_KEYS else "full_name")
-    rows = await _filtered(Recipient.select(), recipient_filter).order_by(order, ascending=not descending).order_by(Recipient.id).offset(offset).limit(max(1, min(limit, 200)))
+    rows = (
+        await _filtered(Recipient.select(), recipient_filter)
+        .order_by(order, ascending=not descending)
+        .order_by(Recipient.id)
+        .offset(offset)
+        .limit(max(1, min(limit, 200)))
+    )
     return Page(rows=[_recipient_view(row) for row in rows], total=await _filtered(Recipient.count(), recipient_filter))
 
 
-async def recipients_after(actor: Actor, recipient_filter: RecipientFilter, after_id: uuid.UUID | None, limit: int) -> list[RecipientView]:
+async def recipients_after(
+    actor: Actor, recipient_filter: RecipientFilter, after_id: uuid.UUID | None, limit: int
+) -> list[RecipientView]:
     """Keyset page in id order (for cursor pagination): cost does not grow with the page number."""
     actor.require(Permission.RECIPIENTS_READ)
     query = _filtered(Recipient.select(), recipient_filter)

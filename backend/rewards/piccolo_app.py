@@ -1,4 +1,5 @@
 """Rewards: issuances."""
+
 import os
 
 from piccolo.conf.apps import AppConfig

@@ -41,9 +41,21 @@ class IssuanceView:
 
 def issuance_view(row) -> IssuanceView:
     return IssuanceView(
-        id=_uuid(row["id"]), campaign_id=_uuid(row["campaign"]), recipient_id=_uuid(row["recipient_id"]), offer_id=_uuid(row["offer_id"]),
-        terms_version_id=_uuid(row["terms_version_id"]), value=row["value"], currency=row["currency"],
-        points_transfer_id=_uuid(row["points_transfer_id"]), source_event=row["source_event"], channel=row["channel"], status=row["status"],
-        requested_by_label=row["requested_by_label"], created_at=as_utc(row["created_at"]), issued_at=maybe_utc(row["issued_at"]),
-        decided_by_label=row["decided_by_label"], decided_at=maybe_utc(row["decided_at"]), decision_note=row["decision_note"],
+        id=_uuid(row["id"]),
+        campaign_id=_uuid(row["campaign"]),
+        recipient_id=_uuid(row["recipient_id"]),
+        offer_id=_uuid(row["offer_id"]),
+        terms_version_id=_uuid(row["terms_version_id"]),
+        value=row["value"],
+        currency=row["currency"],
+        points_transfer_id=_uuid(row["points_transfer_id"]),
+        source_event=row["source_event"],
+        channel=row["channel"],
+        status=row["status"],
+        requested_by_label=row["requested_by_label"],
+        created_at=as_utc(row["created_at"]),
+        issued_at=maybe_utc(row["issued_at"]),
+        decided_by_label=row["decided_by_label"],
+        decided_at=maybe_utc(row["decided_at"]),
+        decision_note=row["decision_note"],
     )

@@ -41,8 +41,9 @@ async def ring(attempts: Iterable[DueAttempt], redis_pool: Any = None) -> int:
     new = 0
     try:
         for attempt in attempts:
-            job = await pool.enqueue_job(DELIVER_JOB, str(attempt.delivery_id), _job_id=attempt.job_id,
-                                         _defer_until=attempt.due_at)
+            job = await pool.enqueue_job(
+                DELIVER_JOB, str(attempt.delivery_id), _job_id=attempt.job_id, _defer_until=attempt.due_at
+            )
             new += job is not None
     except Exception as error:  # Redis down: the cron picks these up
         log.warning("webhooks.ring_failed", error=str(error))

@@ -51,8 +51,14 @@ def signed_headers(secret: str, message_id: str, timestamp: int, body: bytes) ->
     }
 
 
-def verify(secret: str, headers: Mapping[str, str], body: bytes, *,
-           tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS, now: float | None = None) -> None:
+def verify(
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> None:
     """What a receiver does before trusting a webhook; raises :class:`InvalidSignature`.
 
     ``body`` must be the raw bytes received, before any JSON parsing."""

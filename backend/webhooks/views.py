@@ -70,17 +70,31 @@ class AttemptView:
 def delivery_view(row: dict, endpoint_url: str) -> DeliveryView:
     payload = row["payload"]
     return DeliveryView(
-        id=row["id"], endpoint_id=row["endpoint"], endpoint_url=endpoint_url, event_id=row["event_id"],
-        topic=row["topic"], payload=json.loads(payload) if isinstance(payload, str) else payload,
-        status=row["status"], series=row["series"], attempts=row["attempts"],
-        next_attempt_at=maybe_utc(row["next_attempt_at"]), last_status_code=row["last_status_code"],
-        last_error=row["last_error"], created_at=as_utc(row["created_at"]), delivered_at=maybe_utc(row["delivered_at"]),
+        id=row["id"],
+        endpoint_id=row["endpoint"],
+        endpoint_url=endpoint_url,
+        event_id=row["event_id"],
+        topic=row["topic"],
+        payload=json.loads(payload) if isinstance(payload, str) else payload,
+        status=row["status"],
+        series=row["series"],
+        attempts=row["attempts"],
+        next_attempt_at=maybe_utc(row["next_attempt_at"]),
+        last_status_code=row["last_status_code"],
+        last_error=row["last_error"],
+        created_at=as_utc(row["created_at"]),
+        delivered_at=maybe_utc(row["delivered_at"]),
     )
 
 
 def attempt_view(row: dict) -> AttemptView:
     return AttemptView(
-        series=row["series"], number=row["number"], started_at=as_utc(row["started_at"]), duration_ms=row["duration_ms"],
-        status_code=row["status_code"], error=row["error"], response_excerpt=row["response_excerpt"],
+        series=row["series"],
+        number=row["number"],
+        started_at=as_utc(row["started_at"]),
+        duration_ms=row["duration_ms"],
+        status_code=row["status_code"],
+        error=row["error"],
+        response_excerpt=row["response_excerpt"],
         next_attempt_at=maybe_utc(row["next_attempt_at"]),
     )

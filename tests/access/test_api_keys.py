@@ -54,6 +54,8 @@ async def test_scopes_are_checked(admin):
 
 
 async def test_only_key_managers_create_keys(admin):
-    manager = access.actor_for_user(await access.create_user(admin, "pm@example.com", "PM", "correct horse battery", ["programme_manager"]))
+    manager = access.actor_for_user(
+        await access.create_user(admin, "pm@example.com", "PM", "correct horse battery", ["programme_manager"])
+    )
     with pytest.raises(PermissionDenied):
         await access.create_api_key(manager, "x", ["rewards:write"])

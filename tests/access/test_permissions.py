@@ -59,8 +59,13 @@ def test_roles_combine():
 
 
 def test_api_keys_can_never_administer_the_console():
-    assert not API_KEY_SCOPES & {Permission.USERS_MANAGE, Permission.API_KEYS_MANAGE, Permission.AUDIT_READ, Permission.LEDGER_ADJUST,
-                             Permission.WEBHOOKS_MANAGE}
+    assert not API_KEY_SCOPES & {
+        Permission.USERS_MANAGE,
+        Permission.API_KEYS_MANAGE,
+        Permission.AUDIT_READ,
+        Permission.LEDGER_ADJUST,
+        Permission.WEBHOOKS_MANAGE,
+    }
 
 
 def test_system_actor_may_do_anything():

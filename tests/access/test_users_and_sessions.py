@@ -53,7 +53,9 @@ async def test_login_logout_and_session(admin):
 
 async def test_session_expires(admin):
     sign_in = await access.login("admin@example.com", PASSWORD)
-    await ConsoleSession.update({ConsoleSession.expires_at: utcnow() - timedelta(seconds=1)}).where(ConsoleSession.user == admin.id)
+    await ConsoleSession.update({ConsoleSession.expires_at: utcnow() - timedelta(seconds=1)}).where(
+        ConsoleSession.user == admin.id
+    )
     assert await access.user_for_session(sign_in.token) is None
 
 

@@ -44,8 +44,14 @@ class Api:
     def __init__(self, http: httpx.AsyncClient):
         self.http = http
 
-    async def post(self, query: str, variables: dict | None = None, key: str | None = None,
-                   headers: dict | None = None, operation_name: str | None = None) -> httpx.Response:
+    async def post(
+        self,
+        query: str,
+        variables: dict | None = None,
+        key: str | None = None,
+        headers: dict | None = None,
+        operation_name: str | None = None,
+    ) -> httpx.Response:
         headers = dict(headers or {})
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"
@@ -80,8 +86,9 @@ async def _serve(server: uvicorn.Server) -> None:
 @contextlib.asynccontextmanager
 async def running_api(settings: dict[str, str]) -> AsyncIterator[Api]:
     with settings_env(settings):
-        config = uvicorn.Config(create_app(), host="127.0.0.1", port=0, lifespan="on", log_config=None,
-                                access_log=False, log_level="warning")
+        config = uvicorn.Config(
+            create_app(), host="127.0.0.1", port=0, lifespan="on", log_config=None, access_log=False, log_level="warning"
+        )
         server = uvicorn.Server(config)
         task = asyncio.create_task(_serve(server))
         try:

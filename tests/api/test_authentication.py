@@ -56,7 +56,10 @@ async def test_viewer_names_the_key_and_its_scopes(api, make_key):
     secret = await make_key("recipients:write", "recipients:read", name="payroll sync")
     data = await api.data(VIEWER, key=secret)
     assert data["viewer"] == {
-        "kind": "API_KEY", "name": "api-key:payroll sync", "scopes": ["recipients:read", "recipients:write"]}
+        "kind": "API_KEY",
+        "name": "api-key:payroll sync",
+        "scopes": ["recipients:read", "recipients:write"],
+    }
 
 
 async def test_graphiql_is_served_without_a_key_but_operations_over_get_are_not(api, key):

@@ -36,8 +36,10 @@ async def upload(api, query: str, variables: dict, files: dict[str, tuple[str, b
     names = {str(index): path for index, path in enumerate(files)}
     response = await api.http.post(
         "/graphql",
-        data={"operations": json.dumps({"query": query, "variables": variables}),
-              "map": json.dumps({name: [path] for name, path in names.items()})},
+        data={
+            "operations": json.dumps({"query": query, "variables": variables}),
+            "map": json.dumps({name: [path] for name, path in names.items()}),
+        },
         files={name: files[path] for name, path in names.items()},
         headers={"Authorization": f"Bearer {key}"},
     )
@@ -102,8 +104,16 @@ mutation ImportVoucherCodes($input: ImportVoucherCodesInput!) {
 
 
 def offer_fields(partner_id, **overrides) -> dict:
-    return {"partnerId": str(partner_id), "title": "Chai Point e-voucher", "country": "IN", "currency": "INR",
-            "category": "Dining", "denominations": [50000, 100000], "expiryDays": 365, "terms": TERMS} | overrides
+    return {
+        "partnerId": str(partner_id),
+        "title": "Chai Point e-voucher",
+        "country": "IN",
+        "currency": "INR",
+        "category": "Dining",
+        "denominations": [50000, 100000],
+        "expiryDays": 365,
+        "terms": TERMS,
+    } | overrides
 
 
 async def titles(api, key, offer_filter: dict | None = None, first: int = 50) -> list[str]:
@@ -136,26 +146,44 @@ async def test_a_read_only_key_cannot_write_and_nothing_changes(api, read_key, a
 
 async def test_create_offer_is_a_draft_with_terms_and_is_audited_under_the_key(api, admin_key, admin):
     partner = await profiles.create_partner(admin, profile())
-    payload = (await api.data(CREATE_OFFER, {"input": offer_fields(partner.id, country="ind", category="  Dining ")},
-                              key=admin_key))["createOffer"]
+    payload = (
+        await api.data(CREATE_OFFER, {"input": offer_fields(partner.id, country="ind", category="  Dining ")}, key=admin_key)
+    )["createOffer"]
     assert payload["errors"] == []
     offer = payload["offer"]
     assert (offer["country"], offer["category"], offer["status"], offer["rank"]) == ("IN", "dining", "DRAFT", 1)
     assert offer["denominations"] == {"kind": "FIXED", "amounts": [50000, 100000]}
     assert offer["currentTerms"] == {"version": 1, "body": TERMS}
     (entry,) = (await audit.search(admin, audit.AuditFilter(entity_type="offer"))).rows
-    assert (entry["action"], entry["entity_id"], entry["actor_label"]) == ("offer.created", offer["id"], "api-key:catalogue admin")
+    assert (entry["action"], entry["entity_id"], entry["actor_label"]) == (
+        "offer.created",
+        offer["id"],
+        "api-key:catalogue admin",
+    )
 
 
 async def test_invalid_offer_input_reports_every_field_and_writes_nothing(api, admin_key, admin):
     partner = await profiles.create_partner(admin, profile())
-    bad = offer_fields(partner.id, country="Narnia", currency="XXY", denominations=None, expiryDays=None,
-                       eligibilityRule="grade >= ", imageUrl="http://insecure.example.com/a.png")
+    bad = offer_fields(
+        partner.id,
+        country="Narnia",
+        currency="XXY",
+        denominations=None,
+        expiryDays=None,
+        eligibilityRule="grade >= ",
+        imageUrl="http://insecure.example.com/a.png",
+    )
     payload = (await api.data(CREATE_OFFER, {"input": bad}, key=admin_key))["createOffer"]
     assert payload["offer"] is None
     found = {(error["field"], error["code"]) for error in payload["errors"]}
-    assert found == {("country", "INVALID_COUNTRY"), ("currency", "INVALID_CURRENCY"), ("denominations", "DENOMINATIONS_REQUIRED"),
-                     ("expiry", "EXPIRY_REQUIRED"), ("eligibilityRule", "INVALID_RULE"), ("imageUrl", "INVALID_IMAGE_URL")}
+    assert found == {
+        ("country", "INVALID_COUNTRY"),
+        ("currency", "INVALID_CURRENCY"),
+        ("denominations", "DENOMINATIONS_REQUIRED"),
+        ("expiry", "EXPIRY_REQUIRED"),
+        ("eligibilityRule", "INVALID_RULE"),
+        ("imageUrl", "INVALID_IMAGE_URL"),
+    }
     assert await Offer.count() == 0
 
 
@@ -185,11 +213,14 @@ async def test_going_live_needs_a_live_partner_and_a_status_change_is_audited(ap
     draft = await offers.create_offer(admin, partner.id, offer_input(), terms=TERMS)
     change = """mutation C($input: ChangeOfferStatusInput!) { changeOfferStatus(input: $input) {
                   offer { status available } errors { field code message } } }"""
-    refused = (await api.data(change, {"input": {"offerId": str(draft.id), "status": "LIVE"}}, key=admin_key))["changeOfferStatus"]
+    refused = (await api.data(change, {"input": {"offerId": str(draft.id), "status": "LIVE"}}, key=admin_key))[
+        "changeOfferStatus"
+    ]
     assert [(e["field"], e["code"]) for e in refused["errors"]] == [("status", "PARTNER_NOT_LIVE")]
     _, offer = await onboard_to_live(admin, checker)
-    done = (await api.data(change, {"input": {"offerId": str(offer.id), "status": "LIVE", "reason": "launch"}},
-                           key=admin_key))["changeOfferStatus"]
+    done = (await api.data(change, {"input": {"offerId": str(offer.id), "status": "LIVE", "reason": "launch"}}, key=admin_key))[
+        "changeOfferStatus"
+    ]
     assert done == {"offer": {"status": "LIVE", "available": True}, "errors": []}
 
 
@@ -197,7 +228,9 @@ async def test_revised_terms_become_current(api, admin_key, read_key, admin):
     partner = await profiles.create_partner(admin, profile())
     offer = await offers.create_offer(admin, partner.id, offer_input(), terms=TERMS)
     revise = """mutation R($input: ReviseTermsInput!) { reviseTerms(input: $input) { terms { version body } errors { field code } } }"""
-    revised = (await api.data(revise, {"input": {"offerId": str(offer.id), "terms": "Version two."}}, key=admin_key))["reviseTerms"]
+    revised = (await api.data(revise, {"input": {"offerId": str(offer.id), "terms": "Version two."}}, key=admin_key))[
+        "reviseTerms"
+    ]
     assert revised == {"terms": {"version": 2, "body": "Version two."}, "errors": []}
     empty = (await api.data(revise, {"input": {"offerId": str(offer.id), "terms": "  "}}, key=admin_key))["reviseTerms"]
     assert empty["errors"] == [{"field": "terms", "code": "REQUIRED"}]
@@ -225,7 +258,9 @@ async def test_filters_by_country_currency_category_status_and_partner(api, read
     fly = await profiles.create_partner(admin, profile(name="Fly Away", category="travel", countries=["DE"]))
     await offers.create_offer(admin, chai.id, offer_input(title="Chai IN"))
     await offers.create_offer(admin, fly.id, offer_input(title="Flight DE", country="DE", currency="EUR", category="Travel"))
-    retired = await offers.create_offer(admin, fly.id, offer_input(title="Old flight", country="DE", currency="EUR", category="Travel"))
+    retired = await offers.create_offer(
+        admin, fly.id, offer_input(title="Old flight", country="DE", currency="EUR", category="Travel")
+    )
     await offers.change_offer_status(admin, retired.id, "retired")
     assert await titles(api, read_key, {"country": "deu"}) == ["Flight DE", "Old flight"]
     assert await titles(api, read_key, {"currency": "INR"}) == ["Chai IN"]
@@ -249,7 +284,9 @@ async def test_pages_follow_the_catalogue_order_without_gaps_or_repeats(api, rea
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == ["Offer 06", *[f"Offer {n:02}" for n in range(1, 6)], "Offer 00"]
-    partners_cursor = (await api.data("{ partners(first: 1) { pageInfo { endCursor } } }", key=read_key))["partners"]["pageInfo"]["endCursor"]
+    partners_cursor = (await api.data("{ partners(first: 1) { pageInfo { endCursor } } }", key=read_key))["partners"]["pageInfo"][
+        "endCursor"
+    ]
     (error,) = await api.errors(OFFERS, {"first": 3, "after": partners_cursor}, key=read_key)
     assert "not a cursor of the offers list" in error["message"]
 
@@ -270,28 +307,60 @@ async def test_one_offer_with_its_partner_denominations_expiry_terms_and_stock(a
 
 async def test_eligible_for_lists_the_available_offers_a_recipient_qualifies_for(api, admin_key, admin, checker, make_key):
     partner, everyone = await onboard_to_live(admin, checker)
-    seniors = await offers.create_offer(admin, partner.id, offer_input(title="Seniors only", eligibility_rule="grade >= 5"), terms=TERMS)
-    sales = await offers.create_offer(admin, partner.id, offer_input(title="Sales in India", eligibility_rule='department == "Sales" and country in [IN]'), terms=TERMS)
+    seniors = await offers.create_offer(
+        admin, partner.id, offer_input(title="Seniors only", eligibility_rule="grade >= 5"), terms=TERMS
+    )
+    sales = await offers.create_offer(
+        admin,
+        partner.id,
+        offer_input(title="Sales in India", eligibility_rule='department == "Sales" and country in [IN]'),
+        terms=TERMS,
+    )
     await offers.create_offer(admin, partner.id, offer_input(title="Draft, for everyone"), terms=TERMS)  # not live: never listed
     for offer in (everyone, seniors, sales):
         await offers.change_offer_status(admin, offer.id, "live")
-    asha = (await recipients.upsert_recipient(admin, RecipientInput(
-        external_id="E-1", full_name="Asha", email="asha@example.com", country="IN", hr_attributes={"department": "Sales", "grade": 3}))).recipient
-    bo = (await recipients.upsert_recipient(admin, RecipientInput(
-        external_id="E-2", full_name="Bo", email="bo@example.com", country="DE", hr_attributes={"department": "Sales", "grade": 7}))).recipient
+    asha = (
+        await recipients.upsert_recipient(
+            admin,
+            RecipientInput(
+                external_id="E-1",
+                full_name="Asha",
+                email="asha@example.com",
+                country="IN",
+                hr_attributes={"department": "Sales", "grade": 3},
+            ),
+        )
+    ).recipient
+    bo = (
+        await recipients.upsert_recipient(
+            admin,
+            RecipientInput(
+                external_id="E-2",
+                full_name="Bo",
+                email="bo@example.com",
+                country="DE",
+                hr_attributes={"department": "Sales", "grade": 7},
+            ),
+        )
+    ).recipient
     assert await titles(api, admin_key, {"eligibleFor": str(asha.id)}) == ["Chai Point e-voucher", "Sales in India"]
     assert await titles(api, admin_key, {"eligibleFor": str(bo.id)}) == ["Chai Point e-voucher", "Seniors only"]
     assert await titles(api, admin_key, {"eligibleFor": str(bo.id), "search": "senior"}) == ["Seniors only"]
     first = (await api.data(OFFERS, {"first": 1, "filter": {"eligibleFor": str(bo.id)}}, key=admin_key))["offers"]
     assert first["totalCount"] == 2 and first["pageInfo"]["hasNextPage"] is True
-    rest = (await api.data(OFFERS, {"first": 5, "after": first["pageInfo"]["endCursor"], "filter": {"eligibleFor": str(bo.id)}},
-                           key=admin_key))["offers"]
+    rest = (
+        await api.data(
+            OFFERS, {"first": 5, "after": first["pageInfo"]["endCursor"], "filter": {"eligibleFor": str(bo.id)}}, key=admin_key
+        )
+    )["offers"]
     assert [edge["node"]["title"] for edge in rest["edges"]] == ["Seniors only"] and rest["pageInfo"]["hasNextPage"] is False
     # The recipient directory is not handed out by catalog:read alone, and an unknown recipient is named.
     catalog_only = await make_key("catalog:read", name="storefront")
     (error,) = await api.errors(OFFERS, {"first": 5, "filter": {"eligibleFor": str(asha.id)}}, key=catalog_only)
     assert error["extensions"]["code"] == "FORBIDDEN"
-    (error,) = await api.errors(OFFERS, {"first": 5, "filter": {"eligibleFor": "0190f3a0-0000-7000-8000-000000000000"}}, key=admin_key)
+    (error,) = await api.errors(
+        OFFERS, {"first": 5, "filter": {"eligibleFor": "0190f3a0-0000-7000-8000-000000000000"}}, key=admin_key
+    )
     assert error["extensions"]["code"] == "BAD_USER_INPUT" and "does not exist" in error["message"]
 
 
@@ -310,7 +379,9 @@ async def test_a_voucher_file_upload_imports_good_rows_and_reports_bad_ones(api,
     assert (report["fileName"], report["rowsRead"], report["rowsImported"], report["dryRun"]) == ("stock.csv", 4, 2, False)
     assert report["sizeBytes"] == len(content) and report["importedBy"] == "api-key:catalogue admin"
     assert [row["line"] for row in report["rejected"]] == [4, 5]
-    assert "12345 is not one of this offer's" in report["rejected"][0]["reason"] and "duplicate" in report["rejected"][1]["reason"]
+    assert (
+        "12345 is not one of this offer's" in report["rejected"][0]["reason"] and "duplicate" in report["rejected"][1]["reason"]
+    )
     assert await VoucherCode.count() == 2
     levels = (await api.data(OFFER, {"id": str(offer.id)}, key=read_key))["offer"]["stockLevels"]
     assert [(level["denomination"], level["available"]) for level in levels] == [(50000, 1), (100000, 1)]
@@ -320,13 +391,23 @@ async def test_a_bad_file_imports_nothing_and_a_dry_run_writes_nothing(api, admi
     partner = await profiles.create_partner(admin, profile())
     offer = await offers.create_offer(admin, partner.id, offer_input(), terms=TERMS)
     wrong = stock_file("CP-1,50000", header="voucher,amount").getvalue()
-    data = await upload(api, IMPORT, {"input": {"offerId": str(offer.id), "file": None}},
-                        {"variables.input.file": ("stock.csv", wrong, "text/csv")}, key=admin_key)
+    data = await upload(
+        api,
+        IMPORT,
+        {"input": {"offerId": str(offer.id), "file": None}},
+        {"variables.input.file": ("stock.csv", wrong, "text/csv")},
+        key=admin_key,
+    )
     assert data["importVoucherCodes"]["report"] is None
     assert [(e["field"], e["code"]) for e in data["importVoucherCodes"]["errors"]] == [("file", "WRONG_HEADER")]
     good = stock_file("CP-1,,50000,").getvalue()
-    dry = await upload(api, IMPORT, {"input": {"offerId": str(offer.id), "file": None, "dryRun": True}},
-                       {"variables.input.file": ("stock.csv", good, "text/csv")}, key=admin_key)
+    dry = await upload(
+        api,
+        IMPORT,
+        {"input": {"offerId": str(offer.id), "file": None, "dryRun": True}},
+        {"variables.input.file": ("stock.csv", good, "text/csv")},
+        key=admin_key,
+    )
     assert dry["importVoucherCodes"]["report"]["rowsImported"] == 1 and dry["importVoucherCodes"]["report"]["id"] is None
     assert await VoucherCode.count() == 0
 
@@ -334,8 +415,9 @@ async def test_a_bad_file_imports_nothing_and_a_dry_run_writes_nothing(api, admi
 async def test_a_file_sent_as_json_is_a_typed_error(api, admin_key, admin):
     partner = await profiles.create_partner(admin, profile())
     offer = await offers.create_offer(admin, partner.id, offer_input(), terms=TERMS)
-    payload = (await api.data(IMPORT, {"input": {"offerId": str(offer.id), "file": "code,denomination\nX,50000"}},
-                              key=admin_key))["importVoucherCodes"]
+    payload = (
+        await api.data(IMPORT, {"input": {"offerId": str(offer.id), "file": "code,denomination\nX,50000"}}, key=admin_key)
+    )["importVoucherCodes"]
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("file", "INVALID")]
     assert "multipart" in payload["errors"][0]["message"]
 
@@ -349,7 +431,9 @@ async def test_a_page_of_offers_reads_partners_terms_and_stock_in_one_query_each
         for n in range(2):
             offer = await offers.create_offer(admin, partner.id, offer_input(title=f"{name} {n}"), terms=TERMS)
             await stock_import.import_voucher_codes(admin, offer.id, stock_file(f"{name[:3]}-{n},,50000,"), "stock.csv")
-    query = "{ offers(first: 10) { edges { node { title partner { name } currentTerms { version } stockLevels { available } } } } }"
+    query = (
+        "{ offers(first: 10) { edges { node { title partner { name } currentTerms { version } stockLevels { available } } } } }"
+    )
     capfd.readouterr()
     db.engine.log_queries = True
     try:
@@ -379,7 +463,11 @@ def test_every_error_code_of_the_catalogue_services_is_in_the_api_enum():
 
     folder = Path(backend.catalog.services.__file__).parent
     sources = [*folder.glob("*.py"), Path(backend.catalog.eligibility.errors.__file__), Path(backend.core.iso_codes.__file__)]
-    codes = {node.value for path in sources for node in ast.walk(ast.parse(path.read_text()))
-             if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z_]{2,}", node.value)}
+    codes = {
+        node.value
+        for path in sources
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z_]{2,}", node.value)
+    }
     assert codes >= {"INVALID_RULE", "OUT_OF_STOCK", "TERMS_REQUIRED"}  # the scan finds codes at all
     assert codes | {"NOT_FOUND", "FORBIDDEN"} <= {code.name for code in CatalogErrorCode}

@@ -18,18 +18,17 @@ from datetime import timedelta
 from catalogue_steps import offer_input, onboard_to_live, role_actor
 from test_catalog_api import upload
 
-import backend.recipients.service
 from backend.api.recipients.types import RecipientErrorCode
 from backend.api.schema import export_sdl
 from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
-from backend.rewards.uploads.services import staging
 from backend.catalog.services import offers
 from backend.core.clock import utcnow
 from backend.ledger import services as ledger
 from backend.ledger.errors import LedgerErrorCode
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientInput
+from backend.rewards.uploads.services import staging
 
 GRAPHQL_DIR = Path(__file__).resolve().parents[2] / "graphql"
 OPERATIONS = sorted((GRAPHQL_DIR / "operations").glob("*.graphql"))
@@ -41,11 +40,33 @@ def test_the_committed_schema_is_current():
 
 
 def test_the_documented_operations_exist():
-    documented = {"Viewer", "Recipients", "RecipientByExternalId", "UpsertRecipient", "Programmes",
-                  "PointsBalance", "PointsTransactions", "PointsReservation", "ReservePoints", "ConfirmReservation",
-                  "ReleaseReservation", "CreditPoints", "ReverseRedemption",
-                  "IssueReward", "IssueRewards", "Campaign", "Partners", "Partner", "Offers", "OffersEligibleFor",
-                  "CreatePartner", "CreateOffer", "RerankOffers", "ImportVoucherCodes", "SyncRecipients"}
+    documented = {
+        "Viewer",
+        "Recipients",
+        "RecipientByExternalId",
+        "UpsertRecipient",
+        "Programmes",
+        "PointsBalance",
+        "PointsTransactions",
+        "PointsReservation",
+        "ReservePoints",
+        "ConfirmReservation",
+        "ReleaseReservation",
+        "CreditPoints",
+        "ReverseRedemption",
+        "IssueReward",
+        "IssueRewards",
+        "Campaign",
+        "Partners",
+        "Partner",
+        "Offers",
+        "OffersEligibleFor",
+        "CreatePartner",
+        "CreateOffer",
+        "RerankOffers",
+        "ImportVoucherCodes",
+        "SyncRecipients",
+    }
     assert {path.stem for path in OPERATIONS} >= documented
 
 
@@ -66,15 +87,27 @@ async def seed_examples(admin) -> dict[str, str]:
     """What the examples talk about: a programme, EMP-1001 with points, a pending reservation and a
     confirmed one (from the marketplace, as the transaction log example filters)."""
     programme = await recipients.create_programme(admin, "Sales stars", "INR", "0.25")
-    asha = await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-1001", full_name="Asha Rao",
-                                                                   email="asha.rao@example.com", country="IN"))
+    asha = await recipients.upsert_recipient(
+        admin, RecipientInput(external_id="EMP-1001", full_name="Asha Rao", email="asha.rao@example.com", country="IN")
+    )
     await ledger.earn(admin, programme.id, asha.recipient.id, 1000, source="campaign")
     pending = await ledger.reserve(admin, programme.id, asha.recipient.id, 200, source="marketplace")
     confirmed = await ledger.reserve(admin, programme.id, asha.recipient.id, 100, source="marketplace")
     await ledger.confirm(admin, confirmed.reservation.id)
-    campaign = await campaigns.create_campaign(admin, CampaignInput(
-        programme_id=programme.id, name="Deal closers", reward_type="points", starts_at=utcnow() - timedelta(days=1),
-        ends_at=utcnow() + timedelta(days=90), max_rewards=1000, budget=250_000, recipient_max_count=3, recipient_window_days=30))
+    campaign = await campaigns.create_campaign(
+        admin,
+        CampaignInput(
+            programme_id=programme.id,
+            name="Deal closers",
+            reward_type="points",
+            starts_at=utcnow() - timedelta(days=1),
+            ends_at=utcnow() + timedelta(days=90),
+            max_rewards=1000,
+            budget=250_000,
+            recipient_max_count=3,
+            recipient_window_days=30,
+        ),
+    )
     await campaigns.activate_campaign(admin, campaign.id)
     # A live partner (Chai Point) with a live offer and a second, draft one; the voucher file an
     # import example uploads.
@@ -82,19 +115,32 @@ async def seed_examples(admin) -> dict[str, str]:
     await offers.change_offer_status(admin, offer.id, "live")
     second = await offers.create_offer(admin, partner.id, offer_input(title="Chai Point gift card"), terms="Terms.")
     staged = await staging.stage_upload(admin, campaign.id, io.BytesIO(FILES[REWARD_FILE][1]), "spot-awards.csv")
-    return {"programmeId": str(programme.id), "reservationId": str(pending.reservation.id),
-            "confirmedReservationId": str(confirmed.reservation.id), "campaignId": str(campaign.id),
-            "partnerId": str(partner.id), "offerId": str(offer.id), "secondOfferId": str(second.id),
-            "recipientId": str(asha.recipient.id), "voucherFile": VOUCHER_FILE,
-            "rewardFile": REWARD_FILE, "rewardUploadId": str(staged.id)}
+    return {
+        "programmeId": str(programme.id),
+        "reservationId": str(pending.reservation.id),
+        "confirmedReservationId": str(confirmed.reservation.id),
+        "campaignId": str(campaign.id),
+        "partnerId": str(partner.id),
+        "offerId": str(offer.id),
+        "secondOfferId": str(second.id),
+        "recipientId": str(asha.recipient.id),
+        "voucherFile": VOUCHER_FILE,
+        "rewardFile": REWARD_FILE,
+        "rewardUploadId": str(staged.id),
+    }
 
 
 # Placeholders that stand for a file: the operation is sent as a GraphQL multipart request.
 VOUCHER_FILE = "<file:stock.csv>"
 REWARD_FILE = "<file:spot-awards.csv>"
-FILES = {VOUCHER_FILE: ("stock.csv", b"code,pin,denomination,expiry\r\nCP-EXAMPLE-1,,50000,\r\n", "text/csv"),
-         REWARD_FILE: ("spot-awards.csv", b"external_id,full_name,email,points\r\nEMP-1001,,,250\r\nEMP-2002,Ravi Iyer,,250\r\n",
-                       "text/csv")}
+FILES = {
+    VOUCHER_FILE: ("stock.csv", b"code,pin,denomination,expiry\r\nCP-EXAMPLE-1,,50000,\r\n", "text/csv"),
+    REWARD_FILE: (
+        "spot-awards.csv",
+        b"external_id,full_name,email,points\r\nEMP-1001,,,250\r\nEMP-2002,Ravi Iyer,,250\r\n",
+        "text/csv",
+    ),
+}
 
 
 def file_paths(value, path: str = "variables") -> dict[str, tuple[str, bytes, str]]:
@@ -134,8 +180,12 @@ def test_every_error_code_of_the_recipients_service_is_in_the_api_enum():
 
     sources = (backend.recipients.service, backend.core.contact_points, backend.core.iso_codes)
     trees = [ast.parse(Path(module.__file__).read_text()) for module in sources]
-    codes = {node.value for tree in trees for node in ast.walk(tree)
-             if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z_]{2,}", node.value)}
+    codes = {
+        node.value
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z_]{2,}", node.value)
+    }
     assert codes >= {"INVALID_EMAIL", "MISSING_CONTACT"}  # the scan finds codes at all
     assert codes | {"NOT_FOUND", "FORBIDDEN"} <= {code.name for code in RecipientErrorCode}
 
@@ -144,20 +194,28 @@ def test_the_ledger_error_enum_mirrors_the_ledger():
     # The API wraps the ledger's own enum: every code a points mutation can return is in the schema.
     listed = re.search(r"enum LedgerErrorCode \{(.*?)\}", export_sdl(), re.S).group(1).split()
     assert listed == [code.name for code in LedgerErrorCode]
-    assert {"INSUFFICIENT_POINTS", "RESERVATION_EXPIRED", "RESERVATION_NOT_PENDING", "IDEMPOTENCY_CONFLICT", "FORBIDDEN"} <= set(listed)
+    assert {"INSUFFICIENT_POINTS", "RESERVATION_EXPIRED", "RESERVATION_NOT_PENDING", "IDEMPOTENCY_CONFLICT", "FORBIDDEN"} <= set(
+        listed
+    )
 
 
 def test_every_file_level_code_of_uploads_is_in_the_api_enum():
     import backend.rewards.uploads.services.columns
     import backend.rewards.uploads.services.parsing
     import backend.rewards.uploads.services.staging
-
     from backend.api.rewards.upload_types import RewardUploadErrorCode
 
-    sources = (backend.rewards.uploads.services.parsing, backend.rewards.uploads.services.staging,
-               backend.rewards.uploads.services.columns)
+    sources = (
+        backend.rewards.uploads.services.parsing,
+        backend.rewards.uploads.services.staging,
+        backend.rewards.uploads.services.columns,
+    )
     trees = [ast.parse(Path(module.__file__).read_text()) for module in sources]
-    codes = {node.value for tree in trees for node in ast.walk(tree)
-             if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z_]{2,}", node.value)}
+    codes = {
+        node.value
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z_]{2,}", node.value)
+    }
     assert codes >= {"WRONG_HEADER", "INVALID_ENCODING"}
     assert codes <= {code.name for code in RewardUploadErrorCode}

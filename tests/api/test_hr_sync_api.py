@@ -17,8 +17,15 @@ mutation SyncRecipients($input: SyncRecipientsInput!) {
 }"""
 
 WORKDAY = [
-    {"Employee_ID": "21001", "Legal_Name": "Asha Rao", "Work_Email": "asha.rao@example.com", "Country": "IN",
-     "Supervisory_Organization": "Sales", "Job_Level": "5", "Hire_Date": "2019-03-15"},
+    {
+        "Employee_ID": "21001",
+        "Legal_Name": "Asha Rao",
+        "Work_Email": "asha.rao@example.com",
+        "Country": "IN",
+        "Supervisory_Organization": "Sales",
+        "Job_Level": "5",
+        "Hire_Date": "2019-03-15",
+    },
     {"Employee_ID": "21002", "Legal_Name": "No Contact", "Country": "IN"},
 ]
 
@@ -26,8 +33,21 @@ WORKDAY = [
 async def test_workday_rows_sync_and_a_re_sync_is_unchanged(api, key, admin):
     first = (await api.data(SYNC, {"input": {"source": "WORKDAY", "rows": WORKDAY}}, key=key))["syncRecipients"]
     assert first["errors"] == []
-    assert first["report"] == {"sourceSystem": "workday", "rowsRead": 2, "created": 1, "updated": 0, "unchanged": 0, "rejected": [
-        {"rowNumber": 2, "externalId": "21002", "field": "preferred_channel", "reason": "preferred channel email needs a email address"}]}
+    assert first["report"] == {
+        "sourceSystem": "workday",
+        "rowsRead": 2,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": [
+            {
+                "rowNumber": 2,
+                "externalId": "21002",
+                "field": "preferred_channel",
+                "reason": "preferred channel email needs a email address",
+            }
+        ],
+    }
     again = (await api.data(SYNC, {"input": {"source": "WORKDAY", "rows": WORKDAY[:1]}}, key=key))["syncRecipients"]
     assert (again["report"]["created"], again["report"]["unchanged"]) == (0, 1)
     (asha,) = await Recipient.select(Recipient.hr_attributes, Recipient.source_system)
@@ -37,11 +57,18 @@ async def test_workday_rows_sync_and_a_re_sync_is_unchanged(api, key, admin):
 
 
 async def test_a_darwinbox_csv_upload(api, key):
-    export = (b"Employee ID,Employee Name,Official Email ID,Mobile Number,Country,Department,Grade,Office Location,Date of Joining\r\n"
-              b"DB-1,Ravi Kumar,ravi.kumar@example.in,98123 45678,IN,Operations,7,Pune,15-06-2020\r\n"
-              b"DB-2,Meera Nair,meera@example.in,12,IN,Finance,4,Kochi,01-01-2021\r\n")
-    data = await upload(api, SYNC, {"input": {"source": "DARWINBOX", "file": None}},
-                        {"variables.input.file": ("employees.csv", export, "text/csv")}, key=key)
+    export = (
+        b"Employee ID,Employee Name,Official Email ID,Mobile Number,Country,Department,Grade,Office Location,Date of Joining\r\n"
+        b"DB-1,Ravi Kumar,ravi.kumar@example.in,98123 45678,IN,Operations,7,Pune,15-06-2020\r\n"
+        b"DB-2,Meera Nair,meera@example.in,12,IN,Finance,4,Kochi,01-01-2021\r\n"
+    )
+    data = await upload(
+        api,
+        SYNC,
+        {"input": {"source": "DARWINBOX", "file": None}},
+        {"variables.input.file": ("employees.csv", export, "text/csv")},
+        key=key,
+    )
     report = data["syncRecipients"]["report"]
     assert (report["created"], report["rowsRead"]) == (1, 2)
     assert [(row["rowNumber"], row["externalId"], row["field"]) for row in report["rejected"]] == [(2, "DB-2", "phone")]
@@ -50,8 +77,11 @@ async def test_a_darwinbox_csv_upload(api, key):
 async def test_a_custom_mapping_and_refusals_that_write_nothing(api, key):
     rows = [{"Staff": "X1", "Name": "Ola", "Mail": "ola@example.no", "Team": "R&D"}]
     mapping = {"Staff": "external_id", "Name": "full_name", "Mail": "email", "Team": "department"}
-    done = (await api.data(SYNC, {"input": {"source": "CUSTOM", "mapping": mapping, "rows": rows, "sourceSystem": "bamboohr"}},
-                           key=key))["syncRecipients"]
+    done = (
+        await api.data(
+            SYNC, {"input": {"source": "CUSTOM", "mapping": mapping, "rows": rows, "sourceSystem": "bamboohr"}}, key=key
+        )
+    )["syncRecipients"]
     assert done["report"]["sourceSystem"] == "bamboohr" and done["report"]["created"] == 1
     for variables, expected in (
         ({"source": "CUSTOM", "rows": rows}, [("mapping", "CUSTOM_MAPPING_INVALID")]),
@@ -67,8 +97,13 @@ async def test_a_custom_mapping_and_refusals_that_write_nothing(api, key):
 
 async def test_a_bad_csv_file_writes_nothing(api, key):
     export = "Employee_ID,Legal_Name,Work_Email\r\n1,Ok,ok@example.com\r\n2,Jos\xe9,j@example.com\r\n".encode("latin-1")
-    data = await upload(api, SYNC, {"input": {"source": "WORKDAY", "file": None}},
-                        {"variables.input.file": ("workers.csv", export, "text/csv")}, key=key)
+    data = await upload(
+        api,
+        SYNC,
+        {"input": {"source": "WORKDAY", "file": None}},
+        {"variables.input.file": ("workers.csv", export, "text/csv")},
+        key=key,
+    )
     assert [(e["field"], e["code"]) for e in data["syncRecipients"]["errors"]] == [("file", "INVALID_ENCODING")]
     assert await Recipient.count() == 0
 

@@ -19,21 +19,64 @@ SCHEMA = build_schema()
 PROGRAMME = "0193a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
 
 CASES = [
-    ("ReservePointsInput", {"programmeId": PROGRAMME, "recipientExternalId": "e-1", "amount": 10, "source": "MARKETPLACE",
-                            "idempotencyKey": "k-1"}),
-    ("ReservePointsInput", {"programmeId": PROGRAMME, "recipientId": PROGRAMME, "amount": 1, "source": "LOYALTY_PLATFORM",
-                            "idempotencyKey": "k-2", "reference": "basket 9", "reason": None, "timeoutSeconds": 60}),
+    (
+        "ReservePointsInput",
+        {"programmeId": PROGRAMME, "recipientExternalId": "e-1", "amount": 10, "source": "MARKETPLACE", "idempotencyKey": "k-1"},
+    ),
+    (
+        "ReservePointsInput",
+        {
+            "programmeId": PROGRAMME,
+            "recipientId": PROGRAMME,
+            "amount": 1,
+            "source": "LOYALTY_PLATFORM",
+            "idempotencyKey": "k-2",
+            "reference": "basket 9",
+            "reason": None,
+            "timeoutSeconds": 60,
+        },
+    ),
     ("ConfirmReservationInput", {"reservationId": PROGRAMME, "idempotencyKey": "k-3"}),
     ("ConfirmReservationInput", {"reservationId": PROGRAMME, "idempotencyKey": "k-4", "amount": 5, "reference": None}),
     ("PointsTransactionFilterInput", {"source": "MARKETPLACE", "kind": "REDEEM", "since": "2026-11-01T00:00:00+00:00"}),
     ("PointsTransactionFilterInput", {}),
-    ("CreatePartnerInput", {"name": "Ace", "source": "NETWORK", "category": "dining", "countries": ["IN", "AE"],
-                            "rewardTypes": ["GIFT_CARD"], "contacts": [{"name": "Ana", "email": "ana@example.com"}, {"name": "Bo", "role": "ops"}]}),
-    ("CreateOfferInput", {"partnerId": PROGRAMME, "title": "₹500 voucher", "country": "IN", "currency": "INR", "category": "dining",
-                          "denominationRange": {"minimum": 100, "maximum": 1000, "step": 100}, "expiryDate": "2027-01-31",
-                          "categoryRestrictions": ["alcohol"], "lowStockThreshold": 5}),
-    ("CreateOfferInput", {"partnerId": PROGRAMME, "title": "Flat", "country": "IN", "currency": "INR", "category": "dining", "denominations": [500, 1000],
-                          "denominationRange": None}),
+    (
+        "CreatePartnerInput",
+        {
+            "name": "Ace",
+            "source": "NETWORK",
+            "category": "dining",
+            "countries": ["IN", "AE"],
+            "rewardTypes": ["GIFT_CARD"],
+            "contacts": [{"name": "Ana", "email": "ana@example.com"}, {"name": "Bo", "role": "ops"}],
+        },
+    ),
+    (
+        "CreateOfferInput",
+        {
+            "partnerId": PROGRAMME,
+            "title": "₹500 voucher",
+            "country": "IN",
+            "currency": "INR",
+            "category": "dining",
+            "denominationRange": {"minimum": 100, "maximum": 1000, "step": 100},
+            "expiryDate": "2027-01-31",
+            "categoryRestrictions": ["alcohol"],
+            "lowStockThreshold": 5,
+        },
+    ),
+    (
+        "CreateOfferInput",
+        {
+            "partnerId": PROGRAMME,
+            "title": "Flat",
+            "country": "IN",
+            "currency": "INR",
+            "category": "dining",
+            "denominations": [500, 1000],
+            "denominationRange": None,
+        },
+    ),
 ]
 
 
@@ -52,8 +95,11 @@ def _strawberry_way(name: str, value: dict):
 
 
 def test_every_input_type_is_built_once_per_type():
-    inputs = [concrete.definition for concrete in SCHEMA.schema_converter.type_map.values()
-              if isinstance(concrete.definition, StrawberryObjectDefinition) and concrete.definition.is_input]
+    inputs = [
+        concrete.definition
+        for concrete in SCHEMA.schema_converter.type_map.values()
+        if isinstance(concrete.definition, StrawberryObjectDefinition) and concrete.definition.is_input
+    ]
     assert len(inputs) > 20
     assert all(isinstance(definition.from_input, _InputBuilder) for definition in inputs)
 

@@ -51,7 +51,7 @@ def sample(metrics: str, name: str, **labels: str) -> float:
     """The value of one sample of the Prometheus text format (0 if absent)."""
     for line in metrics.splitlines():
         if line.startswith(name + "{"):
-            found = dict(re.findall(r'(\w+)="([^"]*)"', line[len(name):line.rindex("}")]))
+            found = dict(re.findall(r'(\w+)="([^"]*)"', line[len(name) : line.rindex("}")]))
             if all(found.get(label) == value for label, value in labels.items()):
                 return float(line.rsplit(" ", 1)[1])
     return 0.0

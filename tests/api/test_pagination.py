@@ -17,8 +17,12 @@ query Page($first: Int!, $after: String, $filter: RecipientFilterInput) {
 
 async def seed(admin, count: int) -> None:
     for n in range(count):
-        await recipients.upsert_recipient(admin, RecipientInput(
-            external_id=f"E-{n:03}", full_name=f"Person {n:03}", email=f"p{n}@example.com", country="DE" if n % 3 else "IN"))
+        await recipients.upsert_recipient(
+            admin,
+            RecipientInput(
+                external_id=f"E-{n:03}", full_name=f"Person {n:03}", email=f"p{n}@example.com", country="DE" if n % 3 else "IN"
+            ),
+        )
 
 
 async def walk(api, key, first: int, recipient_filter: dict | None = None) -> tuple[list[str], list[dict]]:

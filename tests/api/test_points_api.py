@@ -37,21 +37,31 @@ class Points:
         return {"programmeId": self.programme_id, "recipientExternalId": self.external_id}
 
     async def credit(self, amount: int, idempotency_key: str, **fields) -> dict:
-        return await self.run("CreditPoints", {"input": {**self.owner(), "amount": amount, "idempotencyKey": idempotency_key, **fields}})
+        return await self.run(
+            "CreditPoints", {"input": {**self.owner(), "amount": amount, "idempotencyKey": idempotency_key, **fields}}
+        )
 
     async def reserve(self, amount: int, idempotency_key: str, key: str | None = None, **fields) -> dict:
-        variables = {"input": {**self.owner(), "amount": amount, "source": "MARKETPLACE", "idempotencyKey": idempotency_key, **fields}}
+        variables = {
+            "input": {**self.owner(), "amount": amount, "source": "MARKETPLACE", "idempotencyKey": idempotency_key, **fields}
+        }
         return await self.run("ReservePoints", variables, key)
 
     async def confirm(self, reservation_id: str, idempotency_key: str, **fields) -> dict:
-        return await self.run("ConfirmReservation", {"input": {"reservationId": reservation_id, "idempotencyKey": idempotency_key, **fields}})
+        return await self.run(
+            "ConfirmReservation", {"input": {"reservationId": reservation_id, "idempotencyKey": idempotency_key, **fields}}
+        )
 
     async def release(self, reservation_id: str, idempotency_key: str, reason: str = "basket abandoned") -> dict:
-        return await self.run("ReleaseReservation",
-                              {"input": {"reservationId": reservation_id, "reason": reason, "idempotencyKey": idempotency_key}})
+        return await self.run(
+            "ReleaseReservation",
+            {"input": {"reservationId": reservation_id, "reason": reason, "idempotencyKey": idempotency_key}},
+        )
 
     async def reverse(self, idempotency_key: str, **fields) -> dict:
-        return await self.run("ReverseRedemption", {"input": {"reason": "item returned", "idempotencyKey": idempotency_key, **fields}})
+        return await self.run(
+            "ReverseRedemption", {"input": {"reason": "item returned", "idempotencyKey": idempotency_key, **fields}}
+        )
 
     async def balance(self) -> dict:
         found = await self.run("PointsBalance", self.owner())
@@ -72,7 +82,9 @@ def balance(available: int, pending: int = 0, posted: int | None = None) -> dict
 async def programme_id(admin) -> str:
     programme = await recipients.create_programme(admin, "Sales stars", "INR", "0.25")
     for external_id, name in (("EMP-1001", "Asha Rao"), ("EMP-1002", "Ravi Kumar")):
-        await recipients.upsert_recipient(admin, RecipientInput(external_id=external_id, full_name=name, email=f"{external_id}@example.com"))
+        await recipients.upsert_recipient(
+            admin, RecipientInput(external_id=external_id, full_name=name, email=f"{external_id}@example.com")
+        )
     return str(programme.id)
 
 
@@ -108,7 +120,9 @@ async def test_a_partial_confirm_releases_the_rest(points):
     assert await points.balance() == balance(880)
     redemption = (await points.transactions(status="POSTED", kind="REDEEM"))["edges"]
     assert [(e["node"]["phase"], e["node"]["amount"], e["node"]["reference"]) for e in redemption] == [
-        ("POST", 120, "order-9"), ("PENDING", 300, None)]
+        ("POST", 120, "order-9"),
+        ("PENDING", 300, None),
+    ]
 
 
 async def test_release_gives_the_points_back_and_then_nothing_more_can_happen(points):
@@ -205,8 +219,13 @@ async def test_an_external_id_needs_the_recipients_read_scope_too(points, make_k
     refused = await points.reserve(100, "reserve-1", key=points_only)
     assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"] and "recipients:read" in refused["errors"][0]["message"]
     recipient_id = (await points.run("PointsBalance", points.owner()))["recipientId"]
-    by_id = {"programmeId": points.programme_id, "recipientId": recipient_id, "amount": 100, "source": "LOYALTY_PLATFORM",
-             "idempotencyKey": "reserve-1"}
+    by_id = {
+        "programmeId": points.programme_id,
+        "recipientId": recipient_id,
+        "amount": 100,
+        "source": "LOYALTY_PLATFORM",
+        "idempotencyKey": "reserve-1",
+    }
     assert (await points.run("ReservePoints", {"input": by_id}, points_only))["errors"] == []
 
 
@@ -235,7 +254,11 @@ async def test_a_reversal_refunds_part_of_a_redemption_and_never_more_than_was_s
     post = (await points.confirm(reservation["id"], "confirm-1"))["transfer"]
     refund = await points.reverse("refund-1", reservationId=reservation["id"], amount=100)
     assert refund["errors"] == []
-    assert (refund["transfer"]["kind"], refund["transfer"]["amount"], refund["transfer"]["reversesId"]) == ("REVERSE", 100, post["id"])
+    assert (refund["transfer"]["kind"], refund["transfer"]["amount"], refund["transfer"]["reversesId"]) == (
+        "REVERSE",
+        100,
+        post["id"],
+    )
     assert refund["balance"] == balance(800)
 
     too_much = await points.reverse("refund-2", transferId=post["id"], amount=201)
@@ -280,5 +303,7 @@ async def test_the_transaction_log_pages_newest_first_and_filters(points, admin)
 
 
 async def test_a_foreign_cursor_is_refused(points, api):
-    [error] = await api.errors(documented("PointsTransactions"), {**points.owner(), "first": 5, "after": "bm9wZTox"}, key=points.key)
+    [error] = await api.errors(
+        documented("PointsTransactions"), {**points.owner(), "first": 5, "after": "bm9wZTox"}, key=points.key
+    )
     assert error["extensions"]["code"] == "BAD_USER_INPUT" and "pointsTransactions" in error["message"]

@@ -15,8 +15,14 @@ mutation Upsert($input: UpsertRecipientInput!) {
 }"""
 
 ASHA = {
-    "externalId": "EMP-1001", "fullName": "Asha Rao", "email": "asha.rao@example.com", "phone": "098123 45678",
-    "country": "ind", "preferredChannel": "SMS", "hrAttributes": {"department": "Sales", "grade": 5}, "sourceSystem": "workday",
+    "externalId": "EMP-1001",
+    "fullName": "Asha Rao",
+    "email": "asha.rao@example.com",
+    "phone": "098123 45678",
+    "country": "ind",
+    "preferredChannel": "SMS",
+    "hrAttributes": {"department": "Sales", "grade": 5},
+    "sourceSystem": "workday",
 }
 
 RECIPIENT = "query One($id: ID, $externalId: String) { recipient(id: $id, externalId: $externalId) { id externalId fullName } }"
@@ -36,7 +42,12 @@ async def test_upsert_creates_a_normalised_recipient_audited_under_the_key_and_r
     assert stored["hrAttributes"] == {"department": "Sales", "grade": 5}
     (entry,) = await recipient_audit(admin)
     assert (entry["action"], entry["entity_id"], entry["actor_kind"], entry["actor_label"], entry["request_id"]) == (
-        "recipient.created", stored["id"], "api_key", "api-key:payroll sync", "sync-2026-11-23.0042")
+        "recipient.created",
+        stored["id"],
+        "api_key",
+        "api-key:payroll sync",
+        "sync-2026-11-23.0042",
+    )
 
 
 async def test_replaying_the_same_upsert_changes_nothing(api, key, admin):
@@ -57,22 +68,38 @@ async def test_an_update_is_audited_with_before_and_after(api, key, admin):
 
 
 async def test_invalid_input_lists_every_problem_by_input_field_and_writes_nothing(api, key, admin):
-    bad = {"externalId": " ", "fullName": "Nobody", "email": "no-at-sign", "phone": "12", "country": "Narnia",
-           "preferredChannel": "pigeon", "hrAttributes": {"Bad Key": 1}}
+    bad = {
+        "externalId": " ",
+        "fullName": "Nobody",
+        "email": "no-at-sign",
+        "phone": "12",
+        "country": "Narnia",
+        "preferredChannel": "pigeon",
+        "hrAttributes": {"Bad Key": 1},
+    }
     payload = (await api.data(UPSERT, {"input": bad}, key=key))["upsertRecipient"]
     assert payload["recipient"] is None and payload["created"] is False
     found = {(error["field"], error["code"]) for error in payload["errors"]}
     assert found == {
-        ("externalId", "REQUIRED"), ("email", "INVALID_EMAIL"), ("phone", "INVALID_PHONE"), ("country", "INVALID_COUNTRY"),
-        ("preferredChannel", "INVALID_CHANNEL"), ("hrAttributes", "INVALID_KEY"),
+        ("externalId", "REQUIRED"),
+        ("email", "INVALID_EMAIL"),
+        ("phone", "INVALID_PHONE"),
+        ("country", "INVALID_COUNTRY"),
+        ("preferredChannel", "INVALID_CHANNEL"),
+        ("hrAttributes", "INVALID_KEY"),
     }
     assert all(error["message"] for error in payload["errors"])
     assert await Recipient.count() == 0 and await recipient_audit(admin) == []
 
 
 async def test_a_channel_without_its_contact_is_refused(api, key):
-    payload = (await api.data(UPSERT, {"input": {"externalId": "X-1", "fullName": "No Phone", "email": "a@example.com",
-                                                 "preferredChannel": "whatsapp"}}, key=key))["upsertRecipient"]
+    payload = (
+        await api.data(
+            UPSERT,
+            {"input": {"externalId": "X-1", "fullName": "No Phone", "email": "a@example.com", "preferredChannel": "whatsapp"}},
+            key=key,
+        )
+    )["upsertRecipient"]
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("preferredChannel", "MISSING_CONTACT")]
 
 
@@ -107,9 +134,11 @@ async def test_recipient_by_id_or_external_id(api, key, admin):
 
 
 async def test_recipient_needs_exactly_one_well_formed_key(api, key):
-    for variables, message in (({}, "exactly one of `id` and `externalId`"),
-                                ({"id": "0190f3a0-0000-7000-8000-000000000000", "externalId": "E-7"}, "exactly one"),
-                                ({"id": "42"}, "'42' is not a recipient id")):
+    for variables, message in (
+        ({}, "exactly one of `id` and `externalId`"),
+        ({"id": "0190f3a0-0000-7000-8000-000000000000", "externalId": "E-7"}, "exactly one"),
+        ({"id": "42"}, "'42' is not a recipient id"),
+    ):
         (error,) = await api.errors(RECIPIENT, variables, key=key)
         assert error["extensions"]["code"] == "BAD_USER_INPUT" and message in error["message"]
 
@@ -118,7 +147,8 @@ async def test_many_recipients_by_id_in_one_request_load_in_one_query(api, key, 
     ids = []
     for n in range(3):
         made = await recipients.upsert_recipient(
-            admin, RecipientInput(external_id=f"E-{n}", full_name=f"P{n}", email=f"p{n}@example.com"))
+            admin, RecipientInput(external_id=f"E-{n}", full_name=f"P{n}", email=f"p{n}@example.com")
+        )
         ids.append(str(made.recipient.id))
     fields = " ".join(f'r{n}: recipient(id: "{recipient_id}") {{ externalId }}' for n, recipient_id in enumerate(ids))
     capfd.readouterr()
@@ -134,8 +164,10 @@ async def test_many_recipients_by_id_in_one_request_load_in_one_query(api, key, 
 
 
 async def test_programmes(api, key, admin):
-    made = [await recipients.create_programme(admin, name, currency, value)
-            for name, currency, value in (("Sales stars", "INR", "0.25"), ("Long service", "EUR", "0.01"))]
+    made = [
+        await recipients.create_programme(admin, name, currency, value)
+        for name, currency, value in (("Sales stars", "INR", "0.25"), ("Long service", "EUR", "0.01"))
+    ]
     data = await api.data("{ programmes { totalCount edges { node { id name currency pointValue } } } }", key=key)
     assert data["programmes"]["totalCount"] == 2
     assert [edge["node"] for edge in data["programmes"]["edges"]] == [

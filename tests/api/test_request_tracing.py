@@ -18,7 +18,9 @@ def _logged(error: Exception, monkeypatch) -> list[dict]:
 
 def test_a_server_failure_is_logged_as_an_error_with_its_traceback(monkeypatch):
     (entry,) = _logged(RuntimeError("boom"), monkeypatch)
-    assert entry["event"] == "http.unhandled_error" and entry["log_level"] == "error" and isinstance(entry["exc_info"], RuntimeError)
+    assert (
+        entry["event"] == "http.unhandled_error" and entry["log_level"] == "error" and isinstance(entry["exc_info"], RuntimeError)
+    )
 
 
 def test_a_client_that_hung_up_is_not_an_error(monkeypatch):

@@ -27,9 +27,18 @@ def documented(name: str) -> str:
 async def _campaign(admin):
     programme = await recipients.create_programme(admin, "Spot awards", "INR", "0.25")
     await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-1", full_name="Asha Rao", email="asha@example.com"))
-    campaign = await campaigns.create_campaign(admin, CampaignInput(
-        programme_id=programme.id, name="Q4 spot awards", reward_type="points", starts_at=utcnow() - timedelta(days=1),
-        ends_at=utcnow() + timedelta(days=30), budget=1_000, recipient_max_count=1))
+    campaign = await campaigns.create_campaign(
+        admin,
+        CampaignInput(
+            programme_id=programme.id,
+            name="Q4 spot awards",
+            reward_type="points",
+            starts_at=utcnow() - timedelta(days=1),
+            ends_at=utcnow() + timedelta(days=30),
+            budget=1_000,
+            recipient_max_count=1,
+        ),
+    )
     return await campaigns.activate_campaign(admin, campaign.id)
 
 
@@ -38,32 +47,46 @@ def _csv(*lines: str) -> tuple[str, bytes, str]:
 
 
 async def _upload(api, key, campaign_id, file) -> dict:
-    data = await upload(api, documented("UploadRewardFile"), {"input": {"campaignId": str(campaign_id), "file": None}}, {FILE: file},
-                        key=key)
+    data = await upload(
+        api, documented("UploadRewardFile"), {"input": {"campaignId": str(campaign_id), "file": None}}, {FILE: file}, key=key
+    )
     return data["uploadRewardFile"]
 
 
 async def test_a_file_is_staged_with_its_bad_rows_and_priced_without_issuing(api, key, admin):
     campaign = await _campaign(admin)
-    staged = await _upload(api, key, campaign.id, _csv(
-        "external_id;full_name;email;points",
-        "EMP-1;;;300",
-        "NEW-1;Nia New;nia@example.com;400",
-        "NEW-2;;;abc",
-        'EMP-3;"=HYPERLINK(""http://evil"")";;100',
-        "EMP-1;;;300",
-    ))
+    staged = await _upload(
+        api,
+        key,
+        campaign.id,
+        _csv(
+            "external_id;full_name;email;points",
+            "EMP-1;;;300",
+            "NEW-1;Nia New;nia@example.com;400",
+            "NEW-2;;;abc",
+            'EMP-3;"=HYPERLINK(""http://evil"")";;100',
+            "EMP-1;;;300",
+        ),
+    )
     assert staged["errors"] == []
     found = staged["upload"]
     assert (found["status"], found["rowsTotal"], found["rowsValid"], found["rowsInvalid"]) == ("staged", 5, 2, 3)
     bad = found["invalidRows"]["edges"]
     assert [edge["node"]["line"] for edge in bad] == [4, 5, 6]
     assert [[problem["code"] for problem in edge["node"]["problems"]] for edge in bad] == [
-        ["REQUIRED", "INVALID_POINTS"], ["MISSING_CONTACT"], ["DUPLICATE_IN_FILE"]]
+        ["REQUIRED", "INVALID_POINTS"],
+        ["MISSING_CONTACT"],
+        ["DUPLICATE_IN_FILE"],
+    ]
 
     data = await api.data(documented("RewardUpload"), {"id": found["id"]}, key=key, operation_name="RewardUpload")
     dry_run = data["rewardUpload"]["dryRun"]
-    assert (dry_run["rowsPriced"], dry_run["totalValue"], dry_run["budgetLeftBefore"], dry_run["budgetLeftAfter"]) == (2, 700, 1_000, 300)
+    assert (dry_run["rowsPriced"], dry_run["totalValue"], dry_run["budgetLeftBefore"], dry_run["budgetLeftAfter"]) == (
+        2,
+        700,
+        1_000,
+        300,
+    )
     assert await RewardIssuance.count() == 0  # staged and priced: nothing issued before a second admin approves
 
 

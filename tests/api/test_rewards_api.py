@@ -25,12 +25,22 @@ async def _setup(admin, **caps):
     programme = await recipients.create_programme(admin, "Deal closers", "INR", "0.25")
     people = []
     for index in range(3):
-        result = await recipients.upsert_recipient(admin, RecipientInput(
-            external_id=f"EMP-{index}", full_name=f"Person {index}", email=f"p{index}@example.com", country="IN"))
+        result = await recipients.upsert_recipient(
+            admin,
+            RecipientInput(external_id=f"EMP-{index}", full_name=f"Person {index}", email=f"p{index}@example.com", country="IN"),
+        )
         people.append(result.recipient)
-    campaign = await campaigns.create_campaign(admin, CampaignInput(
-        programme_id=programme.id, name="Deal closers Q4", reward_type="points", starts_at=utcnow() - timedelta(days=1),
-        ends_at=utcnow() + timedelta(days=30), **caps))
+    campaign = await campaigns.create_campaign(
+        admin,
+        CampaignInput(
+            programme_id=programme.id,
+            name="Deal closers Q4",
+            reward_type="points",
+            starts_at=utcnow() - timedelta(days=1),
+            ends_at=utcnow() + timedelta(days=30),
+            **caps,
+        ),
+    )
     campaign = await campaigns.activate_campaign(admin, campaign.id)
     return programme, people, campaign
 
@@ -40,16 +50,27 @@ class Issuer:
         self.api, self.key, self.campaign_id = api, key, str(campaign_id)
 
     def reward(self, external_id: str, value: int, idempotency_key: str, **fields) -> dict:
-        return {"campaignId": self.campaign_id, "recipientExternalId": external_id, "value": value,
-                "idempotencyKey": idempotency_key, **fields}
+        return {
+            "campaignId": self.campaign_id,
+            "recipientExternalId": external_id,
+            "value": value,
+            "idempotencyKey": idempotency_key,
+            **fields,
+        }
 
     async def issue(self, external_id: str, value: int, idempotency_key: str, key: str | None = None, **fields) -> dict:
-        data = await self.api.data(documented("IssueReward"), {"input": self.reward(external_id, value, idempotency_key, **fields)},
-                                   key=key or self.key, operation_name="IssueReward")
+        data = await self.api.data(
+            documented("IssueReward"),
+            {"input": self.reward(external_id, value, idempotency_key, **fields)},
+            key=key or self.key,
+            operation_name="IssueReward",
+        )
         return data["issueReward"]
 
     async def issue_many(self, rewards: list[dict]) -> dict:
-        data = await self.api.data(documented("IssueRewards"), {"input": {"rewards": rewards}}, key=self.key, operation_name="IssueRewards")
+        data = await self.api.data(
+            documented("IssueRewards"), {"input": {"rewards": rewards}}, key=self.key, operation_name="IssueRewards"
+        )
         return data["issueRewards"]
 
     async def campaign(self) -> dict:
@@ -67,7 +88,9 @@ async def test_a_points_reward_is_issued_credited_and_replayed_once(api, key, ad
 
     first = await issuer.issue("EMP-0", 250, "crm-D-1", sourceEvent="crm:deal:D-1:closed-won")
     assert first["status"] == "ISSUED" and first["errors"] == [] and first["replayed"] is False
-    assert first["issuance"]["value"] == 250 and first["issuance"]["status"] == "ISSUED" and first["issuance"]["channel"] == "email"
+    assert (
+        first["issuance"]["value"] == 250 and first["issuance"]["status"] == "ISSUED" and first["issuance"]["channel"] == "email"
+    )
     again = await issuer.issue("EMP-0", 250, "crm-D-1", sourceEvent="crm:deal:D-1:closed-won")
     assert again["replayed"] is True and again["issuance"]["id"] == first["issuance"]["id"]
     assert await _points(admin, programme, people[0]) == 250  # credited once
@@ -89,8 +112,12 @@ async def test_rejections_are_typed_and_change_nothing(api, key, admin):
     assert [e["code"] for e in capped["errors"]] == ["CAP_REACHED"]
     unknown = await issuer.issue("EMP-404", 100, "k-3")
     assert [(e["code"], e["field"]) for e in unknown["errors"]] == [("RECIPIENT_NOT_FOUND", "recipientExternalId")]
-    bad_id = await api.data(documented("IssueReward"), {"input": {**issuer.reward("EMP-1", 100, "k-4"), "campaignId": "nope"}},
-                            key=key, operation_name="IssueReward")
+    bad_id = await api.data(
+        documented("IssueReward"),
+        {"input": {**issuer.reward("EMP-1", 100, "k-4"), "campaignId": "nope"}},
+        key=key,
+        operation_name="IssueReward",
+    )
     assert [(e["code"], e["field"]) for e in bad_id["issueReward"]["errors"]] == [("CAMPAIGN_NOT_FOUND", "campaignId")]
 
     await campaigns.pause_campaign(admin, campaign.id, "budget review")
@@ -102,9 +129,19 @@ async def test_rejections_are_typed_and_change_nothing(api, key, admin):
     assert await _points(admin, programme, people[1]) == 0
     # A rejection stores no idempotency record: once the cause is fixed, the same key may issue.
     await campaigns.activate_campaign(admin, campaign.id)
-    await campaigns.update_campaign(admin, campaign.id, CampaignInput(
-        programme_id=programme.id, name="Deal closers Q4", reward_type="points", starts_at=campaign.starts_at,
-        ends_at=campaign.ends_at, max_rewards=5, recipient_max_count=1))
+    await campaigns.update_campaign(
+        admin,
+        campaign.id,
+        CampaignInput(
+            programme_id=programme.id,
+            name="Deal closers Q4",
+            reward_type="points",
+            starts_at=campaign.starts_at,
+            ends_at=campaign.ends_at,
+            max_rewards=5,
+            recipient_max_count=1,
+        ),
+    )
     assert (await issuer.issue("EMP-1", 100, "k-2"))["status"] == "ISSUED"
 
 
@@ -122,12 +159,19 @@ async def test_the_scope_is_required(api, make_key, admin):
 async def test_a_batch_is_decided_row_by_row_in_order(api, key, admin):
     _, _, campaign = await _setup(admin, recipient_max_count=1)
     issuer = Issuer(api, key, campaign.id)
-    result = await issuer.issue_many([
-        issuer.reward("EMP-0", 100, "b-1"), issuer.reward("EMP-0", 100, "b-2"), issuer.reward("EMP-404", 100, "b-3"),
-        issuer.reward("EMP-1", 100, "b-4"),
-    ])
+    result = await issuer.issue_many(
+        [
+            issuer.reward("EMP-0", 100, "b-1"),
+            issuer.reward("EMP-0", 100, "b-2"),
+            issuer.reward("EMP-404", 100, "b-3"),
+            issuer.reward("EMP-1", 100, "b-4"),
+        ]
+    )
     assert [row["status"] for row in result["results"]] == ["ISSUED", "REJECTED", "REJECTED", "ISSUED"]
-    assert [row["errors"][0]["code"] for row in result["results"] if row["errors"]] == ["RECIPIENT_CAP_REACHED", "RECIPIENT_NOT_FOUND"]
+    assert [row["errors"][0]["code"] for row in result["results"] if row["errors"]] == [
+        "RECIPIENT_CAP_REACHED",
+        "RECIPIENT_NOT_FOUND",
+    ]
     assert (result["issuedCount"], result["rejectedCount"]) == (2, 2)
 
     too_many = await issuer.issue_many([issuer.reward("EMP-2", 1, f"t-{index}") for index in range(101)])

@@ -28,17 +28,37 @@ def wrk(url: str, key: str, script: str, tmp_path, seconds: int = SECONDS) -> di
     path = tmp_path / "script.lua"
     path.write_text(script.replace("RUN_ID", uuid.uuid4().hex[:12]))
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(path),
-         "-H", "Content-Type: application/json", "-H", f"Authorization: Bearer {key}", url],
-        check=True, capture_output=True, text=True).stdout
+        [
+            "wrk",
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(path),
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            f"Authorization: Bearer {key}",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
     def ms(label):
         value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", output).groups()
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), "p50": ms("50"), "p99": ms("99"),
-            "non_2xx": int(errors.group(1)) if errors else 0, "output": output}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "output": output,
+    }
 
 
 def median_run(url: str, key: str, script: str, tmp_path, tpcb: TpcB | None = None) -> dict:
@@ -58,9 +78,15 @@ def running_api(database_url: str, tmp_path):
     """Yields the /graphql URL of an api process with 2 workers on ``database_url``."""
     port = free_port()
     with EmbeddedRedis(tmp_path / "redis") as redis:
-        env = {**os.environ, "MIRABELLE_DATABASE_URL": database_url, "MIRABELLE_REDIS_URL": redis.url,
-               "MIRABELLE_API_PORT": str(port), "MIRABELLE_API_WORKERS": "2", "MIRABELLE_LOG_LEVEL": "WARNING",
-               "MIRABELLE_VAR_DIR": str(tmp_path)}
+        env = {
+            **os.environ,
+            "MIRABELLE_DATABASE_URL": database_url,
+            "MIRABELLE_REDIS_URL": redis.url,
+            "MIRABELLE_API_PORT": str(port),
+            "MIRABELLE_API_WORKERS": "2",
+            "MIRABELLE_LOG_LEVEL": "WARNING",
+            "MIRABELLE_VAR_DIR": str(tmp_path),
+        }
         api = subprocess.Popen([sys.executable, "-m", "backend.cli", "api"], env=env, start_new_session=True)
         try:
             deadline = time.monotonic() + 30

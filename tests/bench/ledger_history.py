@@ -24,6 +24,7 @@ async def reserve_and_confirm(programme_id: uuid.UUID, recipient_ids: Sequence[u
     from backend.ledger import services as ledger
 
     for n in range(cycles):
-        hold = await ledger.reserve(SYSTEM, programme_id, recipient_ids[n % len(recipient_ids)], 1, source="marketplace",
-                                    reference="history")
+        hold = await ledger.reserve(
+            SYSTEM, programme_id, recipient_ids[n % len(recipient_ids)], 1, source="marketplace", reference="history"
+        )
         await ledger.confirm(SYSTEM, hold.reservation.id)

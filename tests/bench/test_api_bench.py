@@ -11,11 +11,14 @@ import os
 import shutil
 
 import pytest
-
 from api_load import median_run, running_api
 from baseline import fresh_database, pgbench_tps, vacuum_analyze
 
-SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVER = (
+    os.environ.get("MIRABELLE_BENCH_POSTGRES_URL")
+    or os.environ.get("MIRABELLE_TEST_POSTGRES_URL")
+    or "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 VIEWER = {"query": "{ viewer { kind name scopes } }"}
 RECIPIENT_PAGE = {"query": "{ recipients(first: 20) { edges { node { id externalId fullName email } } pageInfo { endCursor } } }"}
@@ -46,7 +49,10 @@ async def _prepare(url: str) -> str:
     await start_pool(engine)
     _, secret = await access.create_api_key(SYSTEM, "bench", ["recipients:read", "recipients:write"])
     for index in range(1000):
-        await recipients.upsert_recipient(SYSTEM, recipients.RecipientInput(external_id=f"seed-{index}", full_name=f"Seed {index}", email=f"s{index}@example.com"))
+        await recipients.upsert_recipient(
+            SYSTEM,
+            recipients.RecipientInput(external_id=f"seed-{index}", full_name=f"Seed {index}", email=f"s{index}@example.com"),
+        )
     await close_pool(engine)
     await vacuum_analyze(url)
     return secret

@@ -18,7 +18,11 @@ from datetime import UTC, datetime
 import asyncpg
 from baseline import fresh_database, pgbench_tps, vacuum_analyze
 
-SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVER = (
+    os.environ.get("MIRABELLE_BENCH_POSTGRES_URL")
+    or os.environ.get("MIRABELLE_TEST_POSTGRES_URL")
+    or "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 RECIPIENTS = 100_000
 REPEATS = 3
 BUDGET_S = 1.0
@@ -26,16 +30,19 @@ RULES = [
     "country in [IN, DE] and grade >= 5",
     'department == "Sales" or not (tenure < 1)',
     'business_unit not in ["Retail", "Logistics"] and is_manager == true and grade > 3 and tenure >= 2',
-    "country in [IN, DE, US, GB, FR, BR, JP] and (grade >= 7 or department in [Sales, Marketing]) and not (location == \"Remote\")",
+    'country in [IN, DE, US, GB, FR, BR, JP] and (grade >= 7 or department in [Sales, Marketing]) and not (location == "Remote")',
 ]
 
 
 def _hr(rng: random.Random) -> dict:
     """HR attributes as an HR sync leaves them: most keys present, some missing."""
     hr = {
-        "grade": rng.randint(1, 10), "department": rng.choice(["Sales", "Marketing", "R&D", "Finance", "Operations"]),
-        "tenure": rng.randint(0, 25), "business_unit": rng.choice(["Retail", "Logistics", "Corporate", "Digital"]),
-        "is_manager": rng.random() < 0.2, "location": rng.choice(["Remote", "Office", "Hybrid"]),
+        "grade": rng.randint(1, 10),
+        "department": rng.choice(["Sales", "Marketing", "R&D", "Finance", "Operations"]),
+        "tenure": rng.randint(0, 25),
+        "business_unit": rng.choice(["Retail", "Logistics", "Corporate", "Digital"]),
+        "is_manager": rng.random() < 0.2,
+        "location": rng.choice(["Remote", "Office", "Hybrid"]),
     }
     return {key: value for key, value in hr.items() if rng.random() > 0.1}
 
@@ -52,13 +59,34 @@ async def _load(url: str) -> None:
     rng = random.Random(4)
     connection = await asyncpg.connect(url)
     try:
-        columns = ["id", "external_id", "full_name", "email", "country", "preferred_channel", "hr_attributes", "source_system",
-                   "status", "created_at", "updated_at"]
+        columns = [
+            "id",
+            "external_id",
+            "full_name",
+            "email",
+            "country",
+            "preferred_channel",
+            "hr_attributes",
+            "source_system",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
         stamp = datetime.now(UTC)
         records = [
-            (new_id(), f"B-{index:06}", f"Bench Person {index}", f"b{index}@example.com",
-             rng.choice(["IN", "DE", "US", "GB", "FR", "BR", "JP", None]), "email", json.dumps(_hr(rng)), "workday",
-             "active" if rng.random() > 0.05 else "inactive", stamp, stamp)
+            (
+                new_id(),
+                f"B-{index:06}",
+                f"Bench Person {index}",
+                f"b{index}@example.com",
+                rng.choice(["IN", "DE", "US", "GB", "FR", "BR", "JP", None]),
+                "email",
+                json.dumps(_hr(rng)),
+                "workday",
+                "active" if rng.random() > 0.05 else "inactive",
+                stamp,
+                stamp,
+            )
             for index in range(RECIPIENTS)
         ]
         await connection.copy_records_to_table("recipients", records=records, columns=columns)
@@ -103,12 +131,23 @@ async def test_eligibility_preview_over_100k_recipients():
                 assert plain_row["eligible"] == preview.eligible and preview.total == total
                 figures.append((rule, preview, service_s, plain_s))
             # For scale: the same decision made in Python, row by row, after fetching every row.
-            rows = await raw.fetch("SELECT country, preferred_channel, source_system, hr_attributes FROM recipients WHERE status = 'active'")
+            rows = await raw.fetch(
+                "SELECT country, preferred_channel, source_system, hr_attributes FROM recipients WHERE status = 'active'"
+            )
             parsed = eligibility.parse(RULES[0])
             started = time.perf_counter()
-            in_python = sum(eligibility.evaluate(parsed, eligibility.recipient_attributes(
-                json.loads(row["hr_attributes"]), country=row["country"], preferred_channel=row["preferred_channel"],
-                source_system=row["source_system"])) for row in rows)
+            in_python = sum(
+                eligibility.evaluate(
+                    parsed,
+                    eligibility.recipient_attributes(
+                        json.loads(row["hr_attributes"]),
+                        country=row["country"],
+                        preferred_channel=row["preferred_channel"],
+                        source_system=row["source_system"],
+                    ),
+                )
+                for row in rows
+            )
             python_s = time.perf_counter() - started
             assert in_python == figures[0][1].eligible
         finally:
@@ -120,7 +159,9 @@ async def test_eligibility_preview_over_100k_recipients():
     print(f"{'rule':<62} {'eligible':>9} {'service ms':>11} {'plain SQL ms':>13} {'previews/s':>11} {'× TPC-B':>8}")
     for rule, preview, service_s, plain_s in figures:
         label = rule if len(rule) <= 60 else rule[:57] + "..."
-        print(f"{label:<62} {preview.eligible:>9,} {service_s * 1000:>11.1f} {plain_s * 1000:>13.1f} {1 / service_s:>11.1f} {1 / service_s / baseline:>8.4f}")
+        print(
+            f"{label:<62} {preview.eligible:>9,} {service_s * 1000:>11.1f} {plain_s * 1000:>13.1f} {1 / service_s:>11.1f} {1 / service_s / baseline:>8.4f}"
+        )
     print(f"\nthe first rule in Python over the fetched rows (not counting the fetch): {python_s * 1000:.0f} ms")
     for rule, _, service_s, _ in figures:
         assert service_s < BUDGET_S, f"{rule}: {service_s:.3f} s over the {BUDGET_S} s budget"

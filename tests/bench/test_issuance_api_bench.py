@@ -18,7 +18,11 @@ import pytest
 from api_load import median_run, running_api
 from baseline import fresh_database, tpcb_database, vacuum_analyze
 
-SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVER = (
+    os.environ.get("MIRABELLE_BENCH_POSTGRES_URL")
+    or os.environ.get("MIRABELLE_TEST_POSTGRES_URL")
+    or "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 RECIPIENTS = 2_000
 
 ISSUE_LUA = r"""
@@ -62,11 +66,23 @@ async def _prepare(url: str) -> tuple[str, uuid.UUID]:
     _, secret = await access.create_api_key(SYSTEM, "bench", ["rewards:write", "rewards:read"])
     programme = await recipients.create_programme(SYSTEM, "Bench", "INR", "0.25")
     for n in range(RECIPIENTS):
-        await recipients.upsert_recipient(SYSTEM, recipients.RecipientInput(external_id=f"bench-{n}", full_name=f"B {n}", email=f"b{n}@example.com"))
-    campaign = await campaigns.create_campaign(SYSTEM, CampaignInput(
-        programme_id=programme.id, name="Bench", reward_type="points", starts_at=utcnow() - timedelta(days=1),
-        ends_at=utcnow() + timedelta(days=30), max_rewards=10_000_000, budget=10**11, recipient_max_count=100_000,
-        recipient_window_days=30))
+        await recipients.upsert_recipient(
+            SYSTEM, recipients.RecipientInput(external_id=f"bench-{n}", full_name=f"B {n}", email=f"b{n}@example.com")
+        )
+    campaign = await campaigns.create_campaign(
+        SYSTEM,
+        CampaignInput(
+            programme_id=programme.id,
+            name="Bench",
+            reward_type="points",
+            starts_at=utcnow() - timedelta(days=1),
+            ends_at=utcnow() + timedelta(days=30),
+            max_rewards=10_000_000,
+            budget=10**11,
+            recipient_max_count=100_000,
+            recipient_window_days=30,
+        ),
+    )
     await campaigns.activate_campaign(SYSTEM, campaign.id)
     await close_pool(engine)
     await vacuum_analyze(url)
@@ -84,8 +100,12 @@ async def test_issue_reward_over_graphql(tmp_path):
     per_s = int(issued) / float(seconds)
     baseline = run["tpcb"]
     print(f"\n\npgbench TPC-B-like, 8 clients, just before this run: {baseline:,.0f} tps")
-    print("GraphQL issueReward with governance (count, budget, per-recipient cap over 30 days) + ledger credit, "
-          "wrk 16 connections, 2 api workers (median of 3 by ratio to the TPC-B run before each):")
-    print(f"  issued {per_s:,.0f}/s ({per_s / baseline:.2f}× TPC-B)   p50 {run['p50']:.1f} ms   p99 {run['p99']:.1f} ms   "
-          f"refused {refused}")
+    print(
+        "GraphQL issueReward with governance (count, budget, per-recipient cap over 30 days) + ledger credit, "
+        "wrk 16 connections, 2 api workers (median of 3 by ratio to the TPC-B run before each):"
+    )
+    print(
+        f"  issued {per_s:,.0f}/s ({per_s / baseline:.2f}× TPC-B)   p50 {run['p50']:.1f} ms   p99 {run['p99']:.1f} ms   "
+        f"refused {refused}"
+    )
     assert run["non_2xx"] == 0 and int(refused) == 0 and int(issued) > 0

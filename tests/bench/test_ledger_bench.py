@@ -29,7 +29,11 @@ import ledger_history
 import pytest
 from baseline import TpcB, fresh_database, pgbench, tpcb_database, tps_of, vacuum_analyze
 
-SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVER = (
+    os.environ.get("MIRABELLE_BENCH_POSTGRES_URL")
+    or os.environ.get("MIRABELLE_TEST_POSTGRES_URL")
+    or "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 SECONDS, REPEATS, CONCURRENCY, COLD_WALLETS, AMOUNT = 10, 3, 8, 1000, 10
 
 
@@ -73,7 +77,8 @@ async def _load(url: str, wallets: int) -> uuid.UUID:
     await connection.executemany(
         """INSERT INTO recipients (id, external_id, full_name, email, preferred_channel, hr_attributes, source_system, status,
            created_at, updated_at) VALUES ($1, $2, $3, $4, 'email', '{}', 'bench', 'active', now(), now())""",
-        [(recipient_uuid(n), f"bench-{n}", f"Bench {n}", f"b{n}@example.com") for n in range(1, wallets + 1)])
+        [(recipient_uuid(n), f"bench-{n}", f"Bench {n}", f"b{n}@example.com") for n in range(1, wallets + 1)],
+    )
     await connection.close()
     for n in range(1, wallets + 1):
         await ledger.earn(SYSTEM, programme.id, recipient_uuid(n), 10**11, source="campaign")
@@ -99,8 +104,9 @@ async def _service_run(url: str, programme_id: uuid.UUID, wallets: int, seconds:
         while time.monotonic() < stop:
             recipient = recipient_uuid(rng.randint(1, wallets))
             started = time.perf_counter()
-            hold = await ledger.reserve(caller, programme_id, recipient, AMOUNT, source="marketplace", reference="order",
-                                        idempotency_key=uuid.uuid4().hex)
+            hold = await ledger.reserve(
+                caller, programme_id, recipient, AMOUNT, source="marketplace", reference="order", idempotency_key=uuid.uuid4().hex
+            )
             await ledger.confirm(caller, hold.reservation.id, idempotency_key=uuid.uuid4().hex)
             latencies.append(time.perf_counter() - started)
 
@@ -170,25 +176,71 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
     held_by, held_wallet = "CAST(:c_settlement_account_id AS uuid)", "CAST(:c_wallet_account_id AS uuid)"
     fresh, now, actor = "gen_random_uuid()", "now()", ("'api_key'", f"'{uuid.uuid4()}'", "'bench'")
     key = "CAST(:client_id AS text) || '-' || CAST(:ra AS text) || '-' || CAST(:rb AS text)"
-    payload = {"programme_id": str(programme_id), "recipient_id": str(uuid.uuid4()), "recipient_external_id": "",
-               "wallet_id": str(uuid.uuid4()), "available": 0, "pending": 0, "posted": 0, "transfer_id": str(uuid.uuid4()),
-               "kind": "redeem", "phase": "pending", "amount": AMOUNT, "reason": "", "occurred_at": "2026-11-23T12:00:00+00:00"}
-    after = {"available": 0, "pending": 0, "posted": 0, "transfer_id": str(uuid.uuid4()), "kind": "redeem", "phase": "pending",
-             "amount": AMOUNT, "source": "marketplace", "reference": "order", "reason": ""}
-    response = {"reservation": {"id": str(uuid.uuid4()), "amount": AMOUNT, "status": "pending"},
-                "balance": {"wallet_id": str(uuid.uuid4()), "available": 0, "pending": 0, "posted": 0}}
+    payload = {
+        "programme_id": str(programme_id),
+        "recipient_id": str(uuid.uuid4()),
+        "recipient_external_id": "",
+        "wallet_id": str(uuid.uuid4()),
+        "available": 0,
+        "pending": 0,
+        "posted": 0,
+        "transfer_id": str(uuid.uuid4()),
+        "kind": "redeem",
+        "phase": "pending",
+        "amount": AMOUNT,
+        "reason": "",
+        "occurred_at": "2026-11-23T12:00:00+00:00",
+    }
+    after = {
+        "available": 0,
+        "pending": 0,
+        "posted": 0,
+        "transfer_id": str(uuid.uuid4()),
+        "kind": "redeem",
+        "phase": "pending",
+        "amount": AMOUNT,
+        "source": "marketplace",
+        "reference": "order",
+        "reason": "",
+    }
+    response = {
+        "reservation": {"id": str(uuid.uuid4()), "amount": AMOUNT, "status": "pending"},
+        "balance": {"wallet_id": str(uuid.uuid4()), "available": 0, "pending": 0, "posted": 0},
+    }
 
-    def chained(first: sql.Statement, system: str, system_change: tuple, transfer: tuple, also: list, step: str,
-                columns: str, wallet: str) -> str:
+    def chained(
+        first: sql.Statement, system: str, system_change: tuple, transfer: tuple, also: list, step: str, columns: str, wallet: str
+    ) -> str:
         then = [
             sql.Statement(postings._MOVE_SYSTEM, (system, *system_change)),
             sql.Statement(postings._INSERT_TRANSFER, transfer),
             *also,
-            sql.Statement(audit._INSERT, (fresh, now, *actor, f"'points.{step}'", "'ledger_wallet'", wallet,
-                                          balances({}, columns, shift=(AMOUNT, -AMOUNT, 0)), balances(after, columns), "'request'")),
+            sql.Statement(
+                audit._INSERT,
+                (
+                    fresh,
+                    now,
+                    *actor,
+                    f"'points.{step}'",
+                    "'ledger_wallet'",
+                    wallet,
+                    balances({}, columns, shift=(AMOUNT, -AMOUNT, 0)),
+                    balances(after, columns),
+                    "'request'",
+                ),
+            ),
             sql.Statement(outbox._INSERT, (fresh, "'ledger.balance_changed'", balances(payload, columns, owner=True), now, now)),
-            sql.Statement(idempotency._INSERT, (fresh, "'api_key-bench'", f"{key} || '-{step}'", literal("f" * 64),
-                                                balances(response, columns, owner=True, at="balance"), now)),
+            sql.Statement(
+                idempotency._INSERT,
+                (
+                    fresh,
+                    "'api_key-bench'",
+                    f"{key} || '-{step}'",
+                    literal("f" * 64),
+                    balances(response, columns, owner=True, at="balance"),
+                    now,
+                ),
+            ),
         ]
         shapes, values = sql._shapes_and_values((first, *then))
         return _render(sql_text.chained(shapes, (len(then) - 1,)), values) + ";"
@@ -196,17 +248,60 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
     moved = sql.Expr("d.id")
     reserve = chained(
         sql.Statement(postings._MOVE_WALLET_OF_OWNER, (programme, recipient, str(AMOUNT), "0", "0", "0", str(AMOUNT))),
-        settlement, ("0", "0", str(AMOUNT), "0"),
-        (reservation, programme, moved, moved, settlement, str(AMOUNT), "'redeem'", "'marketplace'", "'pending'", "NULL", "NULL",
-         "'order'", "''", *actor, now),
-        [sql.Statement(reservations._INSERT, (reservation, moved, settlement, str(AMOUNT), f"{now} + interval '15 minutes'", now))],
-        "reserved", "d.", sql.Expr("CAST(d.id AS text)"))
+        settlement,
+        ("0", "0", str(AMOUNT), "0"),
+        (
+            reservation,
+            programme,
+            moved,
+            moved,
+            settlement,
+            str(AMOUNT),
+            "'redeem'",
+            "'marketplace'",
+            "'pending'",
+            "NULL",
+            "NULL",
+            "'order'",
+            "''",
+            *actor,
+            now,
+        ),
+        [
+            sql.Statement(
+                reservations._INSERT, (reservation, moved, settlement, str(AMOUNT), f"{now} + interval '15 minutes'", now)
+            )
+        ],
+        "reserved",
+        "d.",
+        sql.Expr("CAST(d.id AS text)"),
+    )
     confirm = chained(
         sql.Statement(reservations._CLAIM_AND_MOVE_BY[ReservationStatus.POSTED], (reservation, "'posted'", "NULL", closing, now)),
-        held_by, ("0", "0", f"-{AMOUNT}", str(AMOUNT)),
-        (closing, programme, held_wallet, held_wallet, held_by, str(AMOUNT), "'redeem'", "'marketplace'", "'post'", reservation,
-         "NULL", "'order'", "''", *actor, now),
-        [], "confirmed", "d.wallet_", f"CAST({held_wallet} AS text)")
+        held_by,
+        ("0", "0", f"-{AMOUNT}", str(AMOUNT)),
+        (
+            closing,
+            programme,
+            held_wallet,
+            held_wallet,
+            held_by,
+            str(AMOUNT),
+            "'redeem'",
+            "'marketplace'",
+            "'post'",
+            reservation,
+            "NULL",
+            "'order'",
+            "''",
+            *actor,
+            now,
+        ),
+        [],
+        "confirmed",
+        "d.wallet_",
+        f"CAST({held_wallet} AS text)",
+    )
     lines = [
         f"\\set w random(1, {wallets})",
         "\\set s random(0, 15)",
@@ -229,8 +324,9 @@ async def plain_sql_cycles(wallets: int, tmp_path, tpcb: TpcB) -> Run:
         runs = []
         for _ in range(REPEATS):
             before = await asyncio.to_thread(tpcb.tps)
-            output = await asyncio.to_thread(pgbench, "-n", "-M", "prepared", "-c", str(CONCURRENCY), "-j", "2", "-T", str(SECONDS),
-                                             "-f", str(script), url)
+            output = await asyncio.to_thread(
+                pgbench, "-n", "-M", "prepared", "-c", str(CONCURRENCY), "-j", "2", "-T", str(SECONDS), "-f", str(script), url
+            )
             assert "failed transactions: 0 " in output or "failed" not in output, output
             runs.append(Run(tps_of(output), None, None, before))
         return _median(runs)
@@ -250,11 +346,19 @@ async def test_ledger_reserve_confirm_throughput(tmp_path):
     def ms(value: float | None) -> str:
         return "" if value is None else f"{value:.1f}"
 
-    print(f"\n\nEach figure: the median of {REPEATS} runs by its ratio to a pgbench TPC-B-like run ({CONCURRENCY} clients) "
-          "just before it.\n")
-    print(f"{'reserve→confirm cycles, concurrency 8':<56} {'cycles/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'TPC-B':>7} {'× TPC-B':>8}")
+    print(
+        f"\n\nEach figure: the median of {REPEATS} runs by its ratio to a pgbench TPC-B-like run ({CONCURRENCY} clients) "
+        "just before it.\n"
+    )
+    print(
+        f"{'reserve→confirm cycles, concurrency 8':<56} {'cycles/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'TPC-B':>7} {'× TPC-B':>8}"
+    )
     for name, run in results.items():
-        print(f"{name:<56} {run.cycles_per_second:>9,.0f} {ms(run.p50_ms):>7} {ms(run.p99_ms):>7} {run.tpcb:>7,.0f} {run.ratio:>8.2f}")
-    print(f"\nservice (uvloop) / plain SQL: cold {cold.cycles_per_second / plain_cold.cycles_per_second:.2f}, "
-          f"hot {hot.cycles_per_second / plain_hot.cycles_per_second:.2f}")
+        print(
+            f"{name:<56} {run.cycles_per_second:>9,.0f} {ms(run.p50_ms):>7} {ms(run.p99_ms):>7} {run.tpcb:>7,.0f} {run.ratio:>8.2f}"
+        )
+    print(
+        f"\nservice (uvloop) / plain SQL: cold {cold.cycles_per_second / plain_cold.cycles_per_second:.2f}, "
+        f"hot {hot.cycles_per_second / plain_hot.cycles_per_second:.2f}"
+    )
     assert min(run.cycles_per_second for run in results.values()) > 0

@@ -17,7 +17,11 @@ import pytest
 from api_load import median_run, running_api
 from baseline import fresh_database, tpcb_database, vacuum_analyze
 
-SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVER = (
+    os.environ.get("MIRABELLE_BENCH_POSTGRES_URL")
+    or os.environ.get("MIRABELLE_TEST_POSTGRES_URL")
+    or "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 WALLETS = 200
 
 CYCLE_LUA = r"""
@@ -72,7 +76,11 @@ async def _prepare(url: str) -> tuple[str, uuid.UUID]:
     programme = await recipients.create_programme(SYSTEM, "Bench", "INR", "0.25")
     funded = []
     for n in range(WALLETS):
-        recipient = (await recipients.upsert_recipient(SYSTEM, recipients.RecipientInput(external_id=f"bench-{n}", full_name=f"B {n}", email=f"b{n}@example.com"))).recipient
+        recipient = (
+            await recipients.upsert_recipient(
+                SYSTEM, recipients.RecipientInput(external_id=f"bench-{n}", full_name=f"B {n}", email=f"b{n}@example.com")
+            )
+        ).recipient
         await ledger.earn(SYSTEM, programme.id, recipient.id, 1_000_000_000)
         funded.append(recipient.id)
     await ledger_history.reserve_and_confirm(programme.id, funded)
@@ -93,6 +101,8 @@ async def test_points_over_graphql(tmp_path):
     baseline = run["tpcb"]
     print(f"\n\npgbench TPC-B-like, 8 clients, just before this run: {baseline:,.0f} tps")
     print("GraphQL reserve→confirm, wrk 16 connections, 2 api workers (median of 3 by ratio to the TPC-B run before each):")
-    print(f"  requests {run['rps']:,.0f}/s ({run['rps'] / baseline:.2f}× TPC-B)   cycles {cycles_per_s:,.0f}/s "
-          f"({cycles_per_s / baseline:.2f}× TPC-B)   p50 {run['p50']:.1f} ms   p99 {run['p99']:.1f} ms   refused {refused}")
+    print(
+        f"  requests {run['rps']:,.0f}/s ({run['rps'] / baseline:.2f}× TPC-B)   cycles {cycles_per_s:,.0f}/s "
+        f"({cycles_per_s / baseline:.2f}× TPC-B)   p50 {run['p50']:.1f} ms   p99 {run['p99']:.1f} ms   refused {refused}"
+    )
     assert run["non_2xx"] == 0 and int(refused) == 0 and int(cycles) > 0

@@ -36,13 +36,16 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from baseline import fresh_database, pgbench_tps, vacuum_analyze
 
-SERVER = os.environ.get("MIRABELLE_BENCH_POSTGRES_URL") or os.environ.get("MIRABELLE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVER = (
+    os.environ.get("MIRABELLE_BENCH_POSTGRES_URL")
+    or os.environ.get("MIRABELLE_TEST_POSTGRES_URL")
+    or "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 ROWS = 100_000
 KNOWN = 50_000
 REPEATS = 3
 BUDGET_S = 10.0
 MEMORY_BUDGET_MB = 200
-
 
 
 def _rss_mb(pid: int | str = "self") -> float:
@@ -128,7 +131,9 @@ def _write_file(path, offer_id) -> int:
             if index % 2 == 0:
                 out.write(f"K-{index // 2:06},,,,,{offer_id},50000,,\r\n")
             else:
-                out.write(f"N-{index:06},New Person {index},new.person{index}@example.com,+9198{index:08},IN,{offer_id},100000,email,{index % 10}\r\n")
+                out.write(
+                    f"N-{index:06},New Person {index},new.person{index}@example.com,+9198{index:08},IN,{offer_id},100000,email,{index % 10}\r\n"
+                )
     return os.path.getsize(path)
 
 
@@ -139,11 +144,39 @@ async def _load_known_recipients(url: str) -> None:
     connection = await asyncpg.connect(url)
     try:
         for start in range(0, KNOWN, 5000):  # in slices, so loading does not set the process's memory high-water mark
-            records = [(new_id(), f"K-{index:06}", f"Known Person {index}", f"k{index}@example.com", "IN", "email",
-                        json.dumps({"grade": index % 10}), "workday", "active", stamp, stamp) for index in range(start, start + 5000)]
-            await connection.copy_records_to_table("recipients", records=records, columns=[
-                "id", "external_id", "full_name", "email", "country", "preferred_channel", "hr_attributes", "source_system", "status",
-                "created_at", "updated_at"])
+            records = [
+                (
+                    new_id(),
+                    f"K-{index:06}",
+                    f"Known Person {index}",
+                    f"k{index}@example.com",
+                    "IN",
+                    "email",
+                    json.dumps({"grade": index % 10}),
+                    "workday",
+                    "active",
+                    stamp,
+                    stamp,
+                )
+                for index in range(start, start + 5000)
+            ]
+            await connection.copy_records_to_table(
+                "recipients",
+                records=records,
+                columns=[
+                    "id",
+                    "external_id",
+                    "full_name",
+                    "email",
+                    "country",
+                    "preferred_channel",
+                    "hr_attributes",
+                    "source_system",
+                    "status",
+                    "created_at",
+                    "updated_at",
+                ],
+            )
     finally:
         await connection.close()
 
@@ -176,9 +209,17 @@ async def test_100k_row_upload_is_staged_within_budget(tmp_path):
             now = datetime.now(UTC)
             campaign_ids = []
             for run in range(REPEATS + 2):
-                campaign = await campaigns.create_campaign(admin, CampaignInput(
-                    programme_id=programme.id, name=f"Bench {run}", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30),
-                    allowed_offer_ids=[offer.id], currency="INR"))
+                campaign = await campaigns.create_campaign(
+                    admin,
+                    CampaignInput(
+                        programme_id=programme.id,
+                        name=f"Bench {run}",
+                        starts_at=now - timedelta(days=1),
+                        ends_at=now + timedelta(days=30),
+                        allowed_offer_ids=[offer.id],
+                        currency="INR",
+                    ),
+                )
                 campaign_ids.append((await campaigns.activate_campaign(admin, campaign.id)).id)
             await _load_known_recipients(url)
             await vacuum_analyze(url)
@@ -210,8 +251,27 @@ async def test_100k_row_upload_is_staged_within_budget(tmp_path):
             raw = await asyncpg.connect(url)
             try:
                 await raw.execute("CREATE TEMP TABLE copy_floor (LIKE reward_upload_rows)")
-                records = [(new_id(), new_id(), new_id(), index, "{}", f"X-{index}", None, None, offer.id, 50000, None, None, f"X-{index}",
-                            True, "[]", "") for index in range(ROWS)]
+                records = [
+                    (
+                        new_id(),
+                        new_id(),
+                        new_id(),
+                        index,
+                        "{}",
+                        f"X-{index}",
+                        None,
+                        None,
+                        offer.id,
+                        50000,
+                        None,
+                        None,
+                        f"X-{index}",
+                        True,
+                        "[]",
+                        "",
+                    )
+                    for index in range(ROWS)
+                ]
                 started = time.perf_counter()
                 await raw.copy_records_to_table("copy_floor", records=records, columns=staging.ROW_COLUMNS)
                 copy_s = time.perf_counter() - started
@@ -224,22 +284,34 @@ async def test_100k_row_upload_is_staged_within_budget(tmp_path):
 
     seconds = statistics.median(runs)
     print(f"\n\npgbench TPC-B-like, 8 clients (median of 3): {baseline:,.0f} tps")
-    print(f"file: {ROWS:,} rows, {size / 1024 / 1024:.1f} MB ({KNOWN:,} rows of known recipients, the rest new ones with email and phone)")
+    print(
+        f"file: {ROWS:,} rows, {size / 1024 / 1024:.1f} MB ({KNOWN:,} rows of known recipients, the rest new ones with email and phone)"
+    )
     print(f"staged for review: {upload.rows_valid:,} valid, {upload.rows_invalid:,} invalid")
-    print(f"stage_upload, median of {REPEATS}: {seconds:.2f} s ({ROWS / seconds:,.0f} rows/s; runs {', '.join(f'{r:.2f}' for r in runs)})")
-    print(f"CPU time of this process while staging, median: {statistics.median(cpu_runs):.2f} s; of its child processes (the contact "
-          f"checks' pool): {statistics.median(children_cpu_runs):.2f} s (the rest of the wall time is waiting: the database, other load)")
+    print(
+        f"stage_upload, median of {REPEATS}: {seconds:.2f} s ({ROWS / seconds:,.0f} rows/s; runs {', '.join(f'{r:.2f}' for r in runs)})"
+    )
+    print(
+        f"CPU time of this process while staging, median: {statistics.median(cpu_runs):.2f} s; of its child processes (the contact "
+        f"checks' pool): {statistics.median(children_cpu_runs):.2f} s (the rest of the wall time is waiting: the database, other load)"
+    )
     print(f"plain COPY of {ROWS:,} rows (the floor): {copy_s:.2f} s")
     print(f"rows/s ÷ TPC-B tps: {ROWS / seconds / baseline:.2f}")
-    print(f"peak memory growth while staging: {growth_mb:.0f} MB of RSS (sampled over the warm-up and the timed runs); "
-          f"Python allocations at their peak: {traced_peak_mb:.0f} MB")
-    print(f"child processes ({children} now: the contact checks' pool and multiprocessing's resource tracker): "
-          f"{sampler.children_peak_mb:.0f} MB of RSS at their peak; "
-          f"this process's growth and its children together, at their peak: {sampler.together_peak_mb:.0f} MB")
+    print(
+        f"peak memory growth while staging: {growth_mb:.0f} MB of RSS (sampled over the warm-up and the timed runs); "
+        f"Python allocations at their peak: {traced_peak_mb:.0f} MB"
+    )
+    print(
+        f"child processes ({children} now: the contact checks' pool and multiprocessing's resource tracker): "
+        f"{sampler.children_peak_mb:.0f} MB of RSS at their peak; "
+        f"this process's growth and its children together, at their peak: {sampler.together_peak_mb:.0f} MB"
+    )
     assert upload.rows_valid == ROWS and upload.rows_invalid == 0
     # Wall time depends on what else the machine runs (compare the TPC-B figure of the same run), so
     # the budget is reported, not asserted; memory does not, and is.
     print(f"budget {BUDGET_S:.0f} s: {'met' if seconds <= BUDGET_S else 'NOT met'} ({seconds:.2f} s)")
     assert growth_mb < MEMORY_BUDGET_MB, f"{growth_mb:.0f} MB of growth, over {MEMORY_BUDGET_MB} MB"
-    assert sampler.together_peak_mb < MEMORY_BUDGET_MB, f"{sampler.together_peak_mb:.0f} MB with the pool's workers, over {MEMORY_BUDGET_MB} MB"
+    assert sampler.together_peak_mb < MEMORY_BUDGET_MB, (
+        f"{sampler.together_peak_mb:.0f} MB with the pool's workers, over {MEMORY_BUDGET_MB} MB"
+    )
     assert traced_peak_mb < MEMORY_BUDGET_MB, f"{traced_peak_mb:.0f} MB of Python allocations, over {MEMORY_BUDGET_MB} MB"

@@ -35,7 +35,12 @@ __all__ = [
 
 def api_key_actor(label: str = "pos-integration") -> Actor:
     """An integrator's API key with the rewards:write scope (no points or catalogue scopes)."""
-    return Actor(kind=ActorKind.API_KEY, id=new_id(), label=label, permissions=frozenset({Permission.REWARDS_WRITE, Permission.REWARDS_READ}))
+    return Actor(
+        kind=ActorKind.API_KEY,
+        id=new_id(),
+        label=label,
+        permissions=frozenset({Permission.REWARDS_WRITE, Permission.REWARDS_READ}),
+    )
 
 
 async def make_manager(email: str = "manager@example.com") -> Actor:
@@ -50,9 +55,16 @@ async def make_programme(name: str = "Sales Stars"):
 async def make_people(count: int, prefix: str = "EMP", **attributes) -> list:
     ids = []
     for index in range(count):
-        result = await recipients.upsert_recipient(SYSTEM, recipients.RecipientInput(
-            external_id=f"{prefix}-{index}", full_name=f"Person {prefix} {index}", email=f"{prefix.lower()}{index}@example.com",
-            country="IN", hr_attributes=dict(attributes)))
+        result = await recipients.upsert_recipient(
+            SYSTEM,
+            recipients.RecipientInput(
+                external_id=f"{prefix}-{index}",
+                full_name=f"Person {prefix} {index}",
+                email=f"{prefix.lower()}{index}@example.com",
+                country="IN",
+                hr_attributes=dict(attributes),
+            ),
+        )
         ids.append(result.recipient.id)
     return ids
 
@@ -71,14 +83,27 @@ def _dates(**changes):
 
 
 async def points_campaign(actor: Actor, programme_id, *, activate: bool = True, **changes):
-    data = CampaignInput(**({"programme_id": programme_id, "name": "Quarterly points", "reward_type": "points"} | _dates() | changes))
+    data = CampaignInput(
+        **({"programme_id": programme_id, "name": "Quarterly points", "reward_type": "points"} | _dates() | changes)
+    )
     campaign = await campaigns.create_campaign(actor, data)
     return await campaigns.activate_campaign(actor, campaign.id) if activate else campaign
 
 
 async def offers_campaign(actor: Actor, programme_id, offer_ids: list, *, activate: bool = True, **changes):
-    data = CampaignInput(**({"programme_id": programme_id, "name": "Festive vouchers", "reward_type": "offers",
-                             "allowed_offer_ids": list(offer_ids), "currency": "INR"} | _dates() | changes))
+    data = CampaignInput(
+        **(
+            {
+                "programme_id": programme_id,
+                "name": "Festive vouchers",
+                "reward_type": "offers",
+                "allowed_offer_ids": list(offer_ids),
+                "currency": "INR",
+            }
+            | _dates()
+            | changes
+        )
+    )
     campaign = await campaigns.create_campaign(actor, data)
     return await campaigns.activate_campaign(actor, campaign.id) if activate else campaign
 

@@ -60,7 +60,11 @@ async def test_pending_rewards_hold_the_budget_and_approval_issues_them(admin):
     assert [(d.issuance_id, d.status) for d in decided] == [(held[0].issuance_id, "issued")]
     assert (await ledger.balance(SYSTEM, programme.id, people[0])).available == 100
     approved = await issuances.get_issuance(admin, held[0].issuance_id)
-    assert (approved.status, approved.decided_by_label, approved.decision_note) == ("issued", "admin@example.com", "checked the sale")
+    assert (approved.status, approved.decided_by_label, approved.decision_note) == (
+        "issued",
+        "admin@example.com",
+        "checked the sale",
+    )
     assert approved.points_transfer_id is not None
     assert len(await sql.fetch("SELECT id FROM outbox_events WHERE topic = 'reward.issued'")) == 1
     rejected = await decisions.reject_issuance(admin, held[1].issuance_id, note="duplicate claim")
@@ -95,7 +99,10 @@ async def test_approval_rechecks_the_campaign_and_stock(admin, checker):
     people = await make_people(3)
     offer = await stocked_live_offer(admin, checker, codes=1)
     campaign = await offers_campaign(admin, programme.id, [offer.id], approval_mode="admin_approval")
-    held = [await issue_reward(admin, RewardRequest(campaign.id, person, offer.id, 50000, f"v{i}")) for i, person in enumerate(people[:2])]
+    held = [
+        await issue_reward(admin, RewardRequest(campaign.id, person, offer.id, 50000, f"v{i}"))
+        for i, person in enumerate(people[:2])
+    ]
     assert all(o.status == "pending_approval" for o in held)
     manager = await make_manager()
     await campaigns.pause_campaign(admin, campaign.id)

@@ -23,14 +23,22 @@ TERMS = "Valid at all outlets in India. Not exchangeable for cash."
 
 def offer_input(**overrides) -> OfferInput:
     values = {
-        "title": "Chai Point e-voucher", "country": "IN", "currency": "INR", "category": "Dining",
-        "denominations": [50000, 100000], "expiry_days": 365, "description": "Tea and snacks",
-        "image_url": "https://cdn.example.com/chai.png", "category_restrictions": ["Alcohol"],
+        "title": "Chai Point e-voucher",
+        "country": "IN",
+        "currency": "INR",
+        "category": "Dining",
+        "denominations": [50000, 100000],
+        "expiry_days": 365,
+        "description": "Tea and snacks",
+        "image_url": "https://cdn.example.com/chai.png",
+        "category_restrictions": ["Alcohol"],
     }
     return OfferInput(**(values | overrides))
 
 
-def stock_file(*rows: str, header: str = "code,pin,denomination,expiry", bom: bool = False, encoding: str = "utf-8") -> io.BytesIO:
+def stock_file(
+    *rows: str, header: str = "code,pin,denomination,expiry", bom: bool = False, encoding: str = "utf-8"
+) -> io.BytesIO:
     text = "\r\n".join([header, *rows]) + "\r\n"
     return io.BytesIO((b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding))
 

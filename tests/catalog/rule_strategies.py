@@ -11,7 +11,7 @@ from backend.catalog.eligibility.syntax import BOOLEAN, NUMBER, OPERATORS, ORDER
 ATTRIBUTES = ["grade", "department", "tenure", "is_manager", "country", "source_system"]
 WORDS = ["Sales", "IN", "DE", "sales", "R&D", "", "in", "true", "a b", 'quo"te', "back\\slash", "Ünïcode"]
 
-numbers = st.integers(min_value=-20, max_value=20) | st.integers(min_value=-10**15 + 1, max_value=10**15 - 1)
+numbers = st.integers(min_value=-20, max_value=20) | st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1)
 # PostgreSQL text cannot hold NUL, and JSON text never holds lone surrogates.
 texts = st.sampled_from(WORDS) | st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=8)
 literal_of = {
@@ -26,7 +26,9 @@ def conditions(attributes: st.SearchStrategy[str]) -> st.SearchStrategy:
     ordering = st.builds(Comparison, attributes, st.sampled_from(ORDERING), literal_of[NUMBER])
     equality = st.builds(Comparison, attributes, st.sampled_from([op for op in OPERATORS if op not in ORDERING]), literals)
     membership = st.sampled_from([NUMBER, TEXT, BOOLEAN]).flatmap(
-        lambda kind: st.builds(Membership, attributes, st.lists(literal_of[kind], min_size=1, max_size=4).map(tuple), st.booleans())
+        lambda kind: st.builds(
+            Membership, attributes, st.lists(literal_of[kind], min_size=1, max_size=4).map(tuple), st.booleans()
+        )
     )
     return ordering | equality | membership
 

@@ -31,14 +31,21 @@ async def test_allocate_confirm_and_reveal(admin, live):
     partner, _ = live
     later = (utcnow().date() + timedelta(days=300)).isoformat()
     sooner = (utcnow().date() + timedelta(days=30)).isoformat()
-    offer = await live_offer_with_codes(admin, partner, [f"LATE-1,111,50000,{later}", "NEVER-1,222,50000,", f"SOON-1,333,50000,{sooner}"])
+    offer = await live_offer_with_codes(
+        admin, partner, [f"LATE-1,111,50000,{later}", "NEVER-1,222,50000,", f"SOON-1,333,50000,{sooner}"]
+    )
     issuance = new_id()
     held = await allocation.allocate_code(admin, offer.id, 50000, issuance)
-    assert held.code_masked == "••••••••ON-1" and held.status == "allocated" and held.allocated_to == issuance  # earliest expiry first
+    assert (
+        held.code_masked == "••••••••ON-1" and held.status == "allocated" and held.allocated_to == issuance
+    )  # earliest expiry first
     assert (await allocation.allocate_code(admin, offer.id, 50000, issuance)).id == held.id  # a replay returns the same code
     await refused("ISSUANCE_HAS_CODE", allocation.allocate_code(admin, offer.id, 100000, issuance))
     confirmed = await allocation.confirm_allocation(admin, issuance)
-    assert confirmed.status == "confirmed" and (await allocation.confirm_allocation(admin, issuance)).confirmed_at == confirmed.confirmed_at
+    assert (
+        confirmed.status == "confirmed"
+        and (await allocation.confirm_allocation(admin, issuance)).confirmed_at == confirmed.confirmed_at
+    )
     await refused("CODE_CONFIRMED", allocation.release_allocation(admin, issuance))
     revealed = await allocation.reveal_code(admin, issuance)
     assert (revealed.code, revealed.pin, revealed.denomination) == ("SOON-1", "333", 50000)
@@ -77,7 +84,9 @@ async def test_only_usable_codes_of_an_available_offer_are_allocated(admin, live
 async def test_low_stock_offers_are_listed_for_the_console(admin, live):
     partner, _ = live
     low = await live_offer_with_codes(admin, partner, ["L-1,1,50000,", "L-2,1,50000,"], title="Low", low_stock_threshold=2)
-    await live_offer_with_codes(admin, partner, ["H-1,1,50000,", "H-2,1,50000,", "H-3,1,50000,"], title="Healthy", low_stock_threshold=2)
+    await live_offer_with_codes(
+        admin, partner, ["H-1,1,50000,", "H-2,1,50000,", "H-3,1,50000,"], title="Healthy", low_stock_threshold=2
+    )
     await live_offer_with_codes(admin, partner, [], title="No threshold")
     alerts = await stock.low_stock_offers(admin)
     assert [(a.offer_id, a.title, a.available, a.threshold) for a in alerts] == [(low.id, "Low", 2, 2)]

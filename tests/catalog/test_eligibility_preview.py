@@ -20,21 +20,33 @@ PEOPLE = [
 async def people(admin):
     made = {}
     for external_id, country, hr in PEOPLE:
-        made[external_id] = (await recipients.upsert_recipient(admin, RecipientInput(
-            external_id=external_id, full_name=f"Person {external_id}", email=f"{external_id.lower()}@example.com", country=country,
-            hr_attributes=hr))).recipient
+        made[external_id] = (
+            await recipients.upsert_recipient(
+                admin,
+                RecipientInput(
+                    external_id=external_id,
+                    full_name=f"Person {external_id}",
+                    email=f"{external_id.lower()}@example.com",
+                    country=country,
+                    hr_attributes=hr,
+                ),
+            )
+        ).recipient
     return made
 
 
-@pytest.mark.parametrize("rule, eligible", [
-    ("", 5),
-    ("country in [IN, DE] and grade >= 5", 2),  # E1, E3
-    ('department == "Sales" or not (tenure < 1)', 5),  # E1, E2, E4 by department; E5 by tenure; E3 has none: not (…) holds
-    ('department == "Sales" and not (tenure < 1)', 2),  # E1, E4
-    ("grade < 5", 1),  # E2 only: E5 has no grade
-    ("not (grade >= 5)", 2),  # E2 and E5
-    ("tenure != 3", 3),  # E2, E4, E5; E3 has no tenure
-])
+@pytest.mark.parametrize(
+    "rule, eligible",
+    [
+        ("", 5),
+        ("country in [IN, DE] and grade >= 5", 2),  # E1, E3
+        ('department == "Sales" or not (tenure < 1)', 5),  # E1, E2, E4 by department; E5 by tenure; E3 has none: not (…) holds
+        ('department == "Sales" and not (tenure < 1)', 2),  # E1, E4
+        ("grade < 5", 1),  # E2 only: E5 has no grade
+        ("not (grade >= 5)", 2),  # E2 and E5
+        ("tenure != 3", 3),  # E2, E4, E5; E3 has no tenure
+    ],
+)
 async def test_preview_counts_in_the_database(admin, people, rule, eligible):
     preview = await eligibility.preview_eligibility(admin, rule)
     assert (preview.eligible, preview.total) == (eligible, 5)
@@ -55,7 +67,10 @@ async def test_one_evaluator_answers_per_recipient_and_per_offer(admin, checker,
     await offers.change_offer_status(admin, everyone.id, "live")
     assert await eligibility.is_eligible(admin, offer.id, people["E1"].id)
     assert not await eligibility.is_eligible(admin, offer.id, people["E2"].id)
-    assert [o.title for o in await eligibility.eligible_offers(admin, people["E3"].id)] == ["Chai Point e-voucher", "For everyone"]
+    assert [o.title for o in await eligibility.eligible_offers(admin, people["E3"].id)] == [
+        "Chai Point e-voucher",
+        "For everyone",
+    ]
     assert [o.title for o in await eligibility.eligible_offers(admin, people["E4"].id)] == ["For everyone"]
     preview = await eligibility.offer_eligibility_preview(admin, offer.id)
     assert (preview.rule, preview.eligible, preview.total) == ("country in [IN, DE] and grade >= 5", 2, 5)

@@ -21,8 +21,17 @@ async def refused(code: str, call) -> DomainError:
 
 
 async def test_an_offer_is_created_as_a_draft_with_terms_version_one(admin, draft_offer, onboarding_partner):
-    assert (draft_offer.status, draft_offer.partner_id, draft_offer.partner_name) == ("draft", onboarding_partner.id, "Draft Partner")
-    assert (draft_offer.country, draft_offer.currency, draft_offer.category, draft_offer.category_restrictions) == ("IN", "INR", "dining", ("alcohol",))
+    assert (draft_offer.status, draft_offer.partner_id, draft_offer.partner_name) == (
+        "draft",
+        onboarding_partner.id,
+        "Draft Partner",
+    )
+    assert (draft_offer.country, draft_offer.currency, draft_offer.category, draft_offer.category_restrictions) == (
+        "IN",
+        "INR",
+        "dining",
+        ("alcohol",),
+    )
     assert draft_offer.denominations.amounts == (50000, 100000) and draft_offer.expiry.days == 365
     current = await terms.current_terms(admin, draft_offer.id)
     assert current.version == 1 and current.id == draft_offer.current_terms_version_id
@@ -31,27 +40,46 @@ async def test_an_offer_is_created_as_a_draft_with_terms_version_one(admin, draf
 
 async def test_every_problem_is_reported_at_once_and_nothing_is_written(admin, onboarding_partner):
     with pytest.raises(DomainError) as caught:
-        await offers.create_offer(admin, onboarding_partner.id, offer_input(
-            title="", country="XX", currency="RUPEES", category="", denominations=[500, -1],
-            expiry_days=None, expiry_date=utcnow().date(), image_url="http://cdn.example.com/x.png",
-            eligibility_rule="grade >= ", low_stock_threshold=-1,
-        ))
+        await offers.create_offer(
+            admin,
+            onboarding_partner.id,
+            offer_input(
+                title="",
+                country="XX",
+                currency="RUPEES",
+                category="",
+                denominations=[500, -1],
+                expiry_days=None,
+                expiry_date=utcnow().date(),
+                image_url="http://cdn.example.com/x.png",
+                eligibility_rule="grade >= ",
+                low_stock_threshold=-1,
+            ),
+        )
     found = {(error.field, error.code) for error in caught.value.errors}
     assert found == {
-        ("title", "REQUIRED"), ("country", "INVALID_COUNTRY"), ("currency", "INVALID_CURRENCY"), ("category", "REQUIRED"),
-        ("denominations", "INVALID_DENOMINATIONS"), ("expiry_date", "EXPIRY_IN_PAST"), ("image_url", "INVALID_IMAGE_URL"),
-        ("eligibility_rule", "INVALID_RULE"), ("low_stock_threshold", "INVALID_THRESHOLD"),
+        ("title", "REQUIRED"),
+        ("country", "INVALID_COUNTRY"),
+        ("currency", "INVALID_CURRENCY"),
+        ("category", "REQUIRED"),
+        ("denominations", "INVALID_DENOMINATIONS"),
+        ("expiry_date", "EXPIRY_IN_PAST"),
+        ("image_url", "INVALID_IMAGE_URL"),
+        ("eligibility_rule", "INVALID_RULE"),
+        ("low_stock_threshold", "INVALID_THRESHOLD"),
     }
     assert "expected a value (a number, text, true or false) at 9" in str(caught.value)
     assert await Offer.count() == 0
 
 
 @pytest.mark.parametrize("currency", ["XAU", "xdr"])
-async def test_an_offer_in_a_currency_without_minor_units_is_refused_when_created_or_edited(admin, onboarding_partner, draft_offer,
-                                                                                             currency):
+async def test_an_offer_in_a_currency_without_minor_units_is_refused_when_created_or_edited(
+    admin, onboarding_partner, draft_offer, currency
+):
     created = await refused("INVALID_CURRENCY", offers.create_offer(admin, onboarding_partner.id, offer_input(currency=currency)))
     assert [(e.field, e.message) for e in created.errors] == [
-        ("currency", f"{currency.upper()} has no minor unit in ISO 4217: amounts cannot be kept in it")]
+        ("currency", f"{currency.upper()} has no minor unit in ISO 4217: amounts cannot be kept in it")
+    ]
     await refused("INVALID_CURRENCY", offers.update_offer(admin, draft_offer.id, offer_input(currency=currency)))
     assert await Offer.count() == 1 and (await offers.get_offer(admin, draft_offer.id)).currency == "INR"
 
@@ -62,18 +90,21 @@ async def test_an_offer_in_yen_keeps_whole_yen(admin, onboarding_partner, draft_
     assert (await offers.update_offer(admin, draft_offer.id, offer_input(currency="JPY"))).currency == "JPY"
 
 
-@pytest.mark.parametrize("changes, code", [
-    ({"denominations": None}, "DENOMINATIONS_REQUIRED"),
-    ({"denomination_range": DenominationRange(1000, 5000, 500)}, "DENOMINATIONS_REQUIRED"),  # both given
-    ({"denominations": [500, 500]}, "DUPLICATE_DENOMINATION"),
-    ({"denominations": None, "denomination_range": DenominationRange(1000, 5100, 500)}, "INVALID_RANGE"),
-    ({"denominations": None, "denomination_range": DenominationRange(5000, 1000, 500)}, "INVALID_RANGE"),
-    ({"expiry_date": date(2099, 1, 1)}, "EXPIRY_REQUIRED"),  # both given
-    ({"expiry_days": 0}, "INVALID_EXPIRY"),
-    ({"image_url": "https://"}, "INVALID_IMAGE_URL"),
-    ({"image_url": "https://user:pw@cdn.example.com/a.png"}, "INVALID_IMAGE_URL"),
-    ({"image_url": "javascript:alert(1)"}, "INVALID_IMAGE_URL"),
-])
+@pytest.mark.parametrize(
+    "changes, code",
+    [
+        ({"denominations": None}, "DENOMINATIONS_REQUIRED"),
+        ({"denomination_range": DenominationRange(1000, 5000, 500)}, "DENOMINATIONS_REQUIRED"),  # both given
+        ({"denominations": [500, 500]}, "DUPLICATE_DENOMINATION"),
+        ({"denominations": None, "denomination_range": DenominationRange(1000, 5100, 500)}, "INVALID_RANGE"),
+        ({"denominations": None, "denomination_range": DenominationRange(5000, 1000, 500)}, "INVALID_RANGE"),
+        ({"expiry_date": date(2099, 1, 1)}, "EXPIRY_REQUIRED"),  # both given
+        ({"expiry_days": 0}, "INVALID_EXPIRY"),
+        ({"image_url": "https://"}, "INVALID_IMAGE_URL"),
+        ({"image_url": "https://user:pw@cdn.example.com/a.png"}, "INVALID_IMAGE_URL"),
+        ({"image_url": "javascript:alert(1)"}, "INVALID_IMAGE_URL"),
+    ],
+)
 async def test_bad_details_are_refused(admin, onboarding_partner, changes, code):
     with pytest.raises(DomainError) as caught:
         await offers.create_offer(admin, onboarding_partner.id, offer_input(**changes))
@@ -82,9 +113,16 @@ async def test_bad_details_are_refused(admin, onboarding_partner, changes, code)
 
 async def test_denominations_fixed_or_ranged(admin, onboarding_partner):
     fixed = await offers.create_offer(admin, onboarding_partner.id, offer_input())
-    ranged = await offers.create_offer(admin, onboarding_partner.id, offer_input(
-        denominations=None, denomination_range=DenominationRange(minimum=10000, maximum=50000, step=2500), expiry_days=None,
-        expiry_date=utcnow().date() + timedelta(days=90)))
+    ranged = await offers.create_offer(
+        admin,
+        onboarding_partner.id,
+        offer_input(
+            denominations=None,
+            denomination_range=DenominationRange(minimum=10000, maximum=50000, step=2500),
+            expiry_days=None,
+            expiry_date=utcnow().date() + timedelta(days=90),
+        ),
+    )
     assert [a for a in (49999, 50000, 75000, 100000) if valid_denomination(fixed, a)] == [50000, 100000]
     assert [a for a in (7500, 10000, 12500, 13000, 50000, 52500) if valid_denomination(ranged, a)] == [10000, 12500, 50000]
     assert not valid_denomination(fixed, True) and not valid_denomination(ranged, 12500.0)
@@ -139,8 +177,9 @@ async def test_terms_are_versioned_and_old_versions_stay_readable(admin, draft_o
 
 
 async def test_update_replaces_details_and_canonicalises_the_rule(admin, draft_offer):
-    updated = await offers.update_offer(admin, draft_offer.id, offer_input(eligibility_rule="country in [IN,DE]   and grade>=5",
-                                                                          low_stock_threshold=10))
+    updated = await offers.update_offer(
+        admin, draft_offer.id, offer_input(eligibility_rule="country in [IN,DE]   and grade>=5", low_stock_threshold=10)
+    )
     assert updated.eligibility_rule == "country in [IN, DE] and grade >= 5" and updated.low_stock_threshold == 10
     entry = (await audit.entity_history(admin, "offer", draft_offer.id))[0]
     assert entry["action"] == "offer.updated" and entry["after"]["eligibility_rule"] == updated.eligibility_rule
@@ -148,7 +187,9 @@ async def test_update_replaces_details_and_canonicalises_the_rule(admin, draft_o
 
 async def test_filters(admin, onboarding_partner):
     await offers.create_offer(admin, onboarding_partner.id, offer_input(title="Chai India"))
-    await offers.create_offer(admin, onboarding_partner.id, offer_input(title="Kaffee Berlin", country="DE", currency="EUR", category="Coffee"))
+    await offers.create_offer(
+        admin, onboarding_partner.id, offer_input(title="Kaffee Berlin", country="DE", currency="EUR", category="Coffee")
+    )
 
     async def titles(**criteria):
         return [o.title for o in (await offers.list_offers(admin, OfferFilter(**criteria))).rows]
@@ -160,8 +201,10 @@ async def test_filters(admin, onboarding_partner):
 
 
 async def test_rerank_moves_the_listed_offers_among_their_places(admin, onboarding_partner):
-    made = [await offers.create_offer(admin, onboarding_partner.id, offer_input(title=title, country=country))
-            for title, country in (("A", "IN"), ("B", "DE"), ("C", "IN"), ("D", "DE"), ("E", "IN"))]
+    made = [
+        await offers.create_offer(admin, onboarding_partner.id, offer_input(title=title, country=country))
+        for title, country in (("A", "IN"), ("B", "DE"), ("C", "IN"), ("D", "DE"), ("E", "IN"))
+    ]
     a, b, c, d, e = (offer.id for offer in made)
 
     async def order():

@@ -18,9 +18,21 @@ async def _replace_recipients(population) -> dict:
     rows = []
     for index, (hr, country, source_system) in enumerate(population):
         recipient_id = new_id()
-        rows.append(Recipient(id=recipient_id, external_id=f"R-{index}", full_name=f"Person {index}", country=country,
-                              hr_attributes=hr, source_system=source_system, created_at=now, updated_at=now))
-        attributes[recipient_id] = recipient_attributes(hr, country=country, source_system=source_system, preferred_channel="email")
+        rows.append(
+            Recipient(
+                id=recipient_id,
+                external_id=f"R-{index}",
+                full_name=f"Person {index}",
+                country=country,
+                hr_attributes=hr,
+                source_system=source_system,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        attributes[recipient_id] = recipient_attributes(
+            hr, country=country, source_system=source_system, preferred_channel="email"
+        )
     await Recipient.insert(*rows)
     return attributes
 

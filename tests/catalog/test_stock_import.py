@@ -42,20 +42,24 @@ async def test_good_rows_are_imported_and_sealed(admin, draft_offer):
 
 
 async def test_bad_rows_are_reported_with_line_and_reason(admin, draft_offer):
-    report = await imported(admin, draft_offer, stock_file(
-        "GOOD-1,1,50000,",
-        ",1,50000,",                      # 3: empty code
-        "GOOD-2,1,500.00,",               # 4: not minor units
-        "GOOD-3,1,75000,",                # 5: not a denomination of the offer
-        "GOOD-4,1,50000,31/12/2030",      # 6: not ISO
-        "GOOD-5,1,50000,2020-01-01",      # 7: expired
-        "GOOD-6,1,50000",                 # 8: a field short
-        "",                               # 9: blank lines are skipped
-        "GOOD-1,9,100000,",               # 10: duplicate within the file
-        '"MULTI',                         # 11-12: a quoted code spanning lines
-        'LINE",1,50000,',
-        "GOOD-7,1,50000,",                # 13
-    ))
+    report = await imported(
+        admin,
+        draft_offer,
+        stock_file(
+            "GOOD-1,1,50000,",
+            ",1,50000,",  # 3: empty code
+            "GOOD-2,1,500.00,",  # 4: not minor units
+            "GOOD-3,1,75000,",  # 5: not a denomination of the offer
+            "GOOD-4,1,50000,31/12/2030",  # 6: not ISO
+            "GOOD-5,1,50000,2020-01-01",  # 7: expired
+            "GOOD-6,1,50000",  # 8: a field short
+            "",  # 9: blank lines are skipped
+            "GOOD-1,9,100000,",  # 10: duplicate within the file
+            '"MULTI',  # 11-12: a quoted code spanning lines
+            'LINE",1,50000,',
+            "GOOD-7,1,50000,",  # 13
+        ),
+    )
     assert rejected(report) == [
         (3, "code is empty"),
         (4, "denomination '500.00' is not a whole number of minor units (e.g. 50000 for 500.00)"),
@@ -80,7 +84,9 @@ async def test_codes_already_in_stock_are_rejected_even_from_another_offer_of_th
 
 
 async def test_bom_and_semicolons_and_header_case_are_understood(admin, draft_offer):
-    report = await imported(admin, draft_offer, stock_file("S-1;1;50000;", "S-2;2;100000;" + FUTURE, header="Code;PIN;Denomination;Expiry", bom=True))
+    report = await imported(
+        admin, draft_offer, stock_file("S-1;1;50000;", "S-2;2;100000;" + FUTURE, header="Code;PIN;Denomination;Expiry", bom=True)
+    )
     assert (report.rows_imported, report.rejected) == (2, ())
 
 
@@ -90,16 +96,31 @@ async def test_pin_and_expiry_columns_are_optional_and_may_come_in_any_order(adm
 
 
 # Factories, not streams: each database run reads its own copy.
-@pytest.mark.parametrize("source, code, message", [
-    (lambda: stock_file("A,1,50000", header="code,pin,amount"), "WRONG_HEADER", "missing: denomination; unknown: amount"),
-    (lambda: stock_file("A,A,50000", header="code,code,denomination"), "WRONG_HEADER", "repeated: code"),
-    (lambda: stock_file("A,1,50000,", header="voucher,pin,denomination,expiry"), "WRONG_HEADER", "missing: code; unknown: voucher"),
-    (lambda: io.BytesIO(b""), "EMPTY_FILE", "the file is empty"),
-    (lambda: io.BytesIO("code,denomination\r\nCAFÉ-1,50000\r\n".encode("latin-1")), "INVALID_ENCODING",
-     "line 2 is not UTF-8 (byte 0xc9 at column 4)"),
-    (lambda: io.BytesIO(b'code,denomination\r\n"A"B,50000\r\n'), "MALFORMED_CSV", "line 2:"),
-    (lambda: io.BytesIO(b"code,denomination\r\n" + b"A" * 5000 + b",50000\r\n"), "LINE_TOO_LONG", "line 2 is longer than 4096 bytes"),
-], ids=["missing-column", "repeated-column", "no-code-column", "empty", "latin-1", "bad-quoting", "long-line"])
+@pytest.mark.parametrize(
+    "source, code, message",
+    [
+        (lambda: stock_file("A,1,50000", header="code,pin,amount"), "WRONG_HEADER", "missing: denomination; unknown: amount"),
+        (lambda: stock_file("A,A,50000", header="code,code,denomination"), "WRONG_HEADER", "repeated: code"),
+        (
+            lambda: stock_file("A,1,50000,", header="voucher,pin,denomination,expiry"),
+            "WRONG_HEADER",
+            "missing: code; unknown: voucher",
+        ),
+        (lambda: io.BytesIO(b""), "EMPTY_FILE", "the file is empty"),
+        (
+            lambda: io.BytesIO("code,denomination\r\nCAFÉ-1,50000\r\n".encode("latin-1")),
+            "INVALID_ENCODING",
+            "line 2 is not UTF-8 (byte 0xc9 at column 4)",
+        ),
+        (lambda: io.BytesIO(b'code,denomination\r\n"A"B,50000\r\n'), "MALFORMED_CSV", "line 2:"),
+        (
+            lambda: io.BytesIO(b"code,denomination\r\n" + b"A" * 5000 + b",50000\r\n"),
+            "LINE_TOO_LONG",
+            "line 2 is longer than 4096 bytes",
+        ),
+    ],
+    ids=["missing-column", "repeated-column", "no-code-column", "empty", "latin-1", "bad-quoting", "long-line"],
+)
 async def test_file_level_problems_import_nothing(admin, draft_offer, source, code, message):
     with pytest.raises(DomainError) as caught:
         await imported(admin, draft_offer, source())

@@ -25,11 +25,19 @@ async def test_the_run_issues_in_sandbox_and_records_its_evidence(admin):
     run = await uat.run_sandbox_issuance(admin, partner.id, offer.id)
     assert [step.name for step in run.steps] == ["allocated", "confirmed", "released"]
     assert run.denomination == 50000 and run.code_masked == "••••••••0002"  # the smallest stocked denomination
-    item = next(i for s in (await onboarding.onboarding(admin, partner.id)).stages for i in s.items if i.key == "sandbox_issuance")
-    assert item.done and item.note == run.evidence_note and "Result: passed." in item.note and str(run.sandbox_issuance_id) in item.note
+    item = next(
+        i for s in (await onboarding.onboarding(admin, partner.id)).stages for i in s.items if i.key == "sandbox_issuance"
+    )
+    assert (
+        item.done
+        and item.note == run.evidence_note
+        and "Result: passed." in item.note
+        and str(run.sandbox_issuance_id) in item.note
+    )
     # stock is as it was: both codes available, nothing allocated to the sandbox issuance
-    assert [(lvl.denomination, lvl.available, lvl.allocated, lvl.confirmed) for lvl in await stock.stock_levels(admin, offer.id)] == [
-        (50000, 1, 0, 0), (100000, 1, 0, 0)]
+    assert [
+        (lvl.denomination, lvl.available, lvl.allocated, lvl.confirmed) for lvl in await stock.stock_levels(admin, offer.id)
+    ] == [(50000, 1, 0, 0), (100000, 1, 0, 0)]
     assert await allocation.allocation_for(admin, run.sandbox_issuance_id) is None
     code_id = (await VoucherCode.select(VoucherCode.id).where(VoucherCode.denomination == 50000).first())["id"]
     actions = [entry["action"] for entry in await audit.entity_history(admin, "voucher_code", code_id)]

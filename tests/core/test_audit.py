@@ -7,8 +7,12 @@ from backend.recipients import service as recipients
 
 
 async def test_every_write_is_audited_with_actor_and_before_after(admin):
-    await recipients.upsert_recipient(admin, recipients.RecipientInput(external_id="E-1", full_name="Asha Rao", email="asha@example.com"))
-    await recipients.upsert_recipient(admin, recipients.RecipientInput(external_id="E-1", full_name="Asha R. Rao", email="asha@example.com"))
+    await recipients.upsert_recipient(
+        admin, recipients.RecipientInput(external_id="E-1", full_name="Asha Rao", email="asha@example.com")
+    )
+    await recipients.upsert_recipient(
+        admin, recipients.RecipientInput(external_id="E-1", full_name="Asha R. Rao", email="asha@example.com")
+    )
     page = await audit.search(admin, audit.AuditFilter(entity_type="recipient"))
     assert [row["action"] for row in page.rows] == ["recipient.updated", "recipient.created"]
     updated = page.rows[0]
@@ -42,6 +46,8 @@ async def test_reading_the_audit_log_needs_the_permission(db):
     from backend.access import service as access
     from backend.core.errors import PermissionDenied
 
-    viewer = access.actor_for_user(await access.create_user(SYSTEM, "v@example.com", "Vee", "a long enough password", ["support_agent"]))
+    viewer = access.actor_for_user(
+        await access.create_user(SYSTEM, "v@example.com", "Vee", "a long enough password", ["support_agent"])
+    )
     with pytest.raises(PermissionDenied):
         await audit.search(viewer, audit.AuditFilter())

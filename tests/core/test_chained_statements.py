@@ -46,8 +46,12 @@ async def _value(counter_id: uuid.UUID) -> int:
     return (await sql.fetchrow("SELECT attempts FROM outbox_events WHERE id = $1", counter_id))["attempts"]
 
 
-def _take(counter_id: uuid.UUID, amount: int, key: str | None = None, first: str = _TAKE) -> tuple[sql.Statement, list[sql.Statement]]:
-    after = sql.Expr("$1::jsonb || jsonb_build_object('left', d.attempts, 'twice', d.attempts * $2)", (json.dumps({"took": amount}), 2))
+def _take(
+    counter_id: uuid.UUID, amount: int, key: str | None = None, first: str = _TAKE
+) -> tuple[sql.Statement, list[sql.Statement]]:
+    after = sql.Expr(
+        "$1::jsonb || jsonb_build_object('left', d.attempts, 'twice', d.attempts * $2)", (json.dumps({"took": amount}), 2)
+    )
     then = [audit.entry(SYSTEM, "counter.taken", "counter", counter_id, after=after)]
     if key is not None:
         request = idempotency.Request(caller="test", key=key, request_hash="h")

@@ -98,6 +98,7 @@ async def test_a_read_while_a_guard_waits_checks_the_guard_first(db):
     counter = await _counter("a")
     with pytest.raises(DomainError, match="cap of 0"):
         async with write_transaction():
+
             async def why_not() -> Exception:
                 return DomainError.single("CAP_REACHED", "the counter is at its cap of 0")
 

@@ -15,13 +15,16 @@ TEXT = ("pg_catalog", "text", "scalar")
 STAMP = ("pg_catalog", "timestamptz", "scalar")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("plain", "'plain'"),
-    ("it's", "'it''s'"),
-    ("'; DROP TABLE campaigns; --", "'''; DROP TABLE campaigns; --'"),
-    ("back\\slash 'and' quote", "E'back\\\\slash ''and'' quote'"),
-    ("naïve — ünïcode\nnewline", "'naïve — ünïcode\nnewline'"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain", "'plain'"),
+        ("it's", "'it''s'"),
+        ("'; DROP TABLE campaigns; --", "'''; DROP TABLE campaigns; --'"),
+        ("back\\slash 'and' quote", "E'back\\\\slash ''and'' quote'"),
+        ("naïve — ünïcode\nnewline", "'naïve — ünïcode\nnewline'"),
+    ],
+)
 def test_text_is_quoted_as_libpq_does(text, expected):
     assert literals.quoted(text) == expected
 
@@ -38,14 +41,17 @@ def test_each_value_is_cast_to_its_placeholder_type():
     assert literals.literal(date(2026, 12, 2), "pg_catalog", "date", "scalar") == """'2026-12-02'::"pg_catalog"."date\""""
 
 
-@pytest.mark.parametrize(("value", "kind"), [
-    (b"bytes", ("pg_catalog", "bytea", "scalar")),
-    ([1, 2], ("pg_catalog", "_int4", "array")),
-    ("nul\x00byte", TEXT),
-    (float("nan"), ("pg_catalog", "float8", "scalar")),
-    (datetime(2026, 12, 2, 12, tzinfo=UTC), ("pg_catalog", "timestamp", "scalar")),
-    ({"a": 1}, ("pg_catalog", "jsonb", "scalar")),
-])
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (b"bytes", ("pg_catalog", "bytea", "scalar")),
+        ([1, 2], ("pg_catalog", "_int4", "array")),
+        ("nul\x00byte", TEXT),
+        (float("nan"), ("pg_catalog", "float8", "scalar")),
+        (datetime(2026, 12, 2, 12, tzinfo=UTC), ("pg_catalog", "timestamp", "scalar")),
+        ({"a": 1}, ("pg_catalog", "jsonb", "scalar")),
+    ],
+)
 def test_what_has_no_literal_form_is_bound_instead(value, kind):
     with pytest.raises(literals.NoLiteral):
         literals.literal(value, *kind)

@@ -21,9 +21,17 @@ def test_the_exponent_is_iso_4217s(currency, exponent):
 
 
 def test_an_unknown_currency_or_one_without_minor_units_is_refused_by_name():
-    assert refusal(minor_unit_exponent, "ZZZ") == ("currency", "INVALID_CURRENCY", "'ZZZ' is not an ISO 4217 currency code (e.g. INR, EUR, USD)")
+    assert refusal(minor_unit_exponent, "ZZZ") == (
+        "currency",
+        "INVALID_CURRENCY",
+        "'ZZZ' is not an ISO 4217 currency code (e.g. INR, EUR, USD)",
+    )
     assert refusal(to_minor, "5", "") == ("currency", "REQUIRED", "a currency is required (ISO 4217, e.g. INR, EUR, USD)")
-    assert refusal(format_money, 100, "XAU") == ("currency", "INVALID_CURRENCY", "XAU has no minor unit in ISO 4217: amounts cannot be kept in it")
+    assert refusal(format_money, 100, "XAU") == (
+        "currency",
+        "INVALID_CURRENCY",
+        "XAU has no minor unit in ISO 4217: amounts cannot be kept in it",
+    )
 
 
 def test_amounts_become_minor_units_in_each_currencys_exponent():
@@ -38,13 +46,21 @@ def test_amounts_become_minor_units_in_each_currencys_exponent():
 
 def test_more_decimals_than_the_currency_has_are_refused():
     assert refusal(to_minor, "500.255", "INR") == ("amount", "AMOUNT_INVALID", "500.255 has more than 2 decimals for INR")
-    assert refusal(to_minor, "5.5", "JPY", "budget") == ("budget", "AMOUNT_INVALID", "5.5 has decimals, but JPY has no minor unit")
+    assert refusal(to_minor, "5.5", "JPY", "budget") == (
+        "budget",
+        "AMOUNT_INVALID",
+        "5.5 has decimals, but JPY has no minor unit",
+    )
     assert refusal(to_minor, Decimal("1.2345"), "KWD")[1:] == ("AMOUNT_INVALID", "1.2345 has more than 3 decimals for KWD")
 
 
 @pytest.mark.parametrize("text", ["abc", "", "1,000", "1e3", "5.", "NaN", "12 3"])
 def test_text_that_is_not_a_plain_amount_is_refused(text):
-    assert refusal(to_minor, text, "INR") == ("amount", "AMOUNT_INVALID", f"“{text.strip()}” is not an amount (e.g. 500 or 500.25)")
+    assert refusal(to_minor, text, "INR") == (
+        "amount",
+        "AMOUNT_INVALID",
+        f"“{text.strip()}” is not an amount (e.g. 500 or 500.25)",
+    )
 
 
 def test_not_a_number_and_floats_are_refused():
@@ -53,13 +69,16 @@ def test_not_a_number_and_floats_are_refused():
         to_minor(5.5, "INR")
 
 
-@pytest.mark.parametrize(("minor", "currency", "amount", "written"), [
-    (50_000, "INR", Decimal("500.00"), "500.00 INR"),
-    (123_456_789, "INR", Decimal("1234567.89"), "1,234,567.89 INR"),
-    (1_500_000, "JPY", Decimal(1_500_000), "1,500,000 JPY"),
-    (1_234, "KWD", Decimal("1.234"), "1.234 KWD"),
-    (-250, "eur", Decimal("-2.50"), "-2.50 EUR"),
-])
+@pytest.mark.parametrize(
+    ("minor", "currency", "amount", "written"),
+    [
+        (50_000, "INR", Decimal("500.00"), "500.00 INR"),
+        (123_456_789, "INR", Decimal("1234567.89"), "1,234,567.89 INR"),
+        (1_500_000, "JPY", Decimal(1_500_000), "1,500,000 JPY"),
+        (1_234, "KWD", Decimal("1.234"), "1.234 KWD"),
+        (-250, "eur", Decimal("-2.50"), "-2.50 EUR"),
+    ],
+)
 def test_minor_units_read_back_as_amounts_and_money(minor, currency, amount, written):
     assert from_minor(minor, currency) == amount
     assert str(from_minor(minor, currency)) == str(amount)  # with the currency's own number of decimals
@@ -70,21 +89,36 @@ def test_minor_units_read_back_as_amounts_and_money(minor, currency, amount, wri
 
 def test_a_currency_amounts_are_kept_in_is_normalised_and_one_without_minor_units_refused_on_its_field():
     assert (currency(" inr"), currency("jpy"), currency("KWD")) == ("INR", "JPY", "KWD")
-    assert refusal(currency, "XAU") == ("currency", "INVALID_CURRENCY", "XAU has no minor unit in ISO 4217: amounts cannot be kept in it")
+    assert refusal(currency, "XAU") == (
+        "currency",
+        "INVALID_CURRENCY",
+        "XAU has no minor unit in ISO 4217: amounts cannot be kept in it",
+    )
     assert refusal(currency, "xdr", "offer_currency")[:2] == ("offer_currency", "INVALID_CURRENCY")
-    assert refusal(currency, "RUPEES")[1:] == ("INVALID_CURRENCY", "'RUPEES' is not an ISO 4217 currency code (e.g. INR, EUR, USD)")
+    assert refusal(currency, "RUPEES")[1:] == (
+        "INVALID_CURRENCY",
+        "'RUPEES' is not an ISO 4217 currency code (e.g. INR, EUR, USD)",
+    )
     assert refusal(currency, None)[1] == "REQUIRED"
-    assert (has_minor_unit("INR"), has_minor_unit("JPY"), has_minor_unit("XAU"), has_minor_unit("XXX")) == (True, True, False, False)
+    assert (has_minor_unit("INR"), has_minor_unit("JPY"), has_minor_unit("XAU"), has_minor_unit("XXX")) == (
+        True,
+        True,
+        False,
+        False,
+    )
 
 
-@pytest.mark.parametrize(("amount", "currency_code", "minor"), [
-    (Decimal("212.50"), "INR", 21_250),
-    (Decimal("212.505"), "INR", 21_251),  # halves away from zero
-    (Decimal("212.504999"), "INR", 21_250),
-    (Decimal("212.5"), "JPY", 213),
-    (Decimal("0.0625"), "KWD", 63),
-    (Decimal("-0.125"), "EUR", -13),
-])
+@pytest.mark.parametrize(
+    ("amount", "currency_code", "minor"),
+    [
+        (Decimal("212.50"), "INR", 21_250),
+        (Decimal("212.505"), "INR", 21_251),  # halves away from zero
+        (Decimal("212.504999"), "INR", 21_250),
+        (Decimal("212.5"), "JPY", 213),
+        (Decimal("0.0625"), "KWD", 63),
+        (Decimal("-0.125"), "EUR", -13),
+    ],
+)
 def test_a_computed_amount_goes_to_the_nearest_minor_unit_of_its_currency(amount, currency_code, minor):
     assert nearest_minor(amount, currency_code) == minor
 

@@ -19,8 +19,14 @@ from backend.core.redis_server import free_port
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 EMAIL, PASSWORD = "admin@example.com", "correct horse battery"
 HERE = Path(__file__).resolve().parent
 
@@ -66,8 +72,9 @@ class ConsoleServer:
 
     def mirabelle(self, *args: str) -> None:
         """Run a `mirabelle` command against the console's database."""
-        subprocess.run([sys.executable, "-m", "backend.cli", *args], env=self.env, cwd=ROOT, check=True, capture_output=True,
-                       timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "backend.cli", *args], env=self.env, cwd=ROOT, check=True, capture_output=True, timeout=120
+        )
 
     def python(self, script: str) -> None:
         """Run a Python script against the console's database (to set up what a journey starts from)."""
@@ -81,8 +88,14 @@ def console_server(tmp_path):
     server = ConsoleServer(url=f"http://127.0.0.1:{port}", env=_environment(tmp_path, port))
     server.mirabelle("migrate")
     server.mirabelle("users", "create", "--email", EMAIL, "--name", "Ada Admin", "--role", "admin", "--password", PASSWORD)
-    process = subprocess.Popen([sys.executable, "-m", "ui.main"], env=server.env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ui.main"],
+        env=server.env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         _wait_until_serving(f"{server.url}/login", process)
         yield server

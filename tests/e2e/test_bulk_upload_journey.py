@@ -39,7 +39,7 @@ FILE = (
     "NEW-1,,,200\r\n"  # line 3: a new recipient needs a name and a contact
     "EMP-1,,,abc\r\n"  # line 4: not a number
     "NEW-2,Nia New,nia@example.com,300\r\n"
-    "EMP-2,,,=HYPERLINK(\"http://evil.example\")\r\n"  # line 6: a formula-looking cell, never run
+    'EMP-2,,,=HYPERLINK("http://evil.example")\r\n'  # line 6: a formula-looking cell, never run
 )
 
 
@@ -51,12 +51,15 @@ def sign_in(page, url: str, email: str, password: str) -> None:
     page.wait_for_url(url)
 
 
-def test_upload_with_errors_fix_a_row_approve_as_a_second_admin_and_see_the_issuances(console_server, browser_page, shoot) -> None:
+def test_upload_with_errors_fix_a_row_approve_as_a_second_admin_and_see_the_issuances(
+    console_server, browser_page, shoot
+) -> None:
     from playwright.sync_api import expect
 
     console_server.python(SETUP)
-    console_server.mirabelle("users", "create", "--email", CHECKER_EMAIL, "--name", "Chris Checker", "--role", "admin",
-                             "--password", CHECKER_PASSWORD)
+    console_server.mirabelle(
+        "users", "create", "--email", CHECKER_EMAIL, "--name", "Chris Checker", "--role", "admin", "--password", CHECKER_PASSWORD
+    )
     page, url = browser_page, console_server.url
 
     sign_in(page, f"{url}/campaigns", EMAIL, PASSWORD)

@@ -25,8 +25,11 @@ async def main():
 
 asyncio.run(main())
 """
-STOCK = "code,pin,denomination,expiry\n" + "".join(f"CHAI-{n:04}-XQ7P,{4000 + n},50000,\n" for n in range(12)) + (
-    "CHAI-0001-XQ7P,,50000,\nCHAI-9999-XQ7P,,12345,\n")
+STOCK = (
+    "code,pin,denomination,expiry\n"
+    + "".join(f"CHAI-{n:04}-XQ7P,{4000 + n},50000,\n" for n in range(12))
+    + ("CHAI-0001-XQ7P,,50000,\nCHAI-9999-XQ7P,,12345,\n")
+)
 
 
 def quiet(page) -> None:
@@ -77,8 +80,9 @@ def test_a_client_sourced_partner_goes_from_profile_to_live(console_server, brow
     from playwright.sync_api import expect
 
     url, page = console_server.url, browser_page
-    console_server.mirabelle("users", "create", "--email", CHECKER_EMAIL, "--name", "Cleo Checker", "--role", "admin",
-                             "--password", CHECKER_PASSWORD)
+    console_server.mirabelle(
+        "users", "create", "--email", CHECKER_EMAIL, "--name", "Cleo Checker", "--role", "admin", "--password", CHECKER_PASSWORD
+    )
     console_server.python(STAFF)
 
     # 1. The profile
@@ -107,9 +111,17 @@ def test_a_client_sourced_partner_goes_from_profile_to_live(console_server, brow
     expect(page.get_by_text("Profiling: 4 items open, not signed off")).to_be_visible()
     shoot(page, "onboarding-02-checklist-new")
 
-    complete(page, "Company identity and registration verified", "Registration checked on the MCA register, CIN U55101KA2010PTC052178.",
-             file=("certificate-of-incorporation.pdf", b"%PDF-1.4 certificate"))
-    work(page, "Profiling", ["Commercial and support contacts confirmed", "Partner agreement signed", "Due-diligence review passed"])
+    complete(
+        page,
+        "Company identity and registration verified",
+        "Registration checked on the MCA register, CIN U55101KA2010PTC052178.",
+        file=("certificate-of-incorporation.pdf", b"%PDF-1.4 certificate"),
+    )
+    work(
+        page,
+        "Profiling",
+        ["Commercial and support contacts confirmed", "Partner agreement signed", "Due-diligence review passed"],
+    )
     quiet(page)
     shoot(page, "onboarding-03-profiling-signed-off")
 
@@ -122,7 +134,9 @@ def test_a_client_sourced_partner_goes_from_profile_to_live(console_server, brow
     page.get_by_label("Image URL (https)").fill("https://cdn.chaipoint.example/voucher.png")
     page.get_by_label("Amounts (e.g. 500, 1,000, 2,500)").fill("500, 1,000")
     page.get_by_label("Low-stock alert at (codes; 0 = no alert)").fill("5")
-    page.get_by_label("Terms", exact=True).fill("Valid at all Chai Point outlets in India for 12 months. Not exchangeable for cash.")
+    page.get_by_label("Terms", exact=True).fill(
+        "Valid at all Chai Point outlets in India for 12 months. Not exchangeable for cash."
+    )
 
     # 3. The eligibility rule, previewed as it is typed
     rule = page.get_by_label("Rule (empty: every recipient)")
@@ -138,7 +152,9 @@ def test_a_client_sourced_partner_goes_from_profile_to_live(console_server, brow
 
     page.get_by_role("button", name="Stock").click()
     page.wait_for_url(re.compile(r".*/stock$"))
-    page.locator("input[type=file]").set_input_files({"name": "chai-point-codes.csv", "mimeType": "text/csv", "buffer": STOCK.encode()})
+    page.locator("input[type=file]").set_input_files(
+        {"name": "chai-point-codes.csv", "mimeType": "text/csv", "buffer": STOCK.encode()}
+    )
     expect(page.get_by_text("14 rows read · 12 imported · 2 rejected")).to_be_visible()
     expect(page.get_by_text("duplicate of the code on line 3")).to_be_visible()
     expect(page.get_by_text("••••••••XQ7P").first).to_be_visible()  # codes are shown masked
@@ -147,9 +163,20 @@ def test_a_client_sourced_partner_goes_from_profile_to_live(console_server, brow
     shoot(page, "onboarding-06-stock-import-report")
 
     page.goto(partner_url)
-    work(page, "Offer set-up & terms", ["Offers configured: denominations, expiry, creative",
-                                        "Terms & conditions reviewed and approved", "Voucher stock loaded or fulfilment path agreed"])
-    work(page, "Eligibility rules", ["Eligibility rules written for every offer", "Eligibility preview reviewed with the programme owner"])
+    work(
+        page,
+        "Offer set-up & terms",
+        [
+            "Offers configured: denominations, expiry, creative",
+            "Terms & conditions reviewed and approved",
+            "Voucher stock loaded or fulfilment path agreed",
+        ],
+    )
+    work(
+        page,
+        "Eligibility rules",
+        ["Eligibility rules written for every offer", "Eligibility preview reviewed with the programme owner"],
+    )
 
     # 4. UAT: the sandbox issuance, then the hand-tested items
     quiet(page)
@@ -158,7 +185,11 @@ def test_a_client_sourced_partner_goes_from_profile_to_live(console_server, brow
     shoot(page, "onboarding-07-uat-passed", full_page=False)
     page.locator(".q-dialog").get_by_role("button", name="Close").click()
     work(page, "Testing & UAT", ["Redemption tested with the partner", "Complaint and support path tested"])
-    work(page, "Go-live", ["Launch date agreed with the partner", "Support desk briefed", "Stock and performance monitoring in place"])
+    work(
+        page,
+        "Go-live",
+        ["Launch date agreed with the partner", "Support desk briefed", "Stock and performance monitoring in place"],
+    )
     expect(page.get_by_text("Every stage is signed off: request go-live.")).to_be_visible()
 
     # 5. Go-live: admin A requests, and cannot approve their own request

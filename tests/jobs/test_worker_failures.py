@@ -46,8 +46,9 @@ async def test_a_handler_that_keeps_failing_is_retried_with_backoff_then_parked_
     handler = FlakyProvider(failures=99)
     [event_id] = await write_events("probe.flaky", 1)
 
-    async with running_worker(embedded_redis.url, {"probe.flaky": handler}, settings_update=NEVER_STALE,
-                              backoff=BACKOFF, max_attempts=4):
+    async with running_worker(
+        embedded_redis.url, {"probe.flaky": handler}, settings_update=NEVER_STALE, backoff=BACKOFF, max_attempts=4
+    ):
         await eventually(_status_is(event_id, outbox.FAILED), 15, "the event to be parked as failed")
         await eventually(lambda: _not(arq_job_exists(redis, event_id)), 5, "arq to drop the job")
 
@@ -65,8 +66,9 @@ async def test_a_handler_that_recovers_applies_its_effect_once(probe, redis, emb
     handler = FlakyProvider(failures=2)
     [event_id] = await write_events("probe.flaky", 1)
 
-    async with running_worker(embedded_redis.url, {"probe.flaky": handler}, settings_update=NEVER_STALE,
-                              backoff=BACKOFF, max_attempts=4):
+    async with running_worker(
+        embedded_redis.url, {"probe.flaky": handler}, settings_update=NEVER_STALE, backoff=BACKOFF, max_attempts=4
+    ):
         await eventually(_status_is(event_id, outbox.DONE), 15, "the event to be processed")
 
     event = await _event(event_id)
@@ -85,8 +87,12 @@ async def test_a_handler_that_overruns_its_time_limit_is_rolled_back_and_retried
             await asyncio.sleep(30)  # past the handler's limit (0.8 × the 1 s job timeout)
 
     [event_id] = await write_events("probe.stall", 1)
-    async with running_worker(embedded_redis.url, {"probe.stall": stalls_once},
-                              settings_update={**NEVER_STALE, "job_timeout_seconds": 1}, backoff=BACKOFF):
+    async with running_worker(
+        embedded_redis.url,
+        {"probe.stall": stalls_once},
+        settings_update={**NEVER_STALE, "job_timeout_seconds": 1},
+        backoff=BACKOFF,
+    ):
         await eventually(_status_is(event_id, outbox.DONE), 15, "the event to be processed")
 
     event = await _event(event_id)

@@ -39,7 +39,8 @@ def test_a_topic_claimed_by_two_handlers_is_refused():
         return None
 
     assert compose({"reward.issued": record_effect}, {"ticket.opened": other}) == {
-        "reward.issued": record_effect, "ticket.opened": other,
+        "reward.issued": record_effect,
+        "ticket.opened": other,
     }
     with pytest.raises(ValueError, match="'reward.issued' has two handlers"):
         compose({"reward.issued": record_effect}, {"reward.issued": other})

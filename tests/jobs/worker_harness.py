@@ -100,8 +100,9 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, str(PROBE_WORKER)], env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                [sys.executable, str(PROBE_WORKER)], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         return self
 
     def log(self) -> str:
@@ -129,7 +130,5 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-                raise AssertionError(f"worker {self.name} ignored {signal.Signals(signum).name}:\n{self.log()[-3000:]}")
+                raise AssertionError(f"worker {self.name} ignored {signal.Signals(signum).name}:\n{self.log()[-3000:]}") from None
         return self.process.returncode
-
-

@@ -21,7 +21,9 @@ async def make_programme(name: str = "Loyalty", recipients_count: int = 3) -> Se
     ids = []
     for index in range(recipients_count):
         result = await recipients.upsert_recipient(
-            SYSTEM, recipients.RecipientInput(external_id=f"{name}-R{index}", full_name=f"Person {index}", email=f"p{index}@example.com"))
+            SYSTEM,
+            recipients.RecipientInput(external_id=f"{name}-R{index}", full_name=f"Person {index}", email=f"p{index}@example.com"),
+        )
         ids.append(result.recipient.id)
     return Setting(programme.id, ids)
 

@@ -31,7 +31,11 @@ async def test_a_second_person_approves_a_credit(programme, finance):
     assert approved.status is AdjustmentStatus.APPROVED and approved.decided_by_label == "checker@example.com"
     transfer = await ledger.get_transfer(SYSTEM, approved.transfer_id)
     assert (transfer.kind, transfer.source, transfer.amount, transfer.actor_label) == (
-        TransferKind.ADJUST, Source.ADMIN, 500, "checker@example.com")
+        TransferKind.ADJUST,
+        Source.ADMIN,
+        500,
+        "checker@example.com",
+    )
     assert transfer.reason == "goodwill for a late delivery"
     assert (await ledger.balance(SYSTEM, p, r)).available == 500
     assert (await verify()).ok
@@ -79,8 +83,9 @@ async def test_a_request_needs_a_reason_a_direction_and_the_adjust_permission(pr
     p, r = programme.programme_id, programme.recipient_ids[0]
     assert await refusal(ledger.request_adjustment(maker, p, r, "credit", 5, "  ")) == "REASON_REQUIRED"
     assert await refusal(ledger.request_adjustment(maker, p, r, "sideways", 5, "why")) == "DIRECTION_INVALID"
-    support = access.actor_for_user(await access.create_user(admin, "agent@example.com", "Agent", "correct horse battery",
-                                                             ["support_agent"]))
+    support = access.actor_for_user(
+        await access.create_user(admin, "agent@example.com", "Agent", "correct horse battery", ["support_agent"])
+    )
     assert await refusal(ledger.request_adjustment(support, p, r, "credit", 5, "please")) == "FORBIDDEN"
 
 

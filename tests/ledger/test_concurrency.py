@@ -33,8 +33,9 @@ async def test_a_hot_wallet_with_enough_for_n_gives_exactly_n(db, programme):
     enough_for, tries, amount = 25, 80 if db.kind == "postgres" else 40, 7
     p, r = programme.programme_id, programme.recipient_ids[0]
     await ledger.earn(SYSTEM, p, r, enough_for * amount)
-    results = await asyncio.gather(*(ledger.reserve(SYSTEM, p, r, amount, source="marketplace") for _ in range(tries)),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *(ledger.reserve(SYSTEM, p, r, amount, source="marketplace") for _ in range(tries)), return_exceptions=True
+    )
     won = [result for result in results if not isinstance(result, BaseException)]
     lost = [result for result in results if isinstance(result, BaseException)]
     assert len(won) == enough_for
@@ -52,8 +53,11 @@ async def test_confirm_release_and_the_sweep_close_each_reservation_once(db, pro
 
     async def race(reservation_id):
         return await asyncio.gather(
-            ledger.confirm(SYSTEM, reservation_id), ledger.release(SYSTEM, reservation_id),
-            ledger.expire_due(now=utcnow() + timedelta(milliseconds=60)), return_exceptions=True)
+            ledger.confirm(SYSTEM, reservation_id),
+            ledger.release(SYSTEM, reservation_id),
+            ledger.expire_due(now=utcnow() + timedelta(milliseconds=60)),
+            return_exceptions=True,
+        )
 
     for outcomes in await asyncio.gather(*(race(hold.reservation.id) for hold in holds)):
         refusals = [o for o in outcomes[:2] if isinstance(o, BaseException)]
@@ -89,8 +93,9 @@ async def _build_world(new_programme, wallet_count: int) -> World:
     wallets = [(first.programme_id, r) for r in first.recipient_ids] + [(second.programme_id, r) for r in second.recipient_ids]
     for p, r in wallets:
         await ledger.earn(SYSTEM, p, r, 400 if (p, r) == wallets[0] else 60, source="campaign")
-    callers = [Actor(kind=ActorKind.API_KEY, id=uuid.uuid4(), label=f"caller {n}", permissions=frozenset(Permission))
-               for n in range(4)]
+    callers = [
+        Actor(kind=ActorKind.API_KEY, id=uuid.uuid4(), label=f"caller {n}", permissions=frozenset(Permission)) for n in range(4)
+    ]
     return World(wallets=wallets, callers=callers)
 
 
@@ -171,11 +176,14 @@ async def test_randomized_mixed_operations_keep_every_invariant(db, new_programm
     for needed in ("earn", "reserve", "confirm", "release", "reverse", "replay", "reserve refused: INSUFFICIENT_POINTS"):
         assert world.outcomes[needed] > 0, f"the run never did {needed}: {world.outcomes}"
     assert timed_out > 0 and world.outcomes["confirm refused: RESERVATION_EXPIRED"] > 0, world.outcomes
-    lowest = await sql.fetchrow("SELECT MIN(credits_posted - debits_posted - debits_pending) AS lowest FROM ledger_accounts "
-                                "WHERE kind = 'wallet'")
+    lowest = await sql.fetchrow(
+        "SELECT MIN(credits_posted - debits_posted - debits_pending) AS lowest FROM ledger_accounts WHERE kind = 'wallet'"
+    )
     assert lowest["lowest"] >= 0
-    duplicated = await sql.fetch("SELECT reference FROM ledger_transfers WHERE kind = 'earn' AND reference IS NOT NULL "
-                                 "GROUP BY reference HAVING COUNT(*) > 1")
+    duplicated = await sql.fetch(
+        "SELECT reference FROM ledger_transfers WHERE kind = 'earn' AND reference IS NOT NULL "
+        "GROUP BY reference HAVING COUNT(*) > 1"
+    )
     assert duplicated == [], "a key sent twice at once earned twice"
     report = await verify()
     assert report.ok, "\n".join(report.lines()[:20])

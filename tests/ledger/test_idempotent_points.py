@@ -15,8 +15,12 @@ from backend.ledger.tables import LedgerTransfer
 
 
 def integrator() -> Actor:
-    return Actor(kind=ActorKind.API_KEY, id=uuid.uuid4(), label="loyalty platform",
-                 permissions=frozenset({Permission.POINTS_WRITE, Permission.POINTS_READ}))
+    return Actor(
+        kind=ActorKind.API_KEY,
+        id=uuid.uuid4(),
+        label="loyalty platform",
+        permissions=frozenset({Permission.POINTS_WRITE, Permission.POINTS_READ}),
+    )
 
 
 async def test_replays_return_the_first_result(programme):

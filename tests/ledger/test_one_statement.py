@@ -18,8 +18,12 @@ from backend.ledger.kinds import ReservationStatus
 
 
 def integrator() -> Actor:
-    return Actor(kind=ActorKind.API_KEY, id=uuid.uuid4(), label="loyalty platform",
-                 permissions=frozenset({Permission.POINTS_WRITE, Permission.POINTS_READ}))
+    return Actor(
+        kind=ActorKind.API_KEY,
+        id=uuid.uuid4(),
+        label="loyalty platform",
+        permissions=frozenset({Permission.POINTS_WRITE, Permission.POINTS_READ}),
+    )
 
 
 @pytest.fixture
@@ -64,13 +68,19 @@ async def test_reserve_confirm_and_release_each_go_in_one_statement(programme, o
     assert await ledger.release(caller, other.reservation.id, "basket abandoned", idempotency_key="free") == freed
     assert await IdempotencyRecord.count() == 4
 
-    audit = await AuditEvent.select(AuditEvent.action, AuditEvent.before, AuditEvent.after).where(
-        AuditEvent.action == "points.released").first()
+    audit = (
+        await AuditEvent.select(AuditEvent.action, AuditEvent.before, AuditEvent.after)
+        .where(AuditEvent.action == "points.released")
+        .first()
+    )
     assert _json(audit["before"]) == {"available": 700, "pending": 100, "posted": 800}
     after = _json(audit["after"])
     assert (after["available"], after["pending"], after["posted"], after["phase"]) == (800, 0, 800, "void")
-    events = await OutboxEvent.select(OutboxEvent.payload, OutboxEvent.enqueued_at).where(
-        OutboxEvent.topic == "ledger.balance_changed").order_by(OutboxEvent.id)
+    events = (
+        await OutboxEvent.select(OutboxEvent.payload, OutboxEvent.enqueued_at)
+        .where(OutboxEvent.topic == "ledger.balance_changed")
+        .order_by(OutboxEvent.id)
+    )
     # With no Redis to ring, nothing is stamped as handed over: the relay's next tick takes every event.
     assert len(events) == 5 and all(event["enqueued_at"] is None for event in events)
     last = _json(events[-1]["payload"])

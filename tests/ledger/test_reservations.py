@@ -47,8 +47,9 @@ async def test_a_recipient_without_a_wallet_has_a_zero_balance(programme):
 
 async def test_reserve_holds_points_and_confirm_posts_them(programme):
     await funded(programme, 1000)
-    hold = await ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[0], 300, source="marketplace",
-                                reference="order-1")
+    hold = await ledger.reserve(
+        SYSTEM, programme.programme_id, programme.recipient_ids[0], 300, source="marketplace", reference="order-1"
+    )
     assert (hold.balance.available, hold.balance.pending, hold.balance.posted) == (700, 300, 1000)
     assert hold.reservation.status is ReservationStatus.PENDING and hold.transfer.phase is Phase.PENDING
     assert hold.reservation.id == hold.transfer.id
@@ -76,7 +77,11 @@ async def test_release_voids_the_hold(programme):
     released = await ledger.release(SYSTEM, hold.reservation.id, "basket abandoned")
     assert (released.balance.available, released.balance.pending, released.balance.posted) == (1000, 0, 1000)
     assert released.reservation.status is ReservationStatus.VOIDED
-    assert released.transfer.phase is Phase.VOID and released.transfer.amount == 300 and released.transfer.reason == "basket abandoned"
+    assert (
+        released.transfer.phase is Phase.VOID
+        and released.transfer.amount == 300
+        and released.transfer.reason == "basket abandoned"
+    )
     assert (await verify()).ok
 
 
@@ -84,10 +89,14 @@ async def test_reserving_more_than_is_available_is_refused_and_changes_nothing(p
     await funded(programme, 100)
     await ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[0], 60, source="marketplace")
     transfers = await LedgerTransfer.count()
-    assert await refusal(ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[0], 41, source="marketplace")) \
+    assert (
+        await refusal(ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[0], 41, source="marketplace"))
         == "INSUFFICIENT_POINTS"
-    assert await refusal(ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[1], 1, source="marketplace")) \
-        == "INSUFFICIENT_POINTS"  # no wallet: nothing available
+    )
+    assert (
+        await refusal(ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[1], 1, source="marketplace"))
+        == "INSUFFICIENT_POINTS"
+    )  # no wallet: nothing available
     assert await LedgerTransfer.count() == transfers
     assert (await ledger.balance(SYSTEM, programme.programme_id, programme.recipient_ids[0])).available == 40
 
@@ -101,7 +110,10 @@ async def test_amounts_are_whole_positive_points(programme, amount):
 async def test_unknown_source_programme_or_recipient_is_refused(programme):
     import uuid
 
-    assert await refusal(ledger.earn(SYSTEM, programme.programme_id, programme.recipient_ids[0], 5, source="pigeon")) == "SOURCE_INVALID"
+    assert (
+        await refusal(ledger.earn(SYSTEM, programme.programme_id, programme.recipient_ids[0], 5, source="pigeon"))
+        == "SOURCE_INVALID"
+    )
     assert await refusal(ledger.earn(SYSTEM, uuid.uuid4(), programme.recipient_ids[0], 5)) == "PROGRAMME_NOT_FOUND"
     assert await refusal(ledger.earn(SYSTEM, programme.programme_id, uuid.uuid4(), 5)) == "RECIPIENT_NOT_FOUND"
     assert await LedgerTransfer.count() == 0
@@ -110,8 +122,10 @@ async def test_unknown_source_programme_or_recipient_is_refused(programme):
 @pytest.mark.parametrize("timeout", [timedelta(0), timedelta(seconds=-1), timedelta(days=8)])
 async def test_a_timeout_must_be_sensible(programme, timeout):
     await funded(programme, 100)
-    assert await refusal(ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[0], 5, timeout=timeout)) \
+    assert (
+        await refusal(ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[0], 5, timeout=timeout))
         == "TIMEOUT_INVALID"
+    )
 
 
 async def test_the_default_timeout_is_fifteen_minutes(programme):
@@ -151,7 +165,9 @@ async def test_an_unknown_reservation_is_not_found(programme):
 
 async def test_a_timed_out_reservation_cannot_be_confirmed_even_before_the_sweep(programme):
     await funded(programme, 1000)
-    hold = await ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[0], 100, timeout=timedelta(milliseconds=1))
+    hold = await ledger.reserve(
+        SYSTEM, programme.programme_id, programme.recipient_ids[0], 100, timeout=timedelta(milliseconds=1)
+    )
     await _wait_past(hold.reservation.timeout_at)
     assert await refusal(ledger.confirm(SYSTEM, hold.reservation.id)) == "RESERVATION_EXPIRED"
     assert (await ledger.get_reservation(SYSTEM, hold.reservation.id)).status is ReservationStatus.PENDING  # nothing changed
@@ -179,7 +195,9 @@ async def test_the_sweep_voids_due_reservations_once_and_they_stay_unconfirmable
 
 async def test_a_pending_reservation_past_its_timeout_may_still_be_released(programme):
     await funded(programme, 1000)
-    hold = await ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[0], 100, timeout=timedelta(milliseconds=1))
+    hold = await ledger.reserve(
+        SYSTEM, programme.programme_id, programme.recipient_ids[0], 100, timeout=timedelta(milliseconds=1)
+    )
     await _wait_past(hold.reservation.timeout_at)
     assert (await ledger.release(SYSTEM, hold.reservation.id)).reservation.status is ReservationStatus.VOIDED
     assert await ledger.expire_due() == 0
@@ -189,17 +207,26 @@ async def test_every_change_is_audited_and_announced_in_its_transaction(programm
     await funded(programme, 1000)
     hold = await ledger.reserve(SYSTEM, programme.programme_id, programme.recipient_ids[0], 300, source="marketplace")
     await ledger.confirm(SYSTEM, hold.reservation.id, 200)
-    actions = [row["action"] for row in await AuditEvent.select(AuditEvent.action).where(
-        AuditEvent.entity_type == "ledger_wallet").order_by(AuditEvent.id)]
+    actions = [
+        row["action"]
+        for row in await AuditEvent.select(AuditEvent.action)
+        .where(AuditEvent.entity_type == "ledger_wallet")
+        .order_by(AuditEvent.id)
+    ]
     assert actions == ["points.earned", "points.reserved", "points.confirmed"]
     confirmed = await AuditEvent.select().where(AuditEvent.action == "points.confirmed").first()
-    before, after = (json.loads(confirmed[key]) if isinstance(confirmed[key], str) else confirmed[key] for key in ("before", "after"))
+    before, after = (
+        json.loads(confirmed[key]) if isinstance(confirmed[key], str) else confirmed[key] for key in ("before", "after")
+    )
     assert before == {"available": 700, "pending": 300, "posted": 1000}
     assert after["available"] == 800 and after["posted"] == 800 and after["amount"] == 200
     events = await OutboxEvent.select().where(OutboxEvent.topic == "ledger.balance_changed").order_by(OutboxEvent.id)
     payloads = [json.loads(event["payload"]) if isinstance(event["payload"], str) else event["payload"] for event in events]
     assert [(p["kind"], p["phase"], p["available"], p["pending"], p["posted"]) for p in payloads] == [
-        ("earn", "single", 1000, 0, 1000), ("redeem", "pending", 700, 300, 1000), ("redeem", "post", 800, 0, 800)]
+        ("earn", "single", 1000, 0, 1000),
+        ("redeem", "pending", 700, 300, 1000),
+        ("redeem", "post", 800, 0, 800),
+    ]
     last = payloads[-1]
     assert last["recipient_external_id"] == "Loyalty-R0" and last["programme_id"] == str(programme.programme_id)
     assert last["wallet_id"] == str(hold.balance.wallet_id) and last["occurred_at"].endswith("+00:00")

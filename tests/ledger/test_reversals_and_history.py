@@ -59,7 +59,9 @@ async def test_concurrent_reversals_never_give_back_more_than_was_redeemed(progr
     results = await asyncio.gather(*(ledger.reverse(SYSTEM, done.transfer.id, 30) for _ in range(6)), return_exceptions=True)
     succeeded = [result for result in results if not isinstance(result, Exception)]
     assert len(succeeded) == 3
-    assert all(isinstance(result, DomainError) and result.code == "NOT_REVERSIBLE" for result in results if result not in succeeded)
+    assert all(
+        isinstance(result, DomainError) and result.code == "NOT_REVERSIBLE" for result in results if result not in succeeded
+    )
     assert (await ledger.get_reservation(SYSTEM, done.reservation.id)).reversed_amount == 90
     assert (await verify()).ok
 

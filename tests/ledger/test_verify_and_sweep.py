@@ -38,7 +38,10 @@ async def test_a_tampered_balance_is_a_difference_and_breaks_the_zero_sum(progra
     assert not report.ok
     [difference] = report.differences
     assert (difference.account_id, difference.balance, difference.stored - difference.recomputed) == (
-        hold.balance.wallet_id, "credits_posted", 7)
+        hold.balance.wallet_id,
+        "credits_posted",
+        7,
+    )
     [imbalance] = report.imbalances
     assert (imbalance.programme_id, imbalance.posted, imbalance.pending) == (programme.programme_id, 7, 0)
     assert "NOT verified" in report.lines()[-1]
@@ -62,7 +65,9 @@ async def test_an_overdrawn_wallet_is_reported(db, programme):
             await sql.fetch("DROP TRIGGER ledger_accounts_balance_rule_update")
         else:
             await sql.fetch("ALTER TABLE ledger_accounts DROP CONSTRAINT ledger_accounts_balance_rule")
-        await sql.fetch("UPDATE ledger_accounts SET debits_pending = debits_pending + 10000 WHERE id = $1", hold.balance.wallet_id)
+        await sql.fetch(
+            "UPDATE ledger_accounts SET debits_pending = debits_pending + 10000 WHERE id = $1", hold.balance.wallet_id
+        )
         report = await verify()
         await transaction.rollback()
     assert any(f"wallet {hold.balance.wallet_id} is overdrawn" in problem for problem in report.problems)

@@ -16,8 +16,12 @@ from backend.partners.views import Contact
 
 def profile(**overrides) -> PartnerProfileInput:
     values = {
-        "name": "Chai Point", "source": "client_sourced", "category": "Dining", "countries": ["IN", "deu"],
-        "reward_types": ["voucher", "gift_card"], "audience_fit": "Office staff, daily coffee",
+        "name": "Chai Point",
+        "source": "client_sourced",
+        "category": "Dining",
+        "countries": ["IN", "deu"],
+        "reward_types": ["voucher", "gift_card"],
+        "audience_fit": "Office staff, daily coffee",
         "contacts": [Contact(name="Ravi Menon", role="Partnerships", email="Ravi@ChaiPoint.example", phone="+91 98123 45678")],
     }
     return PartnerProfileInput(**(values | overrides))

@@ -26,7 +26,9 @@ async def ready_partner(actor):
     partner = await profiles.create_partner(actor, profile())
     for stage in checklist.STAGE_KEYS:
         if stage == checklist.UAT:
-            await onboarding.record_automated_check(actor, partner.id, stage, checklist.SANDBOX_ISSUANCE, note="sandbox run passed")
+            await onboarding.record_automated_check(
+                actor, partner.id, stage, checklist.SANDBOX_ISSUANCE, note="sandbox run passed"
+            )
         await work_stage(actor, partner.id, stage)
     return partner
 
@@ -84,18 +86,25 @@ async def test_two_checkers_racing_approve_once(admin, checker):
     partner = await ready_partner(admin)
     third = role_actor("admin", "third@example.com")
     await go_live.request_go_live(admin, partner.id)
-    results = await asyncio.gather(go_live.approve_go_live(checker, partner.id), go_live.approve_go_live(third, partner.id),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        go_live.approve_go_live(checker, partner.id), go_live.approve_go_live(third, partner.id), return_exceptions=True
+    )
     assert sum(not isinstance(result, Exception) for result in results) == 1
-    assert all(isinstance(r, DomainError) and r.code in ("NO_PENDING_REQUEST", "PARTNER_NOT_ONBOARDING") for r in results if isinstance(r, Exception))
+    assert all(
+        isinstance(r, DomainError) and r.code in ("NO_PENDING_REQUEST", "PARTNER_NOT_ONBOARDING")
+        for r in results
+        if isinstance(r, Exception)
+    )
     assert [r.status for r in await go_live.go_live_requests(admin, partner.id)] == ["approved"]
 
 
 async def test_two_concurrent_completions_of_one_item_record_it_once(admin, checker):
     partner = await profiles.create_partner(admin, profile())
     results = await asyncio.gather(
-        *(onboarding.complete_checklist_item(actor, partner.id, "profiling", "company_verified", note=f"by {actor.label}")
-          for actor in (admin, checker)),
+        *(
+            onboarding.complete_checklist_item(actor, partner.id, "profiling", "company_verified", note=f"by {actor.label}")
+            for actor in (admin, checker)
+        ),
         return_exceptions=True,
     )
     assert [isinstance(r, DomainError) and r.code == "ITEM_ALREADY_DONE" for r in results].count(True) == 1

@@ -39,52 +39,86 @@ async def test_a_new_partner_starts_at_profiling_with_later_stages_locked(admin,
 
 
 async def test_a_stage_cannot_be_worked_or_signed_off_before_the_previous_one(admin, partner):
-    error = await refused("STAGE_LOCKED", onboarding.complete_checklist_item(admin, partner.id, "offer_setup", "offers_configured", note="ok"))
+    error = await refused(
+        "STAGE_LOCKED", onboarding.complete_checklist_item(admin, partner.id, "offer_setup", "offers_configured", note="ok")
+    )
     assert "sign off Profiling first" in error.errors[0].message
     await refused("STAGE_LOCKED", onboarding.sign_off_stage(admin, partner.id, "go_live"))
     # Doing every profiling item is not enough: the stage must be signed off to open the next.
     await work_stage(admin, partner.id, "profiling", sign_off=False)
-    await refused("STAGE_LOCKED", onboarding.complete_checklist_item(admin, partner.id, "offer_setup", "offers_configured", note="ok"))
+    await refused(
+        "STAGE_LOCKED", onboarding.complete_checklist_item(admin, partner.id, "offer_setup", "offers_configured", note="ok")
+    )
     await onboarding.sign_off_stage(admin, partner.id, "profiling")
     done = await onboarding.complete_checklist_item(admin, partner.id, "offer_setup", "offers_configured", note="ok")
     assert done.done and done.completed_by_label == admin.label
 
 
 async def test_an_item_needs_evidence(admin, partner):
-    await refused("EVIDENCE_REQUIRED", onboarding.complete_checklist_item(admin, partner.id, "profiling", "company_verified", note="   "))
+    await refused(
+        "EVIDENCE_REQUIRED", onboarding.complete_checklist_item(admin, partner.id, "profiling", "company_verified", note="   ")
+    )
     assert await ChecklistCompletion.count() == 0
 
 
 async def test_a_file_is_kept_as_evidence_with_its_digest(admin, partner):
     content = b"%PDF-1.4 registration certificate"
     item = await onboarding.complete_checklist_item(
-        admin, partner.id, "profiling", "company_verified",
+        admin,
+        partner.id,
+        "profiling",
+        "company_verified",
         evidence=EvidenceUpload(file_name="../certificate.pdf", content=content, content_type="application/pdf"),
     )
     file = item.evidence_file
-    assert (file.file_name, file.sha256, file.size_bytes) == ("certificate.pdf", hashlib.sha256(content).hexdigest(), len(content))
+    assert (file.file_name, file.sha256, file.size_bytes) == (
+        "certificate.pdf",
+        hashlib.sha256(content).hexdigest(),
+        len(content),
+    )
     assert item.note == "" and item.done
     view, stored = await onboarding.evidence_file_content(admin, file.id)
     assert stored == content and view == file
     # an already attached file can be cited by another item, with a note
-    other = await onboarding.complete_checklist_item(admin, partner.id, "profiling", "due_diligence", note="same certificate", evidence_file_id=file.id)
+    other = await onboarding.complete_checklist_item(
+        admin, partner.id, "profiling", "due_diligence", note="same certificate", evidence_file_id=file.id
+    )
     assert other.evidence_file.id == file.id and await EvidenceFile.count() == 1
-    await refused("ONE_FILE_PER_ITEM", onboarding.complete_checklist_item(
-        admin, partner.id, "profiling", "agreement_signed", evidence_file_id=file.id, evidence=EvidenceUpload(file_name="b.pdf", content=b"b")))
+    await refused(
+        "ONE_FILE_PER_ITEM",
+        onboarding.complete_checklist_item(
+            admin,
+            partner.id,
+            "profiling",
+            "agreement_signed",
+            evidence_file_id=file.id,
+            evidence=EvidenceUpload(file_name="b.pdf", content=b"b"),
+        ),
+    )
 
 
 async def test_bad_files_are_refused_and_nothing_is_recorded(admin, partner):
-    await refused("EMPTY_FILE", onboarding.complete_checklist_item(admin, partner.id, "profiling", "company_verified",
-                                                                    evidence=EvidenceUpload(file_name="empty.pdf", content=b"")))
+    await refused(
+        "EMPTY_FILE",
+        onboarding.complete_checklist_item(
+            admin, partner.id, "profiling", "company_verified", evidence=EvidenceUpload(file_name="empty.pdf", content=b"")
+        ),
+    )
     too_big = b"x" * (onboarding.MAX_EVIDENCE_BYTES + 1)
-    await refused("FILE_TOO_LARGE", onboarding.complete_checklist_item(admin, partner.id, "profiling", "company_verified",
-                                                                        evidence=EvidenceUpload(file_name="big.bin", content=too_big)))
+    await refused(
+        "FILE_TOO_LARGE",
+        onboarding.complete_checklist_item(
+            admin, partner.id, "profiling", "company_verified", evidence=EvidenceUpload(file_name="big.bin", content=too_big)
+        ),
+    )
     assert await EvidenceFile.count() == 0 and await ChecklistCompletion.count() == 0
 
 
 async def test_an_item_is_done_once(admin, partner):
     await onboarding.complete_checklist_item(admin, partner.id, "profiling", "company_verified", note="checked the register")
-    await refused("ITEM_ALREADY_DONE", onboarding.complete_checklist_item(admin, partner.id, "profiling", "company_verified", note="again"))
+    await refused(
+        "ITEM_ALREADY_DONE", onboarding.complete_checklist_item(admin, partner.id, "profiling", "company_verified", note="again")
+    )
 
 
 async def test_unknown_stage_and_item_are_named(admin, partner):
@@ -107,8 +141,12 @@ async def test_sign_off_needs_every_item(admin, partner):
 async def test_the_automated_uat_item_cannot_be_ticked_by_hand(admin, partner):
     for stage in ("profiling", "offer_setup", "eligibility"):
         await work_stage(admin, partner.id, stage)
-    await refused("ITEM_AUTOMATED", onboarding.complete_checklist_item(admin, partner.id, "uat", "sandbox_issuance", note="trust me"))
-    await refused("ITEM_NOT_AUTOMATED", onboarding.record_automated_check(admin, partner.id, "uat", "redemption_tested", note="run"))
+    await refused(
+        "ITEM_AUTOMATED", onboarding.complete_checklist_item(admin, partner.id, "uat", "sandbox_issuance", note="trust me")
+    )
+    await refused(
+        "ITEM_NOT_AUTOMATED", onboarding.record_automated_check(admin, partner.id, "uat", "redemption_tested", note="run")
+    )
 
 
 async def test_blockers_say_what_stands_between_the_partner_and_go_live(admin, partner):
@@ -123,12 +161,21 @@ async def test_blockers_say_what_stands_between_the_partner_and_go_live(admin, p
 
 async def test_an_offboarded_partner_has_no_workflow(admin, partner):
     await profiles.offboard_partner(admin, partner.id, reason="withdrew")
-    await refused("PARTNER_NOT_ONBOARDING", onboarding.complete_checklist_item(admin, partner.id, "profiling", "company_verified", note="ok"))
+    await refused(
+        "PARTNER_NOT_ONBOARDING",
+        onboarding.complete_checklist_item(admin, partner.id, "profiling", "company_verified", note="ok"),
+    )
     assert [b.code for b in await onboarding.go_live_blockers(admin, partner.id)] == ["PARTNER_OFFBOARDED"]
 
 
 async def test_every_step_lands_in_the_audit_log(admin, partner):
-    await onboarding.complete_checklist_item(admin, partner.id, "profiling", "company_verified",
-                                             note="register extract", evidence=EvidenceUpload(file_name="extract.pdf", content=b"pdf"))
+    await onboarding.complete_checklist_item(
+        admin,
+        partner.id,
+        "profiling",
+        "company_verified",
+        note="register extract",
+        evidence=EvidenceUpload(file_name="extract.pdf", content=b"pdf"),
+    )
     actions = [entry["action"] for entry in await audit.entity_history(admin, "partner", partner.id)]
     assert actions == ["partner.checklist_item_done", "partner.evidence_attached", "partner.created"]

@@ -11,24 +11,40 @@ from backend.partners.views import Contact
 
 
 async def test_profile_is_normalised_and_audited(admin):
-    partner = await profiles.create_partner(admin, profile(name="  Chai   Point ", reward_types=["Voucher", "gift_card", "voucher"]))
+    partner = await profiles.create_partner(
+        admin, profile(name="  Chai   Point ", reward_types=["Voucher", "gift_card", "voucher"])
+    )
     assert partner.name == "Chai Point" and partner.status == "onboarding" and partner.source == "client_sourced"
     assert partner.countries == ("DE", "IN") and partner.reward_types == ("gift_card", "voucher") and partner.category == "dining"
-    assert partner.contacts == (Contact(name="Ravi Menon", role="Partnerships", email="Ravi@chaipoint.example", phone="+919812345678"),)
+    assert partner.contacts == (
+        Contact(name="Ravi Menon", role="Partnerships", email="Ravi@chaipoint.example", phone="+919812345678"),
+    )
     history = await audit.entity_history(admin, "partner", partner.id)
     assert [entry["action"] for entry in history] == ["partner.created"] and history[0]["after"]["name"] == "Chai Point"
 
 
 async def test_every_problem_is_reported_at_once_and_nothing_is_written(admin):
     with pytest.raises(DomainError) as refused:
-        await profiles.create_partner(admin, profile(
-            name=" ", source="agency", category="", countries=["Narnia"], reward_types=["cash"],
-            contacts=[Contact(name="", email="not-an-email"), {"name": "No Way To Reach"}],
-        ))
+        await profiles.create_partner(
+            admin,
+            profile(
+                name=" ",
+                source="agency",
+                category="",
+                countries=["Narnia"],
+                reward_types=["cash"],
+                contacts=[Contact(name="", email="not-an-email"), {"name": "No Way To Reach"}],
+            ),
+        )
     found = {(error.field, error.code) for error in refused.value.errors}
     assert found == {
-        ("name", "REQUIRED"), ("source", "INVALID_SOURCE"), ("category", "REQUIRED"), ("countries", "INVALID_COUNTRY"),
-        ("reward_types", "INVALID_REWARD_TYPE"), ("contacts[0].name", "REQUIRED"), ("contacts[0].email", "INVALID_EMAIL"),
+        ("name", "REQUIRED"),
+        ("source", "INVALID_SOURCE"),
+        ("category", "REQUIRED"),
+        ("countries", "INVALID_COUNTRY"),
+        ("reward_types", "INVALID_REWARD_TYPE"),
+        ("contacts[0].name", "REQUIRED"),
+        ("contacts[0].email", "INVALID_EMAIL"),
         ("contacts[1]", "MISSING_CONTACT"),
     }
     assert await Partner.count() == 0
@@ -46,7 +62,11 @@ async def test_update_replaces_the_profile_and_records_before_and_after(admin):
     updated = await profiles.update_partner_profile(admin, partner.id, profile(category="Coffee", countries=["IN"]))
     assert updated.category == "coffee" and updated.countries == ("IN",) and updated.status == "onboarding"
     entry = (await audit.entity_history(admin, "partner", partner.id))[0]
-    assert entry["action"] == "partner.updated" and entry["before"]["category"] == "dining" and entry["after"]["category"] == "coffee"
+    assert (
+        entry["action"] == "partner.updated"
+        and entry["before"]["category"] == "dining"
+        and entry["after"]["category"] == "coffee"
+    )
 
 
 async def test_filters_by_status_source_category_country_and_name(admin):

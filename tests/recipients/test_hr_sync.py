@@ -24,11 +24,29 @@ def years_since(day: str) -> int:
 
 
 WORKDAY_ROWS = [
-    {"Employee_ID": "21001", "Legal_Name": "Asha Rao", "Preferred_Name": "Asha", "Work_Email": "asha.rao@example.com",
-     "Country": "IN", "Business_Unit": "Retail", "Supervisory_Organization": "Sales", "Job_Level": "5",
-     "Management_Level": "Manager", "Location": "Bengaluru", "Hire_Date": "2019-03-15"},
-    {"Employee_ID": "21002", "Legal_Name": "Bruno Weber", "Work_Email": "bruno.weber@example.de", "Country": "DEU",
-     "Business_Unit": "Logistics", "Job_Level": "3", "Location": "Hamburg", "Hire_Date": "01/10/2024"},
+    {
+        "Employee_ID": "21001",
+        "Legal_Name": "Asha Rao",
+        "Preferred_Name": "Asha",
+        "Work_Email": "asha.rao@example.com",
+        "Country": "IN",
+        "Business_Unit": "Retail",
+        "Supervisory_Organization": "Sales",
+        "Job_Level": "5",
+        "Management_Level": "Manager",
+        "Location": "Bengaluru",
+        "Hire_Date": "2019-03-15",
+    },
+    {
+        "Employee_ID": "21002",
+        "Legal_Name": "Bruno Weber",
+        "Work_Email": "bruno.weber@example.de",
+        "Country": "DEU",
+        "Business_Unit": "Logistics",
+        "Job_Level": "3",
+        "Location": "Hamburg",
+        "Hire_Date": "01/10/2024",
+    },
 ]
 
 
@@ -41,8 +59,15 @@ async def test_workday_preset_maps_names_contacts_and_rule_attributes(admin):
     assert (report.created, report.updated, report.unchanged, report.rejected, report.rows_read) == (2, 0, 0, (), 2)
     asha = await stored("21001")
     assert (asha.full_name, asha.email, asha.country, asha.source_system) == ("Asha", "asha.rao@example.com", "IN", "workday")
-    assert asha.hr_attributes == {"business_unit": "Retail", "department": "Sales", "grade": 5, "management_level": "Manager",
-                                  "location": "Bengaluru", "hire_date": "2019-03-15", "tenure": years_since("2019-03-15")}
+    assert asha.hr_attributes == {
+        "business_unit": "Retail",
+        "department": "Sales",
+        "grade": 5,
+        "management_level": "Manager",
+        "location": "Bengaluru",
+        "hire_date": "2019-03-15",
+        "tenure": years_since("2019-03-15"),
+    }
     bruno = await stored("21002")
     assert (bruno.full_name, bruno.country, bruno.hr_attributes["hire_date"]) == ("Bruno Weber", "DE", "2024-01-10")
     # What the eligibility rules read, under the names they use:
@@ -51,34 +76,82 @@ async def test_workday_preset_maps_names_contacts_and_rule_attributes(admin):
 
 
 async def test_successfactors_preset_joins_first_and_last_name_and_reads_odata_dates(admin):
-    rows = [{"userId": "sf-77", "firstName": "Mei", "lastName": "Tan", "email": "mei.tan@example.sg", "department": "Finance",
-             "division": "APAC", "location": "Singapore", "jobCode": "FIN-02", "hireDate": "/Date(1546300800000)/", "country": "SG",
-             "cellPhone": "+65 6123 4567"}]
+    rows = [
+        {
+            "userId": "sf-77",
+            "firstName": "Mei",
+            "lastName": "Tan",
+            "email": "mei.tan@example.sg",
+            "department": "Finance",
+            "division": "APAC",
+            "location": "Singapore",
+            "jobCode": "FIN-02",
+            "hireDate": "/Date(1546300800000)/",
+            "country": "SG",
+            "cellPhone": "+65 6123 4567",
+        }
+    ]
     report = await sync_recipients(admin, SourceSystem.SUCCESSFACTORS, rows)
     assert report.created == 1 and report.rejected == ()
     mei = await stored("sf-77")
     assert (mei.full_name, mei.phone, mei.source_system) == ("Mei Tan", "+6561234567", "successfactors")
-    assert mei.hr_attributes == {"department": "Finance", "business_unit": "APAC", "location": "Singapore", "job_code": "FIN-02",
-                                 "hire_date": "2019-01-01", "tenure": years_since("2019-01-01")}
+    assert mei.hr_attributes == {
+        "department": "Finance",
+        "business_unit": "APAC",
+        "location": "Singapore",
+        "job_code": "FIN-02",
+        "hire_date": "2019-01-01",
+        "tenure": years_since("2019-01-01"),
+    }
 
 
 async def test_darwinbox_preset_from_a_csv_export(admin):
-    export = ("Employee ID,Employee Name,Official Email ID,Mobile Number,Country,Department,Grade,Band,Office Location,Date of Joining\r\n"
-              "DB-1,Ravi Kumar,ravi.kumar@example.in,98123 45678,IN,Operations,G7,B2,Pune,15-06-2020\r\n")
+    export = (
+        "Employee ID,Employee Name,Official Email ID,Mobile Number,Country,Department,Grade,Band,Office Location,Date of Joining\r\n"
+        "DB-1,Ravi Kumar,ravi.kumar@example.in,98123 45678,IN,Operations,G7,B2,Pune,15-06-2020\r\n"
+    )
     rows = list(rows_from_csv(io.BytesIO(b"\xef\xbb\xbf" + export.encode())))
     report = await sync_recipients(admin, SourceSystem.DARWINBOX, rows)
     assert report.created == 1, report.rejected
     ravi = await stored("DB-1")
     assert (ravi.full_name, ravi.phone, ravi.source_system) == ("Ravi Kumar", "+919812345678", "darwinbox")
-    assert ravi.hr_attributes == {"department": "Operations", "grade": "G7", "band": "B2", "location": "Pune",
-                                  "hire_date": "2020-06-15", "tenure": years_since("2020-06-15")}
+    assert ravi.hr_attributes == {
+        "department": "Operations",
+        "grade": "G7",
+        "band": "B2",
+        "location": "Pune",
+        "hire_date": "2020-06-15",
+        "tenure": years_since("2020-06-15"),
+    }
 
 
 async def test_a_custom_mapping(admin):
-    mapping = FieldMapping.custom({"Staff No": "external_id", "Name": "full_name", "Mail": "email", "Team": "department",
-                                   "Started": "hire_date", "Level": "grade"})
-    report = await sync_recipients(admin, mapping, [{"Staff No": "X1", "Name": "Ola", "Mail": "ola@example.no", "Team": "R&D",
-                                                     "Started": "2022-02-01", "Level": "4", "Ignored": "x"}], source_system="bamboohr")
+    mapping = FieldMapping.custom(
+        {
+            "Staff No": "external_id",
+            "Name": "full_name",
+            "Mail": "email",
+            "Team": "department",
+            "Started": "hire_date",
+            "Level": "grade",
+        }
+    )
+    report = await sync_recipients(
+        admin,
+        mapping,
+        [
+            {
+                "Staff No": "X1",
+                "Name": "Ola",
+                "Mail": "ola@example.no",
+                "Team": "R&D",
+                "Started": "2022-02-01",
+                "Level": "4",
+                "Ignored": "x",
+            }
+        ],
+        source_system="bamboohr",
+    )
     assert report.created == 1
     ola = await stored("X1")
     assert ola.source_system == "bamboohr"
@@ -107,8 +180,14 @@ async def test_bad_rows_are_rejected_with_reasons_and_the_rest_are_written(admin
     report = await sync_recipients(admin, SourceSystem.WORKDAY, rows)
     assert report.created == 1
     reasons = {(r.row_number, r.external_id, r.field) for r in report.rejected}
-    assert reasons == {(2, "21003", "preferred_channel"), (3, "21004", "country"), (3, "21004", "email"), (4, None, "external_id"),
-                       (5, "21005", "hire_date"), (6, "21001", "external_id")}
+    assert reasons == {
+        (2, "21003", "preferred_channel"),
+        (3, "21004", "country"),
+        (3, "21004", "email"),
+        (4, None, "external_id"),
+        (5, "21005", "hire_date"),
+        (6, "21001", "external_id"),
+    }
     assert next(r.reason for r in report.rejected if r.row_number == 6) == "duplicate of row 1"
     assert await Recipient.count() == 1
 
@@ -129,18 +208,35 @@ async def test_a_re_sync_reports_unchanged_and_writes_nothing_then_updates_what_
     newest = (await audit.search(admin, audit.AuditFilter(entity_type="recipient"))).rows[0]
     assert newest["action"] == "recipient.updated" and newest["before"]["hr_attributes"]["location"] == "Bengaluru"
     syncs = (await audit.search(admin, audit.AuditFilter(action="recipients.synced"))).rows
-    assert [(s["after"]["created"], s["after"]["updated"], s["after"]["unchanged"]) for s in syncs] == [(0, 1, 1), (0, 0, 2), (2, 0, 0)]
+    assert [(s["after"]["created"], s["after"]["updated"], s["after"]["unchanged"]) for s in syncs] == [
+        (0, 1, 1),
+        (0, 0, 2),
+        (2, 0, 0),
+    ]
 
 
 async def test_a_sync_keeps_what_its_mapping_does_not_cover(admin):
-    await service.upsert_recipient(admin, RecipientInput(
-        external_id="21001", full_name="Asha", email="asha.rao@example.com", whatsapp="+919812345678", country="IN",
-        preferred_channel="whatsapp", hr_attributes={"shirt_size": "M", "department": "Old"}))
+    await service.upsert_recipient(
+        admin,
+        RecipientInput(
+            external_id="21001",
+            full_name="Asha",
+            email="asha.rao@example.com",
+            whatsapp="+919812345678",
+            country="IN",
+            preferred_channel="whatsapp",
+            hr_attributes={"shirt_size": "M", "department": "Old"},
+        ),
+    )
     report = await sync_recipients(admin, SourceSystem.WORKDAY, [WORKDAY_ROWS[0]])
     assert report.updated == 1
     asha = await stored("21001")
     assert (asha.whatsapp, asha.preferred_channel, asha.hr_attributes["shirt_size"], asha.hr_attributes["department"]) == (
-        "+919812345678", "whatsapp", "M", "Sales")
+        "+919812345678",
+        "whatsapp",
+        "M",
+        "Sales",
+    )
 
 
 async def test_many_rows_are_written_in_batches(admin):

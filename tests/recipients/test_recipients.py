@@ -12,14 +12,27 @@ from backend.recipients.tables import Recipient
 async def test_contacts_are_normalised(admin):
     result = await recipients.upsert_recipient(
         admin,
-        RecipientInput(external_id=" W-100 ", full_name="Asha Rao", email="Asha@Example.COM", phone="098123 45678",
-                       whatsapp="+49 151 23456789", country="ind", preferred_channel="WhatsApp",
-                       hr_attributes={"department": "Sales", "grade": 5}, source_system="workday"),
+        RecipientInput(
+            external_id=" W-100 ",
+            full_name="Asha Rao",
+            email="Asha@Example.COM",
+            phone="098123 45678",
+            whatsapp="+49 151 23456789",
+            country="ind",
+            preferred_channel="WhatsApp",
+            hr_attributes={"department": "Sales", "grade": 5},
+            source_system="workday",
+        ),
     )
     r = result.recipient
     assert result.created and r.external_id == "W-100"
     assert (r.email, r.phone, r.whatsapp, r.country, r.preferred_channel) == (
-        "Asha@example.com", "+919812345678", "+4915123456789", "IN", "whatsapp")
+        "Asha@example.com",
+        "+919812345678",
+        "+4915123456789",
+        "IN",
+        "whatsapp",
+    )
     assert r.hr_attributes == {"department": "Sales", "grade": 5}
 
 
@@ -27,13 +40,25 @@ async def test_every_problem_is_reported_at_once_and_nothing_is_written(admin):
     with pytest.raises(DomainError) as refused:
         await recipients.upsert_recipient(
             admin,
-            RecipientInput(external_id="", full_name=" ", email="no-at-sign", phone="12", country="Narnia",
-                           preferred_channel="pigeon", hr_attributes={"Bad Key": 1, "score": 1.5}),
+            RecipientInput(
+                external_id="",
+                full_name=" ",
+                email="no-at-sign",
+                phone="12",
+                country="Narnia",
+                preferred_channel="pigeon",
+                hr_attributes={"Bad Key": 1, "score": 1.5},
+            ),
         )
     codes = {(error.field, error.code) for error in refused.value.errors}
     assert codes >= {
-        ("external_id", "REQUIRED"), ("full_name", "REQUIRED"), ("email", "INVALID_EMAIL"), ("phone", "INVALID_PHONE"),
-        ("country", "INVALID_COUNTRY"), ("preferred_channel", "INVALID_CHANNEL"), ("hr_attributes", "INVALID_KEY"),
+        ("external_id", "REQUIRED"),
+        ("full_name", "REQUIRED"),
+        ("email", "INVALID_EMAIL"),
+        ("phone", "INVALID_PHONE"),
+        ("country", "INVALID_COUNTRY"),
+        ("preferred_channel", "INVALID_CHANNEL"),
+        ("hr_attributes", "INVALID_KEY"),
         ("hr_attributes", "INVALID_VALUE"),
     }
     assert await Recipient.count() == 0
@@ -41,7 +66,9 @@ async def test_every_problem_is_reported_at_once_and_nothing_is_written(admin):
 
 async def test_preferred_channel_needs_its_contact(admin):
     with pytest.raises(DomainError) as refused:
-        await recipients.upsert_recipient(admin, RecipientInput(external_id="X", full_name="No Phone", email="a@example.com", preferred_channel="sms"))
+        await recipients.upsert_recipient(
+            admin, RecipientInput(external_id="X", full_name="No Phone", email="a@example.com", preferred_channel="sms")
+        )
     assert refused.value.errors[0].code == "MISSING_CONTACT"
 
 
@@ -59,8 +86,13 @@ async def test_search_filters_and_pages(admin):
     for index in range(12):
         await recipients.upsert_recipient(
             admin,
-            RecipientInput(external_id=f"E-{index:02}", full_name=f"Person {index:02}", email=f"p{index}@example.com",
-                           country="DE" if index % 2 else "IN", source_system="sap" if index < 4 else "workday"),
+            RecipientInput(
+                external_id=f"E-{index:02}",
+                full_name=f"Person {index:02}",
+                email=f"p{index}@example.com",
+                country="DE" if index % 2 else "IN",
+                source_system="sap" if index < 4 else "workday",
+            ),
         )
     page = await recipients.search_recipients(admin, RecipientFilter(country="DE"), offset=0, limit=4)
     assert page.total == 6 and [r.full_name for r in page.rows] == ["Person 01", "Person 03", "Person 05", "Person 07"]
@@ -98,7 +130,8 @@ async def test_a_programme_in_a_currency_without_minor_units_is_refused(admin):
     with pytest.raises(DomainError) as refused:
         await recipients.create_programme(admin, "Gold club", "XAU", "1")
     assert [(e.field, e.code, e.message) for e in refused.value.errors] == [
-        ("currency", "INVALID_CURRENCY", "XAU has no minor unit in ISO 4217: amounts cannot be kept in it")]
+        ("currency", "INVALID_CURRENCY", "XAU has no minor unit in ISO 4217: amounts cannot be kept in it")
+    ]
     yen = await recipients.create_programme(admin, "Yen club", "jpy", "0.5")
     assert (yen.currency, [p.name for p in (await recipients.list_programmes(admin)).rows]) == ("JPY", ["Yen club"])
 
@@ -106,7 +139,9 @@ async def test_a_programme_in_a_currency_without_minor_units_is_refused(admin):
 async def test_reading_and_writing_need_permissions(admin):
     from backend.access import service as access
 
-    agent = access.actor_for_user(await access.create_user(admin, "a@example.com", "Agent", "correct horse battery", ["support_agent"]))
+    agent = access.actor_for_user(
+        await access.create_user(admin, "a@example.com", "Agent", "correct horse battery", ["support_agent"])
+    )
     await recipients.search_recipients(agent, RecipientFilter())
     with pytest.raises(PermissionDenied):
         await recipients.upsert_recipient(agent, RecipientInput(external_id="Z", full_name="Z", email="z@example.com"))
@@ -114,8 +149,17 @@ async def test_reading_and_writing_need_permissions(admin):
         await recipients.create_programme(agent, "P", "EUR", "1")
 
 
-@pytest.mark.parametrize(("value", "code"), [("", "REQUIRED"), (None, "REQUIRED"), ("0", "INVALID_POINT_VALUE"),
-                                             ("NaN", "INVALID_POINT_VALUE"), ("Infinity", "INVALID_POINT_VALUE"), ("abc", "INVALID_POINT_VALUE")])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("", "REQUIRED"),
+        (None, "REQUIRED"),
+        ("0", "INVALID_POINT_VALUE"),
+        ("NaN", "INVALID_POINT_VALUE"),
+        ("Infinity", "INVALID_POINT_VALUE"),
+        ("abc", "INVALID_POINT_VALUE"),
+    ],
+)
 def test_point_value_errors_are_specific(value, code):
     with pytest.raises(DomainError) as refused:
         recipients.parse_point_value(value)
@@ -133,7 +177,9 @@ async def test_an_external_id_resolves_to_its_recipient_and_only_what_was_commit
     from backend.core.db import write_transaction
     from backend.core.errors import NotFound
 
-    kept = (await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-1", full_name="Kept", email="k@example.com"))).recipient
+    kept = (
+        await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-1", full_name="Kept", email="k@example.com"))
+    ).recipient
     assert await recipients.recipient_id_by_external_id(admin, "EMP-1") == kept.id
     assert await recipients.recipient_id_by_external_id(admin, "EMP-1") == kept.id  # remembered: the same answer
     with pytest.raises(NotFound):
@@ -141,15 +187,23 @@ async def test_an_external_id_resolves_to_its_recipient_and_only_what_was_commit
     # Read inside a transaction that then rolls back: that recipient never existed, and is not remembered.
     with pytest.raises(_Undo):
         async with write_transaction():
-            ghost = (await recipients.upsert_recipient(SYSTEM, RecipientInput(external_id="EMP-2", full_name="Ghost", email="g@example.com"))).recipient
+            ghost = (
+                await recipients.upsert_recipient(
+                    SYSTEM, RecipientInput(external_id="EMP-2", full_name="Ghost", email="g@example.com")
+                )
+            ).recipient
             assert await recipients.recipient_id_by_external_id(admin, "EMP-2") == ghost.id
             raise _Undo
     with pytest.raises(NotFound):
         await recipients.recipient_id_by_external_id(admin, "EMP-2")
-    real = (await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-2", full_name="Real", email="r@example.com"))).recipient
+    real = (
+        await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-2", full_name="Real", email="r@example.com"))
+    ).recipient
     assert await recipients.recipient_id_by_external_id(admin, "EMP-2") == real.id != ghost.id
     # The remembered answer still needs recipients:read: a points-only key is refused.
-    points_only = Actor(kind=ActorKind.API_KEY, id=uuid.uuid4(), label="points only", permissions=frozenset({Permission.POINTS_WRITE}))
+    points_only = Actor(
+        kind=ActorKind.API_KEY, id=uuid.uuid4(), label="points only", permissions=frozenset({Permission.POINTS_WRITE})
+    )
     with pytest.raises(PermissionDenied):
         await recipients.recipient_id_by_external_id(points_only, "EMP-1")
 

@@ -44,13 +44,26 @@ async def test_a_points_reward_credits_the_ledger_records_and_announces_it(admin
     (person,) = await make_people(1)
     campaign = await points_campaign(admin, programme.id, budget=10_000)
     key = api_key_actor()
-    outcome = await issue_reward(key, RewardRequest(campaign.id, person, None, 250, idempotency_key="sale-981", source_event="pos:sale:981"))
+    outcome = await issue_reward(
+        key, RewardRequest(campaign.id, person, None, 250, idempotency_key="sale-981", source_event="pos:sale:981")
+    )
     assert (outcome.status, outcome.rejection, outcome.replayed) == ("issued", None, False)
     balance = await ledger.balance(SYSTEM, programme.id, person)
     assert balance.available == 250
     issuance = await issuances.get_issuance(admin, outcome.issuance_id)
-    assert (issuance.campaign_id, issuance.recipient_id, issuance.offer_id, issuance.value, issuance.currency) == (campaign.id, person, None, 250, None)
-    assert (issuance.source_event, issuance.channel, issuance.status, issuance.requested_by_label) == ("pos:sale:981", "email", "issued", "pos-integration")
+    assert (issuance.campaign_id, issuance.recipient_id, issuance.offer_id, issuance.value, issuance.currency) == (
+        campaign.id,
+        person,
+        None,
+        250,
+        None,
+    )
+    assert (issuance.source_event, issuance.channel, issuance.status, issuance.requested_by_label) == (
+        "pos:sale:981",
+        "email",
+        "issued",
+        "pos-integration",
+    )
     transfer = await ledger.get_transfer(SYSTEM, issuance.points_transfer_id)
     assert (transfer.amount, transfer.source.value, transfer.reference) == (250, "campaign", f"reward:{outcome.issuance_id}")
     events = await sql.fetch("SELECT topic, payload FROM outbox_events WHERE topic = 'reward.issued'")
@@ -69,7 +82,9 @@ async def test_an_offer_reward_takes_a_code_and_records_the_terms_version(admin,
     version_one = offer.current_terms_version_id
     first = await issue_reward(admin, RewardRequest(campaign.id, person, offer.id, 50000, idempotency_key="a"))
     revised = await terms.revise_terms(admin, offer.id, "Version two: valid online only.")
-    second = await issue_reward(admin, RewardRequest(campaign.id, person, offer.id, 50000, idempotency_key="b", channel="whatsapp"))
+    second = await issue_reward(
+        admin, RewardRequest(campaign.id, person, offer.id, 50000, idempotency_key="b", channel="whatsapp")
+    )
     one, two = await issuances.get_issuance(admin, first.issuance_id), await issuances.get_issuance(admin, second.issuance_id)
     assert (one.terms_version_id, two.terms_version_id) == (version_one, revised.id)
     assert (one.currency, one.channel, two.channel) == ("INR", "sms", "whatsapp")
@@ -94,13 +109,21 @@ async def test_every_rejection_has_its_code_and_changes_nothing(admin, checker):
     points = await points_campaign(admin, programme.id, points_value=100, max_rewards=1, budget=150, recipient_max_count=1)
     draft = await points_campaign(admin, programme.id, activate=False, name="Draft")
     now = utcnow()
-    future = await points_campaign(admin, programme.id, name="Next year", starts_at=now + timedelta(days=300), ends_at=now + timedelta(days=400))
+    future = await points_campaign(
+        admin, programme.id, name="Next year", starts_at=now + timedelta(days=300), ends_at=now + timedelta(days=400)
+    )
     # Points for the cap and recipient-cap cases: person 0 takes the only reward of `points`.
     assert (await issue_reward(admin, RewardRequest(points.id, people[0], None, 100, idempotency_key="ok"))).status == "issued"
     budget_only = await points_campaign(admin, programme.id, name="Small budget", budget=150)
-    assert (await issue_reward(admin, RewardRequest(budget_only.id, people[0], None, 100, idempotency_key="b1"))).status == "issued"
-    before = (await row_count("reward_issuances"), await row_count("campaign_grants"), await row_count("ledger_transfers"),
-              await row_count("audit_events"))
+    assert (
+        await issue_reward(admin, RewardRequest(budget_only.id, people[0], None, 100, idempotency_key="b1"))
+    ).status == "issued"
+    before = (
+        await row_count("reward_issuances"),
+        await row_count("campaign_grants"),
+        await row_count("ledger_transfers"),
+        await row_count("audit_events"),
+    )
     cases = {
         RejectionCode.CAMPAIGN_NOT_FOUND: RewardRequest(new_id(), people[1], None, 100, "k1"),
         RejectionCode.CAMPAIGN_NOT_ACTIVE: RewardRequest(draft.id, people[1], None, 100, "k2"),
@@ -122,8 +145,12 @@ async def test_every_rejection_has_its_code_and_changes_nothing(admin, checker):
         assert outcome.message
     wrong_points = await issue_reward(admin, RewardRequest(points.id, people[1], None, 99, "k14"))
     assert wrong_points.rejection is RejectionCode.INVALID_DENOMINATION
-    after = (await row_count("reward_issuances"), await row_count("campaign_grants"), await row_count("ledger_transfers"),
-             await row_count("audit_events"))
+    after = (
+        await row_count("reward_issuances"),
+        await row_count("campaign_grants"),
+        await row_count("ledger_transfers"),
+        await row_count("audit_events"),
+    )
     assert after == before
     assert await counters(points.id) == (1, 100, 0, 0)
     assert await counters(budget_only.id) == (1, 100, 0, 0)
@@ -157,8 +184,11 @@ async def test_a_replay_returns_the_first_outcome_and_another_payload_is_a_confl
     # Keys are per caller, unless a scope is given: an upload's retry by another admin replays.
     other_admin = api_key_actor("other")
     scoped = await issue_rewards(admin, [RewardRequest(campaign.id, people[1], None, 5, "line-1")], idempotency_scope="upload:42")
-    retried = await issue_rewards(other_admin, [RewardRequest(campaign.id, people[1], None, 5, "line-1"),
-                                                RewardRequest(campaign.id, people[1], None, 6, "line-1")], idempotency_scope="upload:42")
+    retried = await issue_rewards(
+        other_admin,
+        [RewardRequest(campaign.id, people[1], None, 5, "line-1"), RewardRequest(campaign.id, people[1], None, 6, "line-1")],
+        idempotency_scope="upload:42",
+    )
     assert retried[0].replayed and retried[0].issuance_id == scoped[0].issuance_id
     assert (retried[1].status, retried[1].rejection) == ("rejected", RejectionCode.IDEMPOTENCY_CONFLICT)
     with pytest.raises(DomainError) as no_key:
@@ -170,7 +200,9 @@ async def test_a_batch_decides_each_row_in_order(admin):
     programme = await make_programme()
     people = await make_people(3)
     campaign = await points_campaign(admin, programme.id, max_rewards=2)
-    outcomes = await issue_rewards(admin, [RewardRequest(campaign.id, person, None, 10, f"row-{i}") for i, person in enumerate(people)])
+    outcomes = await issue_rewards(
+        admin, [RewardRequest(campaign.id, person, None, 10, f"row-{i}") for i, person in enumerate(people)]
+    )
     assert [o.status for o in outcomes] == ["issued", "issued", "rejected"]
     assert outcomes[2].rejection is RejectionCode.CAP_REACHED
 
@@ -191,12 +223,22 @@ async def test_the_dry_run_prices_a_batch_and_writes_nothing(admin, checker):
     people = await make_people(3)
     offer = await stocked_live_offer(admin, checker, codes=2)
     campaign = await offers_campaign(admin, programme.id, [offer.id], budget=200000, recipient_max_count=1)
-    requests = [RewardRequest(campaign.id, people[0], offer.id, 50000, "a"), RewardRequest(campaign.id, people[0], offer.id, 50000, "b"),
-                RewardRequest(campaign.id, people[1], offer.id, 50000, "c"), RewardRequest(campaign.id, people[2], offer.id, 50000, "d"),
-                RewardRequest(campaign.id, people[2], offer.id, 777, "e")]
+    requests = [
+        RewardRequest(campaign.id, people[0], offer.id, 50000, "a"),
+        RewardRequest(campaign.id, people[0], offer.id, 50000, "b"),
+        RewardRequest(campaign.id, people[1], offer.id, 50000, "c"),
+        RewardRequest(campaign.id, people[2], offer.id, 50000, "d"),
+        RewardRequest(campaign.id, people[2], offer.id, 777, "e"),
+    ]
     before = (await row_count("reward_issuances"), await row_count("audit_events"))
     priced = await price_rewards(admin, campaign.id, requests)
-    assert [row.outcome for row in priced.rows] == ["issue", "RECIPIENT_CAP_REACHED", "issue", "OUT_OF_STOCK", "INVALID_DENOMINATION"]
+    assert [row.outcome for row in priced.rows] == [
+        "issue",
+        "RECIPIENT_CAP_REACHED",
+        "issue",
+        "OUT_OF_STOCK",
+        "INVALID_DENOMINATION",
+    ]
     assert (priced.would_issue, priced.would_pend, priced.total_value, priced.currency) == (2, 0, 100000, "INR")
     assert (priced.budget, priced.budget_left_before, priced.budget_left_after) == (200000, 200000, 100000)
     assert priced.rejected_by_code == {"RECIPIENT_CAP_REACHED": 1, "OUT_OF_STOCK": 1, "INVALID_DENOMINATION": 1}
@@ -204,10 +246,17 @@ async def test_the_dry_run_prices_a_batch_and_writes_nothing(admin, checker):
     # What the dry run said is what issuing does.
     actual = await issue_rewards(admin, requests)
     assert [o.status if o.status != "rejected" else o.rejection.value for o in actual] == [
-        "issued", "RECIPIENT_CAP_REACHED", "issued", "OUT_OF_STOCK", "INVALID_DENOMINATION"]
+        "issued",
+        "RECIPIENT_CAP_REACHED",
+        "issued",
+        "OUT_OF_STOCK",
+        "INVALID_DENOMINATION",
+    ]
 
 
-@pytest.mark.parametrize("caps", [{"recipient_max_count": 2}, {"recipient_max_value": 250}, {"recipient_max_count": 2, "recipient_max_value": 250}])
+@pytest.mark.parametrize(
+    "caps", [{"recipient_max_count": 2}, {"recipient_max_value": 250}, {"recipient_max_count": 2, "recipient_max_value": 250}]
+)
 async def test_a_rolling_window_cap_counts_only_the_grants_inside_the_window(admin, caps):
     programme = await make_programme()
     (person, other) = await make_people(2)
@@ -222,9 +271,13 @@ async def test_a_rolling_window_cap_counts_only_the_grants_inside_the_window(adm
     assert await counters(campaign.id) == (2, 200, 0, 0) and await row_count("campaign_grants") == 2
     assert (await issue_reward(admin, RewardRequest(campaign.id, other, None, 100, idempotency_key="o-1"))).status == "issued"
     # Eight days later the first grant has left the window: one more fits, and then the cap holds again.
-    await sql.fetch("UPDATE campaign_grants SET granted_at = $2 WHERE campaign = $1 AND recipient_id = $3 AND granted_at = "
-                    "(SELECT MIN(granted_at) FROM campaign_grants WHERE campaign = $1 AND recipient_id = $3)",
-                    campaign.id, utcnow() - timedelta(days=8), person)
+    await sql.fetch(
+        "UPDATE campaign_grants SET granted_at = $2 WHERE campaign = $1 AND recipient_id = $3 AND granted_at = "
+        "(SELECT MIN(granted_at) FROM campaign_grants WHERE campaign = $1 AND recipient_id = $3)",
+        campaign.id,
+        utcnow() - timedelta(days=8),
+        person,
+    )
     assert (await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="w-4"))).status == "issued"
     again = await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="w-5"))
     assert again.rejection == RejectionCode.RECIPIENT_CAP_REACHED
@@ -241,8 +294,13 @@ async def test_a_reward_follows_the_campaign_as_it_is_now_though_this_process_re
     campaign = await points_campaign(admin, programme.id)
     first = await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="r-1"))
     assert first.status == "issued" and last_read_campaign(campaign.id) is not None
-    rules = {"programme_id": programme.id, "name": campaign.name, "reward_type": "points", "starts_at": campaign.starts_at,
-             "ends_at": campaign.ends_at}
+    rules = {
+        "programme_id": programme.id,
+        "name": campaign.name,
+        "reward_type": "points",
+        "starts_at": campaign.starts_at,
+        "ends_at": campaign.ends_at,
+    }
     await campaigns.update_campaign(admin, campaign.id, CampaignInput(**rules, approval_mode="admin_approval"))
     held = await issue_reward(admin, RewardRequest(campaign.id, person, None, 100, idempotency_key="r-2"))
     assert held.status == "pending_approval"

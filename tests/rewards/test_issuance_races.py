@@ -36,9 +36,14 @@ async def test_a_thousand_concurrent_issuances_against_a_cap_of_100_issue_exactl
     programme = await make_programme()
     people = await make_people(20)
     campaign = await points_campaign(admin, programme.id, max_rewards=100)
-    outcomes = await asyncio.gather(*(
-        issue_reward(admin, RewardRequest(campaign.id, people[index % len(people)], None, 10, idempotency_key=f"call-{index}"))
-        for index in range(1000)))
+    outcomes = await asyncio.gather(
+        *(
+            issue_reward(
+                admin, RewardRequest(campaign.id, people[index % len(people)], None, 10, idempotency_key=f"call-{index}")
+            )
+            for index in range(1000)
+        )
+    )
     statuses = [outcome.status for outcome in outcomes]
     assert statuses.count("issued") == 100
     assert {outcome.rejection for outcome in outcomes if outcome.status == "rejected"} == {RejectionCode.CAP_REACHED}
@@ -53,9 +58,15 @@ async def test_a_thousand_concurrent_issuances_against_a_cap_of_100_issue_exactl
 async def test_one_recipient_never_exceeds_the_per_recipient_cap(postgres, admin, window_days):
     programme = await make_programme()
     people = await make_people(2)
-    campaign = await points_campaign(admin, programme.id, recipient_max_count=3, recipient_max_value=1000, recipient_window_days=window_days)
-    outcomes = await asyncio.gather(*(
-        issue_reward(admin, RewardRequest(campaign.id, people[index % 2], None, 50, idempotency_key=f"r-{index}")) for index in range(200)))
+    campaign = await points_campaign(
+        admin, programme.id, recipient_max_count=3, recipient_max_value=1000, recipient_window_days=window_days
+    )
+    outcomes = await asyncio.gather(
+        *(
+            issue_reward(admin, RewardRequest(campaign.id, people[index % 2], None, 50, idempotency_key=f"r-{index}"))
+            for index in range(200)
+        )
+    )
     issued = [outcome for outcome in outcomes if outcome.status == "issued"]
     assert len(issued) == 6  # three each
     assert {outcome.rejection for outcome in outcomes if outcome.status == "rejected"} == {RejectionCode.RECIPIENT_CAP_REACHED}
@@ -67,8 +78,12 @@ async def test_the_budget_is_never_overspent(postgres, admin):
     programme = await make_programme()
     people = await make_people(10)
     campaign = await points_campaign(admin, programme.id, budget=1000)
-    outcomes = await asyncio.gather(*(
-        issue_reward(admin, RewardRequest(campaign.id, people[index % 10], None, 7, idempotency_key=f"b-{index}")) for index in range(400)))
+    outcomes = await asyncio.gather(
+        *(
+            issue_reward(admin, RewardRequest(campaign.id, people[index % 10], None, 7, idempotency_key=f"b-{index}"))
+            for index in range(400)
+        )
+    )
     assert sum(outcome.status == "issued" for outcome in outcomes) == 142  # 142 × 7 = 994; a 143rd would need 1001
     assert {outcome.rejection for outcome in outcomes if outcome.status == "rejected"} == {RejectionCode.BUDGET_EXHAUSTED}
     after = await campaigns.get_campaign(SYSTEM, campaign.id)

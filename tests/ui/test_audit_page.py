@@ -46,7 +46,9 @@ async def test_lists_entries_and_filters_them(console: User, admin, patience, ta
     await eventually(lambda: len(table(console).rows) == len(rows))
 
 
-async def test_link_filters_by_entity_and_details_show_the_change(console: User, admin, patience, table, eventually, create_person) -> None:
+async def test_link_filters_by_entity_and_details_show_the_change(
+    console: User, admin, patience, table, eventually, create_person
+) -> None:
     await create_person("eve@example.com", ["viewer"])
     eve = (await access.list_users(admin, "eve@")).rows[0]
     await access.set_roles(admin, eve.id, ["viewer", "finance"])

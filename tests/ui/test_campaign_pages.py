@@ -55,10 +55,21 @@ async def test_create_a_points_campaign_with_its_governance(console: User, admin
 
     [campaign] = (await campaigns.list_campaigns(admin)).rows
     assert (campaign.name, campaign.programme_id, campaign.reward_type, campaign.points_value, campaign.currency) == (
-        "Q3 sales sprint", programme.id, "points", 250, None)
-    assert (campaign.approval_mode, campaign.max_rewards, campaign.budget, campaign.recipient_max_count,
-            campaign.recipient_window_days, campaign.default_channel, campaign.status) == (
-        "admin_approval", 40, 10_000, 3, 30, "sms", "draft")
+        "Q3 sales sprint",
+        programme.id,
+        "points",
+        250,
+        None,
+    )
+    assert (
+        campaign.approval_mode,
+        campaign.max_rewards,
+        campaign.budget,
+        campaign.recipient_max_count,
+        campaign.recipient_window_days,
+        campaign.default_channel,
+        campaign.status,
+    ) == ("admin_approval", 40, 10_000, 3, 30, "sms", "draft")
     assert label_of(console, "counter-budget-left-value") == "10,000 points"
     assert [entry["action"] for entry in await audit.entity_history(admin, "campaign", campaign.id)] == ["campaign.created"]
 
@@ -103,13 +114,16 @@ async def test_an_offers_budget_reads_in_the_decimals_of_the_chosen_currency(con
     await console.should_see("Amounts in JPY: 500 is 500 JPY; kept in minor units.", retries=patience)
 
 
-async def test_the_campaign_shows_its_counters_chart_and_issuances(console: User, admin, programme, patience, table,
-                                                                   eventually) -> None:
+async def test_the_campaign_shows_its_counters_chart_and_issuances(
+    console: User, admin, programme, patience, table, eventually
+) -> None:
     people = await make_people(3)
     campaign = await points_campaign(admin, programme.id, name="Spot awards", budget=1_000, max_rewards=10)
     for number, person in enumerate(people):
-        outcome = await issue_reward(admin, RewardRequest(campaign.id, person, None, 150, idempotency_key=f"spot-{number}",
-                                                          source_event=f"hr:spot:{number}"))
+        outcome = await issue_reward(
+            admin,
+            RewardRequest(campaign.id, person, None, 150, idempotency_key=f"spot-{number}", source_event=f"hr:spot:{number}"),
+        )
         assert outcome.status == "issued"
     await console.open(f"/campaigns/{campaign.id}")
     await console.should_see(marker="campaign-counters", retries=patience)
@@ -134,7 +148,12 @@ async def test_the_campaign_shows_its_counters_chart_and_issuances(console: User
     rewards = table(console, "recipient-rewards-table")
     await eventually(lambda: len(rewards.rows) == 1)
     [reward] = rewards.rows
-    assert (reward["campaign"], reward["value"], reward["status"], reward["source_event"]) == ("Spot awards", "150 points", "Issued", "hr:spot:0")
+    assert (reward["campaign"], reward["value"], reward["status"], reward["source_event"]) == (
+        "Spot awards",
+        "150 points",
+        "Issued",
+        "hr:spot:0",
+    )
     assert reward["href"] == f"/campaigns/{campaign.id}"
 
 
@@ -162,12 +181,18 @@ async def test_the_list_filters_by_status_and_links_to_the_editor(console: User,
     element(console, "filter-status").set_value("draft")
     await eventually(lambda: [row["name"] for row in listed.rows] == ["Draft one"])
     [draft] = listed.rows
-    assert (draft["status"], draft["programme"], draft["reward_type"], draft["remaining_budget"]) == ("Draft", "Sales Stars", "Points",
-                                                                                                      "no limit")
+    assert (draft["status"], draft["programme"], draft["reward_type"], draft["remaining_budget"]) == (
+        "Draft",
+        "Sales Stars",
+        "Points",
+        "no limit",
+    )
     assert draft["href"].startswith("/campaigns/")
 
 
-async def test_a_viewer_reads_campaigns_but_cannot_change_them(user: User, admin, sign_in, create_person, programme, patience) -> None:
+async def test_a_viewer_reads_campaigns_but_cannot_change_them(
+    user: User, admin, sign_in, create_person, programme, patience
+) -> None:
     campaign = await points_campaign(admin, programme.id, name="Read only")
     await create_person("viewer@example.com", ["viewer"])
     await sign_in("viewer@example.com", "a long enough password", path=f"/campaigns/{campaign.id}")

@@ -8,34 +8,42 @@ import pytest
 from ui.pages.catalog.amounts import major, read_amounts, to_minor, units_hint
 from ui.pages.catalog.words import currency_options
 
-AMBIGUOUS = ("“{}” is ambiguous: a comma inside an amount separates thousands (1,000); "
-             "between amounts put a space after the comma (100, 500)")
+AMBIGUOUS = (
+    "“{}” is ambiguous: a comma inside an amount separates thousands (1,000); "
+    "between amounts put a space after the comma (100, 500)"
+)
 
 
-@pytest.mark.parametrize(("typed", "minor"), [
-    ("100, 500, 1,000", [10_000, 50_000, 100_000]),
-    ("1,000", [100_000]),
-    ("100;500", [10_000, 50_000]),
-    ("100\n500", [10_000, 50_000]),
-    ("100 500\t2500", [10_000, 50_000, 250_000]),
-    ("  500 ,\n 1,000.50 ;; 12,500,000 ", [50_000, 100_050, 1_250_000_000]),
-    ("500,", [50_000]),
-    ("100,500", [10_050_000]),  # no space after the comma: one amount with its thousands
-    ("", []),
-])
+@pytest.mark.parametrize(
+    ("typed", "minor"),
+    [
+        ("100, 500, 1,000", [10_000, 50_000, 100_000]),
+        ("1,000", [100_000]),
+        ("100;500", [10_000, 50_000]),
+        ("100\n500", [10_000, 50_000]),
+        ("100 500\t2500", [10_000, 50_000, 250_000]),
+        ("  500 ,\n 1,000.50 ;; 12,500,000 ", [50_000, 100_050, 1_250_000_000]),
+        ("500,", [50_000]),
+        ("100,500", [10_050_000]),  # no space after the comma: one amount with its thousands
+        ("", []),
+    ],
+)
 def test_a_list_of_amounts_is_read_in_the_order_typed(typed, minor):
     assert read_amounts(typed, "INR") == minor
 
 
-@pytest.mark.parametrize(("typed", "reason"), [
-    ("1,00", AMBIGUOUS.format("1,00")),
-    ("500, 1,0000", AMBIGUOUS.format("1,0000")),
-    ("100 ,500", AMBIGUOUS.format(",500")),
-    ("100,,500", AMBIGUOUS.format("100,,500")),
-    ("abc", "“abc” is not an amount (e.g. 500 or 500.25)"),
-    ("1 000", "“000” starts with 0: write each amount without spaces inside (1000 or 1,000)"),
-    ("500, 1000.505", "1000.505 has more than 2 decimals for INR"),
-])
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("1,00", AMBIGUOUS.format("1,00")),
+        ("500, 1,0000", AMBIGUOUS.format("1,0000")),
+        ("100 ,500", AMBIGUOUS.format(",500")),
+        ("100,,500", AMBIGUOUS.format("100,,500")),
+        ("abc", "“abc” is not an amount (e.g. 500 or 500.25)"),
+        ("1 000", "“000” starts with 0: write each amount without spaces inside (1000 or 1,000)"),
+        ("500, 1000.505", "1000.505 has more than 2 decimals for INR"),
+    ],
+)
 def test_an_ambiguous_or_unreadable_amount_is_refused_with_its_reason(typed, reason):
     with pytest.raises(ValueError) as caught:
         read_amounts(typed, "INR")
@@ -61,16 +69,23 @@ def test_one_amount_takes_thousands_commas_in_the_currencys_decimals():
 def test_minor_units_are_written_back_as_typed():
     assert [major(value, "INR") for value in (50_000, 50_050, 5, None)] == ["500", "500.50", "0.05", ""]
     assert major(1_500, "JPY") == "1500"
-    assert read_amounts(", ".join(major(value, "INR") for value in (50_000, 100_000, 100_050)), "INR") == [50_000, 100_000, 100_050]
+    assert read_amounts(", ".join(major(value, "INR") for value in (50_000, 100_000, 100_050)), "INR") == [
+        50_000,
+        100_000,
+        100_050,
+    ]
 
 
-@pytest.mark.parametrize(("currency", "hint"), [
-    ("INR", "Amounts in INR: 500 is 500.00 INR; kept in minor units."),
-    ("jpy", "Amounts in JPY: 500 is 500 JPY; kept in minor units."),
-    ("KWD", "Amounts in KWD: 500 is 500.000 KWD; kept in minor units."),
-    (None, "Amounts in the currency's units; kept in minor units."),
-    ("XAU", "Amounts in the currency's units; kept in minor units."),
-])
+@pytest.mark.parametrize(
+    ("currency", "hint"),
+    [
+        ("INR", "Amounts in INR: 500 is 500.00 INR; kept in minor units."),
+        ("jpy", "Amounts in JPY: 500 is 500 JPY; kept in minor units."),
+        ("KWD", "Amounts in KWD: 500 is 500.000 KWD; kept in minor units."),
+        (None, "Amounts in the currency's units; kept in minor units."),
+        ("XAU", "Amounts in the currency's units; kept in minor units."),
+    ],
+)
 def test_the_hint_under_an_amount_shows_the_currencys_decimals(currency, hint):
     assert units_hint(currency) == hint
 

@@ -27,14 +27,18 @@ class Queue:
 
 
 async def ask(actor: Actor, campaign, person, value: int, key: str) -> object:
-    outcome = await issue_reward(actor, RewardRequest(campaign.id, person, None, value, idempotency_key=key, source_event=f"hr:{key}"))
+    outcome = await issue_reward(
+        actor, RewardRequest(campaign.id, person, None, value, idempotency_key=key, source_event=f"hr:{key}")
+    )
     assert outcome.status == "pending_approval", outcome
     return outcome.issuance_id
 
 
 def select(user: User, rows: list[dict]) -> None:
     """Tick rows' boxes, as the browser reports it."""
-    user.find(marker="issuance-approvals-table").trigger("selection", {"added": True, "rows": rows, "keys": [row["id"] for row in rows]})
+    user.find(marker="issuance-approvals-table").trigger(
+        "selection", {"added": True, "rows": rows, "keys": [row["id"] for row in rows]}
+    )
 
 
 @pytest.fixture
@@ -48,12 +52,15 @@ async def waiting(admin: Actor) -> Queue:
     return Queue(programme, campaign, people, ids)
 
 
-async def test_approve_a_selection_then_one_refused_at_approval_then_reject(console: User, admin, waiting: Queue, patience,
-                                                                           table, eventually) -> None:
+async def test_approve_a_selection_then_one_refused_at_approval_then_reject(
+    console: User, admin, waiting: Queue, patience, table, eventually
+) -> None:
     await console.open("/issuance-approvals")
     queue = table(console, "issuance-approvals-table")
     await eventually(lambda: len(queue.rows) == 3)
-    assert {(row["requested_by"], row["value"], row["reward"]) for row in queue.rows} == {("manager@example.com", "200 points", "Points")}
+    assert {(row["requested_by"], row["value"], row["reward"]) for row in queue.rows} == {
+        ("manager@example.com", "200 points", "Points")
+    }
     assert all(row["actions"] == ["approve", "reject"] for row in queue.rows)
 
     select(console, queue.rows[:2])
@@ -88,14 +95,19 @@ async def test_approve_a_selection_then_one_refused_at_approval_then_reject(cons
     console.find(marker="send-rejection").click()
     await console.should_see("Rejected 1 of 1.", retries=patience)
     rejected = await issuances.get_issuance(admin, waiting.issuance_ids[2])
-    assert (rejected.status, rejected.decision_note, rejected.decided_by_label) == ("rejected", "not in this quarter", "admin@example.com")
+    assert (rejected.status, rejected.decision_note, rejected.decided_by_label) == (
+        "rejected",
+        "not in this quarter",
+        "admin@example.com",
+    )
     after = await campaigns.get_campaign(admin, waiting.campaign.id)
     assert (after.issued_count, after.issued_value, after.pending_count, after.pending_value) == (2, 400, 0, 0)
     await eventually(lambda: queue.rows == [])
 
 
-async def test_ones_own_request_is_not_offered_for_approval_and_is_refused(console: User, admin, waiting: Queue, patience,
-                                                                          table, eventually) -> None:
+async def test_ones_own_request_is_not_offered_for_approval_and_is_refused(
+    console: User, admin, waiting: Queue, patience, table, eventually
+) -> None:
     own = await ask(admin, waiting.campaign, waiting.people[0], 50, "own-request")
     await console.open(f"/issuance-approvals?campaign={waiting.campaign.id}")
     queue = table(console, "issuance-approvals-table")

@@ -37,9 +37,14 @@ async def wallet(admin: Actor) -> Wallet:
     """Asha Rao in Sales stars: 1,000 earned, a redemption of 300 confirmed for 120 then 20 refunded,
     a released reservation from the loyalty platform, and a hold of 50 still open."""
     programme = await recipients.create_programme(admin, "Sales stars", "INR", "0.25")
-    asha = (await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-1001", full_name="Asha Rao",
-                                                                    email="asha@example.com"))).recipient
-    await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-1002", full_name="Ravi Kumar", email="ravi@example.com"))
+    asha = (
+        await recipients.upsert_recipient(
+            admin, RecipientInput(external_id="EMP-1001", full_name="Asha Rao", email="asha@example.com")
+        )
+    ).recipient
+    await recipients.upsert_recipient(
+        admin, RecipientInput(external_id="EMP-1002", full_name="Ravi Kumar", email="ravi@example.com")
+    )
     await ledger.earn(admin, programme.id, asha.id, 1000, source="campaign", reason="welcome bonus")
     bought = await ledger.reserve(admin, programme.id, asha.id, 300, source="marketplace", reference="basket-1")
     post = await ledger.confirm(admin, bought.reservation.id, 120, reference="order-1")
@@ -58,34 +63,49 @@ async def test_the_wallet_shows_its_balance_and_its_holds(console: User, wallet:
     await console.open(wallet.url)
     await console.should_see("Points of Asha Rao", retries=patience)
     # 1,000 − 120 spent + 20 refunded = 900 posted; 50 on hold
-    assert (label_of(console, "balance-available-points"), label_of(console, "balance-pending-points"),
-            label_of(console, "balance-posted-points")) == ("850", "50", "900")
+    assert (
+        label_of(console, "balance-available-points"),
+        label_of(console, "balance-pending-points"),
+        label_of(console, "balance-posted-points"),
+    ) == ("850", "50", "900")
     with console.scope(marker="balance-available"):
         await console.should_see("worth 212.50 INR")
     console.find(marker="tab-holds").click()
     holds = table(console, "holds-table")
     await eventually(lambda: len(holds.rows) == 1)
-    assert (holds.rows[0]["amount"], holds.rows[0]["source"], holds.rows[0]["reference"]) == ("50", "Loyalty platform", "basket-2")
+    assert (holds.rows[0]["amount"], holds.rows[0]["source"], holds.rows[0]["reference"]) == (
+        "50",
+        "Loyalty platform",
+        "basket-2",
+    )
     assert "(in 14 min)" in holds.rows[0]["timeout_at"] or "(in 15 min)" in holds.rows[0]["timeout_at"]
 
 
-@pytest.mark.parametrize(("currency", "point_value", "worth"), [
-    ("JPY", "0.25", "worth 213 JPY"),  # 850 × 0.25 = 212.5: no decimals in yen, the half rounds up
-    ("KWD", "0.000125", "worth 0.106 KWD"),  # 0.10625: three decimals in dinars
-])
-async def test_a_points_worth_reads_in_its_currencys_minor_unit(console: User, admin, patience, currency, point_value,
-                                                                worth) -> None:
+@pytest.mark.parametrize(
+    ("currency", "point_value", "worth"),
+    [
+        ("JPY", "0.25", "worth 213 JPY"),  # 850 × 0.25 = 212.5: no decimals in yen, the half rounds up
+        ("KWD", "0.000125", "worth 0.106 KWD"),  # 0.10625: three decimals in dinars
+    ],
+)
+async def test_a_points_worth_reads_in_its_currencys_minor_unit(
+    console: User, admin, patience, currency, point_value, worth
+) -> None:
     programme = await recipients.create_programme(admin, f"Stars {currency}", currency, point_value)
-    kenji = (await recipients.upsert_recipient(admin, RecipientInput(external_id="EMP-2001", full_name="Kenji Sato",
-                                                                     email="kenji@example.com"))).recipient
+    kenji = (
+        await recipients.upsert_recipient(
+            admin, RecipientInput(external_id="EMP-2001", full_name="Kenji Sato", email="kenji@example.com")
+        )
+    ).recipient
     await ledger.earn(admin, programme.id, kenji.id, 850, source="campaign", reason="welcome bonus")
     await console.open(f"/points?recipient={kenji.id}&programme={programme.id}")
     with console.scope(marker="balance-available"):
         await console.should_see(worth, retries=patience)
 
 
-async def test_find_a_wallet_by_external_id_and_from_the_recipient_page(console: User, wallet: Wallet, patience, table,
-                                                                        eventually) -> None:
+async def test_find_a_wallet_by_external_id_and_from_the_recipient_page(
+    console: User, wallet: Wallet, patience, table, eventually
+) -> None:
     await console.open("/points")
     finder = table(console, "wallet-finder")
     await eventually(lambda: len(finder.rows) == 2)
@@ -112,23 +132,31 @@ async def test_the_log_filters_on_the_server(console: User, wallet: Wallet, tabl
 
     console.find(marker="filter-status").click()
     console.find("Voided").click()
-    await eventually(lambda: [(row["what"], row["amount"]) for row in log.rows]
-                     == [("Redemption: released", "70 released"), ("Redemption: hold", "70 held")])
+    await eventually(
+        lambda: (
+            [(row["what"], row["amount"]) for row in log.rows]
+            == [("Redemption: released", "70 released"), ("Redemption: hold", "70 held")]
+        )
+    )
 
     console.find(marker="filter-source").clear()
     console.find(marker="filter-status").clear()
     console.find(marker="filter-kind").click()
     console.find("Reversal (refund)").click()
-    await eventually(lambda: [(row["what"], row["amount"], row["reason"]) for row in log.rows]
-                     == [("Reversal (refund)", "+20", "item returned")])
+    await eventually(
+        lambda: (
+            [(row["what"], row["amount"], row["reason"]) for row in log.rows] == [("Reversal (refund)", "+20", "item returned")]
+        )
+    )
 
     console.find(marker="filter-kind").clear()
     console.find(marker="filter-since").type((utcnow() + timedelta(days=1)).date().isoformat())
     await eventually(lambda: log.pagination["rowsNumber"] == 0 and log.rows == [])
 
 
-async def test_the_log_pages_on_the_server_forwards_backwards_and_by_jumps(console: User, admin, wallet: Wallet, table,
-                                                                          eventually) -> None:
+async def test_the_log_pages_on_the_server_forwards_backwards_and_by_jumps(
+    console: User, admin, wallet: Wallet, table, eventually
+) -> None:
     for number in range(60):
         await ledger.earn(admin, wallet.programme_id, wallet.recipient_id, number + 1, reference=f"bonus-{number}")
     await console.open(wallet.url)
@@ -137,7 +165,9 @@ async def test_the_log_pages_on_the_server_forwards_backwards_and_by_jumps(conso
     assert log.rows[0]["reference"] == "bonus-59"
 
     def request(page: int) -> None:
-        console.find(marker="transactions-table").trigger("request", {"page": page, "rowsPerPage": 25, "sortBy": None, "descending": False})
+        console.find(marker="transactions-table").trigger(
+            "request", {"page": page, "rowsPerPage": 25, "sortBy": None, "descending": False}
+        )
 
     request(3)  # a jump: pages 1 and 2 are walked through on the server
     await eventually(lambda: log.pagination["page"] == 3 and len(log.rows) == 17)
@@ -160,9 +190,12 @@ async def test_a_redemption_shows_its_chain(console: User, wallet: Wallet, patie
     assert steps == [("Redemption: hold", "300 held"), ("Redemption: confirmed", "−120"), ("Reversal (refund)", "+20")]
 
 
-async def test_the_csv_export_is_the_filtered_log_with_formula_cells_escaped(console: User, admin, wallet: Wallet, patience,
-                                                                            table, eventually) -> None:
-    await ledger.earn(admin, wallet.programme_id, wallet.recipient_id, 5, source="api", reason='=HYPERLINK("http://evil.example")')
+async def test_the_csv_export_is_the_filtered_log_with_formula_cells_escaped(
+    console: User, admin, wallet: Wallet, patience, table, eventually
+) -> None:
+    await ledger.earn(
+        admin, wallet.programme_id, wallet.recipient_id, 5, source="api", reason='=HYPERLINK("http://evil.example")'
+    )
     await ledger.earn(admin, wallet.programme_id, wallet.recipient_id, 6, source="api", reason="@SUM(A1:A9)", reference="-1+1")
     await console.open(wallet.url)
     log = table(console, "transactions-table")
@@ -176,7 +209,7 @@ async def test_the_csv_export_is_the_filtered_log_with_formula_cells_escaped(con
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(row["reason"], row["reference"], row["amount"], row["source"]) for row in rows] == [
         ("'@SUM(A1:A9)", "'-1+1", "6", "api"),
-        ("'=HYPERLINK(\"http://evil.example\")", "", "5", "api"),
+        ('\'=HYPERLINK("http://evil.example")', "", "5", "api"),
     ]
 
 
@@ -189,11 +222,20 @@ async def request_as(user: User, sign_in, email: str, wallet: Wallet, patience, 
     user.find(marker="adjustment-amount").type(str(amount))
     user.find(marker="adjustment-reason").type(reason)
     user.find(marker="send-adjustment").click()
-    await user.should_see(f"Requested +{amount:,} points for Asha Rao: it waits for a second person's approval.", retries=patience)
+    await user.should_see(
+        f"Requested +{amount:,} points for Asha Rao: it waits for a second person's approval.", retries=patience
+    )
 
 
 async def test_an_adjustment_moves_points_only_once_a_second_person_approves(
-    admin, user: User, sign_in, create_person, wallet: Wallet, patience, table, eventually,
+    admin,
+    user: User,
+    sign_in,
+    create_person,
+    wallet: Wallet,
+    patience,
+    table,
+    eventually,
 ) -> None:
     await create_person("maker@example.com", ["finance"])
     await create_person("checker@example.com", ["finance"])
@@ -222,7 +264,10 @@ async def test_an_adjustment_moves_points_only_once_a_second_person_approves(
     queue = table(user, "approvals-table")
     await eventually(lambda: [row["actions"] for row in queue.rows] == [["approve", "reject"]])
     assert (queue.rows[0]["recipient"], queue.rows[0]["change"], queue.rows[0]["reason"]) == (
-        "Asha Rao (EMP-1001)", "+500", "goodwill for ticket T-1042")
+        "Asha Rao (EMP-1001)",
+        "+500",
+        "goodwill for ticket T-1042",
+    )
     user.find(marker="approvals-table").trigger("row_action", {"action": "approve", "key": queue.rows[0]["id"]})
     await user.should_see("Approve +500 points for Asha Rao?", retries=patience)
     user.find(marker="confirm-ok").click()
@@ -233,8 +278,9 @@ async def test_an_adjustment_moves_points_only_once_a_second_person_approves(
     assert (await ledger.balance(admin, wallet.programme_id, wallet.recipient_id)).available == 1350
 
 
-async def test_a_rejected_adjustment_moves_nothing(admin, user: User, sign_in, create_person, wallet: Wallet, patience, table,
-                                                   eventually) -> None:
+async def test_a_rejected_adjustment_moves_nothing(
+    admin, user: User, sign_in, create_person, wallet: Wallet, patience, table, eventually
+) -> None:
     await create_person("maker@example.com", ["finance"])
     await request_as(user, sign_in, "maker@example.com", wallet, patience, 75, "duplicate of T-9")
     user.find(marker="sign-out").click()
@@ -264,8 +310,9 @@ async def test_an_adjustment_needs_a_reason_and_a_whole_amount(console: User, ad
     assert (await ledger.list_adjustments(admin)).adjustments == []
 
 
-async def test_a_support_agent_reads_points_but_cannot_adjust(admin, user: User, sign_in, create_person, wallet: Wallet,
-                                                              patience) -> None:
+async def test_a_support_agent_reads_points_but_cannot_adjust(
+    admin, user: User, sign_in, create_person, wallet: Wallet, patience
+) -> None:
     await create_person("agent@example.com", ["support_agent"])
     await sign_in("agent@example.com", PASSWORD, path=wallet.url)
     await user.should_see("Points of Asha Rao", retries=patience)

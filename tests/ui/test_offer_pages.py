@@ -39,13 +39,21 @@ async def partner(admin: Actor):
 async def staff(admin: Actor) -> None:
     """Three active recipients: two in grade 5 or above in India, one in Germany."""
     for external_id, country, grade in (("EMP-1", "IN", 6), ("EMP-2", "IN", 5), ("EMP-3", "DE", 3)):
-        await recipients.upsert_recipient(admin, RecipientInput(external_id=external_id, full_name=external_id, country=country,
-                                                                email=f"{external_id.lower()}@example.com",
-                                                                hr_attributes={"grade": grade}))
+        await recipients.upsert_recipient(
+            admin,
+            RecipientInput(
+                external_id=external_id,
+                full_name=external_id,
+                country=country,
+                email=f"{external_id.lower()}@example.com",
+                hr_attributes={"grade": grade},
+            ),
+        )
 
 
-async def test_the_editor_shows_each_error_under_its_field_and_creates_nothing(console: User, admin, partner, patience,
-                                                                               eventually) -> None:
+async def test_the_editor_shows_each_error_under_its_field_and_creates_nothing(
+    console: User, admin, partner, patience, eventually
+) -> None:
     await console.open(f"/offers/new?partner={partner.id}")
     await console.should_see(marker="offer-form", retries=patience)
     console.find(marker="offer-denominations").type("500, abc")
@@ -54,8 +62,14 @@ async def test_the_editor_shows_each_error_under_its_field_and_creates_nothing(c
 
     console.find(marker="offer-denominations").clear().type("500, 1,00")
     console.find(marker="save-offer").click()
-    await eventually(lambda: element(console, "offer-denominations").error == (
-        "“1,00” is ambiguous: a comma inside an amount separates thousands (1,000); between amounts put a space after the comma (100, 500)."))
+    await eventually(
+        lambda: (
+            element(console, "offer-denominations").error
+            == (
+                "“1,00” is ambiguous: a comma inside an amount separates thousands (1,000); between amounts put a space after the comma (100, 500)."
+            )
+        )
+    )
 
     console.find(marker="offer-denominations").clear().type("500, 1000.505")
     console.find(marker="save-offer").click()
@@ -84,7 +98,11 @@ async def test_a_new_offer_is_saved_in_minor_units_with_its_terms(console: User,
     await console.should_see(marker="offer-status", retries=patience)
     [offer] = (await offers.list_offers(admin)).rows
     assert (offer.denominations.amounts, offer.expiry.days, offer.status, offer.partner_id) == (
-        (50000, 100000, 250050), 365, "draft", partner.id)
+        (50000, 100000, 250050),
+        365,
+        "draft",
+        partner.id,
+    )
     assert element(console, "offer-denominations").value == "500, 1000, 2500.50"
     await console.should_see("Version 1 · admin@example.com", retries=patience)
 
@@ -115,11 +133,16 @@ async def test_a_range_of_amounts_is_typed_with_thousands_commas(console: User, 
     await console.should_see("Created the draft offer Chai Point top-up.", retries=patience)
     [offer] = (await offers.list_offers(admin)).rows
     assert (offer.denominations.kind, offer.denominations.minimum, offer.denominations.maximum, offer.denominations.step) == (
-        "range", 100_000, 500_000, 50_000)
+        "range",
+        100_000,
+        500_000,
+        50_000,
+    )
 
 
-async def test_the_eligibility_preview_counts_as_the_rule_is_typed_and_points_at_an_error(console: User, admin, partner, staff,
-                                                                                           patience) -> None:
+async def test_the_eligibility_preview_counts_as_the_rule_is_typed_and_points_at_an_error(
+    console: User, admin, partner, staff, patience
+) -> None:
     await console.open(f"/offers/new?partner={partner.id}")
     await console.should_see("3 of 3 recipients eligible (100%)", retries=patience)
     rule = element(console, "eligibility-rule")
@@ -159,7 +182,9 @@ async def test_the_list_filters_and_warns_of_low_stock(console: User, admin, pat
     listed = table(console, "offers-table")
     await eventually(lambda: listed.pagination["rowsNumber"] == 2)
     assert [(row["title"], row["denominations"], row["status"]) for row in listed.rows] == [
-        ("Chai Point e-voucher", "500.00 INR, 1,000.00 INR", "Live"), ("Metro Books e-voucher", "500.00 INR, 1,000.00 INR", "Live")]
+        ("Chai Point e-voucher", "500.00 INR, 1,000.00 INR", "Live"),
+        ("Metro Books e-voucher", "500.00 INR, 1,000.00 INR", "Live"),
+    ]
     console.find(marker="filter-search").type("metro")
     await eventually(lambda: [row["title"] for row in listed.rows] == ["Metro Books e-voucher"])
 
@@ -171,7 +196,9 @@ def _order(user: User) -> list[str]:
 
 
 async def test_drag_and_drop_and_the_arrows_rerank_the_catalogue(console: User, admin, partner, patience, eventually) -> None:
-    first, second, third = [await offers.create_offer(admin, partner.id, offer_input(title=title)) for title in ("Tea", "Coffee", "Cake")]
+    first, second, third = [
+        await offers.create_offer(admin, partner.id, offer_input(title=title)) for title in ("Tea", "Coffee", "Cake")
+    ]
     await console.open("/ranking")
     await console.should_see(marker=f"rank-{third.id}", retries=patience)
     assert element(console, "save-order").props.get("disable") is True
@@ -187,13 +214,15 @@ async def test_drag_and_drop_and_the_arrows_rerank_the_catalogue(console: User, 
     assert element(console, "save-order").props.get("disable") is True
 
 
-async def test_a_stock_import_reports_rejected_rows_and_codes_stay_masked(console: User, admin, partner, patience, table,
-                                                                          eventually) -> None:
+async def test_a_stock_import_reports_rejected_rows_and_codes_stay_masked(
+    console: User, admin, partner, patience, table, eventually
+) -> None:
     offer = await offers.create_offer(admin, partner.id, offer_input(), terms="Terms.")
     await console.open(f"/offers/{offer.id}/stock")
     await console.should_see(marker="no-stock", retries=patience)
-    content = stock_file("SECRETCODE-0001,1234,50000,", "SECRETCODE-0002,,70000,", "SECRETCODE-0001,,50000,",
-                         "SECRETCODE-0003,,100000,2001-01-01").getvalue()
+    content = stock_file(
+        "SECRETCODE-0001,1234,50000,", "SECRETCODE-0002,,70000,", "SECRETCODE-0001,,50000,", "SECRETCODE-0003,,100000,2001-01-01"
+    ).getvalue()
     upload = element(console, "import-upload")
     await upload.handle_uploads([ui.upload.SmallFileUpload("chai-stock.csv", "text/csv", content)])
     await console.should_see(marker="import-report", retries=patience)

@@ -46,8 +46,9 @@ async def partners(admin: Actor):
     and Metro Books (taken live by the admin and a second admin)."""
     chai = await profiles.create_partner(admin, profile(name="Chai Point"))
     await signed_off_through(admin, chai.id, checklist.OFFER_SETUP)
-    globe = await profiles.create_partner(admin, profile(name="Globe Travel", source="network", category="Travel", countries=["DE"],
-                                                         reward_types=["experience"]))
+    globe = await profiles.create_partner(
+        admin, profile(name="Globe Travel", source="network", category="Travel", countries=["DE"], reward_types=["experience"])
+    )
     checker = access.actor_for_user(await access.create_user(admin, "checker@example.com", "Cleo Checker", PASSWORD, ["admin"]))
     metro, _ = await onboard_to_live(admin, checker, name="Metro Books")
     return chai, globe, metro
@@ -60,11 +61,20 @@ async def test_the_list_shows_stage_badges_and_filters_on_the_server(console: Us
     await eventually(lambda: listed.pagination["rowsNumber"] == 3)
     rows = {row["name"]: row for row in listed.rows}
     assert (rows["Chai Point"]["status"], rows["Chai Point"]["stage"], rows["Chai Point"]["stage_colour"]) == (
-        "Onboarding", "3/5 · Eligibility rules", "primary")
+        "Onboarding",
+        "3/5 · Eligibility rules",
+        "primary",
+    )
     assert (rows["Globe Travel"]["stage"], rows["Globe Travel"]["source"], rows["Globe Travel"]["countries"]) == (
-        "1/5 · Profiling", "Network", "DE")
+        "1/5 · Profiling",
+        "Network",
+        "DE",
+    )
     assert (rows["Metro Books"]["status"], rows["Metro Books"]["status_colour"], rows["Metro Books"]["stage"]) == (
-        "Live", "positive", "Completed")
+        "Live",
+        "positive",
+        "Completed",
+    )
     assert rows["Chai Point"]["href"] == f"/partners/{chai.id}"
 
     next(iter(console.find(marker="filter-status").elements)).set_value("live")
@@ -99,11 +109,16 @@ async def test_a_new_partner_starts_onboarding_and_bad_input_is_shown_under_its_
     await console.should_see(marker="checklist", retries=patience)
     [created] = (await profiles.list_partners(admin)).rows
     assert (created.name, created.status, created.countries, created.contacts[0].email) == (
-        "Lotus Spa", "onboarding", ("IN",), "mira@lotus.example")
+        "Lotus Spa",
+        "onboarding",
+        ("IN",),
+        "mira@lotus.example",
+    )
 
 
-async def test_an_item_is_done_only_with_evidence_and_shows_who_when_and_the_file(console: User, admin, partners, patience,
-                                                                                  eventually) -> None:
+async def test_an_item_is_done_only_with_evidence_and_shows_who_when_and_the_file(
+    console: User, admin, partners, patience, eventually
+) -> None:
     _, globe, _ = partners
     await console.open(f"/partners/{globe.id}")
     await console.should_see(marker="stage-profiling", retries=patience)
@@ -126,7 +141,11 @@ async def test_an_item_is_done_only_with_evidence_and_shows_who_when_and_the_fil
     assert text_of(console, "note-company_verified") == "Checked against the Handelsregister, HRB 1234"
     assert text_of(console, "done-by-company_verified").startswith("admin@example.com · ")
     item = (await onboarding.onboarding(admin, globe.id)).stages[0].items[0]
-    assert (item.done, item.evidence_file.file_name, item.completed_by_label) == (True, "register-extract.pdf", "admin@example.com")
+    assert (item.done, item.evidence_file.file_name, item.completed_by_label) == (
+        True,
+        "register-extract.pdf",
+        "admin@example.com",
+    )
     assert text_of(console, "blocker-profiling") == "Profiling: 3 items open, not signed off"
 
     console.find(marker="file-company_verified").click()  # the evidence downloads as it was uploaded
@@ -134,7 +153,9 @@ async def test_an_item_is_done_only_with_evidence_and_shows_who_when_and_the_fil
     assert response.content == b"%PDF-1.4 extract"
 
 
-async def test_a_stage_is_signed_off_once_its_items_are_done_and_the_next_one_opens(console: User, admin, partners, patience) -> None:
+async def test_a_stage_is_signed_off_once_its_items_are_done_and_the_next_one_opens(
+    console: User, admin, partners, patience
+) -> None:
     _, globe, _ = partners
     await work_stage(admin, globe.id, checklist.PROFILING, sign_off=False)
     await console.open(f"/partners/{globe.id}")
@@ -158,7 +179,9 @@ async def test_the_uat_run_records_the_sandbox_issuance_as_evidence(console: Use
     await console.open(f"/partners/{chai.id}")
     await console.should_see(marker="run-uat", retries=patience)
     console.find(marker="run-uat").click()
-    await console.should_see("UAT passed on Chai Point e-voucher: the sandbox issuance is recorded as evidence.", retries=patience)
+    await console.should_see(
+        "UAT passed on Chai Point e-voucher: the sandbox issuance is recorded as evidence.", retries=patience
+    )
     await console.should_see(marker="uat-result", retries=patience)
     await console.should_see(marker="note-sandbox_issuance", retries=patience)
     item = (await onboarding.onboarding(admin, chai.id)).stages[3].items[0]
@@ -166,7 +189,13 @@ async def test_the_uat_run_records_the_sandbox_issuance_as_evidence(console: Use
 
 
 async def test_the_requester_cannot_approve_and_a_second_admin_makes_the_partner_live(
-    admin, user: User, sign_in, create_person, partners, patience, eventually,
+    admin,
+    user: User,
+    sign_in,
+    create_person,
+    partners,
+    patience,
+    eventually,
 ) -> None:
     _, globe, _ = partners
     offer = await offers.create_offer(admin, globe.id, offer_input(title="Berlin city tour"), terms="Terms.")
@@ -220,7 +249,9 @@ async def test_the_onboarding_trail_downloads_as_csv(console: User, admin, partn
     assert {row["by"] for row in rows if row["status"] == "done"} == {"admin@example.com"}
 
 
-async def test_a_viewer_reads_the_checklist_but_cannot_work_it(admin, user: User, sign_in, create_person, partners, patience) -> None:
+async def test_a_viewer_reads_the_checklist_but_cannot_work_it(
+    admin, user: User, sign_in, create_person, partners, patience
+) -> None:
     chai, _, _ = partners
     await create_person("viewer@example.com", ["viewer"])
     await sign_in("viewer@example.com", PASSWORD, path=f"/partners/{chai.id}")

@@ -21,9 +21,11 @@ async def test_rewards_of_several_campaigns_each_name_their_campaign(console: Us
     offer = await stocked_live_offer(admin, role_actor("admin", "checker@example.com"))
     spot = await points_campaign(admin, programme.id, name="Spot awards")
     festive = await offers_campaign(admin, programme.id, [offer.id], name="Festive vouchers")
-    for key, request in (("spot-1", RewardRequest(spot.id, person, None, 150, idempotency_key="spot-1")),
-                         ("festive-1", RewardRequest(festive.id, person, offer.id, 50_000, idempotency_key="festive-1")),
-                         ("spot-2", RewardRequest(spot.id, person, None, 40, idempotency_key="spot-2"))):
+    for key, request in (
+        ("spot-1", RewardRequest(spot.id, person, None, 150, idempotency_key="spot-1")),
+        ("festive-1", RewardRequest(festive.id, person, offer.id, 50_000, idempotency_key="festive-1")),
+        ("spot-2", RewardRequest(spot.id, person, None, 40, idempotency_key="spot-2")),
+    ):
         assert (await issue_reward(admin, request)).status == "issued", key
 
     await console.open(f"/recipients/{person}")

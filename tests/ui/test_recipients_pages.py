@@ -10,11 +10,17 @@ from backend.recipients.service import RecipientFilter, RecipientInput
 
 async def add_people(admin) -> None:
     for number in range(30):
-        await recipients.upsert_recipient(admin, RecipientInput(
-            external_id=f"EMP-{number:03d}", full_name=f"Person {number:03d}", email=f"person{number}@example.com",
-            country="IN" if number % 3 else "DE", source_system="workday" if number % 2 else "manual",
-            hr_attributes={"department": "Sales" if number % 2 else "Finance", "grade": f"G{number % 5}"},
-        ))
+        await recipients.upsert_recipient(
+            admin,
+            RecipientInput(
+                external_id=f"EMP-{number:03d}",
+                full_name=f"Person {number:03d}",
+                email=f"person{number}@example.com",
+                country="IN" if number % 3 else "DE",
+                source_system="workday" if number % 2 else "manual",
+                hr_attributes={"department": "Sales" if number % 2 else "Finance", "grade": f"G{number % 5}"},
+            ),
+        )
 
 
 def names(grid) -> list[str]:
@@ -23,17 +29,23 @@ def names(grid) -> list[str]:
 
 async def test_recipients_list_searches_filters_and_pages_on_the_server(console: User, admin, table, eventually) -> None:
     await add_people(admin)
-    await recipients.upsert_recipient(admin, RecipientInput(external_id="X-1", full_name="Zoë Ödegaard", email="zoe@example.com", country="NO"))
+    await recipients.upsert_recipient(
+        admin, RecipientInput(external_id="X-1", full_name="Zoë Ödegaard", email="zoe@example.com", country="NO")
+    )
     await console.open("/recipients")
     grid = table(console)
     assert grid.pagination["rowsNumber"] == 31 and len(grid.rows) == 25
     assert names(grid)[:2] == ["Person 000", "Person 001"]
 
-    console.find(marker="paged-table").trigger("request", {"page": 2, "rowsPerPage": 25, "sortBy": "full_name", "descending": False})
+    console.find(marker="paged-table").trigger(
+        "request", {"page": 2, "rowsPerPage": 25, "sortBy": "full_name", "descending": False}
+    )
     await eventually(lambda: grid.pagination["page"] == 2)
     assert names(grid) == [f"Person {n:03d}" for n in range(25, 30)] + ["Zoë Ödegaard"]
 
-    console.find(marker="paged-table").trigger("request", {"page": 1, "rowsPerPage": 10, "sortBy": "external_id", "descending": True})
+    console.find(marker="paged-table").trigger(
+        "request", {"page": 1, "rowsPerPage": 10, "sortBy": "external_id", "descending": True}
+    )
     await eventually(lambda: grid.rows[0]["external_id"] == "X-1")
     assert grid.rows[1]["external_id"] == "EMP-029"
 
@@ -48,20 +60,39 @@ async def test_recipients_list_searches_filters_and_pages_on_the_server(console:
     console.find(marker="filter-source_system").click()
     console.find("workday").click()
     await eventually(lambda: grid.pagination["rowsNumber"] == 5)
-    expected = await recipients.search_recipients(admin, RecipientFilter(country="DE", source_system="workday"),
-                                                  sort_by="external_id", descending=True)  # the sort asked for above stays
+    expected = await recipients.search_recipients(
+        admin, RecipientFilter(country="DE", source_system="workday"), sort_by="external_id", descending=True
+    )  # the sort asked for above stays
     assert names(grid) == [recipient.full_name for recipient in expected.rows]
 
 
 async def test_recipient_detail_shows_contact_hr_attributes_and_history(console: User, admin, patience) -> None:
-    first = await recipients.upsert_recipient(admin, RecipientInput(
-        external_id="EMP-7", full_name="Ravi Kumar", email="ravi@example.com", phone="+91 98123 45678", country="IN",
-        preferred_channel="sms", hr_attributes={"department": "Sales", "business_unit": "South"}, source_system="workday",
-    ))
-    await recipients.upsert_recipient(admin, RecipientInput(
-        external_id="EMP-7", full_name="Ravi Kumar", email="ravi@example.com", phone="+91 98123 45678", country="IN",
-        preferred_channel="sms", hr_attributes={"department": "Marketing", "business_unit": "South"}, source_system="workday",
-    ))
+    first = await recipients.upsert_recipient(
+        admin,
+        RecipientInput(
+            external_id="EMP-7",
+            full_name="Ravi Kumar",
+            email="ravi@example.com",
+            phone="+91 98123 45678",
+            country="IN",
+            preferred_channel="sms",
+            hr_attributes={"department": "Sales", "business_unit": "South"},
+            source_system="workday",
+        ),
+    )
+    await recipients.upsert_recipient(
+        admin,
+        RecipientInput(
+            external_id="EMP-7",
+            full_name="Ravi Kumar",
+            email="ravi@example.com",
+            phone="+91 98123 45678",
+            country="IN",
+            preferred_channel="sms",
+            hr_attributes={"department": "Marketing", "business_unit": "South"},
+            source_system="workday",
+        ),
+    )
     await console.open(f"/recipients/{first.recipient.id}")
     await console.should_see("Ravi Kumar")
     with console.scope(marker="recipient-contact"):
@@ -87,7 +118,9 @@ async def test_unknown_recipient_says_so(console: User) -> None:
 
 
 async def test_support_agent_sees_recipient_but_not_its_history(admin, user: User, sign_in, create_person, patience) -> None:
-    created = await recipients.upsert_recipient(admin, RecipientInput(external_id="E-1", full_name="Ana Lima", email="ana@example.com"))
+    created = await recipients.upsert_recipient(
+        admin, RecipientInput(external_id="E-1", full_name="Ana Lima", email="ana@example.com")
+    )
     await create_person("agent@example.com", ["support_agent"])
     await sign_in("agent@example.com", "a long enough password", path=f"/recipients/{created.recipient.id}")
     await user.should_see("Ana Lima", retries=patience)
@@ -120,7 +153,10 @@ async def test_programme_errors_show_next_to_their_fields(console: User, admin, 
     await console.should_see(marker="new-programme-dialog", retries=patience)
     console.find(marker="programme-point-value").type("-1")
     console.find(marker="create-programme").click()
-    fields = {marker: next(iter(console.find(marker=marker).elements)) for marker in ("programme-name", "programme-currency", "programme-point-value")}
+    fields = {
+        marker: next(iter(console.find(marker=marker).elements))
+        for marker in ("programme-name", "programme-currency", "programme-point-value")
+    }
     await eventually(lambda: all(field.error for field in fields.values()))
     assert "needs a name" in fields["programme-name"].error
     assert "ISO 4217" in fields["programme-currency"].error

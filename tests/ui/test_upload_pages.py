@@ -50,18 +50,23 @@ async def campaign(admin: Actor):
     return await points_campaign(admin, programme.id, name="Spot awards", budget=5_000)
 
 
-async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(console: User, admin, campaign, patience, table,
-                                                                               eventually) -> None:
+async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(
+    console: User, admin, campaign, patience, table, eventually
+) -> None:
     await console.open(f"/uploads?campaign={campaign.id}")
     await console.should_see(marker="upload-card", retries=patience)
     uploader = next(iter(console.find(ui.upload).elements))
     await uploader.handle_uploads([ui.upload.SmallFileUpload("spot awards.csv", "text/csv", FILE.encode())])
-    await console.should_see("Staged spot awards.csv: 4 rows, 2 valid, 2 to fix. Nothing is issued until a second admin approves.",
-                             retries=patience)
+    await console.should_see(
+        "Staged spot awards.csv: 4 rows, 2 valid, 2 to fix. Nothing is issued until a second admin approves.", retries=patience
+    )
     await console.should_see(marker="bad-rows-table", retries=patience)
     [upload] = (await review.list_uploads(admin, campaign.id)).rows
-    assert (label_of(console, "upload-rows-value"), label_of(console, "upload-valid-value"),
-            label_of(console, "upload-invalid-value")) == ("4", "2", "2")
+    assert (
+        label_of(console, "upload-rows-value"),
+        label_of(console, "upload-valid-value"),
+        label_of(console, "upload-invalid-value"),
+    ) == ("4", "2", "2")
 
     bad = table(console, "bad-rows-table")
     await eventually(lambda: [row["line"] for row in bad.rows] == [3, 4])
@@ -84,15 +89,21 @@ async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(
     await console.should_see("Downloaded spot-awards-errors.csv", retries=patience)
     rows = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
     assert [(row["line"], row["column"], row["code"], row["external_id"], row["points"]) for row in rows] == [
-        ("4", "points", "INVALID_POINTS", "EMP-1", "abc")]
+        ("4", "points", "INVALID_POINTS", "EMP-1", "abc")
+    ]
 
     console.find(marker="dry-run-button").click()
     await console.should_see(marker="dry-total-value", retries=patience)
     assert label_of(console, "dry-total-value") == "600 points"
-    assert (label_of(console, "dry-budget-before-value"), label_of(console, "dry-budget-after-value")) == ("5,000 points", "4,400 points")
+    assert (label_of(console, "dry-budget-before-value"), label_of(console, "dry-budget-after-value")) == (
+        "5,000 points",
+        "4,400 points",
+    )
     assert (label_of(console, "dry-issue-value"), label_of(console, "dry-refused-value")) == ("3", "0")
     assert element(console, "dry-run-chart").options["series"][1]["data"] == [600]
-    assert (await recipients.search_recipients(admin, recipients.RecipientFilter(search="NEW-"))).total == 0  # the dry run wrote nothing
+    assert (
+        await recipients.search_recipients(admin, recipients.RecipientFilter(search="NEW-"))
+    ).total == 0  # the dry run wrote nothing
 
     await console.should_see(marker="own-upload", retries=patience)
     console.find(marker="approve-upload").click()
@@ -104,8 +115,9 @@ async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(
     assert upload.file_name == "spot awards.csv"
 
 
-async def test_a_second_admin_approves_and_watches_the_rows_being_issued(user: User, admin, campaign, sign_in, create_person,
-                                                                        patience, table, eventually) -> None:
+async def test_a_second_admin_approves_and_watches_the_rows_being_issued(
+    user: User, admin, campaign, sign_in, create_person, patience, table, eventually
+) -> None:
     staged = await stage_upload(admin, campaign.id, io.BytesIO(FILE.encode()), "spot awards.csv")
     await create_person("checker@example.com", ["admin"])
     await sign_in("checker@example.com", PASSWORD, path=f"/uploads/{staged.id}")
@@ -129,7 +141,9 @@ async def test_a_second_admin_approves_and_watches_the_rows_being_issued(user: U
     nia = await recipients.get_recipient(admin, external_id="NEW-2")
     assert (await ledger.balance(admin, campaign.programme_id, nia.id)).available == 300
     assert {issuance.source_event for issuance in (await issuances.list_issuances(admin, campaign.id)).rows} == {
-        f"upload:{staged.id}:line 2", f"upload:{staged.id}:line 5"}
+        f"upload:{staged.id}:line 2",
+        f"upload:{staged.id}:line 5",
+    }
 
 
 async def test_the_uploads_list_shows_each_file_and_its_counts(console: User, admin, campaign, table, eventually) -> None:
@@ -139,7 +153,13 @@ async def test_the_uploads_list_shows_each_file_and_its_counts(console: User, ad
     await eventually(lambda: len(listed.rows) == 1)
     [row] = listed.rows
     assert (row["file_name"], row["campaign"], row["rows_total"], row["rows_valid"], row["rows_invalid"], row["status"]) == (
-        "first.csv", "Spot awards", "4", "2", "2", "In review")
+        "first.csv",
+        "Spot awards",
+        "4",
+        "2",
+        "2",
+        "In review",
+    )
     assert row["href"].startswith("/uploads/")
 
 

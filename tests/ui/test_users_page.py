@@ -52,7 +52,9 @@ async def test_create_user_shows_rule_next_to_the_field(console: User, admin, ev
     assert (await access.list_users(admin, "short@")).total == 0
 
 
-async def test_search_change_roles_deactivate_activate_unlock_and_reset(console: User, admin, create_person, patience, eventually) -> None:
+async def test_search_change_roles_deactivate_activate_unlock_and_reset(
+    console: User, admin, create_person, patience, eventually
+) -> None:
     await create_person("bob@example.com", ["viewer"])
     await create_person("carol@example.com", ["viewer"])
     await console.open("/users")

@@ -51,7 +51,8 @@ async def test_a_new_endpoint_shows_its_secret_once(console: User, admin, patien
     await console.should_not_see(marker="webhook-secret")
     rows = table(console, "endpoints-table").rows
     assert [(row["url"], row["status"], row["secret"]) for row in rows] == [
-        ("https://loyalty.example.com/webhooks/mirabelle", "Enabled", "whsec_••••••••" + secret[-4:])]
+        ("https://loyalty.example.com/webhooks/mirabelle", "Enabled", "whsec_••••••••" + secret[-4:])
+    ]
     assert secret.removeprefix("whsec_") not in str(table(console, "endpoints-table").props)
 
 
@@ -59,19 +60,24 @@ async def a_failed_delivery(admin) -> uuid.UUID:
     """A real failure: the endpoint's port has no listener, so the one allowed try is refused."""
     await endpoints.create_endpoint(admin, f"http://127.0.0.1:{free_port()}/hook", [BALANCE_CHANGED], "Loyalty platform")
     async with write_transaction():
-        [due] = await deliveries.enqueue_deliveries(uuid.uuid4(), BALANCE_CHANGED, {"recipient_external_id": "EMP-1", "available": 10})
+        [due] = await deliveries.enqueue_deliveries(
+            uuid.uuid4(), BALANCE_CHANGED, {"recipient_external_id": "EMP-1", "available": 10}
+        )
     assert (await sending.attempt_delivery(due.delivery_id, ONE_TRY)).status == "failed"
     return due.delivery_id
 
 
-async def test_a_failure_shows_its_attempts_and_replay_asks_then_says_what_it_did(console: User, admin, patience, table,
-                                                                                  eventually) -> None:
+async def test_a_failure_shows_its_attempts_and_replay_asks_then_says_what_it_did(
+    console: User, admin, patience, table, eventually
+) -> None:
     delivery_id = await a_failed_delivery(admin)
     await console.open("/webhooks?tab=failures")
     failures = table(console, "failures-table")
     await eventually(lambda: [row["id"] for row in failures.rows] == [str(delivery_id)])
     row = failures.rows[0]
-    assert row["status"] == "failed" and row["last_result"].startswith("ConnectError") and row["actions"] == ["attempts", "replay"]
+    assert (
+        row["status"] == "failed" and row["last_result"].startswith("ConnectError") and row["actions"] == ["attempts", "replay"]
+    )
 
     console.find(marker="failures-table").trigger("row_action", {"action": "attempts", "key": row["id"]})
     await console.should_see(marker="attempts-dialog", retries=patience)

@@ -62,7 +62,9 @@ async def test_a_delivery_that_fails_then_times_out_then_succeeds_records_three_
     assert delivery.delivered_at is not None and delivery.next_attempt_at is None and delivery.last_error is None
     attempts = await deliveries.list_attempts(admin, first.delivery_id)
     assert [(a.number, a.status_code, a.error) for a in attempts] == [
-        (1, 500, "HTTP 500"), (2, None, "timed out after 0.5 s"), (3, 200, None),
+        (1, 500, "HTTP 500"),
+        (2, None, "timed out after 0.5 s"),
+        (3, 200, None),
     ]
     assert attempts[0].response_excerpt == "internal error: ledger database unavailable"
     assert 450 <= attempts[1].duration_ms < STALL_SECONDS * 1000  # cut at the timeout, not at the receiver's answer
@@ -75,8 +77,11 @@ async def test_a_delivery_that_fails_then_times_out_then_succeeds_records_three_
         signing.verify(secret, request.headers, request.body)
         assert request.headers["webhook-signature"] == recomputed_signature(secret, request.headers, request.body)
         assert request.headers["content-type"] == "application/json" and request.path == "/hooks/mirabelle"
-        assert json.loads(request.body) == {"type": BALANCE_CHANGED, "timestamp": json.loads(request.body)["timestamp"],
-                                            "data": payload}
+        assert json.loads(request.body) == {
+            "type": BALANCE_CHANGED,
+            "timestamp": json.loads(request.body)["timestamp"],
+            "data": payload,
+        }
     assert {request.headers["webhook-id"] for request in server.received} == {f"msg_{event_id.hex}"}
     assert len({request.body for request in server.received}) == 1  # the same message each time
     with pytest.raises(signing.InvalidSignature):
@@ -139,7 +144,11 @@ async def test_replay_sends_a_failed_delivery_again_as_a_new_series(admin, recei
     [entry] = (await audit.search(admin, AuditFilter(action="webhook_delivery.replayed"))).rows
     assert entry["actor_label"] == "admin@example.com"
     assert (entry["before"]["status"], entry["before"]["series"], entry["after"]["status"], entry["after"]["series"]) == (
-        "failed", 1, "pending", 2)
+        "failed",
+        1,
+        "pending",
+        2,
+    )
     assert [o.status for o in await settle(first.delivery_id)] == ["succeeded"]
     attempts = await deliveries.list_attempts(admin, first.delivery_id)
     assert [(a.series, a.number, a.status_code) for a in attempts] == [(1, 1, 500), (1, 2, 500), (1, 3, 500), (2, 1, 200)]

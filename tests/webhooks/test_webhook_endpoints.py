@@ -64,10 +64,15 @@ async def test_a_bad_endpoint_is_refused_with_every_reason_and_nothing_is_writte
         await endpoints.create_endpoint(admin, "ftp://loyalty.example.com", ["ledger.balance_changd"], "x" * 501)
 
     assert {(error.field, error.code) for error in refused.value.errors} == {
-        ("url", "INVALID_URL"), ("topics", "INVALID_TOPIC"), ("description", "TOO_LONG"),
+        ("url", "INVALID_URL"),
+        ("topics", "INVALID_TOPIC"),
+        ("description", "TOO_LONG"),
     }
-    for url, message in (("", "a URL is required"), ("https://user:pw@example.com/hook", "must not carry a user name"),
-                         ("https:///no-host", "with a host")):
+    for url, message in (
+        ("", "a URL is required"),
+        ("https://user:pw@example.com/hook", "must not carry a user name"),
+        ("https:///no-host", "with a host"),
+    ):
         with pytest.raises(DomainError, match=message):
             await endpoints.create_endpoint(admin, url, [BALANCE_CHANGED])
     with pytest.raises(DomainError, match="choose at least one topic"):
@@ -97,7 +102,9 @@ async def test_updates_and_switches_are_audited_and_checked(admin, subscribe):
 
 async def test_only_who_may_manage_webhooks_sees_or_changes_them(admin, subscribe):
     endpoint, _ = await subscribe("https://loyalty.example.com/hook")
-    finance = access.actor_for_user(await access.create_user(admin, "fin@example.com", "Fin", "a long enough password", ["finance"]))
+    finance = access.actor_for_user(
+        await access.create_user(admin, "fin@example.com", "Fin", "a long enough password", ["finance"])
+    )
 
     with pytest.raises(PermissionDenied, match="webhooks:manage"):
         await endpoints.list_endpoints(finance)

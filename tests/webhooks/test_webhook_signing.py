@@ -31,7 +31,12 @@ def test_a_receiver_refuses_what_it_should():
         (signing.generate_secret(), good, body, "no v1 signature matches"),
         (secret, good, body + b" ", "no v1 signature matches"),  # the body was altered
         (secret, {**good, "webhook-id": "msg_2"}, body, "no v1 signature matches"),
-        (secret, signing.signed_headers(secret, "msg_1", now - 600, body), body, "more than 300 s from now"),  # a replayed capture
+        (
+            secret,
+            signing.signed_headers(secret, "msg_1", now - 600, body),
+            body,
+            "more than 300 s from now",
+        ),  # a replayed capture
         (secret, {**good, "webhook-timestamp": "yesterday"}, body, "not a Unix time"),
         (secret, {key: value for key, value in good.items() if key != "webhook-signature"}, body, "missing"),
         (secret, {**good, "webhook-signature": good["webhook-signature"].replace("v1,", "v2,")}, body, "no v1 signature"),

@@ -45,8 +45,9 @@ def all_succeeded(admin, expected: int):
     return check
 
 
-async def test_a_balance_change_reaches_the_receiver_after_a_failure_and_a_timeout(admin, receiver, subscribe,
-                                                                                   embedded_redis, doorbell):
+async def test_a_balance_change_reaches_the_receiver_after_a_failure_and_a_timeout(
+    admin, receiver, subscribe, embedded_redis, doorbell
+):
     server = receiver([SERVER_ERROR, stall(STALL_SECONDS)], then=OK)
     _, secret = await subscribe(server.url)
     event_id = await balance_change_written_by_the_ledger(ring=True)
@@ -57,8 +58,11 @@ async def test_a_balance_change_reaches_the_receiver_after_a_failure_and_a_timeo
     assert (await OutboxEvent.select(OutboxEvent.status).where(OutboxEvent.id == event_id).first())["status"] == outbox.DONE
     [delivery] = (await deliveries.list_deliveries(admin, DeliveryFilter(event_id=event_id))).rows
     attempts = await deliveries.list_attempts(admin, delivery.id)
-    assert [(a.number, a.status_code, a.error) for a in attempts] == [(1, 500, "HTTP 500"), (2, None, "timed out after 0.5 s"),
-                                                                      (3, 200, None)]
+    assert [(a.number, a.status_code, a.error) for a in attempts] == [
+        (1, 500, "HTTP 500"),
+        (2, None, "timed out after 0.5 s"),
+        (3, 200, None),
+    ]
     assert len(server.received) == 3
     for request in server.received:
         signing.verify(secret, request.headers, request.body)

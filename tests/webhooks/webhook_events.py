@@ -12,17 +12,26 @@ from backend.webhooks.services import deliveries
 from backend.webhooks.topics import BALANCE_CHANGED
 
 # Small numbers so a test of three attempts, a timeout among them, takes about a second.
-QUICK = DeliveryPolicy(max_attempts=3, backoff=Backoff(base_seconds=0.05, cap_seconds=0.2), timeout_seconds=0.5,
-                       lease_margin_seconds=1.0)
+QUICK = DeliveryPolicy(
+    max_attempts=3, backoff=Backoff(base_seconds=0.05, cap_seconds=0.2), timeout_seconds=0.5, lease_margin_seconds=1.0
+)
 STALL_SECONDS = 1.2  # longer than QUICK's timeout
 
 
 def balance_changed(available: int = 1200, **changes) -> dict:
     """A payload shaped like the ledger's ledger.balance_changed event."""
     return {
-        "programme_id": str(uuid.UUID(int=1)), "recipient_id": str(uuid.UUID(int=2)), "recipient_external_id": "EMP-042",
-        "account_id": str(uuid.UUID(int=3)), "available": available, "pending": 300, "posted": available + 300,
-        "transfer_id": str(uuid.uuid4()), "kind": "earn", "occurred_at": utcnow().isoformat(), **changes,
+        "programme_id": str(uuid.UUID(int=1)),
+        "recipient_id": str(uuid.UUID(int=2)),
+        "recipient_external_id": "EMP-042",
+        "account_id": str(uuid.UUID(int=3)),
+        "available": available,
+        "pending": 300,
+        "posted": available + 300,
+        "transfer_id": str(uuid.uuid4()),
+        "kind": "earn",
+        "occurred_at": utcnow().isoformat(),
+        **changes,
     }
 
 

@@ -46,7 +46,9 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with receiver._lock:
-                    receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()))
+                    receiver.received.append(
+                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
+                    )
                     answer = receiver.script.pop(0) if receiver.script else receiver.then
                 time.sleep(answer.stall_seconds)
                 with suppress(OSError):  # after a stall the sender has hung up

@@ -43,7 +43,9 @@ def changes(before: dict | None, after: dict | None) -> list[Change]:
             kind = "removed"
         else:
             kind = "same" if old[name] == new[name] else "changed"
-        found.append(Change(name, plain(old.get(name)) if name in old else EMPTY, plain(new.get(name)) if name in new else EMPTY, kind))
+        found.append(
+            Change(name, plain(old.get(name)) if name in old else EMPTY, plain(new.get(name)) if name in new else EMPTY, kind)
+        )
     return sorted(found, key=lambda change: change.kind == "same")
 
 
@@ -73,24 +75,41 @@ def change_table(before: dict | None, after: dict | None) -> None:
 
 def _changed_fields(found: list[Change]) -> None:
     wrapping = "white-space: normal; word-break: break-word; max-width: 320px"
-    table = ui.table(
-        columns=[
-            {"name": "field", "label": "Field", "field": "field", "align": "left"},
-            {"name": "before", "label": "Before", "field": "before", "align": "left"},
-            {"name": "after", "label": "After", "field": "after", "align": "left"},
-            {"name": "kind", "label": "", "field": "kind", "align": "left"},
-        ],
-        rows=[{"field": c.field, "before": c.before, "after": c.after, "kind": c.kind, "colour": CHANGE_COLOURS[c.kind]} for c in found],
-        row_key="field",
-    ).classes("w-full mb-table").props("flat dense hide-bottom").mark("audit-changes")
-    table.add_slot("body-cell-kind", """
-        <q-td :props="props"><q-badge :color="props.row.colour" :label="props.value" /></q-td>""")
-    table.add_slot("body-cell-before", f"""
+    table = (
+        ui.table(
+            columns=[
+                {"name": "field", "label": "Field", "field": "field", "align": "left"},
+                {"name": "before", "label": "Before", "field": "before", "align": "left"},
+                {"name": "after", "label": "After", "field": "after", "align": "left"},
+                {"name": "kind", "label": "", "field": "kind", "align": "left"},
+            ],
+            rows=[
+                {"field": c.field, "before": c.before, "after": c.after, "kind": c.kind, "colour": CHANGE_COLOURS[c.kind]}
+                for c in found
+            ],
+            row_key="field",
+        )
+        .classes("w-full mb-table")
+        .props("flat dense hide-bottom")
+        .mark("audit-changes")
+    )
+    table.add_slot(
+        "body-cell-kind",
+        """
+        <q-td :props="props"><q-badge :color="props.row.colour" :label="props.value" /></q-td>""",
+    )
+    table.add_slot(
+        "body-cell-before",
+        f"""
         <q-td :props="props" :class="props.row.kind === 'added' ? 'text-grey-7' : 'text-negative'"
-              style="{wrapping}">{{{{ props.value }}}}</q-td>""")
-    table.add_slot("body-cell-after", f"""
+              style="{wrapping}">{{{{ props.value }}}}</q-td>""",
+    )
+    table.add_slot(
+        "body-cell-after",
+        f"""
         <q-td :props="props" :class="props.row.kind === 'removed' ? 'text-grey-7' : 'text-positive text-weight-medium'"
-              style="{wrapping}">{{{{ props.value }}}}</q-td>""")
+              style="{wrapping}">{{{{ props.value }}}}</q-td>""",
+    )
 
 
 def entry_summary(entry: dict) -> str:

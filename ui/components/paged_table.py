@@ -101,12 +101,23 @@ class PagedTable:
         quasar_columns = [column.quasar() for column in columns]
         if actions:
             quasar_columns.append({"name": "actions", "label": "", "field": "actions", "align": "right"})
-        self.table = ui.table(
-            columns=quasar_columns,
-            rows=[],
-            row_key=row_key,
-            pagination={"page": 1, "rowsPerPage": rows_per_page, "rowsNumber": 0, "sortBy": sort_by, "descending": descending},
-        ).classes("w-full mb-table").mark(marker).props(f'flat no-data-label="{empty_text}" binary-state-sort')
+        self.table = (
+            ui.table(
+                columns=quasar_columns,
+                rows=[],
+                row_key=row_key,
+                pagination={
+                    "page": 1,
+                    "rowsPerPage": rows_per_page,
+                    "rowsNumber": 0,
+                    "sortBy": sort_by,
+                    "descending": descending,
+                },
+            )
+            .classes("w-full mb-table")
+            .mark(marker)
+            .props(f'flat no-data-label="{empty_text}" binary-state-sort')
+        )
         # A list, not the text of one: Quasar maps over it (a string breaks the table once its pagination shows).
         self.table.props["rows-per-page-options"] = list(ROWS_PER_PAGE_OPTIONS)
         # Quasar hands over the page asked for; only that (not its callbacks) goes to the server.
@@ -117,26 +128,35 @@ class PagedTable:
         self.table.on_pagination_change(self._keep_rows_number)
         for column in columns:
             if column.link:
-                self.table.add_slot(f"body-cell-{column.name}", """
+                self.table.add_slot(
+                    f"body-cell-{column.name}",
+                    """
                     <q-td :props="props"><a :href="props.row.href" class="text-primary text-weight-medium"
-                       style="text-decoration: none">{{ props.value }}</a></q-td>""")
+                       style="text-decoration: none">{{ props.value }}</a></q-td>""",
+                )
             if column.ellipsis:  # the whole text is in the tooltip of the cut line
-                self.table.add_slot(f"body-cell-{column.name}", """
-                    <q-td :props="props"><div class="ellipsis" style="max-width: 280px" :title="props.value">{{ props.value }}</div></q-td>""")
+                self.table.add_slot(
+                    f"body-cell-{column.name}",
+                    """
+                    <q-td :props="props"><div class="ellipsis" style="max-width: 280px" :title="props.value">{{ props.value }}</div></q-td>""",
+                )
             if column.badge:
-                self.table.add_slot(f"body-cell-{column.name}", f"""
+                self.table.add_slot(
+                    f"body-cell-{column.name}",
+                    f"""
                     <q-td :props="props"><q-badge :color="props.row.{column.name}_colour" :label="props.value"
-                       class="q-px-sm q-py-xs" /></q-td>""")
+                       class="q-px-sm q-py-xs" /></q-td>""",
+                )
         if actions:
             # Up to two actions read as labelled buttons; more would widen every row, so they become
             # icons named by a tooltip (and by aria-label for screen readers).
             compact = len(actions) > 2
             buttons = "".join(
                 f"""<q-btn v-if="props.row.actions.includes('{action.name}')" flat dense no-caps no-wrap size="sm"
-                       {'round' if compact else f'label="{action.label}"'} aria-label="{action.label}"
+                       {"round" if compact else f'label="{action.label}"'} aria-label="{action.label}"
                        color="{action.colour}" icon="{action.icon}"
                        @click="() => $parent.$emit('row_action', {{action: '{action.name}', key: props.row.{row_key}}})">
-                       {f'<q-tooltip>{action.label}</q-tooltip>' if compact else ''}</q-btn>"""
+                       {f"<q-tooltip>{action.label}</q-tooltip>" if compact else ""}</q-btn>"""
                 for action in actions
             )
             self.table.add_slot("body-cell-actions", f'<q-td :props="props" class="q-gutter-x-xs text-no-wrap">{buttons}</q-td>')
@@ -164,17 +184,22 @@ class PagedTable:
         self._start(name, value)
         with self.filter_bar:
             # debounce: one query when the person pauses typing, not one per key
-            element = ui.input(label, value=value or "", on_change=self._filter_changed(name)).props("dense outlined clearable debounce=350")
+            element = ui.input(label, value=value or "", on_change=self._filter_changed(name)).props(
+                "dense outlined clearable debounce=350"
+            )
             element.classes(width).mark(f"filter-{name}")
         return element
 
-    def select_filter(self, name: str, label: str, options: dict | list, *, value: str | None = None, width: str = "w-48") -> ui.select:
+    def select_filter(
+        self, name: str, label: str, options: dict | list, *, value: str | None = None, width: str = "w-48"
+    ) -> ui.select:
         self._start(name, value)
         if value and value not in options:  # a value from a link that no row has (yet) stays selectable
             options = {**options, value: value} if isinstance(options, dict) else [*options, value]
         with self.filter_bar:
-            element = ui.select(options, label=label, value=value or None, with_input=True, clearable=True,
-                                on_change=self._filter_changed(name))
+            element = ui.select(
+                options, label=label, value=value or None, with_input=True, clearable=True, on_change=self._filter_changed(name)
+            )
             element.props("dense outlined options-dense").classes(width).mark(f"filter-{name}")
         return element
 

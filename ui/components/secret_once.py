@@ -8,9 +8,13 @@ from nicegui import ui
 from ui.components.dialogs import ask
 
 
-async def show_secret_once(*, title: str, secret: str, warning: str, usage: str | None = None,
-                           secret_marker: str = "secret-value", icon: str = "key") -> None:
-    with ui.dialog().props("persistent") as dialog, ui.card().classes("q-pa-lg w-[620px] max-w-[95vw] gap-3").mark("secret-dialog"):
+async def show_secret_once(
+    *, title: str, secret: str, warning: str, usage: str | None = None, secret_marker: str = "secret-value", icon: str = "key"
+) -> None:
+    with (
+        ui.dialog().props("persistent") as dialog,
+        ui.card().classes("q-pa-lg w-[620px] max-w-[95vw] gap-3").mark("secret-dialog"),
+    ):
         with ui.row().classes("items-center gap-2 no-wrap"):
             ui.icon(icon, size="28px", color="secondary")
             ui.label(title).classes("text-h6")

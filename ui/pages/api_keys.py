@@ -21,11 +21,16 @@ from ui.theme import frame
 
 # What each scope lets an integration do, in words a person choosing them understands.
 SCOPE_MEANINGS = {
-    "rewards:write": "issue rewards", "rewards:read": "read rewards",
-    "points:write": "reserve, post and adjust points", "points:read": "read point balances",
-    "recipients:write": "create and update recipients", "recipients:read": "read recipients",
-    "catalog:read": "read offers and partners", "tickets:write": "open and update tickets",
-    "tickets:read": "read tickets", "reports:read": "read reports",
+    "rewards:write": "issue rewards",
+    "rewards:read": "read rewards",
+    "points:write": "reserve, post and adjust points",
+    "points:read": "read point balances",
+    "recipients:write": "create and update recipients",
+    "recipients:read": "read recipients",
+    "catalog:read": "read offers and partners",
+    "tickets:write": "open and update tickets",
+    "tickets:read": "read tickets",
+    "reports:read": "read reports",
 }
 
 COLUMNS = [
@@ -42,10 +47,15 @@ ACTIONS = [RowAction("revoke", "Revoke", "block", "negative")]
 def _row(key: ApiKeyView) -> dict:
     revoked = key.revoked_at is not None
     return {
-        "id": str(key.id), "name": key.name, "masked": key.masked, "scopes": ", ".join(key.scopes),
-        "created_at": when(key.created_at), "last_used_at": when(key.last_used_at) if key.last_used_at else "never",
+        "id": str(key.id),
+        "name": key.name,
+        "masked": key.masked,
+        "scopes": ", ".join(key.scopes),
+        "created_at": when(key.created_at),
+        "last_used_at": when(key.last_used_at) if key.last_used_at else "never",
         "status": f"Revoked {when(key.revoked_at)}" if revoked else "Active",
-        "status_colour": "grey-7" if revoked else "positive", "actions": [] if revoked else ["revoke"],
+        "status_colour": "grey-7" if revoked else "positive",
+        "actions": [] if revoked else ["revoke"],
     }
 
 
@@ -56,9 +66,11 @@ async def _fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
 
 async def show_key_once(key: ApiKeyView, secret: str) -> None:
     await show_secret_once(
-        title=f"API key “{key.name}” created", secret=secret, secret_marker="api-key-secret",
+        title=f"API key “{key.name}” created",
+        secret=secret,
+        secret_marker="api-key-secret",
         warning="Copy this key now and store it in your secret manager. It will not be shown again: "
-                "Mirabelle keeps only a hash of it. If it is lost, revoke it and create a new one.",
+        "Mirabelle keeps only a hash of it. If it is lost, revoke it and create a new one.",
         usage=f"Integrations send it as: Authorization: Bearer mb_{key.prefix}_…",
     )
 
@@ -71,8 +83,13 @@ class ApiKeysPage:
         with frame(navigation.API_KEYS.label, "Keys that integrations use to call the GraphQL API") as page:
             with page.actions:
                 ui.button("New API key", icon="add", on_click=self.create_key).props("unelevated no-caps").mark("new-api-key")
-            self.table = PagedTable(COLUMNS, _fetch, actions=ACTIONS, on_action=self.act,
-                                    empty_text="No API keys yet: create one for each integration")
+            self.table = PagedTable(
+                COLUMNS,
+                _fetch,
+                actions=ACTIONS,
+                on_action=self.act,
+                empty_text="No API keys yet: create one for each integration",
+            )
             await self.table.reload()
 
     async def create_key(self) -> None:
@@ -82,7 +99,10 @@ class ApiKeysPage:
             ui.label("Scopes: what this key may do").classes("text-body2 text-weight-medium")
             with ui.grid(columns=2).classes("w-full gap-0").mark("scope-choices"):
                 scopes = {
-                    scope: ui.checkbox(f"{scope} — {SCOPE_MEANINGS.get(scope, scope)}").props("dense").classes("q-py-xs").mark(f"scope-{scope}")
+                    scope: ui.checkbox(f"{scope} — {SCOPE_MEANINGS.get(scope, scope)}")
+                    .props("dense")
+                    .classes("q-py-xs")
+                    .mark(f"scope-{scope}")
                     for scope in sorted(permission.value for permission in API_KEY_SCOPES)
                 }
 
@@ -107,10 +127,13 @@ class ApiKeysPage:
         if action == "revoke" and await confirm(
             f"Revoke the API key “{row['name']}”?",
             "Every request made with it will be refused from now on (401). This cannot be undone.",
-            confirm_label="Revoke key", danger=True,
+            confirm_label="Revoke key",
+            danger=True,
         ):
-            await perform(lambda actor: access.revoke_api_key(actor, uuid.UUID(row["id"])),
-                          done=lambda key: f"Revoked API key {key.name}. Requests with it are now refused.")
+            await perform(
+                lambda actor: access.revoke_api_key(actor, uuid.UUID(row["id"])),
+                done=lambda key: f"Revoked API key {key.name}. Requests with it are now refused.",
+            )
             await self.table.reload(first_page=False)
 
 

@@ -30,9 +30,13 @@ def _short(entity_id: str) -> str:
 
 def _row(entry: dict) -> dict:
     return {
-        "id": str(entry["id"]), "occurred_at": when(as_utc(entry["occurred_at"])), "actor": entry["actor_label"],
-        "action": entry["action"], "entity": f"{entry['entity_type']} · {_short(entry['entity_id'])}",
-        "changed": summary(entry["before"], entry["after"]), "actions": ["details"],
+        "id": str(entry["id"]),
+        "occurred_at": when(as_utc(entry["occurred_at"])),
+        "actor": entry["actor_label"],
+        "action": entry["action"],
+        "entity": f"{entry['entity_type']} · {_short(entry['entity_id'])}",
+        "changed": summary(entry["before"], entry["after"]),
+        "actions": ["details"],
     }
 
 
@@ -43,20 +47,36 @@ class AuditPage:
 
     async def fetch(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         wanted = request.filters
-        page = await audit.search(actor, AuditFilter(
-            actor=wanted.get("actor"), entity_type=wanted.get("entity_type"), entity_id=wanted.get("entity_id"),
-            action=wanted.get("action"), since=request.day("since"), until=request.day("until", end=True),
-        ), offset=request.offset, limit=request.limit)
+        page = await audit.search(
+            actor,
+            AuditFilter(
+                actor=wanted.get("actor"),
+                entity_type=wanted.get("entity_type"),
+                entity_id=wanted.get("entity_id"),
+                action=wanted.get("action"),
+                since=request.day("since"),
+                until=request.day("until", end=True),
+            ),
+            offset=request.offset,
+            limit=request.limit,
+        )
         self.entries = {str(entry["id"]): entry for entry in page.rows}
         return [_row(entry) for entry in page.rows], page.total
 
     async def build(self, prefilled: dict[str, str | None]) -> None:
         with frame(navigation.AUDIT.label, "Every change, by whom and when: newest first. Entries cannot be edited or deleted."):
-            self.table = PagedTable(COLUMNS, self.fetch, actions=ACTIONS, on_action=self.act, empty_text="No entries match these filters")
+            self.table = PagedTable(
+                COLUMNS, self.fetch, actions=ACTIONS, on_action=self.act, empty_text="No entries match these filters"
+            )
             table = self.table
             table.text_filter("actor", "Who (email or key)", value=prefilled.get("actor"), width="w-48")
-            table.select_filter("entity_type", "Entity type", await audit.distinct_entity_types(),
-                                value=prefilled.get("entity_type"), width="w-36")
+            table.select_filter(
+                "entity_type",
+                "Entity type",
+                await audit.distinct_entity_types(),
+                value=prefilled.get("entity_type"),
+                width="w-36",
+            )
             table.text_filter("entity_id", "Entity id", value=prefilled.get("entity_id"), width="w-56")
             table.text_filter("action", "Action (e.g. user.)", value=prefilled.get("action"), width="w-40")
             table.date_filter("since", "From")
@@ -68,8 +88,9 @@ class AuditPage:
             show_entry(self.entries[row["id"]])
 
 
-async def audit_page(actor: str | None = None, entity_type: str | None = None, entity_id: str | None = None,
-                     action: str | None = None) -> None:
+async def audit_page(
+    actor: str | None = None, entity_type: str | None = None, entity_id: str | None = None, action: str | None = None
+) -> None:
     await AuditPage().build({"actor": actor, "entity_type": entity_type, "entity_id": entity_id, "action": action})
 
 

@@ -68,9 +68,12 @@ async def home_page() -> None:
             if not tally.destination.open_to(person.actor):
                 continue
             count = await tally.count(person.actor)
-            with ui.card().classes("mb-card q-pa-md cursor-pointer gap-1").on(
-                "click", lambda d=tally.destination: ui.navigate.to(d.path)
-            ).mark(f"tally-{tally.destination.path.strip('/')}"):
+            with (
+                ui.card()
+                .classes("mb-card q-pa-md cursor-pointer gap-1")
+                .on("click", lambda d=tally.destination: ui.navigate.to(d.path))
+                .mark(f"tally-{tally.destination.path.strip('/')}")
+            ):
                 with ui.row().classes("items-center gap-2 no-wrap"):
                     ui.icon(tally.destination.icon, size="22px", color="primary")
                     ui.label(tally.label).classes("text-body2 text-weight-medium")

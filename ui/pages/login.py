@@ -12,7 +12,10 @@ from ui.session import LOGIN_PATH, LOGIN_REASONS, remember, safe_redirect, sessi
 from ui.theme import PRODUCT, apply_brand
 
 REFUSALS = {
-    "INVALID_CREDENTIALS": ("Wrong email or password", "Check both and try again. Repeated failures lock the account for a while."),
+    "INVALID_CREDENTIALS": (
+        "Wrong email or password",
+        "Check both and try again. Repeated failures lock the account for a while.",
+    ),
     "ACCOUNT_LOCKED": ("Account locked", None),  # the service's message says until when
     "ACCOUNT_DISABLED": ("Account deactivated", "This account has been deactivated. Ask an administrator to reactivate it."),
 }
@@ -34,9 +37,12 @@ async def login_page(redirect_to: str | None = None, reason: str | None = None) 
             refusal = ui.column().classes("w-full gap-0 q-pa-sm rounded-borders bg-red-1 text-negative").mark("login-error")
             refusal.set_visibility(False)
             email = ui.input("Email").props("outlined autofocus autocomplete=username").classes("w-full").mark("email")
-            password = ui.input("Password", password=True, password_toggle_button=True).props(
-                "outlined autocomplete=current-password"
-            ).classes("w-full").mark("password")
+            password = (
+                ui.input("Password", password=True, password_toggle_button=True)
+                .props("outlined autocomplete=current-password")
+                .classes("w-full")
+                .mark("password")
+            )
 
             async def sign_in() -> None:
                 refusal.set_visibility(False)

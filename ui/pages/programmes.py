@@ -29,10 +29,14 @@ COLUMNS = [
 
 def _row(programme: ProgrammeView) -> dict:
     return {
-        "id": str(programme.id), "name": programme.name, "currency": programme.currency,
-        "point_value": f"{programme.point_value} {programme.currency}", "status": programme.status,
+        "id": str(programme.id),
+        "name": programme.name,
+        "currency": programme.currency,
+        "point_value": f"{programme.point_value} {programme.currency}",
+        "status": programme.status,
         "status_colour": "positive" if programme.status == "active" else "grey-7",
-        "created_at": when(programme.created_at), "description": programme.description or "—",
+        "created_at": when(programme.created_at),
+        "description": programme.description or "—",
     }
 
 
@@ -45,16 +49,27 @@ async def _create(table: PagedTable) -> None:
     with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[480px] gap-3").mark("new-programme-dialog"):
         ui.label("New programme").classes("text-h6")
         name = ui.input("Name").props("outlined").classes("w-full").mark("programme-name")
-        currency = ui.select(currency_options(), label="Currency", with_input=True).props("outlined").classes("w-full").mark("programme-currency")
-        point_value = ui.input("Value of one point", placeholder="e.g. 0.25").props(
-            'outlined hint="In the currency\'s main unit (0.25 = a quarter), up to 6 decimals"'
-        ).classes("w-full").mark("programme-point-value")
-        description = ui.textarea("Description (optional)").props("outlined autogrow").classes("w-full").mark("programme-description")
+        currency = (
+            ui.select(currency_options(), label="Currency", with_input=True)
+            .props("outlined")
+            .classes("w-full")
+            .mark("programme-currency")
+        )
+        point_value = (
+            ui.input("Value of one point", placeholder="e.g. 0.25")
+            .props('outlined hint="In the currency\'s main unit (0.25 = a quarter), up to 6 decimals"')
+            .classes("w-full")
+            .mark("programme-point-value")
+        )
+        description = (
+            ui.textarea("Description (optional)").props("outlined autogrow").classes("w-full").mark("programme-description")
+        )
 
         async def save() -> None:
             created = await perform(
-                lambda actor: recipients.create_programme(actor, name.value or "", currency.value or "", (point_value.value or "").strip(),
-                                                          description.value or ""),
+                lambda actor: recipients.create_programme(
+                    actor, name.value or "", currency.value or "", (point_value.value or "").strip(), description.value or ""
+                ),
                 fields={"name": name, "currency": currency, "point_value": point_value},
                 done=lambda p: f"Created programme {p.name}: one point is worth {p.point_value} {p.currency}.",
             )
@@ -74,7 +89,9 @@ async def programmes_page() -> None:
         table = PagedTable(COLUMNS, _fetch, empty_text="No programmes yet")
         if actor.can(Permission.PROGRAMMES_WRITE):
             with page.actions:
-                ui.button("New programme", icon="add", on_click=lambda: _create(table)).props("unelevated no-caps").mark("new-programme")
+                ui.button("New programme", icon="add", on_click=lambda: _create(table)).props("unelevated no-caps").mark(
+                    "new-programme"
+                )
         await table.reload()
 
 

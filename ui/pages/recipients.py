@@ -43,11 +43,16 @@ def country_name(code: str | None) -> str:
 
 def _row(recipient: RecipientView) -> dict:
     return {
-        "id": str(recipient.id), "href": f"{navigation.RECIPIENTS.path}/{recipient.id}",
-        "full_name": recipient.full_name, "external_id": recipient.external_id, "email": recipient.email or EMPTY,
-        "phone": recipient.phone or EMPTY, "country": recipient.country or EMPTY,
+        "id": str(recipient.id),
+        "href": f"{navigation.RECIPIENTS.path}/{recipient.id}",
+        "full_name": recipient.full_name,
+        "external_id": recipient.external_id,
+        "email": recipient.email or EMPTY,
+        "phone": recipient.phone or EMPTY,
+        "country": recipient.country or EMPTY,
         "preferred_channel": CHANNEL_LABELS.get(recipient.preferred_channel, recipient.preferred_channel),
-        "source_system": recipient.source_system, "status": recipient.status.capitalize(),
+        "source_system": recipient.source_system,
+        "status": recipient.status.capitalize(),
         "status_colour": "positive" if recipient.status == "active" else "grey-7",
     }
 
@@ -55,8 +60,12 @@ def _row(recipient: RecipientView) -> dict:
 async def _fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
     wanted = request.filters
     page = await recipients.search_recipients(
-        actor, RecipientFilter(search=wanted.get("search"), country=wanted.get("country"), source_system=wanted.get("source_system")),
-        request.offset, request.limit, sort_by=request.sort_by or "full_name", descending=request.descending,
+        actor,
+        RecipientFilter(search=wanted.get("search"), country=wanted.get("country"), source_system=wanted.get("source_system")),
+        request.offset,
+        request.limit,
+        sort_by=request.sort_by or "full_name",
+        descending=request.descending,
     )
     return [_row(recipient) for recipient in page.rows], page.total
 
@@ -66,7 +75,9 @@ async def recipients_page(search: str | None = None) -> None:
     with frame(navigation.RECIPIENTS.label, "People who receive rewards, as your HR and source systems describe them"):
         table = PagedTable(COLUMNS, _fetch, sort_by="full_name", empty_text="No recipients match")
         table.text_filter("search", "Search name, email or external id", value=search, width="w-80")
-        table.select_filter("country", "Country", {code: country_name(code) for code in await recipients.distinct_countries(actor)})
+        table.select_filter(
+            "country", "Country", {code: country_name(code) for code in await recipients.distinct_countries(actor)}
+        )
         table.select_filter("source_system", "Source", await recipients.distinct_source_systems(actor))
         await table.reload()
 
@@ -98,7 +109,9 @@ def _history(actor: Actor, entries: list[dict], recipient: RecipientView) -> Non
                 query = urlencode({"entity_type": "recipient", "entity_id": str(recipient.id)})
                 ui.link("Open in the audit log", f"{navigation.AUDIT.path}?{query}").classes("text-primary text-body2")
         if not actor.can(Permission.AUDIT_READ):
-            ui.label(f"You need the permission “{Permission.AUDIT_READ.value}” to see who changed this recipient.").classes("mb-muted")
+            ui.label(f"You need the permission “{Permission.AUDIT_READ.value}” to see who changed this recipient.").classes(
+                "mb-muted"
+            )
             return
         if not entries:
             ui.label("No changes recorded.").classes("mb-muted")
@@ -120,23 +133,42 @@ async def recipient_page(recipient_id: str) -> None:
     with frame(recipient.full_name, f"{recipient.external_id} · from {recipient.source_system}") as page:
         if navigation.POINTS.open_to(actor):
             with page.actions:
-                ui.button("Points wallet", icon=navigation.POINTS.icon, on_click=lambda: ui.navigate.to(wallet_url(recipient.id))).props(
-                    "outline no-caps").mark("recipient-points")
+                ui.button(
+                    "Points wallet", icon=navigation.POINTS.icon, on_click=lambda: ui.navigate.to(wallet_url(recipient.id))
+                ).props("outline no-caps").mark("recipient-points")
         ui.link("← All recipients", navigation.RECIPIENTS.path).classes("text-primary text-body2")
         with ui.row().classes("w-full gap-4 items-stretch"):
-            _facts("Contact", "contact_mail", [
-                ("Email", recipient.email or EMPTY), ("Phone", recipient.phone or EMPTY),
-                ("WhatsApp", recipient.whatsapp or EMPTY), ("Country", country_name(recipient.country)),
-                ("Preferred channel", CHANNEL_LABELS.get(recipient.preferred_channel, recipient.preferred_channel)),
-            ], "recipient-contact")
-            _facts("HR attributes", "badge", [
-                (key.replace("_", " ").capitalize(), plain(value)) for key, value in sorted(recipient.hr_attributes.items())
-            ], "recipient-hr")
-            _facts("Record", "info", [
-                ("External id", recipient.external_id), ("Source system", recipient.source_system),
-                ("Status", recipient.status.capitalize()), ("Created", when(recipient.created_at)), ("Updated", when(recipient.updated_at)),
-                ("Mirabelle id", str(recipient.id)),
-            ], "recipient-record")
+            _facts(
+                "Contact",
+                "contact_mail",
+                [
+                    ("Email", recipient.email or EMPTY),
+                    ("Phone", recipient.phone or EMPTY),
+                    ("WhatsApp", recipient.whatsapp or EMPTY),
+                    ("Country", country_name(recipient.country)),
+                    ("Preferred channel", CHANNEL_LABELS.get(recipient.preferred_channel, recipient.preferred_channel)),
+                ],
+                "recipient-contact",
+            )
+            _facts(
+                "HR attributes",
+                "badge",
+                [(key.replace("_", " ").capitalize(), plain(value)) for key, value in sorted(recipient.hr_attributes.items())],
+                "recipient-hr",
+            )
+            _facts(
+                "Record",
+                "info",
+                [
+                    ("External id", recipient.external_id),
+                    ("Source system", recipient.source_system),
+                    ("Status", recipient.status.capitalize()),
+                    ("Created", when(recipient.created_at)),
+                    ("Updated", when(recipient.updated_at)),
+                    ("Mirabelle id", str(recipient.id)),
+                ],
+                "recipient-record",
+            )
         rewards = recipient_rewards(recipient.id, recipient.full_name) if actor.can(Permission.REWARDS_READ) else None
         _history(actor, entries, recipient)
     if rewards is not None:

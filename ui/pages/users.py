@@ -53,16 +53,24 @@ def _row(user: UserView, me: UserView) -> dict:
     if user.id != me.id:  # the service refuses self-deactivation; do not offer it
         actions.append("deactivate" if user.is_active else "activate")
     return {
-        "id": str(user.id), "display_name": user.display_name, "email": user.email, "roles": role_names(user.roles),
-        "status": status, "status_colour": colour, "last_login_at": when(user.last_login_at),
-        "created_at": when(user.created_at), "actions": actions,
+        "id": str(user.id),
+        "display_name": user.display_name,
+        "email": user.email,
+        "roles": role_names(user.roles),
+        "status": status,
+        "status_colour": colour,
+        "last_login_at": when(user.last_login_at),
+        "created_at": when(user.created_at),
+        "actions": actions,
     }
 
 
 def _role_checkboxes(selected: tuple[str, ...] = ()) -> dict[str, ui.checkbox]:
     with ui.column().classes("gap-0").mark("role-choices"):
         ui.label("Roles").classes("text-body2 text-weight-medium")
-        return {role.value: ui.checkbox(ROLE_LABELS[role], value=role.value in selected).mark(f"role-{role.value}") for role in Role}
+        return {
+            role.value: ui.checkbox(ROLE_LABELS[role], value=role.value in selected).mark(f"role-{role.value}") for role in Role
+        }
 
 
 def _chosen(boxes: dict[str, ui.checkbox]) -> list[str]:
@@ -74,9 +82,9 @@ def _password_input(label: str) -> ui.input:
     field = ui.input(label, password=True, password_toggle_button=True).props("outlined").classes("w-full").mark("password")
     field.props(f'hint="At least {MIN_PASSWORD_LENGTH} characters"')
     with field.add_slot("after"):  # "append" holds the show/hide toggle
-        ui.button(icon="casino", on_click=lambda: field.set_value(secrets.token_urlsafe(15))).props(
-            "flat round dense"
-        ).tooltip("Generate a strong password").mark("generate-password")
+        ui.button(icon="casino", on_click=lambda: field.set_value(secrets.token_urlsafe(15))).props("flat round dense").tooltip(
+            "Generate a strong password"
+        ).mark("generate-password")
     return field
 
 
@@ -87,8 +95,12 @@ class UsersPage:
 
     async def fetch(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         page = await access.list_users(
-            actor, request.filters.get("search", ""), request.offset, request.limit,
-            sort_by=request.sort_by or "email", descending=request.descending,
+            actor,
+            request.filters.get("search", ""),
+            request.offset,
+            request.limit,
+            sort_by=request.sort_by or "email",
+            descending=request.descending,
         )
         return [_row(user, self.me) for user in page.rows], page.total
 
@@ -96,16 +108,22 @@ class UsersPage:
         with frame(navigation.USERS.label, "People who sign in to this console, and what their roles let them do") as page:
             with page.actions:
                 ui.button("New user", icon="person_add", on_click=self.create_user).props("unelevated no-caps").mark("new-user")
-            self.table = PagedTable(COLUMNS, self.fetch, sort_by="email", actions=ACTIONS, on_action=self.act,
-                                    empty_text="No users match")
+            self.table = PagedTable(
+                COLUMNS, self.fetch, sort_by="email", actions=ACTIONS, on_action=self.act, empty_text="No users match"
+            )
             self.table.text_filter("search", "Search name or email")
             await self.table.reload()
 
     # ------------------------------------------------------------ actions
 
     async def act(self, action: str, row: dict) -> None:
-        handlers = {"roles": self.change_roles, "password": self.reset_password, "unlock": self.unlock,
-                    "deactivate": self.deactivate, "activate": self.activate}
+        handlers = {
+            "roles": self.change_roles,
+            "password": self.reset_password,
+            "unlock": self.unlock,
+            "deactivate": self.deactivate,
+            "activate": self.activate,
+        }
         await handlers[action](row)
         await self.table.reload(first_page=False)
 
@@ -122,7 +140,9 @@ class UsersPage:
                 user = await perform(
                     lambda actor: access.create_user(actor, email.value, name.value, password.value, _chosen(roles)),
                     fields=fields,
-                    done=lambda user: f"Created {user.email} with role(s) {role_names(user.roles)}. Share the password with them securely.",
+                    done=lambda user: (
+                        f"Created {user.email} with role(s) {role_names(user.roles)}. Share the password with them securely."
+                    ),
                 )
                 if user is not None:
                     dialog.submit(True)
@@ -176,21 +196,29 @@ class UsersPage:
         await ask(dialog)
 
     async def unlock(self, row: dict) -> None:
-        await perform(lambda actor: access.unlock(actor, _uuid(row)),
-                      done=lambda user: f"{user.email} is unlocked and can sign in again.")
+        await perform(
+            lambda actor: access.unlock(actor, _uuid(row)), done=lambda user: f"{user.email} is unlocked and can sign in again."
+        )
 
     async def deactivate(self, row: dict) -> None:
-        if await confirm(f"Deactivate {row['display_name']}?",
-                         f"{row['email']} will be signed out everywhere and cannot sign in until reactivated.",
-                         confirm_label="Deactivate", danger=True):
-            await perform(lambda actor: access.set_active(actor, _uuid(row), False),
-                          done=lambda user: f"{user.email} is deactivated and signed out.")
+        if await confirm(
+            f"Deactivate {row['display_name']}?",
+            f"{row['email']} will be signed out everywhere and cannot sign in until reactivated.",
+            confirm_label="Deactivate",
+            danger=True,
+        ):
+            await perform(
+                lambda actor: access.set_active(actor, _uuid(row), False),
+                done=lambda user: f"{user.email} is deactivated and signed out.",
+            )
 
     async def activate(self, row: dict) -> None:
-        if await confirm(f"Reactivate {row['display_name']}?", f"{row['email']} will be able to sign in again.",
-                         confirm_label="Reactivate"):
-            await perform(lambda actor: access.set_active(actor, _uuid(row), True),
-                          done=lambda user: f"{user.email} is active again.")
+        if await confirm(
+            f"Reactivate {row['display_name']}?", f"{row['email']} will be able to sign in again.", confirm_label="Reactivate"
+        ):
+            await perform(
+                lambda actor: access.set_active(actor, _uuid(row), True), done=lambda user: f"{user.email} is active again."
+            )
 
 
 def _uuid(row: dict) -> uuid.UUID:

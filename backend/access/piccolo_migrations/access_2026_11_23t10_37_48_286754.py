@@ -1,17 +1,11 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from backend.core.ids import UUID7Default
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Array
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import UUID, Array, Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
+
+from backend.core.ids import UUID7Default
 
 
 class User(Table, tablename="users", schema=None):
@@ -34,9 +28,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="access", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="access", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ConsoleSession",
@@ -45,13 +37,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="ApiKey", tablename="api_keys", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiKey", tablename="api_keys", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="User", tablename="users", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="users", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="ConsoleSession",

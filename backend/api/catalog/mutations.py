@@ -33,7 +33,7 @@ class CatalogMutations:
     @strawberry.mutation(
         extensions=requires(Permission.CATALOG_WRITE, refusal=OfferPayload.refused),
         description="Create a DRAFT offer of a partner at the end of the catalogue; `terms` become version 1. "
-                    "Every invalid field is reported at once.",
+        "Every invalid field is reported at once.",
     )
     async def create_offer(self, info: strawberry.Info, input: CreateOfferInput) -> OfferPayload:
         async def create() -> OfferPayload:
@@ -50,14 +50,16 @@ class CatalogMutations:
     async def update_offer(self, info: strawberry.Info, input: UpdateOfferInput) -> OfferPayload:
         async def update() -> OfferPayload:
             offer_id = entity_id(input.offer_id, "offer", "offer_id")
-            return OfferPayload(offer=Offer.from_view(await offers.update_offer(info.context.actor, offer_id, input.to_domain())), errors=[])
+            return OfferPayload(
+                offer=Offer.from_view(await offers.update_offer(info.context.actor, offer_id, input.to_domain())), errors=[]
+            )
 
         return await answer(OfferPayload.refused, update)
 
     @strawberry.mutation(
         extensions=requires(Permission.CATALOG_WRITE, refusal=OfferPayload.refused),
         description="Move an offer along DRAFT → LIVE ⇄ PAUSED → RETIRED. Going live needs terms (TERMS_REQUIRED) and a "
-                    "live partner (PARTNER_NOT_LIVE).",
+        "live partner (PARTNER_NOT_LIVE).",
     )
     async def change_offer_status(self, info: strawberry.Info, input: ChangeOfferStatusInput) -> OfferPayload:
         async def change() -> OfferPayload:
@@ -74,14 +76,16 @@ class CatalogMutations:
     async def revise_terms(self, info: strawberry.Info, input: ReviseTermsInput) -> TermsPayload:
         async def revise() -> TermsPayload:
             offer_id = entity_id(input.offer_id, "offer", "offer_id")
-            return TermsPayload(terms=TermsVersion.from_view(await terms.revise_terms(info.context.actor, offer_id, input.terms)), errors=[])
+            return TermsPayload(
+                terms=TermsVersion.from_view(await terms.revise_terms(info.context.actor, offer_id, input.terms)), errors=[]
+            )
 
         return await answer(TermsPayload.refused, revise)
 
     @strawberry.mutation(
         extensions=requires(Permission.CATALOG_WRITE, refusal=RerankOffersPayload.refused),
         description="Put these offers in this order, in the places they hold now (the whole catalogue or a filtered part of "
-                    "it); every other offer keeps its place. Ranks stay 1..N without ties.",
+        "it); every other offer keeps its place. Ranks stay 1..N without ties.",
     )
     async def rerank_offers(self, info: strawberry.Info, input: RerankOffersInput) -> RerankOffersPayload:
         async def rerank() -> RerankOffersPayload:
@@ -94,15 +98,16 @@ class CatalogMutations:
     @strawberry.mutation(
         extensions=requires(Permission.CATALOG_WRITE, refusal=VoucherImportPayload.refused),
         description="Import voucher codes from a CSV file sent as a multipart upload (`code, pin, denomination, expiry`). "
-                    "Bad rows are reported with their line and reason and the good ones imported; a bad file (WRONG_HEADER, "
-                    "MALFORMED_CSV, …) imports nothing. Codes are stored encrypted and shown masked.",
+        "Bad rows are reported with their line and reason and the good ones imported; a bad file (WRONG_HEADER, "
+        "MALFORMED_CSV, …) imports nothing. Codes are stored encrypted and shown masked.",
     )
     async def import_voucher_codes(self, info: strawberry.Info, input: ImportVoucherCodesInput) -> VoucherImportPayload:
         async def import_codes() -> VoucherImportPayload:
             offer_id = entity_id(input.offer_id, "offer", "offer_id")
             file = uploaded_file(input.file, "file")
-            report = await stock_import.import_voucher_codes(info.context.actor, offer_id, file.stream, file.name,
-                                                             dry_run=input.dry_run)
+            report = await stock_import.import_voucher_codes(
+                info.context.actor, offer_id, file.stream, file.name, dry_run=input.dry_run
+            )
             return VoucherImportPayload(report=VoucherImport.from_view(report), errors=[])
 
         return await answer(VoucherImportPayload.refused, import_codes)

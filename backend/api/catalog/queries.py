@@ -41,7 +41,7 @@ class CatalogQueries:
     @strawberry.field(
         extensions=requires(Permission.CATALOG_READ),
         description="Offers in catalogue order (rank), optionally filtered. With `filter.eligibleFor`, only the offers "
-                    "available now that the recipient qualifies for under each offer's eligibility rule.",
+        "available now that the recipient qualifies for under each offer's eligibility rule.",
     )
     async def offers(
         self,
@@ -54,7 +54,9 @@ class CatalogQueries:
         filter_ = filter_ or OfferFilterInput()
         with query_refusals():
             partner_id = entity_id(filter_.partner_id, "partner", "partnerId") if filter_.partner_id is not None else None
-            recipient_id = entity_id(filter_.eligible_for, "recipient", "eligibleFor") if filter_.eligible_for is not None else None
+            recipient_id = (
+                entity_id(filter_.eligible_for, "recipient", "eligibleFor") if filter_.eligible_for is not None else None
+            )
         offer_filter = filter_.to_domain(partner_id)
 
         if recipient_id is not None:
@@ -73,6 +75,7 @@ class CatalogQueries:
             async def count() -> int:
                 return len(await eligible_for())
         else:
+
             async def fetch(after_key: CatalogueKey | None, limit: int) -> list[OfferView]:
                 with query_refusals():
                     return await offers.offers_after(actor, offer_filter, after_key, limit)
@@ -81,8 +84,16 @@ class CatalogQueries:
                 with query_refusals():
                     return await offers.count_offers(actor, offer_filter)
 
-        return await keyset_connection(list_name="offers", first=first, after=after, fetch=fetch, count=count,
-                                       key=catalogue_key, node=Offer.from_view, parse_key=parse_catalogue_key)
+        return await keyset_connection(
+            list_name="offers",
+            first=first,
+            after=after,
+            fetch=fetch,
+            count=count,
+            key=catalogue_key,
+            node=Offer.from_view,
+            parse_key=parse_catalogue_key,
+        )
 
     @strawberry.field(extensions=requires(Permission.CATALOG_READ), description="One offer; null if none.")
     async def offer(self, info: strawberry.Info, id: strawberry.ID) -> Offer | None:

@@ -46,7 +46,9 @@ def _whole_minor_units(value: object) -> int:
 MinorUnits = NewType("MinorUnits", int)
 SCALARS = {
     MinorUnits: strawberry.scalar(
-        name="MinorUnits", serialize=int, parse_value=_whole_minor_units,
+        name="MinorUnits",
+        serialize=int,
+        parse_value=_whole_minor_units,
         description="An amount in the currency's minor units (50000 is 500.00 INR), a whole JSON number up to 10^12.",
     ),
 }
@@ -58,7 +60,9 @@ def _values_enum(name: str, values: tuple[str, ...], description: str) -> type[e
 
 OfferStatus = _values_enum("OfferStatus", OFFER_STATUSES, "DRAFT → LIVE ⇄ PAUSED → RETIRED.")
 OfferStatusChange = _values_enum("OfferStatusChange", tuple(TRANSITIONS), "The statuses changeOfferStatus can set.")
-DenominationKind = _values_enum("DenominationKind", (FIXED, RANGE), "FIXED: a list of amounts. RANGE: minimum to maximum in steps.")
+DenominationKind = _values_enum(
+    "DenominationKind", (FIXED, RANGE), "FIXED: a list of amounts. RANGE: minimum to maximum in steps."
+)
 ExpiryKind = _values_enum("ExpiryKind", (DAYS_AFTER_ISSUE, FIXED_DATE), "DAYS_AFTER_ISSUE or a FIXED_DATE.")
 
 
@@ -76,8 +80,13 @@ class OfferDenominations:
 
     @classmethod
     def from_view(cls, view: Denominations) -> OfferDenominations:
-        return cls(kind=DenominationKind(view.kind), amounts=list(view.amounts), minimum=view.minimum, maximum=view.maximum,
-                   step=view.step)
+        return cls(
+            kind=DenominationKind(view.kind),
+            amounts=list(view.amounts),
+            minimum=view.minimum,
+            maximum=view.maximum,
+            step=view.step,
+        )
 
 
 @strawberry.type(description="When a reward of the offer stops being redeemable.")
@@ -101,7 +110,9 @@ class TermsVersion:
 
     @classmethod
     def from_view(cls, view: TermsVersionView) -> TermsVersion:
-        return cls(id=_id(view.id), version=view.version, body=view.body, created_by=view.created_by_label, created_at=view.created_at)
+        return cls(
+            id=_id(view.id), version=view.version, body=view.body, created_by=view.created_by_label, created_at=view.created_at
+        )
 
 
 @strawberry.type(description="Voucher codes of one denomination, by state.")
@@ -114,8 +125,13 @@ class StockLevel:
 
     @classmethod
     def from_view(cls, view) -> StockLevel:
-        return cls(denomination=view.denomination, available=view.available, allocated=view.allocated, confirmed=view.confirmed,
-                   expired=view.expired)
+        return cls(
+            denomination=view.denomination,
+            available=view.available,
+            allocated=view.allocated,
+            confirmed=view.confirmed,
+            expired=view.expired,
+        )
 
 
 @strawberry.type(description="Something a recipient can redeem a reward for, from one partner, in one country and currency.")
@@ -143,12 +159,25 @@ class Offer:
     @classmethod
     def from_view(cls, view: OfferView) -> Offer:
         return cls(
-            id=_id(view.id), partner_id=_id(view.partner_id), title=view.title, description=view.description,
-            image_url=view.image_url, country=view.country, currency=view.currency, category=view.category,
-            category_restrictions=list(view.category_restrictions), denominations=OfferDenominations.from_view(view.denominations),
-            expiry=OfferExpiry.from_view(view.expiry), eligibility_rule=view.eligibility_rule, rank=view.rank,
-            status=OfferStatus(view.status), available=view.is_available, low_stock_threshold=view.low_stock_threshold,
-            created_at=view.created_at, updated_at=view.updated_at, current_terms_version_id=view.current_terms_version_id,
+            id=_id(view.id),
+            partner_id=_id(view.partner_id),
+            title=view.title,
+            description=view.description,
+            image_url=view.image_url,
+            country=view.country,
+            currency=view.currency,
+            category=view.category,
+            category_restrictions=list(view.category_restrictions),
+            denominations=OfferDenominations.from_view(view.denominations),
+            expiry=OfferExpiry.from_view(view.expiry),
+            eligibility_rule=view.eligibility_rule,
+            rank=view.rank,
+            status=OfferStatus(view.status),
+            available=view.is_available,
+            low_stock_threshold=view.low_stock_threshold,
+            created_at=view.created_at,
+            updated_at=view.updated_at,
+            current_terms_version_id=view.current_terms_version_id,
         )
 
     @strawberry.field(description="The partner behind the offer (read for a whole page at once).")
@@ -164,7 +193,9 @@ class Offer:
 
     @strawberry.field(description="Voucher stock per denomination (read for a whole page at once).")
     async def stock_levels(self, info: strawberry.Info) -> list[StockLevel]:
-        return [StockLevel.from_view(level) for level in await info.context.loader(stock_levels_by_offer).load(uuid.UUID(self.id))]
+        return [
+            StockLevel.from_view(level) for level in await info.context.loader(stock_levels_by_offer).load(uuid.UUID(self.id))
+        ]
 
 
 @strawberry.type(description="A row of a voucher file that was not imported, and why.")
@@ -190,10 +221,17 @@ class VoucherImport:
     @classmethod
     def from_view(cls, view: VoucherImportReport) -> VoucherImport:
         return cls(
-            id=_id(view.id), offer_id=_id(view.offer_id), file_name=view.file_name, sha256=view.sha256, size_bytes=view.size_bytes,
-            rows_read=view.rows_read, rows_imported=view.rows_imported,
-            rejected=[RejectedVoucherRow(line=row.line, reason=row.reason) for row in view.rejected], dry_run=view.dry_run,
-            imported_by=view.imported_by_label, imported_at=view.imported_at,
+            id=_id(view.id),
+            offer_id=_id(view.offer_id),
+            file_name=view.file_name,
+            sha256=view.sha256,
+            size_bytes=view.size_bytes,
+            rows_read=view.rows_read,
+            rows_imported=view.rows_imported,
+            rejected=[RejectedVoucherRow(line=row.line, reason=row.reason) for row in view.rejected],
+            dry_run=view.dry_run,
+            imported_by=view.imported_by_label,
+            imported_at=view.imported_at,
         )
 
 
@@ -210,11 +248,20 @@ class OfferFilterInput:
     search: str | None = strawberry.field(default=None, description="Substring of the title, any case.")
     available_only: bool = strawberry.field(default=False, description="Only offers issuable now (LIVE, of a live partner).")
     eligible_for: strawberry.ID | None = strawberry.field(
-        default=None, description="A recipient id: only the available offers this recipient qualifies for (needs `recipients:read` too).")
+        default=None,
+        description="A recipient id: only the available offers this recipient qualifies for (needs `recipients:read` too).",
+    )
 
     def to_domain(self, partner_id: uuid.UUID | None) -> OfferFilter:
-        return OfferFilter(partner_id=partner_id, country=self.country, currency=self.currency, category=self.category,
-                           status=self.status.value if self.status else None, search=self.search, available_only=self.available_only)
+        return OfferFilter(
+            partner_id=partner_id,
+            country=self.country,
+            currency=self.currency,
+            category=self.category,
+            status=self.status.value if self.status else None,
+            search=self.search,
+            available_only=self.available_only,
+        )
 
 
 @strawberry.input(description="Denominations from `minimum` to `maximum` in `step`s, minor units.")
@@ -229,12 +276,19 @@ class DenominationRangeInput:
 
 def _offer(input_) -> OfferInput:
     return OfferInput(
-        title=input_.title, country=input_.country, currency=input_.currency, category=input_.category,
+        title=input_.title,
+        country=input_.country,
+        currency=input_.currency,
+        category=input_.category,
         denominations=list(input_.denominations) if input_.denominations is not None else None,
         denomination_range=input_.denomination_range.to_domain() if input_.denomination_range else None,
-        expiry_days=input_.expiry_days, expiry_date=input_.expiry_date, description=input_.description or "",
-        image_url=input_.image_url or "", category_restrictions=list(input_.category_restrictions or []),
-        eligibility_rule=input_.eligibility_rule or "", low_stock_threshold=input_.low_stock_threshold,
+        expiry_days=input_.expiry_days,
+        expiry_date=input_.expiry_date,
+        description=input_.description or "",
+        image_url=input_.image_url or "",
+        category_restrictions=list(input_.category_restrictions or []),
+        eligibility_rule=input_.eligibility_rule or "",
+        low_stock_threshold=input_.low_stock_threshold,
     )
 
 
@@ -247,12 +301,14 @@ def _expiry_days_field():
 
 
 def _currency_field():
-    return strawberry.field(description="ISO 4217 code with a minor unit (INR, JPY, KWD); XAU, XDR and other codes without one "
-                                        "are refused with INVALID_CURRENCY.")
+    return strawberry.field(
+        description="ISO 4217 code with a minor unit (INR, JPY, KWD); XAU, XDR and other codes without one "
+        "are refused with INVALID_CURRENCY."
+    )
 
 
 def _rule_field():
-    return strawberry.field(default=None, description='e.g. `country in [IN] and grade >= 5`; empty: everyone.')
+    return strawberry.field(default=None, description="e.g. `country in [IN] and grade >= 5`; empty: everyone.")
 
 
 @strawberry.input(description="A new offer of a partner: a DRAFT at the end of the catalogue.")
@@ -271,7 +327,9 @@ class CreateOfferInput:
     category_restrictions: list[str] | None = None
     eligibility_rule: str | None = _rule_field()
     low_stock_threshold: int = 0
-    terms: str | None = strawberry.field(default=None, description="Terms & conditions: version 1. An offer goes live only with terms.")
+    terms: str | None = strawberry.field(
+        default=None, description="Terms & conditions: version 1. An offer goes live only with terms."
+    )
 
     def to_domain(self) -> OfferInput:
         return _offer(self)
@@ -311,12 +369,16 @@ class ReviseTermsInput:
     terms: str
 
 
-@strawberry.input(description="Offers in their new order; they swap among the places they hold now, every other offer keeps its place.")
+@strawberry.input(
+    description="Offers in their new order; they swap among the places they hold now, every other offer keeps its place."
+)
 class RerankOffersInput:
     offer_ids: list[strawberry.ID]
 
 
-@strawberry.input(description="A voucher file for an offer: CSV with the header `code, pin, denomination, expiry` (pin, expiry optional).")
+@strawberry.input(
+    description="A voucher file for an offer: CSV with the header `code, pin, denomination, expiry` (pin, expiry optional)."
+)
 class ImportVoucherCodesInput:
     offer_id: strawberry.ID
     file: Upload = strawberry.field(description="The CSV file, sent as a multipart upload (≤ 10 MB per request).")
@@ -391,7 +453,9 @@ class OfferPayload:
         return cls(offer=None, errors=catalog_errors(errors))
 
 
-@strawberry.type(description="The offer's terms after reviseTerms: the new current version (or the current one, for the same text).")
+@strawberry.type(
+    description="The offer's terms after reviseTerms: the new current version (or the current one, for the same text)."
+)
 class TermsPayload:
     terms: TermsVersion | None
     errors: list[CatalogError] = errors_field()
@@ -413,7 +477,9 @@ class RerankOffersPayload:
 
 @strawberry.type(description="The import report. Rejected rows do not make the payload an error: the good rows were imported.")
 class VoucherImportPayload:
-    report: VoucherImport | None = strawberry.field(description="Null when the file was refused as a whole (then nothing was imported).")
+    report: VoucherImport | None = strawberry.field(
+        description="Null when the file was refused as a whole (then nothing was imported)."
+    )
     errors: list[CatalogError] = errors_field()
 
     @classmethod

@@ -28,14 +28,19 @@ async def recipient_id_of(actor: Actor, recipient_id: strawberry.ID | None, reci
     An external id is looked up through the recipients service with the caller's own rights, so it
     needs ``recipients:read`` as well: the ledger does not hand out the recipient directory."""
     if (recipient_id is None) == (recipient_external_id is None):
-        raise refused(LedgerErrorCode.RECIPIENT_NOT_FOUND, "give exactly one of recipientId and recipientExternalId", "recipientId")
+        raise refused(
+            LedgerErrorCode.RECIPIENT_NOT_FOUND, "give exactly one of recipientId and recipientExternalId", "recipientId"
+        )
     if recipient_id is not None:
         return parse_id(recipient_id, LedgerErrorCode.RECIPIENT_NOT_FOUND, "recipientId")
     try:
         return await recipients.recipient_id_by_external_id(actor, recipient_external_id)
     except NotFound:
-        raise refused(LedgerErrorCode.RECIPIENT_NOT_FOUND, f"no recipient has the external id '{recipient_external_id}'",
-                      "recipientExternalId") from None
+        raise refused(
+            LedgerErrorCode.RECIPIENT_NOT_FOUND,
+            f"no recipient has the external id '{recipient_external_id}'",
+            "recipientExternalId",
+        ) from None
 
 
 def redemption_id_of(transfer_id: strawberry.ID | None, reservation_id: strawberry.ID | None) -> uuid.UUID:
@@ -46,4 +51,3 @@ def redemption_id_of(transfer_id: strawberry.ID | None, reservation_id: strawber
     if transfer_id is not None:
         return parse_id(transfer_id, LedgerErrorCode.TRANSFER_NOT_FOUND, "transferId")
     return parse_id(reservation_id, LedgerErrorCode.RESERVATION_NOT_FOUND, "reservationId")
-

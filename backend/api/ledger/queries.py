@@ -25,8 +25,9 @@ RecipientExternalId = Annotated[
 ]
 
 
-async def _balance(actor: Actor, programme_id: strawberry.ID, recipient_id: strawberry.ID | None,
-                   recipient_external_id: str | None) -> Balance:
+async def _balance(
+    actor: Actor, programme_id: strawberry.ID, recipient_id: strawberry.ID | None, recipient_external_id: str | None
+) -> Balance:
     """The wallet's balance; an unknown programme or recipient is a BAD_USER_INPUT error naming it."""
     with query_refusals():
         programme = parse_id(programme_id, LedgerErrorCode.PROGRAMME_NOT_FOUND, "programmeId")
@@ -40,7 +41,10 @@ class LedgerQueries:
         description="A recipient's points in a programme: all zero before their first points.",
     )
     async def points_balance(
-        self, info: strawberry.Info, programme_id: strawberry.ID, recipient_id: RecipientId = None,
+        self,
+        info: strawberry.Info,
+        programme_id: strawberry.ID,
+        recipient_id: RecipientId = None,
         recipient_external_id: RecipientExternalId = None,
     ) -> PointsBalance:
         return PointsBalance.from_view(await _balance(info.context.actor, programme_id, recipient_id, recipient_external_id))
@@ -50,8 +54,13 @@ class LedgerQueries:
         description="A recipient's transaction log in a programme, newest first, optionally filtered.",
     )
     async def points_transactions(
-        self, info: strawberry.Info, programme_id: strawberry.ID, recipient_id: RecipientId = None,
-        recipient_external_id: RecipientExternalId = None, first: First = DEFAULT_PAGE_SIZE, after: After = None,
+        self,
+        info: strawberry.Info,
+        programme_id: strawberry.ID,
+        recipient_id: RecipientId = None,
+        recipient_external_id: RecipientExternalId = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
         filter_: Annotated[PointsTransactionFilterInput | None, strawberry.argument(name="filter")] = None,
     ) -> Connection[PointsTransfer]:
         actor = info.context.actor
@@ -68,8 +77,13 @@ class LedgerQueries:
             return 0 if wallet_id is None else await ledger.count_history(actor, wallet_id, history_filter)
 
         return await keyset_connection(
-            list_name="pointsTransactions", first=first, after=after, fetch=fetch, count=count,
-            key=lambda entry: entry.transfer.id, node=lambda entry: PointsTransfer.from_view(entry.transfer, entry.status),
+            list_name="pointsTransactions",
+            first=first,
+            after=after,
+            fetch=fetch,
+            count=count,
+            key=lambda entry: entry.transfer.id,
+            node=lambda entry: PointsTransfer.from_view(entry.transfer, entry.status),
         )
 
     @strawberry.field(extensions=requires(Permission.POINTS_READ), description="One reservation; null if there is none.")

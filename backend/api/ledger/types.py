@@ -32,24 +32,33 @@ def _whole_points(value: object) -> int:
 Points = NewType("Points", int)
 SCALARS = {
     Points: strawberry.scalar(
-        name="Points", serialize=int, parse_value=_whole_points,
+        name="Points",
+        serialize=int,
+        parse_value=_whole_points,
         description="A whole number of points (up to 1,000,000,000,000), written as a JSON number.",
     ),
 }
 
-LedgerErrorCode = strawberry.enum(DomainLedgerErrorCode, name="LedgerErrorCode", description="Why a points mutation changed nothing.")
+LedgerErrorCode = strawberry.enum(
+    DomainLedgerErrorCode, name="LedgerErrorCode", description="Why a points mutation changed nothing."
+)
 PointsSource = strawberry.enum(Source, name="PointsSource", description="Who asked for a movement of points.")
 PointsTransferKind = strawberry.enum(TransferKind, name="PointsTransferKind", description="What a transfer does.")
 PointsTransferPhase = strawberry.enum(
-    Phase, name="PointsTransferPhase",
+    Phase,
+    name="PointsTransferPhase",
     description="SINGLE: posted at once. PENDING: a reservation's hold. POST / VOID: the transfer that confirmed or released it.",
 )
 PointsTransactionStatus = strawberry.enum(
-    TransactionStatus, name="PointsTransactionStatus",
+    TransactionStatus,
+    name="PointsTransactionStatus",
     description="A line of the log: POSTED, or the status of the reservation its transfer belongs to.",
 )
-PointsReservationStatus = strawberry.enum(ReservationStatus, name="PointsReservationStatus",
-                                          description="PENDING until confirmed (POSTED), released (VOIDED) or timed out (EXPIRED).")
+PointsReservationStatus = strawberry.enum(
+    ReservationStatus,
+    name="PointsReservationStatus",
+    description="PENDING until confirmed (POSTED), released (VOIDED) or timed out (EXPIRED).",
+)
 PointsDirection = strawberry.enum(Direction, name="PointsDirection", description="CREDIT: into the wallet. DEBIT: out of it.")
 
 
@@ -76,13 +85,19 @@ class PointsBalance:
     @classmethod
     def from_view(cls, balance: Balance) -> PointsBalance:
         return cls(
-            programme_id=_id(balance.programme_id), recipient_id=_id(balance.recipient_id),
-            recipient_external_id=balance.recipient_external_id, wallet_id=_id(balance.wallet_id),
-            available=balance.available, pending=balance.pending, posted=balance.posted,
+            programme_id=_id(balance.programme_id),
+            recipient_id=_id(balance.recipient_id),
+            recipient_external_id=balance.recipient_external_id,
+            wallet_id=_id(balance.wallet_id),
+            available=balance.available,
+            pending=balance.pending,
+            posted=balance.posted,
         )
 
 
-@strawberry.type(description="One immutable movement of points between a wallet and the programme: a line of the transaction log.")
+@strawberry.type(
+    description="One immutable movement of points between a wallet and the programme: a line of the transaction log."
+)
 class PointsTransfer:
     id: strawberry.ID
     programme_id: strawberry.ID
@@ -93,8 +108,12 @@ class PointsTransfer:
     status: PointsTransactionStatus
     direction: PointsDirection
     amount: Points = strawberry.field(description="Always positive; `direction` says which way.")
-    reservation_id: strawberry.ID | None = strawberry.field(description="The reservation this transfer holds, confirms or releases.")
-    reverses_id: strawberry.ID | None = strawberry.field(description="For a reversal: the confirming transfer it gives points back for.")
+    reservation_id: strawberry.ID | None = strawberry.field(
+        description="The reservation this transfer holds, confirms or releases."
+    )
+    reverses_id: strawberry.ID | None = strawberry.field(
+        description="For a reversal: the confirming transfer it gives points back for."
+    )
     reference: str | None = strawberry.field(description="Your reference, e.g. an order id.")
     reason: str
     actor: str = strawberry.field(description="Who made it, as the audit log names them (e.g. `api-key:marketplace`).")
@@ -104,11 +123,21 @@ class PointsTransfer:
     def from_view(cls, transfer: TransferView, status: TransactionStatus) -> PointsTransfer:
         holds = transfer.phase is Phase.PENDING
         return cls(
-            id=_id(transfer.id), programme_id=_id(transfer.programme_id), wallet_id=_id(transfer.wallet_id),
-            kind=transfer.kind, source=transfer.source, phase=transfer.phase, status=status, direction=transfer.direction,
-            amount=transfer.amount, reservation_id=_id(transfer.id if holds else transfer.pending_id),
-            reverses_id=_id(transfer.reverses_id), reference=transfer.reference, reason=transfer.reason,
-            actor=transfer.actor_label, created_at=transfer.created_at,
+            id=_id(transfer.id),
+            programme_id=_id(transfer.programme_id),
+            wallet_id=_id(transfer.wallet_id),
+            kind=transfer.kind,
+            source=transfer.source,
+            phase=transfer.phase,
+            status=status,
+            direction=transfer.direction,
+            amount=transfer.amount,
+            reservation_id=_id(transfer.id if holds else transfer.pending_id),
+            reverses_id=_id(transfer.reverses_id),
+            reference=transfer.reference,
+            reason=transfer.reason,
+            actor=transfer.actor_label,
+            created_at=transfer.created_at,
         )
 
 
@@ -121,7 +150,9 @@ class PointsReservation:
     status: PointsReservationStatus
     timeout_at: datetime = strawberry.field(description="After this it can no longer be confirmed, and the hold is released.")
     posted_amount: Points = strawberry.field(description="What the confirmation spent (0 until confirmed).")
-    released_amount: Points = strawberry.field(description="What went back to the wallet: all of a release or expiry, the rest of a partial confirmation.")
+    released_amount: Points = strawberry.field(
+        description="What went back to the wallet: all of a release or expiry, the rest of a partial confirmation."
+    )
     reversed_amount: Points = strawberry.field(description="What reversals (refunds) have given back since.")
     source: PointsSource
     reference: str | None
@@ -131,11 +162,19 @@ class PointsReservation:
     @classmethod
     def from_view(cls, reservation: ReservationView) -> PointsReservation:
         return cls(
-            id=_id(reservation.id), programme_id=_id(reservation.programme_id), wallet_id=_id(reservation.wallet_id),
-            amount=reservation.amount, status=reservation.status, timeout_at=reservation.timeout_at,
-            posted_amount=reservation.posted_amount, released_amount=reservation.released_amount,
-            reversed_amount=reservation.reversed_amount, source=reservation.source, reference=reservation.reference,
-            created_at=reservation.created_at, closed_at=reservation.closed_at,
+            id=_id(reservation.id),
+            programme_id=_id(reservation.programme_id),
+            wallet_id=_id(reservation.wallet_id),
+            amount=reservation.amount,
+            status=reservation.status,
+            timeout_at=reservation.timeout_at,
+            posted_amount=reservation.posted_amount,
+            released_amount=reservation.released_amount,
+            reversed_amount=reservation.reversed_amount,
+            source=reservation.source,
+            reference=reservation.reference,
+            created_at=reservation.created_at,
+            closed_at=reservation.closed_at,
         )
 
 
@@ -159,7 +198,8 @@ class PointsTransactionFilterInput:
 def idempotency_key_field():
     return strawberry.field(
         description="Your unique id for this call (1–200 printable characters). Retrying with the same key and input "
-                    "returns the first result; the same key with another input is IDEMPOTENCY_CONFLICT.")
+        "returns the first result; the same key with another input is IDEMPOTENCY_CONFLICT."
+    )
 
 
 def recipient_id_field():
@@ -178,10 +218,13 @@ class ReservePointsInput:
     idempotency_key: str = idempotency_key_field()
     recipient_id: strawberry.ID | None = recipient_id_field()
     recipient_external_id: str | None = recipient_external_id_field()
-    reference: str | None = strawberry.field(default=None, description="Your reference, e.g. a basket or order id (≤ 200 characters).")
+    reference: str | None = strawberry.field(
+        default=None, description="Your reference, e.g. a basket or order id (≤ 200 characters)."
+    )
     reason: str | None = None
     timeout_seconds: int | None = strawberry.field(
-        default=None, description="How long the hold lasts, 1 second to 7 days; default 15 minutes.")
+        default=None, description="How long the hold lasts, 1 second to 7 days; default 15 minutes."
+    )
 
     def timeout(self) -> timedelta | None:
         return timedelta(seconds=self.timeout_seconds) if self.timeout_seconds is not None else None
@@ -191,8 +234,12 @@ class ReservePointsInput:
 class ConfirmReservationInput:
     reservation_id: strawberry.ID
     idempotency_key: str = idempotency_key_field()
-    amount: Points | None = strawberry.field(default=None, description="Less than the reservation holds for a partial confirmation.")
-    reference: str | None = strawberry.field(default=None, description="e.g. the order id, if known only now; default the reservation's.")
+    amount: Points | None = strawberry.field(
+        default=None, description="Less than the reservation holds for a partial confirmation."
+    )
+    reference: str | None = strawberry.field(
+        default=None, description="e.g. the order id, if known only now; default the reservation's."
+    )
     reason: str | None = None
 
 
@@ -219,9 +266,13 @@ class CreditPointsInput:
 class ReverseRedemptionInput:
     reason: str
     idempotency_key: str = idempotency_key_field()
-    transfer_id: strawberry.ID | None = strawberry.field(default=None, description="The confirming (POST) transfer. Give this or `reservationId`.")
+    transfer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The confirming (POST) transfer. Give this or `reservationId`."
+    )
     reservation_id: strawberry.ID | None = strawberry.field(default=None, description="The confirmed reservation.")
-    amount: Points | None = strawberry.field(default=None, description="Default: all that is not reversed yet. Several partial reversals may follow.")
+    amount: Points | None = strawberry.field(
+        default=None, description="Default: all that is not reversed yet. Several partial reversals may follow."
+    )
 
 
 # ---------------------------------------------------------------- payloads
@@ -242,15 +293,21 @@ def ledger_errors(errors: list[FieldError], renamed: dict[str, str] | None = Non
 @strawberry.type(description="A reservation after reservePoints, confirmReservation or releaseReservation.")
 class ReservationPayload:
     reservation: PointsReservation | None
-    transfer: PointsTransfer | None = strawberry.field(description="The transfer this call wrote: the hold, its confirmation or its release.")
+    transfer: PointsTransfer | None = strawberry.field(
+        description="The transfer this call wrote: the hold, its confirmation or its release."
+    )
     balance: PointsBalance | None = strawberry.field(description="The wallet after it.")
     errors: list[LedgerError] = errors_field()
 
     @classmethod
     def of(cls, change: ReservationChange) -> ReservationPayload:
         status = TransactionStatus(change.reservation.status.value)  # a reservation's transfers carry its status
-        return cls(reservation=PointsReservation.from_view(change.reservation), transfer=PointsTransfer.from_view(change.transfer, status),
-                   balance=PointsBalance.from_view(change.balance), errors=[])
+        return cls(
+            reservation=PointsReservation.from_view(change.reservation),
+            transfer=PointsTransfer.from_view(change.transfer, status),
+            balance=PointsBalance.from_view(change.balance),
+            errors=[],
+        )
 
     @classmethod
     def refused(cls, errors: list[FieldError], renamed: dict[str, str] | None = None) -> ReservationPayload:
@@ -265,8 +322,11 @@ class TransferPayload:
 
     @classmethod
     def of(cls, change: BalanceChange) -> TransferPayload:
-        return cls(transfer=PointsTransfer.from_view(change.transfer, TransactionStatus.POSTED),
-                   balance=PointsBalance.from_view(change.balance), errors=[])
+        return cls(
+            transfer=PointsTransfer.from_view(change.transfer, TransactionStatus.POSTED),
+            balance=PointsBalance.from_view(change.balance),
+            errors=[],
+        )
 
     @classmethod
     def refused(cls, errors: list[FieldError], renamed: dict[str, str] | None = None) -> TransferPayload:

@@ -66,7 +66,9 @@ class PartnerMutations:
     )
     async def create_partner(self, info: strawberry.Info, input: CreatePartnerInput) -> PartnerPayload:
         async def create() -> PartnerPayload:
-            return PartnerPayload(partner=Partner.from_view(await profiles.create_partner(info.context.actor, input.to_domain())), errors=[])
+            return PartnerPayload(
+                partner=Partner.from_view(await profiles.create_partner(info.context.actor, input.to_domain())), errors=[]
+            )
 
         return await answer(PartnerPayload.refused, create)
 
@@ -85,16 +87,25 @@ class PartnerMutations:
     @strawberry.mutation(
         extensions=requires(Permission.PARTNERS_WRITE, refusal=ChecklistItemPayload.refused),
         description="Mark a checklist item done with evidence (a note, a new file as a multipart upload, an attached file). "
-                    "STAGE_LOCKED until the previous stage is signed off.",
+        "STAGE_LOCKED until the previous stage is signed off.",
     )
     async def complete_checklist_item(self, info: strawberry.Info, input: CompleteChecklistItemInput) -> ChecklistItemPayload:
         async def complete() -> ChecklistItemPayload:
             partner_id = entity_id(input.partner_id, "partner", "partner_id")
-            evidence_file_id = (entity_id(input.evidence_file_id, "evidence file", "evidence_file_id")
-                                if input.evidence_file_id is not None else None)
+            evidence_file_id = (
+                entity_id(input.evidence_file_id, "evidence file", "evidence_file_id")
+                if input.evidence_file_id is not None
+                else None
+            )
             item = await onboarding.complete_checklist_item(
-                info.context.actor, partner_id, input.stage.value, input.item, note=_note(input.note),
-                evidence=_evidence(input), evidence_file_id=evidence_file_id)
+                info.context.actor,
+                partner_id,
+                input.stage.value,
+                input.item,
+                note=_note(input.note),
+                evidence=_evidence(input),
+                evidence_file_id=evidence_file_id,
+            )
             return ChecklistItemPayload(item=ChecklistItem.from_view(item), errors=[])
 
         return await answer(ChecklistItemPayload.refused, complete)
@@ -126,12 +137,14 @@ class PartnerMutations:
     @strawberry.mutation(
         extensions=requires(Permission.PARTNERS_WRITE, refusal=PartnerPayload.refused),
         description="The checker's step: a person other than the requester approves (SELF_APPROVAL otherwise) and the "
-                    "partner goes LIVE. A named person only: an API key gets PERSON_REQUIRED.",
+        "partner goes LIVE. A named person only: an API key gets PERSON_REQUIRED.",
     )
     async def approve_go_live(self, info: strawberry.Info, input: GoLiveInput) -> PartnerPayload:
         async def approve() -> PartnerPayload:
             partner_id = entity_id(input.partner_id, "partner", "partner_id")
-            return PartnerPayload(partner=Partner.from_view(await go_live.approve_go_live(info.context.actor, partner_id, _note(input.note))),
-                                  errors=[])
+            return PartnerPayload(
+                partner=Partner.from_view(await go_live.approve_go_live(info.context.actor, partner_id, _note(input.note))),
+                errors=[],
+            )
 
         return await answer(PartnerPayload.refused, approve)

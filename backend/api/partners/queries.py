@@ -21,7 +21,9 @@ from backend.partners.views import PartnerView
 
 @strawberry.type
 class PartnerQueries:
-    @strawberry.field(extensions=requires(Permission.CATALOG_READ), description="Partners in creation order, optionally filtered.")
+    @strawberry.field(
+        extensions=requires(Permission.CATALOG_READ), description="Partners in creation order, optionally filtered."
+    )
     async def partners(
         self,
         info: strawberry.Info,
@@ -40,8 +42,15 @@ class PartnerQueries:
             with query_refusals():
                 return (await profiles.list_partners(actor, partner_filter, limit=1)).total
 
-        return await keyset_connection(list_name="partners", first=first, after=after, fetch=fetch, count=count,
-                                       key=lambda view: view.id, node=Partner.from_view)
+        return await keyset_connection(
+            list_name="partners",
+            first=first,
+            after=after,
+            fetch=fetch,
+            count=count,
+            key=lambda view: view.id,
+            node=Partner.from_view,
+        )
 
     @strawberry.field(extensions=requires(Permission.CATALOG_READ), description="One partner; null if none.")
     async def partner(self, info: strawberry.Info, id: strawberry.ID) -> Partner | None:

@@ -47,15 +47,24 @@ def _values_enum(name: str, values: tuple[str, ...], description: str) -> type[e
     return strawberry.enum(enum.Enum(name, {value.upper(): value for value in values}), name=name, description=description)
 
 
-PartnerStatus = _values_enum("PartnerStatus", PARTNER_STATUSES,
-                             "ONBOARDING until an approved go-live; LIVE; PAUSED (its offers stop); OFFBOARDED for good.")
+PartnerStatus = _values_enum(
+    "PartnerStatus",
+    PARTNER_STATUSES,
+    "ONBOARDING until an approved go-live; LIVE; PAUSED (its offers stop); OFFBOARDED for good.",
+)
 PartnerSource = _values_enum("PartnerSource", SOURCES, "NETWORK: from our partner network. CLIENT_SOURCED: brought by a client.")
 RewardType = _values_enum("RewardType", REWARD_TYPES, "What a partner's rewards are.")
 OnboardingStageKey = _values_enum("OnboardingStageKey", checklist.STAGE_KEYS, "The onboarding stages, in workflow order.")
-StageState = _values_enum("StageState", (LOCKED, OPEN, SIGNED_OFF),
-                          "LOCKED until the previous stage is signed off; OPEN while worked; SIGNED_OFF when closed.")
-GoLiveRequestStatus = _values_enum("GoLiveRequestStatus", (PENDING, APPROVED, REJECTED, WITHDRAWN),
-                                   "PENDING until a second person decides it (APPROVED, REJECTED) or the requester WITHDRAWN it.")
+StageState = _values_enum(
+    "StageState",
+    (LOCKED, OPEN, SIGNED_OFF),
+    "LOCKED until the previous stage is signed off; OPEN while worked; SIGNED_OFF when closed.",
+)
+GoLiveRequestStatus = _values_enum(
+    "GoLiveRequestStatus",
+    (PENDING, APPROVED, REJECTED, WITHDRAWN),
+    "PENDING until a second person decides it (APPROVED, REJECTED) or the requester WITHDRAWN it.",
+)
 
 
 @strawberry.enum(description="What stands between a partner and live.")
@@ -101,20 +110,31 @@ class Partner:
     @classmethod
     def from_view(cls, view: PartnerView) -> Partner:
         return cls(
-            id=_id(view.id), name=view.name, source=PartnerSource(view.source), category=view.category,
-            countries=list(view.countries), reward_types=[RewardType(kind) for kind in view.reward_types],
-            audience_fit=view.audience_fit, contacts=[PartnerContact.from_view(contact) for contact in view.contacts],
-            status=PartnerStatus(view.status), created_at=view.created_at, updated_at=view.updated_at,
+            id=_id(view.id),
+            name=view.name,
+            source=PartnerSource(view.source),
+            category=view.category,
+            countries=list(view.countries),
+            reward_types=[RewardType(kind) for kind in view.reward_types],
+            audience_fit=view.audience_fit,
+            contacts=[PartnerContact.from_view(contact) for contact in view.contacts],
+            status=PartnerStatus(view.status),
+            created_at=view.created_at,
+            updated_at=view.updated_at,
             created_by=view.created_by_label,
         )
 
-    @strawberry.field(description="The first onboarding stage not signed off; null once every stage is (read for a whole page at once).")
+    @strawberry.field(
+        description="The first onboarding stage not signed off; null once every stage is (read for a whole page at once)."
+    )
     async def current_stage(self, info: strawberry.Info) -> OnboardingStageKey | None:
         stage = await info.context.loader(current_stage_of).load(uuid.UUID(self.id))
         return OnboardingStageKey(stage) if stage else None
 
-    @strawberry.field(description="Stages, checklist items with evidence, the go-live request and what blocks go-live. "
-                                  "A few queries per partner: ask for it on `partner(id)`, not over a long list.")
+    @strawberry.field(
+        description="Stages, checklist items with evidence, the go-live request and what blocks go-live. "
+        "A few queries per partner: ask for it on `partner(id)`, not over a long list."
+    )
     async def onboarding(self, info: strawberry.Info) -> PartnerOnboarding:
         return PartnerOnboarding.from_view(await info.context.loader(onboarding_of).load(uuid.UUID(self.id)))
 
@@ -131,8 +151,15 @@ class EvidenceFile:
 
     @classmethod
     def from_view(cls, view: EvidenceFileView) -> EvidenceFile:
-        return cls(id=_id(view.id), file_name=view.file_name, content_type=view.content_type, sha256=view.sha256,
-                   size_bytes=view.size_bytes, uploaded_by=view.uploaded_by_label, uploaded_at=view.uploaded_at)
+        return cls(
+            id=_id(view.id),
+            file_name=view.file_name,
+            content_type=view.content_type,
+            sha256=view.sha256,
+            size_bytes=view.size_bytes,
+            uploaded_by=view.uploaded_by_label,
+            uploaded_at=view.uploaded_at,
+        )
 
 
 @strawberry.type(description="One step of a stage's checklist; done only with evidence (a note, a file, or both).")
@@ -150,13 +177,21 @@ class ChecklistItem:
     @classmethod
     def from_view(cls, view: ChecklistItemView) -> ChecklistItem:
         return cls(
-            stage=OnboardingStageKey(view.stage), key=view.key, label=view.label, automated=view.automated, done=view.done,
-            note=view.note, evidence_file=EvidenceFile.from_view(view.evidence_file) if view.evidence_file else None,
-            completed_by=view.completed_by_label, completed_at=view.completed_at,
+            stage=OnboardingStageKey(view.stage),
+            key=view.key,
+            label=view.label,
+            automated=view.automated,
+            done=view.done,
+            note=view.note,
+            evidence_file=EvidenceFile.from_view(view.evidence_file) if view.evidence_file else None,
+            completed_by=view.completed_by_label,
+            completed_at=view.completed_at,
         )
 
 
-@strawberry.type(description="An onboarding stage: worked once the previous one is signed off, signed off once every item is done.")
+@strawberry.type(
+    description="An onboarding stage: worked once the previous one is signed off, signed off once every item is done."
+)
 class OnboardingStage:
     key: OnboardingStageKey
     label: str
@@ -170,9 +205,14 @@ class OnboardingStage:
     @classmethod
     def from_view(cls, view: StageView) -> OnboardingStage:
         return cls(
-            key=OnboardingStageKey(view.key), label=view.label, state=StageState(view.state),
-            items=[ChecklistItem.from_view(item) for item in view.items], items_done=view.items_done,
-            signed_off_by=view.signed_off_by_label, signed_off_at=view.signed_off_at, sign_off_note=view.sign_off_note,
+            key=OnboardingStageKey(view.key),
+            label=view.label,
+            state=StageState(view.state),
+            items=[ChecklistItem.from_view(item) for item in view.items],
+            items_done=view.items_done,
+            signed_off_by=view.signed_off_by_label,
+            signed_off_at=view.signed_off_at,
+            sign_off_note=view.sign_off_note,
         )
 
 
@@ -190,8 +230,13 @@ class GoLiveRequest:
     @classmethod
     def from_view(cls, view: GoLiveRequestView) -> GoLiveRequest:
         return cls(
-            id=_id(view.id), status=GoLiveRequestStatus(view.status), note=view.note, requested_by=view.requested_by_label,
-            requested_at=view.requested_at, decided_by=view.decided_by_label, decided_at=view.decided_at,
+            id=_id(view.id),
+            status=GoLiveRequestStatus(view.status),
+            note=view.note,
+            requested_by=view.requested_by_label,
+            requested_at=view.requested_at,
+            decided_by=view.decided_by_label,
+            decided_at=view.decided_at,
             decision_note=view.decision_note,
         )
 
@@ -205,8 +250,12 @@ class Blocker:
 
     @classmethod
     def from_view(cls, view: GoLiveBlocker) -> Blocker:
-        return cls(code=GoLiveBlockerCode(view.code), message=view.message,
-                   stage=OnboardingStageKey(view.stage) if view.stage else None, item=view.item)
+        return cls(
+            code=GoLiveBlockerCode(view.code),
+            message=view.message,
+            stage=OnboardingStageKey(view.stage) if view.stage else None,
+            item=view.item,
+        )
 
 
 @strawberry.type(description="Where a partner stands in its onboarding and what still blocks go-live.")
@@ -237,11 +286,18 @@ class PartnerFilterInput:
     status: PartnerStatus | None = None
     source: PartnerSource | None = None
     category: str | None = None
-    country: str | None = strawberry.field(default=None, description="Partners serving this country (ISO 3166-1 alpha-2 or alpha-3).")
+    country: str | None = strawberry.field(
+        default=None, description="Partners serving this country (ISO 3166-1 alpha-2 or alpha-3)."
+    )
 
     def to_domain(self) -> PartnerFilter:
-        return PartnerFilter(search=self.search, status=self.status.value if self.status else None,
-                             source=self.source.value if self.source else None, category=self.category, country=self.country)
+        return PartnerFilter(
+            search=self.search,
+            status=self.status.value if self.status else None,
+            source=self.source.value if self.source else None,
+            category=self.category,
+            country=self.country,
+        )
 
 
 @strawberry.input(description="A contact at the partner: a name and an email address or a phone number.")
@@ -257,8 +313,12 @@ class PartnerContactInput:
 
 def _profile(input_) -> PartnerProfileInput:
     return PartnerProfileInput(
-        name=input_.name, source=input_.source.value, category=input_.category, countries=list(input_.countries),
-        reward_types=[kind.value for kind in input_.reward_types], audience_fit=input_.audience_fit or "",
+        name=input_.name,
+        source=input_.source.value,
+        category=input_.category,
+        countries=list(input_.countries),
+        reward_types=[kind.value for kind in input_.reward_types],
+        audience_fit=input_.audience_fit or "",
         contacts=[contact.to_domain() for contact in input_.contacts or []],
     )
 
@@ -277,7 +337,9 @@ class CreatePartnerInput:
         return _profile(self)
 
 
-@strawberry.input(description="The partner's whole profile: fields left out are cleared. Its status changes only through the workflow.")
+@strawberry.input(
+    description="The partner's whole profile: fields left out are cleared. Its status changes only through the workflow."
+)
 class UpdatePartnerInput:
     partner_id: strawberry.ID
     name: str

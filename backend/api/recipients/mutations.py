@@ -36,14 +36,16 @@ class RecipientMutations:
     @strawberry.mutation(
         extensions=requires(Permission.RECIPIENTS_WRITE, refusal=SyncRecipientsPayload.refused),
         description="Upsert many recipients from an HR export (Workday, SAP SuccessFactors, Darwinbox or a custom mapping): "
-                    "the report counts created, updated and unchanged recipients and lists every rejected row with its reason.",
+        "the report counts created, updated and unchanged recipients and lists every rejected row with its reason.",
     )
     async def sync_recipients(self, info: strawberry.Info, input: SyncRecipientsInput) -> SyncRecipientsPayload:
         try:
             if (input.rows is None) == (input.file is None):
                 raise DomainError.single("ROWS_OR_FILE", "send the export as `rows` or as a CSV `file`, not both", field="rows")
             if input.mapping is not None and not isinstance(input.mapping, dict):
-                raise DomainError.single("CUSTOM_MAPPING_INVALID", 'a mapping is an object {"source column": "target"}', field="mapping")
+                raise DomainError.single(
+                    "CUSTOM_MAPPING_INVALID", 'a mapping is an object {"source column": "target"}', field="mapping"
+                )
             mapping = hr_sync.mapping_for(input.source, input.mapping)
             if input.file is not None:
                 # Read the whole file first: a bad file is refused before any row is written.

@@ -40,9 +40,12 @@ class RecipientQueries:
         actor = info.context.actor
         recipient_filter = filter_.to_domain() if filter_ else RecipientFilter()
         return await keyset_connection(
-            list_name="recipients", first=first, after=after,
+            list_name="recipients",
+            first=first,
+            after=after,
             fetch=lambda after_id, limit: recipients.recipients_after(actor, recipient_filter, after_id, limit),
-            key=lambda view: view.id, node=Recipient.from_view,
+            key=lambda view: view.id,
+            node=Recipient.from_view,
             count=lambda: recipients.count_recipients(actor, recipient_filter),
         )
 
@@ -70,9 +73,12 @@ class RecipientQueries:
     ) -> Connection[Programme]:
         actor = info.context.actor
         return await keyset_connection(
-            list_name="programmes", first=first, after=after,
+            list_name="programmes",
+            first=first,
+            after=after,
             fetch=lambda after_id, limit: recipients.programmes_after(actor, after_id, limit),
-            key=lambda view: view.id, node=Programme.from_view,
+            key=lambda view: view.id,
+            node=Programme.from_view,
             count=lambda: recipients.count_programmes(actor),
         )
 

@@ -35,10 +35,19 @@ class Recipient:
     @classmethod
     def from_view(cls, view: RecipientView) -> Recipient:
         return cls(
-            id=strawberry.ID(str(view.id)), external_id=view.external_id, full_name=view.full_name, email=view.email,
-            phone=view.phone, whatsapp=view.whatsapp, country=view.country, preferred_channel=view.preferred_channel,
-            hr_attributes=view.hr_attributes, source_system=view.source_system, status=view.status,
-            created_at=view.created_at, updated_at=view.updated_at,
+            id=strawberry.ID(str(view.id)),
+            external_id=view.external_id,
+            full_name=view.full_name,
+            email=view.email,
+            phone=view.phone,
+            whatsapp=view.whatsapp,
+            country=view.country,
+            preferred_channel=view.preferred_channel,
+            hr_attributes=view.hr_attributes,
+            source_system=view.source_system,
+            status=view.status,
+            created_at=view.created_at,
+            updated_at=view.updated_at,
         )
 
 
@@ -48,15 +57,20 @@ class Programme:
     name: str
     description: str
     currency: str = strawberry.field(description="ISO 4217 code with a minor unit, e.g. INR.")
-    point_value: Decimal = strawberry.field(description="Value of one point in the currency's major unit, exact (e.g. \"0.25\").")
+    point_value: Decimal = strawberry.field(description='Value of one point in the currency\'s major unit, exact (e.g. "0.25").')
     status: str
     created_at: datetime
 
     @classmethod
     def from_view(cls, view: ProgrammeView) -> Programme:
         return cls(
-            id=strawberry.ID(str(view.id)), name=view.name, description=view.description, currency=view.currency,
-            point_value=view.point_value, status=view.status, created_at=view.created_at,
+            id=strawberry.ID(str(view.id)),
+            name=view.name,
+            description=view.description,
+            currency=view.currency,
+            point_value=view.point_value,
+            status=view.status,
+            created_at=view.created_at,
         )
 
 
@@ -82,14 +96,20 @@ class UpsertRecipientInput:
     whatsapp: str | None = None
     country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 or alpha-3.")
     preferred_channel: str = strawberry.field(default="email", description="email, sms or whatsapp; needs that contact.")
-    hr_attributes: JSON | None = strawberry.field(default=None, description="e.g. {\"department\": \"Sales\", \"grade\": 5}")
+    hr_attributes: JSON | None = strawberry.field(default=None, description='e.g. {"department": "Sales", "grade": 5}')
     source_system: str = "manual"
 
     def to_domain(self) -> RecipientInput:
         return RecipientInput(
-            external_id=self.external_id, full_name=self.full_name, email=self.email, phone=self.phone,
-            whatsapp=self.whatsapp, country=self.country, preferred_channel=self.preferred_channel,
-            hr_attributes=self.hr_attributes if self.hr_attributes is not None else {}, source_system=self.source_system,
+            external_id=self.external_id,
+            full_name=self.full_name,
+            email=self.email,
+            phone=self.phone,
+            whatsapp=self.whatsapp,
+            country=self.country,
+            preferred_channel=self.preferred_channel,
+            hr_attributes=self.hr_attributes if self.hr_attributes is not None else {},
+            source_system=self.source_system,
         )
 
 
@@ -145,22 +165,29 @@ class UpsertRecipientPayload:
 
 # ---------------------------------------------------------------- HR sync
 
-HrSource = strawberry.enum(SourceSystem, name="HrSource",
-                           description="Whose export the rows are: a preset's column names, or CUSTOM with your own `mapping`.")
+HrSource = strawberry.enum(
+    SourceSystem,
+    name="HrSource",
+    description="Whose export the rows are: a preset's column names, or CUSTOM with your own `mapping`.",
+)
 
 
 @strawberry.input(description="Recipients from an HR export: `rows` as JSON objects, or a CSV `file` (one of the two).")
 class SyncRecipientsInput:
     source: HrSource
     mapping: JSON | None = strawberry.field(
-        default=None, description='CUSTOM only: {"source column": "target"}; a target is a recipient field ('
-                                  'external_id, full_name or first_name + last_name, email, phone, whatsapp, country, '
-                                  'preferred_channel) or an HR attribute (lower_snake_case; hire_date also gives tenure).')
+        default=None,
+        description='CUSTOM only: {"source column": "target"}; a target is a recipient field ('
+        "external_id, full_name or first_name + last_name, email, phone, whatsapp, country, "
+        "preferred_channel) or an HR attribute (lower_snake_case; hire_date also gives tenure).",
+    )
     rows: list[JSON] | None = strawberry.field(default=None, description="The export's rows: objects of column → value.")
-    file: Upload | None = strawberry.field(default=None, description="Or the export as a CSV file (UTF-8, header line first), "
-                                                                     "sent as a multipart upload.")
-    source_system: str | None = strawberry.field(default=None, description="What recipients record as their source; "
-                                                                            "default the preset's name (workday, …) or custom.")
+    file: Upload | None = strawberry.field(
+        default=None, description="Or the export as a CSV file (UTF-8, header line first), sent as a multipart upload."
+    )
+    source_system: str | None = strawberry.field(
+        default=None, description="What recipients record as their source; default the preset's name (workday, …) or custom."
+    )
 
 
 @strawberry.type(description="A row that was not synced, and why; the others were.")
@@ -183,10 +210,15 @@ class RecipientSyncReport:
     @classmethod
     def from_view(cls, report: SyncReport) -> RecipientSyncReport:
         return cls(
-            source_system=report.source_system, rows_read=report.rows_read, created=report.created, updated=report.updated,
+            source_system=report.source_system,
+            rows_read=report.rows_read,
+            created=report.created,
+            updated=report.updated,
             unchanged=report.unchanged,
-            rejected=[RejectedRecipientRow(row_number=row.row_number, external_id=row.external_id, field=row.field, reason=row.reason)
-                      for row in report.rejected],
+            rejected=[
+                RejectedRecipientRow(row_number=row.row_number, external_id=row.external_id, field=row.field, reason=row.reason)
+                for row in report.rejected
+            ],
         )
 
 
@@ -194,7 +226,8 @@ class RecipientSyncReport:
 class SyncRecipientsPayload:
     report: RecipientSyncReport | None = strawberry.field(description="Null when the request was refused as a whole.")
     errors: list[RecipientError] = strawberry.field(
-        description="Empty unless the whole sync was refused (bad mapping or file: nothing written). Rejected rows are in the report.")
+        description="Empty unless the whole sync was refused (bad mapping or file: nothing written). Rejected rows are in the report."
+    )
 
     @classmethod
     def refused(cls, errors: list[FieldError]) -> SyncRecipientsPayload:

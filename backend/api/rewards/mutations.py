@@ -11,9 +11,9 @@ import uuid
 import strawberry
 
 from backend.api.permissions import requires
+from backend.api.rewards.types import TOO_MANY, IssueRewardInput, IssueRewardPayload, IssueRewardsInput, IssueRewardsPayload
 from backend.api.rewards.upload_types import RewardUpload, RewardUploadPayload, UploadRewardFileInput
 from backend.api.uploads import uploaded_file
-from backend.api.rewards.types import TOO_MANY, IssueRewardInput, IssueRewardPayload, IssueRewardsInput, IssueRewardsPayload
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.recipients import service as recipients
@@ -37,15 +37,21 @@ def _uuid(value: strawberry.ID | None, code: RejectionCode, field: str) -> uuid.
 async def _recipient(reward: IssueRewardInput) -> tuple[uuid.UUID, RecipientView | None]:
     """The recipient's id, and the recipient itself when it was looked up by external id."""
     if (reward.recipient_id is None) == (reward.recipient_external_id is None):
-        raise DomainError.single(RejectionCode.RECIPIENT_NOT_FOUND.value, "give exactly one of recipientId and recipientExternalId",
-                                 field="recipientId")
+        raise DomainError.single(
+            RejectionCode.RECIPIENT_NOT_FOUND.value,
+            "give exactly one of recipientId and recipientExternalId",
+            field="recipientId",
+        )
     if reward.recipient_id is not None:
         return _uuid(reward.recipient_id, RejectionCode.RECIPIENT_NOT_FOUND, "recipientId"), None
     try:
         recipient = await recipients.get_recipient(SYSTEM, external_id=reward.recipient_external_id)
     except NotFound:
-        raise DomainError.single(RejectionCode.RECIPIENT_NOT_FOUND.value,
-                                 f"no recipient has the external id '{reward.recipient_external_id}'", field="recipientExternalId") from None
+        raise DomainError.single(
+            RejectionCode.RECIPIENT_NOT_FOUND.value,
+            f"no recipient has the external id '{reward.recipient_external_id}'",
+            field="recipientExternalId",
+        ) from None
     return recipient.id, recipient
 
 
@@ -56,7 +62,10 @@ async def _request(reward: IssueRewardInput) -> tuple[RewardRequest, RecipientVi
         campaign_id=campaign_id,
         recipient_id=recipient_id,
         offer_id=_uuid(reward.offer_id, RejectionCode.OFFER_NOT_LIVE, "offerId"),
-        value=reward.value, idempotency_key=reward.idempotency_key, source_event=reward.source_event or "", channel=reward.channel,
+        value=reward.value,
+        idempotency_key=reward.idempotency_key,
+        source_event=reward.source_event or "",
+        channel=reward.channel,
     ), recipient
 
 
@@ -74,9 +83,9 @@ class RewardMutations:
     @strawberry.mutation(
         extensions=requires(Permission.REWARDS_WRITE, refusal=IssueRewardPayload.refused),
         description="Issue one reward under a campaign when a business rule fires. Checked in one transaction: the campaign is "
-                    "active and within its dates, the offer allowed and of a valid denomination, the recipient eligible, the caps "
-                    "and budget not exceeded. ISSUED (queued for delivery), PENDING_APPROVAL (campaigns with admin approval) or "
-                    "REJECTED with a code. A retry with the same idempotencyKey returns the first outcome.",
+        "active and within its dates, the offer allowed and of a valid denomination, the recipient eligible, the caps "
+        "and budget not exceeded. ISSUED (queued for delivery), PENDING_APPROVAL (campaigns with admin approval) or "
+        "REJECTED with a code. A retry with the same idempotencyKey returns the first outcome.",
     )
     async def issue_reward(self, info: strawberry.Info, input: IssueRewardInput) -> IssueRewardPayload:
         return await _issue(info.context.actor, input)
@@ -84,19 +93,24 @@ class RewardMutations:
     @strawberry.mutation(
         extensions=requires(Permission.REWARDS_WRITE, refusal=IssueRewardsPayload.refused),
         description=f"Issue up to {MAX_BATCH} rewards, each decided on its own as by issueReward (one rejection does not stop the "
-                    "rest); results in the input's order.",
+        "rest); results in the input's order.",
     )
     async def issue_rewards(self, info: strawberry.Info, input: IssueRewardsInput) -> IssueRewardsPayload:
         if len(input.rewards) > MAX_BATCH:
-            return IssueRewardsPayload.refused([FieldError(
-                "rewards", TOO_MANY, f"at most {MAX_BATCH} rewards per call ({len(input.rewards)} sent); split the batch")])
+            return IssueRewardsPayload.refused(
+                [
+                    FieldError(
+                        "rewards", TOO_MANY, f"at most {MAX_BATCH} rewards per call ({len(input.rewards)} sent); split the batch"
+                    )
+                ]
+            )
         return IssueRewardsPayload.of([await _issue(info.context.actor, reward) for reward in input.rewards])
 
     @strawberry.mutation(
         extensions=requires(Permission.REWARDS_WRITE, refusal=RewardUploadPayload.refused),
         description="Stage a file of rewards for a campaign (multipart upload): every row is validated, the bad ones reported "
-                    "with line and reasons (`upload.invalidRows`). Nothing is issued until a second admin approves the upload "
-                    "in the console. A bad file (WRONG_HEADER, INVALID_ENCODING, FILE_TOO_LARGE, …) stores nothing.",
+        "with line and reasons (`upload.invalidRows`). Nothing is issued until a second admin approves the upload "
+        "in the console. A bad file (WRONG_HEADER, INVALID_ENCODING, FILE_TOO_LARGE, …) stores nothing.",
     )
     async def upload_reward_file(self, info: strawberry.Info, input: UploadRewardFileInput) -> RewardUploadPayload:
         try:

@@ -26,8 +26,10 @@ def _parse_id(value: strawberry.ID, entity: str) -> uuid.UUID:
 
 @strawberry.type
 class RewardQueries:
-    @strawberry.field(extensions=requires(Permission.REWARDS_READ),
-                      description="One campaign with its live counters (issued, pending, remaining count and budget); null if none.")
+    @strawberry.field(
+        extensions=requires(Permission.REWARDS_READ),
+        description="One campaign with its live counters (issued, pending, remaining count and budget); null if none.",
+    )
     async def campaign(self, info: strawberry.Info, id: strawberry.ID) -> Campaign | None:
         with query_refusals():
             try:
@@ -43,8 +45,10 @@ class RewardQueries:
             except NotFound:
                 return None
 
-    @strawberry.field(extensions=requires(Permission.REWARDS_READ),
-                      description="One bulk upload: counts, bad rows, issuance progress after approval; null if none.")
+    @strawberry.field(
+        extensions=requires(Permission.REWARDS_READ),
+        description="One bulk upload: counts, bad rows, issuance progress after approval; null if none.",
+    )
     async def reward_upload(self, info: strawberry.Info, id: strawberry.ID) -> RewardUpload | None:
         with query_refusals():
             try:

@@ -22,8 +22,10 @@ from backend.rewards.views import IssuanceView
 FORBIDDEN, TOO_MANY = "FORBIDDEN", "TOO_MANY"
 
 RewardErrorCode = strawberry.enum(
-    enum.Enum("RewardErrorCode", {**{code.name: code.value for code in RejectionCode},
-                                  FORBIDDEN: FORBIDDEN, TOO_MANY: TOO_MANY, "INVALID": "INVALID"}),
+    enum.Enum(
+        "RewardErrorCode",
+        {**{code.name: code.value for code in RejectionCode}, FORBIDDEN: FORBIDDEN, TOO_MANY: TOO_MANY, "INVALID": "INVALID"},
+    ),
     name="RewardErrorCode",
     description="Why a reward was not issued (nothing changed).",
 )
@@ -53,12 +55,16 @@ class Campaign:
     reward_type: str = strawberry.field(description="`offers` (a voucher of an allowed offer) or `points`.")
     allowed_offer_ids: list[strawberry.ID]
     points_value: int | None = strawberry.field(description="For a points campaign with a fixed reward: the points of each.")
-    currency: str | None = strawberry.field(description="ISO 4217 code with a minor unit; null for a points campaign (values and budget in points).")
+    currency: str | None = strawberry.field(
+        description="ISO 4217 code with a minor unit; null for a points campaign (values and budget in points)."
+    )
     max_rewards: int | None
     budget: int | None = strawberry.field(description="In minor units of `currency` (or points); null: unlimited.")
     recipient_max_count: int | None
     recipient_max_value: int | None
-    recipient_window_days: int | None = strawberry.field(description="The per-recipient caps count over this many days; null: ever.")
+    recipient_window_days: int | None = strawberry.field(
+        description="The per-recipient caps count over this many days; null: ever."
+    )
     default_channel: str
     status: str = strawberry.field(description="draft, active, paused or ended: only an active campaign issues.")
     issued_count: int
@@ -71,13 +77,29 @@ class Campaign:
     @classmethod
     def from_view(cls, view: CampaignView) -> Campaign:
         return cls(
-            id=_id(view.id), programme_id=_id(view.programme_id), name=view.name, description=view.description,
-            starts_at=view.starts_at, ends_at=view.ends_at, approval_mode=view.approval_mode, reward_type=view.reward_type,
-            allowed_offer_ids=[_id(offer_id) for offer_id in view.allowed_offer_ids], points_value=view.points_value,
-            currency=view.currency, max_rewards=view.max_rewards, budget=view.budget, recipient_max_count=view.recipient_max_count,
-            recipient_max_value=view.recipient_max_value, recipient_window_days=view.recipient_window_days,
-            default_channel=view.default_channel, status=view.status, issued_count=view.issued_count, issued_value=view.issued_value,
-            pending_count=view.pending_count, pending_value=view.pending_value, remaining_count=view.remaining_count,
+            id=_id(view.id),
+            programme_id=_id(view.programme_id),
+            name=view.name,
+            description=view.description,
+            starts_at=view.starts_at,
+            ends_at=view.ends_at,
+            approval_mode=view.approval_mode,
+            reward_type=view.reward_type,
+            allowed_offer_ids=[_id(offer_id) for offer_id in view.allowed_offer_ids],
+            points_value=view.points_value,
+            currency=view.currency,
+            max_rewards=view.max_rewards,
+            budget=view.budget,
+            recipient_max_count=view.recipient_max_count,
+            recipient_max_value=view.recipient_max_value,
+            recipient_window_days=view.recipient_window_days,
+            default_channel=view.default_channel,
+            status=view.status,
+            issued_count=view.issued_count,
+            issued_value=view.issued_value,
+            pending_count=view.pending_count,
+            pending_value=view.pending_value,
+            remaining_count=view.remaining_count,
             remaining_budget=view.remaining_budget,
         )
 
@@ -104,24 +126,41 @@ class RewardIssuance:
     @classmethod
     def from_view(cls, view: IssuanceView) -> RewardIssuance:
         return cls(
-            id=_id(view.id), campaign_id=_id(view.campaign_id), recipient_id=_id(view.recipient_id), offer_id=_id(view.offer_id),
-            terms_version_id=_id(view.terms_version_id), value=view.value, currency=view.currency,
-            points_transfer_id=_id(view.points_transfer_id), source_event=view.source_event, channel=view.channel,
-            status=IssuanceStatus(view.status), requested_by=view.requested_by_label, created_at=view.created_at,
-            issued_at=view.issued_at, decided_by=view.decided_by_label, decided_at=view.decided_at,
+            id=_id(view.id),
+            campaign_id=_id(view.campaign_id),
+            recipient_id=_id(view.recipient_id),
+            offer_id=_id(view.offer_id),
+            terms_version_id=_id(view.terms_version_id),
+            value=view.value,
+            currency=view.currency,
+            points_transfer_id=_id(view.points_transfer_id),
+            source_event=view.source_event,
+            channel=view.channel,
+            status=IssuanceStatus(view.status),
+            requested_by=view.requested_by_label,
+            created_at=view.created_at,
+            issued_at=view.issued_at,
+            decided_by=view.decided_by_label,
+            decided_at=view.decided_at,
         )
 
 
-@strawberry.input(description="One reward for one business event. Give `recipientId` or `recipientExternalId`; "
-                               "`offerId` for a voucher reward, none for a points reward.")
+@strawberry.input(
+    description="One reward for one business event. Give `recipientId` or `recipientExternalId`; "
+    "`offerId` for a voucher reward, none for a points reward."
+)
 class IssueRewardInput:
     campaign_id: strawberry.ID
     value: int = strawberry.field(description="The denomination in minor units of the offer's currency, or the points.")
-    idempotency_key: str = strawberry.field(description="Unique per event (≤ 200 characters): a retry with it returns the first outcome.")
+    idempotency_key: str = strawberry.field(
+        description="Unique per event (≤ 200 characters): a retry with it returns the first outcome."
+    )
     recipient_id: strawberry.ID | None = None
     recipient_external_id: str | None = strawberry.field(default=None, description="Your (HR, CRM, POS) id of the recipient.")
     offer_id: strawberry.ID | None = None
-    source_event: str | None = strawberry.field(default=None, description="What happened, e.g. `pos:sale:981` (≤ 300 characters).")
+    source_event: str | None = strawberry.field(
+        default=None, description="What happened, e.g. `pos:sale:981` (≤ 300 characters)."
+    )
     channel: str | None = strawberry.field(default=None, description="email, sms or whatsapp; default the campaign's.")
 
 
@@ -139,13 +178,17 @@ def reward_errors(errors: list[FieldError]) -> list[RewardError]:
     return payload_errors(RewardError, RewardErrorCode, errors)
 
 
-@strawberry.type(description="The outcome of one reward request: ISSUED (queued for delivery), PENDING_APPROVAL, or REJECTED "
-                             "with the reason in `errors` (then nothing changed).")
+@strawberry.type(
+    description="The outcome of one reward request: ISSUED (queued for delivery), PENDING_APPROVAL, or REJECTED "
+    "with the reason in `errors` (then nothing changed)."
+)
 class IssueRewardPayload:
     status: IssuanceStatus
     issuance_id: strawberry.ID | None = strawberry.field(description="Null when REJECTED.")
     message: str
-    replayed: bool = strawberry.field(description="True when this idempotency key was used before: the first outcome, returned again.")
+    replayed: bool = strawberry.field(
+        description="True when this idempotency key was used before: the first outcome, returned again."
+    )
     errors: list[RewardError] = strawberry.field(description="Empty unless REJECTED.")
 
     @strawberry.field(description="The issuance (read only when asked for: it costs a query).")
@@ -158,13 +201,23 @@ class IssueRewardPayload:
     @classmethod
     def of(cls, outcome: IssuanceOutcome) -> IssueRewardPayload:
         errors = [] if outcome.rejection is None else reward_errors([FieldError(None, outcome.rejection.value, outcome.message)])
-        return cls(status=IssuanceStatus(outcome.status), issuance_id=_id(outcome.issuance_id), message=outcome.message,
-                   replayed=outcome.replayed, errors=errors)
+        return cls(
+            status=IssuanceStatus(outcome.status),
+            issuance_id=_id(outcome.issuance_id),
+            message=outcome.message,
+            replayed=outcome.replayed,
+            errors=errors,
+        )
 
     @classmethod
     def refused(cls, errors: list[FieldError]) -> IssueRewardPayload:
-        return cls(status=IssuanceStatus.REJECTED, issuance_id=None, message="; ".join(error.message for error in errors),
-                   replayed=False, errors=reward_errors(errors))
+        return cls(
+            status=IssuanceStatus.REJECTED,
+            issuance_id=None,
+            message="; ".join(error.message for error in errors),
+            replayed=False,
+            errors=reward_errors(errors),
+        )
 
 
 @strawberry.type(description="The outcomes of issueRewards, in the order of the input.")
@@ -180,8 +233,13 @@ class IssueRewardsPayload:
         def count(status: IssuanceStatus) -> int:
             return sum(result.status is status for result in results)
 
-        return cls(results=results, issued_count=count(IssuanceStatus.ISSUED), pending_count=count(IssuanceStatus.PENDING_APPROVAL),
-                   rejected_count=count(IssuanceStatus.REJECTED), errors=[])
+        return cls(
+            results=results,
+            issued_count=count(IssuanceStatus.ISSUED),
+            pending_count=count(IssuanceStatus.PENDING_APPROVAL),
+            rejected_count=count(IssuanceStatus.REJECTED),
+            errors=[],
+        )
 
     @classmethod
     def refused(cls, errors: list[FieldError]) -> IssueRewardsPayload:

@@ -50,7 +50,9 @@ def _uuid(value: strawberry.ID) -> uuid.UUID:
 @strawberry.type(description="Why a row cannot be issued; `field` is its column.")
 class RowProblem:
     field: str | None
-    code: str = strawberry.field(description="e.g. REQUIRED, INVALID_EMAIL, INVALID_DENOMINATION, NOT_ELIGIBLE, DUPLICATE_IN_FILE.")
+    code: str = strawberry.field(
+        description="e.g. REQUIRED, INVALID_EMAIL, INVALID_DENOMINATION, NOT_ELIGIBLE, DUPLICATE_IN_FILE."
+    )
     message: str
 
 
@@ -58,36 +60,54 @@ class RowProblem:
 class UploadRow:
     line: int = strawberry.field(description="The line in the file (the header is line 1).")
     external_id: str
-    cells: strawberry.scalars.JSON = strawberry.field(description="The row as uploaded (after any fix in the console), column → text.")
+    cells: strawberry.scalars.JSON = strawberry.field(
+        description="The row as uploaded (after any fix in the console), column → text."
+    )
     problems: list[RowProblem]
 
     @classmethod
     def from_view(cls, view: UploadRowView) -> UploadRow:
-        return cls(line=view.line, external_id=view.external_id, cells=view.cells,
-                   problems=[RowProblem(field=problem.field, code=problem.code, message=problem.message) for problem in view.problems])
+        return cls(
+            line=view.line,
+            external_id=view.external_id,
+            cells=view.cells,
+            problems=[RowProblem(field=problem.field, code=problem.code, message=problem.message) for problem in view.problems],
+        )
 
 
 @strawberry.type(description="What approving the upload now would do, priced against the campaign's current state.")
 class UploadDryRun:
     currency: str = strawberry.field(description="ISO 4217 code with a minor unit, or empty for points.")
     rows_priced: int
-    total_value: int = strawberry.field(description="Of the rows that would issue or wait for approval, in minor units or points.")
+    total_value: int = strawberry.field(
+        description="Of the rows that would issue or wait for approval, in minor units or points."
+    )
     budget: int | None
     budget_left_before: int | None
     budget_left_after: int | None
     would_issue: int
     would_pend: int
-    rejected_by_code: strawberry.scalars.JSON = strawberry.field(description="e.g. {\"RECIPIENT_CAP_REACHED\": 3}.")
+    rejected_by_code: strawberry.scalars.JSON = strawberry.field(description='e.g. {"RECIPIENT_CAP_REACHED": 3}.')
 
     @classmethod
     def from_view(cls, view: UploadPricing) -> UploadDryRun:
-        return cls(currency=view.currency, rows_priced=view.rows_priced, total_value=view.total_value, budget=view.budget,
-                   budget_left_before=view.budget_left_before, budget_left_after=view.budget_left_after, would_issue=view.would_issue,
-                   would_pend=view.would_pend, rejected_by_code=view.rejected_by_code)
+        return cls(
+            currency=view.currency,
+            rows_priced=view.rows_priced,
+            total_value=view.total_value,
+            budget=view.budget,
+            budget_left_before=view.budget_left_before,
+            budget_left_after=view.budget_left_after,
+            would_issue=view.would_issue,
+            would_pend=view.would_pend,
+            rejected_by_code=view.rejected_by_code,
+        )
 
 
-@strawberry.type(description="A bulk reward file: staged for review, approved (issuing), completed or discarded. "
-                             "A second admin approves it in the console; nothing is issued before.")
+@strawberry.type(
+    description="A bulk reward file: staged for review, approved (issuing), completed or discarded. "
+    "A second admin approves it in the console; nothing is issued before."
+)
 class RewardUpload:
     id: strawberry.ID
     campaign_id: strawberry.ID
@@ -108,38 +128,63 @@ class RewardUpload:
     rejected: int
 
     @strawberry.field(description="The rows that will not be issued, in line order.")
-    async def invalid_rows(self, info: strawberry.Info, first: First = DEFAULT_PAGE_SIZE, after: After = None) -> Connection[UploadRow]:
+    async def invalid_rows(
+        self, info: strawberry.Info, first: First = DEFAULT_PAGE_SIZE, after: After = None
+    ) -> Connection[UploadRow]:
         actor, upload_id, total = info.context.actor, _uuid(self.id), self.rows_invalid
 
         async def count() -> int:
             return total
 
         return await keyset_connection(
-            list_name="upload-rows", first=first, after=after,
+            list_name="upload-rows",
+            first=first,
+            after=after,
             fetch=lambda after_line, limit: review.invalid_rows_after(actor, upload_id, after_line, limit),
-            key=lambda view: view.line, node=UploadRow.from_view, count=count, parse_key=int,
+            key=lambda view: view.line,
+            node=UploadRow.from_view,
+            count=count,
+            parse_key=int,
         )
 
-    @strawberry.field(description="The dry run (scope rewards:write): total value, budget after, rows that would be refused. "
-                                  "Only for a staged upload; writes nothing.")
+    @strawberry.field(
+        description="The dry run (scope rewards:write): total value, budget after, rows that would be refused. "
+        "Only for a staged upload; writes nothing."
+    )
     async def dry_run(self, info: strawberry.Info) -> UploadDryRun:
         with query_refusals():
             return UploadDryRun.from_view(await pricing.price_upload(info.context.actor, _uuid(self.id)))
 
     @classmethod
     def from_view(cls, view: UploadView) -> RewardUpload:
-        return cls(id=_id(view.id), campaign_id=_id(view.campaign_id), file_name=view.file_name, file_format=view.file_format,
-                   status=view.status, rows_total=view.rows_total, rows_valid=view.rows_valid, rows_invalid=view.rows_invalid,
-                   uploaded_by=view.uploaded_by_label, uploaded_at=view.uploaded_at, decided_by=view.decided_by_label,
-                   decided_at=view.decided_at, progress_done=view.progress_done, progress_total=view.progress_total,
-                   issued=view.issued, pending=view.pending, rejected=view.rejected)
+        return cls(
+            id=_id(view.id),
+            campaign_id=_id(view.campaign_id),
+            file_name=view.file_name,
+            file_format=view.file_format,
+            status=view.status,
+            rows_total=view.rows_total,
+            rows_valid=view.rows_valid,
+            rows_invalid=view.rows_invalid,
+            uploaded_by=view.uploaded_by_label,
+            uploaded_at=view.uploaded_at,
+            decided_by=view.decided_by_label,
+            decided_at=view.decided_at,
+            progress_done=view.progress_done,
+            progress_total=view.progress_total,
+            issued=view.issued,
+            pending=view.pending,
+            rejected=view.rejected,
+        )
 
 
 @strawberry.input(description="A CSV (UTF-8, `,` or `;`) or XLSX file of rewards for a campaign, sent as a multipart upload.")
 class UploadRewardFileInput:
     campaign_id: strawberry.ID
-    file: Upload = strawberry.field(description="Columns: external_id, full_name, email, phone, country, offer, denomination "
-                                                "or points, channel, attr:<key>…; ≤ 10 MB per request.")
+    file: Upload = strawberry.field(
+        description="Columns: external_id, full_name, email, phone, country, offer, denomination "
+        "or points, channel, attr:<key>…; ≤ 10 MB per request."
+    )
 
 
 @strawberry.type(description="A reason an upload was refused as a whole.")

@@ -43,9 +43,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="campaigns", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="campaigns", description=DESCRIPTION)
 
     manager.add_table(
         class_name="CampaignRecipientTally",
@@ -61,9 +59,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Campaign", tablename="campaigns", schema=None, columns=None
-    )
+    manager.add_table(class_name="Campaign", tablename="campaigns", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="CampaignRecipientTally",

@@ -20,9 +20,11 @@ _BOTH = [
 
 
 def _counter_rule(row: str = "") -> str:
-    return (f"{row}issued_count >= 0 AND {row}issued_value >= 0 AND {row}pending_count >= 0 AND {row}pending_value >= 0"
-            f" AND ({row}max_rewards IS NULL OR {row}issued_count + {row}pending_count <= {row}max_rewards)"
-            f" AND ({row}budget IS NULL OR {row}issued_value + {row}pending_value <= {row}budget)")
+    return (
+        f"{row}issued_count >= 0 AND {row}issued_value >= 0 AND {row}pending_count >= 0 AND {row}pending_value >= 0"
+        f" AND ({row}max_rewards IS NULL OR {row}issued_count + {row}pending_count <= {row}max_rewards)"
+        f" AND ({row}budget IS NULL OR {row}issued_value + {row}pending_value <= {row}budget)"
+    )
 
 
 _POSTGRES = [f"ALTER TABLE campaigns ADD CONSTRAINT campaigns_counter_rule CHECK ({_counter_rule()})"]

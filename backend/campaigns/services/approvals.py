@@ -30,7 +30,9 @@ def require_approver(actor: Actor) -> None:
     """A person with campaigns:write (FORBIDDEN, or APPROVER_REQUIRED for an API key or the system)."""
     actor.require(Permission.CAMPAIGNS_WRITE)
     if actor.kind is not ActorKind.USER:
-        raise DomainError.single(APPROVER_REQUIRED, f"{actor.label} is not a person: rewards are approved by a campaign manager or an admin")
+        raise DomainError.single(
+            APPROVER_REQUIRED, f"{actor.label} is not a person: rewards are approved by a campaign manager or an admin"
+        )
 
 
 def check_not_maker(actor: Actor, grant: GrantView) -> None:
@@ -52,6 +54,12 @@ async def pending_queue(actor: Actor, campaign_id: uuid.UUID, offset: int = 0, l
     await load_campaign(campaign_id)
     limit, offset = max(1, min(limit, 500)), max(0, offset)
     rows = await sql.fetch(
-        "SELECT * FROM campaign_grants WHERE campaign = $1 AND state = 'pending' ORDER BY id LIMIT $2 OFFSET $3", campaign_id, limit, offset)
-    total = await sql.fetchrow("SELECT COUNT(*) AS n FROM campaign_grants WHERE campaign = $1 AND state = $2", campaign_id, GRANT_PENDING)
+        "SELECT * FROM campaign_grants WHERE campaign = $1 AND state = 'pending' ORDER BY id LIMIT $2 OFFSET $3",
+        campaign_id,
+        limit,
+        offset,
+    )
+    total = await sql.fetchrow(
+        "SELECT COUNT(*) AS n FROM campaign_grants WHERE campaign = $1 AND state = $2", campaign_id, GRANT_PENDING
+    )
     return Page(rows=[grant_view(row) for row in rows], total=int(total["n"]))

@@ -79,7 +79,9 @@ def _limit(value, name: str, errors: list[FieldError], maximum: int = MAX_AMOUNT
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= maximum:
-        errors.append(FieldError(name, "INVALID_NUMBER", f"{name.replace('_', ' ')} is a whole number from 1 to {maximum:,}, or empty"))
+        errors.append(
+            FieldError(name, "INVALID_NUMBER", f"{name.replace('_', ' ')} is a whole number from 1 to {maximum:,}, or empty")
+        )
         return None
     return value
 
@@ -111,7 +113,9 @@ async def validate_campaign(actor: Actor, data: CampaignInput) -> dict:
     recipient_max_value = _limit(data.recipient_max_value, "recipient_max_value", errors)
     window = _limit(data.recipient_window_days, "recipient_window_days", errors, MAX_WINDOW_DAYS)
     if window is not None and recipient_max_count is None and recipient_max_value is None:
-        errors.append(FieldError("recipient_window_days", "WINDOW_WITHOUT_CAP", "a rolling window needs a per-recipient count or value cap"))
+        errors.append(
+            FieldError("recipient_window_days", "WINDOW_WITHOUT_CAP", "a rolling window needs a per-recipient count or value cap")
+        )
     currency, offer_ids, points_value = None, [], None
     if data.reward_type not in REWARD_TYPES:
         errors.append(FieldError("reward_type", "INVALID_CHOICE", f"a campaign rewards {' or '.join(REWARD_TYPES)}"))
@@ -140,8 +144,13 @@ async def validate_campaign(actor: Actor, data: CampaignInput) -> dict:
                 if offer is None:
                     errors.append(FieldError("allowed_offer_ids", "OFFER_NOT_FOUND", f"offer {offer_id} does not exist"))
                 elif currency and offer.currency != currency:
-                    errors.append(FieldError("allowed_offer_ids", "CURRENCY_MISMATCH",
-                                             f"'{offer.title}' is in {offer.currency}, the campaign in {currency}"))
+                    errors.append(
+                        FieldError(
+                            "allowed_offer_ids",
+                            "CURRENCY_MISMATCH",
+                            f"'{offer.title}' is in {offer.currency}, the campaign in {currency}",
+                        )
+                    )
     try:
         await recipients.get_programme(actor, data.programme_id)
     except NotFound:
@@ -149,21 +158,42 @@ async def validate_campaign(actor: Actor, data: CampaignInput) -> dict:
     if errors:
         raise DomainError(errors)
     return {
-        "programme": data.programme_id, "name": name, "description": description, "starts_at": data.starts_at, "ends_at": data.ends_at,
-        "approval_mode": data.approval_mode, "reward_type": data.reward_type, "allowed_offers": [str(value) for value in offer_ids],
-        "points_value": points_value, "currency": currency, "max_rewards": max_rewards, "budget": budget,
-        "recipient_max_count": recipient_max_count, "recipient_max_value": recipient_max_value, "recipient_window_days": window,
+        "programme": data.programme_id,
+        "name": name,
+        "description": description,
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "approval_mode": data.approval_mode,
+        "reward_type": data.reward_type,
+        "allowed_offers": [str(value) for value in offer_ids],
+        "points_value": points_value,
+        "currency": currency,
+        "max_rewards": max_rewards,
+        "budget": budget,
+        "recipient_max_count": recipient_max_count,
+        "recipient_max_value": recipient_max_value,
+        "recipient_window_days": window,
         "default_channel": data.default_channel,
     }
 
 
 def audit_view(campaign: CampaignView) -> dict:
     return {
-        "name": campaign.name, "programme_id": campaign.programme_id, "status": campaign.status, "starts_at": campaign.starts_at,
-        "ends_at": campaign.ends_at, "approval_mode": campaign.approval_mode, "reward_type": campaign.reward_type,
-        "allowed_offer_ids": list(campaign.allowed_offer_ids), "points_value": campaign.points_value, "currency": campaign.currency,
-        "max_rewards": campaign.max_rewards, "budget": campaign.budget, "recipient_max_count": campaign.recipient_max_count,
-        "recipient_max_value": campaign.recipient_max_value, "recipient_window_days": campaign.recipient_window_days,
+        "name": campaign.name,
+        "programme_id": campaign.programme_id,
+        "status": campaign.status,
+        "starts_at": campaign.starts_at,
+        "ends_at": campaign.ends_at,
+        "approval_mode": campaign.approval_mode,
+        "reward_type": campaign.reward_type,
+        "allowed_offer_ids": list(campaign.allowed_offer_ids),
+        "points_value": campaign.points_value,
+        "currency": campaign.currency,
+        "max_rewards": campaign.max_rewards,
+        "budget": campaign.budget,
+        "recipient_max_count": campaign.recipient_max_count,
+        "recipient_max_value": campaign.recipient_max_value,
+        "recipient_window_days": campaign.recipient_window_days,
         "default_channel": campaign.default_channel,
     }
 
@@ -206,7 +236,9 @@ async def create_campaign(actor: Actor, data: CampaignInput) -> CampaignView:
     values = await validate_campaign(actor, data)
     campaign_id, now = new_id(), utcnow()
     async with write_transaction():
-        await Campaign.insert(Campaign(id=campaign_id, status=DRAFT, created_by_label=actor.label, created_at=now, updated_at=now, **values))
+        await Campaign.insert(
+            Campaign(id=campaign_id, status=DRAFT, created_by_label=actor.label, created_at=now, updated_at=now, **values)
+        )
         campaign = await load_campaign(campaign_id)
         await audit.record(actor, "campaign.created", "campaign", campaign_id, after=audit_view(campaign))
     return campaign
@@ -224,7 +256,9 @@ async def update_campaign(actor: Actor, campaign_id: uuid.UUID, data: CampaignIn
             raise DomainError.single("CAMPAIGN_ENDED", f"'{before.name}' has ended; its rules can no longer change")
         counted = before.issued_count + before.pending_count
         if counted and (values["programme"] != before.programme_id or values["reward_type"] != before.reward_type):
-            raise DomainError.single("CAMPAIGN_IN_USE", f"'{before.name}' has counted rewards: its programme and reward type stay", field="reward_type")
+            raise DomainError.single(
+                "CAMPAIGN_IN_USE", f"'{before.name}' has counted rewards: its programme and reward type stay", field="reward_type"
+            )
         conditions, args = ["id = $1", "status <> 'ended'"], [campaign_id]
         if values["max_rewards"] is not None:
             args.append(values["max_rewards"])
@@ -238,21 +272,34 @@ async def update_campaign(actor: Actor, campaign_id: uuid.UUID, data: CampaignIn
         for column, value in changes.items():
             args.append(value)
             assignments.append(f"{column} = ${len(args)}")
-        rows = await sql.fetch(f"UPDATE campaigns SET {', '.join(assignments)} WHERE {' AND '.join(conditions)} RETURNING id", *args)
+        rows = await sql.fetch(
+            f"UPDATE campaigns SET {', '.join(assignments)} WHERE {' AND '.join(conditions)} RETURNING id", *args
+        )
         if not rows:
             now = await load_campaign(campaign_id)
             if now.status == ENDED:
                 raise DomainError.single("CAMPAIGN_ENDED", f"'{now.name}' has ended; its rules can no longer change")
             errors = []
             if values["max_rewards"] is not None and now.issued_count + now.pending_count > values["max_rewards"]:
-                errors.append(FieldError("max_rewards", "BELOW_ISSUED",
-                                         f"{now.issued_count + now.pending_count:,} rewards are already issued or waiting for approval"))
+                errors.append(
+                    FieldError(
+                        "max_rewards",
+                        "BELOW_ISSUED",
+                        f"{now.issued_count + now.pending_count:,} rewards are already issued or waiting for approval",
+                    )
+                )
             if values["budget"] is not None and now.issued_value + now.pending_value > values["budget"]:
-                errors.append(FieldError("budget", "BELOW_SPENT", f"{now.issued_value + now.pending_value:,} is already spent or held"))
-            raise DomainError(errors or [FieldError(None, "CHANGED_MEANWHILE", "the campaign changed meanwhile; reload and retry")])
+                errors.append(
+                    FieldError("budget", "BELOW_SPENT", f"{now.issued_value + now.pending_value:,} is already spent or held")
+                )
+            raise DomainError(
+                errors or [FieldError(None, "CHANGED_MEANWHILE", "the campaign changed meanwhile; reload and retry")]
+            )
         after = await load_campaign(campaign_id)
         if audit_view(after) != audit_view(before):
-            await audit.record(actor, "campaign.updated", "campaign", campaign_id, before=audit_view(before), after=audit_view(after))
+            await audit.record(
+                actor, "campaign.updated", "campaign", campaign_id, before=audit_view(before), after=audit_view(after)
+            )
     return after
 
 
@@ -266,18 +313,35 @@ async def _change_status(actor: Actor, campaign_id: uuid.UUID, status: str, reas
         before = await load_campaign(campaign_id)
         allowed_from = TRANSITIONS[status]
         if before.status not in allowed_from:
-            raise DomainError.single("INVALID_STATUS_CHANGE",
-                                     f"'{before.name}' is {before.status}; it becomes {status} only from {' or '.join(allowed_from)}", field="status")
+            raise DomainError.single(
+                "INVALID_STATUS_CHANGE",
+                f"'{before.name}' is {before.status}; it becomes {status} only from {' or '.join(allowed_from)}",
+                field="status",
+            )
         now = utcnow()
         if status == ACTIVE and before.ends_at <= now:
-            raise DomainError.single("CAMPAIGN_OVER", f"'{before.name}' ended on {before.ends_at:%Y-%m-%d %H:%M} UTC: change its end first",
-                                     field="ends_at")
-        rows = await sql.fetch("UPDATE campaigns SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2 RETURNING id",
-                               campaign_id, before.status, status, now)
+            raise DomainError.single(
+                "CAMPAIGN_OVER",
+                f"'{before.name}' ended on {before.ends_at:%Y-%m-%d %H:%M} UTC: change its end first",
+                field="ends_at",
+            )
+        rows = await sql.fetch(
+            "UPDATE campaigns SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2 RETURNING id",
+            campaign_id,
+            before.status,
+            status,
+            now,
+        )
         if not rows:
             raise DomainError.single("CHANGED_MEANWHILE", f"'{before.name}' changed meanwhile; reload and retry", field="status")
-        await audit.record(actor, f"campaign.{'activated' if status == ACTIVE else status}", "campaign", campaign_id,
-                           before={"status": before.status}, after={"status": status, "reason": reason})
+        await audit.record(
+            actor,
+            f"campaign.{'activated' if status == ACTIVE else status}",
+            "campaign",
+            campaign_id,
+            before={"status": before.status},
+            after={"status": status, "reason": reason},
+        )
         return await load_campaign(campaign_id)
 
 
@@ -326,7 +390,9 @@ def _where(campaign_filter: CampaignFilter):
     return query, counting
 
 
-async def list_campaigns(actor: Actor, campaign_filter: CampaignFilter = CampaignFilter(), offset: int = 0, limit: int = 50) -> Page:
+async def list_campaigns(
+    actor: Actor, campaign_filter: CampaignFilter = CampaignFilter(), offset: int = 0, limit: int = 50
+) -> Page:
     """Newest first, with their live counters."""
     actor.require(Permission.REWARDS_READ)
     query, counting = _where(campaign_filter)

@@ -113,7 +113,6 @@ _UNTALLY = """UPDATE campaign_recipient_tallies SET granted_count = granted_coun
 WHERE campaign = $1 AND recipient_id = $2"""
 
 
-
 @lru_cache(maxsize=4)
 def _window_sql(count_cap: bool, value_cap: bool) -> str:
     """The guard of a rolling window's caps: touches the (locked) tally row only if the grants
@@ -126,7 +125,7 @@ def _window_sql(count_cap: bool, value_cap: bool) -> str:
         first = 5 + count_cap
         conditions.append(f"COALESCE(SUM(value), 0) + ${first} <= ${first + 1}")
     return f"""UPDATE campaign_recipient_tallies SET updated_at = $3
-WHERE campaign = $1 AND recipient_id = $2 AND (SELECT {' AND '.join(conditions)} FROM campaign_grants
+WHERE campaign = $1 AND recipient_id = $2 AND (SELECT {" AND ".join(conditions)} FROM campaign_grants
     WHERE campaign = $1 AND recipient_id = $2 AND state <> 'released' AND granted_at > $4)
 RETURNING granted_count"""
 
@@ -160,8 +159,10 @@ def _recipient_cap_text(campaign: CampaignView) -> str:
 
 
 def _recipient_refused(campaign: CampaignView) -> Refusal:
-    return Refusal(GovernanceRefusal.RECIPIENT_CAP_REACHED,
-                   f"the recipient has reached the cap of '{campaign.name}': {_recipient_cap_text(campaign)}")
+    return Refusal(
+        GovernanceRefusal.RECIPIENT_CAP_REACHED,
+        f"the recipient has reached the cap of '{campaign.name}': {_recipient_cap_text(campaign)}",
+    )
 
 
 async def _claim_recipient_allowance(campaign: CampaignView, grant: NewGrant, now: datetime) -> Refusal | None:
@@ -182,14 +183,21 @@ async def _claim_recipient_allowance(campaign: CampaignView, grant: NewGrant, no
 
 def _defer_window_guard(campaign: CampaignView, grant: NewGrant, now: datetime, refused: Callable[[Refusal], Exception]) -> None:
     count_cap, value_cap = campaign.recipient_max_count is not None, campaign.recipient_max_value is not None
-    caps = ([campaign.recipient_max_count] if count_cap else []) + ([grant.value, campaign.recipient_max_value] if value_cap else [])
+    caps = ([campaign.recipient_max_count] if count_cap else []) + (
+        [grant.value, campaign.recipient_max_value] if value_cap else []
+    )
 
     async def over_cap() -> Exception:
         return refused(_recipient_refused(campaign))
 
-    sql.defer(sql.Statement(_window_sql(count_cap, value_cap),
-                            (campaign.id, grant.recipient_id, now, now - campaign.recipient_window, *caps),
-                            row=("campaign_recipient_tallies", campaign.id, grant.recipient_id), refusal=over_cap))
+    sql.defer(
+        sql.Statement(
+            _window_sql(count_cap, value_cap),
+            (campaign.id, grant.recipient_id, now, now - campaign.recipient_window, *caps),
+            row=("campaign_recipient_tallies", campaign.id, grant.recipient_id),
+            refusal=over_cap,
+        )
+    )
 
 
 class RulesChanged(Exception):
@@ -205,8 +213,11 @@ async def explain(campaign_id: uuid.UUID, value: int, now: datetime, read: Campa
         raise RulesChanged(campaign_id)
     if campaign is None:
         return Refusal(GovernanceRefusal.CAMPAIGN_NOT_FOUND, f"campaign {campaign_id} does not exist")
-    return check_open(campaign, now) or _capacity_refusal(campaign, value) or Refusal(
-        GovernanceRefusal.CAMPAIGN_NOT_ACTIVE, f"'{campaign.name}' changed meanwhile; retry")
+    return (
+        check_open(campaign, now)
+        or _capacity_refusal(campaign, value)
+        or Refusal(GovernanceRefusal.CAMPAIGN_NOT_ACTIVE, f"'{campaign.name}' changed meanwhile; retry")
+    )
 
 
 def check_open(campaign: CampaignView, now: datetime) -> Refusal | None:
@@ -214,19 +225,25 @@ def check_open(campaign: CampaignView, now: datetime) -> Refusal | None:
     if campaign.status != ACTIVE:
         return Refusal(GovernanceRefusal.CAMPAIGN_NOT_ACTIVE, f"'{campaign.name}' is {campaign.status}: it issues nothing")
     if not campaign.within_dates(now):
-        return Refusal(GovernanceRefusal.OUTSIDE_CAMPAIGN_DATES,
-                       f"'{campaign.name}' runs from {campaign.starts_at:%Y-%m-%d %H:%M} to {campaign.ends_at:%Y-%m-%d %H:%M} UTC")
+        return Refusal(
+            GovernanceRefusal.OUTSIDE_CAMPAIGN_DATES,
+            f"'{campaign.name}' runs from {campaign.starts_at:%Y-%m-%d %H:%M} to {campaign.ends_at:%Y-%m-%d %H:%M} UTC",
+        )
     return None
 
 
-def _capacity_refusal(campaign: CampaignView, value: int, used_count: int | None = None, used_value: int | None = None) -> Refusal | None:
+def _capacity_refusal(
+    campaign: CampaignView, value: int, used_count: int | None = None, used_value: int | None = None
+) -> Refusal | None:
     used_count = campaign.issued_count + campaign.pending_count if used_count is None else used_count
     used_value = campaign.issued_value + campaign.pending_value if used_value is None else used_value
     if campaign.max_rewards is not None and used_count + 1 > campaign.max_rewards:
         return Refusal(GovernanceRefusal.CAP_REACHED, f"'{campaign.name}' has issued its {campaign.max_rewards:,} rewards")
     if campaign.budget is not None and used_value + value > campaign.budget:
         left = campaign.budget - used_value
-        return Refusal(GovernanceRefusal.BUDGET_EXHAUSTED, f"'{campaign.name}' has {left:,} of its budget left; this reward is {value:,}")
+        return Refusal(
+            GovernanceRefusal.BUDGET_EXHAUSTED, f"'{campaign.name}' has {left:,} of its budget left; this reward is {value:,}"
+        )
     return None
 
 
@@ -260,12 +277,32 @@ def count(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime, 
         except RulesChanged as changed:
             return changed
 
-    sql.defer(sql.Statement(_COUNT, (campaign.id, issued, grant.value * issued, pending, grant.value * pending, now, grant.value,
-                                     campaign.updated_at),
-                            row=("campaigns", campaign.id), refusal=why_not))
-    sql.defer(sql.Statement(_INSERT_GRANT, (
-        grant.id, campaign.id, grant.recipient_id, grant.offer_id, grant.value, GRANT_PENDING if grant.pending else GRANT_ISSUED,
-        grant.source_event, actor.kind.value, actor.id, actor.label, now)))
+    sql.defer(
+        sql.Statement(
+            _COUNT,
+            (campaign.id, issued, grant.value * issued, pending, grant.value * pending, now, grant.value, campaign.updated_at),
+            row=("campaigns", campaign.id),
+            refusal=why_not,
+        )
+    )
+    sql.defer(
+        sql.Statement(
+            _INSERT_GRANT,
+            (
+                grant.id,
+                campaign.id,
+                grant.recipient_id,
+                grant.offer_id,
+                grant.value,
+                GRANT_PENDING if grant.pending else GRANT_ISSUED,
+                grant.source_event,
+                actor.kind.value,
+                actor.id,
+                actor.label,
+                now,
+            ),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -285,7 +322,9 @@ async def settle(actor: Actor, grant_id: uuid.UUID, now: datetime, note: str = "
     campaign_id = row["campaign"] if isinstance(row["campaign"], uuid.UUID) else uuid.UUID(str(row["campaign"]))
     if not await sql.fetch(_SETTLE, campaign_id, row["value"], now):
         campaign = await find_campaign(campaign_id)
-        return check_open(campaign, now) or Refusal(GovernanceRefusal.BUDGET_EXHAUSTED, f"'{campaign.name}' has no budget left for this reward")
+        return check_open(campaign, now) or Refusal(
+            GovernanceRefusal.BUDGET_EXHAUSTED, f"'{campaign.name}' has no budget left for this reward"
+        )
     return Decided(campaign_id, _as_uuid(row["recipient_id"]), row["value"])
 
 
@@ -308,7 +347,9 @@ def _as_uuid(value) -> uuid.UUID:
 # ---------------------------------------------------------------- reads for a dry run
 
 
-async def recipient_usage(campaign: CampaignView, recipient_ids: Iterable[uuid.UUID], now: datetime) -> dict[uuid.UUID, tuple[int, int]]:
+async def recipient_usage(
+    campaign: CampaignView, recipient_ids: Iterable[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, tuple[int, int]]:
     """(count, value) each recipient has used of the campaign's per-recipient caps now: over the
     window when there is one, else over the whole campaign. Recipients with nothing are left out."""
     ids = list(dict.fromkeys(recipient_ids))
@@ -316,18 +357,24 @@ async def recipient_usage(campaign: CampaignView, recipient_ids: Iterable[uuid.U
         return {}
     usage: dict[uuid.UUID, tuple[int, int]] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         if campaign.recipient_window is not None:
             marks = ", ".join(f"${index + 3}" for index in range(len(chunk)))
             rows = await sql.fetch(
                 f"""SELECT recipient_id, COUNT(*) AS n, COALESCE(SUM(value), 0) AS total FROM campaign_grants
                 WHERE campaign = $1 AND state <> 'released' AND granted_at > $2 AND recipient_id IN ({marks}) GROUP BY recipient_id""",
-                campaign.id, now - campaign.recipient_window, *chunk)
+                campaign.id,
+                now - campaign.recipient_window,
+                *chunk,
+            )
         else:
             marks = ", ".join(f"${index + 2}" for index in range(len(chunk)))
             rows = await sql.fetch(
                 f"""SELECT recipient_id, granted_count AS n, granted_value AS total FROM campaign_recipient_tallies
-                WHERE campaign = $1 AND recipient_id IN ({marks})""", campaign.id, *chunk)
+                WHERE campaign = $1 AND recipient_id IN ({marks})""",
+                campaign.id,
+                *chunk,
+            )
         for row in rows:
             usage[_as_uuid(row["recipient_id"])] = (int(row["n"]), int(row["total"]))
     return usage
@@ -341,7 +388,10 @@ def capacity_refusal(campaign: CampaignView, value: int, used_count: int, used_v
 def recipient_refusal(campaign: CampaignView, value: int, used_count: int, used_value: int) -> Refusal | None:
     """Whether one more reward of ``value`` fits the recipient's caps after ``used_*``."""
     if (campaign.recipient_max_count is not None and used_count + 1 > campaign.recipient_max_count) or (
-            campaign.recipient_max_value is not None and used_value + value > campaign.recipient_max_value):
-        return Refusal(GovernanceRefusal.RECIPIENT_CAP_REACHED,
-                       f"the recipient has reached the cap of '{campaign.name}': {_recipient_cap_text(campaign)}")
+        campaign.recipient_max_value is not None and used_value + value > campaign.recipient_max_value
+    ):
+        return Refusal(
+            GovernanceRefusal.RECIPIENT_CAP_REACHED,
+            f"the recipient has reached the cap of '{campaign.name}': {_recipient_cap_text(campaign)}",
+        )
     return None

@@ -1,13 +1,13 @@
 """The recursive-descent parser: tokens → syntax tree, or a RuleError with position and reason.
 
-    rule       := [ or_expr ] END
-    or_expr    := and_expr ( "or" and_expr )*
-    and_expr   := unary ( "and" unary )*
-    unary      := "not" unary | primary
-    primary    := "(" or_expr ")" | condition
-    condition  := ATTRIBUTE ( OPERATOR value | "in" list | "not" "in" list )
-    list       := "[" value ( "," value )* "]"          -- values of one kind
-    value      := STRING | NUMBER | "true" | "false" | WORD
+rule       := [ or_expr ] END
+or_expr    := and_expr ( "or" and_expr )*
+and_expr   := unary ( "and" unary )*
+unary      := "not" unary | primary
+primary    := "(" or_expr ")" | condition
+condition  := ATTRIBUTE ( OPERATOR value | "in" list | "not" "in" list )
+list       := "[" value ( "," value )* "]"          -- values of one kind
+value      := STRING | NUMBER | "true" | "false" | WORD
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ class _Parser:
 
     def fail(self, expected: str, token: Token | None = None):
         token = token or self.token
-        raise RuleError(f"expected {expected}, found {_described(token)}" if token.kind != END else f"expected {expected}", token.position)
+        raise RuleError(
+            f"expected {expected}, found {_described(token)}" if token.kind != END else f"expected {expected}", token.position
+        )
 
     def rule(self) -> Rule | None:
         if self.is_(END):
@@ -123,7 +125,10 @@ class _Parser:
             literal_token = self.token
             literal = self.value()
             if operator.text in ORDERING and literal.kind != NUMBER:
-                raise RuleError(f"'{operator.text}' compares numbers: expected a whole number, found {_described(literal_token)}", literal_token.position)
+                raise RuleError(
+                    f"'{operator.text}' compares numbers: expected a whole number, found {_described(literal_token)}",
+                    literal_token.position,
+                )
             return Comparison(name.text, operator.text, literal)
         negated = False
         if self.is_(KEYWORD, "not"):
@@ -149,7 +154,10 @@ class _Parser:
             token = self.token
             literal = self.value()
             if literal.kind != literals[0].kind:
-                raise RuleError(f"a list holds values of one kind: expected {literals[0].kind} like {first_token.text}, found {_described(token)}", token.position)
+                raise RuleError(
+                    f"a list holds values of one kind: expected {literals[0].kind} like {first_token.text}, found {_described(token)}",
+                    token.position,
+                )
             literals.append(literal)
             if len(literals) > MAX_LIST:
                 raise RuleError(f"a list holds at most {MAX_LIST} values", token.position)

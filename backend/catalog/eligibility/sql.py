@@ -111,8 +111,11 @@ class _Compiler:
             case Comparison(attribute, op, literal):
                 return self.guarded(attribute, literal.kind, lambda: f"{_SQL_OPERATOR[op]} {self.param(literal)}")
             case Membership(attribute, literals, negated):
-                return self.guarded(attribute, literals[0].kind,
-                                    lambda: f"{'NOT IN' if negated else 'IN'} ({', '.join(self.param(literal) for literal in literals)})")
+                return self.guarded(
+                    attribute,
+                    literals[0].kind,
+                    lambda: f"{'NOT IN' if negated else 'IN'} ({', '.join(self.param(literal) for literal in literals)})",
+                )
             case Not(operand):
                 return f"(NOT {self.compile(operand)})"
             case And(left, right):
@@ -122,8 +125,9 @@ class _Compiler:
         raise TypeError(f"not a rule: {rule!r}")
 
 
-def compile_sql(rule: Rule | None, dialect: str, *, json_column: str = "hr_attributes", jsonb: bool = False,
-                alias: str | None = None) -> SqlCondition:
+def compile_sql(
+    rule: Rule | None, dialect: str, *, json_column: str = "hr_attributes", jsonb: bool = False, alias: str | None = None
+) -> SqlCondition:
     """A SQL boolean expression true exactly for the rows :func:`evaluate` admits.
 
     ``dialect`` is "postgres" or "sqlite"; ``jsonb`` says the PostgreSQL column is jsonb rather

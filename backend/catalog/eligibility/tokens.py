@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from backend.catalog.eligibility.errors import RuleError
 from backend.catalog.eligibility.syntax import KEYWORDS
 
-WORD, KEYWORD, STRING, NUMBER, OPERATOR, PUNCTUATION, END = "word", "keyword", "string", "number", "operator", "punctuation", "end"
+WORD, KEYWORD, STRING, NUMBER, OPERATOR, PUNCTUATION, END = (
+    "word",
+    "keyword",
+    "string",
+    "number",
+    "operator",
+    "punctuation",
+    "end",
+)
 MAX_DIGITS = 15  # exact in every database and in JSON readers that use doubles
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'"}
 _WHITESPACE = " \t\r\n"
@@ -34,9 +42,9 @@ def _string(text: str, start: int) -> tuple[Token, int]:
     while index < len(text):
         char = text[index]
         if char == quote:
-            return Token(STRING, text[start:index + 1], "".join(chars), start), index + 1
+            return Token(STRING, text[start : index + 1], "".join(chars), start), index + 1
         if char == "\\":
-            escaped = text[index + 1:index + 2]
+            escaped = text[index + 1 : index + 2]
             if escaped not in _ESCAPES:
                 raise RuleError(f"unknown escape '\\{escaped}' in text (use \\\\ or \\{quote})", index)
             chars.append(_ESCAPES[escaped])
@@ -59,7 +67,11 @@ def _number(text: str, start: int) -> tuple[Token, int]:
         while end < len(text) and (text[end] == "." or _is_word_char(text[end])):
             end += 1
         written = text[start:end]
-        reason = f"'{written}' is not a whole number" if "." in written else f"'{written}' is not a number; quote text like \"{written}\""
+        reason = (
+            f"'{written}' is not a whole number"
+            if "." in written
+            else f"'{written}' is not a number; quote text like \"{written}\""
+        )
         raise RuleError(reason, start)
     if len(digits) > MAX_DIGITS:
         raise RuleError(f"a number has at most {MAX_DIGITS} digits", start)
@@ -77,7 +89,7 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(PUNCTUATION, char, char, index))
             index += 1
         elif char in "=!<>":
-            pair = text[index:index + 2]
+            pair = text[index : index + 2]
             if pair in ("==", "!=", "<=", ">="):
                 tokens.append(Token(OPERATOR, pair, pair, index))
                 index += 2

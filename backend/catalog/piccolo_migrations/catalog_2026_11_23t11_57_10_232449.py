@@ -56,9 +56,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="catalog", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="catalog", description=DESCRIPTION)
 
     manager.add_table(
         class_name="TermsVersion",
@@ -67,9 +65,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Offer", tablename="offers", schema=None, columns=None
-    )
+    manager.add_table(class_name="Offer", tablename="offers", schema=None, columns=None)
 
     manager.add_table(
         class_name="VoucherCode",

@@ -50,10 +50,16 @@ def code_view(row: dict) -> VoucherCodeView:
     """The code and pin masked: opened only to show their last characters."""
     box, context = secret_box(), str(row["id"])
     return VoucherCodeView(
-        id=row["id"], offer_id=row["offer"], code_masked=mask(box.open(row["code_sealed"], context)),
+        id=row["id"],
+        offer_id=row["offer"],
+        code_masked=mask(box.open(row["code_sealed"], context)),
         pin_masked=PIN_MASK if row["pin_sealed"] else None,  # a pin is short: no character of it is shown
-        denomination=row["denomination"], expires_on=as_date(row["expires_on"]), status=row["status"],
-        allocated_to=row["allocated_to"], sandbox=bool(row["sandbox"]), allocated_at=maybe_utc(row["allocated_at"]),
+        denomination=row["denomination"],
+        expires_on=as_date(row["expires_on"]),
+        status=row["status"],
+        allocated_to=row["allocated_to"],
+        sandbox=bool(row["sandbox"]),
+        allocated_at=maybe_utc(row["allocated_at"]),
         confirmed_at=maybe_utc(row["confirmed_at"]),
     )
 
@@ -73,22 +79,33 @@ def _require_some_permission(actor: Actor) -> None:
 
 
 def _audit_after(row: dict) -> dict:
-    return {"issuance_id": row["allocated_to"], "offer_id": row["offer"], "denomination": row["denomination"], "sandbox": bool(row["sandbox"]),
-            "status": row["status"]}
+    return {
+        "issuance_id": row["allocated_to"],
+        "offer_id": row["offer"],
+        "denomination": row["denomination"],
+        "sandbox": bool(row["sandbox"]),
+        "status": row["status"],
+    }
 
 
 async def _claim(issuance_id: uuid.UUID, offer_id: uuid.UUID, denomination: int, sandbox: bool, today: date) -> uuid.UUID | None:
     lock = "FOR UPDATE SKIP LOCKED" if current_engine().engine_type == "postgres" else ""
     try:
-        rows = await VoucherCode.raw(_ALLOCATE.replace("/*lock*/", lock), issuance_id, utcnow(), sandbox, offer_id, denomination, today)
+        rows = await VoucherCode.raw(
+            _ALLOCATE.replace("/*lock*/", lock), issuance_id, utcnow(), sandbox, offer_id, denomination, today
+        )
     except Exception as error:
         if is_unique_violation(error):  # a concurrent call for the same issuance claimed a code first
-            raise DomainError.single("ISSUANCE_HAS_CODE", f"issuance {issuance_id} is being allocated a code by another call; retry to read it") from None
+            raise DomainError.single(
+                "ISSUANCE_HAS_CODE", f"issuance {issuance_id} is being allocated a code by another call; retry to read it"
+            ) from None
         raise
     return _uuid(rows[0]["id"]) if rows else None
 
 
-async def allocate_code(actor: Actor, offer_id: uuid.UUID, denomination: int, issuance_id: uuid.UUID, *, sandbox: bool = False) -> VoucherCodeView:
+async def allocate_code(
+    actor: Actor, offer_id: uuid.UUID, denomination: int, issuance_id: uuid.UUID, *, sandbox: bool = False
+) -> VoucherCodeView:
     """Give the issuance one available code of this offer and denomination (earliest expiry first).
 
     Idempotent per issuance: calling again returns the code it already holds. Errors:
@@ -98,18 +115,30 @@ async def allocate_code(actor: Actor, offer_id: uuid.UUID, denomination: int, is
     _require_permission(actor, sandbox)
     offer = await load_offer(offer_id)
     if not offer.denominations.allows(denomination):
-        raise DomainError.single("INVALID_DENOMINATION", f"{denomination} is not a denomination of '{offer.title}' ({offer.denominations.describe()})", field="denomination")
+        raise DomainError.single(
+            "INVALID_DENOMINATION",
+            f"{denomination} is not a denomination of '{offer.title}' ({offer.denominations.describe()})",
+            field="denomination",
+        )
     if (offer.status == RETIRED) if sandbox else not offer.is_available:
-        raise DomainError.single("OFFER_NOT_AVAILABLE", f"'{offer.title}' is {offer.status} and its partner {offer.partner_status}: nothing can be allocated", field="offer_id")
+        raise DomainError.single(
+            "OFFER_NOT_AVAILABLE",
+            f"'{offer.title}' is {offer.status} and its partner {offer.partner_status}: nothing can be allocated",
+            field="offer_id",
+        )
     async with write_transaction():
         held = await _held_by(issuance_id)
         if held is not None:
             if held["offer"] != offer_id or held["denomination"] != denomination or bool(held["sandbox"]) != sandbox:
-                raise DomainError.single("ISSUANCE_HAS_CODE", f"issuance {issuance_id} already holds a code of another offer or denomination")
+                raise DomainError.single(
+                    "ISSUANCE_HAS_CODE", f"issuance {issuance_id} already holds a code of another offer or denomination"
+                )
             return code_view(held)
         code_id = await _claim(issuance_id, offer_id, denomination, sandbox, utcnow().date())
         if code_id is None:
-            raise DomainError.single("OUT_OF_STOCK", f"no {denomination} code of '{offer.title}' is available", field="denomination")
+            raise DomainError.single(
+                "OUT_OF_STOCK", f"no {denomination} code of '{offer.title}' is available", field="denomination"
+            )
         row = await VoucherCode.select().where(VoucherCode.id == code_id).first()
         await audit.record(actor, "voucher_code.allocated", "voucher_code", code_id, after=_audit_after(row))
         return code_view(row)
@@ -126,11 +155,15 @@ async def confirm_allocation(actor: Actor, issuance_id: uuid.UUID) -> VoucherCod
         _require_permission(actor, bool(held["sandbox"]))
         if held["status"] == CONFIRMED:
             return code_view(held)
-        rows = await VoucherCode.update({VoucherCode.status: CONFIRMED, VoucherCode.confirmed_at: utcnow()}).where(
-            VoucherCode.id == held["id"], VoucherCode.status == ALLOCATED, VoucherCode.allocated_to == issuance_id
-        ).returning(VoucherCode.id)
+        rows = (
+            await VoucherCode.update({VoucherCode.status: CONFIRMED, VoucherCode.confirmed_at: utcnow()})
+            .where(VoucherCode.id == held["id"], VoucherCode.status == ALLOCATED, VoucherCode.allocated_to == issuance_id)
+            .returning(VoucherCode.id)
+        )
         if not rows:
-            raise DomainError.single("NO_ALLOCATION", f"the code of issuance {issuance_id} was released meanwhile", field="issuance_id")
+            raise DomainError.single(
+                "NO_ALLOCATION", f"the code of issuance {issuance_id} was released meanwhile", field="issuance_id"
+            )
         row = await VoucherCode.select().where(VoucherCode.id == held["id"]).first()
         await audit.record(actor, "voucher_code.confirmed", "voucher_code", held["id"], after=_audit_after(row))
         return code_view(row)
@@ -147,15 +180,30 @@ async def release_allocation(actor: Actor, issuance_id: uuid.UUID) -> VoucherCod
             return None
         _require_permission(actor, bool(held["sandbox"]))
         if held["status"] == CONFIRMED and not held["sandbox"]:
-            raise DomainError.single("CODE_CONFIRMED", f"the code of issuance {issuance_id} was delivered; it cannot return to stock", field="issuance_id")
-        rows = await VoucherCode.update({
-            VoucherCode.status: AVAILABLE, VoucherCode.allocated_to: None, VoucherCode.allocated_at: None, VoucherCode.sandbox: False,
-            VoucherCode.confirmed_at: None,
-        }).where(VoucherCode.id == held["id"], VoucherCode.allocated_to == issuance_id).returning(VoucherCode.id)
+            raise DomainError.single(
+                "CODE_CONFIRMED",
+                f"the code of issuance {issuance_id} was delivered; it cannot return to stock",
+                field="issuance_id",
+            )
+        rows = (
+            await VoucherCode.update(
+                {
+                    VoucherCode.status: AVAILABLE,
+                    VoucherCode.allocated_to: None,
+                    VoucherCode.allocated_at: None,
+                    VoucherCode.sandbox: False,
+                    VoucherCode.confirmed_at: None,
+                }
+            )
+            .where(VoucherCode.id == held["id"], VoucherCode.allocated_to == issuance_id)
+            .returning(VoucherCode.id)
+        )
         if not rows:
             return None
         row = await VoucherCode.select().where(VoucherCode.id == held["id"]).first()
-        await audit.record(actor, "voucher_code.released", "voucher_code", held["id"], before=_audit_after(held), after={"status": AVAILABLE})
+        await audit.record(
+            actor, "voucher_code.released", "voucher_code", held["id"], before=_audit_after(held), after={"status": AVAILABLE}
+        )
         return code_view(row)
 
 
@@ -175,6 +223,10 @@ async def reveal_code(actor: Actor, issuance_id: uuid.UUID) -> RevealedCode:
     box, context = secret_box(), str(held["id"])
     async with write_transaction():
         await audit.record(actor, "voucher_code.revealed", "voucher_code", held["id"], after={"issuance_id": issuance_id})
-    return RevealedCode(issuance_id=issuance_id, code=box.open(held["code_sealed"], context),
-                        pin=box.open(held["pin_sealed"], context) if held["pin_sealed"] else None,
-                        denomination=held["denomination"], expires_on=as_date(held["expires_on"]))
+    return RevealedCode(
+        issuance_id=issuance_id,
+        code=box.open(held["code_sealed"], context),
+        pin=box.open(held["pin_sealed"], context) if held["pin_sealed"] else None,
+        denomination=held["denomination"],
+        expires_on=as_date(held["expires_on"]),
+    )

@@ -37,7 +37,9 @@ def eligible(offer: OfferView, recipient: RecipientView) -> bool:
     """Whether the recipient satisfies the offer's rule. The one decision, used by the API, the
     console and issuance alike."""
     attributes = eligibility.recipient_attributes(
-        recipient.hr_attributes, country=recipient.country, preferred_channel=recipient.preferred_channel,
+        recipient.hr_attributes,
+        country=recipient.country,
+        preferred_channel=recipient.preferred_channel,
         source_system=recipient.source_system,
     )
     return eligibility.evaluate(_rule(offer.eligibility_rule), attributes)
@@ -45,8 +47,12 @@ def eligible(offer: OfferView, recipient: RecipientView) -> bool:
 
 def recipient_condition(rule: eligibility.Rule | None) -> eligibility.SqlCondition:
     """The rule as a SQL condition over the recipients table of the current database."""
-    return eligibility.compile_sql(rule, current_engine().engine_type, json_column=Recipient.hr_attributes._meta.db_column_name,
-                                   jsonb=isinstance(Recipient.hr_attributes, JSONB))
+    return eligibility.compile_sql(
+        rule,
+        current_engine().engine_type,
+        json_column=Recipient.hr_attributes._meta.db_column_name,
+        jsonb=isinstance(Recipient.hr_attributes, JSONB),
+    )
 
 
 def preview_query(rule: eligibility.Rule | None) -> eligibility.SqlCondition:
@@ -66,7 +72,9 @@ async def preview_eligibility(actor: Actor, rule_text: str) -> EligibilityPrevie
     rule = eligibility.parse(rule_text)
     query = preview_query(rule)
     rows = await Recipient.raw(query.sql, *query.params)
-    return EligibilityPreview(rule="" if rule is None else eligibility.to_text(rule), eligible=int(rows[0]["eligible"]), total=int(rows[0]["total"]))
+    return EligibilityPreview(
+        rule="" if rule is None else eligibility.to_text(rule), eligible=int(rows[0]["eligible"]), total=int(rows[0]["total"])
+    )
 
 
 async def offer_eligibility_preview(actor: Actor, offer_id: uuid.UUID) -> EligibilityPreview:
@@ -81,7 +89,9 @@ async def is_eligible(actor: Actor, offer_id: uuid.UUID, recipient_id: uuid.UUID
     return eligible(offer, await recipients.get_recipient(actor, recipient_id))
 
 
-async def eligible_offers(actor: Actor, recipient_id: uuid.UUID, offer_filter: OfferFilter | None = None, limit: int = 200) -> list[OfferView]:
+async def eligible_offers(
+    actor: Actor, recipient_id: uuid.UUID, offer_filter: OfferFilter | None = None, limit: int = 200
+) -> list[OfferView]:
     """The available offers (live, of a live partner) this recipient qualifies for, in rank order:
     the API's ``offers(eligibleFor: …)``."""
     actor.require(Permission.CATALOG_READ)

@@ -9,19 +9,40 @@ from backend.catalog.views import Denominations, ExpiryRule, OfferView, as_date,
 from backend.core.clock import as_utc
 from backend.core.errors import NotFound
 
-OFFER_COLUMNS = (*Offer.all_columns(), Offer.partner.name.as_alias("partner_name"), Offer.partner.status.as_alias("partner_status"))
+OFFER_COLUMNS = (
+    *Offer.all_columns(),
+    Offer.partner.name.as_alias("partner_name"),
+    Offer.partner.status.as_alias("partner_status"),
+)
 
 
 def offer_view(row: dict) -> OfferView:
     return OfferView(
-        id=row["id"], partner_id=row["partner"], partner_name=row["partner_name"], partner_status=row["partner_status"],
-        title=row["title"], description=row["description"], image_url=row["image_url"], country=row["country"],
-        currency=row["currency"], category=row["category"], category_restrictions=tuple(json_value(row["category_restrictions"]) or ()),
-        denominations=Denominations(kind=row["denomination_kind"], amounts=tuple(json_value(row["denominations"]) or ()),
-                                    minimum=row["min_amount"], maximum=row["max_amount"], step=row["amount_step"]),
+        id=row["id"],
+        partner_id=row["partner"],
+        partner_name=row["partner_name"],
+        partner_status=row["partner_status"],
+        title=row["title"],
+        description=row["description"],
+        image_url=row["image_url"],
+        country=row["country"],
+        currency=row["currency"],
+        category=row["category"],
+        category_restrictions=tuple(json_value(row["category_restrictions"]) or ()),
+        denominations=Denominations(
+            kind=row["denomination_kind"],
+            amounts=tuple(json_value(row["denominations"]) or ()),
+            minimum=row["min_amount"],
+            maximum=row["max_amount"],
+            step=row["amount_step"],
+        ),
         expiry=ExpiryRule(kind=row["expiry_kind"], days=row["expiry_days"], on=as_date(row["expiry_date"])),
-        eligibility_rule=row["eligibility_rule"], current_terms_version_id=row["current_terms_version"], rank=row["rank"],
-        status=row["status"], low_stock_threshold=row["low_stock_threshold"], created_at=as_utc(row["created_at"]),
+        eligibility_rule=row["eligibility_rule"],
+        current_terms_version_id=row["current_terms_version"],
+        rank=row["rank"],
+        status=row["status"],
+        low_stock_threshold=row["low_stock_threshold"],
+        created_at=as_utc(row["created_at"]),
         updated_at=as_utc(row["updated_at"]),
     )
 

@@ -96,14 +96,26 @@ def _is_amount(value) -> bool:
 
 def _denominations(data: OfferInput, errors: list[FieldError]) -> Denominations | None:
     if (data.denominations is None) == (data.denomination_range is None):
-        errors.append(FieldError("denominations", "DENOMINATIONS_REQUIRED", "give either a fixed list of denominations or a min/max range with a step"))
+        errors.append(
+            FieldError(
+                "denominations",
+                "DENOMINATIONS_REQUIRED",
+                "give either a fixed list of denominations or a min/max range with a step",
+            )
+        )
         return None
     if data.denominations is not None:
         amounts = list(data.denominations)
         if not amounts or len(amounts) > MAX_DENOMINATIONS:
             errors.append(FieldError("denominations", "INVALID_DENOMINATIONS", f"give 1 to {MAX_DENOMINATIONS} denominations"))
         elif not all(_is_amount(a) and 0 < a <= MAX_AMOUNT for a in amounts):
-            errors.append(FieldError("denominations", "INVALID_DENOMINATIONS", "denominations are positive whole numbers of minor units (e.g. 50000 for 500.00)"))
+            errors.append(
+                FieldError(
+                    "denominations",
+                    "INVALID_DENOMINATIONS",
+                    "denominations are positive whole numbers of minor units (e.g. 50000 for 500.00)",
+                )
+            )
         elif len(set(amounts)) != len(amounts):
             errors.append(FieldError("denominations", "DUPLICATE_DENOMINATION", "each denomination once"))
         else:
@@ -111,11 +123,19 @@ def _denominations(data: OfferInput, errors: list[FieldError]) -> Denominations 
         return None
     span = data.denomination_range
     if not all(_is_amount(v) for v in (span.minimum, span.maximum, span.step)):
-        errors.append(FieldError("denomination_range", "INVALID_RANGE", "minimum, maximum and step are whole numbers of minor units"))
+        errors.append(
+            FieldError("denomination_range", "INVALID_RANGE", "minimum, maximum and step are whole numbers of minor units")
+        )
     elif not (0 < span.minimum <= span.maximum <= MAX_AMOUNT) or span.step <= 0:
         errors.append(FieldError("denomination_range", "INVALID_RANGE", "expected 0 < minimum ≤ maximum and a positive step"))
     elif (span.maximum - span.minimum) % span.step:
-        errors.append(FieldError("denomination_range", "INVALID_RANGE", f"maximum {span.maximum} is not reached from {span.minimum} in steps of {span.step}"))
+        errors.append(
+            FieldError(
+                "denomination_range",
+                "INVALID_RANGE",
+                f"maximum {span.maximum} is not reached from {span.minimum} in steps of {span.step}",
+            )
+        )
     else:
         return Denominations(kind=RANGE, minimum=span.minimum, maximum=span.maximum, step=span.step)
     return None
@@ -167,7 +187,9 @@ def _labels(values: list[str], field_name: str, errors: list[FieldError]) -> lis
     labels = sorted({" ".join((value or "").split()).lower() for value in values or []} - {""})
     bad = [label for label in labels if not _LABEL.match(label)]
     if bad:
-        errors.append(FieldError(field_name, "INVALID_LABEL", f"labels are up to 60 letters, digits, spaces or _&/-: {', '.join(bad)}"))
+        errors.append(
+            FieldError(field_name, "INVALID_LABEL", f"labels are up to 60 letters, digits, spaces or _&/-: {', '.join(bad)}")
+        )
     if len(labels) > 50:
         errors.append(FieldError(field_name, "TOO_MANY", "at most 50 labels"))
     return labels
@@ -210,10 +232,21 @@ def validate_offer(data: OfferInput) -> dict:
     if errors:
         raise DomainError(errors)
     return {
-        "title": title, "description": description, "image_url": url, "country": country, "currency": currency,
-        "category": category, "category_restrictions": restrictions, "denomination_kind": denominations.kind,
-        "denominations": list(denominations.amounts), "min_amount": denominations.minimum, "max_amount": denominations.maximum,
-        "amount_step": denominations.step, **expiry, "eligibility_rule": rule, "low_stock_threshold": threshold,
+        "title": title,
+        "description": description,
+        "image_url": url,
+        "country": country,
+        "currency": currency,
+        "category": category,
+        "category_restrictions": restrictions,
+        "denomination_kind": denominations.kind,
+        "denominations": list(denominations.amounts),
+        "min_amount": denominations.minimum,
+        "max_amount": denominations.maximum,
+        "amount_step": denominations.step,
+        **expiry,
+        "eligibility_rule": rule,
+        "low_stock_threshold": threshold,
     }
 
 
@@ -233,16 +266,36 @@ async def create_offer(actor: Actor, partner_id: uuid.UUID, data: OfferInput, te
         raise DomainError.single("TOO_LONG", f"terms are at most {MAX_TERMS:,} characters", field="terms")
     partner = await partners.get_partner(actor, partner_id)
     if partner.status == OFFBOARDED:
-        raise DomainError.single("PARTNER_OFFBOARDED", f"{partner.name} is offboarded: it takes no new offers", field="partner_id")
+        raise DomainError.single(
+            "PARTNER_OFFBOARDED", f"{partner.name} is offboarded: it takes no new offers", field="partner_id"
+        )
     offer_id, now = new_id(), utcnow()
     async with write_transaction():
         last = await Offer.select(Offer.rank).order_by(Offer.rank, ascending=False).first()
-        await Offer.insert(Offer(id=offer_id, partner=partner_id, status=DRAFT, rank=(last["rank"] + 1) if last else 1,
-                                 created_at=now, updated_at=now, **values))
+        await Offer.insert(
+            Offer(
+                id=offer_id,
+                partner=partner_id,
+                status=DRAFT,
+                rank=(last["rank"] + 1) if last else 1,
+                created_at=now,
+                updated_at=now,
+                **values,
+            )
+        )
         if terms:
             terms_id = new_id()
-            await TermsVersion.insert(TermsVersion(id=terms_id, offer=offer_id, version=1, body=terms, created_by=actor.id,
-                                                   created_by_label=actor.label, created_at=now))
+            await TermsVersion.insert(
+                TermsVersion(
+                    id=terms_id,
+                    offer=offer_id,
+                    version=1,
+                    body=terms,
+                    created_by=actor.id,
+                    created_by_label=actor.label,
+                    created_at=now,
+                )
+            )
             await Offer.update({Offer.current_terms_version: terms_id}).where(Offer.id == offer_id)
         offer = await load_offer(offer_id)
         await audit.record(actor, "offer.created", "offer", offer_id, after=audit_view(offer))
@@ -257,7 +310,9 @@ async def update_offer(actor: Actor, offer_id: uuid.UUID, data: OfferInput) -> O
         before = await load_offer(offer_id)
         if before.status == RETIRED:
             raise DomainError.single("OFFER_RETIRED", f"'{before.title}' is retired; it can no longer change")
-        await Offer.update({**{getattr(Offer, key): value for key, value in values.items()}, Offer.updated_at: utcnow()}).where(Offer.id == offer_id)
+        await Offer.update({**{getattr(Offer, key): value for key, value in values.items()}, Offer.updated_at: utcnow()}).where(
+            Offer.id == offer_id
+        )
         after = await load_offer(offer_id)
         if audit_view(after) != audit_view(before):
             await audit.record(actor, "offer.updated", "offer", offer_id, before=audit_view(before), after=audit_view(after))
@@ -279,18 +334,39 @@ async def change_offer_status(actor: Actor, offer_id: uuid.UUID, status: str, re
         before = await load_offer(offer_id)
         allowed_from = TRANSITIONS[status]
         if before.status not in allowed_from:
-            raise DomainError.single("INVALID_STATUS_CHANGE", f"'{before.title}' is {before.status}; it becomes {status} only from {' or '.join(allowed_from)}", field="status")
-        query = Offer.update({Offer.status: status, Offer.updated_at: utcnow()}).where(Offer.id == offer_id, Offer.status == before.status)
+            raise DomainError.single(
+                "INVALID_STATUS_CHANGE",
+                f"'{before.title}' is {before.status}; it becomes {status} only from {' or '.join(allowed_from)}",
+                field="status",
+            )
+        query = Offer.update({Offer.status: status, Offer.updated_at: utcnow()}).where(
+            Offer.id == offer_id, Offer.status == before.status
+        )
         if status == LIVE:
             if before.current_terms_version_id is None:
-                raise DomainError.single("TERMS_REQUIRED", f"'{before.title}' needs terms & conditions before it goes live", field="terms")
+                raise DomainError.single(
+                    "TERMS_REQUIRED", f"'{before.title}' needs terms & conditions before it goes live", field="terms"
+                )
             query = query.where(_partner_is_live())
         if not await query.returning(Offer.id):
             if status == LIVE and before.partner_status != LIVE:
-                raise DomainError.single("PARTNER_NOT_LIVE", f"{before.partner_name} is {before.partner_status}: only offers of a live partner go live", field="status")
-            raise DomainError.single("INVALID_STATUS_CHANGE", f"'{before.title}' changed meanwhile; reload and retry", field="status")
+                raise DomainError.single(
+                    "PARTNER_NOT_LIVE",
+                    f"{before.partner_name} is {before.partner_status}: only offers of a live partner go live",
+                    field="status",
+                )
+            raise DomainError.single(
+                "INVALID_STATUS_CHANGE", f"'{before.title}' changed meanwhile; reload and retry", field="status"
+            )
         after = await load_offer(offer_id)
-        await audit.record(actor, f"offer.{status}", "offer", offer_id, before={"status": before.status}, after={"status": status, "reason": reason})
+        await audit.record(
+            actor,
+            f"offer.{status}",
+            "offer",
+            offer_id,
+            before={"status": before.status},
+            after={"status": status, "reason": reason},
+        )
     return after
 
 
@@ -329,11 +405,19 @@ def filtered(query, offer_filter: OfferFilter):
 async def list_offers(actor: Actor, offer_filter: OfferFilter = OfferFilter(), offset: int = 0, limit: int = 50) -> Page:
     """The catalogue in rank order, filtered and paged in the database."""
     actor.require(Permission.CATALOG_READ)
-    rows = await filtered(offers_query(), offer_filter).order_by(Offer.rank).order_by(Offer.id).offset(max(offset, 0)).limit(max(1, min(limit, 200)))
+    rows = (
+        await filtered(offers_query(), offer_filter)
+        .order_by(Offer.rank)
+        .order_by(Offer.id)
+        .offset(max(offset, 0))
+        .limit(max(1, min(limit, 200)))
+    )
     return Page(rows=[offer_view(row) for row in rows], total=await filtered(Offer.count(), offer_filter))
 
 
-async def offers_after(actor: Actor, offer_filter: OfferFilter, after: tuple[int, uuid.UUID] | None, limit: int) -> list[OfferView]:
+async def offers_after(
+    actor: Actor, offer_filter: OfferFilter, after: tuple[int, uuid.UUID] | None, limit: int
+) -> list[OfferView]:
     """Keyset page in catalogue order (rank, then id), strictly after the (rank, id) ``after``: the
     API's cursor pagination. A re-rank between two pages moves offers, never duplicates a row within one."""
     actor.require(Permission.CATALOG_READ)

@@ -47,8 +47,14 @@ async def rerank_offers(actor: Actor, offer_ids: list[uuid.UUID]) -> list[OfferV
         for rank, offer_id in enumerate(new_order, start=1):
             if before[offer_id] != rank:
                 await Offer.update({Offer.rank: rank}).where(Offer.id == offer_id)
-        await audit.record(actor, "catalogue.reranked", "catalogue", "offers",
-                           before={"order": [str(order[slot]) for slot in slots]}, after={"order": [str(i) for i in wanted]})
+        await audit.record(
+            actor,
+            "catalogue.reranked",
+            "catalogue",
+            "offers",
+            before={"order": [str(order[slot]) for slot in slots]},
+            after={"order": [str(i) for i in wanted]},
+        )
         rows = await offers_query().where(Offer.id.is_in(wanted))
     by_id = {row["id"]: offer_view(row) for row in rows}
     return [by_id[offer_id] for offer_id in wanted]

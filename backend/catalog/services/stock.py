@@ -44,8 +44,16 @@ async def stock_levels(actor: Actor, offer_id: uuid.UUID) -> list[StockLevel]:
     await load_offer(offer_id)
     today = utcnow().date()
     rows = await VoucherCode.raw(_LEVELS, today, today, offer_id)
-    return [StockLevel(denomination=int(row["denomination"]), available=int(row["available"]), allocated=int(row["allocated"]),
-                       confirmed=int(row["confirmed"]), expired=int(row["expired"])) for row in rows]
+    return [
+        StockLevel(
+            denomination=int(row["denomination"]),
+            available=int(row["available"]),
+            allocated=int(row["allocated"]),
+            confirmed=int(row["confirmed"]),
+            expired=int(row["expired"]),
+        )
+        for row in rows
+    ]
 
 
 async def low_stock_offers(actor: Actor) -> list[LowStockOffer]:
@@ -53,16 +61,29 @@ async def low_stock_offers(actor: Actor) -> list[LowStockOffer]:
     the console's alert list."""
     actor.require(Permission.CATALOG_READ)
     rows = await VoucherCode.raw(_LOW_STOCK, utcnow().date())
-    return [LowStockOffer(offer_id=_id(row["id"]), title=row["title"], partner_id=_id(row["partner"]), available=int(row["available"]),
-                          threshold=int(row["threshold"])) for row in rows]
+    return [
+        LowStockOffer(
+            offer_id=_id(row["id"]),
+            title=row["title"],
+            partner_id=_id(row["partner"]),
+            available=int(row["available"]),
+            threshold=int(row["threshold"]),
+        )
+        for row in rows
+    ]
 
 
-async def list_voucher_codes(actor: Actor, offer_id: uuid.UUID, status: str | None = None, offset: int = 0, limit: int = 50) -> Page:
+async def list_voucher_codes(
+    actor: Actor, offer_id: uuid.UUID, status: str | None = None, offset: int = 0, limit: int = 50
+) -> Page:
     """The offer's codes, masked, newest first."""
     actor.require(Permission.CATALOG_READ)
     if status is not None and status not in CODE_STATUSES:
         raise DomainError.single("INVALID_STATUS", f"expected one of {', '.join(CODE_STATUSES)}", field="status")
-    query, count = VoucherCode.select().where(VoucherCode.offer == offer_id), VoucherCode.count().where(VoucherCode.offer == offer_id)
+    query, count = (
+        VoucherCode.select().where(VoucherCode.offer == offer_id),
+        VoucherCode.count().where(VoucherCode.offer == offer_id),
+    )
     if status is not None:
         query, count = query.where(VoucherCode.status == status), count.where(VoucherCode.status == status)
     rows = await query.order_by(VoucherCode.id, ascending=False).offset(max(offset, 0)).limit(max(1, min(limit, 200)))
@@ -88,7 +109,13 @@ async def stock_levels_by_offer(actor: Actor, offer_ids: list[uuid.UUID]) -> dic
     today = utcnow().date()
     sql = _LEVELS_OF_OFFERS.replace("{offers}", ", ".join("{}" for _ in offer_ids))
     for row in await VoucherCode.raw(sql, today, today, *offer_ids):
-        levels.setdefault(_id(row["offer"]), []).append(StockLevel(
-            denomination=int(row["denomination"]), available=int(row["available"]), allocated=int(row["allocated"]),
-            confirmed=int(row["confirmed"]), expired=int(row["expired"])))
+        levels.setdefault(_id(row["offer"]), []).append(
+            StockLevel(
+                denomination=int(row["denomination"]),
+                available=int(row["available"]),
+                allocated=int(row["allocated"]),
+                confirmed=int(row["confirmed"]),
+                expired=int(row["expired"]),
+            )
+        )
     return levels

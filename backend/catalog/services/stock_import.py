@@ -82,8 +82,11 @@ class _DecodedLines:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                raise _file_error("INVALID_ENCODING", f"line {number} is not UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1}): "
-                                                      "save the file as UTF-8 and upload it again") from None
+                raise _file_error(
+                    "INVALID_ENCODING",
+                    f"line {number} is not UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1}): "
+                    "save the file as UTF-8 and upload it again",
+                ) from None
             yield text.removeprefix("\ufeff") if number == 1 else text
 
 
@@ -113,10 +116,16 @@ def _header(cells: list[str]) -> dict[str, int]:
     unknown = [name for name in names if name not in COLUMNS]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if missing or unknown or repeated:
-        problems = [f"missing: {', '.join(missing)}" if missing else "", f"unknown: {', '.join(unknown)}" if unknown else "",
-                    f"repeated: {', '.join(repeated)}" if repeated else ""]
-        raise _file_error("WRONG_HEADER", f"line 1 must name the columns {', '.join(COLUMNS)} (pin and expiry may be left out); "
-                                          + "; ".join(p for p in problems if p))
+        problems = [
+            f"missing: {', '.join(missing)}" if missing else "",
+            f"unknown: {', '.join(unknown)}" if unknown else "",
+            f"repeated: {', '.join(repeated)}" if repeated else "",
+        ]
+        raise _file_error(
+            "WRONG_HEADER",
+            f"line 1 must name the columns {', '.join(COLUMNS)} (pin and expiry may be left out); "
+            + "; ".join(p for p in problems if p),
+        )
     return {name: names.index(name) for name in names}
 
 
@@ -148,16 +157,26 @@ def _parse_row(cells: list[str], columns: dict[str, int], line: int, offer: Offe
             return f"expiry '{expiry[:20]}' is not a date (YYYY-MM-DD)"
         if expires_on <= today:
             return f"the code expires on {expires_on.isoformat()}, today or earlier"
-    return _Row(line=line, code=code, pin=pin or None, denomination=int(amount), expires_on=expires_on,
-                digest=code_digest(offer.partner_id, code))
+    return _Row(
+        line=line,
+        code=code,
+        pin=pin or None,
+        denomination=int(amount),
+        expires_on=expires_on,
+        digest=code_digest(offer.partner_id, code),
+    )
 
 
 async def _flush(batch: list[_Row], import_id: uuid.UUID | None, offer: OfferView, tally: _Tally) -> None:
     """Reject the codes already in stock; insert the rest (unless a dry run: ``import_id`` is None)."""
     if not batch:
         return
-    existing = {row["code_digest"] for row in await VoucherCode.select(VoucherCode.code_digest).where(
-        VoucherCode.code_digest.is_in([row.digest for row in batch]))}
+    existing = {
+        row["code_digest"]
+        for row in await VoucherCode.select(VoucherCode.code_digest).where(
+            VoucherCode.code_digest.is_in([row.digest for row in batch])
+        )
+    }
     fresh = []
     for row in batch:
         if row.digest in existing:
@@ -170,12 +189,25 @@ async def _flush(batch: list[_Row], import_id: uuid.UUID | None, offer: OfferVie
     box, now, records = secret_box(), utcnow(), []
     for row in fresh:
         code_id = new_id()
-        records.append(VoucherCode(
-            id=code_id, offer=offer.id, voucher_import=import_id, code_sealed=box.seal(row.code, str(code_id)),
-            pin_sealed=box.seal(row.pin, str(code_id)) if row.pin else None, code_digest=row.digest,
-            denomination=row.denomination, expires_on=row.expires_on, status=AVAILABLE, created_at=now,
-        ))
-    inserted = await VoucherCode.insert(*records).on_conflict(target=VoucherCode.code_digest, action="DO NOTHING").returning(VoucherCode.code_digest)
+        records.append(
+            VoucherCode(
+                id=code_id,
+                offer=offer.id,
+                voucher_import=import_id,
+                code_sealed=box.seal(row.code, str(code_id)),
+                pin_sealed=box.seal(row.pin, str(code_id)) if row.pin else None,
+                code_digest=row.digest,
+                denomination=row.denomination,
+                expires_on=row.expires_on,
+                status=AVAILABLE,
+                created_at=now,
+            )
+        )
+    inserted = (
+        await VoucherCode.insert(*records)
+        .on_conflict(target=VoucherCode.code_digest, action="DO NOTHING")
+        .returning(VoucherCode.code_digest)
+    )
     landed = {row["code_digest"] for row in inserted}
     for row in fresh:
         if row.digest in landed:
@@ -184,7 +216,9 @@ async def _flush(batch: list[_Row], import_id: uuid.UUID | None, offer: OfferVie
             tally.reject(row.line, "the code is already in stock")
 
 
-async def import_voucher_codes(actor: Actor, offer_id: uuid.UUID, source: BinaryIO, file_name: str, *, dry_run: bool = False) -> VoucherImportReport:
+async def import_voucher_codes(
+    actor: Actor, offer_id: uuid.UUID, source: BinaryIO, file_name: str, *, dry_run: bool = False
+) -> VoucherImportReport:
     """Import codes for an offer from a CSV stream (binary, read as it goes).
 
     Header (any order, any case): ``code, pin, denomination, expiry`` — pin and expiry optional.
@@ -204,10 +238,21 @@ async def import_voucher_codes(actor: Actor, offer_id: uuid.UUID, source: Binary
     async with contextlib.nullcontext() if dry_run else write_transaction():
         if import_id is not None:
             # Inserted first, so the codes can point at it; the counts are filled in at the end.
-            await VoucherImport.insert(VoucherImport(
-                id=import_id, offer=offer_id, file_name=file_name, sha256="", size_bytes=0, rows_read=0, rows_imported=0,
-                rejected_rows=[], imported_by=actor.id, imported_by_label=actor.label, imported_at=imported_at,
-            ))
+            await VoucherImport.insert(
+                VoucherImport(
+                    id=import_id,
+                    offer=offer_id,
+                    file_name=file_name,
+                    sha256="",
+                    size_bytes=0,
+                    rows_read=0,
+                    rows_imported=0,
+                    rejected_rows=[],
+                    imported_by=actor.id,
+                    imported_by_label=actor.label,
+                    imported_at=imported_at,
+                )
+            )
         line_iterator = iter(lines)
         first = next(line_iterator, None)
         if first is None or not first.strip():
@@ -241,27 +286,57 @@ async def import_voucher_codes(actor: Actor, offer_id: uuid.UUID, source: Binary
             raise _file_error("MALFORMED_CSV", f"line {reader.line_num}: {error}") from None
         rejected = tuple(sorted(tally.rejected, key=lambda row: row.line))
         if import_id is not None:
-            await VoucherImport.update({
-                VoucherImport.sha256: lines.sha256.hexdigest(), VoucherImport.size_bytes: lines.size, VoucherImport.rows_read: tally.rows_read,
-                VoucherImport.rows_imported: tally.imported, VoucherImport.rejected_rows: [{"line": r.line, "reason": r.reason} for r in rejected],
-            }).where(VoucherImport.id == import_id)
-            await audit.record(actor, "voucher_stock.imported", "offer", offer_id, after={
-                "import_id": import_id, "file_name": file_name, "sha256": lines.sha256.hexdigest(), "rows_read": tally.rows_read,
-                "rows_imported": tally.imported, "rows_rejected": len(rejected),
-            })
+            await VoucherImport.update(
+                {
+                    VoucherImport.sha256: lines.sha256.hexdigest(),
+                    VoucherImport.size_bytes: lines.size,
+                    VoucherImport.rows_read: tally.rows_read,
+                    VoucherImport.rows_imported: tally.imported,
+                    VoucherImport.rejected_rows: [{"line": r.line, "reason": r.reason} for r in rejected],
+                }
+            ).where(VoucherImport.id == import_id)
+            await audit.record(
+                actor,
+                "voucher_stock.imported",
+                "offer",
+                offer_id,
+                after={
+                    "import_id": import_id,
+                    "file_name": file_name,
+                    "sha256": lines.sha256.hexdigest(),
+                    "rows_read": tally.rows_read,
+                    "rows_imported": tally.imported,
+                    "rows_rejected": len(rejected),
+                },
+            )
     return VoucherImportReport(
-        id=import_id, offer_id=offer_id, file_name=file_name, sha256=lines.sha256.hexdigest(), size_bytes=lines.size,
-        rows_read=tally.rows_read, rows_imported=tally.imported, rejected=rejected, dry_run=dry_run,
-        imported_by_label=actor.label, imported_at=imported_at,
+        id=import_id,
+        offer_id=offer_id,
+        file_name=file_name,
+        sha256=lines.sha256.hexdigest(),
+        size_bytes=lines.size,
+        rows_read=tally.rows_read,
+        rows_imported=tally.imported,
+        rejected=rejected,
+        dry_run=dry_run,
+        imported_by_label=actor.label,
+        imported_at=imported_at,
     )
 
 
 def _report(row: dict) -> VoucherImportReport:
     return VoucherImportReport(
-        id=row["id"], offer_id=row["offer"], file_name=row["file_name"], sha256=row["sha256"], size_bytes=row["size_bytes"],
-        rows_read=row["rows_read"], rows_imported=row["rows_imported"],
-        rejected=tuple(RejectedRow(**item) for item in json_value(row["rejected_rows"]) or ()), dry_run=False,
-        imported_by_label=row["imported_by_label"], imported_at=as_utc(row["imported_at"]),
+        id=row["id"],
+        offer_id=row["offer"],
+        file_name=row["file_name"],
+        sha256=row["sha256"],
+        size_bytes=row["size_bytes"],
+        rows_read=row["rows_read"],
+        rows_imported=row["rows_imported"],
+        rejected=tuple(RejectedRow(**item) for item in json_value(row["rejected_rows"]) or ()),
+        dry_run=False,
+        imported_by_label=row["imported_by_label"],
+        imported_at=as_utc(row["imported_at"]),
     )
 
 

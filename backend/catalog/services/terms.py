@@ -19,8 +19,14 @@ from backend.core.ids import new_id
 
 
 def _view(row: dict) -> TermsVersionView:
-    return TermsVersionView(id=row["id"], offer_id=row["offer"], version=row["version"], body=row["body"],
-                            created_by_label=row["created_by_label"], created_at=as_utc(row["created_at"]))
+    return TermsVersionView(
+        id=row["id"],
+        offer_id=row["offer"],
+        version=row["version"],
+        body=row["body"],
+        created_by_label=row["created_by_label"],
+        created_at=as_utc(row["created_at"]),
+    )
 
 
 async def revise_terms(actor: Actor, offer_id: uuid.UUID, body: str) -> TermsVersionView:
@@ -36,23 +42,43 @@ async def revise_terms(actor: Actor, offer_id: uuid.UUID, body: str) -> TermsVer
         offer = await load_offer(offer_id)
         if offer.status == RETIRED:
             raise DomainError.single("OFFER_RETIRED", f"'{offer.title}' is retired; its terms can no longer change")
-        latest = await TermsVersion.select().where(TermsVersion.offer == offer_id).order_by(TermsVersion.version, ascending=False).first()
+        latest = (
+            await TermsVersion.select()
+            .where(TermsVersion.offer == offer_id)
+            .order_by(TermsVersion.version, ascending=False)
+            .first()
+        )
         if latest is not None and latest["body"] == body:
             return _view(latest)
         version_id = new_id()
         try:
-            await TermsVersion.insert(TermsVersion(
-                id=version_id, offer=offer_id, version=(latest["version"] + 1) if latest else 1, body=body, created_by=actor.id,
-                created_by_label=actor.label, created_at=utcnow(),
-            ))
+            await TermsVersion.insert(
+                TermsVersion(
+                    id=version_id,
+                    offer=offer_id,
+                    version=(latest["version"] + 1) if latest else 1,
+                    body=body,
+                    created_by=actor.id,
+                    created_by_label=actor.label,
+                    created_at=utcnow(),
+                )
+            )
         except Exception as error:
             if is_unique_violation(error):  # another revision took this version number first
-                raise DomainError.single("TERMS_CHANGED_MEANWHILE", "the terms were revised by someone else just now; reload and retry", field="terms") from None
+                raise DomainError.single(
+                    "TERMS_CHANGED_MEANWHILE", "the terms were revised by someone else just now; reload and retry", field="terms"
+                ) from None
             raise
         await Offer.update({Offer.current_terms_version: version_id, Offer.updated_at: utcnow()}).where(Offer.id == offer_id)
         view = _view(await TermsVersion.select().where(TermsVersion.id == version_id).first())
-        await audit.record(actor, "offer.terms_revised", "offer", offer_id,
-                           before={"terms_version": latest["version"] if latest else None}, after={"terms_version": view.version, "terms_version_id": view.id})
+        await audit.record(
+            actor,
+            "offer.terms_revised",
+            "offer",
+            offer_id,
+            before={"terms_version": latest["version"] if latest else None},
+            after={"terms_version": view.version, "terms_version_id": view.id},
+        )
     return view
 
 

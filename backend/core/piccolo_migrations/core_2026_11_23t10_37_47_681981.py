@@ -1,13 +1,9 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from backend.core.ids import UUID7Default
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import JSON, UUID, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
+
+from backend.core.ids import UUID7Default
 
 ID = "2026-11-23T10:37:47:681981"
 VERSION = "1.38.0"
@@ -15,9 +11,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="core", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
 
     manager.add_table(
         class_name="OutboxEvent",

@@ -23,14 +23,19 @@ _BOTH = [
     "CREATE INDEX adjustment_requests_queue ON adjustment_requests (status, id)",
 ]
 
+
 def _account_rule(row: str = "") -> str:
-    return (f"{row}debits_pending >= 0 AND {row}debits_posted >= 0 AND {row}credits_pending >= 0 AND {row}credits_posted >= 0"
-            f" AND ({row}kind <> 'wallet' OR {row}credits_posted - {row}debits_posted - {row}debits_pending >= 0)")
+    return (
+        f"{row}debits_pending >= 0 AND {row}debits_posted >= 0 AND {row}credits_pending >= 0 AND {row}credits_posted >= 0"
+        f" AND ({row}kind <> 'wallet' OR {row}credits_posted - {row}debits_posted - {row}debits_pending >= 0)"
+    )
 
 
 def _reservation_rule(row: str = "") -> str:
-    return (f"{row}amount > 0 AND {row}posted_amount >= 0 AND {row}posted_amount <= {row}amount"
-            f" AND {row}reversed_amount >= 0 AND {row}reversed_amount <= {row}posted_amount")
+    return (
+        f"{row}amount > 0 AND {row}posted_amount >= 0 AND {row}posted_amount <= {row}amount"
+        f" AND {row}reversed_amount >= 0 AND {row}reversed_amount <= {row}posted_amount"
+    )
 
 
 _POSTGRES = [
@@ -53,9 +58,15 @@ def _sqlite_check(table: str, event: str, rule: str, name: str) -> str:
 _IMMUTABLE = "BEGIN SELECT RAISE(ABORT, 'ledger_transfers is immutable: correct with a new, linked transfer'); END"
 
 _SQLITE = [
-    *(_sqlite_check("ledger_accounts", event, _account_rule("NEW."), "ledger_accounts_balance_rule") for event in ("INSERT", "UPDATE")),
+    *(
+        _sqlite_check("ledger_accounts", event, _account_rule("NEW."), "ledger_accounts_balance_rule")
+        for event in ("INSERT", "UPDATE")
+    ),
     _sqlite_check("ledger_transfers", "INSERT", "NEW.amount > 0", "ledger_transfers_amount_positive"),
-    *(_sqlite_check("ledger_reservations", event, _reservation_rule("NEW."), "ledger_reservations_amounts") for event in ("INSERT", "UPDATE")),
+    *(
+        _sqlite_check("ledger_reservations", event, _reservation_rule("NEW."), "ledger_reservations_amounts")
+        for event in ("INSERT", "UPDATE")
+    ),
     _sqlite_check("adjustment_requests", "INSERT", "NEW.amount > 0", "adjustment_requests_amount_positive"),
     f"CREATE TRIGGER ledger_transfers_no_update BEFORE UPDATE ON ledger_transfers {_IMMUTABLE}",
     f"CREATE TRIGGER ledger_transfers_no_delete BEFORE DELETE ON ledger_transfers {_IMMUTABLE}",

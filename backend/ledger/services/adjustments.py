@@ -36,7 +36,13 @@ WHERE id = $1 AND status = 'pending' RETURNING {_COLUMNS}"""
 
 
 async def request_adjustment(
-    actor: Actor, programme_id: uuid.UUID, recipient_id: uuid.UUID, direction: Direction | str, amount: int, reason: str, *,
+    actor: Actor,
+    programme_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    direction: Direction | str,
+    amount: int,
+    reason: str,
+    *,
     idempotency_key: str | None = None,
 ) -> AdjustmentView:
     """Ask for a manual credit or debit of a recipient's wallet; nothing moves until a second
@@ -44,13 +50,34 @@ async def request_adjustment(
     actor.require(Permission.LEDGER_ADJUST)
     direction = _direction(direction)
     amount, reason = rules.points(amount), rules.reason(reason, required=True)
-    request = Request.of(actor, idempotency_key, "ledger.request_adjustment", {
-        "programme_id": programme_id, "recipient_id": recipient_id, "direction": direction.value, "amount": amount, "reason": reason})
+    request = Request.of(
+        actor,
+        idempotency_key,
+        "ledger.request_adjustment",
+        {
+            "programme_id": programme_id,
+            "recipient_id": recipient_id,
+            "direction": direction.value,
+            "amount": amount,
+            "reason": reason,
+        },
+    )
 
     async def effect(events: list[uuid.UUID]) -> AdjustmentView:
         await accounts.require_owner(programme_id, recipient_id)
-        row = await sql.fetchrow(_INSERT, new_id(), programme_id, recipient_id, direction.value, amount, reason,
-                                 actor.kind.value, actor.id, actor.label, utcnow())
+        row = await sql.fetchrow(
+            _INSERT,
+            new_id(),
+            programme_id,
+            recipient_id,
+            direction.value,
+            amount,
+            reason,
+            actor.kind.value,
+            actor.id,
+            actor.label,
+            utcnow(),
+        )
         adjustment = adjustment_view(row)
         await audit.record(actor, "ledger.adjustment_requested", "adjustment_request", adjustment.id, after=_audited(adjustment))
         return adjustment
@@ -59,7 +86,11 @@ async def request_adjustment(
 
 
 async def approve_adjustment(
-    actor: Actor, adjustment_id: uuid.UUID, note: str = "", *, idempotency_key: str | None = None,
+    actor: Actor,
+    adjustment_id: uuid.UUID,
+    note: str = "",
+    *,
+    idempotency_key: str | None = None,
 ) -> AdjustmentView:
     """Approve someone else's request: writes the ``adjust`` transfer (funding ↔ wallet).
 
@@ -72,22 +103,39 @@ async def approve_adjustment(
     async def effect(events: list[uuid.UUID]) -> AdjustmentView:
         pending = await _pending(adjustment_id)
         if _requested_by(pending, actor):
-            raise refused(LedgerErrorCode.SAME_APPROVER, "a second person must approve an adjustment; you asked for this one",
-                          "adjustment_id")
+            raise refused(
+                LedgerErrorCode.SAME_APPROVER,
+                "a second person must approve an adjustment; you asked for this one",
+                "adjustment_id",
+            )
         transfer_id, now = new_id(), utcnow()
         decided = await _decide(actor, adjustment_id, AdjustmentStatus.APPROVED, note, transfer_id, now)
         credit = decided.direction is Direction.CREDIT
-        new = NewTransfer(kind=TransferKind.ADJUST, source=Source.ADMIN, phase=Phase.SINGLE, amount=decided.amount,
-                          wallet_side=decided.direction,
-                          system_account_id=accounts.any_shard(decided.programme_id, AccountKind.FUNDING),
-                          reference=f"adjustment:{decided.id}", reason=decided.reason)
+        new = NewTransfer(
+            kind=TransferKind.ADJUST,
+            source=Source.ADMIN,
+            phase=Phase.SINGLE,
+            amount=decided.amount,
+            wallet_side=decided.direction,
+            system_account_id=accounts.any_shard(decided.programme_id, AccountKind.FUNDING),
+            reference=f"adjustment:{decided.id}",
+            reason=decided.reason,
+        )
         if credit:
             await accounts.open_wallet(decided.programme_id, decided.recipient_id)
-        posted = await post(actor, Wallet(programme_id=decided.programme_id, recipient_id=decided.recipient_id), new, transfer_id, now)
+        posted = await post(
+            actor, Wallet(programme_id=decided.programme_id, recipient_id=decided.recipient_id), new, transfer_id, now
+        )
         if posted is None:
             raise await insufficient(decided.programme_id, decided.recipient_id, decided.amount)
-        await audit.record(actor, "ledger.adjustment_approved", "adjustment_request", decided.id,
-                           before=_audited(pending), after=_audited(decided))
+        await audit.record(
+            actor,
+            "ledger.adjustment_approved",
+            "adjustment_request",
+            decided.id,
+            before=_audited(pending),
+            after=_audited(decided),
+        )
         events.append(announce(actor, "points.adjusted", posted))
         return decided
 
@@ -95,7 +143,11 @@ async def approve_adjustment(
 
 
 async def reject_adjustment(
-    actor: Actor, adjustment_id: uuid.UUID, note: str = "", *, idempotency_key: str | None = None,
+    actor: Actor,
+    adjustment_id: uuid.UUID,
+    note: str = "",
+    *,
+    idempotency_key: str | None = None,
 ) -> AdjustmentView:
     """Reject a pending request (or withdraw one's own). Nothing moves."""
     actor.require(Permission.LEDGER_ADJUST)
@@ -105,8 +157,14 @@ async def reject_adjustment(
     async def effect(events: list[uuid.UUID]) -> AdjustmentView:
         pending = await _pending(adjustment_id)
         decided = await _decide(actor, adjustment_id, AdjustmentStatus.REJECTED, note, None, utcnow())
-        await audit.record(actor, "ledger.adjustment_rejected", "adjustment_request", decided.id,
-                           before=_audited(pending), after=_audited(decided))
+        await audit.record(
+            actor,
+            "ledger.adjustment_rejected",
+            "adjustment_request",
+            decided.id,
+            before=_audited(pending),
+            after=_audited(decided),
+        )
         return decided
 
     return await commit(request, effect, AdjustmentView)
@@ -121,15 +179,23 @@ async def get_adjustment(actor: Actor, adjustment_id: uuid.UUID) -> AdjustmentVi
 
 
 async def list_adjustments(
-    actor: Actor, *, status: AdjustmentStatus | str | None = None, programme_id: uuid.UUID | None = None,
-    recipient_id: uuid.UUID | None = None, after: uuid.UUID | None = None, limit: int = 50,
+    actor: Actor,
+    *,
+    status: AdjustmentStatus | str | None = None,
+    programme_id: uuid.UUID | None = None,
+    recipient_id: uuid.UUID | None = None,
+    after: uuid.UUID | None = None,
+    limit: int = 50,
 ) -> AdjustmentPage:
     """Newest first, keyset-paged: pass ``next_cursor`` as ``after`` for the next page. The
     approval queue is ``status="pending"``."""
     actor.require(Permission.POINTS_READ)
     conditions, args = [], []
-    for column, value in (("status", AdjustmentStatus(status).value if status else None), ("programme_id", programme_id),
-                          ("recipient_id", recipient_id)):
+    for column, value in (
+        ("status", AdjustmentStatus(status).value if status else None),
+        ("programme_id", programme_id),
+        ("recipient_id", recipient_id),
+    ):
         if value is not None:
             args.append(value)
             conditions.append(f"{column} = ${len(args)}")
@@ -161,9 +227,12 @@ async def _pending(adjustment_id: uuid.UUID) -> AdjustmentView:
     return adjustment
 
 
-async def _decide(actor: Actor, adjustment_id: uuid.UUID, status: AdjustmentStatus, note: str, transfer_id: uuid.UUID | None,
-                  now: datetime) -> AdjustmentView:
-    row = await sql.fetchrow(_DECIDE, adjustment_id, status.value, actor.kind.value, actor.id, actor.label, now, note, transfer_id)
+async def _decide(
+    actor: Actor, adjustment_id: uuid.UUID, status: AdjustmentStatus, note: str, transfer_id: uuid.UUID | None, now: datetime
+) -> AdjustmentView:
+    row = await sql.fetchrow(
+        _DECIDE, adjustment_id, status.value, actor.kind.value, actor.id, actor.label, now, note, transfer_id
+    )
     if row is None:  # decided by someone else between our read and this claim
         raise _not_pending(adjustment_view(await sql.fetchrow(_GET, adjustment_id)))
     return adjustment_view(row)
@@ -182,11 +251,21 @@ def _not_found(adjustment_id: uuid.UUID) -> DomainError:
 
 
 def _not_pending(adjustment: AdjustmentView) -> DomainError:
-    return refused(LedgerErrorCode.ADJUSTMENT_NOT_PENDING, f"adjustment request {adjustment.id} is already {adjustment.status.value}",
-                   "adjustment_id")
+    return refused(
+        LedgerErrorCode.ADJUSTMENT_NOT_PENDING,
+        f"adjustment request {adjustment.id} is already {adjustment.status.value}",
+        "adjustment_id",
+    )
 
 
 def _audited(adjustment: AdjustmentView) -> dict:
-    return {"direction": adjustment.direction.value, "amount": adjustment.amount, "reason": adjustment.reason,
-            "status": adjustment.status.value, "programme_id": adjustment.programme_id, "recipient_id": adjustment.recipient_id,
-            "decision_note": adjustment.decision_note, "transfer_id": adjustment.transfer_id}
+    return {
+        "direction": adjustment.direction.value,
+        "amount": adjustment.amount,
+        "reason": adjustment.reason,
+        "status": adjustment.status.value,
+        "programme_id": adjustment.programme_id,
+        "recipient_id": adjustment.recipient_id,
+        "decision_note": adjustment.decision_note,
+        "transfer_id": adjustment.transfer_id,
+    }

@@ -27,21 +27,46 @@ RETURNING wallet_account_id, closing_transfer_id"""
 
 
 async def earn(
-    actor: Actor, programme_id: uuid.UUID, recipient_id: uuid.UUID, amount: int, *, source: Source | str = Source.API,
-    reference: str | None = None, reason: str = "", idempotency_key: str | None = None,
+    actor: Actor,
+    programme_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    amount: int,
+    *,
+    source: Source | str = Source.API,
+    reference: str | None = None,
+    reason: str = "",
+    idempotency_key: str | None = None,
 ) -> BalanceChange:
     """Credit ``amount`` points to the recipient's wallet from the programme's funding account,
     opening the wallet if needed."""
     actor.require(Permission.POINTS_WRITE)
     amount, source = rules.points(amount), rules.source(source)
     reference, reason = rules.reference(reference), rules.reason(reason)
-    request = Request.of(actor, idempotency_key, "ledger.earn", {
-        "programme_id": programme_id, "recipient_id": recipient_id, "amount": amount, "source": source.value,
-        "reference": reference, "reason": reason})
+    request = Request.of(
+        actor,
+        idempotency_key,
+        "ledger.earn",
+        {
+            "programme_id": programme_id,
+            "recipient_id": recipient_id,
+            "amount": amount,
+            "source": source.value,
+            "reference": reference,
+            "reason": reason,
+        },
+    )
 
     def credit() -> NewTransfer:
-        return NewTransfer(kind=TransferKind.EARN, source=source, phase=Phase.SINGLE, amount=amount, wallet_side=Direction.CREDIT,
-                           system_account_id=accounts.any_shard(programme_id, AccountKind.FUNDING), reference=reference, reason=reason)
+        return NewTransfer(
+            kind=TransferKind.EARN,
+            source=source,
+            phase=Phase.SINGLE,
+            amount=amount,
+            wallet_side=Direction.CREDIT,
+            system_account_id=accounts.any_shard(programme_id, AccountKind.FUNDING),
+            reference=reference,
+            reason=reason,
+        )
 
     async def effect(events: list[uuid.UUID]) -> BalanceChange:
         now, wallet, new = utcnow(), Wallet(programme_id=programme_id, recipient_id=recipient_id), credit()
@@ -57,9 +82,17 @@ async def earn(
         if wallet_id is None:
             return None  # the first points: the general way opens the wallet
         new = credit()
-        return await at_once.post(actor, request, at_once.Move(Wallet(id=wallet_id).move(new)),
-                                  WalletState.unknown(wallet_id, programme_id, recipient_id), new, new_id(), utcnow(),
-                                  "points.earned", _changed)
+        return await at_once.post(
+            actor,
+            request,
+            at_once.Move(Wallet(id=wallet_id).move(new)),
+            WalletState.unknown(wallet_id, programme_id, recipient_id),
+            new,
+            new_id(),
+            utcnow(),
+            "points.earned",
+            _changed,
+        )
 
     return await commit(request, effect, BalanceChange, at_once=in_one_statement)
 
@@ -69,7 +102,12 @@ def _changed(posted: Posted) -> BalanceChange:
 
 
 async def reverse(
-    actor: Actor, transfer_id: uuid.UUID, amount: int | None = None, *, reason: str = "", source: Source | str | None = None,
+    actor: Actor,
+    transfer_id: uuid.UUID,
+    amount: int | None = None,
+    *,
+    reason: str = "",
+    source: Source | str | None = None,
     idempotency_key: str | None = None,
 ) -> BalanceChange:
     """Give back the points of a confirmed redemption (a refund): a new ``reverse`` transfer from
@@ -82,8 +120,12 @@ async def reverse(
     amount = rules.points(amount) if amount is not None else None
     reason = rules.reason(reason)
     source = rules.source(source) if source is not None else None
-    request = Request.of(actor, idempotency_key, "ledger.reverse", {
-        "transfer_id": transfer_id, "amount": amount, "reason": reason, "source": source.value if source else None})
+    request = Request.of(
+        actor,
+        idempotency_key,
+        "ledger.reverse",
+        {"transfer_id": transfer_id, "amount": amount, "reason": reason, "source": source.value if source else None},
+    )
 
     async def effect(events: list[uuid.UUID]) -> BalanceChange:
         redemption = await sql.fetchrow(_TRANSFER, transfer_id)
@@ -97,9 +139,16 @@ async def reverse(
         if claimed is None:
             raise refused(LedgerErrorCode.NOT_REVERSIBLE, "the redemption was reversed meanwhile; nothing changed", "transfer_id")
         new = NewTransfer(
-            kind=TransferKind.REVERSE, source=source or Source(redemption["source"]), phase=Phase.SINGLE, amount=taken,
-            wallet_side=Direction.CREDIT, system_account_id=accounts.any_shard(redemption["programme_id"], AccountKind.SETTLEMENT),
-            reverses_id=claimed["closing_transfer_id"], reference=redemption["reference"], reason=reason)
+            kind=TransferKind.REVERSE,
+            source=source or Source(redemption["source"]),
+            phase=Phase.SINGLE,
+            amount=taken,
+            wallet_side=Direction.CREDIT,
+            system_account_id=accounts.any_shard(redemption["programme_id"], AccountKind.SETTLEMENT),
+            reverses_id=claimed["closing_transfer_id"],
+            reference=redemption["reference"],
+            reason=reason,
+        )
         posted = await post(actor, Wallet(id=claimed["wallet_account_id"]), new, new_id(), utcnow())
         assert posted is not None, "a credit needs no available points"
         events.append(announce(actor, "points.reversed", posted))
@@ -119,25 +168,45 @@ async def _reversible_amount(reservation_id: uuid.UUID, amount: int | None) -> i
     if left == 0:
         raise refused(LedgerErrorCode.NOT_REVERSIBLE, "the redemption is already fully reversed", "transfer_id")
     if amount is not None and amount > left:
-        raise refused(LedgerErrorCode.NOT_REVERSIBLE,
-                      f"only {left:,} of the {row['posted_amount']:,} redeemed points can still be reversed", "amount")
+        raise refused(
+            LedgerErrorCode.NOT_REVERSIBLE,
+            f"only {left:,} of the {row['posted_amount']:,} redeemed points can still be reversed",
+            "amount",
+        )
     return amount if amount is not None else left
 
 
 async def expire_points(
-    actor: Actor, programme_id: uuid.UUID, recipient_id: uuid.UUID, amount: int, *, reason: str,
-    source: Source | str = Source.ADMIN, idempotency_key: str | None = None,
+    actor: Actor,
+    programme_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    amount: int,
+    *,
+    reason: str,
+    source: Source | str = Source.ADMIN,
+    idempotency_key: str | None = None,
 ) -> BalanceChange:
     """Move ``amount`` available points out of the wallet to the programme's expiry account
     (a points-expiry policy). Refused with INSUFFICIENT_POINTS beyond the available points."""
     actor.require(Permission.LEDGER_ADJUST)
     amount, source, reason = rules.points(amount), rules.source(source), rules.reason(reason, required=True)
-    request = Request.of(actor, idempotency_key, "ledger.expire_points", {
-        "programme_id": programme_id, "recipient_id": recipient_id, "amount": amount, "source": source.value, "reason": reason})
+    request = Request.of(
+        actor,
+        idempotency_key,
+        "ledger.expire_points",
+        {"programme_id": programme_id, "recipient_id": recipient_id, "amount": amount, "source": source.value, "reason": reason},
+    )
 
     async def effect(events: list[uuid.UUID]) -> BalanceChange:
-        new = NewTransfer(kind=TransferKind.EXPIRE, source=source, phase=Phase.SINGLE, amount=amount, wallet_side=Direction.DEBIT,
-                          system_account_id=accounts.any_shard(programme_id, AccountKind.EXPIRY), reason=reason)
+        new = NewTransfer(
+            kind=TransferKind.EXPIRE,
+            source=source,
+            phase=Phase.SINGLE,
+            amount=amount,
+            wallet_side=Direction.DEBIT,
+            system_account_id=accounts.any_shard(programme_id, AccountKind.EXPIRY),
+            reason=reason,
+        )
         posted = await post(actor, Wallet(programme_id=programme_id, recipient_id=recipient_id), new, new_id(), utcnow())
         if posted is None:
             raise await insufficient(programme_id, recipient_id, amount)

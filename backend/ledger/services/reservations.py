@@ -73,8 +73,16 @@ TIMED_OUT = "reservation timed out"
 
 
 async def reserve(
-    actor: Actor, programme_id: uuid.UUID, recipient_id: uuid.UUID, amount: int, *, source: Source | str = Source.API,
-    reference: str | None = None, reason: str = "", timeout: timedelta | None = None, idempotency_key: str | None = None,
+    actor: Actor,
+    programme_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    amount: int,
+    *,
+    source: Source | str = Source.API,
+    reference: str | None = None,
+    reason: str = "",
+    timeout: timedelta | None = None,
+    idempotency_key: str | None = None,
 ) -> ReservationChange:
     """Hold ``amount`` points of the recipient's wallet until confirmed, released or timed out
     (``timeout``; default the ``ledger_reservation_timeout_seconds`` setting, 15 minutes).
@@ -83,24 +91,58 @@ async def reserve(
     actor.require(Permission.POINTS_WRITE)
     amount, source, reference = rules.points(amount), rules.source(source), rules.reference(reference)
     reason, timeout = rules.reason(reason), rules.reservation_timeout(timeout)
-    request = Request.of(actor, idempotency_key, "ledger.reserve", {
-        "programme_id": programme_id, "recipient_id": recipient_id, "amount": amount, "source": source.value,
-        "reference": reference, "reason": reason, "timeout_seconds": timeout.total_seconds()})
+    request = Request.of(
+        actor,
+        idempotency_key,
+        "ledger.reserve",
+        {
+            "programme_id": programme_id,
+            "recipient_id": recipient_id,
+            "amount": amount,
+            "source": source.value,
+            "reference": reference,
+            "reason": reason,
+            "timeout_seconds": timeout.total_seconds(),
+        },
+    )
 
     def hold(settlement: uuid.UUID) -> NewTransfer:
-        return NewTransfer(kind=TransferKind.REDEEM, source=source, phase=Phase.PENDING, amount=amount, wallet_side=Direction.DEBIT,
-                           system_account_id=settlement, reference=reference, reason=reason)
+        return NewTransfer(
+            kind=TransferKind.REDEEM,
+            source=source,
+            phase=Phase.PENDING,
+            amount=amount,
+            wallet_side=Direction.DEBIT,
+            system_account_id=settlement,
+            reference=reference,
+            reason=reason,
+        )
 
-    def opened(reservation_id: uuid.UUID, wallet_id: uuid.UUID, settlement: uuid.UUID, now: datetime) -> tuple[ReservationView, sql.Statement]:
+    def opened(
+        reservation_id: uuid.UUID, wallet_id: uuid.UUID, settlement: uuid.UUID, now: datetime
+    ) -> tuple[ReservationView, sql.Statement]:
         reservation = ReservationView(
-            id=reservation_id, programme_id=programme_id, wallet_id=wallet_id, amount=amount, status=ReservationStatus.PENDING,
-            timeout_at=now + timeout, posted_amount=0, reversed_amount=0, closing_transfer_id=None, closed_at=None, created_at=now,
-            source=source, reference=reference)
+            id=reservation_id,
+            programme_id=programme_id,
+            wallet_id=wallet_id,
+            amount=amount,
+            status=ReservationStatus.PENDING,
+            timeout_at=now + timeout,
+            posted_amount=0,
+            reversed_amount=0,
+            closing_transfer_id=None,
+            closed_at=None,
+            created_at=now,
+            source=source,
+            reference=reference,
+        )
         return reservation, sql.Statement(_INSERT, (reservation_id, wallet_id, settlement, amount, now + timeout, now))
 
     async def effect(events: list[uuid.UUID]) -> ReservationChange:
         now, reservation_id, settlement = utcnow(), new_id(), any_shard(programme_id, AccountKind.SETTLEMENT)
-        posted = await post(actor, Wallet(programme_id=programme_id, recipient_id=recipient_id), hold(settlement), reservation_id, now)
+        posted = await post(
+            actor, Wallet(programme_id=programme_id, recipient_id=recipient_id), hold(settlement), reservation_id, now
+        )
         if posted is None:
             raise await insufficient(programme_id, recipient_id, amount)
         reservation, insert = opened(reservation_id, posted.wallet.id, settlement, now)
@@ -116,8 +158,17 @@ async def reserve(
         new = hold(settlement)
         reservation, insert = opened(reservation_id, wallet_id, settlement, now)
         done = await at_once.post(
-            actor, request, at_once.Move(Wallet(id=wallet_id).move(new)), WalletState.unknown(wallet_id, programme_id, recipient_id),
-            new, reservation_id, now, "points.reserved", _changed(reservation), also=(insert,))
+            actor,
+            request,
+            at_once.Move(Wallet(id=wallet_id).move(new)),
+            WalletState.unknown(wallet_id, programme_id, recipient_id),
+            new,
+            reservation_id,
+            now,
+            "points.reserved",
+            _changed(reservation),
+            also=(insert,),
+        )
         if done is not None:
             _remember(_Held(reservation, settlement, recipient_id))
         return done
@@ -126,7 +177,12 @@ async def reserve(
 
 
 async def confirm(
-    actor: Actor, reservation_id: uuid.UUID, amount: int | None = None, *, reference: str | None = None, reason: str = "",
+    actor: Actor,
+    reservation_id: uuid.UUID,
+    amount: int | None = None,
+    *,
+    reference: str | None = None,
+    reason: str = "",
     idempotency_key: str | None = None,
 ) -> ReservationChange:
     """Post the reservation: all it holds, or ``amount`` of it and release the rest. ``reference``
@@ -138,8 +194,12 @@ async def confirm(
     actor.require(Permission.POINTS_WRITE)
     amount = rules.points(amount) if amount is not None else None
     reference, reason = rules.reference(reference), rules.reason(reason)
-    request = Request.of(actor, idempotency_key, "ledger.confirm", {
-        "reservation_id": reservation_id, "amount": amount, "reference": reference, "reason": reason})
+    request = Request.of(
+        actor,
+        idempotency_key,
+        "ledger.confirm",
+        {"reservation_id": reservation_id, "amount": amount, "reference": reference, "reason": reason},
+    )
 
     async def effect(events: list[uuid.UUID]) -> ReservationChange:
         return await _close(actor, reservation_id, ReservationStatus.POSTED, amount, reference, reason, utcnow(), events)
@@ -151,7 +211,11 @@ async def confirm(
 
 
 async def release(
-    actor: Actor, reservation_id: uuid.UUID, reason: str = "", *, idempotency_key: str | None = None,
+    actor: Actor,
+    reservation_id: uuid.UUID,
+    reason: str = "",
+    *,
+    idempotency_key: str | None = None,
 ) -> ReservationChange:
     """Void the reservation: the points it holds are available again.
 
@@ -179,6 +243,7 @@ async def expire_due(now: datetime | None = None, batch: int = 100, actor: Actor
     due = await sql.fetch(_DUE, now, batch)
     expired = 0
     for row in due:
+
         async def effect(events: list[uuid.UUID], reservation_id: uuid.UUID = row["id"]) -> ReservationChange | None:
             return await _close(actor, reservation_id, ReservationStatus.EXPIRED, 0, None, TIMED_OUT, now, events)
 
@@ -188,8 +253,14 @@ async def expire_due(now: datetime | None = None, batch: int = 100, actor: Actor
 
 
 async def _close(
-    actor: Actor, reservation_id: uuid.UUID, outcome: ReservationStatus, amount: int | None, reference: str | None,
-    reason: str, now: datetime, events: list[uuid.UUID],
+    actor: Actor,
+    reservation_id: uuid.UUID,
+    outcome: ReservationStatus,
+    amount: int | None,
+    reference: str | None,
+    reason: str,
+    now: datetime,
+    events: list[uuid.UUID],
 ) -> ReservationChange | None:
     """Claim the reservation for ``outcome``, then write the closing transfer (post or void). The
     claim comes first, so the reservation row is locked before the wallet and the settlement
@@ -198,8 +269,9 @@ async def _close(
     On PostgreSQL the claim and the wallet's move are one statement; on SQLite, two."""
     closing_id = new_id()
     together = not sql.is_sqlite()
-    row = await sql.fetchrow((_CLOSE_AND_MOVE_BY if together else _CLOSE_BY)[outcome], reservation_id, outcome.value, amount,
-                             closing_id, now)
+    row = await sql.fetchrow(
+        (_CLOSE_AND_MOVE_BY if together else _CLOSE_BY)[outcome], reservation_id, outcome.value, amount, closing_id, now
+    )
     if row is None:
         if outcome is ReservationStatus.EXPIRED:
             return None
@@ -216,8 +288,13 @@ async def _close(
 
 
 async def _close_at_once(
-    actor: Actor, request: Request | None, reservation_id: uuid.UUID, outcome: ReservationStatus, amount: int | None,
-    reference: str | None, reason: str,
+    actor: Actor,
+    request: Request | None,
+    reservation_id: uuid.UUID,
+    outcome: ReservationStatus,
+    amount: int | None,
+    reference: str | None,
+    reason: str,
 ) -> tuple[ReservationChange, uuid.UUID] | None:
     """:func:`_close` as one statement (``at_once``): the reservation is read first, so that only
     the wallet's balances are left for the database to fill in; the claim's WHERE still decides.
@@ -225,18 +302,33 @@ async def _close_at_once(
     way, which says why."""
     held = _OPENED_HERE.pop(reservation_id, None) or await _read_held(reservation_id)
     now = utcnow()
-    if (held is None or held.reservation.status is not ReservationStatus.PENDING or held.reservation.timeout_at <= now
-            or (amount is not None and amount > held.reservation.amount)):
+    if (
+        held is None
+        or held.reservation.status is not ReservationStatus.PENDING
+        or held.reservation.timeout_at <= now
+        or (amount is not None and amount > held.reservation.amount)
+    ):
         return None
     closing_id = new_id()
-    reservation = dataclasses.replace(held.reservation, status=outcome, posted_amount=held.reservation.amount if amount is None else amount,
-                                      closing_transfer_id=closing_id, closed_at=now)
+    reservation = dataclasses.replace(
+        held.reservation,
+        status=outcome,
+        posted_amount=held.reservation.amount if amount is None else amount,
+        closing_transfer_id=closing_id,
+        closed_at=now,
+    )
     move = sql.Statement(_CLAIM_AND_MOVE_BY[outcome], (reservation_id, outcome.value, amount, closing_id, now))
     return await at_once.post(
-        actor, request, at_once.Move(move, prefix="wallet_"),
+        actor,
+        request,
+        at_once.Move(move, prefix="wallet_"),
         WalletState.unknown(reservation.wallet_id, reservation.programme_id, held.recipient_id),
-        _closing(reservation, outcome, held.settlement_account_id, reference, reason), closing_id, now, _ACTION[outcome],
-        _changed(reservation))
+        _closing(reservation, outcome, held.settlement_account_id, reference, reason),
+        closing_id,
+        now,
+        _ACTION[outcome],
+        _changed(reservation),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -265,15 +357,23 @@ async def _read_held(reservation_id: uuid.UUID) -> _Held | None:
     return _Held(reservation_view(row), row["settlement_account_id"], row["recipient_id"]) if row is not None else None
 
 
-def _closing(reservation: ReservationView, outcome: ReservationStatus, settlement: uuid.UUID, reference: str | None,
-             reason: str) -> NewTransfer:
+def _closing(
+    reservation: ReservationView, outcome: ReservationStatus, settlement: uuid.UUID, reference: str | None, reason: str
+) -> NewTransfer:
     """The transfer that closes ``reservation`` (as claimed for ``outcome``): post or void."""
     posting = outcome is ReservationStatus.POSTED
     return NewTransfer(
-        kind=TransferKind.REDEEM, source=reservation.source, phase=Phase.POST if posting else Phase.VOID,
-        amount=reservation.posted_amount if posting else reservation.amount, wallet_side=Direction.DEBIT,
-        system_account_id=settlement, held=reservation.amount, pending_id=reservation.id,
-        reference=reference or reservation.reference, reason=reason)
+        kind=TransferKind.REDEEM,
+        source=reservation.source,
+        phase=Phase.POST if posting else Phase.VOID,
+        amount=reservation.posted_amount if posting else reservation.amount,
+        wallet_side=Direction.DEBIT,
+        system_account_id=settlement,
+        held=reservation.amount,
+        pending_id=reservation.id,
+        reference=reference or reservation.reference,
+        reason=reason,
+    )
 
 
 def _changed(reservation: ReservationView) -> Callable[[Posted], ReservationChange]:
@@ -287,13 +387,20 @@ async def _why_not(reservation_id: uuid.UUID, outcome: ReservationStatus, amount
         return refused(LedgerErrorCode.RESERVATION_NOT_FOUND, f"reservation {reservation_id} does not exist", "reservation_id")
     status = ReservationStatus(row["status"])
     if status is ReservationStatus.EXPIRED or (status is ReservationStatus.PENDING and as_utc(row["timeout_at"]) <= now):
-        return refused(LedgerErrorCode.RESERVATION_EXPIRED,
-                       f"reservation {reservation_id} timed out at {as_utc(row['timeout_at']).isoformat()}", "reservation_id")
+        return refused(
+            LedgerErrorCode.RESERVATION_EXPIRED,
+            f"reservation {reservation_id} timed out at {as_utc(row['timeout_at']).isoformat()}",
+            "reservation_id",
+        )
     if status is not ReservationStatus.PENDING:
-        return refused(LedgerErrorCode.RESERVATION_NOT_PENDING, f"reservation {reservation_id} is already {status.value}",
-                       "reservation_id")
+        return refused(
+            LedgerErrorCode.RESERVATION_NOT_PENDING, f"reservation {reservation_id} is already {status.value}", "reservation_id"
+        )
     if outcome is ReservationStatus.POSTED and amount is not None and amount > row["amount"]:
-        return refused(LedgerErrorCode.AMOUNT_INVALID, f"the reservation holds {row['amount']:,} points; {amount:,} cannot be confirmed",
-                       "amount")
+        return refused(
+            LedgerErrorCode.AMOUNT_INVALID,
+            f"the reservation holds {row['amount']:,} points; {amount:,} cannot be confirmed",
+            "amount",
+        )
     # Unreachable: the UPDATE matches a pending reservation in time and within its amount.
     raise AssertionError(f"reservation {reservation_id} is pending, in time and within its amount, yet was not closed")

@@ -79,7 +79,11 @@ def _filtered(select: str, wallet_id: uuid.UUID, history_filter: HistoryFilter, 
 
 
 async def history(
-    actor: Actor, wallet_id: uuid.UUID, history_filter: HistoryFilter = HistoryFilter(), *, after: uuid.UUID | None = None,
+    actor: Actor,
+    wallet_id: uuid.UUID,
+    history_filter: HistoryFilter = HistoryFilter(),
+    *,
+    after: uuid.UUID | None = None,
     limit: int = 50,
 ) -> HistoryPage:
     """A wallet's transfers, newest first, filtered by source, kind, status and date range.
@@ -89,7 +93,9 @@ async def history(
     size = rules.page_size(limit)
     args.append(size + 1)
     rows = await sql.fetch(f"{statement} ORDER BY t.id DESC LIMIT ${len(args)}", *args)
-    entries = [HistoryEntry(transfer=transfer_view(row), status=TransactionStatus(row["transaction_status"])) for row in rows[:size]]
+    entries = [
+        HistoryEntry(transfer=transfer_view(row), status=TransactionStatus(row["transaction_status"])) for row in rows[:size]
+    ]
     return HistoryPage(entries=entries, next_cursor=entries[-1].transfer.id if len(rows) > size else None)
 
 
@@ -101,7 +107,11 @@ async def count_history(actor: Actor, wallet_id: uuid.UUID, history_filter: Hist
 
 
 async def list_reservations(
-    actor: Actor, wallet_id: uuid.UUID, *, status: ReservationStatus | str | None = None, after: uuid.UUID | None = None,
+    actor: Actor,
+    wallet_id: uuid.UUID,
+    *,
+    status: ReservationStatus | str | None = None,
+    after: uuid.UUID | None = None,
     limit: int = 50,
 ) -> ReservationPage:
     """A wallet's reservations (its holds when ``status="pending"``), newest first."""
@@ -167,7 +177,7 @@ async def transfers_by_reference(actor: Actor, reference: str, limit: int = 100)
     actor.require(Permission.POINTS_READ)
     rows = await sql.fetch(
         f"SELECT {_TRANSFER_COLUMNS} FROM ledger_transfers t WHERE t.reference = $1 ORDER BY t.id LIMIT $2",
-        reference.strip(), rules.page_size(limit),
+        reference.strip(),
+        rules.page_size(limit),
     )
     return [transfer_view(row) for row in rows]
-

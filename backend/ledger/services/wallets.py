@@ -26,8 +26,13 @@ async def open_wallet(actor: Actor, programme_id: uuid.UUID, recipient_id: uuid.
     async with write_transaction():
         wallet_id, created = await accounts.open_wallet(programme_id, recipient_id)
         if created:
-            await audit.record(actor, "ledger.wallet_opened", "ledger_wallet", wallet_id,
-                               after={"programme_id": programme_id, "recipient_id": recipient_id})
+            await audit.record(
+                actor,
+                "ledger.wallet_opened",
+                "ledger_wallet",
+                wallet_id,
+                after={"programme_id": programme_id, "recipient_id": recipient_id},
+            )
     return await _balance_of(programme_id, recipient_id)
 
 
@@ -59,8 +64,15 @@ async def _balance_of(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> Balan
         return WalletState.of(row).balance()
     await accounts.require_owner(programme_id, recipient_id)
     external = await sql.fetchrow("SELECT external_id FROM recipients WHERE id = $1", recipient_id)
-    return Balance(programme_id=programme_id, recipient_id=recipient_id, recipient_external_id=external["external_id"],
-                   wallet_id=None, available=0, pending=0, posted=0)
+    return Balance(
+        programme_id=programme_id,
+        recipient_id=recipient_id,
+        recipient_external_id=external["external_id"],
+        wallet_id=None,
+        available=0,
+        pending=0,
+        posted=0,
+    )
 
 
 async def insufficient(programme_id: uuid.UUID, recipient_id: uuid.UUID, amount: int) -> DomainError:

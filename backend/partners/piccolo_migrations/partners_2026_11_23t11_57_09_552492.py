@@ -43,9 +43,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="partners", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="partners", description=DESCRIPTION)
 
     manager.add_table(
         class_name="GoLiveRequest",
@@ -61,9 +59,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Partner", tablename="partners", schema=None, columns=None
-    )
+    manager.add_table(class_name="Partner", tablename="partners", schema=None, columns=None)
 
     manager.add_table(
         class_name="StageSignOff",

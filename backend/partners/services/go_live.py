@@ -42,7 +42,9 @@ GO_LIVE_PERMISSION = Permission.PARTNERS_WRITE
 def _require_person(actor: Actor) -> None:
     actor.require(GO_LIVE_PERMISSION)
     if actor.kind is not ActorKind.USER or actor.id is None:
-        raise DomainError.single("PERSON_REQUIRED", "go-live is requested and approved by named people, not by keys or the system")
+        raise DomainError.single(
+            "PERSON_REQUIRED", "go-live is requested and approved by named people, not by keys or the system"
+        )
 
 
 def _require_onboarding(state: OnboardingState) -> None:
@@ -53,7 +55,9 @@ def _require_onboarding(state: OnboardingState) -> None:
 def _require_all_signed_off(state: OnboardingState) -> None:
     unsigned = [stage.label for stage in checklist.STAGES if stage.key not in state.sign_offs]
     if unsigned:
-        raise DomainError.single("CHECKLIST_INCOMPLETE", f"every stage must be signed off first; still open: {', '.join(unsigned)}")
+        raise DomainError.single(
+            "CHECKLIST_INCOMPLETE", f"every stage must be signed off first; still open: {', '.join(unsigned)}"
+        )
 
 
 def _pending(state: OnboardingState) -> GoLiveRequestView:
@@ -71,27 +75,50 @@ async def request_go_live(actor: Actor, partner_id: uuid.UUID, note: str = "") -
         _require_onboarding(state)
         _require_all_signed_off(state)
         if state.latest_request is not None and state.latest_request.status == PENDING:
-            raise DomainError.single("GO_LIVE_ALREADY_REQUESTED", f"go-live was requested by {state.latest_request.requested_by_label} and awaits approval")
+            raise DomainError.single(
+                "GO_LIVE_ALREADY_REQUESTED",
+                f"go-live was requested by {state.latest_request.requested_by_label} and awaits approval",
+            )
         request_id = new_id()
         try:
-            await GoLiveRequest.insert(GoLiveRequest(
-                id=request_id, partner=partner_id, status=PENDING, note=(note or "").strip()[:4000], requested_by=actor.id,
-                requested_by_label=actor.label, requested_at=utcnow(),
-            ))
+            await GoLiveRequest.insert(
+                GoLiveRequest(
+                    id=request_id,
+                    partner=partner_id,
+                    status=PENDING,
+                    note=(note or "").strip()[:4000],
+                    requested_by=actor.id,
+                    requested_by_label=actor.label,
+                    requested_at=utcnow(),
+                )
+            )
         except Exception as error:
             if is_unique_violation(error):  # the partial unique index: one pending request per partner
-                raise DomainError.single("GO_LIVE_ALREADY_REQUESTED", "a go-live request for this partner already awaits approval") from None
+                raise DomainError.single(
+                    "GO_LIVE_ALREADY_REQUESTED", "a go-live request for this partner already awaits approval"
+                ) from None
             raise
-        await audit.record(actor, "partner.go_live_requested", "partner", partner_id, after={"request_id": request_id, "note": note})
+        await audit.record(
+            actor, "partner.go_live_requested", "partner", partner_id, after={"request_id": request_id, "note": note}
+        )
         return go_live_request_view(await GoLiveRequest.select().where(GoLiveRequest.id == request_id).first())
 
 
 async def _decide(actor: Actor, request: GoLiveRequestView, status: str, note: str) -> None:
     # Conditional update: a concurrent decision (or a self-decision that slipped past) finds no row.
-    decided = await GoLiveRequest.update({
-        GoLiveRequest.status: status, GoLiveRequest.decided_by: actor.id, GoLiveRequest.decided_by_label: actor.label,
-        GoLiveRequest.decided_at: utcnow(), GoLiveRequest.decision_note: (note or "").strip()[:4000],
-    }).where(GoLiveRequest.id == request.id, GoLiveRequest.status == PENDING).returning(GoLiveRequest.id)
+    decided = (
+        await GoLiveRequest.update(
+            {
+                GoLiveRequest.status: status,
+                GoLiveRequest.decided_by: actor.id,
+                GoLiveRequest.decided_by_label: actor.label,
+                GoLiveRequest.decided_at: utcnow(),
+                GoLiveRequest.decision_note: (note or "").strip()[:4000],
+            }
+        )
+        .where(GoLiveRequest.id == request.id, GoLiveRequest.status == PENDING)
+        .returning(GoLiveRequest.id)
+    )
     if not decided:
         raise DomainError.single("NO_PENDING_REQUEST", "the go-live request was decided meanwhile")
 
@@ -107,13 +134,21 @@ async def approve_go_live(actor: Actor, partner_id: uuid.UUID, note: str = "") -
             raise DomainError.single("SELF_APPROVAL", f"{actor.label} requested this go-live; a second admin must approve it")
         _require_all_signed_off(state)
         await _decide(actor, request, APPROVED, note)
-        went_live = await Partner.update({Partner.status: LIVE, Partner.updated_at: utcnow()}).where(
-            Partner.id == partner_id, Partner.status == ONBOARDING
-        ).returning(Partner.id)
+        went_live = (
+            await Partner.update({Partner.status: LIVE, Partner.updated_at: utcnow()})
+            .where(Partner.id == partner_id, Partner.status == ONBOARDING)
+            .returning(Partner.id)
+        )
         if not went_live:
             raise DomainError.single("PARTNER_NOT_ONBOARDING", f"{state.partner.name} changed status meanwhile")
-        await audit.record(actor, "partner.go_live_approved", "partner", partner_id, before={"status": ONBOARDING},
-                           after={"status": LIVE, "request_id": request.id, "requested_by": request.requested_by_label, "note": note})
+        await audit.record(
+            actor,
+            "partner.go_live_approved",
+            "partner",
+            partner_id,
+            before={"status": ONBOARDING},
+            after={"status": LIVE, "request_id": request.id, "requested_by": request.requested_by_label, "note": note},
+        )
         return partner_view(await Partner.select().where(Partner.id == partner_id).first())
 
 
@@ -128,7 +163,9 @@ async def reject_go_live(actor: Actor, partner_id: uuid.UUID, reason: str) -> Go
         if request.requested_by == actor.id:
             raise DomainError.single("SELF_APPROVAL", "the requester cannot decide their own request; withdraw it instead")
         await _decide(actor, request, REJECTED, reason)
-        await audit.record(actor, "partner.go_live_rejected", "partner", partner_id, after={"request_id": request.id, "reason": reason})
+        await audit.record(
+            actor, "partner.go_live_rejected", "partner", partner_id, after={"request_id": request.id, "reason": reason}
+        )
         return go_live_request_view(await GoLiveRequest.select().where(GoLiveRequest.id == request.id).first())
 
 
@@ -141,7 +178,9 @@ async def withdraw_go_live_request(actor: Actor, partner_id: uuid.UUID, reason: 
         if request.requested_by != actor.id:
             raise DomainError.single("NOT_THE_REQUESTER", f"only {request.requested_by_label} can withdraw this request")
         await _decide(actor, request, WITHDRAWN, reason)
-        await audit.record(actor, "partner.go_live_withdrawn", "partner", partner_id, after={"request_id": request.id, "reason": reason})
+        await audit.record(
+            actor, "partner.go_live_withdrawn", "partner", partner_id, after={"request_id": request.id, "reason": reason}
+        )
         return go_live_request_view(await GoLiveRequest.select().where(GoLiveRequest.id == request.id).first())
 
 

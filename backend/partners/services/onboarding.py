@@ -88,15 +88,23 @@ class OnboardingState:
         if row is None:
             return ChecklistItemView(stage=stage_key, key=item.key, label=item.label, automated=item.automated, done=False)
         return ChecklistItemView(
-            stage=stage_key, key=item.key, label=item.label, automated=item.automated, done=True, note=row["note"],
-            evidence_file=self.evidence.get(row["evidence_file"]), completed_by_label=row["completed_by_label"],
+            stage=stage_key,
+            key=item.key,
+            label=item.label,
+            automated=item.automated,
+            done=True,
+            note=row["note"],
+            evidence_file=self.evidence.get(row["evidence_file"]),
+            completed_by_label=row["completed_by_label"],
             completed_at=as_utc(row["completed_at"]),
         )
 
     def stage_view(self, stage: checklist.Stage) -> StageView:
         sign_off = self.sign_offs.get(stage.key)
         return StageView(
-            key=stage.key, label=stage.label, state=self.stage_state(stage.key),
+            key=stage.key,
+            label=stage.label,
+            state=self.stage_state(stage.key),
             items=tuple(self.item_view(stage.key, item) for item in stage.items),
             signed_off_by_label=sign_off["signed_off_by_label"] if sign_off else "",
             signed_off_at=as_utc(sign_off["signed_off_at"]) if sign_off else None,
@@ -113,12 +121,18 @@ class OnboardingState:
             if stage.key in self.sign_offs:
                 continue
             missing = self.missing_items(stage.key)
-            found += [GoLiveBlocker("ITEM_INCOMPLETE", f"{stage.label}: '{item.label}' is not done", stage.key, item.key) for item in missing]
+            found += [
+                GoLiveBlocker("ITEM_INCOMPLETE", f"{stage.label}: '{item.label}' is not done", stage.key, item.key)
+                for item in missing
+            ]
             found.append(GoLiveBlocker("STAGE_NOT_SIGNED_OFF", f"{stage.label} is not signed off", stage.key))
         request = self.latest_request
         if request is not None and request.status == PENDING:
-            found.append(GoLiveBlocker("AWAITING_SECOND_APPROVAL",
-                                       f"requested by {request.requested_by_label}; another admin must approve"))
+            found.append(
+                GoLiveBlocker(
+                    "AWAITING_SECOND_APPROVAL", f"requested by {request.requested_by_label}; another admin must approve"
+                )
+            )
         elif not found:
             found.append(GoLiveBlocker("GO_LIVE_NOT_REQUESTED", "every stage is signed off: request go-live"))
         return tuple(found)
@@ -126,8 +140,11 @@ class OnboardingState:
     def view(self) -> OnboardingView:
         current = next((stage.key for stage in checklist.STAGES if stage.key not in self.sign_offs), None)
         return OnboardingView(
-            partner=self.partner, stages=tuple(self.stage_view(stage) for stage in checklist.STAGES), current_stage=current,
-            go_live_request=self.latest_request, blockers=self.blockers(),
+            partner=self.partner,
+            stages=tuple(self.stage_view(stage) for stage in checklist.STAGES),
+            current_stage=current,
+            go_live_request=self.latest_request,
+            blockers=self.blockers(),
         )
 
 
@@ -136,7 +153,12 @@ async def load_state(partner_id: uuid.UUID) -> OnboardingState:
     completions = await ChecklistCompletion.select().where(ChecklistCompletion.partner == partner_id)
     sign_offs = await StageSignOff.select().where(StageSignOff.partner == partner_id)
     evidence = await EvidenceFile.select(*_EVIDENCE_COLUMNS).where(EvidenceFile.partner == partner_id)
-    request = await GoLiveRequest.select().where(GoLiveRequest.partner == partner_id).order_by(GoLiveRequest.id, ascending=False).first()
+    request = (
+        await GoLiveRequest.select()
+        .where(GoLiveRequest.partner == partner_id)
+        .order_by(GoLiveRequest.id, ascending=False)
+        .first()
+    )
     return OnboardingState(
         partner=partner,
         completions={(row["stage"], row["item"]): row for row in completions},
@@ -170,7 +192,9 @@ def _clean_upload(upload: EvidenceUpload) -> EvidenceUpload:
     if not upload.content:
         raise DomainError.single("EMPTY_FILE", f"{name} is empty", field="evidence.content")
     if len(upload.content) > MAX_EVIDENCE_BYTES:
-        raise DomainError.single("FILE_TOO_LARGE", f"{name} is {len(upload.content):,} bytes; at most {MAX_EVIDENCE_BYTES:,}", field="evidence.content")
+        raise DomainError.single(
+            "FILE_TOO_LARGE", f"{name} is {len(upload.content):,} bytes; at most {MAX_EVIDENCE_BYTES:,}", field="evidence.content"
+        )
     content_type = (upload.content_type or "").strip()[:100] or "application/octet-stream"
     return EvidenceUpload(file_name=name, content=bytes(upload.content), content_type=content_type)
 
@@ -178,14 +202,28 @@ def _clean_upload(upload: EvidenceUpload) -> EvidenceUpload:
 async def _store_evidence(actor: Actor, partner_id: uuid.UUID, upload: EvidenceUpload) -> EvidenceFileView:
     upload = _clean_upload(upload)  # idempotent: already-clean uploads pass unchanged
     file_id = new_id()
-    await EvidenceFile.insert(EvidenceFile(
-        id=file_id, partner=partner_id, file_name=upload.file_name, content_type=upload.content_type,
-        sha256=hashlib.sha256(upload.content).hexdigest(), size_bytes=len(upload.content), content=upload.content,
-        uploaded_by=actor.id, uploaded_by_label=actor.label, uploaded_at=utcnow(),
-    ))
+    await EvidenceFile.insert(
+        EvidenceFile(
+            id=file_id,
+            partner=partner_id,
+            file_name=upload.file_name,
+            content_type=upload.content_type,
+            sha256=hashlib.sha256(upload.content).hexdigest(),
+            size_bytes=len(upload.content),
+            content=upload.content,
+            uploaded_by=actor.id,
+            uploaded_by_label=actor.label,
+            uploaded_at=utcnow(),
+        )
+    )
     view = evidence_file_view(await EvidenceFile.select(*_EVIDENCE_COLUMNS).where(EvidenceFile.id == file_id).first())
-    await audit.record(actor, "partner.evidence_attached", "partner", partner_id,
-                       after={"file_id": file_id, "file_name": view.file_name, "sha256": view.sha256, "size_bytes": view.size_bytes})
+    await audit.record(
+        actor,
+        "partner.evidence_attached",
+        "partner",
+        partner_id,
+        after={"file_id": file_id, "file_name": view.file_name, "sha256": view.sha256, "size_bytes": view.size_bytes},
+    )
     return view
 
 
@@ -217,7 +255,9 @@ async def list_evidence_files(actor: Actor, partner_id: uuid.UUID) -> list[Evide
 
 def _require_onboarding(state: OnboardingState) -> None:
     if state.partner.status != ONBOARDING:
-        raise DomainError.single("PARTNER_NOT_ONBOARDING", f"{state.partner.name} is {state.partner.status}: its onboarding is closed")
+        raise DomainError.single(
+            "PARTNER_NOT_ONBOARDING", f"{state.partner.name} is {state.partner.status}: its onboarding is closed"
+        )
 
 
 def _require_unlocked(state: OnboardingState, stage: checklist.Stage) -> None:
@@ -227,8 +267,14 @@ def _require_unlocked(state: OnboardingState, stage: checklist.Stage) -> None:
 
 
 async def _complete_item(
-    actor: Actor, partner_id: uuid.UUID, stage_key: str, item_key: str, note: str, evidence: EvidenceUpload | None,
-    evidence_file_id: uuid.UUID | None, automated_run: bool,
+    actor: Actor,
+    partner_id: uuid.UUID,
+    stage_key: str,
+    item_key: str,
+    note: str,
+    evidence: EvidenceUpload | None,
+    evidence_file_id: uuid.UUID | None,
+    automated_run: bool,
 ) -> ChecklistItemView:
     stage = checklist.stage(stage_key)
     item = stage.item(item_key)
@@ -253,19 +299,39 @@ async def _complete_item(
         if evidence is not None:
             evidence_file_id = (await _store_evidence(actor, partner_id, evidence)).id
         try:
-            await ChecklistCompletion.insert(ChecklistCompletion(
-                id=new_id(), partner=partner_id, stage=stage.key, item=item.key, note=note, evidence_file=evidence_file_id,
-                completed_by=actor.id, completed_by_label=actor.label, completed_at=utcnow(),
-            ))
+            await ChecklistCompletion.insert(
+                ChecklistCompletion(
+                    id=new_id(),
+                    partner=partner_id,
+                    stage=stage.key,
+                    item=item.key,
+                    note=note,
+                    evidence_file=evidence_file_id,
+                    completed_by=actor.id,
+                    completed_by_label=actor.label,
+                    completed_at=utcnow(),
+                )
+            )
         except Exception as error:
             if is_unique_violation(error):  # a concurrent completion of the same item won
                 raise DomainError.single("ITEM_ALREADY_DONE", f"'{item.label}' is already done", field="item") from None
             raise
         evidence_view = state.evidence.get(evidence_file_id) if evidence is None else await _evidence(evidence_file_id)
-        await audit.record(actor, "partner.checklist_item_done", "partner", partner_id, after={
-            "stage": stage.key, "item": item.key, "note": note, "automated": automated_run,
-            "evidence_file": None if evidence_view is None else {"id": evidence_view.id, "name": evidence_view.file_name, "sha256": evidence_view.sha256},
-        })
+        await audit.record(
+            actor,
+            "partner.checklist_item_done",
+            "partner",
+            partner_id,
+            after={
+                "stage": stage.key,
+                "item": item.key,
+                "note": note,
+                "automated": automated_run,
+                "evidence_file": None
+                if evidence_view is None
+                else {"id": evidence_view.id, "name": evidence_view.file_name, "sha256": evidence_view.sha256},
+            },
+        )
         return (await load_state(partner_id)).item_view(stage.key, item)
 
 
@@ -274,8 +340,14 @@ async def _evidence(file_id: uuid.UUID) -> EvidenceFileView:
 
 
 async def complete_checklist_item(
-    actor: Actor, partner_id: uuid.UUID, stage: str, item: str, *, note: str = "",
-    evidence: EvidenceUpload | None = None, evidence_file_id: uuid.UUID | None = None,
+    actor: Actor,
+    partner_id: uuid.UUID,
+    stage: str,
+    item: str,
+    *,
+    note: str = "",
+    evidence: EvidenceUpload | None = None,
+    evidence_file_id: uuid.UUID | None = None,
 ) -> ChecklistItemView:
     """Mark an item done with evidence: a note, a new file (``evidence``), an already attached file
     (``evidence_file_id``), or a note with a file. Who and when are recorded from the actor and the clock."""
@@ -305,16 +377,27 @@ async def sign_off_stage(actor: Actor, partner_id: uuid.UUID, stage: str, note: 
         missing = state.missing_items(stage_def.key)
         if missing:
             raise DomainError.single(
-                "CHECKLIST_INCOMPLETE", f"{stage_def.label} still needs: {'; '.join(item.label for item in missing)}", field="stage"
+                "CHECKLIST_INCOMPLETE",
+                f"{stage_def.label} still needs: {'; '.join(item.label for item in missing)}",
+                field="stage",
             )
         try:
-            await StageSignOff.insert(StageSignOff(
-                id=new_id(), partner=partner_id, stage=stage_def.key, note=(note or "").strip()[:MAX_NOTE],
-                signed_off_by=actor.id, signed_off_by_label=actor.label, signed_off_at=utcnow(),
-            ))
+            await StageSignOff.insert(
+                StageSignOff(
+                    id=new_id(),
+                    partner=partner_id,
+                    stage=stage_def.key,
+                    note=(note or "").strip()[:MAX_NOTE],
+                    signed_off_by=actor.id,
+                    signed_off_by_label=actor.label,
+                    signed_off_at=utcnow(),
+                )
+            )
         except Exception as error:
             if is_unique_violation(error):
-                raise DomainError.single("STAGE_ALREADY_SIGNED_OFF", f"{stage_def.label} is already signed off", field="stage") from None
+                raise DomainError.single(
+                    "STAGE_ALREADY_SIGNED_OFF", f"{stage_def.label} is already signed off", field="stage"
+                ) from None
             raise
         await audit.record(actor, "partner.stage_signed_off", "partner", partner_id, after={"stage": stage_def.key, "note": note})
         return (await load_state(partner_id)).stage_view(stage_def)

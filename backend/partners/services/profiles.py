@@ -63,13 +63,19 @@ def _clean_contacts(contacts: list[Contact | dict], errors: list[FieldError]) ->
     if len(contacts) > MAX_CONTACTS:
         errors.append(FieldError("contacts", "TOO_MANY", f"at most {MAX_CONTACTS} contacts"))
     for index, contact in enumerate(contacts[:MAX_CONTACTS]):
-        contact = contact if isinstance(contact, Contact) else Contact(**{key: contact.get(key) or "" for key in ("name", "role", "email", "phone")})
+        contact = (
+            contact
+            if isinstance(contact, Contact)
+            else Contact(**{key: contact.get(key) or "" for key in ("name", "role", "email", "phone")})
+        )
         where = f"contacts[{index}]"
         name = (contact.name or "").strip()
         if not name:
             errors.append(FieldError(f"{where}.name", "REQUIRED", "a contact needs a name"))
         if not (contact.email or "").strip() and not (contact.phone or "").strip():
-            errors.append(FieldError(where, "MISSING_CONTACT", f"contact {name or index + 1} needs an email address or a phone number"))
+            errors.append(
+                FieldError(where, "MISSING_CONTACT", f"contact {name or index + 1} needs an email address or a phone number")
+            )
         email = phone = None
         try:
             email = email_address(contact.email, f"{where}.email") if (contact.email or "").strip() else None
@@ -107,7 +113,11 @@ def validate_profile(data: PartnerProfileInput) -> dict:
     reward_types = {(value or "").strip().lower() for value in data.reward_types or []}
     unknown = sorted(reward_types - set(REWARD_TYPES))
     if unknown:
-        errors.append(FieldError("reward_types", "INVALID_REWARD_TYPE", f"unknown {', '.join(unknown)}; expected some of {', '.join(REWARD_TYPES)}"))
+        errors.append(
+            FieldError(
+                "reward_types", "INVALID_REWARD_TYPE", f"unknown {', '.join(unknown)}; expected some of {', '.join(REWARD_TYPES)}"
+            )
+        )
     if not reward_types:
         errors.append(FieldError("reward_types", "REQUIRED", "name at least one reward type"))
     audience_fit = (data.audience_fit or "").strip()
@@ -117,8 +127,14 @@ def validate_profile(data: PartnerProfileInput) -> dict:
     if errors:
         raise DomainError(errors)
     return {
-        "name": name, "name_key": name.casefold(), "source": source, "category": category, "countries": sorted(countries),
-        "reward_types": [kind for kind in REWARD_TYPES if kind in reward_types], "audience_fit": audience_fit, "contacts": contacts,
+        "name": name,
+        "name_key": name.casefold(),
+        "source": source,
+        "category": category,
+        "countries": sorted(countries),
+        "reward_types": [kind for kind in REWARD_TYPES if kind in reward_types],
+        "audience_fit": audience_fit,
+        "contacts": contacts,
     }
 
 
@@ -145,8 +161,17 @@ async def create_partner(actor: Actor, data: PartnerProfileInput) -> PartnerView
     async with write_transaction():
         if await _name_taken(values["name_key"]):
             raise DomainError.single("NAME_TAKEN", f"a partner named {values['name']} already exists", field="name")
-        await Partner.insert(Partner(id=partner_id, status=ONBOARDING, created_at=now, updated_at=now, created_by=actor.id,
-                                     created_by_label=actor.label, **values))
+        await Partner.insert(
+            Partner(
+                id=partner_id,
+                status=ONBOARDING,
+                created_at=now,
+                updated_at=now,
+                created_by=actor.id,
+                created_by_label=actor.label,
+                **values,
+            )
+        )
         partner = partner_view(await partner_row(partner_id))
         await audit.record(actor, "partner.created", "partner", partner_id, after=_audit_view(partner))
     return partner
@@ -162,29 +187,39 @@ async def update_partner_profile(actor: Actor, partner_id: uuid.UUID, data: Part
             raise DomainError.single("PARTNER_OFFBOARDED", f"{before.name} is offboarded; its profile is frozen")
         if await _name_taken(values["name_key"], except_id=partner_id):
             raise DomainError.single("NAME_TAKEN", f"a partner named {values['name']} already exists", field="name")
-        await Partner.update({**{getattr(Partner, key): value for key, value in values.items()}, Partner.updated_at: utcnow()}).where(
-            Partner.id == partner_id
-        )
+        await Partner.update(
+            {**{getattr(Partner, key): value for key, value in values.items()}, Partner.updated_at: utcnow()}
+        ).where(Partner.id == partner_id)
         after = partner_view(await partner_row(partner_id))
         if _audit_view(after) != _audit_view(before):
-            await audit.record(actor, "partner.updated", "partner", partner_id, before=_audit_view(before), after=_audit_view(after))
+            await audit.record(
+                actor, "partner.updated", "partner", partner_id, before=_audit_view(before), after=_audit_view(after)
+            )
     return after
 
 
-async def _change_status(actor: Actor, partner_id: uuid.UUID, allowed_from: tuple[str, ...], to: str, action: str, reason: str = "") -> PartnerView:
+async def _change_status(
+    actor: Actor, partner_id: uuid.UUID, allowed_from: tuple[str, ...], to: str, action: str, reason: str = ""
+) -> PartnerView:
     actor.require(Permission.PARTNERS_WRITE)
     async with write_transaction():
         before = partner_view(await partner_row(partner_id))
         # Conditional update: a concurrent change of status makes this one find no row.
-        changed = await Partner.update({Partner.status: to, Partner.updated_at: utcnow()}).where(
-            Partner.id == partner_id, Partner.status.is_in(list(allowed_from))
-        ).returning(Partner.id)
+        changed = (
+            await Partner.update({Partner.status: to, Partner.updated_at: utcnow()})
+            .where(Partner.id == partner_id, Partner.status.is_in(list(allowed_from)))
+            .returning(Partner.id)
+        )
         if not changed:
             raise DomainError.single(
-                "INVALID_STATUS_CHANGE", f"{before.name} is {before.status}; it can become {to} only from {' or '.join(allowed_from)}", field="status"
+                "INVALID_STATUS_CHANGE",
+                f"{before.name} is {before.status}; it can become {to} only from {' or '.join(allowed_from)}",
+                field="status",
             )
         after = partner_view(await partner_row(partner_id))
-        await audit.record(actor, action, "partner", partner_id, before={"status": before.status}, after={"status": to, "reason": reason})
+        await audit.record(
+            actor, action, "partner", partner_id, before={"status": before.status}, after={"status": to, "reason": reason}
+        )
     return after
 
 
@@ -242,11 +277,19 @@ def _filtered(query, partner_filter: PartnerFilter):
 async def list_partners(actor: Actor, partner_filter: PartnerFilter = PartnerFilter(), offset: int = 0, limit: int = 50) -> Page:
     """Filtered and paged in the database, by name."""
     actor.require(Permission.CATALOG_READ)
-    rows = await _filtered(Partner.select(), partner_filter).order_by(Partner.name_key).order_by(Partner.id).offset(max(offset, 0)).limit(max(1, min(limit, 200)))
+    rows = (
+        await _filtered(Partner.select(), partner_filter)
+        .order_by(Partner.name_key)
+        .order_by(Partner.id)
+        .offset(max(offset, 0))
+        .limit(max(1, min(limit, 200)))
+    )
     return Page(rows=[partner_view(row) for row in rows], total=await _filtered(Partner.count(), partner_filter))
 
 
-async def partners_after(actor: Actor, partner_filter: PartnerFilter, after_id: uuid.UUID | None, limit: int) -> list[PartnerView]:
+async def partners_after(
+    actor: Actor, partner_filter: PartnerFilter, after_id: uuid.UUID | None, limit: int
+) -> list[PartnerView]:
     """Keyset page in id (creation) order, for cursor pagination."""
     actor.require(Permission.CATALOG_READ)
     query = _filtered(Partner.select(), partner_filter)

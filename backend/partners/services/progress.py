@@ -15,7 +15,9 @@ async def current_stages(actor: Actor, partner_ids: list[uuid.UUID]) -> dict[uui
     actor.require(Permission.CATALOG_READ)
     if not partner_ids:
         return {}
-    rows = await StageSignOff.select(StageSignOff.partner, StageSignOff.stage).where(StageSignOff.partner.is_in(list(partner_ids)))
+    rows = await StageSignOff.select(StageSignOff.partner, StageSignOff.stage).where(
+        StageSignOff.partner.is_in(list(partner_ids))
+    )
     signed: dict[uuid.UUID, set[str]] = {partner_id: set() for partner_id in partner_ids}
     for row in rows:
         signed.setdefault(row["partner"], set()).add(row["stage"])

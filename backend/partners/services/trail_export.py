@@ -21,7 +21,18 @@ from backend.partners.services.go_live import go_live_requests
 from backend.partners.services.onboarding import OnboardingState, evidence_file_content, load_state
 from backend.partners.views import EvidenceFileView, OnboardingTrailExport
 
-TRAIL_HEADER = ("partner", "stage", "step", "status", "at", "by", "note", "evidence_file", "evidence_sha256", "evidence_size_bytes")
+TRAIL_HEADER = (
+    "partner",
+    "stage",
+    "step",
+    "status",
+    "at",
+    "by",
+    "note",
+    "evidence_file",
+    "evidence_sha256",
+    "evidence_size_bytes",
+)
 EVIDENCE_HEADER = ("file_name", "sha256", "size_bytes", "content_type", "uploaded_by", "uploaded_at", "path_in_bundle")
 
 
@@ -41,16 +52,64 @@ def _trail_rows(state: OnboardingState, requests) -> list[tuple]:
         view = state.stage_view(stage)
         for item in view.items:
             file = item.evidence_file
-            rows.append((name, stage.label, item.label, "done" if item.done else "open", item.completed_at, item.completed_by_label,
-                         item.note, file.file_name if file else None, file.sha256 if file else None, file.size_bytes if file else None))
-        rows.append((name, stage.label, "stage sign-off", view.state, view.signed_off_at, view.signed_off_by_label, view.sign_off_note,
-                     None, None, None))
+            rows.append(
+                (
+                    name,
+                    stage.label,
+                    item.label,
+                    "done" if item.done else "open",
+                    item.completed_at,
+                    item.completed_by_label,
+                    item.note,
+                    file.file_name if file else None,
+                    file.sha256 if file else None,
+                    file.size_bytes if file else None,
+                )
+            )
+        rows.append(
+            (
+                name,
+                stage.label,
+                "stage sign-off",
+                view.state,
+                view.signed_off_at,
+                view.signed_off_by_label,
+                view.sign_off_note,
+                None,
+                None,
+                None,
+            )
+        )
     for request in requests:
-        rows.append((name, "Go-live", "go-live requested", "requested", request.requested_at, request.requested_by_label, request.note,
-                     None, None, None))
+        rows.append(
+            (
+                name,
+                "Go-live",
+                "go-live requested",
+                "requested",
+                request.requested_at,
+                request.requested_by_label,
+                request.note,
+                None,
+                None,
+                None,
+            )
+        )
         if request.decided_at is not None:
-            rows.append((name, "Go-live", "go-live decision", request.status, request.decided_at, request.decided_by_label,
-                         request.decision_note, None, None, None))
+            rows.append(
+                (
+                    name,
+                    "Go-live",
+                    "go-live decision",
+                    request.status,
+                    request.decided_at,
+                    request.decided_by_label,
+                    request.decision_note,
+                    None,
+                    None,
+                    None,
+                )
+            )
     return rows
 
 
@@ -66,8 +125,13 @@ async def export_onboarding_trail(actor: Actor, partner_id: uuid.UUID) -> Onboar
         evidence=tuple(sorted(state.evidence.values(), key=lambda file: file.id)),
     )
     async with write_transaction():
-        await audit.record(actor, "partner.onboarding_exported", "partner", partner_id,
-                           after={"file_name": export.file_name, "evidence_files": len(export.evidence)})
+        await audit.record(
+            actor,
+            "partner.onboarding_exported",
+            "partner",
+            partner_id,
+            after={"file_name": export.file_name, "evidence_files": len(export.evidence)},
+        )
     return export
 
 
@@ -78,10 +142,24 @@ async def export_onboarding_bundle(actor: Actor, partner_id: uuid.UUID) -> tuple
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("onboarding-trail.csv", export.csv_text)
-        bundle.writestr("evidence.csv", csv_text(EVIDENCE_HEADER, [
-            (file.file_name, file.sha256, file.size_bytes, file.content_type, file.uploaded_by_label, file.uploaded_at, bundle_path(file))
-            for file in export.evidence
-        ]))
+        bundle.writestr(
+            "evidence.csv",
+            csv_text(
+                EVIDENCE_HEADER,
+                [
+                    (
+                        file.file_name,
+                        file.sha256,
+                        file.size_bytes,
+                        file.content_type,
+                        file.uploaded_by_label,
+                        file.uploaded_at,
+                        bundle_path(file),
+                    )
+                    for file in export.evidence
+                ],
+            ),
+        )
         for file in export.evidence:
             _, content = await evidence_file_content(actor, file.id)
             bundle.writestr(bundle_path(file), content)

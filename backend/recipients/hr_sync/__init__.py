@@ -29,5 +29,18 @@ from backend.recipients.hr_sync.csv_rows import MAX_COLUMNS, MAX_CSV_BYTES, rows
 from backend.recipients.hr_sync.mapping import FieldMapping, SourceSystem, mapping_for, parse_hr_date, whole_years
 from backend.recipients.hr_sync.sync import BATCH, MAX_ROWS, RejectedRecipientRow, SyncReport, sync_recipients
 
-__all__ = ["BATCH", "MAX_COLUMNS", "MAX_CSV_BYTES", "MAX_ROWS", "FieldMapping", "RejectedRecipientRow", "SourceSystem", "SyncReport",
-           "mapping_for", "parse_hr_date", "rows_from_csv", "sync_recipients", "whole_years"]
+__all__ = [
+    "BATCH",
+    "MAX_COLUMNS",
+    "MAX_CSV_BYTES",
+    "MAX_ROWS",
+    "FieldMapping",
+    "RejectedRecipientRow",
+    "SourceSystem",
+    "SyncReport",
+    "mapping_for",
+    "parse_hr_date",
+    "rows_from_csv",
+    "sync_recipients",
+    "whole_years",
+]

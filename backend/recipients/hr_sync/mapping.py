@@ -23,8 +23,6 @@ _WHOLE_NUMBER = re.compile(r"^-?[0-9]{1,15}$")
 _ODATA_DATE = re.compile(r"^/Date\((-?[0-9]{1,15})([+-][0-9]{4})?\)/$")
 
 
-
-
 class SourceSystem(str, enum.Enum):
     WORKDAY = "workday"
     SUCCESSFACTORS = "successfactors"
@@ -50,17 +48,32 @@ class FieldMapping:
             if not column:
                 errors.append(FieldError("mapping", "CUSTOM_MAPPING_INVALID", "a source column name is empty"))
             elif not _HR_KEY.match(target):
-                errors.append(FieldError("mapping", "CUSTOM_MAPPING_INVALID",
-                                         f"column '{column}' maps to '{target}': a target is a recipient field or a lower_snake_case HR attribute"))
+                errors.append(
+                    FieldError(
+                        "mapping",
+                        "CUSTOM_MAPPING_INVALID",
+                        f"column '{column}' maps to '{target}': a target is a recipient field or a lower_snake_case HR attribute",
+                    )
+                )
             elif target == TENURE:
-                errors.append(FieldError("mapping", "CUSTOM_MAPPING_INVALID", f"tenure is derived from {HIRE_DATE}: map a hire-date column to {HIRE_DATE}"))
+                errors.append(
+                    FieldError(
+                        "mapping",
+                        "CUSTOM_MAPPING_INVALID",
+                        f"tenure is derived from {HIRE_DATE}: map a hire-date column to {HIRE_DATE}",
+                    )
+                )
             else:
                 columns.append((column, target))
         targets = {target for _, target in columns}
         if not errors and "external_id" not in targets:
-            errors.append(FieldError("mapping", "CUSTOM_MAPPING_INVALID", "map one column to external_id: it is how a recipient is matched"))
+            errors.append(
+                FieldError("mapping", "CUSTOM_MAPPING_INVALID", "map one column to external_id: it is how a recipient is matched")
+            )
         if not errors and "full_name" not in targets and not set(NAME_PARTS) & targets:
-            errors.append(FieldError("mapping", "CUSTOM_MAPPING_INVALID", "map a column to full_name (or first_name and last_name)"))
+            errors.append(
+                FieldError("mapping", "CUSTOM_MAPPING_INVALID", "map a column to full_name (or first_name and last_name)")
+            )
         if errors:
             raise DomainError(errors)
         return cls(columns=tuple(columns), date_formats=date_formats)
@@ -79,39 +92,63 @@ class FieldMapping:
 # The column names of each system's standard worker export (Workday's "Worker" report, the
 # SuccessFactors user data file, Darwinbox's employee master export).
 PRESETS: dict[SourceSystem, FieldMapping] = {
-    SourceSystem.WORKDAY: FieldMapping(columns=(
-        ("Employee_ID", "external_id"),
-        ("Preferred_Name", "full_name"), ("Legal_Name", "full_name"),
-        ("Work_Email", "email"), ("Primary_Work_Email", "email"),
-        ("Work_Phone", "phone"), ("Primary_Work_Phone", "phone"),
-        ("Country", "country"), ("Location_Country", "country"),
-        ("Business_Unit", "business_unit"),
-        ("Supervisory_Organization", "department"), ("Department", "department"),
-        ("Job_Level", "grade"), ("Management_Level", "management_level"), ("Job_Profile", "job_profile"),
-        ("Location", "location"),
-        ("Hire_Date", HIRE_DATE),
-    ), date_formats=("%m/%d/%Y", "%d-%b-%Y")),
-    SourceSystem.SUCCESSFACTORS: FieldMapping(columns=(
-        ("userId", "external_id"),
-        ("firstName", "first_name"), ("lastName", "last_name"),
-        ("email", "email"),
-        ("cellPhone", "phone"), ("businessPhone", "phone"),
-        ("country", "country"),
-        ("department", "department"), ("division", "business_unit"), ("location", "location"),
-        ("jobCode", "job_code"), ("payGrade", "grade"),
-        ("hireDate", HIRE_DATE),
-    ), date_formats=("%m/%d/%Y",)),
-    SourceSystem.DARWINBOX: FieldMapping(columns=(
-        ("Employee ID", "external_id"),
-        ("Employee Name", "full_name"),
-        ("Official Email ID", "email"),
-        ("Mobile Number", "phone"),
-        ("Country", "country"),
-        ("Department", "department"), ("Business Unit", "business_unit"),
-        ("Grade", "grade"), ("Band", "band"), ("Designation", "designation"),
-        ("Office Location", "location"),
-        ("Date of Joining", HIRE_DATE),
-    ), date_formats=("%d-%m-%Y", "%d-%b-%Y", "%d %b %Y", "%d/%m/%Y")),
+    SourceSystem.WORKDAY: FieldMapping(
+        columns=(
+            ("Employee_ID", "external_id"),
+            ("Preferred_Name", "full_name"),
+            ("Legal_Name", "full_name"),
+            ("Work_Email", "email"),
+            ("Primary_Work_Email", "email"),
+            ("Work_Phone", "phone"),
+            ("Primary_Work_Phone", "phone"),
+            ("Country", "country"),
+            ("Location_Country", "country"),
+            ("Business_Unit", "business_unit"),
+            ("Supervisory_Organization", "department"),
+            ("Department", "department"),
+            ("Job_Level", "grade"),
+            ("Management_Level", "management_level"),
+            ("Job_Profile", "job_profile"),
+            ("Location", "location"),
+            ("Hire_Date", HIRE_DATE),
+        ),
+        date_formats=("%m/%d/%Y", "%d-%b-%Y"),
+    ),
+    SourceSystem.SUCCESSFACTORS: FieldMapping(
+        columns=(
+            ("userId", "external_id"),
+            ("firstName", "first_name"),
+            ("lastName", "last_name"),
+            ("email", "email"),
+            ("cellPhone", "phone"),
+            ("businessPhone", "phone"),
+            ("country", "country"),
+            ("department", "department"),
+            ("division", "business_unit"),
+            ("location", "location"),
+            ("jobCode", "job_code"),
+            ("payGrade", "grade"),
+            ("hireDate", HIRE_DATE),
+        ),
+        date_formats=("%m/%d/%Y",),
+    ),
+    SourceSystem.DARWINBOX: FieldMapping(
+        columns=(
+            ("Employee ID", "external_id"),
+            ("Employee Name", "full_name"),
+            ("Official Email ID", "email"),
+            ("Mobile Number", "phone"),
+            ("Country", "country"),
+            ("Department", "department"),
+            ("Business Unit", "business_unit"),
+            ("Grade", "grade"),
+            ("Band", "band"),
+            ("Designation", "designation"),
+            ("Office Location", "location"),
+            ("Date of Joining", HIRE_DATE),
+        ),
+        date_formats=("%d-%m-%Y", "%d-%b-%Y", "%d %b %Y", "%d/%m/%Y"),
+    ),
 }
 
 
@@ -120,15 +157,20 @@ def mapping_for(source: SourceSystem | str, custom: Mapping[str, str] | None = N
     try:
         source = SourceSystem(source)
     except ValueError:
-        raise DomainError.single("INVALID_SOURCE", f"expected one of {', '.join(s.value for s in SourceSystem)}", field="source") from None
+        raise DomainError.single(
+            "INVALID_SOURCE", f"expected one of {', '.join(s.value for s in SourceSystem)}", field="source"
+        ) from None
     if source is SourceSystem.CUSTOM:
         if not custom:
-            raise DomainError.single("CUSTOM_MAPPING_INVALID", "a CUSTOM sync needs a mapping {source column: target}", field="mapping")
+            raise DomainError.single(
+                "CUSTOM_MAPPING_INVALID", "a CUSTOM sync needs a mapping {source column: target}", field="mapping"
+            )
         return FieldMapping.custom(custom)
     if custom:
-        raise DomainError.single("CUSTOM_MAPPING_INVALID", f"{source.value} uses its preset: send a mapping only with CUSTOM", field="mapping")
+        raise DomainError.single(
+            "CUSTOM_MAPPING_INVALID", f"{source.value} uses its preset: send a mapping only with CUSTOM", field="mapping"
+        )
     return PRESETS[source]
-
 
 
 # ---------------------------------------------------------------- reading a row
@@ -182,8 +224,9 @@ def map_row(number: int, row: Mapping[str, object], mapping: FieldMapping, today
             try:
                 hired = parse_hr_date(text, mapping.date_formats)
             except ValueError:
-                raise DomainError.single("INVALID_DATE", f"hire date '{text}' is not a date this export writes (e.g. 2019-03-15)",
-                                         field=HIRE_DATE) from None
+                raise DomainError.single(
+                    "INVALID_DATE", f"hire date '{text}' is not a date this export writes (e.g. 2019-03-15)", field=HIRE_DATE
+                ) from None
             if hired > today:
                 mapped.hr[HIRE_DATE] = hired.isoformat()  # a joiner who starts later: no tenure yet
             else:
@@ -210,7 +253,13 @@ def merged_input(mapped: MappedRow, mapping: FieldMapping, existing: dict | None
     hr = {key: value for key, value in (stored.hr_attributes if stored else {}).items() if key not in mapping.hr_keys}
     hr.update(mapped.hr)
     return RecipientInput(
-        external_id=mapped.fields.get("external_id", ""), full_name=pick("full_name", ""), email=pick("email", None),
-        phone=pick("phone", None), whatsapp=pick("whatsapp", None), country=pick("country", None),
-        preferred_channel=pick("preferred_channel", "email") or "email", hr_attributes=hr, source_system=source_system,
+        external_id=mapped.fields.get("external_id", ""),
+        full_name=pick("full_name", ""),
+        email=pick("email", None),
+        phone=pick("phone", None),
+        whatsapp=pick("whatsapp", None),
+        country=pick("country", None),
+        preferred_channel=pick("preferred_channel", "email") or "email",
+        hr_attributes=hr,
+        source_system=source_system,
     )

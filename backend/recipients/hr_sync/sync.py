@@ -39,8 +39,6 @@ class SyncReport:
     rows_read: int
 
 
-
-
 # ---------------------------------------------------------------- writing a batch
 
 
@@ -49,9 +47,16 @@ _UPDATE = """UPDATE recipients SET full_name = $1, email = $2, phone = $3, whats
 
 
 def _columns(clean: RecipientInput) -> dict:
-    return {"full_name": clean.full_name, "email": clean.email, "phone": clean.phone, "whatsapp": clean.whatsapp,
-            "country": clean.country, "preferred_channel": clean.preferred_channel, "hr_attributes": clean.hr_attributes,
-            "source_system": clean.source_system}
+    return {
+        "full_name": clean.full_name,
+        "email": clean.email,
+        "phone": clean.phone,
+        "whatsapp": clean.whatsapp,
+        "country": clean.country,
+        "preferred_channel": clean.preferred_channel,
+        "hr_attributes": clean.hr_attributes,
+        "source_system": clean.source_system,
+    }
 
 
 @dataclass
@@ -75,15 +80,28 @@ async def _write_batch(actor: Actor, batch: list[MappedRow], mapping: FieldMappi
             try:
                 clean = validate_recipient(merged_input(row, mapping, stored, source_system))
             except DomainError as refusal:
-                tally.rejected += [RejectedRecipientRow(row.number, external_id, error.field, error.message) for error in refusal.errors]
+                tally.rejected += [
+                    RejectedRecipientRow(row.number, external_id, error.field, error.message) for error in refusal.errors
+                ]
                 continue
             values = _columns(clean)
             if stored is None:
                 recipient_id = new_id()
-                inserts.append(Recipient(id=recipient_id, external_id=clean.external_id, status="active", created_at=now,
-                                         updated_at=now, **values))
-                view = _recipient_view({**values, "id": recipient_id, "external_id": clean.external_id, "status": "active",
-                                        "created_at": now, "updated_at": now})
+                inserts.append(
+                    Recipient(
+                        id=recipient_id, external_id=clean.external_id, status="active", created_at=now, updated_at=now, **values
+                    )
+                )
+                view = _recipient_view(
+                    {
+                        **values,
+                        "id": recipient_id,
+                        "external_id": clean.external_id,
+                        "status": "active",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
                 sql.defer(audit.entry(actor, "recipient.created", "recipient", recipient_id, after=_audit_recipient(view)))
                 tally.created += 1
                 continue
@@ -92,11 +110,39 @@ async def _write_batch(actor: Actor, batch: list[MappedRow], mapping: FieldMappi
             if _audit_recipient(after) == _audit_recipient(before):
                 tally.unchanged += 1  # nothing changed: no write, no audit noise
                 continue
-            sql.defer(sql.Statement(_UPDATE, (*[values[name] if name != "hr_attributes" else json.dumps(values[name]) for name in (
-                "full_name", "email", "phone", "whatsapp", "country", "preferred_channel", "hr_attributes", "source_system")], now,
-                before.id), row=("recipients", before.id)))
-            sql.defer(audit.entry(actor, "recipient.updated", "recipient", before.id, before=_audit_recipient(before),
-                                  after=_audit_recipient(after)))
+            sql.defer(
+                sql.Statement(
+                    _UPDATE,
+                    (
+                        *[
+                            values[name] if name != "hr_attributes" else json.dumps(values[name])
+                            for name in (
+                                "full_name",
+                                "email",
+                                "phone",
+                                "whatsapp",
+                                "country",
+                                "preferred_channel",
+                                "hr_attributes",
+                                "source_system",
+                            )
+                        ],
+                        now,
+                        before.id,
+                    ),
+                    row=("recipients", before.id),
+                )
+            )
+            sql.defer(
+                audit.entry(
+                    actor,
+                    "recipient.updated",
+                    "recipient",
+                    before.id,
+                    before=_audit_recipient(before),
+                    after=_audit_recipient(after),
+                )
+            )
             tally.updated += 1
         if inserts:
             await Recipient.insert(*inserts)
@@ -118,8 +164,12 @@ async def _write_batch_retrying(actor: Actor, batch: list[MappedRow], mapping: F
 # ---------------------------------------------------------------- the sync
 
 
-async def sync_recipients(actor: Actor, preset_or_mapping: SourceSystem | str | FieldMapping, rows: Iterable[Mapping[str, object]],
-                          source_system: str | None = None) -> SyncReport:
+async def sync_recipients(
+    actor: Actor,
+    preset_or_mapping: SourceSystem | str | FieldMapping,
+    rows: Iterable[Mapping[str, object]],
+    source_system: str | None = None,
+) -> SyncReport:
     """Upsert recipients from ``rows`` (dicts of source column → value) through a preset or a
     mapping. ``source_system`` is what recipients record as their source (default: the preset's
     name, or ``custom``). Returns the counts and every rejected row with its reason."""
@@ -162,7 +212,9 @@ async def sync_recipients(actor: Actor, preset_or_mapping: SourceSystem | str | 
             total.rejected.append(RejectedRecipientRow(number, None, "external_id", "external id is required"))
             continue
         if external_id in seen:
-            total.rejected.append(RejectedRecipientRow(number, external_id, "external_id", f"duplicate of row {seen[external_id]}"))
+            total.rejected.append(
+                RejectedRecipientRow(number, external_id, "external_id", f"duplicate of row {seen[external_id]}")
+            )
             continue
         seen[external_id] = number
         batch.append(mapped)
@@ -170,15 +222,34 @@ async def sync_recipients(actor: Actor, preset_or_mapping: SourceSystem | str | 
             await flush_batch()
     await flush_batch()
     rejected = tuple(sorted(total.rejected, key=lambda rejection: rejection.row_number))
-    report = SyncReport(created=total.created, updated=total.updated, unchanged=total.unchanged, rejected=rejected,
-                        source_system=source, rows_read=rows_read)
+    report = SyncReport(
+        created=total.created,
+        updated=total.updated,
+        unchanged=total.unchanged,
+        rejected=rejected,
+        source_system=source,
+        rows_read=rows_read,
+    )
     async with write_transaction():
-        await audit.record(actor, "recipients.synced", "recipient_sync", new_id(), after={
-            "source_system": source, "rows_read": report.rows_read, "created": report.created, "updated": report.updated,
-            "unchanged": report.unchanged, "rejected": len({rejection.row_number for rejection in rejected}),
-        })
+        await audit.record(
+            actor,
+            "recipients.synced",
+            "recipient_sync",
+            new_id(),
+            after={
+                "source_system": source,
+                "rows_read": report.rows_read,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "rejected": len({rejection.row_number for rejection in rejected}),
+            },
+        )
     return report
 
 
 def _first_external_id(row: Mapping[str, object], mapping: FieldMapping) -> str | None:
-    return next((text_of(row.get(column)) for column, target in mapping.columns if target == "external_id" and text_of(row.get(column))), None)
+    return next(
+        (text_of(row.get(column)) for column, target in mapping.columns if target == "external_id" and text_of(row.get(column))),
+        None,
+    )

@@ -1,13 +1,9 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from backend.core.ids import UUID7Default
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import JSON, UUID, BigInt, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
+
+from backend.core.ids import UUID7Default
 
 ID = "2026-11-23T10:37:48:907329"
 VERSION = "1.38.0"
@@ -15,17 +11,11 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="recipients", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="recipients", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Recipient", tablename="recipients", schema=None, columns=None
-    )
+    manager.add_table(class_name="Recipient", tablename="recipients", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Programme", tablename="programmes", schema=None, columns=None
-    )
+    manager.add_table(class_name="Programme", tablename="programmes", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Recipient",

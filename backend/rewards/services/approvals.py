@@ -76,14 +76,32 @@ async def approve_issuance(actor: Actor, issuance_id: uuid.UUID, note: str = "")
             raise DomainError.single(rejected.rejection.value, rejected.errors[0].message, field="issuance_id") from None
         row = await sql.fetchrow(_DECIDE, issuance_id, ISSUED, now, transfer_id, actor.label, now, note)
         after = issuance_view(row)
-        payload = {"issuance_id": issuance_id, "campaign_id": after.campaign_id, "recipient_id": after.recipient_id, "offer_id": after.offer_id,
-                   "terms_version_id": after.terms_version_id, "value": after.value, "currency": after.currency,
-                   "points_transfer_id": transfer_id, "source_event": after.source_event, "channel": after.channel, "status": ISSUED}
+        payload = {
+            "issuance_id": issuance_id,
+            "campaign_id": after.campaign_id,
+            "recipient_id": after.recipient_id,
+            "offer_id": after.offer_id,
+            "terms_version_id": after.terms_version_id,
+            "value": after.value,
+            "currency": after.currency,
+            "points_transfer_id": transfer_id,
+            "source_event": after.source_event,
+            "channel": after.channel,
+            "status": ISSUED,
+        }
         event_id, insert = issued_event(payload)
         sql.defer(insert)
         events.append(event_id)
-        sql.defer(audit.entry(actor, "reward.approved", "reward_issuance", issuance_id, before={"status": PENDING_APPROVAL},
-                              after={"status": ISSUED, "note": note, "points_transfer_id": transfer_id}))
+        sql.defer(
+            audit.entry(
+                actor,
+                "reward.approved",
+                "reward_issuance",
+                issuance_id,
+                before={"status": PENDING_APPROVAL},
+                after={"status": ISSUED, "note": note, "points_transfer_id": transfer_id},
+            )
+        )
         await sql.flush()
     await outbox.ring(events)
     return after
@@ -99,8 +117,14 @@ async def reject_issuance(actor: Actor, issuance_id: uuid.UUID, note: str = "") 
         if await governance.release(actor, issuance_id, now, note) is None:
             raise DomainError.single(NOT_PENDING, f"issuance {issuance_id} was decided meanwhile", field="issuance_id")
         after = issuance_view(await sql.fetchrow(_DECIDE, issuance_id, REJECTED, None, None, actor.label, now, note))
-        await audit.record(actor, "reward.rejected", "reward_issuance", issuance_id, before={"status": PENDING_APPROVAL},
-                           after={"status": REJECTED, "note": note})
+        await audit.record(
+            actor,
+            "reward.rejected",
+            "reward_issuance",
+            issuance_id,
+            before={"status": PENDING_APPROVAL},
+            after={"status": REJECTED, "note": note},
+        )
     return after
 
 

@@ -145,8 +145,9 @@ class Checked:
     currency: str | None
 
 
-def check_request(campaign: CampaignView, request: RewardRequest, recipient: RecipientView | None, offer: OfferView | None,
-                  now: datetime) -> Checked:
+def check_request(
+    campaign: CampaignView, request: RewardRequest, recipient: RecipientView | None, offer: OfferView | None, now: datetime
+) -> Checked:
     """Every check that needs no lock, in the order a person would explain them; raises Rejected.
     ``offer`` is the requested offer (None for points, or when it does not exist)."""
     if (refusal := governance.check_open(campaign, now)) is not None:
@@ -175,9 +176,14 @@ def check_request(campaign: CampaignView, request: RewardRequest, recipient: Rec
         state = "missing" if offer is None else f"{offer.status} (partner {offer.partner_status})"
         raise Rejected(RejectionCode.OFFER_NOT_LIVE, f"offer {request.offer_id} is {state}: it cannot be issued")
     if offer.currency != campaign.currency:
-        raise Rejected(RejectionCode.CURRENCY_MISMATCH, f"'{offer.title}' is in {offer.currency}, '{campaign.name}' in {campaign.currency}")
+        raise Rejected(
+            RejectionCode.CURRENCY_MISMATCH, f"'{offer.title}' is in {offer.currency}, '{campaign.name}' in {campaign.currency}"
+        )
     if not valid_denomination(offer, value):
-        raise Rejected(RejectionCode.INVALID_DENOMINATION, f"{value} is not a denomination of '{offer.title}' ({offer.denominations.describe()})")
+        raise Rejected(
+            RejectionCode.INVALID_DENOMINATION,
+            f"{value} is not a denomination of '{offer.title}' ({offer.denominations.describe()})",
+        )
     if not eligibility.eligible(offer, recipient):
         raise Rejected(RejectionCode.NOT_ELIGIBLE, f"{recipient.full_name} is not eligible for '{offer.title}'")
     return Checked(channel=channel, terms_version_id=offer.current_terms_version_id, currency=offer.currency)
@@ -211,20 +217,31 @@ def _ledger_actor(actor: Actor) -> Actor:
     return dataclasses.replace(actor, permissions=actor.permissions | {Permission.POINTS_WRITE})
 
 
-async def fulfil(actor: Actor, campaign: CampaignView, issuance_id: uuid.UUID, offer_id: uuid.UUID | None, recipient_id: uuid.UUID,
-                 value: int) -> uuid.UUID | None:
+async def fulfil(
+    actor: Actor, campaign: CampaignView, issuance_id: uuid.UUID, offer_id: uuid.UUID | None, recipient_id: uuid.UUID, value: int
+) -> uuid.UUID | None:
     """In the caller's transaction: credit the points (returns the ledger transfer's id) or take a
     voucher code of the offer for the issuance (returns None). Raises Rejected (OUT_OF_STOCK,
     OFFER_NOT_LIVE, INVALID_DENOMINATION)."""
     if offer_id is None:
-        change = await ledger.earn(_ledger_actor(actor), campaign.programme_id, recipient_id, value, source=Source.CAMPAIGN,
-                                   reference=f"reward:{issuance_id}", reason=f"campaign {campaign.name}"[:500])
+        change = await ledger.earn(
+            _ledger_actor(actor),
+            campaign.programme_id,
+            recipient_id,
+            value,
+            source=Source.CAMPAIGN,
+            reference=f"reward:{issuance_id}",
+            reason=f"campaign {campaign.name}"[:500],
+        )
         return change.transfer.id
     try:
         await allocation.allocate_code(actor, offer_id, value, issuance_id)
     except DomainError as error:
-        code = {"OUT_OF_STOCK": RejectionCode.OUT_OF_STOCK, "OFFER_NOT_AVAILABLE": RejectionCode.OFFER_NOT_LIVE,
-                "INVALID_DENOMINATION": RejectionCode.INVALID_DENOMINATION}.get(error.code)
+        code = {
+            "OUT_OF_STOCK": RejectionCode.OUT_OF_STOCK,
+            "OFFER_NOT_AVAILABLE": RejectionCode.OFFER_NOT_LIVE,
+            "INVALID_DENOMINATION": RejectionCode.INVALID_DENOMINATION,
+        }.get(error.code)
         if code is None:
             raise
         raise Rejected(code, error.errors[0].message) from None
@@ -247,18 +264,27 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 
 
 def _idempotency_request(actor: Actor, request: RewardRequest, scope: str | None) -> idempotency.Request:
-    params = {"campaign_id": request.campaign_id, "recipient_id": request.recipient_id, "offer_id": request.offer_id,
-              "value": request.value, "source_event": request.source_event or "", "channel": request.channel}
+    params = {
+        "campaign_id": request.campaign_id,
+        "recipient_id": request.recipient_id,
+        "offer_id": request.offer_id,
+        "value": request.value,
+        "source_event": request.source_event or "",
+        "channel": request.channel,
+    }
     key = idempotency.Request.of(actor, request.idempotency_key, "rewards.issue", params)
     if key is None:
-        raise DomainError.single(idempotency.IDEMPOTENCY_KEY_INVALID, "an issuance needs an idempotency key", field="idempotency_key")
+        raise DomainError.single(
+            idempotency.IDEMPOTENCY_KEY_INVALID, "an issuance needs an idempotency key", field="idempotency_key"
+        )
     if scope:
         key = dataclasses.replace(key, caller=scope[:150])
     return key
 
 
-async def _issue(actor: Actor, request: RewardRequest, events: list[uuid.UUID], recipient: RecipientView | None,
-                 campaign: CampaignView | None) -> IssuanceOutcome:
+async def _issue(
+    actor: Actor, request: RewardRequest, events: list[uuid.UUID], recipient: RecipientView | None, campaign: CampaignView | None
+) -> IssuanceOutcome:
     now = utcnow()
     if campaign is None:
         raise Rejected(RejectionCode.CAMPAIGN_NOT_FOUND, f"campaign {request.campaign_id} does not exist")
@@ -267,35 +293,77 @@ async def _issue(actor: Actor, request: RewardRequest, events: list[uuid.UUID], 
     checked = check_request(campaign, request, recipient, await _offer(request.offer_id), now)
     pending = campaign.approval_mode == ADMIN_APPROVAL
     issuance_id = new_id()
-    grant = governance.NewGrant(id=issuance_id, recipient_id=request.recipient_id, offer_id=request.offer_id, value=request.value,
-                                pending=pending, source_event=request.source_event or "")
+    grant = governance.NewGrant(
+        id=issuance_id,
+        recipient_id=request.recipient_id,
+        offer_id=request.offer_id,
+        value=request.value,
+        pending=pending,
+        source_event=request.source_event or "",
+    )
     # Locks in governance's order: the recipient's tally, the wallet or voucher code, the campaign
     # row last (every issuance of the campaign waits for it, so it is held for the shortest time).
     if (refusal := await governance.hold_recipient(campaign, grant, now)) is not None:
         raise _rejected(refusal)
-    transfer_id = None if pending else await fulfil(actor, campaign, issuance_id, request.offer_id, request.recipient_id, request.value)
+    transfer_id = (
+        None if pending else await fulfil(actor, campaign, issuance_id, request.offer_id, request.recipient_id, request.value)
+    )
     governance.count(actor, campaign, grant, now, refused=_rejected)  # decided by the transaction's last statement
     status = PENDING_APPROVAL if pending else ISSUED
-    issuance = {"issuance_id": issuance_id, "campaign_id": campaign.id, "recipient_id": request.recipient_id, "offer_id": request.offer_id,
-                "terms_version_id": checked.terms_version_id, "value": request.value, "currency": checked.currency,
-                "points_transfer_id": transfer_id, "source_event": request.source_event or "", "channel": checked.channel, "status": status}
-    sql.defer(sql.Statement(_INSERT, (
-        issuance_id, campaign.id, request.recipient_id, request.offer_id, checked.terms_version_id, request.value, checked.currency,
-        transfer_id, request.source_event or "", checked.channel, status, actor.kind.value, actor.id, actor.label, request.idempotency_key,
-        now, None if pending else now)))
+    issuance = {
+        "issuance_id": issuance_id,
+        "campaign_id": campaign.id,
+        "recipient_id": request.recipient_id,
+        "offer_id": request.offer_id,
+        "terms_version_id": checked.terms_version_id,
+        "value": request.value,
+        "currency": checked.currency,
+        "points_transfer_id": transfer_id,
+        "source_event": request.source_event or "",
+        "channel": checked.channel,
+        "status": status,
+    }
+    sql.defer(
+        sql.Statement(
+            _INSERT,
+            (
+                issuance_id,
+                campaign.id,
+                request.recipient_id,
+                request.offer_id,
+                checked.terms_version_id,
+                request.value,
+                checked.currency,
+                transfer_id,
+                request.source_event or "",
+                checked.channel,
+                status,
+                actor.kind.value,
+                actor.id,
+                actor.label,
+                request.idempotency_key,
+                now,
+                None if pending else now,
+            ),
+        )
+    )
     sql.defer(audit.entry(actor, f"reward.{status}", "reward_issuance", issuance_id, after=issuance))
     if not pending:
         event_id, insert = issued_event(issuance)
         sql.defer(insert)
         events.append(event_id)
     unit = checked.currency or POINTS_UNIT
-    message = (f"{request.value:,} {unit} waiting for approval in '{campaign.name}'" if pending
-               else f"{request.value:,} {unit} issued from '{campaign.name}', queued for delivery by {checked.channel}")
+    message = (
+        f"{request.value:,} {unit} waiting for approval in '{campaign.name}'"
+        if pending
+        else f"{request.value:,} {unit} issued from '{campaign.name}', queued for delivery by {checked.channel}"
+    )
     return IssuanceOutcome(status=status, issuance_id=issuance_id, rejection=None, message=message, replayed=False)
 
 
-async def issue_reward(actor: Actor, request: RewardRequest, *, idempotency_scope: str | None = None,
-                       recipient: RecipientView | None = None) -> IssuanceOutcome:
+async def issue_reward(
+    actor: Actor, request: RewardRequest, *, idempotency_scope: str | None = None, recipient: RecipientView | None = None
+) -> IssuanceOutcome:
     """Issue one reward (or hold it for approval), or say why not. Requires rewards:write.
 
     Same key + same request → the first outcome (``replayed=True``); same key + another request →
@@ -314,7 +382,9 @@ async def issue_reward(actor: Actor, request: RewardRequest, *, idempotency_scop
             campaign, hinted = await find_campaign(request.campaign_id), False
         events: list[uuid.UUID] = []
         try:
-            outcome = await idempotency.once(key, functools.partial(_issue, actor, request, events, recipient, campaign), IssuanceOutcome)
+            outcome = await idempotency.once(
+                key, functools.partial(_issue, actor, request, events, recipient, campaign), IssuanceOutcome
+            )
         except governance.RulesChanged:
             campaign = None  # edited meanwhile: decide again on its rules as they are now
             continue
@@ -329,14 +399,18 @@ async def issue_reward(actor: Actor, request: RewardRequest, *, idempotency_scop
             return dataclasses.replace(outcome.value, replayed=True)
         await outbox.ring(events)
         return outcome.value
-    return _rejection(RejectionCode.CAMPAIGN_NOT_ACTIVE, f"campaign {request.campaign_id} kept changing while this reward was decided; retry")
+    return _rejection(
+        RejectionCode.CAMPAIGN_NOT_ACTIVE, f"campaign {request.campaign_id} kept changing while this reward was decided; retry"
+    )
 
 
 def _rejection(code: RejectionCode, message: str) -> IssuanceOutcome:
     return IssuanceOutcome(status=REJECTED, issuance_id=None, rejection=code, message=message, replayed=False)
 
 
-async def issue_rewards(actor: Actor, requests: list[RewardRequest], *, idempotency_scope: str | None = None) -> list[IssuanceOutcome]:
+async def issue_rewards(
+    actor: Actor, requests: list[RewardRequest], *, idempotency_scope: str | None = None
+) -> list[IssuanceOutcome]:
     """Each request decided on its own, in its own transaction (one rejection does not stop the
     rest); outcomes in the order of ``requests``. A bad or conflicting key is that row's rejection
     (IDEMPOTENCY_KEY_INVALID, IDEMPOTENCY_CONFLICT) here, not an exception."""
@@ -362,7 +436,9 @@ async def price_rewards(actor: Actor, campaign_id: uuid.UUID, requests: list[Rew
     actor.require(Permission.REWARDS_WRITE)
     campaign = await find_campaign(campaign_id)
     if campaign is None:
-        raise DomainError.single(RejectionCode.CAMPAIGN_NOT_FOUND.value, f"campaign {campaign_id} does not exist", field="campaign_id")
+        raise DomainError.single(
+            RejectionCode.CAMPAIGN_NOT_FOUND.value, f"campaign {campaign_id} does not exist", field="campaign_id"
+        )
     now = utcnow()
     people = await recipients.recipients_by_ids(SYSTEM, list({request.recipient_id for request in requests}))
     offer_ids = {request.offer_id for request in requests if request.offer_id is not None}
@@ -381,8 +457,9 @@ async def price_rewards(actor: Actor, campaign_id: uuid.UUID, requests: list[Rew
         try:
             check_request(campaign, request, people.get(request.recipient_id), offers.get(request.offer_id), now)
             count, value = usage.get(request.recipient_id, (0, 0))
-            refusal = (governance.recipient_refusal(campaign, request.value, count, value) if campaign.has_recipient_caps else None) \
-                or governance.capacity_refusal(campaign, request.value, used_count, used_value)
+            refusal = (
+                governance.recipient_refusal(campaign, request.value, count, value) if campaign.has_recipient_caps else None
+            ) or governance.capacity_refusal(campaign, request.value, used_count, used_value)
             if refusal is not None:
                 raise _rejected(refusal)
             if request.offer_id is not None and not pending:
@@ -403,7 +480,14 @@ async def price_rewards(actor: Actor, campaign_id: uuid.UUID, requests: list[Rew
             rows.append(PricedRow(index=index, outcome="issue", message="would be issued"))
     left_before = campaign.remaining_budget
     return PricedBatch(
-        campaign_id=campaign.id, currency=campaign.currency or POINTS_UNIT, total_value=total, budget=campaign.budget,
-        budget_left_before=left_before, budget_left_after=None if left_before is None else left_before - total,
-        would_issue=would_issue, would_pend=would_pend, rejected_by_code=dict(rejected), rows=rows,
+        campaign_id=campaign.id,
+        currency=campaign.currency or POINTS_UNIT,
+        total_value=total,
+        budget=campaign.budget,
+        budget_left_before=left_before,
+        budget_left_after=None if left_before is None else left_before - total,
+        would_issue=would_issue,
+        would_pend=would_pend,
+        rejected_by_code=dict(rejected),
+        rows=rows,
     )

@@ -18,7 +18,9 @@ async def get_issuance(actor: Actor, issuance_id: uuid.UUID) -> IssuanceView:
     return issuance_view(row)
 
 
-async def list_issuances(actor: Actor, campaign_id: uuid.UUID, status: str | None = None, offset: int = 0, limit: int = 50) -> Page:
+async def list_issuances(
+    actor: Actor, campaign_id: uuid.UUID, status: str | None = None, offset: int = 0, limit: int = 50
+) -> Page:
     actor.require(Permission.REWARDS_READ)
     if status is not None and status not in ISSUANCE_STATUSES:
         raise DomainError.single("INVALID_STATUS", f"an issuance is {', '.join(ISSUANCE_STATUSES)}", field="status")
@@ -45,7 +47,8 @@ async def recipient_issuances(actor: Actor, recipient_id: uuid.UUID, offset: int
     """The rewards of one recipient across campaigns, newest first (through reward_issuances_by_recipient)."""
     actor.require(Permission.REWARDS_READ)
     limit, offset = max(1, min(limit, 500)), max(0, offset)
-    rows = await sql.fetch(f"SELECT * FROM reward_issuances WHERE recipient_id = $1 ORDER BY id DESC LIMIT {limit} OFFSET {offset}",
-                           recipient_id)
+    rows = await sql.fetch(
+        f"SELECT * FROM reward_issuances WHERE recipient_id = $1 ORDER BY id DESC LIMIT {limit} OFFSET {offset}", recipient_id
+    )
     total = await sql.fetchrow("SELECT COUNT(*) AS n FROM reward_issuances WHERE recipient_id = $1", recipient_id)
     return Page(rows=[issuance_view(row) for row in rows], total=int(total["n"]))

@@ -1,4 +1,5 @@
 """Reward uploads: bulk files, their rows and their raw bytes."""
+
 import os
 
 from piccolo.conf.apps import AppConfig

@@ -1,20 +1,12 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from backend.core.ids import UUID7Default
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Array
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import JSON, UUID, Array, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
+
+from backend.core.ids import UUID7Default
 
 
 class WebhookDelivery(Table, tablename="webhook_deliveries", schema=None):
@@ -51,9 +43,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="webhooks", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="webhooks", description=DESCRIPTION)
 
     manager.add_table(
         class_name="WebhookDelivery",

@@ -45,11 +45,23 @@ async def enqueue_deliveries(event_id: uuid.UUID, topic: str, payload: dict) -> 
         return []
     now = utcnow()
     made = await (
-        WebhookDelivery.insert(*(
-            WebhookDelivery(id=new_id(), endpoint=endpoint_id, event_id=event_id, topic=topic, payload=payload,
-                            status=PENDING, series=1, attempts=0, next_attempt_at=now, created_at=now)
-            for endpoint_id in subscribed
-        ))
+        WebhookDelivery.insert(
+            *(
+                WebhookDelivery(
+                    id=new_id(),
+                    endpoint=endpoint_id,
+                    event_id=event_id,
+                    topic=topic,
+                    payload=payload,
+                    status=PENDING,
+                    series=1,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for endpoint_id in subscribed
+            )
+        )
         .on_conflict(target=(WebhookDelivery.endpoint, WebhookDelivery.event_id), action="DO NOTHING")
         .returning(WebhookDelivery.id)
     )
@@ -62,8 +74,10 @@ async def due_attempts(now: datetime | None = None, limit: int = DUE_BATCH) -> l
     now = now or utcnow()
     rows = await (
         WebhookDelivery.select(WebhookDelivery.id, WebhookDelivery.series, WebhookDelivery.attempts)
-        .where(((WebhookDelivery.status == PENDING) & (WebhookDelivery.next_attempt_at <= now))
-               | ((WebhookDelivery.status == DELIVERING) & (WebhookDelivery.claimed_until < now)))
+        .where(
+            ((WebhookDelivery.status == PENDING) & (WebhookDelivery.next_attempt_at <= now))
+            | ((WebhookDelivery.status == DELIVERING) & (WebhookDelivery.claimed_until < now))
+        )
         .order_by(WebhookDelivery.id)
         .limit(limit)
     )
@@ -110,8 +124,7 @@ async def list_deliveries(actor: Actor, wanted: DeliveryFilter = DeliveryFilter(
     """Newest first, filtered and paged in the database."""
     actor.require(Permission.WEBHOOKS_MANAGE)
     rows = await (
-        _where(_with_url(), wanted)
-        .order_by(WebhookDelivery.id, ascending=False).offset(offset).limit(max(1, min(limit, 200)))
+        _where(_with_url(), wanted).order_by(WebhookDelivery.id, ascending=False).offset(offset).limit(max(1, min(limit, 200)))
     )
     total = await _where(WebhookDelivery.count(), wanted)
     return Page(rows=[delivery_view(row, row["endpoint_url"]) for row in rows], total=total)
@@ -133,8 +146,11 @@ async def list_attempts(actor: Actor, delivery_id: uuid.UUID) -> list[AttemptVie
     """Every attempt of every series, oldest first (a delivery has at most a few dozen)."""
     actor.require(Permission.WEBHOOKS_MANAGE)
     rows = await (
-        WebhookAttempt.select().where(WebhookAttempt.delivery == delivery_id)
-        .order_by(WebhookAttempt.series).order_by(WebhookAttempt.number).limit(1000)
+        WebhookAttempt.select()
+        .where(WebhookAttempt.delivery == delivery_id)
+        .order_by(WebhookAttempt.series)
+        .order_by(WebhookAttempt.number)
+        .limit(1000)
     )
     return [attempt_view(row) for row in rows]
 
@@ -143,8 +159,13 @@ async def list_attempts(actor: Actor, delivery_id: uuid.UUID) -> list[AttemptVie
 
 
 def _audited(delivery: DeliveryView) -> dict:
-    return {"status": delivery.status, "series": delivery.series, "attempts": delivery.attempts,
-            "last_status_code": delivery.last_status_code, "last_error": delivery.last_error}
+    return {
+        "status": delivery.status,
+        "series": delivery.series,
+        "attempts": delivery.attempts,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+    }
 
 
 async def replay(actor: Actor, delivery_id: uuid.UUID) -> DeliveryView:
@@ -158,16 +179,31 @@ async def replay(actor: Actor, delivery_id: uuid.UUID) -> DeliveryView:
         if not await WebhookEndpoint.exists().where(WebhookEndpoint.id == before.endpoint_id, WebhookEndpoint.enabled.eq(True)):
             raise DomainError.single("ENDPOINT_DISABLED", f"the endpoint {before.endpoint_url} is disabled: enable it first")
         now = utcnow()
-        replayed = await WebhookDelivery.update({
-            WebhookDelivery.status: PENDING, WebhookDelivery.series: before.series + 1, WebhookDelivery.attempts: 0,
-            WebhookDelivery.next_attempt_at: now, WebhookDelivery.claimed_until: None, WebhookDelivery.delivered_at: None,
-            WebhookDelivery.last_status_code: None, WebhookDelivery.last_error: None,
-        }).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status.is_in(list(REPLAYABLE)),
-                 WebhookDelivery.series == before.series).returning(WebhookDelivery.id)
+        replayed = (
+            await WebhookDelivery.update(
+                {
+                    WebhookDelivery.status: PENDING,
+                    WebhookDelivery.series: before.series + 1,
+                    WebhookDelivery.attempts: 0,
+                    WebhookDelivery.next_attempt_at: now,
+                    WebhookDelivery.claimed_until: None,
+                    WebhookDelivery.delivered_at: None,
+                    WebhookDelivery.last_status_code: None,
+                    WebhookDelivery.last_error: None,
+                }
+            )
+            .where(
+                WebhookDelivery.id == delivery_id,
+                WebhookDelivery.status.is_in(list(REPLAYABLE)),
+                WebhookDelivery.series == before.series,
+            )
+            .returning(WebhookDelivery.id)
+        )
         if not replayed:  # another replay won the race
             raise DomainError.single("NOT_REPLAYABLE", "the delivery was replayed by someone else a moment ago")
         after = await _delivery(delivery_id)
-        await audit.record(actor, "webhook_delivery.replayed", "webhook_delivery", delivery_id,
-                           before=_audited(before), after=_audited(after))
+        await audit.record(
+            actor, "webhook_delivery.replayed", "webhook_delivery", delivery_id, before=_audited(before), after=_audited(after)
+        )
     await queue.ring([DueAttempt(delivery_id, after.series, 1)])
     return after

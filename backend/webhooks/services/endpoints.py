@@ -40,15 +40,26 @@ def _view(row: dict) -> EndpointView:
     except DecryptionFailed:
         hint = "unreadable: sealed with a key this process does not have"
     return EndpointView(
-        id=row["id"], url=row["url"], description=row["description"], topics=tuple(row["topics"] or ()),
-        enabled=bool(row["enabled"]), secret_hint=hint, created_at=as_utc(row["created_at"]),
-        updated_at=as_utc(row["updated_at"]), secret_rotated_at=maybe_utc(row["secret_rotated_at"]),
+        id=row["id"],
+        url=row["url"],
+        description=row["description"],
+        topics=tuple(row["topics"] or ()),
+        enabled=bool(row["enabled"]),
+        secret_hint=hint,
+        created_at=as_utc(row["created_at"]),
+        updated_at=as_utc(row["updated_at"]),
+        secret_rotated_at=maybe_utc(row["secret_rotated_at"]),
         created_by_label=row["created_by_label"],
     )
 
 
 def _audited(endpoint: EndpointView) -> dict:
-    return {"url": endpoint.url, "description": endpoint.description, "topics": list(endpoint.topics), "enabled": endpoint.enabled}
+    return {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "topics": list(endpoint.topics),
+        "enabled": endpoint.enabled,
+    }
 
 
 async def _row(endpoint_id: uuid.UUID) -> dict:
@@ -82,7 +93,11 @@ def _url_problems(url: str) -> list[FieldError]:
 def _topic_problems(topics: list[str]) -> list[FieldError]:
     unknown = sorted(set(topics) - TOPICS.keys())
     if unknown:
-        return [FieldError("topics", "INVALID_TOPIC", f"unknown topic(s) {', '.join(unknown)}; expected some of {', '.join(sorted(TOPICS))}")]
+        return [
+            FieldError(
+                "topics", "INVALID_TOPIC", f"unknown topic(s) {', '.join(unknown)}; expected some of {', '.join(sorted(TOPICS))}"
+            )
+        ]
     if not topics:
         return [FieldError("topics", "REQUIRED", "choose at least one topic to send to this endpoint")]
     return []
@@ -108,34 +123,54 @@ async def create_endpoint(actor: Actor, url: str, topics: list[str], description
     url, topics, description = _check(url, topics, description)
     endpoint_id, secret, now = new_id(), signing.generate_secret(), utcnow()
     async with write_transaction():
-        await WebhookEndpoint.insert(WebhookEndpoint(
-            id=endpoint_id, url=url, description=description, topics=topics,
-            secret_sealed=secret_box().seal(secret, _secret_context(endpoint_id)), enabled=True,
-            created_at=now, updated_at=now, created_by=actor.id if actor.kind is not ActorKind.SYSTEM else None,
-            created_by_label=actor.label,
-        ))
+        await WebhookEndpoint.insert(
+            WebhookEndpoint(
+                id=endpoint_id,
+                url=url,
+                description=description,
+                topics=topics,
+                secret_sealed=secret_box().seal(secret, _secret_context(endpoint_id)),
+                enabled=True,
+                created_at=now,
+                updated_at=now,
+                created_by=actor.id if actor.kind is not ActorKind.SYSTEM else None,
+                created_by_label=actor.label,
+            )
+        )
         endpoint = _view(await _row(endpoint_id))
         await audit.record(actor, "webhook_endpoint.created", "webhook_endpoint", endpoint_id, after=_audited(endpoint))
     return endpoint, secret
 
 
-async def update_endpoint(actor: Actor, endpoint_id: uuid.UUID, *, url: str | None = None, topics: list[str] | None = None,
-                          description: str | None = None) -> EndpointView:
+async def update_endpoint(
+    actor: Actor,
+    endpoint_id: uuid.UUID,
+    *,
+    url: str | None = None,
+    topics: list[str] | None = None,
+    description: str | None = None,
+) -> EndpointView:
     """Changes what is given. Deliveries still being tried go to the new URL from their next attempt."""
     actor.require(Permission.WEBHOOKS_MANAGE)
     async with write_transaction():
         before = _view(await _row(endpoint_id))
         url, topics, description = _check(
-            before.url if url is None else url, list(before.topics) if topics is None else topics,
+            before.url if url is None else url,
+            list(before.topics) if topics is None else topics,
             before.description if description is None else description,
         )
-        await WebhookEndpoint.update({
-            WebhookEndpoint.url: url, WebhookEndpoint.topics: topics, WebhookEndpoint.description: description,
-            WebhookEndpoint.updated_at: utcnow(),
-        }).where(WebhookEndpoint.id == endpoint_id)
+        await WebhookEndpoint.update(
+            {
+                WebhookEndpoint.url: url,
+                WebhookEndpoint.topics: topics,
+                WebhookEndpoint.description: description,
+                WebhookEndpoint.updated_at: utcnow(),
+            }
+        ).where(WebhookEndpoint.id == endpoint_id)
         after = _view(await _row(endpoint_id))
-        await audit.record(actor, "webhook_endpoint.updated", "webhook_endpoint", endpoint_id,
-                           before=_audited(before), after=_audited(after))
+        await audit.record(
+            actor, "webhook_endpoint.updated", "webhook_endpoint", endpoint_id, before=_audited(before), after=_audited(after)
+        )
     return after
 
 
@@ -146,22 +181,36 @@ async def set_enabled(actor: Actor, endpoint_id: uuid.UUID, enabled: bool) -> tu
     async with write_transaction():
         before = _view(await _row(endpoint_id))
         if before.enabled == enabled:
-            raise DomainError.single("ALREADY_ENABLED" if enabled else "ALREADY_DISABLED",
-                                     f"the endpoint {before.url} is already {'enabled' if enabled else 'disabled'}")
+            raise DomainError.single(
+                "ALREADY_ENABLED" if enabled else "ALREADY_DISABLED",
+                f"the endpoint {before.url} is already {'enabled' if enabled else 'disabled'}",
+            )
         now = utcnow()
         await WebhookEndpoint.update({WebhookEndpoint.enabled: enabled, WebhookEndpoint.updated_at: now}).where(
             WebhookEndpoint.id == endpoint_id
         )
-        stopped = [] if enabled else await (
-            WebhookDelivery.update({WebhookDelivery.status: FAILED, WebhookDelivery.next_attempt_at: None,
-                                    WebhookDelivery.last_error: STOPPED_BY_DISABLE})
+        stopped = (
+            []
+            if enabled
+            else await WebhookDelivery.update(
+                {
+                    WebhookDelivery.status: FAILED,
+                    WebhookDelivery.next_attempt_at: None,
+                    WebhookDelivery.last_error: STOPPED_BY_DISABLE,
+                }
+            )
             .where(WebhookDelivery.endpoint == endpoint_id, WebhookDelivery.status == PENDING)
             .returning(WebhookDelivery.id)
         )
         after = _view(await _row(endpoint_id))
-        await audit.record(actor, "webhook_endpoint.enabled" if enabled else "webhook_endpoint.disabled", "webhook_endpoint",
-                           endpoint_id, before={"enabled": before.enabled},
-                           after={"enabled": after.enabled, **({} if enabled else {"pending_deliveries_stopped": len(stopped)})})
+        await audit.record(
+            actor,
+            "webhook_endpoint.enabled" if enabled else "webhook_endpoint.disabled",
+            "webhook_endpoint",
+            endpoint_id,
+            before={"enabled": before.enabled},
+            after={"enabled": after.enabled, **({} if enabled else {"pending_deliveries_stopped": len(stopped)})},
+        )
     return after, len(stopped)
 
 
@@ -171,13 +220,17 @@ async def rotate_secret(actor: Actor, endpoint_id: uuid.UUID) -> tuple[EndpointV
     secret, now = signing.generate_secret(), utcnow()
     async with write_transaction():
         await _row(endpoint_id)
-        await WebhookEndpoint.update({
-            WebhookEndpoint.secret_sealed: secret_box().seal(secret, _secret_context(endpoint_id)),
-            WebhookEndpoint.secret_rotated_at: now, WebhookEndpoint.updated_at: now,
-        }).where(WebhookEndpoint.id == endpoint_id)
+        await WebhookEndpoint.update(
+            {
+                WebhookEndpoint.secret_sealed: secret_box().seal(secret, _secret_context(endpoint_id)),
+                WebhookEndpoint.secret_rotated_at: now,
+                WebhookEndpoint.updated_at: now,
+            }
+        ).where(WebhookEndpoint.id == endpoint_id)
         endpoint = _view(await _row(endpoint_id))
-        await audit.record(actor, "webhook_endpoint.secret_rotated", "webhook_endpoint", endpoint_id,
-                           after={"secret_rotated_at": now})
+        await audit.record(
+            actor, "webhook_endpoint.secret_rotated", "webhook_endpoint", endpoint_id, after={"secret_rotated_at": now}
+        )
     return endpoint, secret
 
 
@@ -189,5 +242,7 @@ async def get_endpoint(actor: Actor, endpoint_id: uuid.UUID) -> EndpointView:
 async def list_endpoints(actor: Actor, offset: int = 0, limit: int = 50) -> Page:
     """Newest first."""
     actor.require(Permission.WEBHOOKS_MANAGE)
-    rows = await WebhookEndpoint.select().order_by(WebhookEndpoint.id, ascending=False).offset(offset).limit(max(1, min(limit, 200)))
+    rows = (
+        await WebhookEndpoint.select().order_by(WebhookEndpoint.id, ascending=False).offset(offset).limit(max(1, min(limit, 200)))
+    )
     return Page(rows=[_view(row) for row in rows], total=await WebhookEndpoint.count())

@@ -20,8 +20,12 @@ from backend.rewards.uploads.tables import RewardUploadRow
 
 
 async def staged(admin, setting, rows=None):
-    rows = rows or [setting.row("K-1"), setting.row("K-2", 100000), setting.row("NEW-1", name="Nia New", email="nia@example.com"),
-                    setting.row("K-1", 75000)]
+    rows = rows or [
+        setting.row("K-1"),
+        setting.row("K-2", 100000),
+        setting.row("NEW-1", name="Nia New", email="nia@example.com"),
+        setting.row("K-1", 75000),
+    ]
     return await staging.stage_upload(admin, setting.campaign.id, csv_file(*rows), "ipa.csv")
 
 
@@ -44,13 +48,28 @@ async def test_only_a_second_admin_approves_and_nothing_is_issued_before(admin, 
 async def test_approval_issues_every_valid_row_once_with_progress(admin, setting, checker):
     upload = await staged(admin, setting)
     approved = await approval.approve_upload(checker, upload.id, note="checked the totals")
-    assert (approved.status, approved.progress_done, approved.progress_total, approved.decided_by_label) == ("approved", 0, 3, checker.label)
+    assert (approved.status, approved.progress_done, approved.progress_total, approved.decided_by_label) == (
+        "approved",
+        0,
+        3,
+        checker.label,
+    )
     assert await RewardIssuance.count() == 0  # approving changes the status; issuing is its own step (a job's)
     done = await approval.issue_upload(checker, upload.id, chunk_size=2)
-    assert (done.status, done.progress_done, done.progress_total, done.issued, done.rejected, done.progress) == ("completed", 3, 3, 3, 0, 1.0)
+    assert (done.status, done.progress_done, done.progress_total, done.issued, done.rejected, done.progress) == (
+        "completed",
+        3,
+        3,
+        3,
+        0,
+        1.0,
+    )
     issuances = await RewardIssuance.select().order_by(RewardIssuance.value)
     assert [(row["value"], row["status"], row["idempotency_key"]) for row in issuances] == [
-        (50000, "issued", "line:2"), (50000, "issued", "line:4"), (100000, "issued", "line:3")]
+        (50000, "issued", "line:2"),
+        (50000, "issued", "line:4"),
+        (100000, "issued", "line:3"),
+    ]
     assert {row["source_event"] for row in issuances} == {f"upload:{upload.id}:line {line}" for line in (2, 3, 4)}
     new = await Recipient.select().where(Recipient.external_id == "NEW-1").first()
     assert new["email"] == "nia@example.com" and new["source_system"] == "upload"
@@ -69,9 +88,21 @@ async def test_reapproving_resuming_and_retrying_never_issue_twice(admin, settin
     # The process died after issuing line 3 but before recording it: its key is already used.
     third_admin = role_actor("admin", "third@example.com")
     row = await RewardUploadRow.select().where(RewardUploadRow.upload == upload.id, RewardUploadRow.line == 3).first()
-    [early] = await issue_rewards(checker, [RewardRequest(
-        campaign_id=setting.campaign.id, recipient_id=row["recipient_id"], offer_id=row["offer_id"], value=row["denomination"],
-        idempotency_key="line:3", source_event=f"upload:{upload.id}:line 3", channel=None)], idempotency_scope=f"upload:{upload.id}")
+    [early] = await issue_rewards(
+        checker,
+        [
+            RewardRequest(
+                campaign_id=setting.campaign.id,
+                recipient_id=row["recipient_id"],
+                offer_id=row["offer_id"],
+                value=row["denomination"],
+                idempotency_key="line:3",
+                source_event=f"upload:{upload.id}:line 3",
+                channel=None,
+            )
+        ],
+        idempotency_scope=f"upload:{upload.id}",
+    )
     assert early.status == "issued"
     with pytest.raises(DomainError) as caught:
         await approval.approve_upload(third_admin, upload.id)
@@ -85,15 +116,23 @@ async def test_reapproving_resuming_and_retrying_never_issue_twice(admin, settin
 
 
 async def test_two_admins_resuming_at_once_issue_each_row_once(admin, setting, checker):
-    upload = await staged(admin, setting, [setting.row(f"NEW-{index}", name=f"New {index}", email=f"new{index}@example.com")
-                                           for index in range(6)] + [setting.row("K-1"), setting.row("K-2")])
+    upload = await staged(
+        admin,
+        setting,
+        [setting.row(f"NEW-{index}", name=f"New {index}", email=f"new{index}@example.com") for index in range(6)]
+        + [setting.row("K-1"), setting.row("K-2")],
+    )
     await approval.approve_upload(checker, upload.id)
     other = role_actor("admin", "third@example.com")
-    await asyncio.gather(approval.issue_upload(checker, upload.id, chunk_size=3), approval.issue_upload(other, upload.id, chunk_size=2))
+    await asyncio.gather(
+        approval.issue_upload(checker, upload.id, chunk_size=3), approval.issue_upload(other, upload.id, chunk_size=2)
+    )
     final = await review.get_upload(admin, upload.id)
     assert (final.status, final.progress_done, final.issued, final.rejected) == ("completed", 8, 8, 0)
     assert await RewardIssuance.count() == 8 and await Recipient.count() == 8
-    completions = [e for e in await audit.entity_history(admin, "reward_upload", upload.id) if e["action"] == "reward_upload.completed"]
+    completions = [
+        e for e in await audit.entity_history(admin, "reward_upload", upload.id) if e["action"] == "reward_upload.completed"
+    ]
     assert len(completions) == 1
 
 
@@ -110,8 +149,13 @@ async def test_what_issuance_refuses_is_recorded_with_its_code(admin, checker):
 
 async def test_dry_run_prices_the_file_and_writes_nothing(admin, checker):
     setting = await make_setting(admin, checker, budget=200000, max_rewards=10)
-    rows = [setting.row("K-1"), setting.row("K-2", 100000), setting.row("NEW-1", name="Nia New", email="nia@example.com"),
-            setting.row("NEW-2", 100000, name="Omar New", email="omar@example.com"), setting.row("K-1", 75000)]
+    rows = [
+        setting.row("K-1"),
+        setting.row("K-2", 100000),
+        setting.row("NEW-1", name="Nia New", email="nia@example.com"),
+        setting.row("NEW-2", 100000, name="Omar New", email="omar@example.com"),
+        setting.row("K-1", 75000),
+    ]
     upload = await staged(admin, setting, rows)
     audit_before = len(await audit.entity_history(admin, "reward_upload", upload.id))
     priced = await pricing.price_upload(checker, upload.id)
@@ -134,4 +178,3 @@ async def test_a_discarded_or_ended_upload_is_not_approved(admin, setting, check
         await approval.discard_upload(admin, upload.id, "")
     assert caught.value.code == "REASON_REQUIRED"
     assert utcnow() - timedelta(minutes=5) < (await review.get_upload(admin, upload.id)).decided_at
-

@@ -52,8 +52,14 @@ def special_rows(setting, denomination: int) -> list[str]:
 
 async def staged_by_external_id(upload_id) -> dict[str, tuple]:
     rows = await RewardUploadRow.select().where(RewardUploadRow.upload == upload_id)
-    return {row["external_id"]: (row["valid"], json.loads(row["errors"]) if isinstance(row["errors"], str) else row["errors"],
-                                 row["new_recipient"] and json.loads(row["new_recipient"])) for row in rows}
+    return {
+        row["external_id"]: (
+            row["valid"],
+            json.loads(row["errors"]) if isinstance(row["errors"], str) else row["errors"],
+            row["new_recipient"] and json.loads(row["new_recipient"]),
+        )
+        for row in rows
+    }
 
 
 async def test_a_large_upload_checks_contacts_in_the_pool_with_the_same_outcome_as_inline(admin, setting, pool_stopped_after):
@@ -61,10 +67,12 @@ async def test_a_large_upload_checks_contacts_in_the_pool_with_the_same_outcome_
     small = await staging.stage_upload(admin, setting.campaign.id, csv_file(*special_rows(setting, 100000)), "small.csv")
     inline = await staged_by_external_id(small.id)
     # In the pool: the same rows at the start and past the first batch of a large file, among plain new recipients.
-    filler = [setting.row(f"N-{index}", name=f"New {index}", email=f"new{index}@example.com", phone=f"+9198{index:08}", country="IN")
-              for index in range(staging.BATCH + 100)]
+    filler = [
+        setting.row(f"N-{index}", name=f"New {index}", email=f"new{index}@example.com", phone=f"+9198{index:08}", country="IN")
+        for index in range(staging.BATCH + 100)
+    ]
     specials = special_rows(setting, 50000)
-    rows = specials[:4] + filler[:staging.BATCH] + specials[4:] + filler[staging.BATCH:]
+    rows = specials[:4] + filler[: staging.BATCH] + specials[4:] + filler[staging.BATCH :]
     large = await staging.stage_upload(admin, setting.campaign.id, csv_file(*rows), "large.csv")
     assert multiprocessing.active_children(), "a file of more than one batch starts the pool"
     pooled = await staged_by_external_id(large.id)
@@ -84,15 +92,27 @@ async def test_a_broken_pool_is_replaced_and_the_batch_checked_inline(pool_stopp
     for worker in multiprocessing.active_children():
         os.kill(worker.pid, signal.SIGKILL)
     again = {("DE", f"q{index}@example.com", f"0151 2345 {index:04}") for index in range(50)}
-    assert await contact_checks.ContactChecks(in_pool=True).start(again).result() == {person: contact_points(*person) for person in again}
+    assert await contact_checks.ContactChecks(in_pool=True).start(again).result() == {
+        person: contact_points(*person) for person in again
+    }
     later = {("IN", "later@example.com", "")}
-    assert await contact_checks.ContactChecks(in_pool=True).start(later).result() == {("IN", "later@example.com", ""): contact_points("IN", "later@example.com", "")}
+    assert await contact_checks.ContactChecks(in_pool=True).start(later).result() == {
+        ("IN", "later@example.com", ""): contact_points("IN", "later@example.com", "")
+    }
 
 
 async def test_an_upload_keeps_its_campaign(admin, setting):
-    spare = await campaigns.create_campaign(admin, CampaignInput(
-        programme_id=setting.programme.id, name="Spare", starts_at=utcnow(), ends_at=utcnow() + timedelta(days=9), currency="INR",
-        allowed_offer_ids=[setting.offer.id]))
+    spare = await campaigns.create_campaign(
+        admin,
+        CampaignInput(
+            programme_id=setting.programme.id,
+            name="Spare",
+            starts_at=utcnow(),
+            ends_at=utcnow() + timedelta(days=9),
+            currency="INR",
+            allowed_offer_ids=[setting.offer.id],
+        ),
+    )
     await Campaign.delete().where(Campaign.id == spare.id)  # nothing else holds a fresh campaign …
     await staging.stage_upload(admin, setting.campaign.id, csv_file(setting.row("K-1")), "ipa.csv")
     with pytest.raises(Exception, match=r"(?i)foreign key"):  # … but an upload does
@@ -103,7 +123,9 @@ async def test_an_upload_keeps_its_campaign(admin, setting):
 async def test_an_idle_pool_stops_its_processes(pool_stopped_after, monkeypatch):
     monkeypatch.setattr(contact_checks, "IDLE_SECONDS", 0.3)
     people = {("IN", f"i{index}@example.com", "") for index in range(20)}
-    assert await contact_checks.ContactChecks(in_pool=True).start(people).result() == {person: contact_points(*person) for person in people}
+    assert await contact_checks.ContactChecks(in_pool=True).start(people).result() == {
+        person: contact_points(*person) for person in people
+    }
     assert multiprocessing.active_children(), "the pool is running"
     await asyncio.sleep(0.6)
     for _ in range(50):  # the workers take a moment to exit once told
@@ -111,4 +133,6 @@ async def test_an_idle_pool_stops_its_processes(pool_stopped_after, monkeypatch)
             break
         await asyncio.sleep(0.1)
     assert contact_checks._pool is None and not multiprocessing.active_children()
-    assert await contact_checks.ContactChecks(in_pool=True).start(people).result() == {person: contact_points(*person) for person in people}
+    assert await contact_checks.ContactChecks(in_pool=True).start(people).result() == {
+        person: contact_points(*person) for person in people
+    }

@@ -29,17 +29,28 @@ def refused(data: bytes, name: str = "ipa.csv", **limits) -> DomainError:
 
 
 def test_bom_semicolons_quoted_newlines_and_blank_lines():
-    data = b"\xef\xbb\xbf" + "External ID;Full Name;offer;denomination\r\nE-1;\"Ana\r\nMaria\";o;5\r\n\r\n;;;\r\nE-2;B\xc3\xa9a;o;6\r\n".encode("latin-1")
+    data = (
+        b"\xef\xbb\xbf"
+        + 'External ID;Full Name;offer;denomination\r\nE-1;"Ana\r\nMaria";o;5\r\n\r\n;;;\r\nE-2;B\xc3\xa9a;o;6\r\n'.encode(
+            "latin-1"
+        )
+    )
     reader, rows = parsed(data)
     assert reader.format == "csv" and reader.columns == ("external_id", "full_name", "offer", "denomination")
-    assert [(row.line, row.cells["external_id"], row.cells["full_name"]) for row in rows] == [(2, "E-1", "Ana\r\nMaria"), (6, "E-2", "Béa")]
+    assert [(row.line, row.cells["external_id"], row.cells["full_name"]) for row in rows] == [
+        (2, "E-1", "Ana\r\nMaria"),
+        (6, "E-2", "Béa"),
+    ]
     assert reader.size == len(data) and len(reader.sha256) == 64
 
 
 def test_wrong_header_says_what_is_expected():
     error = refused(b"employee,amount\nE-1,5\n")
     assert error.code == "WRONG_HEADER"
-    assert "missing: external_id, offer, denomination" in error.errors[0].message and "unknown: employee, amount" in error.errors[0].message
+    assert (
+        "missing: external_id, offer, denomination" in error.errors[0].message
+        and "unknown: employee, amount" in error.errors[0].message
+    )
     assert refused(b"external_id,offer,denomination,offer\nE,o,5,o\n").errors[0].message.endswith("repeated: offer")
 
 
@@ -66,7 +77,10 @@ def test_ten_megabytes_of_junk_is_refused_early():
 
 def test_bounds_on_rows_columns_and_cells():
     assert refused(HEADER.encode() + b"\n" + b"E,n,,,,o,5,\n" * 4, max_rows=3).code == "TOO_MANY_ROWS"
-    assert refused(",".join(["external_id", "offer", "denomination"] + [f"attr:k{i}" for i in range(70)]).encode() + b"\n").code == "TOO_MANY_COLUMNS"
+    assert (
+        refused(",".join(["external_id", "offer", "denomination"] + [f"attr:k{i}" for i in range(70)]).encode() + b"\n").code
+        == "TOO_MANY_COLUMNS"
+    )
     _, rows = parsed(HEADER.encode() + b"\nE," + b"n" * 2000 + b",,,,o,5,\n")
     assert [(problem.field, problem.code) for problem in rows[0].problems] == [("full_name", "CELL_TOO_LONG")]
     assert len(rows[0].cells["full_name"]) == 1000
@@ -97,12 +111,18 @@ def xlsx(*rows) -> bytes:
 
 
 def test_xlsx_reads_cached_values_as_text_and_never_formulas():
-    data = xlsx(["External ID", "offer", "denomination", "phone"], ["E-1", "o", 50000, 919812345678], [None, None, None, None],
-                ["=HYPERLINK(\"http://evil.example\")", "o", 100000.0, None])
+    data = xlsx(
+        ["External ID", "offer", "denomination", "phone"],
+        ["E-1", "o", 50000, 919812345678],
+        [None, None, None, None],
+        ['=HYPERLINK("http://evil.example")', "o", 100000.0, None],
+    )
     reader, rows = parsed(data, "ipa.xlsx")
     assert reader.format == "xlsx"
     assert [(row.line, row.cells["external_id"], row.cells["denomination"], row.cells["phone"]) for row in rows] == [
-        (2, "E-1", "50000", "919812345678"), (4, '=HYPERLINK("http://evil.example")', "100000", "")]
+        (2, "E-1", "50000", "919812345678"),
+        (4, '=HYPERLINK("http://evil.example")', "100000", ""),
+    ]
 
 
 async def test_a_refused_file_stores_nothing(admin, setting):
@@ -115,7 +135,12 @@ async def test_a_refused_file_stores_nothing(admin, setting):
     with pytest.raises(DomainError) as caught:
         await staging.stage_upload(admin, setting.campaign.id, io.BytesIO(data), "late-bad-byte.csv")
     assert caught.value.code == "INVALID_ENCODING" and "(line 2502)" in caught.value.errors[0].message
-    assert (await RewardUpload.count(), await RewardUploadRow.count(), await RewardUploadFileChunk.count(), await Recipient.count()) == (0, 0, 0, 2)
+    assert (
+        await RewardUpload.count(),
+        await RewardUploadRow.count(),
+        await RewardUploadFileChunk.count(),
+        await Recipient.count(),
+    ) == (0, 0, 0, 2)
 
 
 async def test_a_points_file_for_an_offers_campaign_is_refused(admin, setting):
@@ -126,26 +151,52 @@ async def test_a_points_file_for_an_offers_campaign_is_refused(admin, setting):
 
 async def test_formula_cells_are_kept_as_text_and_escaped_in_the_error_report(admin, setting):
     evil = '"=HYPERLINK(""http://evil.example"",""click"")"'
-    upload = await staging.stage_upload(admin, setting.campaign.id, csv_file(
-        setting.row("K-1"), f"{evil},Eve,,,,{setting.offer.id},50000,", "@SUM(1+1),,,,,,,"), "formulas.csv")
+    upload = await staging.stage_upload(
+        admin,
+        setting.campaign.id,
+        csv_file(setting.row("K-1"), f"{evil},Eve,,,,{setting.offer.id},50000,", "@SUM(1+1),,,,,,,"),
+        "formulas.csv",
+    )
     assert (upload.rows_valid, upload.rows_invalid) == (1, 2)  # never evaluated: just text (here: no contact, no name)
     report = list(csv.reader(io.StringIO(await review.error_report_csv(admin, upload.id))))
-    assert report[0] == ["line", "column", "code", "reason", "external_id", "full_name", "email", "phone", "country", "offer", "denomination", "channel"]
-    assert {(line[0], line[4]) for line in report[1:]} == {("3", "'=HYPERLINK(\"http://evil.example\",\"click\")"), ("4", "'@SUM(1+1)")}
+    assert report[0] == [
+        "line",
+        "column",
+        "code",
+        "reason",
+        "external_id",
+        "full_name",
+        "email",
+        "phone",
+        "country",
+        "offer",
+        "denomination",
+        "channel",
+    ]
+    assert {(line[0], line[4]) for line in report[1:]} == {
+        ("3", '\'=HYPERLINK("http://evil.example","click")'),
+        ("4", "'@SUM(1+1)"),
+    }
     assert not any(cell.startswith(("=", "@", "+", "-")) for line in report[1:] for cell in line)
 
 
 async def test_raw_file_is_kept_for_audit(admin, setting):
     source = csv_file(setting.row("K-1"), bom=True, delimiter=";")
     upload = await staging.stage_upload(admin, setting.campaign.id, source, "kept.csv")
-    chunks = await RewardUploadFileChunk.select().where(RewardUploadFileChunk.upload == upload.id).order_by(RewardUploadFileChunk.seq)
+    chunks = (
+        await RewardUploadFileChunk.select().where(RewardUploadFileChunk.upload == upload.id).order_by(RewardUploadFileChunk.seq)
+    )
     assert b"".join(bytes(chunk["content"]) for chunk in chunks) == source.getvalue()
     assert upload.size_bytes == len(source.getvalue()) and upload.rows_valid == 1
 
 
 async def test_an_xlsx_upload_is_staged_like_a_csv(admin, setting):
-    data = xlsx(["external_id", "full_name", "email", "offer", "denomination"], ["K-1", None, None, str(setting.offer.id), 50000],
-                ["NEW-1", "Nia New", "nia@example.com", str(setting.offer.id), 100000], ["NEW-2", "No Mail", None, str(setting.offer.id), 50000])
+    data = xlsx(
+        ["external_id", "full_name", "email", "offer", "denomination"],
+        ["K-1", None, None, str(setting.offer.id), 50000],
+        ["NEW-1", "Nia New", "nia@example.com", str(setting.offer.id), 100000],
+        ["NEW-2", "No Mail", None, str(setting.offer.id), 50000],
+    )
     upload = await staging.stage_upload(admin, setting.campaign.id, io.BytesIO(data), "ipa.xlsx")
     assert (upload.file_format, upload.rows_total, upload.rows_valid, upload.rows_invalid) == ("xlsx", 3, 2, 1)
     bad = (await review.invalid_rows(admin, upload.id)).rows[0]

@@ -15,7 +15,11 @@ async def stage(admin, setting, *rows, name="ipa.csv"):
 async def test_bad_rows_are_paged_with_line_and_reasons(admin, setting):
     rows = [setting.row(f"K-{1 + index % 2}", 50000 if index % 2 else 75000) for index in range(30)]
     upload = await stage(admin, setting, *rows)
-    assert (upload.rows_total, upload.rows_valid, upload.rows_invalid) == (30, 1, 29)  # K-1 @ 75000 never; K-2 @ 50000 once, then duplicates
+    assert (upload.rows_total, upload.rows_valid, upload.rows_invalid) == (
+        30,
+        1,
+        29,
+    )  # K-1 @ 75000 never; K-2 @ 50000 once, then duplicates
     first = await review.invalid_rows(admin, upload.id, offset=0, limit=10)
     second = await review.invalid_rows(admin, upload.id, offset=10, limit=10)
     assert first.total == 29 and [row.line for row in first.rows] == [2, 4, 5, 6, 7, 8, 9, 10, 11, 12]
@@ -37,13 +41,19 @@ async def test_an_inline_fix_revalidates_the_row_and_is_audited(admin, setting):
     assert good.valid and good.new_recipient
     # A fix that makes a row the twin of another valid row is a duplicate again.
     twin = await review.fix_row(admin, upload.id, 3, {"denomination": "50000"})
-    assert [(p.code, p.message) for p in twin.problems] == [("DUPLICATE_IN_FILE", "same recipient, offer and denomination as line 2")]
+    assert [(p.code, p.message) for p in twin.problems] == [
+        ("DUPLICATE_IN_FILE", "same recipient, offer and denomination as line 2")
+    ]
     summary = await review.get_upload(admin, upload.id)
     assert (summary.rows_valid, summary.rows_invalid) == (2, 1)
     history = await audit.entity_history(admin, "reward_upload", upload.id)
     fixes = [entry for entry in history if entry["action"] == "reward_upload.row_fixed"]
-    assert len(fixes) == 4 and fixes[-1]["before"] == {"line": 3, "cells": fixes[-1]["before"]["cells"], "valid": False,
-                                                        "problems": ["INVALID_DENOMINATION"]}
+    assert len(fixes) == 4 and fixes[-1]["before"] == {
+        "line": 3,
+        "cells": fixes[-1]["before"]["cells"],
+        "valid": False,
+        "problems": ["INVALID_DENOMINATION"],
+    }
     assert fixes[-1]["after"]["cells"]["denomination"] == "100000"
 
 
@@ -70,7 +80,11 @@ async def test_duplicates_of_earlier_uploads_of_the_campaign(admin, setting):
     again = await stage(admin, setting, setting.row("K-2", 100000), setting.row("K-1", 100000), name="june-again.csv")
     assert (again.rows_valid, again.rows_invalid) == (1, 1)
     bad = (await review.invalid_rows(admin, again.id)).rows[0]
-    assert (bad.line, bad.problems[0].code, bad.problems[0].message) == (2, "DUPLICATE_OF_UPLOAD", "already in the upload 'june.csv', line 3")
+    assert (bad.line, bad.problems[0].code, bad.problems[0].message) == (
+        2,
+        "DUPLICATE_OF_UPLOAD",
+        "already in the upload 'june.csv', line 3",
+    )
     # Once the earlier upload is discarded its rows no longer count.
     await approval.discard_upload(admin, first.id, "wrong month")
     assert (await review.fix_row(admin, again.id, 2, {})).valid

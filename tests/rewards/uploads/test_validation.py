@@ -18,10 +18,13 @@ async def problems(admin, upload) -> dict[int, list[tuple]]:
 
 
 async def test_good_rows_are_staged_valid_and_nothing_is_created(admin, setting):
-    upload = await stage(admin, setting,
-                         setting.row("K-1"),
-                         setting.row("NEW-1", 100000, name="Nia New", email="Nia@Example.com", channel="email"),
-                         setting.row("NEW-2", name="Sam Sms", phone="+91 98123 45678", country="in"))
+    upload = await stage(
+        admin,
+        setting,
+        setting.row("K-1"),
+        setting.row("NEW-1", 100000, name="Nia New", email="Nia@Example.com", channel="email"),
+        setting.row("NEW-2", name="Sam Sms", phone="+91 98123 45678", country="in"),
+    )
     assert (upload.status, upload.rows_total, upload.rows_valid, upload.rows_invalid) == ("staged", 3, 3, 0)
     rows = {row["line"]: row for row in await RewardUploadRow.select().order_by(RewardUploadRow.line)}
     assert rows[2]["recipient_id"] is not None and rows[2]["new_recipient"] is None
@@ -34,24 +37,26 @@ async def test_good_rows_are_staged_valid_and_nothing_is_created(admin, setting)
 
 async def test_every_bad_row_gets_line_field_and_code(admin, setting):
     offer = setting.offer.id
-    upload = await stage(admin, setting,
-                         setting.row("K-1"),                                         # 2 good
-                         f",,,,,{offer},50000,",                                     # 3 no external id
-                         f"NEW-1,,new1@example.com,,,{offer},50000,",               # 4 new recipient without a name
-                         f"NEW-2,Bad Mail,not-an-email,,,{offer},50000,",           # 5
-                         f"NEW-3,Bad Phone,,12345,,{offer},50000,sms",              # 6
-                         f"NEW-4,Bad Country,n4@example.com,,XX,{offer},50000,",    # 7
-                         "K-1,,,,,not-a-uuid,50000,",                               # 8
-                         "K-1,,,,,00000000-0000-0000-0000-000000000001,50000,",      # 9 not the campaign's offer
-                         f"K-1,,,,,{offer},75000,",                                  # 10 not a denomination of the offer
-                         f"K-1,,,,,{offer},500.00,",                                 # 11 decimals refused
-                         f"K-2,,,,,{setting.graded_offer.id},50000,",                # 12 grade 2 < 5
-                         f"K-1,,,,,{offer},50000,",                                  # 13 duplicate of line 2
-                         f"K-1,,,,,{offer},50000,pigeon",                            # 14 channel
-                         f"K-1,,,,,{offer},50000",                                   # 15 a field short
-                         "",                                                         # 16 blank: skipped
-                         f"NEW-5,No Contact,,,,{offer},50000,",                      # 17 email channel without email
-                         )
+    upload = await stage(
+        admin,
+        setting,
+        setting.row("K-1"),  # 2 good
+        f",,,,,{offer},50000,",  # 3 no external id
+        f"NEW-1,,new1@example.com,,,{offer},50000,",  # 4 new recipient without a name
+        f"NEW-2,Bad Mail,not-an-email,,,{offer},50000,",  # 5
+        f"NEW-3,Bad Phone,,12345,,{offer},50000,sms",  # 6
+        f"NEW-4,Bad Country,n4@example.com,,XX,{offer},50000,",  # 7
+        "K-1,,,,,not-a-uuid,50000,",  # 8
+        "K-1,,,,,00000000-0000-0000-0000-000000000001,50000,",  # 9 not the campaign's offer
+        f"K-1,,,,,{offer},75000,",  # 10 not a denomination of the offer
+        f"K-1,,,,,{offer},500.00,",  # 11 decimals refused
+        f"K-2,,,,,{setting.graded_offer.id},50000,",  # 12 grade 2 < 5
+        f"K-1,,,,,{offer},50000,",  # 13 duplicate of line 2
+        f"K-1,,,,,{offer},50000,pigeon",  # 14 channel
+        f"K-1,,,,,{offer},50000",  # 15 a field short
+        "",  # 16 blank: skipped
+        f"NEW-5,No Contact,,,,{offer},50000,",  # 17 email channel without email
+    )
     assert (upload.rows_total, upload.rows_valid, upload.rows_invalid) == (15, 1, 14)
     assert await problems(admin, upload) == {
         3: [("external_id", "REQUIRED")],
@@ -83,11 +88,29 @@ async def test_points_campaign_rows(admin, setting):
     from backend.core.clock import utcnow
 
     now = utcnow()
-    points = await campaigns.create_campaign(admin, CampaignInput(
-        programme_id=setting.programme.id, name="Milestones", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=9),
-        reward_type="points", points_value=500))
-    upload = await staging.stage_upload(admin, points.id, csv_file(
-        "K-1,500,", "K-2,250,", "K-1,abc,", f"K-2,500,{setting.offer.id}", "K-1,500,", header="external_id,points,offer"), "points.csv")
+    points = await campaigns.create_campaign(
+        admin,
+        CampaignInput(
+            programme_id=setting.programme.id,
+            name="Milestones",
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=9),
+            reward_type="points",
+            points_value=500,
+        ),
+    )
+    upload = await staging.stage_upload(
+        admin,
+        points.id,
+        csv_file(
+            "K-1,500,", "K-2,250,", "K-1,abc,", f"K-2,500,{setting.offer.id}", "K-1,500,", header="external_id,points,offer"
+        ),
+        "points.csv",
+    )
     assert (upload.rows_valid, upload.rows_invalid) == (1, 4)
-    assert await problems(admin, upload) == {3: [("points", "INVALID_POINTS")], 4: [("points", "INVALID_POINTS")],
-                                             5: [("offer", "OFFER_NOT_ALLOWED")], 6: [(None, "DUPLICATE_IN_FILE")]}
+    assert await problems(admin, upload) == {
+        3: [("points", "INVALID_POINTS")],
+        4: [("points", "INVALID_POINTS")],
+        5: [("offer", "OFFER_NOT_ALLOWED")],
+        6: [(None, "DUPLICATE_IN_FILE")],
+    }

@@ -25,13 +25,17 @@ async def test_the_worker_completes_a_stalled_upload_and_leaves_a_moving_one(adm
     stalled = await _approved(admin, checker, setting, "stalled.csv", [setting.row("K-1"), setting.row("K-2", 100000)])
     await approval.issue_upload(checker, stalled.id, chunk_size=1, max_chunks=1)  # one row issued, then the console died
     await _idle(stalled.id, STALLED_AFTER + timedelta(seconds=5))
-    moving = await _approved(admin, checker, setting, "moving.csv", [setting.row("K-2"), setting.row("K-1", 100000)])  # approved just now: its console is issuing it
+    moving = await _approved(
+        admin, checker, setting, "moving.csv", [setting.row("K-2"), setting.row("K-1", 100000)]
+    )  # approved just now: its console is issuing it
 
     assert await resume_upload_issuance({}) == 1
 
     done = await approval.load_upload(stalled.id)
     assert (done.status, done.progress_done, done.issued) == ("completed", 2, 2)
-    assert await RewardIssuance.count().where(RewardIssuance.source_event.like(f"upload:{stalled.id}:%")) == 2  # the first row not again
+    assert (
+        await RewardIssuance.count().where(RewardIssuance.source_event.like(f"upload:{stalled.id}:%")) == 2
+    )  # the first row not again
     untouched = await approval.load_upload(moving.id)
     assert (untouched.status, untouched.progress_done) == ("approved", 0)
     assert await resume_upload_issuance({}) == 0  # nothing stalled any more

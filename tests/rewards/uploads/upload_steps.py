@@ -36,25 +36,52 @@ class Setting:
 
     def row(self, external_id: str, denomination: int = 50000, *, name: str = "", email: str = "", offer=None, **cells) -> str:
         offer_id = (offer or self.offer).id
-        return ",".join([external_id, name, email, cells.get("phone", ""), cells.get("country", ""), str(offer_id), str(denomination),
-                         cells.get("channel", "")])
+        return ",".join(
+            [
+                external_id,
+                name,
+                email,
+                cells.get("phone", ""),
+                cells.get("country", ""),
+                str(offer_id),
+                str(denomination),
+                cells.get("channel", ""),
+            ]
+        )
 
 
 async def make_setting(maker: Actor, checker: Actor, **campaign_options) -> Setting:
     _, offer = await onboard_to_live(maker, checker)
     offer = await offers.change_offer_status(maker, offer.id, "live")
-    graded = await offers.create_offer(maker, offer.partner_id, offer_input(title="Graded voucher", eligibility_rule="grade >= 5"), terms=TERMS)
+    graded = await offers.create_offer(
+        maker, offer.partner_id, offer_input(title="Graded voucher", eligibility_rule="grade >= 5"), terms=TERMS
+    )
     graded = await offers.change_offer_status(maker, graded.id, "live")
     codes = [f"UP-{index:04},,50000," for index in range(20)] + [f"UP-{index:04},,100000," for index in range(20, 30)]
     await stock_import.import_voucher_codes(maker, offer.id, stock_file(*codes), "upload-stock.csv")
     programme = await recipients.create_programme(SYSTEM, "Sales incentive", "INR", "0.25")
     for index, grade in ((1, 7), (2, 2)):
-        await recipients.upsert_recipient(SYSTEM, recipients.RecipientInput(
-            external_id=f"K-{index}", full_name=f"Known {index}", email=f"known{index}@example.com", hr_attributes={"grade": grade}))
+        await recipients.upsert_recipient(
+            SYSTEM,
+            recipients.RecipientInput(
+                external_id=f"K-{index}",
+                full_name=f"Known {index}",
+                email=f"known{index}@example.com",
+                hr_attributes={"grade": grade},
+            ),
+        )
     now = utcnow()
     options = {"currency": "INR", "allowed_offer_ids": [offer.id, graded.id]} | campaign_options
-    campaign = await campaigns.create_campaign(maker, CampaignInput(
-        programme_id=programme.id, name="Q3 sales stars", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30), **options))
+    campaign = await campaigns.create_campaign(
+        maker,
+        CampaignInput(
+            programme_id=programme.id,
+            name="Q3 sales stars",
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=30),
+            **options,
+        ),
+    )
     campaign = await campaigns.activate_campaign(maker, campaign.id)
     return Setting(campaign=campaign, offer=offer, graded_offer=graded, programme=programme)
 

@@ -14,8 +14,10 @@ _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 # Between amounts: a new line, ';', white space, or a comma that white space (or the end) follows.
 _BETWEEN = re.compile(r"[\s;]+|,(?=[\s;]|$)")
 _LEADING_ZERO = re.compile(r"[+-]?0\d")
-AMOUNTS_HELP = ("One amount per line, or separated by ';', spaces or a comma and a space (100, 500). "
-                "A comma inside an amount separates thousands: 1,000 is one amount.")
+AMOUNTS_HELP = (
+    "One amount per line, or separated by ';', spaces or a comma and a space (100, 500). "
+    "A comma inside an amount separates thousands: 1,000 is one amount."
+)
 
 
 def to_minor(text: str, currency: str) -> int:
@@ -23,8 +25,10 @@ def to_minor(text: str, currency: str) -> int:
     amount = (text or "").strip()
     if "," in amount:
         if not _GROUPED.fullmatch(amount):
-            raise ValueError(f"“{amount}” is ambiguous: a comma inside an amount separates thousands (1,000); "
-                             "between amounts put a space after the comma (100, 500)")
+            raise ValueError(
+                f"“{amount}” is ambiguous: a comma inside an amount separates thousands (1,000); "
+                "between amounts put a space after the comma (100, 500)"
+            )
         amount = amount.replace(",", "")
     try:
         return money.to_minor(amount, currency)

@@ -30,8 +30,12 @@ class EligibilityPreview:
             with ui.row().classes("items-center gap-2"):
                 ui.icon("rule", color="primary")
                 ui.label("Eligibility").classes("text-subtitle1 text-weight-medium")
-            self.input = ui.textarea("Rule (empty: every recipient)", value=rule, on_change=self._changed).props(
-                "outlined autogrow debounce=300 input-class=font-mono").classes("w-full").mark("eligibility-rule")
+            self.input = (
+                ui.textarea("Rule (empty: every recipient)", value=rule, on_change=self._changed)
+                .props("outlined autogrow debounce=300 input-class=font-mono")
+                .classes("w-full")
+                .mark("eligibility-rule")
+            )
             ui.label(EXAMPLES).classes("mb-muted text-caption")
             self.result = ui.row().classes("w-full items-center gap-2 no-wrap")
 
@@ -63,7 +67,9 @@ class EligibilityPreview:
             return
         self.input.error = None
         share = f" ({preview.eligible / preview.total:.0%})" if preview.total else ""
-        self._message("groups", "positive", f"{preview.eligible:,} of {preview.total:,} recipients eligible{share}", "eligibility-preview")
+        self._message(
+            "groups", "positive", f"{preview.eligible:,} of {preview.total:,} recipients eligible{share}", "eligibility-preview"
+        )
 
     def _message(self, icon: str, colour: str, text: str, marker: str) -> None:
         self.result.clear()
@@ -78,6 +84,8 @@ class EligibilityPreview:
             with ui.row().classes("items-center gap-2 no-wrap"):
                 ui.icon("error", color="negative", size="22px")
                 ui.label(f"Invalid rule at position {error.position}: {error.reason}").classes("text-body1 text-negative").mark(
-                    "eligibility-error")
-            ui.label(caret_lines(text, error.position)).classes("font-mono text-body2 q-pa-sm rounded-borders bg-red-1 w-full").style(
-                "white-space: pre; overflow-x: auto").mark("eligibility-caret")
+                    "eligibility-error"
+                )
+            ui.label(caret_lines(text, error.position)).classes(
+                "font-mono text-body2 q-pa-sm rounded-borders bg-red-1 w-full"
+            ).style("white-space: pre; overflow-x: auto").mark("eligibility-caret")

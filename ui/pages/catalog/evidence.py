@@ -34,30 +34,44 @@ async def complete_item(partner_id: uuid.UUID, partner_name: str, item: Checklis
     chosen: dict[str, EvidenceUpload] = {}
     with ui.dialog() as dialog, ui.card().classes("q-pa-lg w-[620px] max-w-[95vw] gap-3").mark("evidence-dialog"):
         ui.label(item.label).classes("text-h6")
-        ui.label(f"{partner_name}: record what proves this step. A note, a file, or both; who and when are recorded "
-                 "with it, and it cannot be edited afterwards.").classes("mb-muted text-body2")
-        note = ui.textarea("Note", placeholder="e.g. Registration checked against the company register, ref. U12345").props(
-            "outlined autogrow").classes("w-full").mark("evidence-note")
+        ui.label(
+            f"{partner_name}: record what proves this step. A note, a file, or both; who and when are recorded "
+            "with it, and it cannot be edited afterwards."
+        ).classes("mb-muted text-body2")
+        note = (
+            ui.textarea("Note", placeholder="e.g. Registration checked against the company register, ref. U12345")
+            .props("outlined autogrow")
+            .classes("w-full")
+            .mark("evidence-note")
+        )
         picked = ui.label("No file attached.").classes("mb-muted text-caption").mark("evidence-file-name")
 
         async def received(event: events.UploadEventArguments) -> None:
             content = await event.file.read()
-            chosen["file"] = EvidenceUpload(file_name=event.file.name, content=content,
-                                            content_type=event.file.content_type or "application/octet-stream")
+            chosen["file"] = EvidenceUpload(
+                file_name=event.file.name, content=content, content_type=event.file.content_type or "application/octet-stream"
+            )
             picked.set_text(f"Attached: {event.file.name} ({size(len(content))})")
             picked.classes(remove="mb-muted", add="text-positive")
 
-        ui.upload(label="Evidence file (optional, up to 10 MB)", auto_upload=True, max_file_size=MAX_EVIDENCE_BYTES,
-                  on_upload=received, on_rejected=lambda: ui.notify("That file is larger than 10 MB.", type="negative")).props(
-            "flat bordered accept=*").classes("w-full").mark("evidence-upload")
+        ui.upload(
+            label="Evidence file (optional, up to 10 MB)",
+            auto_upload=True,
+            max_file_size=MAX_EVIDENCE_BYTES,
+            on_upload=received,
+            on_rejected=lambda: ui.notify("That file is larger than 10 MB.", type="negative"),
+        ).props("flat bordered accept=*").classes("w-full").mark("evidence-upload")
 
         async def send() -> None:
             done = await perform(
-                lambda actor: onboarding.complete_checklist_item(actor, partner_id, item.stage, item.key, note=note.value or "",
-                                                                 evidence=chosen.get("file")),
+                lambda actor: onboarding.complete_checklist_item(
+                    actor, partner_id, item.stage, item.key, note=note.value or "", evidence=chosen.get("file")
+                ),
                 fields={"note": note},
-                done=lambda completed: f"Done: {completed.label}" + (
-                    f", with {completed.evidence_file.file_name}." if completed.evidence_file else "."),
+                done=lambda completed: (
+                    f"Done: {completed.label}"
+                    + (f", with {completed.evidence_file.file_name}." if completed.evidence_file else ".")
+                ),
             )
             if done is not None:
                 dialog.submit(done)

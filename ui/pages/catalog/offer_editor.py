@@ -49,52 +49,123 @@ class OfferForm:
         d = offer.denominations if offer else None
         with ui.card().classes("mb-card q-pa-md gap-3 w-full").mark("offer-form"):
             ui.label("Details").classes("text-subtitle1 text-weight-medium")
-            self.title = ui.input("Title", value=offer.title if offer else "").props("outlined").classes("w-full").mark("offer-title")
-            self.description = ui.textarea("Description", value=offer.description if offer else "").props(
-                "outlined autogrow").classes("w-full").mark("offer-description")
+            self.title = (
+                ui.input("Title", value=offer.title if offer else "").props("outlined").classes("w-full").mark("offer-title")
+            )
+            self.description = (
+                ui.textarea("Description", value=offer.description if offer else "")
+                .props("outlined autogrow")
+                .classes("w-full")
+                .mark("offer-description")
+            )
             with ui.grid(columns=3).classes("w-full gap-3"):
-                self.country = ui.select(country_options(), label="Country", with_input=True, value=offer.country if offer else "IN").props(
-                    "outlined options-dense").mark("offer-country")
-                self.currency = ui.select(currency_options(), label="Currency", with_input=True, value=currency).props(
-                    "outlined options-dense").mark("offer-currency")
-                self.category = ui.input("Category", value=offer.category if offer else "", placeholder="e.g. dining").props(
-                    "outlined").mark("offer-category")
-            self.image_url = ui.input("Image URL (https)", value=offer.image_url if offer else "").props("outlined").classes(
-                "w-full").mark("offer-image-url")
-            self.restrictions = ui.input("Category restrictions (comma-separated)",
-                                         value=", ".join(offer.category_restrictions) if offer else "",
-                                         placeholder="e.g. alcohol, tobacco").props("outlined").classes("w-full").mark("offer-restrictions")
+                self.country = (
+                    ui.select(country_options(), label="Country", with_input=True, value=offer.country if offer else "IN")
+                    .props("outlined options-dense")
+                    .mark("offer-country")
+                )
+                self.currency = (
+                    ui.select(currency_options(), label="Currency", with_input=True, value=currency)
+                    .props("outlined options-dense")
+                    .mark("offer-currency")
+                )
+                self.category = (
+                    ui.input("Category", value=offer.category if offer else "", placeholder="e.g. dining")
+                    .props("outlined")
+                    .mark("offer-category")
+                )
+            self.image_url = (
+                ui.input("Image URL (https)", value=offer.image_url if offer else "")
+                .props("outlined")
+                .classes("w-full")
+                .mark("offer-image-url")
+            )
+            self.restrictions = (
+                ui.input(
+                    "Category restrictions (comma-separated)",
+                    value=", ".join(offer.category_restrictions) if offer else "",
+                    placeholder="e.g. alcohol, tobacco",
+                )
+                .props("outlined")
+                .classes("w-full")
+                .mark("offer-restrictions")
+            )
 
             ui.label("Denominations").classes("text-subtitle1 text-weight-medium q-mt-sm")
-            self.kind = ui.radio({FIXED: "Fixed amounts", RANGE: "Any amount in a range"}, value=d.kind if d else FIXED,
-                                 on_change=self._kind_changed).props("inline").mark("denomination-kind")
-            self.fixed = ui.textarea("Amounts (e.g. 500, 1,000, 2,500)",
-                                     value=", ".join(major(a, currency) for a in d.amounts) if d and d.kind == FIXED else "").props(
-                "outlined autogrow rows=1").classes("w-full").mark("offer-denominations")
+            self.kind = (
+                ui.radio(
+                    {FIXED: "Fixed amounts", RANGE: "Any amount in a range"},
+                    value=d.kind if d else FIXED,
+                    on_change=self._kind_changed,
+                )
+                .props("inline")
+                .mark("denomination-kind")
+            )
+            self.fixed = (
+                ui.textarea(
+                    "Amounts (e.g. 500, 1,000, 2,500)",
+                    value=", ".join(major(a, currency) for a in d.amounts) if d and d.kind == FIXED else "",
+                )
+                .props("outlined autogrow rows=1")
+                .classes("w-full")
+                .mark("offer-denominations")
+            )
             self.fixed.props["hint"] = AMOUNTS_HELP
             with ui.grid(columns=3).classes("w-full gap-3") as self.range_row:
-                self.minimum = ui.input("Minimum", value=major(d.minimum, currency) if d and d.kind == RANGE else "").props(
-                    "outlined").mark("offer-minimum")
-                self.maximum = ui.input("Maximum", value=major(d.maximum, currency) if d and d.kind == RANGE else "").props(
-                    "outlined").mark("offer-maximum")
-                self.step = ui.input("Step", value=major(d.step, currency) if d and d.kind == RANGE else "").props("outlined").mark(
-                    "offer-step")
+                self.minimum = (
+                    ui.input("Minimum", value=major(d.minimum, currency) if d and d.kind == RANGE else "")
+                    .props("outlined")
+                    .mark("offer-minimum")
+                )
+                self.maximum = (
+                    ui.input("Maximum", value=major(d.maximum, currency) if d and d.kind == RANGE else "")
+                    .props("outlined")
+                    .mark("offer-maximum")
+                )
+                self.step = (
+                    ui.input("Step", value=major(d.step, currency) if d and d.kind == RANGE else "")
+                    .props("outlined")
+                    .mark("offer-step")
+                )
             self.units = ui.label(units_hint(currency)).classes("mb-muted text-caption").mark("offer-units")
             self.currency.on_value_change(lambda event: self.units.set_text(units_hint(event.value)))
 
             ui.label("Expiry").classes("text-subtitle1 text-weight-medium q-mt-sm")
             expiry = offer.expiry if offer else None
-            self.expiry_kind = ui.radio({DAYS_AFTER_ISSUE: "Days after issue", "fixed_date": "On a fixed date"},
-                                        value=expiry.kind if expiry else DAYS_AFTER_ISSUE, on_change=self._kind_changed).props(
-                "inline").mark("expiry-kind")
+            self.expiry_kind = (
+                ui.radio(
+                    {DAYS_AFTER_ISSUE: "Days after issue", "fixed_date": "On a fixed date"},
+                    value=expiry.kind if expiry else DAYS_AFTER_ISSUE,
+                    on_change=self._kind_changed,
+                )
+                .props("inline")
+                .mark("expiry-kind")
+            )
             with ui.row().classes("w-full gap-3"):
-                self.expiry_days = ui.number("Days after issue", value=expiry.days if expiry and expiry.days else 365, min=1,
-                                             precision=0).props("outlined").classes("w-48").mark("offer-expiry-days")
-                self.expiry_date = ui.input("Expiry date (YYYY-MM-DD)", value=expiry.on.isoformat() if expiry and expiry.on else "").props(
-                    "outlined").classes("w-56").mark("offer-expiry-date")
+                self.expiry_days = (
+                    ui.number("Days after issue", value=expiry.days if expiry and expiry.days else 365, min=1, precision=0)
+                    .props("outlined")
+                    .classes("w-48")
+                    .mark("offer-expiry-days")
+                )
+                self.expiry_date = (
+                    ui.input("Expiry date (YYYY-MM-DD)", value=expiry.on.isoformat() if expiry and expiry.on else "")
+                    .props("outlined")
+                    .classes("w-56")
+                    .mark("offer-expiry-date")
+                )
             ui.label("Stock").classes("text-subtitle1 text-weight-medium q-mt-sm")
-            self.threshold = ui.number("Low-stock alert at (codes; 0 = no alert)", value=offer.low_stock_threshold if offer else 0,
-                                       min=0, precision=0).props("outlined").classes("w-72").mark("offer-low-stock")
+            self.threshold = (
+                ui.number(
+                    "Low-stock alert at (codes; 0 = no alert)",
+                    value=offer.low_stock_threshold if offer else 0,
+                    min=0,
+                    precision=0,
+                )
+                .props("outlined")
+                .classes("w-72")
+                .mark("offer-low-stock")
+            )
         self._kind_changed()
 
     def _kind_changed(self) -> None:
@@ -106,11 +177,19 @@ class OfferForm:
     @property
     def fields(self) -> dict:
         return {
-            "title": self.title, "description": self.description, "country": self.country, "currency": self.currency,
-            "category": self.category, "image_url": self.image_url, "category_restrictions": self.restrictions,
-            "denominations": self.fixed, "denomination_range": self.minimum, "expiry": self.expiry_days if
-            self.expiry_kind.value == DAYS_AFTER_ISSUE else self.expiry_date, "expiry_days": self.expiry_days,
-            "expiry_date": self.expiry_date, "low_stock_threshold": self.threshold,
+            "title": self.title,
+            "description": self.description,
+            "country": self.country,
+            "currency": self.currency,
+            "category": self.category,
+            "image_url": self.image_url,
+            "category_restrictions": self.restrictions,
+            "denominations": self.fixed,
+            "denomination_range": self.minimum,
+            "expiry": self.expiry_days if self.expiry_kind.value == DAYS_AFTER_ISSUE else self.expiry_date,
+            "expiry_days": self.expiry_days,
+            "expiry_date": self.expiry_date,
+            "low_stock_threshold": self.threshold,
         }
 
     def entered(self, rule: str) -> OfferInput:
@@ -132,8 +211,10 @@ class OfferForm:
             except ValueError as error:
                 errors.append(FieldError("denominations", "INVALID_AMOUNT", str(error)))
         else:
-            values = [amount(field.value or "", "denomination_range") if (field.value or "").strip() else None
-                      for field in (self.minimum, self.maximum, self.step)]
+            values = [
+                amount(field.value or "", "denomination_range") if (field.value or "").strip() else None
+                for field in (self.minimum, self.maximum, self.step)
+            ]
             if None in values and not errors:
                 errors.append(FieldError("denomination_range", "INVALID_RANGE", "give a minimum, a maximum and a step"))
             span = DenominationRange(*values)
@@ -147,12 +228,21 @@ class OfferForm:
         if errors:
             raise DomainError(errors)
         return OfferInput(
-            title=self.title.value or "", country=self.country.value or "", currency=currency, category=self.category.value or "",
-            denominations=fixed, denomination_range=span,
-            expiry_days=(int(days) if isinstance(days, float) and days.is_integer() else days) if self.expiry_kind.value == DAYS_AFTER_ISSUE else None,
-            expiry_date=expiry_date, description=self.description.value or "", image_url=self.image_url.value or "",
+            title=self.title.value or "",
+            country=self.country.value or "",
+            currency=currency,
+            category=self.category.value or "",
+            denominations=fixed,
+            denomination_range=span,
+            expiry_days=(int(days) if isinstance(days, float) and days.is_integer() else days)
+            if self.expiry_kind.value == DAYS_AFTER_ISSUE
+            else None,
+            expiry_date=expiry_date,
+            description=self.description.value or "",
+            image_url=self.image_url.value or "",
             category_restrictions=[part.strip() for part in (self.restrictions.value or "").split(",") if part.strip()],
-            eligibility_rule=rule, low_stock_threshold=int(threshold) if isinstance(threshold, float) and threshold.is_integer() else threshold,
+            eligibility_rule=rule,
+            low_stock_threshold=int(threshold) if isinstance(threshold, float) and threshold.is_integer() else threshold,
         )
 
 
@@ -163,55 +253,88 @@ def _terms_card(offer: OfferView | None, current: TermsVersionView | None, on_re
             ui.label("Terms & conditions").classes("text-subtitle1 text-weight-medium")
         if current is not None:
             ui.label(f"Version {current.version} · {current.created_by_label} · {when(current.created_at)}").classes(
-                "mb-muted text-caption").mark("terms-version")
+                "mb-muted text-caption"
+            ).mark("terms-version")
         elif offer is not None:
             ui.label("No terms yet: an offer goes live only with terms.").classes("text-caption text-negative")
-        body = ui.textarea("Terms", value=current.body if current else "").props("outlined autogrow").classes("w-full").mark("offer-terms")
+        body = (
+            ui.textarea("Terms", value=current.body if current else "")
+            .props("outlined autogrow")
+            .classes("w-full")
+            .mark("offer-terms")
+        )
         if offer is not None:
             with ui.row().classes("w-full items-center justify-between no-wrap"):
                 ui.label("Each save adds a version; issued rewards keep the version they were issued under.").classes(
-                    "mb-muted text-caption")
+                    "mb-muted text-caption"
+                )
                 if can_write and offer.status != RETIRED:
                     ui.button("Save terms", icon="history_edu", on_click=on_revise).props("outline no-caps").mark("save-terms")
     return body
 
 
 class OfferEditor:
-    def __init__(self, actor: Actor, offer: OfferView | None, partner_choices: dict[str, str], partner: str | None,
-                 current_terms: TermsVersionView | None) -> None:
+    def __init__(
+        self,
+        actor: Actor,
+        offer: OfferView | None,
+        partner_choices: dict[str, str],
+        partner: str | None,
+        current_terms: TermsVersionView | None,
+    ) -> None:
         self.actor, self.offer, self.current_terms = actor, offer, current_terms
         self.partner_choices, self.chosen_partner = partner_choices, partner
 
     async def build(self) -> None:
         offer = self.offer
         title = offer.title if offer else "New offer"
-        subtitle = f"{offer.partner_name} · rank {offer.rank}" if offer else "A draft until it is published; its partner must be live to publish"
+        subtitle = (
+            f"{offer.partner_name} · rank {offer.rank}"
+            if offer
+            else "A draft until it is published; its partner must be live to publish"
+        )
         can_write = self.actor.can(Permission.CATALOG_WRITE)
         with frame(title, subtitle) as page:
             with page.actions:
                 if offer:
                     ui.badge(OFFER_STATUSES[offer.status], color=OFFER_STATUS_COLOURS[offer.status]).classes(
-                        "q-px-md q-py-sm text-body2").mark("offer-status")
+                        "q-px-md q-py-sm text-body2"
+                    ).mark("offer-status")
                     ui.button("Stock", icon="inventory_2", on_click=lambda: ui.navigate.to(f"{offer_url(offer.id)}/stock")).props(
-                        "outline no-caps").mark("open-stock")
+                        "outline no-caps"
+                    ).mark("open-stock")
                     if can_write:
                         for status in TRANSITIONS:
                             if offer.status in TRANSITIONS[status]:
                                 label, icon, colour, _ = STATUS_ACTIONS[status]
                                 ui.button(label, icon=icon, on_click=lambda s=status: self.change_status(s)).props(
-                                    f"outline no-caps color={colour}").mark(f"status-{status}")
+                                    f"outline no-caps color={colour}"
+                                ).mark(f"status-{status}")
                 if can_write and not (offer and offer.status == RETIRED):
                     ui.button("Save offer" if offer else "Create offer", icon="save", on_click=self.save).props(
-                        "unelevated no-caps").mark("save-offer")
+                        "unelevated no-caps"
+                    ).mark("save-offer")
             ui.link("← All offers", navigation.OFFERS.path).classes("text-primary text-body2")
-            with ui.element("div").classes("w-full grid gap-4 items-start").style("grid-template-columns: minmax(0, 1fr) minmax(0, 1fr)"):
+            with (
+                ui.element("div")
+                .classes("w-full grid gap-4 items-start")
+                .style("grid-template-columns: minmax(0, 1fr) minmax(0, 1fr)")
+            ):
                 with ui.column().classes("gap-4 w-full"):
                     if offer is None:
                         with ui.card().classes("mb-card q-pa-md gap-2 w-full"):
                             ui.label("Partner").classes("text-subtitle1 text-weight-medium")
-                            self.partner = ui.select(self.partner_choices, label="Partner", with_input=True,
-                                                     value=self.chosen_partner if self.chosen_partner in self.partner_choices else None).props(
-                                "outlined options-dense").classes("w-full").mark("offer-partner")
+                            self.partner = (
+                                ui.select(
+                                    self.partner_choices,
+                                    label="Partner",
+                                    with_input=True,
+                                    value=self.chosen_partner if self.chosen_partner in self.partner_choices else None,
+                                )
+                                .props("outlined options-dense")
+                                .classes("w-full")
+                                .mark("offer-partner")
+                            )
                     self.form = OfferForm(offer)
                 with ui.column().classes("gap-4 w-full"):
                     self.eligibility = EligibilityPreview(offer.eligibility_rule if offer else "")
@@ -235,20 +358,23 @@ class OfferEditor:
                 return
             created = await perform(
                 lambda actor: offers.create_offer(actor, uuid.UUID(self.partner.value), data, terms=self.terms.value or ""),
-                fields=fields, done=lambda o: f"Created the draft offer {o.title}.",
+                fields=fields,
+                done=lambda o: f"Created the draft offer {o.title}.",
             )
             if created is not None:
                 ui.navigate.to(offer_url(created.id))
             return
-        saved = await perform(lambda actor: offers.update_offer(actor, self.offer.id, data), fields=fields,
-                              done=lambda o: f"Saved {o.title}.")
+        saved = await perform(
+            lambda actor: offers.update_offer(actor, self.offer.id, data), fields=fields, done=lambda o: f"Saved {o.title}."
+        )
         if saved is not None:
             ui.navigate.reload()
 
     async def revise_terms(self) -> None:
         """A new version of the terms, on its own: saving the offer's details never changes them."""
-        revised = await perform(lambda actor: terms.revise_terms(actor, self.offer.id, self.terms.value or ""),
-                                fields={"terms": self.terms})
+        revised = await perform(
+            lambda actor: terms.revise_terms(actor, self.offer.id, self.terms.value or ""), fields={"terms": self.terms}
+        )
         if revised is None:
             return
         if self.current_terms is not None and revised.id == self.current_terms.id:
@@ -261,8 +387,10 @@ class OfferEditor:
         label, _, _, effect = STATUS_ACTIONS[status]
         if not await confirm(f"{label} {self.offer.title}?", effect, confirm_label=label, danger=status == RETIRED):
             return
-        changed = await perform(lambda actor: offers.change_offer_status(actor, self.offer.id, status),
-                                done=lambda o: f"{o.title} is now {OFFER_STATUSES[o.status].lower()}.")
+        changed = await perform(
+            lambda actor: offers.change_offer_status(actor, self.offer.id, status),
+            done=lambda o: f"{o.title} is now {OFFER_STATUSES[o.status].lower()}.",
+        )
         if changed is not None:
             ui.navigate.reload()
 

@@ -40,14 +40,23 @@ def _profile(partner: PartnerView) -> None:
         with ui.row().classes("items-center gap-2"):
             ui.icon("storefront", color="primary")
             ui.label("Profile").classes("text-subtitle1 text-weight-medium")
-        facts = [
-            ("Source", SOURCES.get(partner.source, partner.source)), ("Category", partner.category.capitalize()),
-            ("Countries", ", ".join(country_name(code) for code in partner.countries)),
-            ("Reward types", ", ".join(REWARD_TYPES.get(kind, kind) for kind in partner.reward_types)),
-            ("Audience fit", partner.audience_fit or EMPTY),
-        ] + [(f"Contact{'' if index == 0 else f' {index + 1}'}",
-              " · ".join(part for part in (contact.name, contact.role, contact.email, contact.phone) if part))
-             for index, contact in enumerate(partner.contacts)] + [("Created", f"{when(partner.created_at)} by {partner.created_by_label}")]
+        facts = (
+            [
+                ("Source", SOURCES.get(partner.source, partner.source)),
+                ("Category", partner.category.capitalize()),
+                ("Countries", ", ".join(country_name(code) for code in partner.countries)),
+                ("Reward types", ", ".join(REWARD_TYPES.get(kind, kind) for kind in partner.reward_types)),
+                ("Audience fit", partner.audience_fit or EMPTY),
+            ]
+            + [
+                (
+                    f"Contact{'' if index == 0 else f' {index + 1}'}",
+                    " · ".join(part for part in (contact.name, contact.role, contact.email, contact.phone) if part),
+                )
+                for index, contact in enumerate(partner.contacts)
+            ]
+            + [("Created", f"{when(partner.created_at)} by {partner.created_by_label}")]
+        )
         with ui.grid(columns="minmax(96px, auto) 1fr").classes("gap-x-4 gap-y-1 text-body2 w-full"):
             for label, value in facts:
                 ui.label(label).classes("mb-muted")
@@ -61,8 +70,11 @@ def _offers(partner: PartnerView, found: list, can_write: bool) -> None:
                 ui.icon("redeem", color="primary")
                 ui.label("Offers").classes("text-subtitle1 text-weight-medium")
             if can_write:
-                ui.button("New offer", icon="add", on_click=lambda: ui.navigate.to(
-                    f"{navigation.OFFERS.path}/new?{urlencode({'partner': partner.id})}")).props("flat dense no-caps").mark("partner-new-offer")
+                ui.button(
+                    "New offer",
+                    icon="add",
+                    on_click=lambda: ui.navigate.to(f"{navigation.OFFERS.path}/new?{urlencode({'partner': partner.id})}"),
+                ).props("flat dense no-caps").mark("partner-new-offer")
         if not found:
             ui.label("No offers yet: set one up in the offer set-up stage.").classes("mb-muted text-body2")
         for offer in found:
@@ -76,13 +88,16 @@ def _standing(view: OnboardingView) -> None:
     partner = view.partner
     with ui.row().classes("items-center gap-3").style("grid-column: 1 / -1").mark("partner-standing"):
         ui.badge(PARTNER_STATUSES[partner.status], color=PARTNER_STATUS_COLOURS[partner.status]).classes(
-            "q-px-md q-py-xs text-body2").mark("partner-status")
+            "q-px-md q-py-xs text-body2"
+        ).mark("partner-status")
         if partner.status == "onboarding":
             done = sum(stage.state == "signed_off" for stage in view.stages)
             ui.linear_progress(value=done / len(view.stages), show_value=False, color="primary").classes("w-48").props(
-                "rounded size=8px track-color=grey-3")
+                "rounded size=8px track-color=grey-3"
+            )
             ui.label(f"{done} of {len(view.stages)} stages signed off · now: {stage_label(view.current_stage)}").classes(
-                "text-body2 mb-muted").mark("partner-progress")
+                "text-body2 mb-muted"
+            ).mark("partner-progress")
 
 
 class PartnerPage:
@@ -94,13 +109,18 @@ class PartnerPage:
         partner = view.partner
         with frame(partner.name, f"{SOURCES.get(partner.source, partner.source)} partner · {partner.category}") as page:
             with page.actions:
-                ui.button("Export trail", icon="download", on_click=self.export_trail).props("outline no-caps").mark("export-trail")
+                ui.button("Export trail", icon="download", on_click=self.export_trail).props("outline no-caps").mark(
+                    "export-trail"
+                )
                 ui.button("Evidence bundle", icon="folder_zip", on_click=self.export_bundle).props("outline no-caps").mark(
-                    "export-bundle")
+                    "export-bundle"
+                )
                 if self.actor.can(Permission.PARTNERS_WRITE):
                     ui.button("Edit profile", icon="edit", on_click=self.edit).props("outline no-caps").mark("edit-partner")
             ui.link("← All partners", navigation.PARTNERS.path).classes("text-primary text-body2")
-            self.body = ui.element("div").classes("w-full grid gap-4 items-start").style("grid-template-columns: minmax(0, 1fr) 380px")
+            self.body = (
+                ui.element("div").classes("w-full grid gap-4 items-start").style("grid-template-columns: minmax(0, 1fr) 380px")
+            )
         await self.render(view)
 
     async def render(self, view: OnboardingView | None = None) -> None:
@@ -133,8 +153,11 @@ class PartnerPage:
         if export is not None:
             # The BOM tells spreadsheet programs the file is UTF-8.
             ui.download.content(export.csv_text.encode("utf-8-sig"), export.file_name, "text/csv")
-            ui.notify(f"Exported the onboarding trail to {export.file_name} ({len(export.evidence)} evidence "
-                      f"file{'s' if len(export.evidence) != 1 else ''} cited).", type="positive")
+            ui.notify(
+                f"Exported the onboarding trail to {export.file_name} ({len(export.evidence)} evidence "
+                f"file{'s' if len(export.evidence) != 1 else ''} cited).",
+                type="positive",
+            )
 
     async def export_bundle(self) -> None:
         bundle = await perform(lambda actor: trail_export.export_onboarding_bundle(actor, self.partner_id))

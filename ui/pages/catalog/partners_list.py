@@ -41,25 +41,44 @@ def partner_url(partner_id: object) -> str:
 def _stage_badge(partner: PartnerView, stage: str | None) -> tuple[str, str]:
     if partner.status != ONBOARDING:
         return "Completed", "grey-5"
-    return (f"{list(STAGES).index(stage) + 1}/{len(STAGES)} · {stage_label(stage)}", "primary") if stage else ("Ready for go-live", "positive")
+    return (
+        (f"{list(STAGES).index(stage) + 1}/{len(STAGES)} · {stage_label(stage)}", "primary")
+        if stage
+        else ("Ready for go-live", "positive")
+    )
 
 
 def _row(partner: PartnerView, stage: str | None) -> dict:
     stage_text, stage_colour = _stage_badge(partner, stage)
     return {
-        "id": str(partner.id), "href": partner_url(partner.id), "name": partner.name, "source": SOURCES.get(partner.source, partner.source),
-        "category": partner.category.capitalize(), "countries": ", ".join(partner.countries),
+        "id": str(partner.id),
+        "href": partner_url(partner.id),
+        "name": partner.name,
+        "source": SOURCES.get(partner.source, partner.source),
+        "category": partner.category.capitalize(),
+        "countries": ", ".join(partner.countries),
         "reward_types": ", ".join(REWARD_TYPES.get(kind, kind) for kind in partner.reward_types),
-        "status": PARTNER_STATUSES.get(partner.status, partner.status), "status_colour": PARTNER_STATUS_COLOURS.get(partner.status, "grey-7"),
-        "stage": stage_text, "stage_colour": stage_colour,
+        "status": PARTNER_STATUSES.get(partner.status, partner.status),
+        "status_colour": PARTNER_STATUS_COLOURS.get(partner.status, "grey-7"),
+        "stage": stage_text,
+        "stage_colour": stage_colour,
     }
 
 
 async def _fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
     wanted = request.filters
-    page = await profiles.list_partners(actor, PartnerFilter(search=wanted.get("search"), status=wanted.get("status"),
-                                                             source=wanted.get("source"), category=wanted.get("category"),
-                                                             country=wanted.get("country")), request.offset, request.limit)
+    page = await profiles.list_partners(
+        actor,
+        PartnerFilter(
+            search=wanted.get("search"),
+            status=wanted.get("status"),
+            source=wanted.get("source"),
+            category=wanted.get("category"),
+            country=wanted.get("country"),
+        ),
+        request.offset,
+        request.limit,
+    )
     stages = await progress.current_stages(actor, [partner.id for partner in page.rows])
     return [_row(partner, stages.get(partner.id)) for partner in page.rows], page.total
 
@@ -83,4 +102,3 @@ async def _create() -> None:
     created = await edit_profile()
     if created is not None:
         ui.navigate.to(partner_url(created.id))
-

@@ -40,11 +40,21 @@ class RankingPage:
         ui.add_css(_STYLE)
         with frame(navigation.RANKING.label, "Drag offers into the order recipients should see them, then save") as page:
             with page.actions:
-                self.reset_button = ui.button("Undo changes", icon="undo", on_click=self.reset).props("flat no-caps").mark("reset-order")
-                self.save_button = ui.button("Save order", icon="save", on_click=self.save).props("unelevated no-caps").mark("save-order")
+                self.reset_button = (
+                    ui.button("Undo changes", icon="undo", on_click=self.reset).props("flat no-caps").mark("reset-order")
+                )
+                self.save_button = (
+                    ui.button("Save order", icon="save", on_click=self.save).props("unelevated no-caps").mark("save-order")
+                )
             with ui.row().classes("w-full items-center gap-3"):
-                ui.select(country_options(), label="Only offers in", with_input=True, clearable=True, value=country,
-                          on_change=lambda e: self.load(e.value)).props("dense outlined options-dense").classes("w-64").mark("ranking-country")
+                ui.select(
+                    country_options(),
+                    label="Only offers in",
+                    with_input=True,
+                    clearable=True,
+                    value=country,
+                    on_change=lambda e: self.load(e.value),
+                ).props("dense outlined options-dense").classes("w-64").mark("ranking-country")
                 self.hint = ui.label().classes("mb-muted text-body2").mark("ranking-hint")
             self.list_box = ui.column().classes("w-full gap-2").mark("ranking-list")
         await self.load(country)
@@ -54,8 +64,11 @@ class RankingPage:
         page = await offers.list_offers(signed_in().actor, OfferFilter(country=country), limit=MAX_RANKED)
         self.saved, self.order = list(page.rows), list(page.rows)
         cut = f" (the first {MAX_RANKED} of {page.total:,}: choose a country)" if page.total > MAX_RANKED else ""
-        self.hint.set_text(f"{len(self.order)} offers in {country}; they swap among the places they hold now" if country
-                            else f"All {len(self.order)} offers{cut}")
+        self.hint.set_text(
+            f"{len(self.order)} offers in {country}; they swap among the places they hold now"
+            if country
+            else f"All {len(self.order)} offers{cut}"
+        )
         self.render()
 
     @property
@@ -90,13 +103,16 @@ class RankingPage:
             ui.label(str(place)).classes("text-h6 text-weight-bold text-primary w-8 text-right").mark("rank-place")
             with ui.column().classes("gap-0 grow"):
                 ui.link(offer.title, offer_url(offer.id)).classes("text-body1 text-weight-medium text-grey-10").style(
-                    "text-decoration: none")
+                    "text-decoration: none"
+                )
                 ui.label(f"{offer.partner_name} · {offer.country} · {offer.category}").classes("mb-muted text-caption")
             ui.badge(OFFER_STATUSES[offer.status], color=OFFER_STATUS_COLOURS[offer.status]).classes("q-px-sm")
             ui.button(icon="arrow_upward", on_click=lambda i=index: self._move(i, i - 1)).props(
-                f"flat round dense aria-label='Move up' {'disable' if index == 0 else ''}").mark(f"up-{offer.id}")
+                f"flat round dense aria-label='Move up' {'disable' if index == 0 else ''}"
+            ).mark(f"up-{offer.id}")
             ui.button(icon="arrow_downward", on_click=lambda i=index: self._move(i, i + 1)).props(
-                f"flat round dense aria-label='Move down' {'disable' if index == len(self.order) - 1 else ''}").mark(f"down-{offer.id}")
+                f"flat round dense aria-label='Move down' {'disable' if index == len(self.order) - 1 else ''}"
+            ).mark(f"down-{offer.id}")
 
     def _drag(self, offer_id: uuid.UUID) -> None:
         self.dragged = offer_id
@@ -124,8 +140,10 @@ class RankingPage:
         if not self.changed:
             return
         where = f" in {self.country}" if self.country else ""
-        saved = await perform(lambda actor: ranking.rerank_offers(actor, [offer.id for offer in self.order]),
-                              done=lambda found: f"Saved the new order of {len(found)} offers{where}.")
+        saved = await perform(
+            lambda actor: ranking.rerank_offers(actor, [offer.id for offer in self.order]),
+            done=lambda found: f"Saved the new order of {len(found)} offers{where}.",
+        )
         if saved is not None:
             await self.load(self.country)
 

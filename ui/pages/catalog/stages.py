@@ -22,14 +22,16 @@ STATE_ICONS = {LOCKED: "lock", OPEN: "pending_actions", SIGNED_OFF: "verified"}
 
 def _evidence(item: ChecklistItemView) -> None:
     with ui.column().classes("gap-0 q-mt-xs"):
-        ui.label(f"{item.completed_by_label} · {when(item.completed_at)}").classes("mb-muted text-caption").mark(f"done-by-{item.key}")
+        ui.label(f"{item.completed_by_label} · {when(item.completed_at)}").classes("mb-muted text-caption").mark(
+            f"done-by-{item.key}"
+        )
         if item.note:
             ui.label(item.note).classes("text-body2 text-grey-9").style("white-space: pre-line").mark(f"note-{item.key}")
         if item.evidence_file:
             file = item.evidence_file
-            ui.button(f"{file.file_name} · {size(file.size_bytes)}", icon="attach_file",
-                      on_click=lambda f=file: download_evidence(f)).props("flat dense no-caps size=sm color=primary").classes(
-                "q-px-xs").mark(f"file-{item.key}")
+            ui.button(
+                f"{file.file_name} · {size(file.size_bytes)}", icon="attach_file", on_click=lambda f=file: download_evidence(f)
+            ).props("flat dense no-caps size=sm color=primary").classes("q-px-xs").mark(f"file-{item.key}")
 
 
 class StageCards:
@@ -52,7 +54,8 @@ class StageCards:
                         ui.label(f"{number}. {stage.label}").classes("text-subtitle1 text-weight-medium")
                         ui.label(f"{stage.items_done} of {len(stage.items)} done").classes("mb-muted text-caption")
                 ui.badge(STAGE_STATES[stage.state], color=STAGE_STATE_COLOURS[stage.state]).classes("q-px-sm q-py-xs").mark(
-                    f"stage-state-{stage.key}")
+                    f"stage-state-{stage.key}"
+                )
             if stage.state == LOCKED:
                 ui.label("Opens when the previous stage is signed off.").classes("mb-muted text-body2")
             with ui.column().classes("w-full gap-0"):
@@ -61,11 +64,18 @@ class StageCards:
             self._sign_off(stage)
 
     def _item(self, stage: StageView, item: ChecklistItemView) -> None:
-        with ui.row().classes("w-full items-start justify-between no-wrap q-py-sm").style("border-top: 1px solid #efedf4").mark(
-                f"item-{item.key}"):
+        with (
+            ui.row()
+            .classes("w-full items-start justify-between no-wrap q-py-sm")
+            .style("border-top: 1px solid #efedf4")
+            .mark(f"item-{item.key}")
+        ):
             with ui.row().classes("items-start gap-3 no-wrap"):
-                ui.icon("check_circle" if item.done else "radio_button_unchecked", size="20px",
-                        color="positive" if item.done else "grey-5").classes("q-mt-xs")
+                ui.icon(
+                    "check_circle" if item.done else "radio_button_unchecked",
+                    size="20px",
+                    color="positive" if item.done else "grey-5",
+                ).classes("q-mt-xs")
                 with ui.column().classes("gap-0"):
                     with ui.row().classes("items-center gap-2"):
                         ui.label(item.label).classes("text-body2 text-weight-medium")
@@ -78,13 +88,15 @@ class StageCards:
                     uat_control(self.partner, self.uat_offers, self.refresh)
                 else:
                     ui.button("Complete", icon="task_alt", on_click=lambda i=item: self._complete(i)).props(
-                        f'outline dense no-caps size=sm aria-label="Complete: {item.label}"').classes("q-px-sm").mark(f"complete-{item.key}")
+                        f'outline dense no-caps size=sm aria-label="Complete: {item.label}"'
+                    ).classes("q-px-sm").mark(f"complete-{item.key}")
 
     def _sign_off(self, stage: StageView) -> None:
         if stage.state == SIGNED_OFF:
             note = f": “{stage.sign_off_note}”" if stage.sign_off_note else ""
             ui.label(f"Signed off by {stage.signed_off_by_label}, {when(stage.signed_off_at)}{note}").classes(
-                "text-positive text-body2").mark(f"signed-off-{stage.key}")
+                "text-positive text-body2"
+            ).mark(f"signed-off-{stage.key}")
             return
         if stage.state != OPEN or not self.can_work:
             return
@@ -93,7 +105,8 @@ class StageCards:
             if missing:
                 ui.label(f"{missing} item{'s' if missing != 1 else ''} left before sign-off").classes("mb-muted text-caption")
             ui.button("Sign off stage", icon="verified", on_click=lambda: self._confirm_sign_off(stage)).props(
-                f'unelevated no-caps aria-label="Sign off {stage.label}" {"disable" if missing else ""}').mark(f"sign-off-{stage.key}")
+                f'unelevated no-caps aria-label="Sign off {stage.label}" {"disable" if missing else ""}'
+            ).mark(f"sign-off-{stage.key}")
 
     async def _complete(self, item: ChecklistItemView) -> None:
         if await complete_item(self.partner.id, self.partner.name, item):
@@ -102,13 +115,16 @@ class StageCards:
     async def _confirm_sign_off(self, stage: StageView) -> None:
         with ui.dialog() as dialog, ui.card().classes("q-pa-lg w-[520px] gap-3").mark("sign-off-dialog"):
             ui.label(f"Sign off {stage.label}?").classes("text-h6")
-            ui.label(f"Every item of {stage.label} is done. Signing off closes the stage for good and opens the next one.").classes(
-                "mb-muted")
+            ui.label(
+                f"Every item of {stage.label} is done. Signing off closes the stage for good and opens the next one."
+            ).classes("mb-muted")
             note = ui.input("Note (optional, kept in the trail)").props("outlined").classes("w-full").mark("sign-off-note")
 
             async def send() -> None:
-                signed = await perform(lambda actor: onboarding.sign_off_stage(actor, self.partner.id, stage.key, note.value or ""),
-                                       done=f"Signed off {stage.label} for {self.partner.name}.")
+                signed = await perform(
+                    lambda actor: onboarding.sign_off_stage(actor, self.partner.id, stage.key, note.value or ""),
+                    done=f"Signed off {stage.label} for {self.partner.name}.",
+                )
                 if signed is not None:
                     dialog.submit(True)
 
@@ -122,4 +138,3 @@ class StageCards:
 def stage_cards(view: OnboardingView, uat_offers: dict[str, str], can_work: bool, refresh: Refresh) -> None:
     """``uat_offers``: the partner's offers a sandbox run can use (id → title)."""
     StageCards(view, uat_offers, can_work, refresh).build()
-

@@ -35,15 +35,21 @@ def uat_control(partner: PartnerView, choices: dict[str, str], refresh: Callable
         if not choices:
             ui.label("Create an offer with voucher stock first").classes("mb-muted text-caption").mark("uat-no-offer")
             return
-        chosen = ui.select(choices, value=next(iter(choices)), label="Offer").props("dense outlined options-dense").classes(
-            "w-56").mark("uat-offer")
+        chosen = (
+            ui.select(choices, value=next(iter(choices)), label="Offer")
+            .props("dense outlined options-dense")
+            .classes("w-56")
+            .mark("uat-offer")
+        )
         button = ui.button("Run sandbox UAT", icon="science").props("unelevated no-caps").mark("run-uat")
 
     async def run() -> None:
         button.props("loading")  # the run takes a moment: allocation, confirmation, release
         try:
-            result = await perform(lambda actor: uat.run_sandbox_issuance(actor, partner.id, uuid.UUID(chosen.value)),
-                                   done=lambda r: f"UAT passed on {choices[str(r.offer_id)]}: the sandbox issuance is recorded as evidence.")
+            result = await perform(
+                lambda actor: uat.run_sandbox_issuance(actor, partner.id, uuid.UUID(chosen.value)),
+                done=lambda r: f"UAT passed on {choices[str(r.offer_id)]}: the sandbox issuance is recorded as evidence.",
+            )
         finally:
             button.props(remove="loading")
         if result is not None:

@@ -14,8 +14,13 @@ from ui.components.display import EMPTY
 PARTNER_STATUSES = {ONBOARDING: "Onboarding", LIVE: "Live", PAUSED: "Paused", OFFBOARDED: "Offboarded"}
 PARTNER_STATUS_COLOURS = {ONBOARDING: "secondary", LIVE: "positive", PAUSED: "orange-8", OFFBOARDED: "grey-7"}
 SOURCES = {"client_sourced": "Client-sourced", "network": "Network"}
-REWARD_TYPES = {"gift_card": "Gift card", "experience": "Experience", "merchandise": "Merchandise",
-                "prepaid_wallet": "Prepaid wallet", "voucher": "Voucher"}
+REWARD_TYPES = {
+    "gift_card": "Gift card",
+    "experience": "Experience",
+    "merchandise": "Merchandise",
+    "prepaid_wallet": "Prepaid wallet",
+    "voucher": "Voucher",
+}
 STAGES = {stage.key: stage.label for stage in checklist.STAGES}
 STAGE_STATES = {LOCKED: "Locked", OPEN: "In progress", SIGNED_OFF: "Signed off"}
 STAGE_STATE_COLOURS = {LOCKED: "grey-6", OPEN: "primary", SIGNED_OFF: "positive"}
@@ -27,8 +32,10 @@ CODE_STATUSES = {"available": "Available", "allocated": "Allocated", "confirmed"
 def denominations(offer_denominations: Denominations, currency: str) -> str:
     if offer_denominations.kind == FIXED:
         return ", ".join(format_money(amount, currency) for amount in offer_denominations.amounts)
-    return (f"{format_money(offer_denominations.minimum, currency)} to {format_money(offer_denominations.maximum, currency)}, "
-            f"in steps of {format_money(offer_denominations.step, currency)}")
+    return (
+        f"{format_money(offer_denominations.minimum, currency)} to {format_money(offer_denominations.maximum, currency)}, "
+        f"in steps of {format_money(offer_denominations.step, currency)}"
+    )
 
 
 def expiry(rule: ExpiryRule) -> str:
@@ -38,13 +45,18 @@ def expiry(rule: ExpiryRule) -> str:
 
 
 def country_options() -> dict[str, str]:
-    return {country.alpha_2: f"{country.name} ({country.alpha_2})" for country in sorted(pycountry.countries, key=lambda c: c.name)}
+    return {
+        country.alpha_2: f"{country.name} ({country.alpha_2})" for country in sorted(pycountry.countries, key=lambda c: c.name)
+    }
 
 
 def currency_options() -> dict[str, str]:
     """The currencies an offer, a campaign or a programme can be in: not XAU, XDR and others without minor units."""
-    return {currency.alpha_3: f"{currency.alpha_3} · {currency.name}" for currency in sorted(pycountry.currencies, key=lambda c: c.alpha_3)
-            if has_minor_unit(currency.alpha_3)}
+    return {
+        currency.alpha_3: f"{currency.alpha_3} · {currency.name}"
+        for currency in sorted(pycountry.currencies, key=lambda c: c.alpha_3)
+        if has_minor_unit(currency.alpha_3)
+    }
 
 
 def stage_label(stage_key: str | None) -> str:

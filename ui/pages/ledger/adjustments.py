@@ -37,19 +37,24 @@ def decision(adjustment: AdjustmentView) -> str:
 
 def _row(adjustment: AdjustmentView) -> dict:
     return {
-        "id": str(adjustment.id), "requested_at": when(adjustment.requested_at), "requested_by": adjustment.requested_by_label,
-        "change": signed(adjustment.amount, adjustment.direction), "reason": adjustment.reason or EMPTY,
-        "status": adjustment.status.value.capitalize(), "status_colour": STATUS_COLOURS[adjustment.status.value],
+        "id": str(adjustment.id),
+        "requested_at": when(adjustment.requested_at),
+        "requested_by": adjustment.requested_by_label,
+        "change": signed(adjustment.amount, adjustment.direction),
+        "reason": adjustment.reason or EMPTY,
+        "status": adjustment.status.value.capitalize(),
+        "status_colour": STATUS_COLOURS[adjustment.status.value],
         "decided": decision(adjustment),
     }
 
 
 def adjustments_table(balance: Balance) -> PagedTable:
     async def fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
-        page = await ledger.list_adjustments(actor, programme_id=balance.programme_id, recipient_id=balance.recipient_id,
-                                             limit=MAX_LISTED)
+        page = await ledger.list_adjustments(
+            actor, programme_id=balance.programme_id, recipient_id=balance.recipient_id, limit=MAX_LISTED
+        )
         found = page.adjustments
-        return [_row(adjustment) for adjustment in found[request.offset:request.offset + request.limit]], len(found)
+        return [_row(adjustment) for adjustment in found[request.offset : request.offset + request.limit]], len(found)
 
     return PagedTable(COLUMNS, fetch, marker="adjustments-table", empty_text="No manual adjustments", rows_per_page=10)
 
@@ -65,21 +70,39 @@ async def request_adjustment(balance: Balance, recipient_name: str, programme_na
     idempotency_key = f"console-adjustment-{uuid.uuid4()}"
     with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[520px] gap-3").mark("adjustment-dialog"):
         ui.label("Request a manual adjustment").classes("text-h6")
-        ui.label(f"{recipient_name} · {programme_name}. Nothing moves until a second person with the permission "
-                 "“ledger:adjust” approves it.").classes("mb-muted text-body2")
-        direction = ui.radio({d.value: label for d, label in DIRECTIONS.items()}, value=Direction.CREDIT.value).props(
-            "inline").mark("adjustment-direction")
+        ui.label(
+            f"{recipient_name} · {programme_name}. Nothing moves until a second person with the permission "
+            "“ledger:adjust” approves it."
+        ).classes("mb-muted text-body2")
+        direction = (
+            ui.radio({d.value: label for d, label in DIRECTIONS.items()}, value=Direction.CREDIT.value)
+            .props("inline")
+            .mark("adjustment-direction")
+        )
         amount = ui.number("Points", min=1, step=1, precision=0).props("outlined").classes("w-full").mark("adjustment-amount")
-        reason = ui.textarea("Reason", placeholder="e.g. goodwill credit for ticket T-1042").props(
-            "outlined autogrow").classes("w-full").mark("adjustment-reason")
+        reason = (
+            ui.textarea("Reason", placeholder="e.g. goodwill credit for ticket T-1042")
+            .props("outlined autogrow")
+            .classes("w-full")
+            .mark("adjustment-reason")
+        )
 
         async def send() -> None:
             requested = await perform(
-                lambda actor: ledger.request_adjustment(actor, balance.programme_id, balance.recipient_id, direction.value,
-                                                        whole(amount.value), reason.value or "", idempotency_key=idempotency_key),
+                lambda actor: ledger.request_adjustment(
+                    actor,
+                    balance.programme_id,
+                    balance.recipient_id,
+                    direction.value,
+                    whole(amount.value),
+                    reason.value or "",
+                    idempotency_key=idempotency_key,
+                ),
                 fields={"amount": amount, "reason": reason},
-                done=lambda a: f"Requested {signed(a.amount, a.direction)} points for {recipient_name}: "
-                               "it waits for a second person's approval.",
+                done=lambda a: (
+                    f"Requested {signed(a.amount, a.direction)} points for {recipient_name}: "
+                    "it waits for a second person's approval."
+                ),
             )
             if requested is not None:
                 dialog.submit(requested)

@@ -46,7 +46,7 @@ class ApprovalsPage:
 
     async def fetch(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         found = (await ledger.list_adjustments(actor, status=AdjustmentStatus.PENDING, limit=MAX_WAITING)).adjustments
-        shown = found[request.offset:request.offset + request.limit]
+        shown = found[request.offset : request.offset + request.limit]
         people = await recipients.recipients_by_ids(actor, list({a.recipient_id for a in shown}))
         programmes = {pid: (await recipients.get_programme(actor, pid)).name for pid in {a.programme_id for a in shown}}
         self.waiting = {str(a.id): a for a in shown}
@@ -56,21 +56,35 @@ class ApprovalsPage:
             recipient = f"{person.full_name} ({person.external_id})" if person else str(adjustment.recipient_id)
             self.names[str(adjustment.id)] = (person.full_name if person else recipient, programmes[adjustment.programme_id])
             own = is_own(adjustment, actor)
-            rows.append({
-                "id": str(adjustment.id), "requested_at": when(adjustment.requested_at),
-                "requested_by": adjustment.requested_by_label + (" (you)" if own else ""), "recipient": recipient,
-                "href": f"{navigation.POINTS.path}?{urlencode({'recipient': adjustment.recipient_id, 'programme': adjustment.programme_id})}",
-                "programme": programmes[adjustment.programme_id], "change": signed(adjustment.amount, adjustment.direction),
-                "reason": adjustment.reason,
-                "actions": ["reject"] if own else ["approve", "reject"],  # a second person approves
-            })
+            rows.append(
+                {
+                    "id": str(adjustment.id),
+                    "requested_at": when(adjustment.requested_at),
+                    "requested_by": adjustment.requested_by_label + (" (you)" if own else ""),
+                    "recipient": recipient,
+                    "href": f"{navigation.POINTS.path}?{urlencode({'recipient': adjustment.recipient_id, 'programme': adjustment.programme_id})}",
+                    "programme": programmes[adjustment.programme_id],
+                    "change": signed(adjustment.amount, adjustment.direction),
+                    "reason": adjustment.reason,
+                    "actions": ["reject"] if own else ["approve", "reject"],  # a second person approves
+                }
+            )
         return rows, len(found)
 
     async def build(self) -> None:
-        with frame(navigation.APPROVALS.label, "Manual adjustments waiting for a second person: approve to move the points, "
-                                               "or reject. Your own requests you can only withdraw."):
-            self.table = PagedTable(COLUMNS, self.fetch, actions=ACTIONS, on_action=self.act, marker="approvals-table",
-                                    empty_text="Nothing waits for approval")
+        with frame(
+            navigation.APPROVALS.label,
+            "Manual adjustments waiting for a second person: approve to move the points, "
+            "or reject. Your own requests you can only withdraw.",
+        ):
+            self.table = PagedTable(
+                COLUMNS,
+                self.fetch,
+                actions=ACTIONS,
+                on_action=self.act,
+                marker="approvals-table",
+                empty_text="Nothing waits for approval",
+            )
             await self.table.reload()
 
     async def act(self, action: str, row: dict) -> None:
@@ -87,7 +101,8 @@ class ApprovalsPage:
         if not await confirm(
             f"Approve {change} points for {recipient}?",
             f"{adjustment.requested_by_label} asked for it: “{adjustment.reason}”. The points move at once in {programme}; "
-            "a mistake is corrected by another adjustment, not undone.", confirm_label="Approve",
+            "a mistake is corrected by another adjustment, not undone.",
+            confirm_label="Approve",
         ):
             return False
         approved = await perform(
@@ -102,8 +117,10 @@ class ApprovalsPage:
         title = "Withdraw your request" if own else f"Reject the request of {adjustment.requested_by_label}"
         with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[480px] gap-3").mark("reject-dialog"):
             ui.label(f"{title}?").classes("text-h6")
-            ui.label(f"{signed(adjustment.amount, adjustment.direction)} points for {recipient}: “{adjustment.reason}”. "
-                     "No points move.").classes("mb-muted")
+            ui.label(
+                f"{signed(adjustment.amount, adjustment.direction)} points for {recipient}: “{adjustment.reason}”. "
+                "No points move."
+            ).classes("mb-muted")
             note = ui.input("Why (optional, kept with the decision)").props("outlined").classes("w-full").mark("decision-note")
 
             async def send() -> None:
@@ -117,7 +134,9 @@ class ApprovalsPage:
 
             with ui.row().classes("w-full justify-end gap-2"):
                 ui.button("Cancel", on_click=lambda: dialog.submit(False)).props("flat no-caps")
-                ui.button("Withdraw" if own else "Reject", on_click=send).props("unelevated no-caps color=negative").mark("send-rejection")
+                ui.button("Withdraw" if own else "Reject", on_click=send).props("unelevated no-caps color=negative").mark(
+                    "send-rejection"
+                )
         return bool(await ask(dialog))
 
 

@@ -22,13 +22,25 @@ COLUMNS = [
 
 
 def _row(recipient: RecipientView) -> dict:
-    return {"id": str(recipient.id), "href": wallet_url(recipient.id), "full_name": recipient.full_name,
-            "external_id": recipient.external_id, "email": recipient.email or EMPTY, "country": recipient.country or EMPTY}
+    return {
+        "id": str(recipient.id),
+        "href": wallet_url(recipient.id),
+        "full_name": recipient.full_name,
+        "external_id": recipient.external_id,
+        "email": recipient.email or EMPTY,
+        "country": recipient.country or EMPTY,
+    }
 
 
 async def _fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
-    page = await recipients.search_recipients(actor, RecipientFilter(search=request.filters.get("search")), request.offset,
-                                              request.limit, sort_by=request.sort_by or "full_name", descending=request.descending)
+    page = await recipients.search_recipients(
+        actor,
+        RecipientFilter(search=request.filters.get("search")),
+        request.offset,
+        request.limit,
+        sort_by=request.sort_by or "full_name",
+        descending=request.descending,
+    )
     return [_row(recipient) for recipient in page.rows], page.total
 
 

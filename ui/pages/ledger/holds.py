@@ -34,8 +34,12 @@ def _times_out(reservation: ReservationView) -> str:
 
 def _row(reservation: ReservationView) -> dict:
     return {
-        "id": str(reservation.id), "created_at": when(reservation.created_at), "amount": f"{reservation.amount:,}",
-        "source": SOURCES[reservation.source], "reference": reservation.reference or EMPTY, "timeout_at": _times_out(reservation),
+        "id": str(reservation.id),
+        "created_at": when(reservation.created_at),
+        "amount": f"{reservation.amount:,}",
+        "source": SOURCES[reservation.source],
+        "reference": reservation.reference or EMPTY,
+        "timeout_at": _times_out(reservation),
     }
 
 
@@ -45,6 +49,6 @@ def holds_table(balance: Balance) -> PagedTable:
     async def fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         page = await ledger.list_reservations(actor, wallet_id, status=ReservationStatus.PENDING, limit=MAX_HOLDS)
         holds = page.reservations
-        return [_row(hold) for hold in holds[request.offset:request.offset + request.limit]], len(holds)
+        return [_row(hold) for hold in holds[request.offset : request.offset + request.limit]], len(holds)
 
     return PagedTable(COLUMNS, fetch, marker="holds-table", empty_text="No points are on hold", rows_per_page=10)

@@ -31,8 +31,21 @@ COLUMNS = [
     Column("actor", "By"),
 ]
 ACTIONS = [RowAction("chain", "Chain", "account_tree")]
-CSV_HEADER = ["created_at", "transfer_id", "kind", "phase", "status", "source", "direction", "amount", "reference", "reason",
-              "actor", "reservation_id", "reverses_id"]
+CSV_HEADER = [
+    "created_at",
+    "transfer_id",
+    "kind",
+    "phase",
+    "status",
+    "source",
+    "direction",
+    "amount",
+    "reference",
+    "reason",
+    "actor",
+    "reservation_id",
+    "reverses_id",
+]
 EXPORT_PAGE = 200  # the service's largest page
 MAX_EXPORT_ROWS = 100_000  # a download a spreadsheet still opens
 
@@ -40,26 +53,49 @@ MAX_EXPORT_ROWS = 100_000  # a download a spreadsheet still opens
 def _row(entry: HistoryEntry) -> dict:
     transfer = entry.transfer
     return {
-        "id": str(transfer.id), "created_at": when(transfer.created_at).removesuffix(" UTC"), "what": what(transfer),
+        "id": str(transfer.id),
+        "created_at": when(transfer.created_at).removesuffix(" UTC"),
+        "what": what(transfer),
         "amount": movement(transfer),
-        "status": STATUSES[entry.status], "status_colour": STATUS_COLOURS[entry.status.value],
-        "source": SOURCES[transfer.source], "reference": transfer.reference or EMPTY, "reason": transfer.reason or EMPTY,
-        "actor": transfer.actor_label, "actions": ["chain"] if has_chain(transfer) else [],
+        "status": STATUSES[entry.status],
+        "status_colour": STATUS_COLOURS[entry.status.value],
+        "source": SOURCES[transfer.source],
+        "reference": transfer.reference or EMPTY,
+        "reason": transfer.reason or EMPTY,
+        "actor": transfer.actor_label,
+        "actions": ["chain"] if has_chain(transfer) else [],
     }
 
 
 def _csv_row(entry: HistoryEntry) -> list:
     transfer = entry.transfer
     reservation_id = transfer.id if transfer.phase is Phase.PENDING else transfer.pending_id
-    return [transfer.created_at, transfer.id, transfer.kind.value, transfer.phase.value, entry.status.value, transfer.source.value,
-            transfer.direction.value, transfer.amount, transfer.reference, transfer.reason, transfer.actor_label, reservation_id,
-            transfer.reverses_id]
+    return [
+        transfer.created_at,
+        transfer.id,
+        transfer.kind.value,
+        transfer.phase.value,
+        entry.status.value,
+        transfer.source.value,
+        transfer.direction.value,
+        transfer.amount,
+        transfer.reference,
+        transfer.reason,
+        transfer.actor_label,
+        reservation_id,
+        transfer.reverses_id,
+    ]
 
 
 def history_filter(request: PageRequest) -> HistoryFilter:
     wanted = request.filters
-    return HistoryFilter(source=wanted.get("source"), kind=wanted.get("kind"), status=wanted.get("status"),
-                         since=request.day("since"), until=request.day("until", end=True))
+    return HistoryFilter(
+        source=wanted.get("source"),
+        kind=wanted.get("kind"),
+        status=wanted.get("status"),
+        since=request.day("since"),
+        until=request.day("until", end=True),
+    )
 
 
 class TransactionLog:
@@ -82,11 +118,19 @@ class TransactionLog:
 
     def build(self) -> PagedTable:
         with ui.row().classes("w-full items-center justify-between"):
-            ui.label("Newest first. A redemption is a hold, then its confirmation or release; “Chain” shows them together "
-                     "with any refunds.").classes("mb-muted text-body2")
+            ui.label(
+                "Newest first. A redemption is a hold, then its confirmation or release; “Chain” shows them together "
+                "with any refunds."
+            ).classes("mb-muted text-body2")
             ui.button("Export CSV", icon="download", on_click=self.export).props("outline no-caps").mark("export-csv")
-        self.table = PagedTable(COLUMNS, self.fetch, actions=ACTIONS, on_action=self.act, marker="transactions-table",
-                                empty_text="No transactions match these filters")
+        self.table = PagedTable(
+            COLUMNS,
+            self.fetch,
+            actions=ACTIONS,
+            on_action=self.act,
+            marker="transactions-table",
+            empty_text="No transactions match these filters",
+        )
         self.table.table.props("dense")  # a log is read line by line: more lines, and every column, on one screen
         self.table.select_filter("source", "Source", {s.value: label for s, label in SOURCES.items()}, width="w-44")
         self.table.select_filter("kind", "Kind", {k.value: label for k, label in KINDS.items()}, width="w-48")
@@ -109,7 +153,9 @@ class TransactionLog:
             return
         filename = f"{self.file_stem}-{datetime.now(UTC):%Y%m%d-%H%M}.csv"
         # The BOM tells spreadsheet programs the file is UTF-8 (names with accents stay intact).
-        ui.download.content(csv_text(CSV_HEADER, [_csv_row(entry) for entry in entries]).encode("utf-8-sig"), filename, "text/csv")
+        ui.download.content(
+            csv_text(CSV_HEADER, [_csv_row(entry) for entry in entries]).encode("utf-8-sig"), filename, "text/csv"
+        )
         cut = " (the newest ones: narrow the filters for older ones)" if len(entries) == MAX_EXPORT_ROWS else ""
         ui.notify(f"Exported {len(entries):,} transactions to {filename}{cut}.", type="positive")
 
@@ -156,11 +202,29 @@ async def show_chain(transfer_id: uuid.UUID) -> None:
             ui.button(icon="close", on_click=dialog.close).props("flat round dense")
         ui.label(_chain_summary(chain)).classes("text-body1").mark("chain-summary")
         ui.table(
-            columns=[{"name": name, "label": label, "field": name, "align": "right" if name == "amount" else "left"}
-                     for name, label in (("created_at", "When"), ("what", "Step"), ("amount", "Points"), ("reference", "Reference"),
-                                         ("reason", "Reason"), ("actor", "By"))],
-            rows=[{"id": str(t.id), "created_at": when(t.created_at), "what": what(t), "amount": movement(t),
-                   "reference": t.reference or EMPTY, "reason": t.reason or EMPTY, "actor": t.actor_label} for t in chain],
+            columns=[
+                {"name": name, "label": label, "field": name, "align": "right" if name == "amount" else "left"}
+                for name, label in (
+                    ("created_at", "When"),
+                    ("what", "Step"),
+                    ("amount", "Points"),
+                    ("reference", "Reference"),
+                    ("reason", "Reason"),
+                    ("actor", "By"),
+                )
+            ],
+            rows=[
+                {
+                    "id": str(t.id),
+                    "created_at": when(t.created_at),
+                    "what": what(t),
+                    "amount": movement(t),
+                    "reference": t.reference or EMPTY,
+                    "reason": t.reason or EMPTY,
+                    "actor": t.actor_label,
+                }
+                for t in chain
+            ],
             row_key="id",
         ).classes("w-full mb-table").props("flat dense hide-bottom").mark("chain-table")
     dialog.on("hide", dialog.delete)

@@ -31,14 +31,20 @@ def wallet_url(recipient_id: object, programme_id: object | None = None) -> str:
 
 
 def _worth(points: int, programme: ProgrammeView) -> str:
-    """"worth 212.50 INR", "worth 2,125 JPY": to the nearest minor unit of the programme's currency."""
+    """ "worth 212.50 INR", "worth 2,125 JPY": to the nearest minor unit of the programme's currency."""
     return f"worth {format_money(nearest_minor(points * programme.point_value, programme.currency), programme.currency)}"
 
 
 def _balance_cards(balance: Balance, programme: ProgrammeView) -> None:
     cards = (
         ("Available", balance.available, "savings", "can be spent or reserved now", "balance-available"),
-        ("Pending holds", balance.pending, "hourglass_top", "reserved by purchases not yet confirmed or released", "balance-pending"),
+        (
+            "Pending holds",
+            balance.pending,
+            "hourglass_top",
+            "reserved by purchases not yet confirmed or released",
+            "balance-pending",
+        ),
         ("Posted", balance.posted, "account_balance", "every confirmed movement: available plus holds", "balance-posted"),
     )
     with ui.element("div").classes("mb-tallies"):
@@ -57,9 +63,12 @@ def _programme_choice(recipient: RecipientView, programmes: list[ProgrammeView],
         wallet = wallets.get(programme.id)
         return f"{programme.name} · {wallet.available:,} available" if wallet else f"{programme.name} · no points yet"
 
-    ui.select({str(p.id): label(p) for p in programmes}, label="Programme", value=str(chosen.id),
-              on_change=lambda event: ui.navigate.to(wallet_url(recipient.id, event.value))).props(
-        "dense outlined options-dense").classes("w-72").mark("wallet-programme")
+    ui.select(
+        {str(p.id): label(p) for p in programmes},
+        label="Programme",
+        value=str(chosen.id),
+        on_change=lambda event: ui.navigate.to(wallet_url(recipient.id, event.value)),
+    ).props("dense outlined options-dense").classes("w-72").mark("wallet-programme")
 
 
 def _file_stem(recipient: RecipientView, programme: ProgrammeView) -> str:
@@ -75,13 +84,16 @@ class WalletPage:
 
     async def build(self, actor: Actor, programmes: list[ProgrammeView], wallets: dict) -> None:
         recipient, programme, balance = self.recipient, self.programme, self.balance
-        with frame(f"Points of {recipient.full_name}",
-                   f"{recipient.external_id} · {programme.name} · one point is worth {programme.point_value} {programme.currency}") as page:
+        with frame(
+            f"Points of {recipient.full_name}",
+            f"{recipient.external_id} · {programme.name} · one point is worth {programme.point_value} {programme.currency}",
+        ) as page:
             with page.actions:
                 _programme_choice(recipient, programmes, wallets, programme)
                 if actor.can(Permission.LEDGER_ADJUST):
                     ui.button("Request adjustment", icon="tune", on_click=self.adjust).props("unelevated no-caps").mark(
-                        "request-adjustment")
+                        "request-adjustment"
+                    )
             with ui.row().classes("gap-4"):
                 ui.link("← Find another wallet", navigation.POINTS.path).classes("text-primary text-body2")
                 ui.link("Recipient details", f"{navigation.RECIPIENTS.path}/{recipient.id}").classes("text-primary text-body2")
@@ -91,7 +103,11 @@ class WalletPage:
                     ui.tab(name, label).mark(f"tab-{name}")
             with ui.tab_panels(self.tabs, value="transactions").classes("w-full bg-transparent"):
                 with ui.tab_panel("transactions").classes("q-px-none"):
-                    log = TransactionLog(balance, _file_stem(recipient, programme)).build() if balance.wallet_id else self._no_points()
+                    log = (
+                        TransactionLog(balance, _file_stem(recipient, programme)).build()
+                        if balance.wallet_id
+                        else self._no_points()
+                    )
                 with ui.tab_panel("holds").classes("q-px-none"):
                     holds = holds_table(balance) if balance.wallet_id else self._no_points()
                 with ui.tab_panel("adjustments").classes("q-px-none"):  # a credit adjustment may open the wallet
@@ -116,7 +132,8 @@ async def wallet_page(actor: Actor, recipient: RecipientView, programme_id: str 
             ui.label("There is no programme yet: points live in a programme's wallets.").classes("text-body1")
         return
     wallets = {wallet.programme_id: wallet for wallet in await ledger.wallets_of(actor, recipient.id)}
-    chosen = next((p for p in programmes if str(p.id) == programme_id), None) \
-        or next((p for p in programmes if p.id in wallets), programmes[0])
+    chosen = next((p for p in programmes if str(p.id) == programme_id), None) or next(
+        (p for p in programmes if p.id in wallets), programmes[0]
+    )
     balance = wallets.get(chosen.id) or await ledger.balance(actor, chosen.id, recipient.id)
     await WalletPage(recipient, chosen, balance).build(actor, programmes, wallets)

@@ -7,19 +7,31 @@ from backend.ledger.kinds import Direction, Phase, Source, TransactionStatus, Tr
 from backend.ledger.views import TransferView
 
 SOURCES = {
-    Source.MARKETPLACE: "Marketplace", Source.LOYALTY_PLATFORM: "Loyalty platform", Source.CAMPAIGN: "Campaign",
-    Source.ADMIN: "Admin", Source.API: "API",
+    Source.MARKETPLACE: "Marketplace",
+    Source.LOYALTY_PLATFORM: "Loyalty platform",
+    Source.CAMPAIGN: "Campaign",
+    Source.ADMIN: "Admin",
+    Source.API: "API",
 }
 KINDS = {
-    TransferKind.EARN: "Earned", TransferKind.REDEEM: "Redemption", TransferKind.REVERSE: "Reversal (refund)",
-    TransferKind.ADJUST: "Manual adjustment", TransferKind.EXPIRE: "Points expired",
+    TransferKind.EARN: "Earned",
+    TransferKind.REDEEM: "Redemption",
+    TransferKind.REVERSE: "Reversal (refund)",
+    TransferKind.ADJUST: "Manual adjustment",
+    TransferKind.EXPIRE: "Points expired",
 }
 # A redemption is three steps in the log: the hold, then its confirmation or its release.
 _REDEMPTION_STEPS = {Phase.PENDING: "Redemption: hold", Phase.POST: "Redemption: confirmed", Phase.VOID: "Redemption: released"}
 STATUSES = {status: status.value.capitalize() for status in TransactionStatus}
 # By value: a transaction line, a reservation and an adjustment share these words.
-STATUS_COLOURS = {"pending": "warning", "posted": "positive", "approved": "positive", "voided": "grey-7", "expired": "grey-7",
-                  "rejected": "grey-7"}
+STATUS_COLOURS = {
+    "pending": "warning",
+    "posted": "positive",
+    "approved": "positive",
+    "voided": "grey-7",
+    "expired": "grey-7",
+    "rejected": "grey-7",
+}
 DIRECTIONS = {Direction.CREDIT: "Credit (add points)", Direction.DEBIT: "Debit (remove points)"}
 
 

@@ -29,7 +29,9 @@ def usage_chart(campaign: CampaignView) -> dict | None:
     with the real numbers. None when it has neither a maximum count nor a budget."""
     limits = []
     if campaign.budget is not None:
-        limits.append(("Budget", campaign.budget, campaign.issued_value, campaign.pending_value, lambda v: campaign_amount(campaign, v)))
+        limits.append(
+            ("Budget", campaign.budget, campaign.issued_value, campaign.pending_value, lambda v: campaign_amount(campaign, v))
+        )
     if campaign.max_rewards is not None:
         limits.append(("Rewards", campaign.max_rewards, campaign.issued_count, campaign.pending_count, lambda v: f"{v:,}"))
     if not limits:
@@ -40,8 +42,15 @@ def usage_chart(campaign: CampaignView) -> dict | None:
         for _, limit, used, held, text in limits:
             part = pick(limit, used, held)
             data.append({"value": _share(part, limit), "label": {"show": part > 0, "formatter": text(part)}})
-        return {"name": name, "type": "bar", "stack": "limit", "barWidth": 28, "itemStyle": {"color": colour}, "data": data,
-                "label": {"color": "#ffffff" if colour != LEFT else "#4a4660", "fontSize": 12}}
+        return {
+            "name": name,
+            "type": "bar",
+            "stack": "limit",
+            "barWidth": 28,
+            "itemStyle": {"color": colour},
+            "data": data,
+            "label": {"color": "#ffffff" if colour != LEFT else "#4a4660", "fontSize": 12},
+        }
 
     return {
         "animation": False,
@@ -62,15 +71,34 @@ def counters(campaign: CampaignView) -> None:
     remaining_budget = campaign.remaining_budget
     remaining_count = campaign.remaining_count
     with ui.element("div").classes("mb-tallies").mark("campaign-counters"):
-        _tally("Issued", f"{campaign.issued_count:,}", f"worth {campaign_amount(campaign, campaign.issued_value)}", "counter-issued",
-               "redeem")
-        _tally("Waiting for approval", f"{campaign.pending_count:,}",
-               f"holding {campaign_amount(campaign, campaign.pending_value)}", "counter-pending", "hourglass_top")
-        _tally("Remaining budget", "no limit" if remaining_budget is None else campaign_amount(campaign, remaining_budget),
-               "no budget set" if campaign.budget is None else f"of {campaign_amount(campaign, campaign.budget)}", "counter-budget-left",
-               "account_balance_wallet")
-        _tally("Remaining rewards", "no limit" if remaining_count is None else f"{remaining_count:,}",
-               "no maximum set" if campaign.max_rewards is None else f"of {campaign.max_rewards:,}", "counter-count-left", "confirmation_number")
+        _tally(
+            "Issued",
+            f"{campaign.issued_count:,}",
+            f"worth {campaign_amount(campaign, campaign.issued_value)}",
+            "counter-issued",
+            "redeem",
+        )
+        _tally(
+            "Waiting for approval",
+            f"{campaign.pending_count:,}",
+            f"holding {campaign_amount(campaign, campaign.pending_value)}",
+            "counter-pending",
+            "hourglass_top",
+        )
+        _tally(
+            "Remaining budget",
+            "no limit" if remaining_budget is None else campaign_amount(campaign, remaining_budget),
+            "no budget set" if campaign.budget is None else f"of {campaign_amount(campaign, campaign.budget)}",
+            "counter-budget-left",
+            "account_balance_wallet",
+        )
+        _tally(
+            "Remaining rewards",
+            "no limit" if remaining_count is None else f"{remaining_count:,}",
+            "no maximum set" if campaign.max_rewards is None else f"of {campaign.max_rewards:,}",
+            "counter-count-left",
+            "confirmation_number",
+        )
     options = usage_chart(campaign)
     if options is not None:
         height = 60 + 44 * len(options["yAxis"]["data"])

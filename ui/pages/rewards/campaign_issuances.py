@@ -18,9 +18,16 @@ from ui.pages.rewards.words import CHANNELS, ISSUANCE_STATUS_COLOURS, ISSUANCE_S
 
 def issuance_columns(whose: Column) -> list[Column]:
     """The columns of a list of issuances, ``whose`` naming the other side (the recipient, or the campaign)."""
-    return [Column("created_at", "Asked (UTC)"), whose, Column("reward", "Reward"), Column("value", "Value", align="right"),
-            Column("status", "Status", badge=True), Column("channel", "Channel"), Column("source_event", "Source", ellipsis=True),
-            Column("decided", "Decided by")]
+    return [
+        Column("created_at", "Asked (UTC)"),
+        whose,
+        Column("reward", "Reward"),
+        Column("value", "Value", align="right"),
+        Column("status", "Status", badge=True),
+        Column("channel", "Channel"),
+        Column("source_event", "Source", ellipsis=True),
+        Column("decided", "Decided by"),
+    ]
 
 
 COLUMNS = issuance_columns(Column("recipient", "Recipient", link=True))
@@ -35,23 +42,29 @@ async def issuance_rows(actor: Actor, found: list[IssuanceView]) -> list[dict]:
     for issuance in found:
         person = people.get(issuance.recipient_id)
         offer = offers.get(issuance.offer_id) if issuance.offer_id else None
-        rows.append({
-            "id": str(issuance.id), "created_at": when(issuance.created_at).removesuffix(" UTC"),
-            "recipient": f"{person.full_name} ({person.external_id})" if person else str(issuance.recipient_id),
-            "href": f"{navigation.RECIPIENTS.path}/{issuance.recipient_id}",
-            "reward": "Points" if issuance.offer_id is None else (offer.title if offer else str(issuance.offer_id)),
-            "value": amount(issuance.value, issuance.currency), "status": ISSUANCE_STATUSES.get(issuance.status, issuance.status),
-            "status_colour": ISSUANCE_STATUS_COLOURS.get(issuance.status, "grey-7"),
-            "channel": CHANNELS.get(issuance.channel, issuance.channel), "source_event": issuance.source_event or EMPTY,
-            "decided": f"{issuance.decided_by_label} · {when(issuance.decided_at)}" if issuance.decided_by_label else EMPTY,
-        })
+        rows.append(
+            {
+                "id": str(issuance.id),
+                "created_at": when(issuance.created_at).removesuffix(" UTC"),
+                "recipient": f"{person.full_name} ({person.external_id})" if person else str(issuance.recipient_id),
+                "href": f"{navigation.RECIPIENTS.path}/{issuance.recipient_id}",
+                "reward": "Points" if issuance.offer_id is None else (offer.title if offer else str(issuance.offer_id)),
+                "value": amount(issuance.value, issuance.currency),
+                "status": ISSUANCE_STATUSES.get(issuance.status, issuance.status),
+                "status_colour": ISSUANCE_STATUS_COLOURS.get(issuance.status, "grey-7"),
+                "channel": CHANNELS.get(issuance.channel, issuance.channel),
+                "source_event": issuance.source_event or EMPTY,
+                "decided": f"{issuance.decided_by_label} · {when(issuance.decided_at)}" if issuance.decided_by_label else EMPTY,
+            }
+        )
     return rows
 
 
 def campaign_issuances(campaign: CampaignView, status: str | None = None) -> PagedTable:
     async def fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
-        page = await issuances.list_issuances(actor, campaign.id, status=request.filters.get("status"), offset=request.offset,
-                                              limit=request.limit)
+        page = await issuances.list_issuances(
+            actor, campaign.id, status=request.filters.get("status"), offset=request.offset, limit=request.limit
+        )
         return await issuance_rows(actor, page.rows), page.total
 
     with ui.row().classes("items-center gap-2 q-mt-md"):

@@ -45,14 +45,19 @@ def campaign_url(campaign_id: object) -> str:
 
 def _row(campaign: CampaignView, programmes: dict) -> dict:
     return {
-        "id": str(campaign.id), "href": campaign_url(campaign.id), "name": campaign.name,
+        "id": str(campaign.id),
+        "href": campaign_url(campaign.id),
+        "name": campaign.name,
         "programme": programmes.get(campaign.programme_id, str(campaign.programme_id)),
-        "reward_type": REWARD_TYPES[campaign.reward_type], "approval_mode": APPROVAL_MODE_SHORT[campaign.approval_mode],
+        "reward_type": REWARD_TYPES[campaign.reward_type],
+        "approval_mode": APPROVAL_MODE_SHORT[campaign.approval_mode],
         "dates": f"{when(campaign.starts_at).removesuffix(' UTC')} → {when(campaign.ends_at).removesuffix(' UTC')}",
-        "issued": f"{campaign.issued_count:,}", "pending": f"{campaign.pending_count:,}",
+        "issued": f"{campaign.issued_count:,}",
+        "pending": f"{campaign.pending_count:,}",
         "remaining_count": limit_text(campaign.remaining_count),
         "remaining_budget": "no limit" if campaign.budget is None else campaign_amount(campaign, campaign.remaining_budget),
-        "status": CAMPAIGN_STATUSES[campaign.status], "status_colour": CAMPAIGN_STATUS_COLOURS[campaign.status],
+        "status": CAMPAIGN_STATUSES[campaign.status],
+        "status_colour": CAMPAIGN_STATUS_COLOURS[campaign.status],
     }
 
 
@@ -62,8 +67,9 @@ class CampaignsPage:
 
     async def fetch(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         wanted = request.filters
-        found = await campaigns.list_campaigns(actor, CampaignFilter(search=wanted.get("search"), status=wanted.get("status")),
-                                               request.offset, request.limit)
+        found = await campaigns.list_campaigns(
+            actor, CampaignFilter(search=wanted.get("search"), status=wanted.get("status")), request.offset, request.limit
+        )
         return [_row(campaign, self.programmes) for campaign in found.rows], found.total
 
     async def build(self, actor: Actor, search: str | None, status: str | None) -> None:
@@ -71,8 +77,9 @@ class CampaignsPage:
         with frame(navigation.CAMPAIGNS.label, "Who may be rewarded, with what, how much and with whose approval") as page:
             if actor.can(Permission.CAMPAIGNS_WRITE):
                 with page.actions:
-                    ui.button("New campaign", icon="add", on_click=lambda: ui.navigate.to(f"{navigation.CAMPAIGNS.path}/new")).props(
-                        "unelevated no-caps").mark("new-campaign")
+                    ui.button(
+                        "New campaign", icon="add", on_click=lambda: ui.navigate.to(f"{navigation.CAMPAIGNS.path}/new")
+                    ).props("unelevated no-caps").mark("new-campaign")
             table = PagedTable(COLUMNS, self.fetch, marker="campaigns-table", empty_text="No campaigns match")
             table.text_filter("search", "Search by name", value=search)
             table.select_filter("status", "Status", CAMPAIGN_STATUSES, value=status)

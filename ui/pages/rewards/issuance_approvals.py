@@ -39,7 +39,11 @@ COLUMNS = [
 ]
 ACTIONS = [RowAction("approve", "Approve", "check_circle", "positive"), RowAction("reject", "Reject", "cancel", "negative")]
 MAX_CAMPAIGNS = 500
-OUTCOMES = {"issued": ("Approved and issued", "positive"), "rejected": ("Rejected", "grey-7"), "unchanged": ("Not decided", "negative")}
+OUTCOMES = {
+    "issued": ("Approved and issued", "positive"),
+    "rejected": ("Rejected", "grey-7"),
+    "unchanged": ("Not decided", "negative"),
+}
 
 
 def is_own(grant: GrantView, actor: Actor) -> bool:
@@ -69,12 +73,14 @@ class IssuanceApprovalsPage:
             offer = offers.get(grant.offer_id) if grant.offer_id else None
             own = is_own(grant, actor)
             row = {
-                "id": str(grant.id), "requested_at": when(grant.granted_at).removesuffix(" UTC"),
+                "id": str(grant.id),
+                "requested_at": when(grant.granted_at).removesuffix(" UTC"),
                 "requested_by": grant.requested_by_label + (" (you)" if own else ""),
                 "recipient": f"{person.full_name} ({person.external_id})" if person else str(grant.recipient_id),
                 "href": f"{navigation.RECIPIENTS.path}/{grant.recipient_id}",
                 "reward": "Points" if grant.offer_id is None else (offer.title if offer else str(grant.offer_id)),
-                "value": campaign_amount(self.campaign, grant.value), "source_event": grant.source_event or EMPTY,
+                "value": campaign_amount(self.campaign, grant.value),
+                "source_event": grant.source_event or EMPTY,
                 "actions": ["reject"] if own else ["approve", "reject"],  # a second person approves
             }
             self.rows[row["id"]] = row
@@ -82,8 +88,11 @@ class IssuanceApprovalsPage:
         return rows, page.total
 
     async def build(self) -> None:
-        with frame(navigation.ISSUANCE_APPROVALS.label, "Rewards of admin-approval campaigns waiting for a second person. "
-                                                        "Approving issues them, within the budget left at that moment."):
+        with frame(
+            navigation.ISSUANCE_APPROVALS.label,
+            "Rewards of admin-approval campaigns waiting for a second person. "
+            "Approving issues them, within the budget left at that moment.",
+        ):
             if not self.waiting and self.campaign is None:
                 with ui.card().classes("mb-card q-pa-lg w-full items-center gap-2").mark("nothing-waits"):
                     ui.icon("task_alt", size="40px", color="positive")
@@ -94,9 +103,12 @@ class IssuanceApprovalsPage:
             if self.campaign is not None and str(self.campaign.id) not in choices:
                 choices[str(self.campaign.id)] = f"{self.campaign.name} · {self.campaign.pending_count:,} waiting"
             with ui.row().classes("w-full items-end gap-4"):
-                ui.select(choices, label="Campaign", value=str(self.campaign.id),
-                          on_change=lambda e: ui.navigate.to(f"{navigation.ISSUANCE_APPROVALS.path}?campaign={e.value}")).props(
-                    "outlined dense options-dense").classes("w-96").mark("approval-campaign")
+                ui.select(
+                    choices,
+                    label="Campaign",
+                    value=str(self.campaign.id),
+                    on_change=lambda e: ui.navigate.to(f"{navigation.ISSUANCE_APPROVALS.path}?campaign={e.value}"),
+                ).props("outlined dense options-dense").classes("w-96").mark("approval-campaign")
                 ui.link("Open the campaign", campaign_url(self.campaign.id)).classes("text-primary text-body2 q-mb-sm")
             self.counters = ui.column().classes("w-full gap-4")
             with self.counters:
@@ -105,13 +117,21 @@ class IssuanceApprovalsPage:
                 ui.label("Select rewards to decide them together, or use a row's buttons.").classes("mb-muted text-body2")
                 ui.space()
                 self.selection_buttons = [
-                    ui.button("Approve selected", icon="done_all", on_click=lambda: self.decide_selected("approve")).props(
-                        "unelevated no-caps color=positive").mark("approve-selected"),
-                    ui.button("Reject selected", icon="block", on_click=lambda: self.decide_selected("reject")).props(
-                        "outline no-caps color=negative").mark("reject-selected"),
+                    ui.button("Approve selected", icon="done_all", on_click=lambda: self.decide_selected("approve"))
+                    .props("unelevated no-caps color=positive")
+                    .mark("approve-selected"),
+                    ui.button("Reject selected", icon="block", on_click=lambda: self.decide_selected("reject"))
+                    .props("outline no-caps color=negative")
+                    .mark("reject-selected"),
                 ]
-            self.table = PagedTable(COLUMNS, self.fetch, actions=ACTIONS, on_action=self.act, marker="issuance-approvals-table",
-                                    empty_text="Nothing of this campaign waits for approval")
+            self.table = PagedTable(
+                COLUMNS,
+                self.fetch,
+                actions=ACTIONS,
+                on_action=self.act,
+                marker="issuance-approvals-table",
+                empty_text="Nothing of this campaign waits for approval",
+            )
             self.table.table.set_selection("multiple")
             self.table.table.on_select(self._selection_changed)
             self.outcomes = ui.column().classes("w-full gap-2").mark("decision-outcomes")
@@ -140,12 +160,18 @@ class IssuanceApprovalsPage:
 
     async def decide(self, action: str, ids: list[str]) -> None:
         count = len(ids)
-        what = f"{count:,} reward{'s' if count != 1 else ''}" if count != 1 else f"the reward for {self.rows[ids[0]]['recipient']}"
+        what = (
+            f"{count:,} reward{'s' if count != 1 else ''}" if count != 1 else f"the reward for {self.rows[ids[0]]['recipient']}"
+        )
         total = sum(self.grants[i].value for i in ids if i in self.grants)
         if action == "approve":
-            if not await confirm(f"Approve {what}?", f"{campaign_amount(self.campaign, total)} in all, issued at once under "
-                                 f"{self.campaign.name}. Each is checked against the budget left now: any that no longer fits stays "
-                                 "waiting.", confirm_label="Approve"):
+            if not await confirm(
+                f"Approve {what}?",
+                f"{campaign_amount(self.campaign, total)} in all, issued at once under "
+                f"{self.campaign.name}. Each is checked against the budget left now: any that no longer fits stays "
+                "waiting.",
+                confirm_label="Approve",
+            ):
                 return
             note = ""
             decide_all = approvals.approve_issuances
@@ -177,8 +203,9 @@ class IssuanceApprovalsPage:
             note = ui.input("Why (optional, kept with the decision)").props("outlined").classes("w-full").mark("decision-note")
             with ui.row().classes("w-full justify-end gap-2"):
                 ui.button("Cancel", on_click=lambda: dialog.submit(None)).props("flat no-caps")
-                ui.button("Reject", on_click=lambda: dialog.submit(note.value or "")).props("unelevated no-caps color=negative").mark(
-                    "send-rejection")
+                ui.button("Reject", on_click=lambda: dialog.submit(note.value or "")).props(
+                    "unelevated no-caps color=negative"
+                ).mark("send-rejection")
         return await ask(dialog)
 
     def _show_outcomes(self, decisions: list[Decision]) -> None:
@@ -191,17 +218,36 @@ class IssuanceApprovalsPage:
             for decision in decisions:
                 shown = self.rows.get(str(decision.issuance_id), {})
                 label, colour = OUTCOMES.get(decision.status, (decision.status, "grey-7"))
-                rows.append({"id": str(decision.issuance_id), "recipient": shown.get("recipient", str(decision.issuance_id)),
-                             "value": shown.get("value", EMPTY), "outcome": label, "colour": colour,
-                             "reason": sentence(decision.message) if decision.status == "unchanged" else EMPTY})
-            table = ui.table(columns=[
-                {"name": "recipient", "label": "Recipient", "field": "recipient", "align": "left"},
-                {"name": "value", "label": "Value", "field": "value", "align": "right"},
-                {"name": "outcome", "label": "Outcome", "field": "outcome", "align": "left"},
-                {"name": "reason", "label": "Why", "field": "reason", "align": "left"},
-            ], rows=rows, row_key="id").classes("w-full mb-table").props("flat dense hide-bottom").mark("outcomes-table")
-            table.add_slot("body-cell-outcome", """
-                <q-td :props="props"><q-badge :color="props.row.colour" :label="props.value" class="q-px-sm q-py-xs" /></q-td>""")
+                rows.append(
+                    {
+                        "id": str(decision.issuance_id),
+                        "recipient": shown.get("recipient", str(decision.issuance_id)),
+                        "value": shown.get("value", EMPTY),
+                        "outcome": label,
+                        "colour": colour,
+                        "reason": sentence(decision.message) if decision.status == "unchanged" else EMPTY,
+                    }
+                )
+            table = (
+                ui.table(
+                    columns=[
+                        {"name": "recipient", "label": "Recipient", "field": "recipient", "align": "left"},
+                        {"name": "value", "label": "Value", "field": "value", "align": "right"},
+                        {"name": "outcome", "label": "Outcome", "field": "outcome", "align": "left"},
+                        {"name": "reason", "label": "Why", "field": "reason", "align": "left"},
+                    ],
+                    rows=rows,
+                    row_key="id",
+                )
+                .classes("w-full mb-table")
+                .props("flat dense hide-bottom")
+                .mark("outcomes-table")
+            )
+            table.add_slot(
+                "body-cell-outcome",
+                """
+                <q-td :props="props"><q-badge :color="props.row.colour" :label="props.value" class="q-px-sm q-py-xs" /></q-td>""",
+            )
 
 
 async def issuance_approvals_page(campaign: str | None = None) -> None:

@@ -26,7 +26,9 @@ def recipient_rewards(recipient_id: uuid.UUID, full_name: str) -> PagedTable:
         unnamed = {issuance.campaign_id for issuance in page.rows} - names.keys()
         if unnamed:
             found = await campaigns.campaigns_by_ids(actor, unnamed)
-            names.update({campaign_id: found[campaign_id].name if campaign_id in found else str(campaign_id) for campaign_id in unnamed})
+            names.update(
+                {campaign_id: found[campaign_id].name if campaign_id in found else str(campaign_id) for campaign_id in unnamed}
+            )
         rows = await issuance_rows(actor, page.rows)
         for row, issuance in zip(rows, page.rows):
             row.update(campaign=names[issuance.campaign_id], href=campaign_url(issuance.campaign_id))
@@ -36,7 +38,8 @@ def recipient_rewards(recipient_id: uuid.UUID, full_name: str) -> PagedTable:
         with ui.row().classes("items-center gap-2"):
             ui.icon("redeem", color="primary")
             ui.label("Rewards").classes("text-subtitle1 text-weight-medium")
-        table = PagedTable(COLUMNS, fetch, rows_per_page=10, marker="recipient-rewards-table",
-                           empty_text=f"No rewards issued to {full_name} yet")
+        table = PagedTable(
+            COLUMNS, fetch, rows_per_page=10, marker="recipient-rewards-table", empty_text=f"No rewards issued to {full_name} yet"
+        )
         table.table.props("dense")
     return table

@@ -39,7 +39,11 @@ if TYPE_CHECKING:
 
 logger = structlog.get_logger(__name__)
 POLL_SECONDS = 0.5
-OUTCOMES = {ISSUED: ("Issued", "positive"), PENDING_APPROVAL: ("Waiting for approval", "warning"), REJECTED: ("Refused", "negative")}
+OUTCOMES = {
+    ISSUED: ("Issued", "positive"),
+    PENDING_APPROVAL: ("Waiting for approval", "warning"),
+    REJECTED: ("Refused", "negative"),
+}
 OUTCOME_COLUMNS = [
     Column("line", "Line", align="right"),
     Column("external_id", "External id"),
@@ -71,13 +75,27 @@ def budget_chart(priced: UploadPricing, currency: str | None) -> dict | None:
     left = max(0, priced.budget_left_after or 0)
     parts = (("Already issued or held", used, USED), ("This file", this_file, HELD), ("Left after", left, LEFT))
     return {
-        "animation": False, "grid": {"left": 16, "right": 16, "top": 36, "bottom": 8},
+        "animation": False,
+        "grid": {"left": 16, "right": 16, "top": 36, "bottom": 8},
         "legend": {"top": 0, "left": 16, "data": [name for name, _, _ in parts]},
         "xAxis": {"type": "value", "max": max(priced.budget, used + this_file), "show": False},
         "yAxis": {"type": "category", "data": ["Budget"], "show": False},
-        "series": [{"name": name, "type": "bar", "stack": "budget", "barWidth": 30, "itemStyle": {"color": colour},
-                    "label": {"show": value > 0, "formatter": amount(value, currency), "color": "#4a4660" if colour == LEFT else "#ffffff"},
-                    "data": [value]} for name, value, colour in parts],
+        "series": [
+            {
+                "name": name,
+                "type": "bar",
+                "stack": "budget",
+                "barWidth": 30,
+                "itemStyle": {"color": colour},
+                "label": {
+                    "show": value > 0,
+                    "formatter": amount(value, currency),
+                    "color": "#4a4660" if colour == LEFT else "#ffffff",
+                },
+                "data": [value],
+            }
+            for name, value, colour in parts
+        ],
     }
 
 
@@ -108,8 +126,11 @@ class UploadActions:
             with ui.row().classes("items-center gap-2"):
                 ui.icon("send", color="primary")
                 self.progress_title = ui.label("Issuing").classes("text-subtitle1 text-weight-medium")
-            self.progress_bar = ui.linear_progress(value=0, show_value=False, size="14px").props("rounded instant-feedback color=primary").mark(
-                "issue-progress-bar")
+            self.progress_bar = (
+                ui.linear_progress(value=0, show_value=False, size="14px")
+                .props("rounded instant-feedback color=primary")
+                .mark("issue-progress-bar")
+            )
             self.progress_text = ui.label().classes("text-body2").mark("issue-progress-text")
         self.dry_run = ui.column().classes("w-full gap-3").mark("dry-run")
         self.results = ui.column().classes("w-full gap-2")
@@ -117,8 +138,9 @@ class UploadActions:
             with ui.row().classes("items-center gap-2 q-mt-md"):
                 ui.icon("checklist", color="primary")
                 ui.label("What each valid row became").classes("text-subtitle1 text-weight-medium")
-            self.outcomes = PagedTable(OUTCOME_COLUMNS, self.fetch_outcomes, row_key="line", marker="upload-outcomes",
-                                       empty_text="No valid rows")
+            self.outcomes = PagedTable(
+                OUTCOME_COLUMNS, self.fetch_outcomes, row_key="line", marker="upload-outcomes", empty_text="No valid rows"
+            )
             self.outcomes.table.props("dense")
         self.timer = ui.timer(POLL_SECONDS, self.poll, active=False)
         self.refresh()
@@ -136,22 +158,30 @@ class UploadActions:
         with self.bar:
             if upload.rows_invalid:
                 ui.button(f"Error report ({upload.rows_invalid:,} rows)", icon="download", on_click=self.download_report).props(
-                    "outline no-caps").mark("error-report")
+                    "outline no-caps"
+                ).mark("error-report")
             if upload.status == STAGED and can_write:
                 ui.button("Dry run", icon="calculate", on_click=self.run_dry).props("outline no-caps").mark("dry-run-button")
                 ui.button("Discard", icon="delete_outline", on_click=self.discard).props("outline no-caps color=negative").mark(
-                    "discard-upload")
+                    "discard-upload"
+                )
                 ui.space()
                 if upload.uploaded_by == actor.id:
-                    ui.label("You uploaded this file: a second admin approves it.").classes("mb-muted text-body2").mark("own-upload")
+                    ui.label("You uploaded this file: a second admin approves it.").classes("mb-muted text-body2").mark(
+                        "own-upload"
+                    )
                 ui.button(f"Approve and issue {upload.rows_valid:,} rows", icon="verified", on_click=self.approve).props(
-                    "unelevated no-caps color=positive").mark("approve-upload")
+                    "unelevated no-caps color=positive"
+                ).mark("approve-upload")
             if upload.status == APPROVED and can_write and upload.id not in _issuing:
                 ui.space()
-                ui.button("Resume issuing", icon="play_arrow", on_click=self.resume).props("unelevated no-caps").mark("resume-issuing")
+                ui.button("Resume issuing", icon="play_arrow", on_click=self.resume).props("unelevated no-caps").mark(
+                    "resume-issuing"
+                )
             if upload.decided_by_label:
-                ui.label(f"Decided by {upload.decided_by_label}" + (f": “{upload.decision_note}”" if upload.decision_note else "")).classes(
-                    "mb-muted text-body2").mark("upload-decision")
+                ui.label(
+                    f"Decided by {upload.decided_by_label}" + (f": “{upload.decision_note}”" if upload.decision_note else "")
+                ).classes("mb-muted text-body2").mark("upload-decision")
         self.progress.set_visibility(upload.status in (APPROVED, COMPLETED))
         self.results.set_visibility(upload.status in (APPROVED, COMPLETED))
         if upload.status != STAGED:
@@ -185,8 +215,11 @@ class UploadActions:
             return
         self._show_dry_run(priced)
         refused = sum(priced.rejected_by_code.values())
-        ui.notify(f"Dry run: {priced.would_issue + priced.would_pend:,} rows would go through"
-                  + (f", {refused:,} would be refused." if refused else "."), type="info")
+        ui.notify(
+            f"Dry run: {priced.would_issue + priced.would_pend:,} rows would go through"
+            + (f", {refused:,} would be refused." if refused else "."),
+            type="info",
+        )
 
     def _show_dry_run(self, priced: UploadPricing) -> None:
         currency = self.currency
@@ -199,10 +232,16 @@ class UploadActions:
             with ui.element("div").classes("mb-tallies"):
                 for label, value, marker in (
                     ("Total value", amount(priced.total_value, currency), "dry-total"),
-                    ("Budget left now", "no limit" if priced.budget_left_before is None else amount(priced.budget_left_before, currency),
-                     "dry-budget-before"),
-                    ("Budget left after", "no limit" if priced.budget_left_after is None else amount(priced.budget_left_after, currency),
-                     "dry-budget-after"),
+                    (
+                        "Budget left now",
+                        "no limit" if priced.budget_left_before is None else amount(priced.budget_left_before, currency),
+                        "dry-budget-before",
+                    ),
+                    (
+                        "Budget left after",
+                        "no limit" if priced.budget_left_after is None else amount(priced.budget_left_after, currency),
+                        "dry-budget-after",
+                    ),
                     ("Issue", f"{priced.would_issue:,}", "dry-issue"),
                     ("Wait for approval", f"{priced.would_pend:,}", "dry-pend"),
                     ("Be refused", f"{refused:,}", "dry-refused"),
@@ -215,22 +254,38 @@ class UploadActions:
                 ui.echart(chart).classes("w-full").style("height: 90px").mark("dry-run-chart")
             if priced.problem_rows:
                 ui.label("Rows that would hit a cap, be ineligible or otherwise be refused:").classes("text-body2")
-                ui.table(columns=PRICED_COLUMNS, rows=[
-                    {"line": row.line, "external_id": row.external_id, "value": amount(row.value, currency), "code": row.outcome,
-                     "message": sentence(row.message)} for row in priced.problem_rows
-                ], row_key="line", pagination=10).classes("w-full mb-table").props("flat dense").mark("dry-run-problems")
+                ui.table(
+                    columns=PRICED_COLUMNS,
+                    rows=[
+                        {
+                            "line": row.line,
+                            "external_id": row.external_id,
+                            "value": amount(row.value, currency),
+                            "code": row.outcome,
+                            "message": sentence(row.message),
+                        }
+                        for row in priced.problem_rows
+                    ],
+                    row_key="line",
+                    pagination=10,
+                ).classes("w-full mb-table").props("flat dense").mark("dry-run-problems")
             else:
                 ui.label("Every valid row would go through.").classes("text-body2 text-positive")
 
     async def discard(self) -> None:
         with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[480px] gap-3").mark("discard-dialog"):
             ui.label(f"Discard {self.upload.file_name}?").classes("text-h6")
-            ui.label("Nothing is issued from it, and its rows no longer count as duplicates for later uploads.").classes("mb-muted")
+            ui.label("Nothing is issued from it, and its rows no longer count as duplicates for later uploads.").classes(
+                "mb-muted"
+            )
             reason = ui.input("Why").props("outlined").classes("w-full").mark("discard-reason")
 
             async def send() -> None:
-                done = await perform(lambda actor: approval.discard_upload(actor, self.upload.id, reason.value or ""),
-                                     fields={"reason": reason}, done=f"Discarded {self.upload.file_name}: nothing was issued.")
+                done = await perform(
+                    lambda actor: approval.discard_upload(actor, self.upload.id, reason.value or ""),
+                    fields={"reason": reason},
+                    done=f"Discarded {self.upload.file_name}: nothing was issued.",
+                )
                 if done is not None:
                     dialog.submit(True)
 
@@ -244,13 +299,18 @@ class UploadActions:
 
     async def approve(self) -> None:
         upload = self.upload
-        if not await confirm(f"Approve {upload.file_name}?",
-                             f"{upload.rows_valid:,} valid rows are issued under {self.page.campaign.name}, each within the campaign's "
-                             f"limits at that moment; {upload.rows_invalid:,} invalid rows are left out. Run the dry run first to see "
-                             "what the budget allows.", confirm_label="Approve and issue"):
+        if not await confirm(
+            f"Approve {upload.file_name}?",
+            f"{upload.rows_valid:,} valid rows are issued under {self.page.campaign.name}, each within the campaign's "
+            f"limits at that moment; {upload.rows_invalid:,} invalid rows are left out. Run the dry run first to see "
+            "what the budget allows.",
+            confirm_label="Approve and issue",
+        ):
             return
-        approved = await perform(lambda actor: approval.approve_upload(actor, upload.id),
-                                 done=lambda u: f"Approved {u.file_name}: issuing {u.progress_total:,} rows.")
+        approved = await perform(
+            lambda actor: approval.approve_upload(actor, upload.id),
+            done=lambda u: f"Approved {u.file_name}: issuing {u.progress_total:,} rows.",
+        )
         if approved is None:
             return
         await self._issue()
@@ -281,11 +341,18 @@ class UploadActions:
             await self.page.refresh()
             await self.outcomes.reload()
             if upload.status == COMPLETED:
-                ui.notify(f"Issued {upload.file_name}: {upload.issued:,} issued, {upload.pending:,} waiting for approval, "
-                          f"{upload.rejected:,} refused.", type="positive", multi_line=True)
+                ui.notify(
+                    f"Issued {upload.file_name}: {upload.issued:,} issued, {upload.pending:,} waiting for approval, "
+                    f"{upload.rejected:,} refused.",
+                    type="positive",
+                    multi_line=True,
+                )
             else:
-                ui.notify(f"Issuing {upload.file_name} stopped at {upload.progress_done:,} of {upload.progress_total:,} rows: "
-                          "resume it to go on.", type="warning")
+                ui.notify(
+                    f"Issuing {upload.file_name} stopped at {upload.progress_done:,} of {upload.progress_total:,} rows: "
+                    "resume it to go on.",
+                    type="warning",
+                )
 
     async def fetch_outcomes(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         page = await review.upload_rows(actor, self.upload.id, valid=True, offset=request.offset, limit=request.limit)
@@ -294,8 +361,14 @@ class UploadActions:
     def _outcome_row(self, row: UploadRowView) -> dict:
         label, colour = OUTCOMES.get(row.outcome, ("Not issued yet", "grey-6"))
         value = row.points if row.points is not None else row.denomination
-        return {"line": row.line, "external_id": row.external_id, "value": amount(value, self.currency), "outcome": label,
-                "outcome_colour": colour, "message": sentence(row.outcome_message) if row.outcome_message else EMPTY}
+        return {
+            "line": row.line,
+            "external_id": row.external_id,
+            "value": amount(value, self.currency),
+            "outcome": label,
+            "outcome_colour": colour,
+            "message": sentence(row.outcome_message) if row.outcome_message else EMPTY,
+        }
 
 
 async def _issue_all(actor: Actor, upload_id: uuid.UUID) -> None:

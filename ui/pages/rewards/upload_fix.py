@@ -23,14 +23,20 @@ async def fix_row(upload: UploadView, row: UploadRowView) -> bool:
         with ui.grid(columns=2).classes("w-full gap-3"):
             for column in upload.columns:
                 failing = any(problem.field == column for problem in row.problems)
-                inputs[column] = ui.input(column, value=row.cells.get(column, "")).props(
-                    f"outlined dense {'color=negative' if failing else ''}").mark(f"fix-{column}")
+                inputs[column] = (
+                    ui.input(column, value=row.cells.get(column, ""))
+                    .props(f"outlined dense {'color=negative' if failing else ''}")
+                    .mark(f"fix-{column}")
+                )
                 if failing:
                     inputs[column].error = next(sentence(p.message) for p in row.problems if p.field == column)
 
         async def save() -> None:
-            changes = {name: (element.value or "").strip() for name, element in inputs.items()
-                       if (element.value or "").strip() != (row.cells.get(name) or "")}
+            changes = {
+                name: (element.value or "").strip()
+                for name, element in inputs.items()
+                if (element.value or "").strip() != (row.cells.get(name) or "")
+            }
             fixed = await perform(lambda actor: review.fix_row(actor, upload.id, row.line, changes), fields=inputs)
             if fixed is None:
                 return

@@ -35,12 +35,18 @@ FIX = [RowAction("fix", "Fix", "edit")]
 
 
 def problems_text(row: UploadRowView) -> str:
-    return "; ".join(f"{problem.field}: {problem.message}" if problem.field else problem.message for problem in row.problems) or EMPTY
+    return (
+        "; ".join(f"{problem.field}: {problem.message}" if problem.field else problem.message for problem in row.problems)
+        or EMPTY
+    )
 
 
 def _bad_row(row: UploadRowView, can_fix: bool) -> dict:
     return {
-        "id": str(row.line), "line": row.line, "external_id": row.external_id or EMPTY, "problems": problems_text(row),
+        "id": str(row.line),
+        "line": row.line,
+        "external_id": row.external_id or EMPTY,
+        "problems": problems_text(row),
         "cells": ", ".join(f"{name}={value}" for name, value in row.cells.items() if value) or EMPTY,
         "actions": ["fix"] if can_fix else [],
     }
@@ -80,12 +86,21 @@ class UploadReviewPage:
         with self.tallies:
             _tally("Rows", self.upload.rows_total, "upload-rows", "table_rows", "primary")
             _tally("Valid", self.upload.rows_valid, "upload-valid", "check_circle", "positive")
-            _tally("To fix", self.upload.rows_invalid, "upload-invalid", "error", "negative" if self.upload.rows_invalid else "grey-6")
+            _tally(
+                "To fix",
+                self.upload.rows_invalid,
+                "upload-invalid",
+                "error",
+                "negative" if self.upload.rows_invalid else "grey-6",
+            )
 
     async def build(self) -> None:
         upload = self.upload
-        with frame(upload.file_name, f"For {self.campaign.name} · uploaded by {upload.uploaded_by_label} on {when(upload.uploaded_at)} · "
-                                     f"{upload.file_format.upper()}, {upload.size_bytes:,} bytes") as page:
+        with frame(
+            upload.file_name,
+            f"For {self.campaign.name} · uploaded by {upload.uploaded_by_label} on {when(upload.uploaded_at)} · "
+            f"{upload.file_format.upper()}, {upload.size_bytes:,} bytes",
+        ) as page:
             with page.actions:
                 self.status = ui.badge().classes("q-px-md q-py-sm text-body2").mark("upload-status")
                 self.show_status()
@@ -99,9 +114,18 @@ class UploadReviewPage:
             with ui.row().classes("items-center gap-2 q-mt-md"):
                 ui.icon("error_outline", color="negative")
                 ui.label("Rows to fix").classes("text-subtitle1 text-weight-medium")
-            ui.label("Invalid rows are never issued. Fix one here, or correct the file and upload it again.").classes("mb-muted text-body2")
-            self.bad_rows = PagedTable(BAD_ROW_COLUMNS, self.fetch, actions=FIX if self.can_fix else None, on_action=self.act,
-                                       row_key="id", marker="bad-rows-table", empty_text="Every row is valid")
+            ui.label("Invalid rows are never issued. Fix one here, or correct the file and upload it again.").classes(
+                "mb-muted text-body2"
+            )
+            self.bad_rows = PagedTable(
+                BAD_ROW_COLUMNS,
+                self.fetch,
+                actions=FIX if self.can_fix else None,
+                on_action=self.act,
+                row_key="id",
+                marker="bad-rows-table",
+                empty_text="Every row is valid",
+            )
             self.bad_rows.table.props("dense")
         await self.bad_rows.reload()
         await self.actions.start()

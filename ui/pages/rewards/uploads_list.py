@@ -49,11 +49,18 @@ def upload_url(upload_id: object) -> str:
 def _row(upload: UploadView, names: dict) -> dict:
     issued = f"{upload.progress_done:,} / {upload.progress_total:,}" if upload.progress_total else "—"
     return {
-        "id": str(upload.id), "href": upload_url(upload.id), "uploaded_at": when(upload.uploaded_at).removesuffix(" UTC"),
-        "file_name": upload.file_name, "campaign": names.get(upload.campaign_id, str(upload.campaign_id)),
-        "uploaded_by": upload.uploaded_by_label, "rows_total": f"{upload.rows_total:,}", "rows_valid": f"{upload.rows_valid:,}",
-        "rows_invalid": f"{upload.rows_invalid:,}", "progress": issued,
-        "status": UPLOAD_STATUSES.get(upload.status, upload.status), "status_colour": UPLOAD_STATUS_COLOURS.get(upload.status, "grey-7"),
+        "id": str(upload.id),
+        "href": upload_url(upload.id),
+        "uploaded_at": when(upload.uploaded_at).removesuffix(" UTC"),
+        "file_name": upload.file_name,
+        "campaign": names.get(upload.campaign_id, str(upload.campaign_id)),
+        "uploaded_by": upload.uploaded_by_label,
+        "rows_total": f"{upload.rows_total:,}",
+        "rows_valid": f"{upload.rows_valid:,}",
+        "rows_invalid": f"{upload.rows_invalid:,}",
+        "progress": issued,
+        "status": UPLOAD_STATUSES.get(upload.status, upload.status),
+        "status_colour": UPLOAD_STATUS_COLOURS.get(upload.status, "grey-7"),
     }
 
 
@@ -68,17 +75,23 @@ class UploadsPage:
     async def fetch(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         wanted = request.filters
         chosen = wanted.get("campaign")
-        page = await review.list_uploads(actor, uuid.UUID(chosen) if chosen else None, wanted.get("status"), request.offset,
-                                                request.limit)
+        page = await review.list_uploads(
+            actor, uuid.UUID(chosen) if chosen else None, wanted.get("status"), request.offset, request.limit
+        )
         return [_row(upload, self.names) for upload in page.rows], page.total
 
     async def build(self) -> None:
-        with frame(navigation.UPLOADS.label, "Reward files for a campaign: checked row by row, reviewed, then approved by a "
-                                             "second admin before anything is issued"):
+        with frame(
+            navigation.UPLOADS.label,
+            "Reward files for a campaign: checked row by row, reviewed, then approved by a "
+            "second admin before anything is issued",
+        ):
             if self.actor.can(Permission.REWARDS_WRITE):
                 self._upload_card()
             table = PagedTable(COLUMNS, self.fetch, marker="uploads-table", empty_text="No uploads yet")
-            table.select_filter("campaign", "Campaign", {str(k): v for k, v in self.names.items()}, value=self.campaign, width="w-72")
+            table.select_filter(
+                "campaign", "Campaign", {str(k): v for k, v in self.names.items()}, value=self.campaign, width="w-72"
+            )
             table.select_filter("status", "Status", UPLOAD_STATUSES, width="w-44")
         await table.reload()
 
@@ -93,16 +106,31 @@ class UploadsPage:
                 return
             with ui.row().classes("w-full items-start gap-4 no-wrap"):
                 with ui.column().classes("gap-2 w-80"):
-                    self.chosen = ui.select(self.open_campaigns, label="Campaign", with_input=True,
-                                            value=self.campaign if self.campaign in self.open_campaigns else None).props(
-                        "outlined options-dense").classes("w-full").mark("upload-campaign")
+                    self.chosen = (
+                        ui.select(
+                            self.open_campaigns,
+                            label="Campaign",
+                            with_input=True,
+                            value=self.campaign if self.campaign in self.open_campaigns else None,
+                        )
+                        .props("outlined options-dense")
+                        .classes("w-full")
+                        .mark("upload-campaign")
+                    )
                     ui.label("CSV (UTF-8, comma or semicolon) or XLSX. First row names the columns: " + EXPECTED + ".").classes(
-                        "mb-muted text-caption")
-                ui.upload(label="Choose or drop a CSV/XLSX file", auto_upload=True, max_file_size=MAX_FILE_BYTES,
-                          on_upload=self.received, on_rejected=lambda: ui.notify(
-                              f"That file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", type="negative")).props(
-                    'accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" flat bordered').classes(
-                    "grow").mark("upload-file")
+                        "mb-muted text-caption"
+                    )
+                ui.upload(
+                    label="Choose or drop a CSV/XLSX file",
+                    auto_upload=True,
+                    max_file_size=MAX_FILE_BYTES,
+                    on_upload=self.received,
+                    on_rejected=lambda: ui.notify(
+                        f"That file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", type="negative"
+                    ),
+                ).props(
+                    'accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" flat bordered'
+                ).classes("grow").mark("upload-file")
             self.busy = ui.column().classes("w-full gap-1")
             self.busy.set_visibility(False)
             with self.busy:
@@ -129,8 +157,12 @@ class UploadsPage:
             event.sender.reset()
         if staged is None:
             return
-        ui.notify(f"Staged {staged.file_name}: {staged.rows_total:,} rows, {staged.rows_valid:,} valid, {staged.rows_invalid:,} "
-                  "to fix. Nothing is issued until a second admin approves.", type="positive", multi_line=True)
+        ui.notify(
+            f"Staged {staged.file_name}: {staged.rows_total:,} rows, {staged.rows_valid:,} valid, {staged.rows_invalid:,} "
+            "to fix. Nothing is issued until a second admin approves.",
+            type="positive",
+            multi_line=True,
+        )
         ui.navigate.to(upload_url(staged.id))
 
 

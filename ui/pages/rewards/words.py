@@ -41,7 +41,7 @@ def limit_text(value: int | None, *, unlimited: str = "no limit") -> str:
 
 
 def recipient_cap(campaign: CampaignView) -> str:
-    """"3 rewards and 1,500.00 INR per person in 30 days", or "no cap"."""
+    """ "3 rewards and 1,500.00 INR per person in 30 days", or "no cap"."""
     parts = []
     if campaign.recipient_max_count is not None:
         parts.append(f"{campaign.recipient_max_count:,} reward{'s' if campaign.recipient_max_count != 1 else ''}")

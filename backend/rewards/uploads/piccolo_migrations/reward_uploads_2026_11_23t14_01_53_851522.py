@@ -29,9 +29,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="reward_uploads", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="reward_uploads", description=DESCRIPTION)
 
     manager.add_table(
         class_name="RewardUploadRow",

@@ -18,21 +18,29 @@ VERSION = "1.38.0"
 DESCRIPTION = "reward_uploads.campaign_id references campaigns"
 
 _POSTGRES = [
-    ("ALTER TABLE reward_uploads ADD CONSTRAINT reward_uploads_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES campaigns (id)"
-     " ON DELETE RESTRICT ON UPDATE CASCADE"),
+    (
+        "ALTER TABLE reward_uploads ADD CONSTRAINT reward_uploads_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES campaigns (id)"
+        " ON DELETE RESTRICT ON UPDATE CASCADE"
+    ),
 ]
 
 _REFUSE = "BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed'); END"
 _NO_CAMPAIGN = "NOT EXISTS (SELECT 1 FROM campaigns WHERE id = NEW.campaign_id)"
-_SQLITE_ORPHANS = "SELECT id FROM reward_uploads u WHERE NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = u.campaign_id) LIMIT 1"
+_SQLITE_ORPHANS = (
+    "SELECT id FROM reward_uploads u WHERE NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = u.campaign_id) LIMIT 1"
+)
 _SQLITE = [
     f"CREATE TRIGGER reward_uploads_campaign_id_fkey_insert BEFORE INSERT ON reward_uploads WHEN {_NO_CAMPAIGN} {_REFUSE}",
     f"CREATE TRIGGER reward_uploads_campaign_id_fkey_update BEFORE UPDATE OF campaign_id ON reward_uploads WHEN {_NO_CAMPAIGN} {_REFUSE}",
-    ("CREATE TRIGGER reward_uploads_campaign_id_fkey_delete BEFORE DELETE ON campaigns"
-     f" WHEN EXISTS (SELECT 1 FROM reward_uploads WHERE campaign_id = OLD.id) {_REFUSE}"),
+    (
+        "CREATE TRIGGER reward_uploads_campaign_id_fkey_delete BEFORE DELETE ON campaigns"
+        f" WHEN EXISTS (SELECT 1 FROM reward_uploads WHERE campaign_id = OLD.id) {_REFUSE}"
+    ),
     # ON UPDATE CASCADE, as on PostgreSQL (ids never change; this keeps the two engines alike).
-    ("CREATE TRIGGER reward_uploads_campaign_id_fkey_cascade AFTER UPDATE OF id ON campaigns WHEN OLD.id <> NEW.id"
-     " BEGIN UPDATE reward_uploads SET campaign_id = NEW.id WHERE campaign_id = OLD.id; END"),
+    (
+        "CREATE TRIGGER reward_uploads_campaign_id_fkey_cascade AFTER UPDATE OF id ON campaigns WHEN OLD.id <> NEW.id"
+        " BEGIN UPDATE reward_uploads SET campaign_id = NEW.id WHERE campaign_id = OLD.id; END"
+    ),
 ]
 
 

@@ -88,24 +88,48 @@ async def approve_upload(actor: Actor, upload_id: uuid.UUID, note: str = "") -> 
     async with write_transaction():
         upload = await load_upload(upload_id)
         if upload.status in (APPROVED, COMPLETED):
-            raise DomainError.single("ALREADY_APPROVED", f"'{upload.file_name}' was approved by {upload.decided_by_label}; "
-                                                         "resume its issuance instead (nothing is issued twice)")
+            raise DomainError.single(
+                "ALREADY_APPROVED",
+                f"'{upload.file_name}' was approved by {upload.decided_by_label}; "
+                "resume its issuance instead (nothing is issued twice)",
+            )
         if upload.status != STAGED:
             raise DomainError.single("UPLOAD_NOT_STAGED", f"'{upload.file_name}' is {upload.status}: it cannot be approved")
         if upload.uploaded_by == actor.id:
-            raise DomainError.single("SELF_APPROVAL", f"{actor.label} uploaded '{upload.file_name}'; a second admin must approve it")
+            raise DomainError.single(
+                "SELF_APPROVAL", f"{actor.label} uploaded '{upload.file_name}'; a second admin must approve it"
+            )
         if upload.rows_valid == 0:
-            raise DomainError.single("NOTHING_TO_ISSUE", f"'{upload.file_name}' has no valid rows: fix them or upload the file again")
+            raise DomainError.single(
+                "NOTHING_TO_ISSUE", f"'{upload.file_name}' has no valid rows: fix them or upload the file again"
+            )
         now = utcnow()
-        decided = await RewardUpload.update({
-            RewardUpload.status: APPROVED, RewardUpload.decided_by: actor.id, RewardUpload.decided_by_label: actor.label,
-            RewardUpload.decided_at: now, RewardUpload.decision_note: (note or "").strip()[:4000],
-            RewardUpload.progress_total: upload.rows_valid, RewardUpload.progress_done: 0, RewardUpload.updated_at: now,
-        }).where(RewardUpload.id == upload_id, RewardUpload.status == STAGED).returning(RewardUpload.id)
+        decided = (
+            await RewardUpload.update(
+                {
+                    RewardUpload.status: APPROVED,
+                    RewardUpload.decided_by: actor.id,
+                    RewardUpload.decided_by_label: actor.label,
+                    RewardUpload.decided_at: now,
+                    RewardUpload.decision_note: (note or "").strip()[:4000],
+                    RewardUpload.progress_total: upload.rows_valid,
+                    RewardUpload.progress_done: 0,
+                    RewardUpload.updated_at: now,
+                }
+            )
+            .where(RewardUpload.id == upload_id, RewardUpload.status == STAGED)
+            .returning(RewardUpload.id)
+        )
         if not decided:
             raise DomainError.single("ALREADY_APPROVED", "the upload was decided meanwhile")
-        await audit.record(actor, "reward_upload.approved", "reward_upload", upload_id, before={"status": STAGED}, after={
-            "status": APPROVED, "uploaded_by": upload.uploaded_by_label, "rows_valid": upload.rows_valid, "note": note})
+        await audit.record(
+            actor,
+            "reward_upload.approved",
+            "reward_upload",
+            upload_id,
+            before={"status": STAGED},
+            after={"status": APPROVED, "uploaded_by": upload.uploaded_by_label, "rows_valid": upload.rows_valid, "note": note},
+        )
         return await load_upload(upload_id)
 
 
@@ -118,14 +142,32 @@ async def discard_upload(actor: Actor, upload_id: uuid.UUID, reason: str) -> Upl
     async with write_transaction():
         upload = await load_upload(upload_id)
         now = utcnow()
-        discarded = await RewardUpload.update({
-            RewardUpload.status: DISCARDED, RewardUpload.decided_by: actor.id, RewardUpload.decided_by_label: actor.label,
-            RewardUpload.decided_at: now, RewardUpload.decision_note: reason.strip()[:4000], RewardUpload.updated_at: now,
-        }).where(RewardUpload.id == upload_id, RewardUpload.status == STAGED).returning(RewardUpload.id)
+        discarded = (
+            await RewardUpload.update(
+                {
+                    RewardUpload.status: DISCARDED,
+                    RewardUpload.decided_by: actor.id,
+                    RewardUpload.decided_by_label: actor.label,
+                    RewardUpload.decided_at: now,
+                    RewardUpload.decision_note: reason.strip()[:4000],
+                    RewardUpload.updated_at: now,
+                }
+            )
+            .where(RewardUpload.id == upload_id, RewardUpload.status == STAGED)
+            .returning(RewardUpload.id)
+        )
         if not discarded:
-            raise DomainError.single("UPLOAD_NOT_STAGED", f"'{upload.file_name}' is {upload.status}: only a staged upload is discarded")
-        await audit.record(actor, "reward_upload.discarded", "reward_upload", upload_id, before={"status": STAGED},
-                           after={"status": DISCARDED, "reason": reason.strip()})
+            raise DomainError.single(
+                "UPLOAD_NOT_STAGED", f"'{upload.file_name}' is {upload.status}: only a staged upload is discarded"
+            )
+        await audit.record(
+            actor,
+            "reward_upload.discarded",
+            "reward_upload",
+            upload_id,
+            before={"status": STAGED},
+            after={"status": DISCARDED, "reason": reason.strip()},
+        )
         return await load_upload(upload_id)
 
 
@@ -163,17 +205,41 @@ async def _record(actor: Actor, upload_id: uuid.UUID, decided: list[tuple], fina
         for row_id, outcome, code, message, issuance_id, recipient_id in decided:
             await sql.run(sql.Statement(_RECORD, (row_id, outcome, code, message[:2000], issuance_id, recipient_id, now)))
         tally = await sql.fetchrow(_TALLY, upload_id)
-        values = {RewardUpload.progress_done: int(tally["done"]), RewardUpload.issued: int(tally["issued"]),
-                  RewardUpload.pending: int(tally["pending"]), RewardUpload.rejected: int(tally["rejected"]), RewardUpload.updated_at: now}
-        left = await sql.fetchrow("SELECT COUNT(*) AS n FROM reward_upload_rows WHERE upload = $1 AND valid AND outcome IS NULL", upload_id) \
-            if final_check else {"n": 1}
+        values = {
+            RewardUpload.progress_done: int(tally["done"]),
+            RewardUpload.issued: int(tally["issued"]),
+            RewardUpload.pending: int(tally["pending"]),
+            RewardUpload.rejected: int(tally["rejected"]),
+            RewardUpload.updated_at: now,
+        }
+        left = (
+            await sql.fetchrow(
+                "SELECT COUNT(*) AS n FROM reward_upload_rows WHERE upload = $1 AND valid AND outcome IS NULL", upload_id
+            )
+            if final_check
+            else {"n": 1}
+        )
         if int(left["n"]) == 0:
             values.update({RewardUpload.status: COMPLETED, RewardUpload.completed_at: now})
-        changed = await RewardUpload.update(values).where(RewardUpload.id == upload_id, RewardUpload.status == APPROVED).returning(RewardUpload.id)
+        changed = (
+            await RewardUpload.update(values)
+            .where(RewardUpload.id == upload_id, RewardUpload.status == APPROVED)
+            .returning(RewardUpload.id)
+        )
         if changed and int(left["n"]) == 0:
-            await audit.record(actor, "reward_upload.completed", "reward_upload", upload_id, before={"status": APPROVED}, after={
-                "status": COMPLETED, "issued": int(tally["issued"]), "pending_approval": int(tally["pending"]),
-                "rejected": int(tally["rejected"])})
+            await audit.record(
+                actor,
+                "reward_upload.completed",
+                "reward_upload",
+                upload_id,
+                before={"status": APPROVED},
+                after={
+                    "status": COMPLETED,
+                    "issued": int(tally["issued"]),
+                    "pending_approval": int(tally["pending"]),
+                    "rejected": int(tally["rejected"]),
+                },
+            )
         return await load_upload(upload_id)
 
 
@@ -182,14 +248,30 @@ def _decision(row, recipient_id: uuid.UUID | None, outcome: IssuanceOutcome | No
     if refusal is not None:  # refused before issuance: a duplicate issued elsewhere, a recipient that cannot be created
         return row["id"], REJECTED, refusal[0], refusal[1], None, recipient_id
     if outcome.status == REJECTED:
-        return row["id"], REJECTED, outcome.rejection.value if outcome.rejection else "REJECTED", outcome.message, None, recipient_id
-    return row["id"], ISSUED if outcome.status == ISSUED else PENDING_APPROVAL, None, outcome.message, outcome.issuance_id, recipient_id
+        return (
+            row["id"],
+            REJECTED,
+            outcome.rejection.value if outcome.rejection else "REJECTED",
+            outcome.message,
+            None,
+            recipient_id,
+        )
+    return (
+        row["id"],
+        ISSUED if outcome.status == ISSUED else PENDING_APPROVAL,
+        None,
+        outcome.message,
+        outcome.issuance_id,
+        recipient_id,
+    )
 
 
 async def _issued_elsewhere(upload: UploadView, keys: list[str]) -> dict[str, tuple[int, str]]:
     """Dedupe key → (line, file) of the same reward issued or pending through another upload of the campaign."""
     if sql.is_sqlite():
-        rows = await sql.fetch(_ISSUED_ELSEWHERE.format(keys="IN (SELECT value FROM json_each($3))"), upload.campaign_id, upload.id, json.dumps(keys))
+        rows = await sql.fetch(
+            _ISSUED_ELSEWHERE.format(keys="IN (SELECT value FROM json_each($3))"), upload.campaign_id, upload.id, json.dumps(keys)
+        )
     else:
         rows = await sql.fetch(_ISSUED_ELSEWHERE.format(keys="= ANY($3::varchar[])"), upload.campaign_id, upload.id, keys)
     return {row["dedupe_key"]: (row["line"], row["file_name"]) for row in rows}
@@ -204,7 +286,9 @@ async def stalled_uploads(idle_for: timedelta, limit: int = 5) -> list[UploadVie
     return [upload_view(row) for row in await sql.fetch(_STALLED, utcnow() - idle_for, limit)]
 
 
-async def issue_upload(actor: Actor, upload_id: uuid.UUID, *, chunk_size: int = CHUNK, max_chunks: int | None = None) -> UploadView:
+async def issue_upload(
+    actor: Actor, upload_id: uuid.UUID, *, chunk_size: int = CHUNK, max_chunks: int | None = None
+) -> UploadView:
     """Issue an approved upload's valid rows, ``chunk_size`` at a time (all of them, or ``max_chunks``
     chunks: a job's slice). Safe to call again at any time: it resumes where it stopped."""
     actor.require(Permission.REWARDS_WRITE)
@@ -212,7 +296,9 @@ async def issue_upload(actor: Actor, upload_id: uuid.UUID, *, chunk_size: int = 
     if upload.status == COMPLETED:
         return upload
     if upload.status != APPROVED:
-        raise DomainError.single("UPLOAD_NOT_APPROVED", f"'{upload.file_name}' is {upload.status}: it is issued only once a second admin approves it")
+        raise DomainError.single(
+            "UPLOAD_NOT_APPROVED", f"'{upload.file_name}' is {upload.status}: it is issued only once a second admin approves it"
+        )
     chunks = 0
     while max_chunks is None or chunks < max_chunks:
         rows = await sql.fetch(_TO_ISSUE, upload_id, chunk_size)
@@ -223,21 +309,42 @@ async def issue_upload(actor: Actor, upload_id: uuid.UUID, *, chunk_size: int = 
         elsewhere = await _issued_elsewhere(upload, [row["dedupe_key"] for row in rows])
         for row in rows:
             if row["dedupe_key"] in elsewhere:
-                refusals[row["id"]] = ("DUPLICATE_OF_UPLOAD", "already issued through the upload '{1}', line {0}".format(*elsewhere[row["dedupe_key"]]))
+                refusals[row["id"]] = (
+                    "DUPLICATE_OF_UPLOAD",
+                    "already issued through the upload '{1}', line {0}".format(*elsewhere[row["dedupe_key"]]),
+                )
         ids = await recipient_ids_for(actor, [row for row in rows if row["id"] not in refusals])
         for row in rows:
             if isinstance(ids.get(row["external_id"]), str):
                 refusals[row["id"]] = tuple(ids[row["external_id"]].split(": ", 1))
         ready = [row for row in rows if row["id"] not in refusals]
-        outcomes = await issue_rewards(actor, [
-            RewardRequest(campaign_id=upload.campaign_id, recipient_id=ids[row["external_id"]], offer_id=row["offer_id"],
-                          value=row["points"] if row["points"] is not None else row["denomination"], idempotency_key=key_of(row["line"]),
-                          source_event=f"upload:{upload_id}:line {row['line']}", channel=row["channel"])
-            for row in ready], idempotency_scope=scope_of(upload_id))
+        outcomes = await issue_rewards(
+            actor,
+            [
+                RewardRequest(
+                    campaign_id=upload.campaign_id,
+                    recipient_id=ids[row["external_id"]],
+                    offer_id=row["offer_id"],
+                    value=row["points"] if row["points"] is not None else row["denomination"],
+                    idempotency_key=key_of(row["line"]),
+                    source_event=f"upload:{upload_id}:line {row['line']}",
+                    channel=row["channel"],
+                )
+                for row in ready
+            ],
+            idempotency_scope=scope_of(upload_id),
+        )
         by_row = {row["id"]: outcome for row, outcome in zip(ready, outcomes)}
         recipient_of = {row["id"]: ids.get(row["external_id"]) for row in rows}
-        decided = [_decision(row, recipient_of[row["id"]] if not isinstance(recipient_of[row["id"]], str) else None, by_row.get(row["id"]),
-                             refusals.get(row["id"])) for row in rows]
+        decided = [
+            _decision(
+                row,
+                recipient_of[row["id"]] if not isinstance(recipient_of[row["id"]], str) else None,
+                by_row.get(row["id"]),
+                refusals.get(row["id"]),
+            )
+            for row in rows
+        ]
         upload = await _record(actor, upload_id, decided, final_check=len(rows) < chunk_size)
         if upload.status == COMPLETED:
             return upload

@@ -40,7 +40,7 @@ EXPECTED = "external_id, full_name, email, phone, country, offer, denomination, 
 def column_name(cell: str) -> str:
     name = _SEPARATORS.sub("_", cell.strip().lower())
     if name.startswith(ATTRIBUTE_PREFIX):
-        return ATTRIBUTE_PREFIX + name[len(ATTRIBUTE_PREFIX):].strip("_")
+        return ATTRIBUTE_PREFIX + name[len(ATTRIBUTE_PREFIX) :].strip("_")
     return name
 
 
@@ -48,14 +48,20 @@ def read_header(cells: list[str]) -> tuple[str, ...]:
     """The header's column names, normalised; WRONG_HEADER says what is missing, unknown or repeated,
     and what is expected."""
     names = [column_name(cell) for cell in cells]
-    unknown = [cell.strip() or f"(empty, column {index + 1})" for index, (cell, name) in enumerate(zip(cells, names))
-               if name not in COLUMNS and not (name.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX))]
+    unknown = [
+        cell.strip() or f"(empty, column {index + 1})"
+        for index, (cell, name) in enumerate(zip(cells, names))
+        if name not in COLUMNS and not (name.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX))
+    ]
     repeated = sorted({name for name in names if names.count(name) > 1})
     missing = [] if EXTERNAL_ID in names else [EXTERNAL_ID]
     if POINTS not in names:
         missing += [name for name in (OFFER, DENOMINATION) if name not in names]
-    problems = [f"missing: {', '.join(missing)}" if missing else "", f"unknown: {', '.join(unknown[:10])}" if unknown else "",
-                f"repeated: {', '.join(repeated)}" if repeated else ""]
+    problems = [
+        f"missing: {', '.join(missing)}" if missing else "",
+        f"unknown: {', '.join(unknown[:10])}" if unknown else "",
+        f"repeated: {', '.join(repeated)}" if repeated else "",
+    ]
     if missing or unknown or repeated:
         raise DomainError.single(
             "WRONG_HEADER",

@@ -100,7 +100,10 @@ class ContactChecks:
             _used()
             size = -(-len(new) // WORKERS)
             try:
-                futures = [pool.submit(contact_points_batch, _as_arguments(new[start:start + size])) for start in range(0, len(new), size)]
+                futures = [
+                    pool.submit(contact_points_batch, _as_arguments(new[start : start + size]))
+                    for start in range(0, len(new), size)
+                ]
             except (BrokenProcessPool, RuntimeError):  # broken, or shut down at exit: check inline
                 _drop_pool(pool)
                 pool, futures = None, []
@@ -115,8 +118,14 @@ class ContactChecks:
 class PendingContacts:
     """A batch being checked: ``result()`` waits for it (or, inline, does it)."""
 
-    def __init__(self, checks: ContactChecks, known: dict[Person, ContactPoints], new: list[Person], pool: ProcessPoolExecutor | None,
-                 futures: list[Future]):
+    def __init__(
+        self,
+        checks: ContactChecks,
+        known: dict[Person, ContactPoints],
+        new: list[Person],
+        pool: ProcessPoolExecutor | None,
+        futures: list[Future],
+    ):
         self._checks, self._known, self._new, self._pool, self._futures = checks, known, new, pool, futures
 
     async def result(self) -> dict[Person, ContactPoints]:

@@ -101,9 +101,14 @@ class _Meter(SizeBoundedReader):
             except UnicodeDecodeError as error:
                 position = skip + error.start
                 line = self.newlines_before_window + window[:position].count(b"\n") + 1
-                return file_error("INVALID_ENCODING", f"the file is not UTF-8: byte 0x{window[position]:02x} at byte {start + position} "
-                                                      f"(line {line}); save it as UTF-8 (\"CSV UTF-8\" in Excel) and upload it again")
-        return file_error("INVALID_ENCODING", f"the file is not UTF-8 (near byte {self.size}); save it as UTF-8 and upload it again")
+                return file_error(
+                    "INVALID_ENCODING",
+                    f"the file is not UTF-8: byte 0x{window[position]:02x} at byte {start + position} "
+                    f'(line {line}); save it as UTF-8 ("CSV UTF-8" in Excel) and upload it again',
+                )
+        return file_error(
+            "INVALID_ENCODING", f"the file is not UTF-8 (near byte {self.size}); save it as UTF-8 and upload it again"
+        )
 
 
 class UploadReader:
@@ -170,7 +175,9 @@ class UploadReader:
         for index, column in enumerate(self._columns):
             cell = cells[index] if index < len(cells) else ""
             if len(cell) > self.limits.max_cell_chars:
-                problems.append(FieldError(column, "CELL_TOO_LONG", f"{column} is longer than {self.limits.max_cell_chars} characters"))
+                problems.append(
+                    FieldError(column, "CELL_TOO_LONG", f"{column} is longer than {self.limits.max_cell_chars} characters")
+                )
                 cell = cell[: self.limits.max_cell_chars]
             values[column] = cell
         return ParsedRow(line=line, cells=values, problems=tuple(problems))
@@ -182,7 +189,9 @@ class UploadReader:
         lines = self._lines(text)
         header_line = next(lines, None)
         if header_line is None or not header_line.strip():
-            raise file_error("EMPTY_FILE", "the first line is empty: expected a header line (external_id, offer, denomination, …)")
+            raise file_error(
+                "EMPTY_FILE", "the first line is empty: expected a header line (external_id, offer, denomination, …)"
+            )
         delimiter = delimiter_of(header_line)
         try:
             self._set_header(next(csv.reader([header_line], delimiter=delimiter, strict=True)))

@@ -45,7 +45,13 @@ async def upload_rows(actor: Actor, upload_id: uuid.UUID, *, valid: bool | None 
     actor.require(Permission.REWARDS_READ)
     await load_upload(upload_id)
     terms = [RewardUploadRow.upload == upload_id] + ([RewardUploadRow.valid == valid] if valid is not None else [])
-    rows = await RewardUploadRow.select().where(*terms).order_by(RewardUploadRow.line).offset(max(0, offset)).limit(max(1, min(limit, MAX_PAGE)))
+    rows = (
+        await RewardUploadRow.select()
+        .where(*terms)
+        .order_by(RewardUploadRow.line)
+        .offset(max(0, offset))
+        .limit(max(1, min(limit, MAX_PAGE)))
+    )
     return Page(rows=[upload_row_view(row) for row in rows], total=await RewardUploadRow.count().where(*terms))
 
 
@@ -69,16 +75,25 @@ async def fix_row(actor: Actor, upload_id: uuid.UUID, line: int, changes: dict[s
     async with write_transaction():
         upload = await load_upload(upload_id)
         if upload.status != STAGED:
-            raise DomainError.single("UPLOAD_NOT_STAGED", f"'{upload.file_name}' is {upload.status}: its rows can no longer be changed")
+            raise DomainError.single(
+                "UPLOAD_NOT_STAGED", f"'{upload.file_name}' is {upload.status}: its rows can no longer be changed"
+            )
         before = upload_row_view(await _load_row(upload_id, line))
         unknown = [name for name in changes if name not in upload.columns]
         if unknown:
-            raise DomainError.single("UNKNOWN_COLUMN", f"the upload has no column {', '.join(unknown)} (its columns: {', '.join(upload.columns)})",
-                                     field=unknown[0])
+            raise DomainError.single(
+                "UNKNOWN_COLUMN",
+                f"the upload has no column {', '.join(unknown)} (its columns: {', '.join(upload.columns)})",
+                field=unknown[0],
+            )
         too_long = [name for name, value in changes.items() if len(value or "") > limits.max_cell_chars]
         if too_long:
-            raise DomainError.single("CELL_TOO_LONG", f"{too_long[0]} is longer than {limits.max_cell_chars} characters", field=too_long[0])
-        cells = {name: before.cells.get(name, "") for name in upload.columns} | {name: value or "" for name, value in changes.items()}
+            raise DomainError.single(
+                "CELL_TOO_LONG", f"{too_long[0]} is longer than {limits.max_cell_chars} characters", field=too_long[0]
+            )
+        cells = {name: before.cells.get(name, "") for name in upload.columns} | {
+            name: value or "" for name, value in changes.items()
+        }
         campaign = await load_campaign(upload.campaign_id)
         validator = RowValidator(campaign, await campaign_offers(campaign))
         parsed = ParsedRow(line=line, cells=cells)
@@ -93,19 +108,38 @@ async def fix_row(actor: Actor, upload_id: uuid.UUID, line: int, changes: dict[s
                 earlier = await earlier_duplicates(upload.campaign_id, upload_id, [staged.dedupe_key])
                 if staged.dedupe_key in earlier:
                     staged.errors.append(duplicate_of_upload(*earlier[staged.dedupe_key]))
-        await RewardUploadRow.update({
-            RewardUploadRow.cells: cells, RewardUploadRow.external_id: staged.external_id, RewardUploadRow.recipient_id: staged.recipient_id,
-            RewardUploadRow.new_recipient: staged.new_recipient, RewardUploadRow.offer_id: staged.offer_id,
-            RewardUploadRow.denomination: staged.denomination, RewardUploadRow.points: staged.points, RewardUploadRow.channel: staged.channel,
-            RewardUploadRow.dedupe_key: staged.dedupe_key, RewardUploadRow.valid: staged.valid, RewardUploadRow.errors: error_dicts(staged.errors),
-        }).where(RewardUploadRow.upload == upload_id, RewardUploadRow.line == line)
-        valid = await RewardUploadRow.count().where(RewardUploadRow.upload == upload_id, RewardUploadRow.valid == True)
-        await RewardUpload.update({RewardUpload.rows_valid: valid, RewardUpload.rows_invalid: upload.rows_total - valid,
-                                   RewardUpload.updated_at: utcnow()}).where(RewardUpload.id == upload_id)
+        await RewardUploadRow.update(
+            {
+                RewardUploadRow.cells: cells,
+                RewardUploadRow.external_id: staged.external_id,
+                RewardUploadRow.recipient_id: staged.recipient_id,
+                RewardUploadRow.new_recipient: staged.new_recipient,
+                RewardUploadRow.offer_id: staged.offer_id,
+                RewardUploadRow.denomination: staged.denomination,
+                RewardUploadRow.points: staged.points,
+                RewardUploadRow.channel: staged.channel,
+                RewardUploadRow.dedupe_key: staged.dedupe_key,
+                RewardUploadRow.valid: staged.valid,
+                RewardUploadRow.errors: error_dicts(staged.errors),
+            }
+        ).where(RewardUploadRow.upload == upload_id, RewardUploadRow.line == line)
+        valid = await RewardUploadRow.count().where(RewardUploadRow.upload == upload_id, RewardUploadRow.valid == True)  # noqa: E712 (a Piccolo column comparison)
+        await RewardUpload.update(
+            {
+                RewardUpload.rows_valid: valid,
+                RewardUpload.rows_invalid: upload.rows_total - valid,
+                RewardUpload.updated_at: utcnow(),
+            }
+        ).where(RewardUpload.id == upload_id)
         after = upload_row_view(await _load_row(upload_id, line))
-        await audit.record(actor, "reward_upload.row_fixed", "reward_upload", upload_id,
-                           before={"line": line, "cells": before.cells, "valid": before.valid, "problems": [p.code for p in before.problems]},
-                           after={"line": line, "cells": after.cells, "valid": after.valid, "problems": [p.code for p in after.problems]})
+        await audit.record(
+            actor,
+            "reward_upload.row_fixed",
+            "reward_upload",
+            upload_id,
+            before={"line": line, "cells": before.cells, "valid": before.valid, "problems": [p.code for p in before.problems]},
+            after={"line": line, "cells": after.cells, "valid": after.valid, "problems": [p.code for p in after.problems]},
+        )
         return after
 
 
@@ -119,20 +153,31 @@ async def error_report_csv(actor: Actor, upload_id: uuid.UUID) -> str:
         page = await upload_rows(actor, upload_id, valid=False, offset=offset, limit=MAX_PAGE)
         for row in page.rows:
             for problem in row.problems:
-                report.append((row.line, problem.field or "", problem.code, problem.message, *(row.cells.get(name, "") for name in upload.columns)))
+                report.append(
+                    (
+                        row.line,
+                        problem.field or "",
+                        problem.code,
+                        problem.message,
+                        *(row.cells.get(name, "") for name in upload.columns),
+                    )
+                )
         offset += MAX_PAGE
         if offset >= page.total:
             return csv_text(("line", "column", "code", "reason", *upload.columns), report)
 
 
-async def list_uploads(actor: Actor, campaign_id: uuid.UUID | None = None, status: str | None = None, offset: int = 0,
-                       limit: int = 50) -> Page:
+async def list_uploads(
+    actor: Actor, campaign_id: uuid.UUID | None = None, status: str | None = None, offset: int = 0, limit: int = 50
+) -> Page:
     """Bulk uploads, newest first, optionally of one campaign and in one status."""
     actor.require(Permission.REWARDS_READ)
     if status is not None and status not in UPLOAD_STATUSES:
         raise DomainError.single("INVALID_STATUS", f"an upload is {', '.join(UPLOAD_STATUSES)}", field="status")
     query, counting = RewardUpload.select(), RewardUpload.count()
-    for term in ([RewardUpload.campaign_id == campaign_id] if campaign_id else []) + ([RewardUpload.status == status] if status else []):
+    for term in ([RewardUpload.campaign_id == campaign_id] if campaign_id else []) + (
+        [RewardUpload.status == status] if status else []
+    ):
         query, counting = query.where(term), counting.where(term)
     rows = await query.order_by(RewardUpload.id, ascending=False).offset(max(0, offset)).limit(max(1, min(limit, 500)))
     return Page(rows=[upload_view(row) for row in rows], total=await counting)

@@ -44,8 +44,24 @@ from backend.rewards.uploads.views import STAGED, UploadView, upload_view
 BATCH = 2000
 UPLOAD_PERMISSION = Permission.REWARDS_WRITE
 
-ROW_COLUMNS = ("id", "upload", "campaign_id", "line", "cells", "external_id", "recipient_id", "new_recipient", "offer_id",
-               "denomination", "points", "channel", "dedupe_key", "valid", "errors", "outcome_message")
+ROW_COLUMNS = (
+    "id",
+    "upload",
+    "campaign_id",
+    "line",
+    "cells",
+    "external_id",
+    "recipient_id",
+    "new_recipient",
+    "offer_id",
+    "denomination",
+    "points",
+    "channel",
+    "dedupe_key",
+    "valid",
+    "errors",
+    "outcome_message",
+)
 _INSERT_ROW = f"INSERT INTO reward_upload_rows ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' for _ in ROW_COLUMNS)})"
 _INSERT_CHUNK = "INSERT INTO reward_upload_file_chunks (id, upload, seq, content) VALUES ($1, $2, $3, $4)"
 _EARLIER = """SELECT e.dedupe_key, e.line, u.file_name FROM reward_upload_rows e JOIN reward_uploads u ON u.id = e.upload
@@ -61,7 +77,9 @@ def _batches(rows: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _contacts_ahead(batches: Iterator[list[ParsedRow]], validator: RowValidator) -> Iterator[tuple[list[ParsedRow], PendingContacts]]:
+def _contacts_ahead(
+    batches: Iterator[list[ParsedRow]], validator: RowValidator
+) -> Iterator[tuple[list[ParsedRow], PendingContacts]]:
     """Each batch with the check of its contact points, started one batch ahead: the next batch's
     people are checked (in the pool) while this batch is validated and copied."""
     checks, ahead = None, None
@@ -81,11 +99,17 @@ def check_columns_fit(campaign: CampaignView, columns: tuple[str, ...]) -> None:
     needed = [upload_columns.POINTS] if campaign.reward_type == POINTS else [upload_columns.OFFER, upload_columns.DENOMINATION]
     missing = [name for name in needed if name not in columns]
     if missing:
-        raise DomainError.single("WRONG_HEADER", f"'{campaign.name}' is a {campaign.reward_type} campaign: the file needs the column(s) "
-                                                 f"{', '.join(missing)} (expected: {upload_columns.EXPECTED})", field="file")
+        raise DomainError.single(
+            "WRONG_HEADER",
+            f"'{campaign.name}' is a {campaign.reward_type} campaign: the file needs the column(s) "
+            f"{', '.join(missing)} (expected: {upload_columns.EXPECTED})",
+            field="file",
+        )
 
 
-async def earlier_duplicates(campaign_id: uuid.UUID, upload_id: uuid.UUID, keys: list[str], fetch=sql.fetch) -> dict[str, tuple[int, str]]:
+async def earlier_duplicates(
+    campaign_id: uuid.UUID, upload_id: uuid.UUID, keys: list[str], fetch=sql.fetch
+) -> dict[str, tuple[int, str]]:
     """Dedupe key → (line, file name) of the first valid row of another live upload of the campaign that has it."""
     if not keys:
         return {}
@@ -110,9 +134,22 @@ def _json(value) -> str:
 
 def _record(upload_id: uuid.UUID, campaign_id: uuid.UUID, row: StagedRow) -> tuple:
     return (
-        new_id(), upload_id, campaign_id, row.line, _json(row.cells), row.external_id, row.recipient_id,
-        _json(row.new_recipient) if row.new_recipient is not None else None, row.offer_id, row.denomination, row.points,
-        row.channel, row.dedupe_key, row.valid, json.dumps(error_dicts(row.errors)) if row.errors else "[]", "",
+        new_id(),
+        upload_id,
+        campaign_id,
+        row.line,
+        _json(row.cells),
+        row.external_id,
+        row.recipient_id,
+        _json(row.new_recipient) if row.new_recipient is not None else None,
+        row.offer_id,
+        row.denomination,
+        row.points,
+        row.channel,
+        row.dedupe_key,
+        row.valid,
+        json.dumps(error_dicts(row.errors)) if row.errors else "[]",
+        "",
     )
 
 
@@ -146,8 +183,9 @@ async def _keep_chunks(upload_id: uuid.UUID, reader: UploadReader, seq: int, fin
     return seq
 
 
-async def stage_upload(actor: Actor, campaign_id: uuid.UUID, source: BinaryIO, file_name: str,
-                       *, limits: UploadLimits | None = None) -> UploadView:
+async def stage_upload(
+    actor: Actor, campaign_id: uuid.UUID, source: BinaryIO, file_name: str, *, limits: UploadLimits | None = None
+) -> UploadView:
     """Read, validate and stage an upload for review; returns it with its counts. Raises DomainError
     for a file-level problem (nothing is stored then)."""
     actor.require(UPLOAD_PERMISSION)
@@ -163,13 +201,27 @@ async def stage_upload(actor: Actor, campaign_id: uuid.UUID, source: BinaryIO, f
     async with write_transaction(), _reading_connection() as fetch:
         validator = RowValidator(campaign, offers, fetch=fetch)
         connection = current_engine().current_transaction.get().connection
-        await RewardUpload.insert(RewardUpload(
-            id=upload_id, campaign_id=campaign_id, file_name=file_name, file_format=reader.format, sha256="", size_bytes=0,
-            columns=list(reader.columns), status=STAGED, uploaded_by=actor.id, uploaded_by_label=actor.label, uploaded_at=now, updated_at=now,
-        ))
+        await RewardUpload.insert(
+            RewardUpload(
+                id=upload_id,
+                campaign_id=campaign_id,
+                file_name=file_name,
+                file_format=reader.format,
+                sha256="",
+                size_bytes=0,
+                columns=list(reader.columns),
+                status=STAGED,
+                uploaded_by=actor.id,
+                uploaded_by_label=actor.label,
+                uploaded_at=now,
+                updated_at=now,
+            )
+        )
         seq, copying = 0, None
         try:
-            for batch, contacts in _contacts_ahead(_batches(reader.rows(), BATCH), validator):  # validating overlaps the copy before
+            for batch, contacts in _contacts_ahead(
+                _batches(reader.rows(), BATCH), validator
+            ):  # validating overlaps the copy before
                 await validator.prepare(batch, await contacts.result())
                 staged = [validator.validate(row) for row in batch]
                 candidates = [row for row in staged if row.valid]
@@ -192,12 +244,27 @@ async def stage_upload(actor: Actor, campaign_id: uuid.UUID, source: BinaryIO, f
             raise
         await _keep_chunks(upload_id, reader, seq, final=True)
         counts = {"rows_total": total, "rows_valid": valid, "rows_invalid": total - valid}
-        await RewardUpload.update({
-            RewardUpload.sha256: reader.sha256, RewardUpload.size_bytes: reader.size, RewardUpload.rows_total: total,
-            RewardUpload.rows_valid: valid, RewardUpload.rows_invalid: total - valid,
-        }).where(RewardUpload.id == upload_id)
-        await audit.record(actor, "reward_upload.staged", "reward_upload", upload_id, after={
-            "campaign_id": campaign_id, "file_name": file_name, "format": reader.format, "sha256": reader.sha256,
-            "size_bytes": reader.size, **counts,
-        })
+        await RewardUpload.update(
+            {
+                RewardUpload.sha256: reader.sha256,
+                RewardUpload.size_bytes: reader.size,
+                RewardUpload.rows_total: total,
+                RewardUpload.rows_valid: valid,
+                RewardUpload.rows_invalid: total - valid,
+            }
+        ).where(RewardUpload.id == upload_id)
+        await audit.record(
+            actor,
+            "reward_upload.staged",
+            "reward_upload",
+            upload_id,
+            after={
+                "campaign_id": campaign_id,
+                "file_name": file_name,
+                "format": reader.format,
+                "sha256": reader.sha256,
+                "size_bytes": reader.size,
+                **counts,
+            },
+        )
         return upload_view(await RewardUpload.select().where(RewardUpload.id == upload_id).first())

@@ -113,10 +113,19 @@ def hr_value(text: str) -> str | int | bool:
 def recipient_view(row: Row) -> RecipientView:
     hr = row["hr_attributes"]
     return RecipientView(
-        id=row["id"], external_id=row["external_id"], full_name=row["full_name"], email=row["email"], phone=row["phone"],
-        whatsapp=row["whatsapp"], country=row["country"], preferred_channel=row["preferred_channel"],
-        hr_attributes=json.loads(hr) if isinstance(hr, str) else (hr or {}), source_system=row["source_system"], status=row["status"],
-        created_at=as_utc(row["created_at"]), updated_at=as_utc(row["updated_at"]),
+        id=row["id"],
+        external_id=row["external_id"],
+        full_name=row["full_name"],
+        email=row["email"],
+        phone=row["phone"],
+        whatsapp=row["whatsapp"],
+        country=row["country"],
+        preferred_channel=row["preferred_channel"],
+        hr_attributes=json.loads(hr) if isinstance(hr, str) else (hr or {}),
+        source_system=row["source_system"],
+        status=row["status"],
+        created_at=as_utc(row["created_at"]),
+        updated_at=as_utc(row["updated_at"]),
     )
 
 
@@ -148,7 +157,9 @@ async def campaign_offers(campaign: CampaignView) -> dict[uuid.UUID, OfferView]:
 class RowValidator:
     """Validates the rows of one upload, in file order (the first of two duplicate rows stands)."""
 
-    def __init__(self, campaign: CampaignView, offers: dict[uuid.UUID, OfferView], *, seen: dict[str, int] | None = None, fetch=sql.fetch):
+    def __init__(
+        self, campaign: CampaignView, offers: dict[uuid.UUID, OfferView], *, seen: dict[str, int] | None = None, fetch=sql.fetch
+    ):
         self.campaign = campaign
         self.offers = offers
         self.recipients: dict[str, Row] = {}
@@ -189,13 +200,17 @@ class RowValidator:
             errors.append(FieldError(EXTERNAL_ID, "TOO_LONG", f"external_id is at most {MAX_EXTERNAL_ID} characters"))
         channel = cells.get(CHANNEL, "").lower() or None
         if channel is not None and channel not in CHANNELS:
-            errors.append(FieldError(CHANNEL, "INVALID_CHANNEL", f"channel '{cells[CHANNEL][:20]}' is not one of {', '.join(CHANNELS)}"))
+            errors.append(
+                FieldError(CHANNEL, "INVALID_CHANNEL", f"channel '{cells[CHANNEL][:20]}' is not one of {', '.join(CHANNELS)}")
+            )
             channel = None
         staged.channel = channel
         recipient = self._recipient(staged, cells, external_id) if external_id and len(external_id) <= MAX_EXTERNAL_ID else None
         offer = self._reward(staged, cells)
         if offer is not None and recipient is not None and offer.eligibility_rule and not eligible(offer, self._view(recipient)):
-            errors.append(FieldError(OFFER, "NOT_ELIGIBLE", f"{external_id} is not eligible for '{offer.title}' ({offer.eligibility_rule})"))
+            errors.append(
+                FieldError(OFFER, "NOT_ELIGIBLE", f"{external_id} is not eligible for '{offer.title}' ({offer.eligibility_rule})")
+            )
         if staged.external_id and (staged.offer_id is not None or staged.points is not None) and staged.value is not None:
             staged.dedupe_key = dedupe_key(external_id, staged.offer_id, staged.denomination, staged.points)
             if not errors:
@@ -214,23 +229,41 @@ class RowValidator:
         if known is not None:
             staged.recipient_id = known["id"]
             if known["status"] != "active":
-                staged.errors.append(FieldError(EXTERNAL_ID, "RECIPIENT_INACTIVE", f"{external_id} is {known['status']}: no rewards can be issued"))
+                staged.errors.append(
+                    FieldError(EXTERNAL_ID, "RECIPIENT_INACTIVE", f"{external_id} is {known['status']}: no rewards can be issued")
+                )
             self._check_contact(staged, cells)
             return known
-        hr_attributes = {name[len(ATTRIBUTE_PREFIX):]: hr_value(value) for name, value in cells.items()
-                         if name.startswith(ATTRIBUTE_PREFIX) and value}
+        hr_attributes = {
+            name[len(ATTRIBUTE_PREFIX) :]: hr_value(value)
+            for name, value in cells.items()
+            if name.startswith(ATTRIBUTE_PREFIX) and value
+        }
         channel = staged.channel or (EMAIL if cells.get(EMAIL) else "sms" if cells.get(PHONE) else self.campaign.default_channel)
         if not cells.get(FULL_NAME):
-            staged.errors.append(FieldError(FULL_NAME, "REQUIRED", f"{external_id} is not a known recipient: full_name is required to create them"))
+            staged.errors.append(
+                FieldError(FULL_NAME, "REQUIRED", f"{external_id} is not a known recipient: full_name is required to create them")
+            )
             return None
         try:
-            clean = recipients.validate_recipient(RecipientInput(
-                external_id=external_id, full_name=cells[FULL_NAME], email=cells.get(EMAIL) or None, phone=cells.get(PHONE) or None,
-                country=cells.get(COUNTRY) or None, preferred_channel=channel, hr_attributes=hr_attributes, source_system=SOURCE_SYSTEM,
-            ), contacts=self._contact_points(cells))
+            clean = recipients.validate_recipient(
+                RecipientInput(
+                    external_id=external_id,
+                    full_name=cells[FULL_NAME],
+                    email=cells.get(EMAIL) or None,
+                    phone=cells.get(PHONE) or None,
+                    country=cells.get(COUNTRY) or None,
+                    preferred_channel=channel,
+                    hr_attributes=hr_attributes,
+                    source_system=SOURCE_SYSTEM,
+                ),
+                contacts=self._contact_points(cells),
+            )
         except DomainError as error:
-            staged.errors.extend(FieldError(_FIELD_NAMES.get(problem.field, problem.field), problem.code, problem.message)
-                                 for problem in error.errors)
+            staged.errors.extend(
+                FieldError(_FIELD_NAMES.get(problem.field, problem.field), problem.code, problem.message)
+                for problem in error.errors
+            )
             return None
         staged.new_recipient = dict(vars(clean))  # RecipientInput's fields (asdict's deep copy costs more than the check)
         return clean
@@ -239,10 +272,21 @@ class RowValidator:
         """The recipient as eligibility sees them: as stored, or as the row would create them."""
         if not isinstance(recipient, RecipientInput):
             return recipient_view(recipient)
-        return RecipientView(id=_NO_ONE, external_id=recipient.external_id, full_name=recipient.full_name, email=recipient.email,
-                             phone=recipient.phone, whatsapp=recipient.whatsapp, country=recipient.country,
-                             preferred_channel=recipient.preferred_channel, hr_attributes=recipient.hr_attributes,
-                             source_system=recipient.source_system, status="active", created_at=self.now, updated_at=self.now)
+        return RecipientView(
+            id=_NO_ONE,
+            external_id=recipient.external_id,
+            full_name=recipient.full_name,
+            email=recipient.email,
+            phone=recipient.phone,
+            whatsapp=recipient.whatsapp,
+            country=recipient.country,
+            preferred_channel=recipient.preferred_channel,
+            hr_attributes=recipient.hr_attributes,
+            source_system=recipient.source_system,
+            status="active",
+            created_at=self.now,
+            updated_at=self.now,
+        )
 
     def _check_contact(self, staged: StagedRow, cells: dict[str, str]) -> None:
         """A known recipient's contact columns are not applied, but a bad value is still reported
@@ -268,7 +312,11 @@ class RowValidator:
     def _points(self, staged: StagedRow, cells: dict[str, str]) -> None:
         errors = staged.errors
         if cells.get(OFFER) or cells.get(DENOMINATION):
-            errors.append(FieldError(OFFER, "OFFER_NOT_ALLOWED", "this is a points campaign: give points, and leave offer and denomination empty"))
+            errors.append(
+                FieldError(
+                    OFFER, "OFFER_NOT_ALLOWED", "this is a points campaign: give points, and leave offer and denomination empty"
+                )
+            )
         text = cells.get(POINTS_COLUMN, "")
         if not text:
             errors.append(FieldError(POINTS_COLUMN, "REQUIRED", "points are required in a points campaign"))
@@ -278,14 +326,24 @@ class RowValidator:
             return
         points = int(text)
         if self.campaign.points_value is not None and points != self.campaign.points_value:
-            errors.append(FieldError(POINTS_COLUMN, "INVALID_POINTS", f"this campaign gives exactly {self.campaign.points_value} points a reward"))
+            errors.append(
+                FieldError(
+                    POINTS_COLUMN, "INVALID_POINTS", f"this campaign gives exactly {self.campaign.points_value} points a reward"
+                )
+            )
             return
         staged.points = points
 
     def _offer(self, staged: StagedRow, cells: dict[str, str]) -> OfferView | None:
         errors = staged.errors
         if cells.get(POINTS_COLUMN):
-            errors.append(FieldError(POINTS_COLUMN, "POINTS_NOT_ALLOWED", "this campaign rewards with offers: give offer and denomination, not points"))
+            errors.append(
+                FieldError(
+                    POINTS_COLUMN,
+                    "POINTS_NOT_ALLOWED",
+                    "this campaign rewards with offers: give offer and denomination, not points",
+                )
+            )
         text = cells.get(OFFER, "")
         offer = None
         if not text:
@@ -300,23 +358,47 @@ class RowValidator:
             if offer_id is not None:
                 offer = self.offers.get(offer_id)
                 if offer is None:
-                    errors.append(FieldError(OFFER, "OFFER_NOT_ALLOWED", f"offer {offer_id} is not one of this campaign's offers"))
+                    errors.append(
+                        FieldError(OFFER, "OFFER_NOT_ALLOWED", f"offer {offer_id} is not one of this campaign's offers")
+                    )
                 elif not offer.is_available:
-                    errors.append(FieldError(OFFER, "OFFER_NOT_LIVE", f"'{offer.title}' is {offer.status}"
-                                             + ("" if offer.partner_status == "live" else f" (its partner is {offer.partner_status})")))
+                    errors.append(
+                        FieldError(
+                            OFFER,
+                            "OFFER_NOT_LIVE",
+                            f"'{offer.title}' is {offer.status}"
+                            + ("" if offer.partner_status == "live" else f" (its partner is {offer.partner_status})"),
+                        )
+                    )
                 elif self.campaign.currency and offer.currency != self.campaign.currency:
-                    errors.append(FieldError(OFFER, "CURRENCY_MISMATCH", f"'{offer.title}' is in {offer.currency}, the campaign in {self.campaign.currency}"))
+                    errors.append(
+                        FieldError(
+                            OFFER,
+                            "CURRENCY_MISMATCH",
+                            f"'{offer.title}' is in {offer.currency}, the campaign in {self.campaign.currency}",
+                        )
+                    )
                 staged.offer_id = offer_id
         amount = cells.get(DENOMINATION, "")
         if not amount:
             errors.append(FieldError(DENOMINATION, "REQUIRED", "denomination is required (minor units, e.g. 50000 for 500.00)"))
             return None
         if not _WHOLE_NUMBER.match(amount):
-            errors.append(FieldError(DENOMINATION, "INVALID_DENOMINATION",
-                                     f"denomination '{amount[:20]}' is not a whole number of minor units (e.g. 50000 for 500.00)"))
+            errors.append(
+                FieldError(
+                    DENOMINATION,
+                    "INVALID_DENOMINATION",
+                    f"denomination '{amount[:20]}' is not a whole number of minor units (e.g. 50000 for 500.00)",
+                )
+            )
             return None
         staged.denomination = int(amount)
         if offer is not None and not valid_denomination(offer, staged.denomination):
-            errors.append(FieldError(DENOMINATION, "INVALID_DENOMINATION",
-                                     f"denomination {staged.denomination} is not one of this offer's ({offer.denominations.describe()})"))
+            errors.append(
+                FieldError(
+                    DENOMINATION,
+                    "INVALID_DENOMINATION",
+                    f"denomination {staged.denomination} is not one of this offer's ({offer.denominations.describe()})",
+                )
+            )
         return offer if offer is not None and offer.is_available else None
