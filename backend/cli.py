@@ -5,18 +5,23 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.panel import Panel
 
 from backend.core.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from backend.core.authz import Actor
 
 app = typer.Typer(help="Mirabelle: the open back office for reward and incentive programmes.", no_args_is_help=True)
 users_app = typer.Typer(help="Console users.", no_args_is_help=True)
@@ -152,6 +157,101 @@ def schema_export(check: bool = typer.Option(False, help="exit 1 if the committe
         return
     SCHEMA_FILE.write_text(sdl)
     out.print(f"[green]wrote {SCHEMA_FILE}[/green]")
+
+
+# ------------------------------------------------------------------ api-keys
+
+api_keys_app = typer.Typer(help="Integrators' API keys.", no_args_is_help=True)
+app.add_typer(api_keys_app, name="api-keys")
+
+
+def _operator() -> Actor:
+    """Whoever runs this command at the shell: the system actor, labelled with the OS user and the
+    command line, so the audit log says who did it and how."""
+    from backend.core.authz import Actor, ActorKind
+    from backend.core.tables import AuditEvent
+
+    command = shlex.join(["mirabelle", *sys.argv[1:]])
+    label = f"cli:{getpass.getuser()}: {command}"
+    return Actor(kind=ActorKind.SYSTEM, id=None, label=label[: AuditEvent.actor_label.length])
+
+
+def _run_or_exit(work, code_on_refusal: int):
+    """Run ``work`` on the database; a refusal prints each error on stderr and exits."""
+    from backend.core.errors import DomainError
+
+    try:
+        return asyncio.run(_with_database(work))
+    except DomainError as error:
+        for item in error.errors:
+            out.print(f"[red]{item.field or 'error'}: {item.message}[/red]", highlight=False)
+        raise typer.Exit(code_on_refusal) from None
+
+
+@api_keys_app.command("create")
+def api_keys_create(
+    name: str = typer.Option(..., help="what the key is for, e.g. 'POS connector'"),
+    scope: list[str] = typer.Option(..., help="a scope such as rewards:write; repeat for several"),
+) -> None:
+    """Create a key. Its secret is printed once, alone on stdout: keep it, it is never shown again."""
+    _settings()
+    from backend.access import service as access
+
+    key, secret = _run_or_exit(lambda: access.create_api_key(_operator(), name, scope), code_on_refusal=2)
+    out.print(f"[green]created API key {key.name}[/green] (id {key.id}, scopes {', '.join(key.scopes)})", highlight=False)
+    out.print("The secret follows on stdout, shown once: store it now.")
+    print(secret)
+
+
+@api_keys_app.command("list")
+def api_keys_list() -> None:
+    """Every key: name, scopes, dates; never a secret."""
+    _settings()
+    from rich.table import Column, Table
+
+    from backend.access import service as access
+
+    async def every_key():
+        keys, operator = [], _operator()
+        while True:
+            page = await access.list_api_keys(operator, offset=len(keys), limit=200)
+            keys.extend(page.rows)
+            if not page.rows or len(keys) >= page.total:
+                return keys
+
+    # The id stays on one line (revoke takes it); a narrow terminal folds the others, never cuts them.
+    headers = ("key", "name", "scopes", "created", "last used", "revoked")
+    table = Table(Column("id", no_wrap=True), *(Column(header, overflow="fold") for header in headers), title="API keys")
+    for key in _run_or_exit(every_key, code_on_refusal=1):
+        table.add_row(
+            str(key.id),
+            f"mb_{key.prefix}_…",
+            key.name,
+            " ".join(key.scopes),
+            _when(key.created_at),
+            _when(key.last_used_at),
+            _when(key.revoked_at),
+        )
+    Console().print(table)
+
+
+@api_keys_app.command("revoke")
+def api_keys_revoke(key: str = typer.Argument(..., help="the key's id, its mb_<prefix>, or its name")) -> None:
+    """Revoke a key: the api refuses it from now on."""
+    _settings()
+    from backend.access import service as access
+
+    async def revoke():
+        operator = _operator()
+        found = await access.find_api_key(operator, key)
+        return await access.revoke_api_key(operator, found.id)
+
+    revoked = _run_or_exit(revoke, code_on_refusal=1)
+    out.print(f"[green]revoked API key {revoked.name}[/green] (id {revoked.id}, mb_{revoked.prefix})", highlight=False)
+
+
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else "-"
 
 
 # ------------------------------------------------------------------ up

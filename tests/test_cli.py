@@ -121,3 +121,76 @@ def test_ledger_verify_reports_a_tampered_balance(tmp_path):
     tampered = run("ledger", "verify")
     assert tampered.returncode == 1, tampered.stderr
     assert "NOT verified" in tampered.stderr and "credits_posted stored 5, recomputed 0" in tampered.stderr
+
+
+# ------------------------------------------------------------------ api-keys
+
+
+def _mirabelle(tmp_path, db_url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path, MIRABELLE_DATABASE_URL=db_url, COLUMNS="200"),
+        timeout=120,
+    )
+
+
+async def test_api_keys_are_created_listed_and_revoked_from_the_command_line_and_audited(db, tmp_path):
+    import getpass
+    import hashlib
+    import re
+
+    from backend.access import service as access
+    from backend.access.tables import ApiKey
+    from backend.core import audit
+    from backend.core.authz import SYSTEM
+
+    created = _mirabelle(
+        tmp_path, db.url, "api-keys", "create", "--name", "POS connector", "--scope", "rewards:write", "--scope", "points:read"
+    )
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip()
+    assert re.findall(r"mb_\S*", created.stdout + created.stderr) == [secret]  # the only mb_ word, on stdout
+    [row] = await ApiKey.select()
+    assert (
+        secret.startswith(f"mb_{row['prefix']}_")
+        and row["secret_hash"] == hashlib.sha256(secret.split("_", 2)[2].encode()).hexdigest()
+    )
+    assert (row["name"], sorted(row["scopes"])) == ("POS connector", ["points:read", "rewards:write"])
+    assert (await access.authenticate_api_key(secret)).label == "api-key:POS connector"
+
+    listed = _mirabelle(tmp_path, db.url, "api-keys", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "POS connector" in listed.stdout and "points:read rewards:write" in listed.stdout and str(row["id"]) in listed.stdout
+    assert secret.split("_", 2)[2][:8] not in listed.stdout + listed.stderr
+
+    revoked = _mirabelle(tmp_path, db.url, "api-keys", "revoke", "POS connector")
+    assert revoked.returncode == 0, revoked.stderr
+    assert (await ApiKey.select(ApiKey.revoked_at).first())["revoked_at"] is not None
+    again = _mirabelle(tmp_path, db.url, "api-keys", "revoke", str(row["id"]))
+    assert again.returncode == 1 and "already revoked" in again.stderr
+    assert "2026" in _mirabelle(tmp_path, db.url, "api-keys", "list").stdout.split("POS connector", 1)[1]  # revoked on …
+
+    entries = (await audit.search(SYSTEM, audit.AuditFilter(entity_type="api_key"))).rows
+    operator = f"cli:{getpass.getuser()}: mirabelle api-keys"
+    assert [(entry["action"], entry["actor_kind"]) for entry in entries] == [
+        ("api_key.revoked", "system"),
+        ("api_key.created", "system"),
+    ]
+    assert entries[1]["actor_label"] == f"{operator} create --name 'POS connector' --scope rewards:write --scope points:read"
+    assert entries[0]["actor_label"] == f"{operator} revoke 'POS connector'"
+
+
+async def test_an_unknown_scope_is_refused_naming_the_valid_ones_and_creates_nothing(db, tmp_path):
+    from backend.access.tables import ApiKey
+
+    result = _mirabelle(
+        tmp_path, db.url, "api-keys", "create", "--name", "CRM", "--scope", "rewards:write", "--scope", "users:manage"
+    )
+    assert result.returncode == 2
+    assert "mb_" not in result.stdout + result.stderr
+    message = " ".join(result.stderr.split())
+    assert "unknown scope(s) users:manage" in message and "rewards:read, rewards:write, tickets:read, tickets:write" in message
+    assert await ApiKey.count() == 0

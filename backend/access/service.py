@@ -421,6 +421,28 @@ async def list_api_keys(actor: Actor, include_revoked: bool = True, offset: int 
     return Page(rows=[_key_view(row) for row in rows], total=await count)
 
 
+async def find_api_key(actor: Actor, reference: str) -> ApiKeyView:
+    """The key an operator names by its id, its prefix (``mb_<prefix>``) or its name. Names are
+    not unique: a name is accepted only if one key that is not revoked carries it (or, failing
+    that, exactly one key at all)."""
+    actor.require(Permission.API_KEYS_MANAGE)
+    reference = reference.strip()
+    try:
+        rows = await ApiKey.select().where(ApiKey.id == uuid.UUID(reference))
+    except ValueError:
+        rows = await ApiKey.select().where(ApiKey.prefix == reference.removeprefix("mb_").rstrip("_"))
+        if not rows:
+            rows = await ApiKey.select().where(ApiKey.name == reference)
+            live = [row for row in rows if row["revoked_at"] is None]
+            rows = live or rows
+    if not rows:
+        raise NotFound("API key", reference)
+    if len(rows) > 1:
+        listed = ", ".join(f"{row['id']} (mb_{row['prefix']})" for row in rows)
+        raise DomainError.single("AMBIGUOUS_KEY", f"{len(rows)} API keys are named {reference}: give one's id: {listed}")
+    return _key_view(rows[0])
+
+
 @dataclass
 class _VerifiedKey:
     actor: Actor
