@@ -9,6 +9,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from backend.core.settings import get_settings
+
 SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
@@ -93,9 +95,12 @@ async def _keep_session(connection) -> None:
     cursors, LISTEN, SET: none of which we use). An open transaction is still rolled back."""
 
 
-async def start_pool(engine: Engine | None = None, max_size: int = 20) -> None:
+async def start_pool(engine: Engine | None = None, max_size: int | None = None) -> None:
+    """Open the PostgreSQL pool; ``max_size`` defaults to MIRABELLE_DATABASE_POOL_SIZE."""
     engine = engine or current_engine()
     if isinstance(engine, PostgresEngine) and engine.pool is None:
+        if max_size is None:
+            max_size = get_settings().database_pool_size
         await engine.start_connection_pool(min_size=1, max_size=max_size, reset=_keep_session)
 
 

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
 
     var_dir: Path = Field(Path("var"), description="directory for the SQLite file, embedded Redis and secrets")
     database_url: str = Field("", description="sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db")
+    # Connections each process may open to PostgreSQL: keep processes × this under the server's max_connections.
+    database_pool_size: int = Field(20, ge=1, le=1000)
     redis_url: str = Field("", description="redis://host:port/db; empty starts an embedded Redis")
     secret_key: SecretStr = Field(SecretStr(""), description="at least 32 characters; empty generates one under var_dir")
 
