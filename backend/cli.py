@@ -78,6 +78,7 @@ def api() -> None:
         host=settings.api_host,
         port=settings.api_port,
         workers=settings.api_workers,
+        timeout_keep_alive=settings.api_keep_alive_seconds,
         log_level="warning",
         access_log=False,
     )

@@ -194,3 +194,55 @@ async def test_an_unknown_scope_is_refused_naming_the_valid_ones_and_creates_not
     message = " ".join(result.stderr.split())
     assert "unknown scope(s) users:manage" in message and "rewards:read, rewards:write, tickets:read, tickets:write" in message
     assert await ApiKey.count() == 0
+
+
+# ------------------------------------------------------------------ api
+
+
+def test_the_api_keeps_an_idle_connection_open_longer_than_clients_do(tmp_path):
+    """httpx keeps an idle connection for 5 s, as uvicorn's default did: a client reusing it just as
+    the server closed it lost the request. The server must outlast the client."""
+    import socket
+
+    port = free_port()
+    api = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "api"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=_env(tmp_path, MIRABELLE_API_PORT=str(port)),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                assert api.poll() is None and time.monotonic() < deadline, "the api did not start"
+                time.sleep(0.25)
+        with connection:
+            request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+            connection.sendall(request)
+            assert _response(connection).startswith(b"HTTP/1.1 200")
+            time.sleep(7)  # idle for longer than httpx's 5 s keep-alive
+            connection.sendall(request)
+            assert _response(connection).startswith(b"HTTP/1.1 200"), "the server closed the idle connection"
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+
+
+def _response(connection) -> bytes:
+    """One HTTP response with a Content-Length body, or what came before the server closed."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = connection.recv(4096)
+        if not chunk:
+            return received
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        body += connection.recv(4096)
+    return received

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
     api_workers: int = Field(1, ge=1, le=64)
+    # How long an idle client connection stays open: longer than clients keep theirs (httpx 5 s,
+    # browsers and Node ≤ 60 s), so a client never reuses a connection the server is closing.
+    api_keep_alive_seconds: int = Field(75, ge=1, le=3600)
     console_host: str = "127.0.0.1"
     console_port: int = Field(8080, ge=1, le=65535)
 
