@@ -73,7 +73,7 @@ def api() -> None:
 
     settings = _settings()
     uvicorn.run(
-        "backend.api.app:create_app",
+        "backend.cli:api_app",
         factory=True,
         host=settings.api_host,
         port=settings.api_port,
@@ -82,6 +82,20 @@ def api() -> None:
         log_level="warning",
         access_log=False,
     )
+
+
+def api_app():
+    """uvicorn's app factory for `mirabelle api`. With MIRABELLE_API_WORKERS > 1 it runs in each worker
+    process uvicorn spawns, which then stops with uvicorn's supervisor, even one killed outright."""
+    from multiprocessing import parent_process
+
+    from backend.api.app import create_app
+    from backend.core.child_process import stop_with_parent
+
+    supervisor = parent_process()  # None when uvicorn serves in this very process
+    if supervisor is not None:
+        stop_with_parent(supervisor.pid)
+    return create_app()
 
 
 @app.command()
@@ -301,13 +315,14 @@ def _interrupt(signum, frame) -> None:
 def up() -> None:
     """Everything on one machine: api, console and worker (plus an embedded Redis if none is configured)."""
     settings = _settings()
+    from backend.core.child_process import stopping_with_this_process
     from backend.core.redis_server import EmbeddedRedis
 
     env = dict(os.environ)
     env["MIRABELLE_VAR_DIR"] = str(settings.var_dir)
     embedded = None
     if not settings.redis_url:
-        embedded = EmbeddedRedis(settings.var_dir / "redis").start()
+        embedded = EmbeddedRedis(settings.var_dir / "redis", stop_with_parent=True).start()
         env["MIRABELLE_REDIS_URL"] = embedded.url
         out.print(f"embedded Redis on {embedded.url}")
     settings.effective_secret_key()  # generate it once, before three processes race to
@@ -331,8 +346,17 @@ def up() -> None:
                     border_style="yellow",
                 )
             )
+        # Each child stops with this process even if it is killed outright (SIGKILL, the OOM
+        # killer) and cannot stop them: otherwise they would keep the ports of the next `make up`.
         for name in ("api", "console", "worker"):
-            processes.append(subprocess.Popen([sys.executable, "-m", "backend.cli", name], env=env, start_new_session=True))
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "backend.cli", name],
+                    env=env,
+                    start_new_session=True,
+                    preexec_fn=stopping_with_this_process(),
+                )
+            )
         deadline = time.monotonic() + 60
         api_url = f"http://{settings.api_host}:{settings.api_port}"
         console_url = f"http://{settings.console_host}:{settings.console_port}"

