@@ -7,6 +7,7 @@ Redis lost, and :func:`backend.core.outbox.process` makes a second run of a job 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Mapping
 from contextlib import suppress
@@ -42,6 +43,30 @@ NO_REDIS = "MIRABELLE_REDIS_URL is not set; `mirabelle up` starts an embedded Re
 SPARE_ARQ_TRIES = 3
 
 RECONNECT_FIRST_S, RECONNECT_MAX_S = 1.0, 30.0  # waiting out a Redis outage
+
+
+class QuietTicks(logging.Filter):
+    """arq logs the start and the end of every job at INFO, the crons' ticks included: two lines per
+    cron per tick (four crons, each second in tests, every 10 s by default), nearly all of them
+    saying that nothing happened; and a health line whenever the tick counts changed. These go to
+    DEBUG. Each cron logs the work it did itself, at INFO; jobs that do work, and problems (retries,
+    failures, warnings), keep arq's level."""
+
+    _TICK_TEMPLATES = ("%6.2fs → %s(%s)%s", "%6.2fs ← %s ● %s")  # arq.worker's start and end lines
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and self._is_routine(record):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)  # the level check came before
+        return True
+
+    def _is_routine(self, record: logging.LogRecord) -> bool:
+        if record.msg in self._TICK_TEMPLATES:
+            return isinstance(record.args, tuple) and str(record.args[1]).startswith("cron:")
+        return isinstance(record.msg, str) and record.msg.startswith("recording health")
+
+
+QUIET_TICKS = QuietTicks()
 
 
 @dataclass(frozen=True)
@@ -166,6 +191,7 @@ def run_worker(handlers: Mapping[str, outbox.Handler] | None = None, **worker_op
         raise SystemExit(f"mirabelle worker: {error}") from None
     settings = worker_options.get("settings") or get_settings()
     configure_logging(settings.log_level, settings.log_json)  # before arq logs its start-up lines
+    logging.getLogger("arq.worker").addFilter(QUIET_TICKS)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # arq's Worker takes the current loop and sets its signal handlers on it
     try:
