@@ -27,8 +27,10 @@ app = typer.Typer(help="Mirabelle: the open back office for reward and incentive
 users_app = typer.Typer(help="Console users.", no_args_is_help=True)
 schema_app = typer.Typer(help="The public GraphQL contract.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The points ledger.", no_args_is_help=True)
+outbox_app = typer.Typer(help="The outbox: events for the worker; list and replay those it gave up on.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(outbox_app, name="outbox")
 app.add_typer(schema_app, name="schema")
 out = Console(stderr=True)
 
@@ -126,7 +128,6 @@ def users_create(
     """Create a console user."""
     _settings()
     from backend.access import service as access
-    from backend.core.authz import Actor, ActorKind
     from backend.core.errors import DomainError
 
     if not password:
@@ -134,14 +135,20 @@ def users_create(
         if getpass.getpass("Repeat password: ") != password:
             out.print("[red]passwords differ[/red]")
             raise typer.Exit(2)
-    operator = Actor(kind=ActorKind.SYSTEM, id=None, label=f"cli:{getpass.getuser()}")
     try:
-        user = asyncio.run(_with_database(lambda: access.create_user(operator, email, name, password, role)))
+        user = asyncio.run(_with_database(lambda: access.create_user(_command_line(), email, name, password, role)))
     except DomainError as error:
         for item in error.errors:
             out.print(f"[red]{item.field or 'error'}: {item.message}[/red]")
         raise typer.Exit(1) from None
     out.print(f"[green]created {user.email}[/green] with roles {', '.join(user.roles)}")
+
+
+def _command_line():
+    """The actor of a command typed by an operator, as the audit log names it."""
+    from backend.core.authz import Actor, ActorKind
+
+    return Actor(kind=ActorKind.SYSTEM, id=None, label=f"cli:{getpass.getuser()}")
 
 
 @ledger_app.command("verify")
@@ -155,6 +162,81 @@ def ledger_verify() -> None:
         out.print(line, markup=False, highlight=False)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@outbox_app.command("list")
+def outbox_list(
+    failed: bool = typer.Option(False, "--failed", help="only the events the worker gave up on"),
+    limit: int = typer.Option(50, min=1, max=500, help="how many, newest first"),
+) -> None:
+    """List the outbox's events, newest first (the failed ones with --failed)."""
+    _settings()
+    from rich.table import Table
+
+    from backend.core import outbox
+
+    page = asyncio.run(
+        _with_database(lambda: outbox.list_events(_command_line(), outbox.FAILED if failed else None, limit=limit))
+    )
+    table = Table("Event", "Topic", "Status", "Attempts", "Created (UTC)", "Last error")
+    table.columns[0].min_width, table.columns[0].no_wrap = 36, True
+    for event in page.rows:
+        table.add_row(
+            str(event.id),
+            event.topic,
+            event.status,
+            str(event.attempts),
+            f"{event.created_at:%Y-%m-%d %H:%M:%S}",
+            event.last_error or "",
+        )
+    Console().print(table)
+    out.print(f"{len(page.rows)} of {page.total} {'failed ' if failed else ''}event(s)")
+
+
+@outbox_app.command("replay")
+def outbox_replay(
+    event_ids: list[str] = typer.Argument(None, help="ids of failed events", show_default=False),
+    all_failed: bool = typer.Option(False, "--all-failed", help="every event the worker gave up on"),
+) -> None:
+    """Give failed events a new round of attempts (audited with the command line as the actor)."""
+    settings = _settings()
+    import uuid
+
+    from backend.core import outbox
+    from backend.core.errors import DomainError
+
+    if bool(event_ids) == all_failed:
+        out.print("[red]name the events to replay, or pass --all-failed[/red]")
+        raise typer.Exit(2)
+    wanted, malformed = [], []
+    for event_id in event_ids or []:
+        try:
+            wanted.append(uuid.UUID(event_id))
+        except ValueError:
+            malformed.append(event_id)
+    if malformed:
+        out.print(f"not an event id: {', '.join(malformed)}", style="red", markup=False)
+        raise typer.Exit(2)
+
+    async def replay():
+        doorbell = await outbox.open_doorbell(settings.redis_url) if settings.redis_url else None
+        try:  # without Redis here, the worker's relay enqueues them at its next tick
+            return await outbox.replay(_command_line(), wanted or None, all_failed=all_failed)
+        finally:
+            if doorbell is not None:
+                outbox.set_doorbell(None)
+                await doorbell.aclose()
+
+    try:
+        replayed = asyncio.run(_with_database(replay))
+    except DomainError as error:
+        for item in error.errors:
+            out.print(item.message, style="red", markup=False)
+        out.print("nothing was replayed")
+        raise typer.Exit(1) from None
+    for event_id in replayed.event_ids:
+        print(event_id)
+    out.print(f"[green]replayed {len(replayed.event_ids)} event(s)[/green]: pending again, the worker runs them shortly")
 
 
 @schema_app.command("export")

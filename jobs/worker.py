@@ -116,11 +116,13 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     ctx["db_pool_was_open"] = getattr(engine, "pool", None) is not None
     await start_pool(engine)
     outbox.set_doorbell(ctx["redis"])  # events written by handlers ring on the worker's own Redis
+    ledger_jobs.start_sweeper(ctx)
     ctx["ready"] = True
     log.info("worker.ready", topics=sorted(ctx["outbox"].handlers))
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
+    await ledger_jobs.stop_sweeper(ctx)
     outbox.set_doorbell(None)
     if not ctx.get("db_pool_was_open", True):  # close only the pool this worker opened
         await close_pool()
@@ -166,12 +168,17 @@ def build_worker_settings(
         "cron_jobs": [
             cron(relay_outbox, run_at_startup=True, timeout=timeout, **relay_schedule(settings.outbox_relay_seconds)),
             *webhooks.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
-            *ledger_jobs.cron_jobs(relay_schedule(settings.ledger_expiry_sweep_seconds), timeout),
             *upload_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
         ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
-        "ctx": {"outbox": policy, webhooks.POLICY_KEY: webhook_policy or DeliveryPolicy(), INTERRUPTED: set()},
+        "ctx": {
+            "outbox": policy,
+            webhooks.POLICY_KEY: webhook_policy or DeliveryPolicy(),
+            INTERRUPTED: set(),
+            # The expiry sweep is the worker's own task, not a cron job: see jobs/ledger.py.
+            ledger_jobs.EVERY: settings.ledger_expiry_sweep_seconds,
+        },
         "job_timeout": timeout,
         # Also for jobs arq fails by itself (expired, unknown function, too many tries), whose
         # results follow the worker's default rather than the function's.
@@ -225,6 +232,7 @@ async def serve(handlers: Mapping[str, outbox.Handler] | None = None, **worker_o
                 # that the signal caught while arq was recording its end (the job just runs again).
                 with suppress(RedisError, asyncio.CancelledError):
                     await worker.close()
+                await ledger_jobs.stop_sweeper(worker.ctx)  # on_shutdown is skipped when close() fails
                 await hand_back(worker)
             if lost is None:
                 return  # stopped by a signal (or a burst run finished)

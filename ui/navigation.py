@@ -37,6 +37,7 @@ APPROVALS = Destination("Ledger", "Approvals", "/approvals", "fact_check", Permi
 USERS = Destination("Access", "Users", "/users", "manage_accounts", Permission.USERS_MANAGE)
 API_KEYS = Destination("Access", "API keys", "/api-keys", "key", Permission.API_KEYS_MANAGE)
 WEBHOOKS = Destination("Integrations", "Webhooks", "/webhooks", "webhook", Permission.WEBHOOKS_MANAGE)
+OUTBOX = Destination("Integrations", "Outbox", "/outbox", "outbox", Permission.OUTBOX_MANAGE)
 AUDIT = Destination("Governance", "Audit log", "/audit", "history", Permission.AUDIT_READ)
 
 NAVIGATION: tuple[Destination, ...] = (
@@ -54,6 +55,7 @@ NAVIGATION: tuple[Destination, ...] = (
     USERS,
     API_KEYS,
     WEBHOOKS,
+    OUTBOX,
     AUDIT,
 )
 

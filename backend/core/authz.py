@@ -33,6 +33,7 @@ class Permission(str, enum.Enum):
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    OUTBOX_MANAGE = "outbox:manage"  # list and replay the outbox's failed events
     AUDIT_READ = "audit:read"
 
 

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = Field(30, ge=1, le=300)
 
     ledger_reservation_timeout_seconds: int = Field(15 * 60, ge=1, le=7 * 86_400)  # a hold's default lifetime
-    ledger_expiry_sweep_seconds: int = Field(10, ge=1, le=3600)  # how often lapsed holds are released
+    ledger_expiry_sweep_seconds: int = Field(5, ge=1, le=3600)  # how often lapsed holds are released (a task of its own)
 
     log_level: str = "INFO"
     log_json: bool = False

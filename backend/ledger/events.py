@@ -22,7 +22,12 @@ BALANCE_CHANGED = "ledger.balance_changed"
 
 
 def balance_changed_payload(posted: Posted) -> dict:
-    """The event's payload: JSON values only (ids as strings, time as ISO 8601 UTC)."""
+    """The event's payload: JSON values only (ids as strings, time as ISO 8601 UTC).
+
+    ``sequence`` orders a wallet's events: it is taken under the wallet's row lock, by the UPDATE
+    that moves the balances, so it follows commit order with no gaps (1, 2, 3, … per wallet). The
+    event with the highest sequence carries the wallet's latest balances; ``occurred_at`` and the
+    transfer id are taken before the lock and do not order the events."""
     wallet, transfer = posted.wallet, posted.transfer
     balance = wallet.balance()
     return {
@@ -30,6 +35,7 @@ def balance_changed_payload(posted: Posted) -> dict:
         "recipient_id": str(wallet.recipient_id),
         "recipient_external_id": wallet.recipient_external_id,
         "wallet_id": str(wallet.id),
+        "sequence": wallet.sequence,
         "available": balance.available,
         "pending": balance.pending,
         "posted": balance.posted,
@@ -81,23 +87,30 @@ def announcement(
         before = balances_sql(
             {}, wallet_columns, (then.available - now.available, then.pending - now.pending, then.posted - now.posted)
         )
-        after, payload = balances_sql(after, wallet_columns), balances_sql(payload, wallet_columns, owner=True)
+        after, payload = balances_sql(after, wallet_columns), balances_sql(payload, wallet_columns, owner=True, sequence=True)
     event_id, insert = outbox.event(BALANCE_CHANGED, payload, rung=rung)
     return event_id, [audit.entry(actor, action, "ledger_wallet", posted.wallet.id, before=before, after=after), insert]
 
 
 def balances_sql(
-    known: Any, wallet_columns: str, shift: tuple[int, int, int] = (0, 0, 0), *, owner: bool = False, at: str | None = None
+    known: Any,
+    wallet_columns: str,
+    shift: tuple[int, int, int] = (0, 0, 0),
+    *,
+    owner: bool = False,
+    sequence: bool = False,
+    at: str | None = None,
 ) -> sql.Expr:
     """``known`` (a dict or a dataclass, as JSON) with its available, pending and posted points
-    (plus ``shift``) and, with ``owner``, the recipient's external id, as the database has them in
-    ``wallet_columns``; under the key ``at`` of ``known`` instead of at its top, if given.
+    (plus ``shift``), with ``owner`` the recipient's external id, and with ``sequence`` the
+    wallet's sequence, as the database has them in ``wallet_columns``; under the key ``at`` of
+    ``known`` instead of at its top, if given.
     (orjson: a fifth of the Python time of a one-statement use case went to ``json``.)"""
-    return sql.Expr(_balances_sql_text(wallet_columns, owner, at), (_json(known), *shift))
+    return sql.Expr(_balances_sql_text(wallet_columns, owner, sequence, at), (_json(known), *shift))
 
 
 @functools.lru_cache(maxsize=64)
-def _balances_sql_text(wallet_columns: str, owner: bool, at: str | None) -> str:
+def _balances_sql_text(wallet_columns: str, owner: bool, sequence: bool, at: str | None) -> str:
     c = wallet_columns
     values = (
         f"'available', {c}credits_posted - {c}debits_posted - {c}debits_pending + $2, 'pending', {c}debits_pending + $3, "
@@ -105,6 +118,8 @@ def _balances_sql_text(wallet_columns: str, owner: bool, at: str | None) -> str:
     )
     if owner:
         values += f", 'recipient_external_id', {c}recipient_external_id"
+    if sequence:
+        values += f", 'sequence', {c}sequence"
     if at is None:
         return f"$1::jsonb || jsonb_build_object({values})"
     return f"jsonb_set($1::jsonb, '{{{at}}}', ($1::jsonb -> '{at}') || jsonb_build_object({values}))"

@@ -21,17 +21,17 @@ from backend.ledger.kinds import Direction, Phase, Source, TransferKind
 from backend.ledger.views import Balance, TransferView
 
 # The wallet's state after the change; the recipient's external id rides along for the event.
-_WALLET_STATE = """id, programme_id, recipient_id, debits_pending, debits_posted, credits_pending, credits_posted,
+_WALLET_STATE = """id, programme_id, recipient_id, debits_pending, debits_posted, credits_pending, credits_posted, sequence,
     (SELECT external_id FROM recipients WHERE recipients.id = ledger_accounts.recipient_id) AS recipient_external_id"""
 _MOVE_WALLET_OF_OWNER = f"""UPDATE ledger_accounts
 SET debits_pending = debits_pending + $3, debits_posted = debits_posted + $4,
-    credits_pending = credits_pending + $5, credits_posted = credits_posted + $6
+    credits_pending = credits_pending + $5, credits_posted = credits_posted + $6, sequence = sequence + 1
 WHERE programme_id = $1 AND recipient_id = $2 AND kind = 'wallet'
     AND credits_posted - debits_posted - debits_pending >= $7
 RETURNING {_WALLET_STATE}"""
 _MOVE_WALLET_BY_ID = f"""UPDATE ledger_accounts
 SET debits_pending = debits_pending + $2, debits_posted = debits_posted + $3,
-    credits_pending = credits_pending + $4, credits_posted = credits_posted + $5
+    credits_pending = credits_pending + $4, credits_posted = credits_posted + $5, sequence = sequence + 1
 WHERE id = $1 AND kind = 'wallet'
     AND credits_posted - debits_posted - debits_pending >= $6
 RETURNING {_WALLET_STATE}"""
@@ -42,12 +42,13 @@ _MOVE_SYSTEM = """UPDATE ledger_accounts SET debits_pending = debits_pending + $
 # wallet's move — all it held released, what was posted posted (``balance_changes`` of POST and
 # VOID alike). The wallet's columns come back prefixed ``wallet_`` beside the reservation's.
 _CLOSE_HOLD = """WITH claimed AS ({claim})
-UPDATE ledger_accounts SET debits_pending = debits_pending - claimed.amount, debits_posted = debits_posted + claimed.posted_amount
+UPDATE ledger_accounts SET debits_pending = debits_pending - claimed.amount, debits_posted = debits_posted + claimed.posted_amount,
+    sequence = ledger_accounts.sequence + 1
 FROM claimed WHERE ledger_accounts.id = claimed.wallet_account_id AND ledger_accounts.kind = 'wallet'
 RETURNING claimed.*, ledger_accounts.id AS wallet_id, ledger_accounts.programme_id AS wallet_programme_id,
     ledger_accounts.recipient_id AS wallet_recipient_id, ledger_accounts.debits_pending AS wallet_debits_pending,
     ledger_accounts.debits_posted AS wallet_debits_posted, ledger_accounts.credits_pending AS wallet_credits_pending,
-    ledger_accounts.credits_posted AS wallet_credits_posted,
+    ledger_accounts.credits_posted AS wallet_credits_posted, ledger_accounts.sequence AS wallet_sequence,
     (SELECT external_id FROM recipients WHERE recipients.id = ledger_accounts.recipient_id) AS wallet_recipient_external_id"""
 _INSERT_TRANSFER = """INSERT INTO ledger_transfers (id, programme_id, wallet_account_id, debit_account_id, credit_account_id,
     amount, kind, source, phase, pending_id, reverses_id, reference, reason, actor_kind, actor_id, actor_label, created_at)
@@ -108,6 +109,7 @@ class WalletState:
     debits_posted: int
     credits_pending: int
     credits_posted: int
+    sequence: int  # the wallet's change count after this state's change (see ``LedgerAccount.sequence``)
 
     @classmethod
     def of(cls, row, prefix: str = "") -> WalletState:
@@ -116,7 +118,7 @@ class WalletState:
     @classmethod
     def unknown(cls, wallet_id: uuid.UUID, programme_id: uuid.UUID, recipient_id: uuid.UUID) -> WalletState:
         """A wallet whose balances (and owner's external id) the database will fill in: see ``at_once``."""
-        return cls(wallet_id, programme_id, recipient_id, "", 0, 0, 0, 0)
+        return cls(wallet_id, programme_id, recipient_id, "", 0, 0, 0, 0, 0)
 
     def balance(self) -> Balance:
         posted = self.credits_posted - self.debits_posted
@@ -140,6 +142,7 @@ class WalletState:
             self.debits_posted - change.debits_posted,
             self.credits_pending - change.credits_pending,
             self.credits_posted - change.credits_posted,
+            self.sequence - 1,
         )
 
 

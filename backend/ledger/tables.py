@@ -34,6 +34,10 @@ class LedgerAccount(Table, tablename="ledger_accounts"):
     debits_posted = BigInt(default=0)
     credits_pending = BigInt(default=0)
     credits_posted = BigInt(default=0)
+    # A wallet's changes, counted: each move adds one in the UPDATE that moves the balances, so the
+    # number is taken under the row's lock and follows commit order, gap-free. The balance events
+    # carry it; a receiver keeps the one with the highest. (System accounts leave it at 0.)
+    sequence = BigInt(default=0)
     created_at = Timestamptz()
 
 

@@ -27,6 +27,7 @@ ledger:adjust      1 0 1 0 0 0
 users:manage       1 0 0 0 0 0
 api_keys:manage    1 0 0 0 0 0
 webhooks:manage    1 0 0 0 0 0
+outbox:manage      1 0 0 0 0 0
 audit:read         1 1 1 0 0 0
 """
 ROLES = [Role.ADMIN, Role.PROGRAMME_MANAGER, Role.FINANCE, Role.PARTNER_MANAGER, Role.SUPPORT_AGENT, Role.VIEWER]
@@ -65,6 +66,7 @@ def test_api_keys_can_never_administer_the_console():
         Permission.AUDIT_READ,
         Permission.LEDGER_ADJUST,
         Permission.WEBHOOKS_MANAGE,
+        Permission.OUTBOX_MANAGE,
     }
 
 

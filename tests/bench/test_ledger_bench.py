@@ -181,6 +181,7 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
         "recipient_id": str(uuid.uuid4()),
         "recipient_external_id": "",
         "wallet_id": str(uuid.uuid4()),
+        "sequence": 0,
         "available": 0,
         "pending": 0,
         "posted": 0,
@@ -229,7 +230,10 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
                     "'request'",
                 ),
             ),
-            sql.Statement(outbox._INSERT, (fresh, "'ledger.balance_changed'", balances(payload, columns, owner=True), now, now)),
+            sql.Statement(
+                outbox._INSERT,
+                (fresh, "'ledger.balance_changed'", balances(payload, columns, owner=True, sequence=True), now, now),
+            ),
             sql.Statement(
                 idempotency._INSERT,
                 (

@@ -193,14 +193,22 @@ async def test_the_sweep_voids_due_reservations_once_and_they_stay_unconfirmable
     assert (await verify()).ok
 
 
-async def test_a_pending_reservation_past_its_timeout_may_still_be_released(programme):
+async def test_past_its_timeout_a_reservation_is_the_sweeps_confirm_and_release_alike(programme):
+    """One rule for the window between ``timeoutAt`` and the sweep (the guide's RESERVATION_EXPIRED):
+    a confirm and a release are both refused and change nothing; the sweep then closes it as
+    EXPIRED and the points are available again."""
     await funded(programme, 1000)
-    hold = await ledger.reserve(
-        SYSTEM, programme.programme_id, programme.recipient_ids[0], 100, timeout=timedelta(milliseconds=1)
-    )
+    p, r = programme.programme_id, programme.recipient_ids[0]
+    hold = await ledger.reserve(SYSTEM, p, r, 100, timeout=timedelta(milliseconds=1))
     await _wait_past(hold.reservation.timeout_at)
-    assert (await ledger.release(SYSTEM, hold.reservation.id)).reservation.status is ReservationStatus.VOIDED
-    assert await ledger.expire_due() == 0
+    assert await refusal(ledger.release(SYSTEM, hold.reservation.id)) == "RESERVATION_EXPIRED"
+    assert await refusal(ledger.release(SYSTEM, hold.reservation.id, idempotency_key="free-1")) == "RESERVATION_EXPIRED"
+    assert await refusal(ledger.confirm(SYSTEM, hold.reservation.id, idempotency_key="post-1")) == "RESERVATION_EXPIRED"
+    assert (await ledger.get_reservation(SYSTEM, hold.reservation.id)).status is ReservationStatus.PENDING  # nothing changed
+    assert len(await ledger.transfer_chain(SYSTEM, hold.reservation.id)) == 1
+    assert await ledger.expire_due() == 1
+    assert (await ledger.get_reservation(SYSTEM, hold.reservation.id)).status is ReservationStatus.EXPIRED
+    assert (await ledger.balance(SYSTEM, p, r)).available == 1000
 
 
 async def test_every_change_is_audited_and_announced_in_its_transaction(programme):

@@ -80,9 +80,22 @@ async def test_the_sweep_job_expires_every_due_reservation(programme):
     due = [await ledger.reserve(SYSTEM, p, r, 1, timeout=timedelta(milliseconds=1)) for _ in range(5)]
     kept = await ledger.reserve(SYSTEM, p, r, 1, timeout=timedelta(minutes=1))
     await asyncio.sleep(0.01)
-    assert await expire_reservations({}) == 5
-    assert await expire_reservations({}) == 0
+    assert await expire_reservations() == (5, False)
+    assert await expire_reservations() == (0, False)
     statuses = {(await ledger.get_reservation(SYSTEM, hold.reservation.id)).status for hold in due}
     assert statuses == {ReservationStatus.EXPIRED}
     assert (await ledger.get_reservation(SYSTEM, kept.reservation.id)).status is ReservationStatus.PENDING
     assert (await verify()).ok
+
+
+async def test_a_sweep_round_is_bounded_and_says_when_more_are_due(programme, monkeypatch):
+    import jobs.ledger
+
+    monkeypatch.setattr(jobs.ledger, "SWEEP_BATCH", 2)
+    p, r = programme.programme_id, programme.recipient_ids[0]
+    await ledger.earn(SYSTEM, p, r, 1000)
+    for _ in range(5):
+        await ledger.reserve(SYSTEM, p, r, 1, timeout=timedelta(milliseconds=1))
+    await asyncio.sleep(0.01)
+    assert await expire_reservations(time_budget=0) == (2, True)  # one batch, then the budget is spent
+    assert await expire_reservations() == (3, False)

@@ -95,7 +95,9 @@ class LedgerMutations:
 
     @strawberry.mutation(
         extensions=WRITE_RESERVATION,
-        description="Give a pending reservation's points back to the wallet (the purchase did not happen).",
+        description="Give a pending reservation's points back to the wallet (the purchase did not happen). "
+        "RESERVATION_EXPIRED after its timeout (the sweep gives them back then), RESERVATION_NOT_PENDING once "
+        "confirmed or released.",
     )
     async def release_reservation(self, info: strawberry.Info, input: ReleaseReservationInput) -> ReservationPayload:
         async def release() -> ReservationPayload:

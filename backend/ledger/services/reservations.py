@@ -46,9 +46,13 @@ _OF_PENDING_TRANSFER = """,
     (SELECT programme_id FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS programme_id,
     (SELECT source FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS source,
     (SELECT reference FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS reference"""
+# One rule for the caller's two closes: a confirm or a release must beat the timeout. After it the
+# reservation belongs to the sweep, whatever the caller asks (RESERVATION_EXPIRED, as the guide
+# says): a release then would record the expiry as the caller's decision, and a loyalty platform
+# that reconciles by status would see VOIDED where the hold had in fact lapsed.
 _WHEN = {
-    ReservationStatus.POSTED: "timeout_at > $5",  # a confirm must beat the timeout
-    ReservationStatus.VOIDED: "1 = 1",  # releasing is always allowed while pending
+    ReservationStatus.POSTED: "timeout_at > $5",
+    ReservationStatus.VOIDED: "timeout_at > $5",
     ReservationStatus.EXPIRED: "timeout_at <= $5",
 }
 _CLOSE_BY = {outcome: _CLAIM.format(when=when, pending_transfer=_OF_PENDING_TRANSFER) for outcome, when in _WHEN.items()}
@@ -219,8 +223,9 @@ async def release(
 ) -> ReservationChange:
     """Void the reservation: the points it holds are available again.
 
-    Refused with RESERVATION_NOT_FOUND, RESERVATION_EXPIRED (the sweep already voided it) or
-    RESERVATION_NOT_PENDING (confirmed or released before)."""
+    Refused with RESERVATION_NOT_FOUND, RESERVATION_EXPIRED (timed out, even if the sweep has not
+    run yet: the sweep then releases the points, as EXPIRED) or RESERVATION_NOT_PENDING (confirmed
+    or released before)."""
     actor.require(Permission.POINTS_WRITE)
     reason = rules.reason(reason)
     request = Request.of(actor, idempotency_key, "ledger.release", {"reservation_id": reservation_id, "reason": reason})

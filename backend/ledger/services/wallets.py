@@ -14,7 +14,7 @@ from backend.ledger.postings import WalletState
 from backend.ledger.views import Balance
 
 _WALLET = """SELECT a.id, a.programme_id, a.recipient_id, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted,
-    r.external_id AS recipient_external_id
+    a.sequence, r.external_id AS recipient_external_id
 FROM ledger_accounts a JOIN recipients r ON r.id = a.recipient_id
 WHERE a.kind = 'wallet' AND """
 
