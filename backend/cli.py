@@ -144,11 +144,15 @@ def users_create(
     out.print(f"[green]created {user.email}[/green] with roles {', '.join(user.roles)}")
 
 
-def _command_line():
-    """The actor of a command typed by an operator, as the audit log names it."""
+def _command_line() -> Actor:
+    """Whoever runs this command at the shell: the system actor, labelled with the OS user and the
+    command line, so the audit log says who did it and how."""
     from backend.core.authz import Actor, ActorKind
+    from backend.core.tables import AuditEvent
 
-    return Actor(kind=ActorKind.SYSTEM, id=None, label=f"cli:{getpass.getuser()}")
+    command = shlex.join(["mirabelle", *sys.argv[1:]])
+    label = f"cli:{getpass.getuser()}: {command}"
+    return Actor(kind=ActorKind.SYSTEM, id=None, label=label[: AuditEvent.actor_label.length])
 
 
 @ledger_app.command("verify")
@@ -262,17 +266,6 @@ api_keys_app = typer.Typer(help="Integrators' API keys.", no_args_is_help=True)
 app.add_typer(api_keys_app, name="api-keys")
 
 
-def _operator() -> Actor:
-    """Whoever runs this command at the shell: the system actor, labelled with the OS user and the
-    command line, so the audit log says who did it and how."""
-    from backend.core.authz import Actor, ActorKind
-    from backend.core.tables import AuditEvent
-
-    command = shlex.join(["mirabelle", *sys.argv[1:]])
-    label = f"cli:{getpass.getuser()}: {command}"
-    return Actor(kind=ActorKind.SYSTEM, id=None, label=label[: AuditEvent.actor_label.length])
-
-
 def _run_or_exit(work, code_on_refusal: int):
     """Run ``work`` on the database; a refusal prints each error on stderr and exits."""
     from backend.core.errors import DomainError
@@ -294,7 +287,7 @@ def api_keys_create(
     _settings()
     from backend.access import service as access
 
-    key, secret = _run_or_exit(lambda: access.create_api_key(_operator(), name, scope), code_on_refusal=2)
+    key, secret = _run_or_exit(lambda: access.create_api_key(_command_line(), name, scope), code_on_refusal=2)
     out.print(f"[green]created API key {key.name}[/green] (id {key.id}, scopes {', '.join(key.scopes)})", highlight=False)
     out.print("The secret follows on stdout, shown once: store it now.")
     print(secret)
@@ -309,7 +302,7 @@ def api_keys_list() -> None:
     from backend.access import service as access
 
     async def every_key():
-        keys, operator = [], _operator()
+        keys, operator = [], _command_line()
         while True:
             page = await access.list_api_keys(operator, offset=len(keys), limit=200)
             keys.extend(page.rows)
@@ -339,7 +332,7 @@ def api_keys_revoke(key: str = typer.Argument(..., help="the key's id, its mb_<p
     from backend.access import service as access
 
     async def revoke():
-        operator = _operator()
+        operator = _command_line()
         found = await access.find_api_key(operator, key)
         return await access.revoke_api_key(operator, found.id)
 
