@@ -35,14 +35,17 @@ def _loaded(value) -> list:
 
 def warning(row, others: list) -> dict:
     """The warning of ``row``: the other lines, with their amounts."""
-    column = POINTS_COLUMN if row["points"] is not None else DENOMINATION
-    what = "points" if row["points"] is not None else "offer"
-    there = ", ".join(f"line {other['line']} ({_amount(other)})" for other in others)
+    lines = [str(other["line"]) for other in others]
+    where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(lines)}"
+    amounts = f"{', '.join(_amount(other) for other in others)} there, {_amount(row)} here"
+    if row["points"] is not None:
+        column, what = POINTS_COLUMN, f"same recipient as {where}, with other points ({amounts})"
+    else:
+        column, what = DENOMINATION, f"same recipient and offer as {where}, with another denomination ({amounts})"
     return {
         "field": column,
         "code": POSSIBLE_DUPLICATE,
-        "message": f"possible duplicate: same recipient and {what} as {there}, with another {column} ({_amount(row)} here); "
-        "both are issued if you keep them",
+        "message": f"possible duplicate: {what}; both are issued if you keep them",
     }
 
 

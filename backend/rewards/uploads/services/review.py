@@ -186,14 +186,19 @@ async def list_uploads(
 
 
 _FLAGGED = """SELECT * FROM reward_upload_rows WHERE upload = $1 AND valid AND json_array_length(warnings) > 0 AND line > $2
-ORDER BY line LIMIT $3"""
+ORDER BY line LIMIT $3 OFFSET $4"""
 
 
-async def flagged_rows_after(actor: Actor, upload_id: uuid.UUID, after_line: int | None, limit: int) -> list[UploadRowView]:
-    """Valid rows with a warning (possible duplicates) in line order after ``after_line``: they are
-    issued as they are unless fixed; the review shows them so an admin decides."""
+async def flagged_rows(
+    actor: Actor, upload_id: uuid.UUID, *, after_line: int | None = None, offset: int = 0, limit: int = 50
+) -> list[UploadRowView]:
+    """Valid rows with a warning (possible duplicates) in line order, after ``after_line`` (the API's
+    keyset pages) or from ``offset`` (the console's); the upload's ``rows_flagged`` counts them. They
+    are issued as they are unless fixed: the review shows them so an admin decides."""
     actor.require(Permission.REWARDS_READ)
-    rows = await sql.fetch(_FLAGGED, upload_id, -1 if after_line is None else after_line, max(1, min(limit, MAX_PAGE)))
+    rows = await sql.fetch(
+        _FLAGGED, upload_id, -1 if after_line is None else after_line, max(1, min(limit, MAX_PAGE)), max(0, offset)
+    )
     return [upload_row_view(row) for row in rows]
 
 
