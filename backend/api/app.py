@@ -8,7 +8,7 @@ import orjson
 from litestar import Controller, Litestar, Request, Response, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.di import Provide
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from strawberry.litestar import make_graphql_controller
 
 from backend.access.service import ApiKeyRejected
@@ -19,6 +19,7 @@ from backend.api.lifespan import api_lifespan
 from backend.api.metrics import HTTP_METRICS, PrometheusController
 from backend.api.request_tracing import request_tracing, unhandled_error_logger
 from backend.api.schema import build_schema
+from backend.api.uploads import REQUEST_MAX_BODY_BYTES, file_too_large_response
 
 _SUB_RESPONSE = "mirabelle.graphql_response"
 
@@ -39,6 +40,9 @@ def graphql_controller() -> type[Controller]:
     )
 
     class GraphQLController(base):
+        # Files up to their own bounds arrive whole; a larger body is answered as a GraphQL error (uploads.py).
+        request_max_body_size = REQUEST_MAX_BODY_BYTES
+        exception_handlers: ClassVar = {HTTP_413_REQUEST_ENTITY_TOO_LARGE: file_too_large_response}
         # Strawberry makes each request's Response in a worker thread (a sync dependency with
         # sync_to_thread=True): a thread hop per request for one constructor call. Made here, inline.
         dependencies: ClassVar[dict[str, Provide]] = {**base.dependencies, "response": Provide(_graphql_response)}

@@ -13,7 +13,7 @@
 Unique and partial indexes are created in the raw migration.
 """
 
-from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.core.ids import UUID7Default
@@ -38,6 +38,7 @@ class Campaign(Table, tablename="campaigns"):
     recipient_max_value = BigInt(null=True, default=None)
     recipient_window_days = Integer(null=True, default=None)  # None: the caps hold for the whole campaign
     default_channel = Varchar(length=16, default="email")
+    strict_upload_columns = Boolean(default=False)  # a bulk file with other columns is refused, not read past
     status = Varchar(length=16, default="draft", index=True)  # draft | active | paused | ended
     issued_count = BigInt(default=0)
     issued_value = BigInt(default=0)

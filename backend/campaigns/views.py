@@ -46,6 +46,7 @@ class CampaignView:
     recipient_max_value: int | None
     recipient_window_days: int | None
     default_channel: str
+    strict_upload_columns: bool  # a bulk file with columns other than the upload's is refused, not read past
     status: str
     issued_count: int
     issued_value: int
@@ -99,6 +100,7 @@ def campaign_view(row) -> CampaignView:
         recipient_max_value=row["recipient_max_value"],
         recipient_window_days=row["recipient_window_days"],
         default_channel=row["default_channel"],
+        strict_upload_columns=bool(row["strict_upload_columns"]),
         status=row["status"],
         issued_count=row["issued_count"],
         issued_value=row["issued_value"],

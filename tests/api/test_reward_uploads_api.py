@@ -3,6 +3,7 @@ reported; a bad file stores nothing; the dry run prices the staged rows; nothing
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from backend.rewards.uploads.tables import RewardUpload
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 FILE = "variables.input.file"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def documented(name: str) -> str:
@@ -104,3 +106,80 @@ async def test_uploading_needs_the_write_scope(api, make_key, admin):
     reader = await make_key("rewards:read")
     refused = await _upload(api, reader, campaign.id, _csv("external_id,points", "EMP-1,300"))
     assert [error["code"] for error in refused["errors"]] == ["FORBIDDEN"] and await RewardUpload.count() == 0
+
+
+def _export(rows: int) -> bytes:
+    """An HR export as Excel saves it ("CSV UTF-8": BOM, CRLF): the upload's columns and a long notes column."""
+    lines = ["external_id,full_name,email,points,notes"]
+    notes = "Quarterly spot award for the release; see the manager's comment in the HR system. " * 11
+    lines += [f"NEW-{index:06},New Person {index},new{index}@example.com,1,{notes}" for index in range(rows)]
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
+
+
+async def test_a_file_over_ten_megabytes_within_the_limit_is_staged(api, key, admin):
+    campaign = await _campaign(admin)
+    data = _export(11_500)
+    assert 10 * 1024 * 1024 < len(data) < 32 * 1024 * 1024  # the HTTP server used to refuse anything over 10 MB
+    staged = await _upload(api, key, campaign.id, ("export.csv", data, "text/csv"))
+    assert staged["errors"] == [] and staged["upload"]["rowsTotal"] == 11_500
+
+
+async def test_a_body_past_the_limit_is_the_parsers_error_as_graphql(api, key, admin):
+    from backend.api.uploads import REQUEST_MAX_BODY_BYTES
+
+    campaign = await _campaign(admin)
+    data = b"external_id,points\r\n" + b"EMP-1,1\r\n" * (REQUEST_MAX_BODY_BYTES // 8)
+    response = await api.http.post(
+        "/graphql",
+        data={
+            "operations": json.dumps(
+                {"query": documented("UploadRewardFile"), "variables": {"input": {"campaignId": str(campaign.id), "file": None}}}
+            ),
+            "map": json.dumps({"0": [FILE]}),
+        },
+        files={"0": ("big.csv", data, "text/csv")},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 413
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {
+                "message": "the file is larger than 32 MB: split it into smaller files",
+                "extensions": {"code": "FILE_TOO_LARGE", "field": "file", "maxBytes": 32 * 1024 * 1024},
+            }
+        ],
+    }
+    # The same words as the parser's, for a file just over its bound (which arrives whole): a
+    # workbook is read whole before its sheets, so its size is what is refused first.
+    just_over = b"PK\x03\x04" + bytes(32 * 1024 * 1024)
+    refused = await _upload(api, key, campaign.id, ("just-over.xlsx", just_over, XLSX))
+    assert [(error["code"], error["message"]) for error in refused["errors"]] == [
+        ("FILE_TOO_LARGE", "the file is larger than 32 MB: split it into smaller files")
+    ]
+    assert await RewardUpload.count() == 0
+
+
+async def test_the_review_names_ignored_columns_and_flags_possible_duplicates(api, key, admin):
+    campaign = await _campaign(admin)
+    staged = await _upload(
+        api,
+        key,
+        campaign.id,
+        _csv("external_id;points;notes;department", "EMP-1;300;bonus;Sales", "EMP-1;200;correction;Sales"),
+    )
+    found = staged["upload"]
+    assert (found["rowsValid"], found["rowsFlagged"], found["ignoredColumns"]) == (2, 2, ["notes", "department"])
+    assert found["notices"] == [
+        "2 columns ignored: notes, department",
+        "2 rows are flagged as possible duplicates (same recipient and offer, another amount): kept, each is issued",
+    ]
+    data = await api.data(documented("RewardUpload"), {"id": found["id"]}, key=key, operation_name="RewardUpload")
+    flagged = [edge["node"] for edge in data["rewardUpload"]["flaggedRows"]["edges"]]
+    assert [(row["line"], [(w["field"], w["code"]) for w in row["warnings"]]) for row in flagged] == [
+        (2, [("points", "POSSIBLE_DUPLICATE")]),
+        (3, [("points", "POSSIBLE_DUPLICATE")]),
+    ]
+    assert flagged[0]["warnings"][0]["message"] == (
+        "possible duplicate: same recipient as line 3, with other points (200 there, 300 here); both are issued if you keep them"
+    )

@@ -170,3 +170,20 @@ async def test_a_file_level_problem_is_said_plainly_and_stores_nothing(console: 
     await uploader.handle_uploads([ui.upload.SmallFileUpload("wrong.csv", "text/csv", b"name,amount\r\nA,1\r\n")])
     await console.should_see("The first row must name the columns", retries=patience)
     assert (await review.list_uploads(admin)).total == 0
+
+
+async def test_the_review_names_ignored_columns_and_lists_possible_duplicates(
+    console: User, admin, campaign, table, eventually
+) -> None:
+    data = "external_id,full_name,email,points,notes\r\nEMP-0,,,100,bonus\r\nEMP-0,,,250,correction\r\nEMP-1,,,100,\r\n"
+    staged = await stage_upload(admin, campaign.id, io.BytesIO(data.encode()), "spot awards.csv")
+    await console.open(f"/uploads/{staged.id}")
+    await console.should_see("1 column ignored: notes.")
+    await console.should_see(
+        "2 rows are flagged as possible duplicates (same recipient and offer, another amount): kept, each is issued."
+    )
+    flagged = table(console, "flagged-rows-table")
+    await eventually(lambda: [row["line"] for row in flagged.rows] == [2, 3])
+    assert flagged.rows[0]["problems"] == (
+        "possible duplicate: same recipient as line 3, with other points (250 there, 100 here); both are issued if you keep them"
+    )

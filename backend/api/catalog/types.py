@@ -17,6 +17,7 @@ from backend.api.catalog.loaders import stock_levels_by_offer, terms_versions_by
 from backend.api.errors import UserError, errors_field, payload_errors
 from backend.api.partners.loaders import partners_by_id
 from backend.api.partners.types import Partner
+from backend.catalog.services import stock_import
 from backend.catalog.services.offers import TRANSITIONS, DenominationRange, OfferFilter, OfferInput
 from backend.catalog.views import (
     DAYS_AFTER_ISSUE,
@@ -30,6 +31,7 @@ from backend.catalog.views import (
     TermsVersionView,
     VoucherImportReport,
 )
+from backend.core.csv_import import megabytes
 from backend.core.errors import FieldError
 
 MAX_MINOR_UNITS = 10**12
@@ -381,7 +383,9 @@ class RerankOffersInput:
 )
 class ImportVoucherCodesInput:
     offer_id: strawberry.ID
-    file: Upload = strawberry.field(description="The CSV file, sent as a multipart upload (≤ 10 MB per request).")
+    file: Upload = strawberry.field(
+        description=f"The CSV file, sent as a multipart upload (at most {megabytes(stock_import.MAX_FILE_BYTES)})."
+    )
     dry_run: bool = strawberry.field(default=False, description="Check everything, import nothing.")
 
 

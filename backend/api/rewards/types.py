@@ -66,6 +66,10 @@ class Campaign:
         description="The per-recipient caps count over this many days; null: ever."
     )
     default_channel: str
+    strict_upload_columns: bool = strawberry.field(
+        description="Bulk files: true refuses a file with columns other than the upload's; false reads past them "
+        "(named in the upload's `ignoredColumns`)."
+    )
     status: str = strawberry.field(description="draft, active, paused or ended: only an active campaign issues.")
     issued_count: int
     issued_value: int
@@ -94,6 +98,7 @@ class Campaign:
             recipient_max_value=view.recipient_max_value,
             recipient_window_days=view.recipient_window_days,
             default_channel=view.default_channel,
+            strict_upload_columns=view.strict_upload_columns,
             status=view.status,
             issued_count=view.issued_count,
             issued_value=view.issued_value,

@@ -12,8 +12,10 @@ from strawberry.file_uploads import Upload
 
 from backend.api.errors import UserError, errors_field, payload_errors, query_refusals
 from backend.api.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, keyset_connection
+from backend.core.csv_import import megabytes
 from backend.core.errors import FieldError
 from backend.rewards.uploads.services import pricing, review
+from backend.rewards.uploads.services.parsing import MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS
 from backend.rewards.uploads.views import UploadPricing, UploadRowView, UploadView
 
 
@@ -51,12 +53,16 @@ def _uuid(value: strawberry.ID) -> uuid.UUID:
 class RowProblem:
     field: str | None
     code: str = strawberry.field(
-        description="e.g. REQUIRED, INVALID_EMAIL, INVALID_DENOMINATION, NOT_ELIGIBLE, DUPLICATE_IN_FILE."
+        description="e.g. REQUIRED, INVALID_EMAIL, INVALID_CHARACTERS, INVALID_DENOMINATION, NOT_ELIGIBLE, "
+        "DUPLICATE_IN_FILE; as a warning, POSSIBLE_DUPLICATE."
     )
     message: str
 
 
-@strawberry.type(description="A row of an upload that will not be issued, with every reason.")
+@strawberry.type(
+    description="A row of an upload: one that will not be issued, with every reason (`problems`), or one flagged "
+    "for review that will be issued as it is (`warnings`)."
+)
 class UploadRow:
     line: int = strawberry.field(description="The line in the file (the header is line 1).")
     external_id: str
@@ -64,6 +70,10 @@ class UploadRow:
         description="The row as uploaded (after any fix in the console), column → text."
     )
     problems: list[RowProblem]
+    warnings: list[RowProblem] = strawberry.field(
+        description="For review, not refusals: e.g. POSSIBLE_DUPLICATE (same recipient and offer as another line, "
+        "another amount). A valid row with warnings is issued unless it is fixed."
+    )
 
     @classmethod
     def from_view(cls, view: UploadRowView) -> UploadRow:
@@ -72,6 +82,7 @@ class UploadRow:
             external_id=view.external_id,
             cells=view.cells,
             problems=[RowProblem(field=problem.field, code=problem.code, message=problem.message) for problem in view.problems],
+            warnings=[RowProblem(field=warning.field, code=warning.code, message=warning.message) for warning in view.warnings],
         )
 
 
@@ -117,6 +128,16 @@ class RewardUpload:
     rows_total: int
     rows_valid: int
     rows_invalid: int
+    rows_flagged: int = strawberry.field(
+        description="Valid rows with a warning (possible duplicates): they are issued unless fixed; see `flaggedRows`."
+    )
+    ignored_columns: list[str] = strawberry.field(
+        description="Columns of the file that are not upload columns, as written: read past (a campaign with "
+        "`strictUploadColumns` refuses such a file instead)."
+    )
+    notices: list[str] = strawberry.field(
+        description='What the review says of the file as a whole, e.g. "2 columns ignored: notes, department".'
+    )
     uploaded_by: str
     uploaded_at: datetime
     decided_by: str
@@ -147,6 +168,26 @@ class RewardUpload:
             parse_key=int,
         )
 
+    @strawberry.field(description="Valid rows flagged for review (possible duplicates), in line order: issued as they are.")
+    async def flagged_rows(
+        self, info: strawberry.Info, first: First = DEFAULT_PAGE_SIZE, after: After = None
+    ) -> Connection[UploadRow]:
+        actor, upload_id, total = info.context.actor, _uuid(self.id), self.rows_flagged
+
+        async def count() -> int:
+            return total
+
+        return await keyset_connection(
+            list_name="upload-flagged-rows",
+            first=first,
+            after=after,
+            fetch=lambda after_line, limit: review.flagged_rows(actor, upload_id, after_line=after_line, limit=limit),
+            key=lambda view: view.line,
+            node=UploadRow.from_view,
+            count=count,
+            parse_key=int,
+        )
+
     @strawberry.field(
         description="The dry run (scope rewards:write): total value, budget after, rows that would be refused. "
         "Only for a staged upload; writes nothing."
@@ -166,6 +207,9 @@ class RewardUpload:
             rows_total=view.rows_total,
             rows_valid=view.rows_valid,
             rows_invalid=view.rows_invalid,
+            rows_flagged=view.rows_flagged,
+            ignored_columns=list(view.ignored_columns),
+            notices=list(view.notices),
             uploaded_by=view.uploaded_by_label,
             uploaded_at=view.uploaded_at,
             decided_by=view.decided_by_label,
@@ -183,7 +227,8 @@ class UploadRewardFileInput:
     campaign_id: strawberry.ID
     file: Upload = strawberry.field(
         description="Columns: external_id, full_name, email, phone, country, offer, denomination "
-        "or points, channel, attr:<key>…; ≤ 10 MB per request."
+        f"or points, channel, attr:<key>…; other columns are ignored (unless the campaign's strictUploadColumns). "
+        f"At most {megabytes(MAX_FILE_BYTES)}, {MAX_ROWS:,} rows and {MAX_COLUMNS} columns."
     )
 
 

@@ -65,6 +65,7 @@ class CampaignInput:
     recipient_window_days: int | None = None  # e.g. 30 for "3 in 30 days"; None: for the whole campaign
     default_channel: str = "email"
     description: str = ""
+    strict_upload_columns: bool = False  # bulk files: refuse columns other than the upload's instead of ignoring them
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ async def validate_campaign(actor: Actor, data: CampaignInput) -> dict:
         "recipient_max_value": recipient_max_value,
         "recipient_window_days": window,
         "default_channel": data.default_channel,
+        "strict_upload_columns": bool(data.strict_upload_columns),
     }
 
 
@@ -195,6 +197,7 @@ def audit_view(campaign: CampaignView) -> dict:
         "recipient_max_value": campaign.recipient_max_value,
         "recipient_window_days": campaign.recipient_window_days,
         "default_channel": campaign.default_channel,
+        "strict_upload_columns": campaign.strict_upload_columns,
     }
 
 

@@ -31,7 +31,7 @@ from backend.catalog.eligibility.errors import RuleError
 from backend.catalog.eligibility.evaluator import RECIPIENT_COLUMNS, evaluate, recipient_attributes
 from backend.catalog.eligibility.parser import parse
 from backend.catalog.eligibility.sql import SqlCondition, compile_sql
-from backend.catalog.eligibility.syntax import And, Comparison, Literal, Membership, Not, Or, Rule, to_text
+from backend.catalog.eligibility.syntax import And, Comparison, Literal, Membership, Not, Or, Rule, attributes, to_text
 
 __all__ = [
     "RECIPIENT_COLUMNS",
@@ -44,6 +44,7 @@ __all__ = [
     "Rule",
     "RuleError",
     "SqlCondition",
+    "attributes",
     "canonical",
     "compile_sql",
     "evaluate",

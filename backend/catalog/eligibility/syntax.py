@@ -102,3 +102,17 @@ def to_text(rule: Rule) -> str:
             # Left-grouping: a right operand of the same precedence needs parentheses.
             return f"{_grouped(left, precedence)} {keyword} {_grouped(right, precedence + 1)}"
     raise TypeError(f"not a rule: {rule!r}")
+
+
+def attributes(rule: Rule | None) -> frozenset[str]:
+    """The attributes a rule reads (``country in [IN, DE] and grade >= 5`` → country, grade)."""
+    match rule:
+        case None:
+            return frozenset()
+        case Comparison(attribute, _, _) | Membership(attribute, _, _):
+            return frozenset((attribute,))
+        case Not(operand):
+            return attributes(operand)
+        case And(left, right) | Or(left, right):
+            return attributes(left) | attributes(right)
+    raise TypeError(f"not a rule: {rule!r}")

@@ -27,6 +27,13 @@ def _rule(text: str) -> eligibility.Rule | None:
     return eligibility.parse(text)
 
 
+@lru_cache(maxsize=1024)
+def rule_attributes(text: str) -> frozenset[str]:
+    """The attributes a stored rule reads (``country``, ``grade``, …): what a recipient needs for
+    the rule to decide on them."""
+    return eligibility.attributes(_rule(text))
+
+
 def check_rule(text: str) -> str:
     """The rule in canonical form, or RuleError (code INVALID_RULE, with ``position`` and
     ``reason``). Needs no database: the console calls it as the admin types."""

@@ -21,10 +21,12 @@ class RewardUpload(Table, tablename="reward_uploads"):
     sha256 = Varchar(length=64)
     size_bytes = BigInt()
     columns = JSON(default=[])  # the header as read, normalised
+    ignored_columns = JSON(default=[])  # the header's other columns, as written, read past
     status = Varchar(length=16, index=True)  # staged | approved | completed | discarded
     rows_total = Integer(default=0)
     rows_valid = Integer(default=0)
     rows_invalid = Integer(default=0)
+    rows_flagged = Integer(default=0)  # valid rows with a warning (possible duplicates): issued if kept
     uploaded_by = UUID(null=True, default=None)
     uploaded_by_label = Varchar(length=255, default="")
     uploaded_at = Timestamptz()
@@ -70,6 +72,7 @@ class RewardUploadRow(Table, tablename="reward_upload_rows"):
     dedupe_key = Varchar(length=300, null=True, default=None)
     valid = Boolean(default=False)
     errors = JSON(default=[])  # [{field, code, message}]
+    warnings = JSON(default=[])  # [{field, code, message}]: for review, the row is issued all the same
     outcome = Varchar(length=20, null=True, default=None)  # issued | pending_approval | rejected
     rejection_code = Varchar(length=40, null=True, default=None)
     outcome_message = Text(default="")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from backend.core.clock import as_utc, maybe_utc
 from backend.core.views import Page, json_value  # noqa: F401 (re-exported)
+from backend.rewards.uploads.services.columns import ignored_note
 
 # An upload's life: staged (in review) → approved (issuing) → completed; or discarded from review.
 STAGED, APPROVED, COMPLETED, DISCARDED = "staged", "approved", "completed", "discarded"
@@ -32,10 +33,12 @@ class UploadView:
     sha256: str
     size_bytes: int
     columns: tuple[str, ...]
+    ignored_columns: tuple[str, ...]  # the file's other columns, as written: read past
     status: str
     rows_total: int
     rows_valid: int
     rows_invalid: int
+    rows_flagged: int  # valid rows with a warning (possible duplicates): issued unless fixed
     uploaded_by: uuid.UUID | None
     uploaded_by_label: str
     uploaded_at: datetime
@@ -50,6 +53,17 @@ class UploadView:
     completed_at: datetime | None
 
     @property
+    def notices(self) -> tuple[str, ...]:
+        """What the review says of the file as a whole ("2 columns ignored: notes, department")."""
+        notes = [ignored_note(self.ignored_columns)]
+        if self.rows_flagged:
+            notes.append(
+                f"{self.rows_flagged:,} row{'s are' if self.rows_flagged != 1 else ' is'} flagged as possible duplicates "
+                "(same recipient and offer, another amount): kept, each is issued"
+            )
+        return tuple(note for note in notes if note)
+
+    @property
     def progress(self) -> float:
         """0.0 to 1.0, for the progress bar."""
         return 1.0 if self.progress_total == 0 else self.progress_done / self.progress_total
@@ -61,6 +75,7 @@ class UploadRowView:
     cells: dict[str, str]  # column → text as uploaded (after inline fixes)
     valid: bool
     problems: tuple[RowProblem, ...]
+    warnings: tuple[RowProblem, ...]  # for review only: a valid row with warnings is issued
     external_id: str
     recipient_id: uuid.UUID | None
     new_recipient: bool  # the recipient will be created at approval
@@ -110,10 +125,12 @@ def upload_view(row: dict) -> UploadView:
         sha256=row["sha256"],
         size_bytes=row["size_bytes"],
         columns=tuple(json_value(row["columns"]) or ()),
+        ignored_columns=tuple(json_value(row["ignored_columns"]) or ()),
         status=row["status"],
         rows_total=row["rows_total"],
         rows_valid=row["rows_valid"],
         rows_invalid=row["rows_invalid"],
+        rows_flagged=row["rows_flagged"],
         uploaded_by=row["uploaded_by"],
         uploaded_by_label=row["uploaded_by_label"],
         uploaded_at=as_utc(row["uploaded_at"]),
@@ -135,6 +152,7 @@ def upload_row_view(row: dict) -> UploadRowView:
         cells=json_value(row["cells"]) or {},
         valid=bool(row["valid"]),
         problems=tuple(RowProblem(**problem) for problem in json_value(row["errors"]) or ()),
+        warnings=tuple(RowProblem(**problem) for problem in json_value(row["warnings"]) or ()),
         external_id=row["external_id"],
         recipient_id=row["recipient_id"],
         new_recipient=row["new_recipient"] is not None,

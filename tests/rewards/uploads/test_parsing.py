@@ -6,7 +6,7 @@ import os
 
 import openpyxl
 import pytest
-from upload_steps import HEADER, csv_file
+from upload_steps import HEADER, another_campaign, csv_file
 
 from backend.core.errors import DomainError
 from backend.recipients.tables import Recipient
@@ -201,3 +201,101 @@ async def test_an_xlsx_upload_is_staged_like_a_csv(admin, setting):
     assert (upload.file_format, upload.rows_total, upload.rows_valid, upload.rows_invalid) == ("xlsx", 3, 2, 1)
     bad = (await review.invalid_rows(admin, upload.id)).rows[0]
     assert (bad.line, bad.problems[0].code) == (4, "MISSING_CONTACT")
+
+
+def test_empty_trailing_header_cells_of_a_spreadsheet_export_are_not_columns():
+    # LibreOffice and Google Sheets export the empty formatted columns after the last one as ",,,".
+    data = b"\xef\xbb\xbf" + b"External ID,Full Name,offer,denomination,,,\r\nE-1,Ana,o,5,,,\r\nE-2,Bea,o,6,,,\r\n"
+    reader, rows = parsed(data)
+    assert reader.columns == ("external_id", "full_name", "offer", "denomination") and reader.ignored_columns == ()
+    assert [(row.line, row.cells, row.problems) for row in rows] == [
+        (2, {"external_id": "E-1", "full_name": "Ana", "offer": "o", "denomination": "5"}, ()),
+        (3, {"external_id": "E-2", "full_name": "Bea", "offer": "o", "denomination": "6"}, ()),
+    ]
+    semicolons = "external_id;offer;denomination;;\r\nE-1;o;5;;\r\n".encode()  # a European Excel export
+    assert [row.cells for row in parsed(semicolons)[1]] == [{"external_id": "E-1", "offer": "o", "denomination": "5"}]
+    book = openpyxl.Workbook()
+    book.active.append(["external_id", "offer", "denomination", "", ""])
+    book.active.append(["E-1", "o", 5, "", ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    reader, rows = parsed(buffer.getvalue(), "ipa.xlsx")
+    assert reader.ignored_columns == () and [(row.cells, row.problems) for row in rows] == [
+        ({"external_id": "E-1", "offer": "o", "denomination": "5"}, ())
+    ]
+
+
+def test_unknown_columns_are_read_past_and_named_unless_strict():
+    data = "external_id,Notes,offer,denomination,Department\r\nE-1,late,o,5,Sales\r\n".encode()
+    reader, rows = parsed(data)
+    assert (reader.columns, reader.ignored_columns) == (("external_id", "offer", "denomination"), ("Notes", "Department"))
+    assert [row.cells for row in rows] == [{"external_id": "E-1", "offer": "o", "denomination": "5"}]
+    with pytest.raises(DomainError) as caught:
+        open_upload(io.BytesIO(data), "ipa.csv", strict_columns=True)
+    assert caught.value.code == "WRONG_HEADER" and caught.value.errors[0].message.endswith(
+        "this campaign takes no other columns; unknown: Notes, Department"
+    )
+
+
+def workbook(**sheets) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_sheet_with_the_header_is_read_wherever_it_is():
+    data = workbook(
+        Summary=[["Q3 spot awards"], ["Total", 2]],
+        Rewards=[["external_id", "offer", "denomination"], ["E-1", "o", 50000], ["E-2", "o", 100000]],
+    )
+    reader, rows = parsed(data, "ipa.xlsx")
+    assert reader.sheet_name == "Rewards"
+    assert [(row.line, row.cells["external_id"], row.cells["denomination"]) for row in rows] == [
+        (2, "E-1", "50000"),
+        (3, "E-2", "100000"),
+    ]
+    error = refused(workbook(Summary=[["Total", 2]], Notes=[], Raw=[["employee", "amount"]]), "ipa.xlsx")
+    assert error.code == "WRONG_HEADER"
+    assert error.errors[0].message.endswith(
+        "the sheets found: 'Summary' (first row: Total, 2); 'Notes' (its first row is empty); 'Raw' (first row: employee, amount)"
+    )
+
+
+def test_a_header_of_thousands_of_columns_says_how_many():
+    header = ",".join(["external_id", "offer", "denomination"] + [f"attr:metric_{index}" for index in range(6997)])
+    assert len(header) > 64 * 1024
+    error = refused(b"\xef\xbb\xbf" + header.encode() + b"\r\nE-1,o,5\r\n")
+    assert (error.code, error.errors[0].message) == (
+        "TOO_MANY_COLUMNS",
+        "the header has 7,000 columns; at most 60 (and at most 65,536 characters a line)",
+    )
+    wide_row = "E-1;o;5;" + ";".join("x" * 20 for _ in range(4000))
+    error = refused(f"external_id;offer;denomination\r\n{wide_row}\r\n".encode())
+    assert (error.code, error.errors[0].message) == (
+        "LINE_TOO_LONG",
+        f"line 2 has {len(wide_row) + 2:,} characters in 4,003 fields; a line has at most 65,536 characters and 60 columns: "
+        "is this a CSV file?",
+    )
+
+
+async def test_extra_columns_of_a_real_export_are_ignored_and_named_in_the_review(admin, setting):
+    # A Google Sheets export: the HR team's notes and department beside the upload's columns.
+    rows = [f"{setting.row('K-1')},late joiner,Sales", f"{setting.row('K-2', 100000)},,Finance"]
+    data = csv_file(*rows, header=HEADER + ",notes,Department")
+    upload = await staging.stage_upload(admin, setting.campaign.id, data, "q3.csv")
+    assert (upload.rows_valid, upload.rows_invalid, upload.ignored_columns) == (2, 0, ("notes", "Department"))
+    assert upload.notices == ("2 columns ignored: notes, Department",)
+    assert upload.columns == tuple(HEADER.split(","))
+
+    strict = await another_campaign(admin, setting, "Strict template", [setting.offer.id], strict_upload_columns=True)
+    assert strict.strict_upload_columns
+    with pytest.raises(DomainError) as caught:
+        await staging.stage_upload(admin, strict.id, csv_file(*rows, header=HEADER + ",notes,Department"), "q3.csv")
+    assert caught.value.code == "WRONG_HEADER"
+    assert caught.value.errors[0].message.endswith("this campaign takes no other columns; unknown: notes, Department")

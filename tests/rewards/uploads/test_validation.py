@@ -1,6 +1,8 @@
 """Row rules: every bad row staged invalid with its line, field, code and reason; good rows valid."""
 
-from upload_steps import csv_file
+import json
+
+from upload_steps import another_campaign, csv_file
 
 from backend.core import audit
 from backend.recipients.tables import Recipient
@@ -114,3 +116,66 @@ async def test_points_campaign_rows(admin, setting):
         5: [("offer", "OFFER_NOT_ALLOWED")],
         6: [(None, "DUPLICATE_IN_FILE")],
     }
+
+
+async def test_control_characters_are_refused_with_line_and_column_and_the_rest_is_issued(admin, setting, checker):
+    from backend.rewards.uploads.services import approval
+
+    offer = setting.offer.id
+    upload = await stage(  # as Excel saves "CSV UTF-8" in a European locale: BOM, ";" and CRLF
+        admin,
+        setting,
+        setting.row("K-1"),  # 2
+        f"NEW-1,Nia\x00 New,nia@example.com,,,{offer},50000,",  # 3 a NUL in a name
+        f"NEW-2\x00,Sam Sen,sam@example.com,,,{offer},50000,",  # 4 a NUL in the id
+        f'NEW-3,"Tab\tand\r\nlines",tab@example.com,,,{offer},50000,',  # 5 tab and line breaks are text
+        f"NEW-4,Bell\x07,bell@example.com\x1b,,,{offer},50000,",  # 7 BEL and ESC
+        bom=True,
+        delimiter=";",
+    )
+    assert (upload.rows_total, upload.rows_valid, upload.rows_invalid) == (5, 2, 3)
+    assert await problems(admin, upload) == {
+        3: [("full_name", "INVALID_CHARACTERS")],
+        4: [("external_id", "INVALID_CHARACTERS")],
+        7: [("full_name", "INVALID_CHARACTERS"), ("email", "INVALID_CHARACTERS")],
+    }
+    messages = {row.line: [p.message for p in row.problems] for row in (await review.invalid_rows(admin, upload.id)).rows}
+    assert messages[3] == [
+        "line 3, column full_name: the control character U+0000 (NUL) cannot be stored or sent; remove it and upload the row again"
+    ]
+    assert messages[7][1].startswith("line 7, column email: the control character U+001B cannot be stored")
+    await approval.approve_upload(checker, upload.id)
+    done = await approval.issue_upload(checker, upload.id)
+    assert (done.status, done.issued, done.rejected) == ("completed", 2, 0)
+
+
+async def test_country_is_normalised_and_required_where_an_eligibility_rule_reads_it(admin, setting):
+    from catalogue_steps import TERMS, offer_input
+
+    from backend.catalog.services import offers
+
+    local = await offers.create_offer(
+        admin, setting.offer.partner_id, offer_input(title="Local voucher", eligibility_rule="country in [IN, DE]"), terms=TERMS
+    )
+    local = await offers.change_offer_status(admin, local.id, "live")
+    campaign = await another_campaign(admin, setting, "Local heroes", [local.id])
+    rows = [
+        f"NEW-1,Ana Alt,ana@example.com,,deu,{local.id},50000,",  # 2 alpha-3, lower case
+        f"NEW-2,Bo Berg,bo@example.com,,Germany,{local.id},50000,",  # 3 the English name
+        f"NEW-3,Cy Chen,cy@example.com,,,{local.id},50000,",  # 4 no country
+        f"NEW-4,Di Diaz,di@example.com,,USA,{local.id},50000,",  # 5 a country the rule refuses
+        f"NEW-5,Ed Eze,ed@example.com,,ind,{local.id},50000,",  # 6
+        f"K-1,,,,IN,{local.id},50000,",  # 7 known, without a country on record
+    ]
+    upload = await staging.stage_upload(admin, campaign.id, csv_file(*rows, bom=True), "local.csv")
+    assert (upload.rows_valid, upload.rows_invalid) == (3, 3)
+    assert await problems(admin, upload) == {
+        4: [("country", "REQUIRED")],
+        5: [("offer", "NOT_ELIGIBLE")],
+        7: [("country", "REQUIRED")],
+    }
+    bad = {row.line: row.problems[0].message for row in (await review.invalid_rows(admin, upload.id)).rows}
+    assert bad[4] == "country is required by the offer's eligibility rule `country in [IN, DE]` ('Local voucher')"
+    assert bad[7].startswith("country is required by the offer's eligibility rule `country in [IN, DE]` ('Local voucher'): K-1")
+    stored = {row["line"]: row["new_recipient"] for row in await RewardUploadRow.select().where(RewardUploadRow.valid == True)}  # noqa: E712
+    assert [json.loads(stored[line])["country"] for line in (2, 3, 6)] == ["DE", "DE", "IN"]

@@ -19,7 +19,7 @@ from backend.core.authz import SYSTEM, Actor
 from backend.core.clock import utcnow
 from backend.recipients import service as recipients
 
-__all__ = ["Setting", "csv_file", "make_setting", "role_actor"]
+__all__ = ["Setting", "another_campaign", "csv_file", "make_setting", "role_actor"]
 
 HEADER = "external_id,full_name,email,phone,country,offer,denomination,channel"
 
@@ -84,6 +84,24 @@ async def make_setting(maker: Actor, checker: Actor, **campaign_options) -> Sett
     )
     campaign = await campaigns.activate_campaign(maker, campaign.id)
     return Setting(campaign=campaign, offer=offer, graded_offer=graded, programme=programme)
+
+
+async def another_campaign(maker: Actor, setting: Setting, name: str, offer_ids: list, **options):
+    """An active offers campaign in the setting's programme, with its own rules."""
+    now = utcnow()
+    campaign = await campaigns.create_campaign(
+        maker,
+        CampaignInput(
+            programme_id=setting.programme.id,
+            name=name,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=30),
+            currency="INR",
+            allowed_offer_ids=offer_ids,
+            **options,
+        ),
+    )
+    return await campaigns.activate_campaign(maker, campaign.id)
 
 
 def csv_file(*rows: str, header: str = HEADER, bom: bool = False, delimiter: str = ",", line_end: str = "\r\n") -> io.BytesIO:

@@ -165,6 +165,10 @@ class CampaignForm:
                     .classes("w-full")
                     .mark("campaign-channel")
                 )
+                self.strict_upload_columns = ui.checkbox(
+                    "Bulk files: refuse columns other than the template's (otherwise they are ignored and named in the review)",
+                    value=c.strict_upload_columns if c else False,
+                ).mark("campaign-strict-upload-columns")
             with ui.card().classes("mb-card q-pa-md gap-3 w-full").mark("campaign-governance"):
                 ui.label("Approval").classes("text-subtitle1 text-weight-medium")
                 self.approval_mode = ui.radio(APPROVAL_MODES, value=c.approval_mode if c else AUTO).mark("campaign-approval-mode")
@@ -284,6 +288,7 @@ class CampaignForm:
             recipient_window_days=whole(self.recipient_window_days.value),
             default_channel=self.channel.value or "",
             description=self.description.value or "",
+            strict_upload_columns=bool(self.strict_upload_columns.value),
         )
 
 

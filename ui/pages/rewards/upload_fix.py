@@ -17,7 +17,7 @@ async def fix_row(upload: UploadView, row: UploadRowView) -> bool:
     with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[640px] max-w-[95vw] gap-3").mark("fix-dialog"):
         ui.label(f"Fix line {row.line}").classes("text-h6")
         with ui.column().classes("gap-1 q-pa-sm rounded-borders bg-red-1 w-full").mark("fix-problems"):
-            for problem in row.problems:
+            for problem in (*row.problems, *row.warnings):
                 ui.label(f"{problem.field or 'row'}: {sentence(problem.message)}").classes("text-body2 text-negative")
         inputs = {}
         with ui.grid(columns=2).classes("w-full gap-3"):

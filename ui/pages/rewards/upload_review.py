@@ -1,5 +1,6 @@
-"""One upload's review: how many rows are valid and invalid, every bad row with its line and
-reasons (paged by the service), a fix for a bad row in place, the error report to download, the
+"""One upload's review: how many rows are valid and invalid, what was said of the file as a whole
+(columns ignored, rows flagged), every bad row with its line and reasons (paged by the service), the
+rows flagged as possible duplicates (kept and issued unless fixed), a fix for a row in place, the error report to download, the
 dry run that prices the file against the campaign as it stands, and the approval by a second admin
 with its progress."""
 
@@ -16,6 +17,7 @@ from backend.core.errors import NotFound
 from backend.rewards.uploads.services import review
 from backend.rewards.uploads.views import STAGED, UploadRowView, UploadView
 from ui import navigation
+from ui.components.action import sentence
 from ui.components.display import EMPTY, when
 from ui.components.paged_table import Column, PagedTable, PageRequest, RowAction
 from ui.pages.rewards.campaigns_list import campaign_url
@@ -31,6 +33,12 @@ BAD_ROW_COLUMNS = [
     Column("problems", "What is wrong", wrap=True),
     Column("cells", "Row as uploaded", ellipsis=True),
 ]
+FLAGGED_ROW_COLUMNS = [
+    Column("line", "Line", align="right"),
+    Column("external_id", "External id"),
+    Column("problems", "Why it is flagged", wrap=True),
+    Column("cells", "Row as uploaded", ellipsis=True),
+]
 FIX = [RowAction("fix", "Fix", "edit")]
 
 
@@ -41,12 +49,16 @@ def problems_text(row: UploadRowView) -> str:
     )
 
 
-def _bad_row(row: UploadRowView, can_fix: bool) -> dict:
+def warnings_text(row: UploadRowView) -> str:
+    return "; ".join(warning.message for warning in row.warnings) or EMPTY
+
+
+def _bad_row(row: UploadRowView, can_fix: bool, flagged: bool = False) -> dict:
     return {
         "id": str(row.line),
         "line": row.line,
         "external_id": row.external_id or EMPTY,
-        "problems": problems_text(row),
+        "problems": warnings_text(row) if flagged else problems_text(row),
         "cells": ", ".join(f"{name}={value}" for name, value in row.cells.items() if value) or EMPTY,
         "actions": ["fix"] if can_fix else [],
     }
@@ -67,6 +79,9 @@ class UploadReviewPage:
         self.tallies: ui.element | None = None
         self.status: ui.badge | None = None
         self.bad_rows: PagedTable | None = None
+        self.notices: ui.column | None = None
+        self.flagged: ui.column | None = None
+        self.flagged_rows: PagedTable | None = None
 
     @property
     def can_fix(self) -> bool:
@@ -74,8 +89,22 @@ class UploadReviewPage:
 
     async def fetch(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         page = await review.invalid_rows(actor, self.upload.id, request.offset, request.limit)
-        self.rows = {str(row.line): row for row in page.rows}
+        self.rows.update({str(row.line): row for row in page.rows})
         return [_bad_row(row, self.can_fix) for row in page.rows], page.total or self.upload.rows_invalid
+
+    async def fetch_flagged(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
+        rows = await review.flagged_rows(actor, self.upload.id, offset=request.offset, limit=request.limit)
+        self.rows.update({str(row.line): row for row in rows})
+        return [_bad_row(row, self.can_fix, flagged=True) for row in rows], self.upload.rows_flagged
+
+    def show_notices(self) -> None:
+        self.notices.clear()
+        with self.notices:
+            for notice in self.upload.notices:
+                with ui.row().classes("items-center gap-2 no-wrap"):
+                    ui.icon("info", color="primary")
+                    ui.label(sentence(notice)).classes("text-body2").mark("upload-notice")
+        self.flagged.set_visibility(self.upload.rows_flagged > 0)
 
     def show_status(self) -> None:
         self.status.set_text(UPLOAD_STATUSES.get(self.upload.status, self.upload.status))
@@ -109,6 +138,7 @@ class UploadReviewPage:
                 ui.link("Campaign", campaign_url(self.campaign.id)).classes("text-primary text-body2")
             self.tallies = ui.element("div").classes("mb-tallies")
             self.show_tallies()
+            self.notices = ui.column().classes("gap-1").mark("upload-notices")
             self.actions = UploadActions(self)
             self.actions.build()
             with ui.row().classes("items-center gap-2 q-mt-md"):
@@ -127,7 +157,28 @@ class UploadReviewPage:
                 empty_text="Every row is valid",
             )
             self.bad_rows.table.props("dense")
+            with ui.column().classes("w-full gap-2") as self.flagged:
+                with ui.row().classes("items-center gap-2 q-mt-md"):
+                    ui.icon("content_copy", color="warning")
+                    ui.label("Possible duplicates").classes("text-subtitle1 text-weight-medium")
+                ui.label(
+                    "Same recipient and offer as another line, with another amount. Kept, each is issued: fix a row "
+                    "to change it, or discard the upload."
+                ).classes("mb-muted text-body2")
+                self.flagged_rows = PagedTable(
+                    FLAGGED_ROW_COLUMNS,
+                    self.fetch_flagged,
+                    actions=FIX if self.can_fix else None,
+                    on_action=self.act,
+                    row_key="id",
+                    marker="flagged-rows-table",
+                    empty_text="No row is flagged",
+                )
+                self.flagged_rows.table.props("dense")
+            self.show_notices()
         await self.bad_rows.reload()
+        if self.upload.rows_flagged:
+            await self.flagged_rows.reload()
         await self.actions.start()
 
     async def act(self, action: str, row: dict) -> None:
@@ -139,7 +190,9 @@ class UploadReviewPage:
         self.upload = await review.get_upload(self.actor, self.upload.id)
         self.show_status()
         self.show_tallies()
+        self.show_notices()
         await self.bad_rows.reload(first_page=False)
+        await self.flagged_rows.reload(first_page=False)
         self.actions.refresh()
 
 

@@ -15,7 +15,7 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignFilter
 from backend.campaigns.views import ENDED, CampaignView
 from backend.core.authz import Actor, Permission
-from backend.rewards.uploads.services import review
+from backend.rewards.uploads.services import parsing, review
 from backend.rewards.uploads.services.columns import EXPECTED
 from backend.rewards.uploads.services.staging import stage_upload
 from backend.rewards.uploads.views import UploadView
@@ -39,7 +39,7 @@ COLUMNS = [
     Column("status", "Status", badge=True),
 ]
 MAX_CAMPAIGNS = 500
-MAX_FILE_BYTES = 50 * 1024 * 1024  # the browser refuses larger files before sending them; the service has its own bounds
+MAX_FILE_BYTES = parsing.MAX_FILE_BYTES  # the browser refuses a larger file before sending it
 
 
 def upload_url(upload_id: object) -> str:

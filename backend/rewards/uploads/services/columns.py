@@ -8,7 +8,8 @@ external_id     required: the recipient's id in the client's HR system (at most 
 full_name       the recipient's name: required when the recipient is not known yet
 email           email address (normalised); a new recipient needs the contact of their channel
 phone           phone number, E.164 (``+919812345678``) or national in the row's ``country``
-country         ISO 3166 code (``IN``, ``DEU``)
+country         ISO 3166: alpha-2 (``IN``), alpha-3 (``IND``) or the English short name (``India``), any
+                case; stored as alpha-2. Required when the offer's eligibility rule reads ``country``
 offer           offers campaigns: the offer's id (a UUID); must be one of the campaign's offers
 denomination    offers campaigns: the value in the offer currency's **minor units**, a whole number
                 (``50000`` is ₹500.00); decimals are refused rather than guessed
@@ -18,6 +19,10 @@ attr:<key>      an HR attribute of a new recipient (``attr:grade`` → ``grade``
                 rules; whole numbers and ``true``/``false`` are read as such, anything else as text
 ==============  =========================================================================================
 
+Other columns (``notes``, ``department``: what a real export carries) are read past and named in
+the review as ignored, unless the campaign has ``strict_upload_columns``: then the file is refused
+(WRONG_HEADER). Empty header cells after the last column (a spreadsheet's ``,,,``) are not columns.
+
 A recipient not known yet (by ``external_id``) is created when the upload is approved, never at
 staging. An upload never changes a known recipient: its contact and ``attr:`` columns are checked
 but not applied, and eligibility is decided on the recipient as stored.
@@ -26,6 +31,7 @@ but not applied, and eligibility is decided on the recipient as stored.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from backend.core.errors import DomainError
 
@@ -44,29 +50,55 @@ def column_name(cell: str) -> str:
     return name
 
 
-def read_header(cells: list[str]) -> tuple[str, ...]:
-    """The header's column names, normalised; WRONG_HEADER says what is missing, unknown or repeated,
-    and what is expected."""
+@dataclass(frozen=True)
+class Header:
+    """A header line as read: the upload columns and where they are, and the columns ignored."""
+
+    columns: tuple[str, ...]  # normalised names, in file order
+    positions: tuple[int, ...]  # each column's index in the line
+    ignored: tuple[str, ...]  # the other columns, as written ("(empty, column 4)" for a blank one)
+    width: int  # fields in the header line (after empty trailing ones)
+
+
+def _is_column(name: str) -> bool:
+    return name in COLUMNS or (name.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX))
+
+
+def read_header(cells: list[str], *, strict: bool = False) -> Header:
+    """The header's upload columns, normalised; WRONG_HEADER says what is missing or repeated (and,
+    when ``strict``, unknown), and what is expected. (The parser drops empty trailing cells first.)"""
     names = [column_name(cell) for cell in cells]
+    positions = [index for index, name in enumerate(names) if _is_column(name)]
+    kept = [names[index] for index in positions]
     unknown = [
-        cell.strip() or f"(empty, column {index + 1})"
-        for index, (cell, name) in enumerate(zip(cells, names))
-        if name not in COLUMNS and not (name.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX))
+        cells[index].strip() or f"(empty, column {index + 1})" for index in range(len(cells)) if not _is_column(names[index])
     ]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    missing = [] if EXTERNAL_ID in names else [EXTERNAL_ID]
-    if POINTS not in names:
-        missing += [name for name in (OFFER, DENOMINATION) if name not in names]
+    repeated = sorted({name for name in kept if kept.count(name) > 1})
+    missing = [] if EXTERNAL_ID in kept else [EXTERNAL_ID]
+    if POINTS not in kept:
+        missing += [name for name in (OFFER, DENOMINATION) if name not in kept]
     problems = [
         f"missing: {', '.join(missing)}" if missing else "",
-        f"unknown: {', '.join(unknown[:10])}" if unknown else "",
+        f"unknown: {', '.join(unknown[:10])}" + (f" (and {len(unknown) - 10:,} more)" if len(unknown) > 10 else "")
+        if unknown and (missing or repeated or strict)
+        else "",
         f"repeated: {', '.join(repeated)}" if repeated else "",
     ]
-    if missing or unknown or repeated:
+    if missing or repeated or (unknown and strict):
         raise DomainError.single(
             "WRONG_HEADER",
             "the first row must name the columns (any order, any case): " + EXPECTED + "; external_id and either offer and "
-            "denomination or points are required; " + "; ".join(problem for problem in problems if problem),
+            "denomination or points are required"
+            + ("; this campaign takes no other columns" if strict and unknown else "")
+            + "; "
+            + "; ".join(problem for problem in problems if problem),
             field="file",
         )
-    return tuple(names)
+    return Header(columns=tuple(kept), positions=tuple(positions), ignored=tuple(unknown), width=len(cells))
+
+
+def ignored_note(ignored: tuple[str, ...] | list[str]) -> str:
+    """What the review says of the ignored columns: "2 columns ignored: notes, department"."""
+    if not ignored:
+        return ""
+    return f"{len(ignored)} column{'s' if len(ignored) != 1 else ''} ignored: {', '.join(ignored)}"

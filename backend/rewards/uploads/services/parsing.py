@@ -5,16 +5,22 @@ errors="strict")``, one bounded line at a time, so a file is never loaded whole;
 the one the header line uses most (``;`` or ``,``). XLSX goes through ``python-calamine``, which reads
 the cached values of cells and never evaluates a formula; a workbook is a zip archive, which
 cannot be read as a stream, so an XLSX upload is held in memory (bounded by ``max_bytes``) while
-its first sheet is read.
+its sheet is read: the first sheet whose first row is an upload header (``columns.read_header``);
+when none is, the error names the sheets found.
 
 Every byte passes a meter that enforces the size bound, computes the SHA-256 and hands the bytes
 on in 1 MiB chunks (:meth:`UploadReader.take_chunks`) so the caller can keep the file for audit
-without holding it. The header is checked here (see ``columns.py`` for the names); file-level
+without holding it. The header is checked here (see ``columns.py`` for the names: columns it does
+not know are read past and listed in ``ignored_columns``, unless ``strict_columns``); file-level
 problems raise ``DomainError`` with ``field="file"`` and one of these codes:
 
 EMPTY_FILE, NO_ROWS (a header and nothing else), WRONG_HEADER, INVALID_ENCODING (with the byte
 offset and line), FILE_TOO_LARGE, LINE_TOO_LONG, TOO_MANY_ROWS, TOO_MANY_COLUMNS, MALFORMED_CSV,
 INVALID_XLSX, UNSUPPORTED_FORMAT.
+
+The bounds (``UploadLimits``, from the constants below) are the one definition of how large a
+reward file may be: the API's request body limit (``backend/api/uploads.py``) and the console's
+upload widget are derived from them.
 
 A row whose shape is wrong (a field too many or too few, a cell too long) is still a row: it comes
 out with its problem, to be staged as invalid with its line number.
@@ -26,6 +32,7 @@ import csv
 import hashlib
 import io
 import itertools
+import operator
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +41,7 @@ from typing import BinaryIO
 
 from backend.core.csv_import import SizeBoundedReader, delimiter_of
 from backend.core.errors import DomainError, FieldError
-from backend.rewards.uploads.services.columns import read_header
+from backend.rewards.uploads.services.columns import EXPECTED, Header, read_header
 
 CSV, XLSX = "csv", "xlsx"
 CHUNK_BYTES = 1024 * 1024
@@ -42,11 +49,18 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 
 
+# How large a reward file may be (documented in graphql/README.md, "Limits"): a 100,000-row export
+# with ten columns is ~13 MB.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_COLUMNS = 60
+
+
 @dataclass(frozen=True)
 class UploadLimits:
-    max_bytes: int = 32 * 1024 * 1024
-    max_rows: int = 200_000
-    max_columns: int = 60
+    max_bytes: int = MAX_FILE_BYTES
+    max_rows: int = MAX_ROWS
+    max_columns: int = MAX_COLUMNS
     max_cell_chars: int = 1000
     max_line_chars: int = 64 * 1024
 
@@ -115,9 +129,11 @@ class UploadReader:
     """An opened upload: its format and header now, its rows as they are read, and, once the rows
     are exhausted, its size and SHA-256."""
 
-    def __init__(self, source: BinaryIO, file_name: str, limits: UploadLimits | None = None):
+    def __init__(self, source: BinaryIO, file_name: str, limits: UploadLimits | None = None, *, strict_columns: bool = False):
         self.limits = limits or UploadLimits()
         self.file_name = file_name
+        self.strict_columns = strict_columns
+        self.sheet_name: str | None = None  # XLSX: the sheet read
         self._meter = _Meter(source, self.limits.max_bytes)
         self._buffered = io.BufferedReader(self._meter, buffer_size=64 * 1024)
         magic = self._buffered.peek(4)[:4]
@@ -127,7 +143,8 @@ class UploadReader:
             raise file_error("UNSUPPORTED_FORMAT", "old Excel (.xls) files are not read: save the sheet as .xlsx or as CSV UTF-8")
         self.format = XLSX if magic == _ZIP_MAGIC else CSV
         self._rows = self._open_xlsx() if self.format == XLSX else self._open_csv()
-        self.columns: tuple[str, ...] = self._columns
+        self.columns: tuple[str, ...] = self._header.columns
+        self.ignored_columns: tuple[str, ...] = self._header.ignored
         self.rows_read = 0
 
     # ------------------------------------------------------------ what callers use
@@ -157,22 +174,34 @@ class UploadReader:
     # ------------------------------------------------------------ shared
 
     def _set_header(self, cells: list[str]) -> None:
-        if len(cells) > self.limits.max_columns:
-            raise file_error("TOO_MANY_COLUMNS", f"the header has {len(cells)} columns; at most {self.limits.max_columns}")
-        self._columns = read_header(cells)
+        self._header = self._read_header(cells)
+        header = self._header
+        self._columns = header.columns
+        # A full row's cells of the upload columns, when some are ignored (a header has at least two
+        # upload columns, external_id and points, so the itemgetter gives a tuple).
+        everything = header.positions == tuple(range(header.width))
+        self._pick = None if everything else operator.itemgetter(*header.positions)
+
+    def _read_header(self, cells: list[str]) -> Header:
+        width = len(cells)
+        while width and not cells[width - 1].strip():
+            width -= 1  # a spreadsheet's empty trailing header cells are not columns
+        if width > self.limits.max_columns:
+            raise file_error("TOO_MANY_COLUMNS", f"the header has {width:,} columns; at most {self.limits.max_columns}")
+        return read_header(cells[:width], strict=self.strict_columns)
 
     def _row(self, line: int, cells: list[str]) -> ParsedRow | None:
         """The row as column → text, or None when blank."""
         if not any(map(str.strip, cells)):
             return None
-        width = len(self._columns)
+        width = self._header.width
         if len(cells) == width and max(map(len, cells)) <= self.limits.max_cell_chars:  # the usual row, without a problem
-            return ParsedRow(line=line, cells=dict(zip(self._columns, cells)))
+            return ParsedRow(line=line, cells=dict(zip(self._columns, cells if self._pick is None else self._pick(cells))))
         problems: list[FieldError] = []
         if len(cells) > width and any(cell.strip() for cell in cells[width:]) or len(cells) < width and self.format == CSV:
             problems.append(FieldError(None, "WRONG_FIELD_COUNT", f"expected {width} fields, found {len(cells)}"))
         values = {}
-        for index, column in enumerate(self._columns):
+        for index, column in zip(self._header.positions, self._columns):
             cell = cells[index] if index < len(cells) else ""
             if len(cell) > self.limits.max_cell_chars:
                 problems.append(
@@ -192,7 +221,7 @@ class UploadReader:
             raise file_error(
                 "EMPTY_FILE", "the first line is empty: expected a header line (external_id, offer, denomination, …)"
             )
-        delimiter = delimiter_of(header_line)
+        delimiter = self._delimiter = delimiter_of(header_line)
         try:
             self._set_header(next(csv.reader([header_line], delimiter=delimiter, strict=True)))
         except csv.Error as error:
@@ -209,8 +238,32 @@ class UploadReader:
             if not line:
                 return
             if len(line) > limit and not line.endswith("\n"):
-                raise file_error("LINE_TOO_LONG", f"line {number} is longer than {limit:,} characters: is this a CSV file?")
+                raise self._line_too_long(number, line, text)
             yield line
+
+    def _line_too_long(self, number: int, start: str, text: io.TextIOWrapper) -> DomainError:
+        """What a line past the bound holds: its fields are counted to its end (within the file's
+        size bound), so a file of thousands of columns is told so rather than only that it is long."""
+        delimiter = delimiter_of(start) if number == 1 else self._delimiter
+        fields, chars, whole, part = start.count(delimiter) + 1, len(start), True, start
+        try:
+            while not part.endswith("\n") and (part := text.readline(CHUNK_BYTES)):
+                fields += part.count(delimiter)
+                chars += len(part)
+        except (UnicodeDecodeError, DomainError):
+            whole = False  # not UTF-8, or past the size bound: what was counted is a lower bound
+        at_least = "" if whole else "at least "
+        if number == 1 and fields > self.limits.max_columns:
+            return file_error(
+                "TOO_MANY_COLUMNS",
+                f"the header has {at_least}{fields:,} columns; at most {self.limits.max_columns} "
+                f"(and at most {self.limits.max_line_chars:,} characters a line)",
+            )
+        return file_error(
+            "LINE_TOO_LONG",
+            f"line {number} has {at_least}{chars:,} characters in {fields:,} field{'s' if fields != 1 else ''}; "
+            f"a line has at most {self.limits.max_line_chars:,} characters and {self.limits.max_columns} columns: is this a CSV file?",
+        )
 
     def _csv_rows(self, lines: Iterator[str], delimiter: str) -> Iterator[ParsedRow]:
         reader = csv.reader(lines, delimiter=delimiter, strict=True)
@@ -235,25 +288,50 @@ class UploadReader:
         data = self._buffered.read()  # bounded by the meter
         try:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            sheet = workbook.get_sheet_by_index(0)
-            first_row = sheet.start[0] if sheet.start else 0
-            rows = iter(sheet.iter_rows())
+            names = list(workbook.sheet_names)
+            if not names:
+                raise ValueError("no sheet")
+            refusals: list[tuple[str, list[str], DomainError]] = []
+            for name in names:  # the first sheet whose first row is an upload header
+                sheet = workbook.get_sheet_by_name(name)
+                rows = iter(sheet.iter_rows())
+                header = [_xlsx_text(cell) for cell in next(rows, None) or ()]
+                try:
+                    if not any(cell.strip() for cell in header):
+                        raise file_error("EMPTY_FILE", f"the first row of the sheet '{name}' is empty: expected a header row")
+                    self._set_header(header)
+                except DomainError as refusal:
+                    refusals.append((name, header, refusal))
+                    continue
+                self.sheet_name = name
+                return self._xlsx_rows(rows, (sheet.start[0] if sheet.start else 0) + 2)
         except (CalamineError, ValueError, IndexError) as error:
             raise file_error("INVALID_XLSX", f"the file is not a readable XLSX workbook ({error})") from None
-        del data
-        header = next(rows, None)
-        if header is None or not any(_xlsx_text(cell).strip() for cell in header):
-            raise file_error("EMPTY_FILE", "the first row of the first sheet is empty: expected a header row")
-        while header and not _xlsx_text(header[-1]).strip():
-            header = header[:-1]
-        self._set_header([_xlsx_text(cell) for cell in header])
-        return self._xlsx_rows(rows, first_row + 2)
+        finally:
+            del data
+        if len(refusals) == 1:
+            raise refusals[0][2]
+        raise file_error(
+            "WRONG_HEADER",
+            f"no sheet of the workbook has the upload's header in its first row ({EXPECTED}; external_id and either "
+            f"offer and denomination or points are required); the sheets found: "
+            + "; ".join(f"'{name}' ({_first_row(header)})" for name, header, _ in refusals[:20])
+            + (f"; and {len(refusals) - 20} more" if len(refusals) > 20 else ""),
+        )
 
     def _xlsx_rows(self, rows: Iterator[list], first_line: int) -> Iterator[ParsedRow]:
         for line, cells in enumerate(rows, start=first_line):
             row = self._row(line, [_xlsx_text(cell) for cell in cells])
             if row is not None:
                 yield row
+
+
+def _first_row(cells: list[str]) -> str:
+    """A sheet's first row as an error names it."""
+    cells = [cell.strip() for cell in cells if cell.strip()]
+    if not cells:
+        return "its first row is empty"
+    return "first row: " + ", ".join(cell[:40] for cell in cells[:6]) + (", …" if len(cells) > 6 else "")
 
 
 def _xlsx_text(value: object) -> str:
@@ -269,6 +347,9 @@ def _xlsx_text(value: object) -> str:
     return str(value)
 
 
-def open_upload(source: BinaryIO, file_name: str, limits: UploadLimits | None = None) -> UploadReader:
-    """Open an upload and read its header; raises DomainError (field ``file``) for a file-level problem."""
-    return UploadReader(source, file_name, limits)
+def open_upload(
+    source: BinaryIO, file_name: str, limits: UploadLimits | None = None, *, strict_columns: bool = False
+) -> UploadReader:
+    """Open an upload and read its header; raises DomainError (field ``file``) for a file-level
+    problem. ``strict_columns``: a column that is not an upload column refuses the file."""
+    return UploadReader(source, file_name, limits, strict_columns=strict_columns)

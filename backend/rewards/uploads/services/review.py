@@ -24,6 +24,7 @@ from backend.core.db import write_transaction
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.rewards.uploads.services.approval import load_upload
 from backend.rewards.uploads.services.parsing import ParsedRow, UploadLimits
+from backend.rewards.uploads.services.possible_duplicates import flag_possible_duplicates
 from backend.rewards.uploads.services.staging import duplicate_of_upload, earlier_duplicates
 from backend.rewards.uploads.services.validation import RowValidator, campaign_offers, error_dicts
 from backend.rewards.uploads.tables import RewardUpload, RewardUploadRow
@@ -123,6 +124,7 @@ async def fix_row(actor: Actor, upload_id: uuid.UUID, line: int, changes: dict[s
                 RewardUploadRow.errors: error_dicts(staged.errors),
             }
         ).where(RewardUploadRow.upload == upload_id, RewardUploadRow.line == line)
+        await flag_possible_duplicates(upload_id, [before.external_id, staged.external_id])
         valid = await RewardUploadRow.count().where(RewardUploadRow.upload == upload_id, RewardUploadRow.valid == True)  # noqa: E712 (a Piccolo column comparison)
         await RewardUpload.update(
             {
@@ -181,6 +183,23 @@ async def list_uploads(
         query, counting = query.where(term), counting.where(term)
     rows = await query.order_by(RewardUpload.id, ascending=False).offset(max(0, offset)).limit(max(1, min(limit, 500)))
     return Page(rows=[upload_view(row) for row in rows], total=await counting)
+
+
+_FLAGGED = """SELECT * FROM reward_upload_rows WHERE upload = $1 AND valid AND json_array_length(warnings) > 0 AND line > $2
+ORDER BY line LIMIT $3 OFFSET $4"""
+
+
+async def flagged_rows(
+    actor: Actor, upload_id: uuid.UUID, *, after_line: int | None = None, offset: int = 0, limit: int = 50
+) -> list[UploadRowView]:
+    """Valid rows with a warning (possible duplicates) in line order, after ``after_line`` (the API's
+    keyset pages) or from ``offset`` (the console's); the upload's ``rows_flagged`` counts them. They
+    are issued as they are unless fixed: the review shows them so an admin decides."""
+    actor.require(Permission.REWARDS_READ)
+    rows = await sql.fetch(
+        _FLAGGED, upload_id, -1 if after_line is None else after_line, max(1, min(limit, MAX_PAGE)), max(0, offset)
+    )
+    return [upload_row_view(row) for row in rows]
 
 
 async def invalid_rows_after(actor: Actor, upload_id: uuid.UUID, after_line: int | None, limit: int) -> list[UploadRowView]:

@@ -37,6 +37,7 @@ from backend.core.ids import new_id
 from backend.rewards.uploads.services import columns as upload_columns
 from backend.rewards.uploads.services.contact_checks import ContactChecks, PendingContacts
 from backend.rewards.uploads.services.parsing import ParsedRow, UploadLimits, UploadReader, open_upload
+from backend.rewards.uploads.services.possible_duplicates import flag_possible_duplicates
 from backend.rewards.uploads.services.validation import RowValidator, StagedRow, campaign_offers, error_dicts
 from backend.rewards.uploads.tables import RewardUpload
 from backend.rewards.uploads.views import STAGED, UploadView, upload_view
@@ -193,7 +194,7 @@ async def stage_upload(
     campaign = await load_campaign(campaign_id)
     if campaign.status == ENDED:
         raise DomainError.single("CAMPAIGN_ENDED", f"'{campaign.name}' has ended: it takes no more uploads", field="campaign_id")
-    reader = open_upload(source, file_name, limits)
+    reader = open_upload(source, file_name, limits, strict_columns=campaign.strict_upload_columns)
     check_columns_fit(campaign, reader.columns)
     offers = await campaign_offers(campaign)
     upload_id, now = new_id(), utcnow()
@@ -210,6 +211,7 @@ async def stage_upload(
                 sha256="",
                 size_bytes=0,
                 columns=list(reader.columns),
+                ignored_columns=list(reader.ignored_columns),
                 status=STAGED,
                 uploaded_by=actor.id,
                 uploaded_by_label=actor.label,
@@ -243,6 +245,7 @@ async def stage_upload(
                 await asyncio.gather(copying, return_exceptions=True)
             raise
         await _keep_chunks(upload_id, reader, seq, final=True)
+        await flag_possible_duplicates(upload_id, sorted(validator.possible_duplicates))
         counts = {"rows_total": total, "rows_valid": valid, "rows_invalid": total - valid}
         await RewardUpload.update(
             {

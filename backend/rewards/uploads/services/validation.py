@@ -8,6 +8,19 @@ one: name, email, phone, country, channel, HR attributes) and duplicates within 
 problem of a row is collected, each as (field, code, message); duplicates of earlier uploads are
 found by staging, in one query over the whole file.
 
+A cell with a control character (C0: U+0000–U+001F except tab, line feed and carriage return, and
+U+007F) is refused as INVALID_CHARACTERS, naming the line and column: a NUL cannot be stored in
+PostgreSQL's text, and none of them belongs in a name, an address or an id. The rest of the row is
+checked without them, so nothing that cannot be stored reaches a query.
+
+A country is ISO 3166 alpha-2, alpha-3 or an English short name (``core.iso_codes``), stored as
+alpha-2. When the offer's eligibility rule reads ``country``, a recipient without one is refused
+with REQUIRED on ``country``, naming the rule, rather than found "not eligible".
+
+Two valid rows for the same recipient and offer with different amounts are possible duplicates:
+the validator notes their external ids (``possible_duplicates``) and ``possible_duplicates.py``
+warns on each row once the file is staged.
+
 Offers are loaded once per upload (the campaign's allowed offers); known recipients once per batch
 of rows (one query by external id). The rows' contact points (country, email, phone: ``people``)
 may be normalised beforehand, by ``contact_points_batch`` in a process pool (``contact_checks``),
@@ -24,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from backend.campaigns.views import POINTS, CampaignView
-from backend.catalog.services.eligibility import eligible
+from backend.catalog.services.eligibility import eligible, rule_attributes
 from backend.catalog.services.offer_rows import offer_view, offers_query
 from backend.catalog.tables import Offer
 from backend.catalog.views import OfferView, valid_denomination
@@ -57,6 +70,7 @@ MAX_VALUE = 10**12
 SOURCE_SYSTEM = "upload"
 _WHOLE_NUMBER = re.compile(r"^[0-9]{1,13}$")
 _INTEGER = re.compile(r"^-?[0-9]{1,15}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NO_ONE = uuid.UUID(int=0)
 _NO_CONTACT: Person = ("", "", "")
 _NO_CONTACT_POINTS = ContactPoints()
@@ -168,6 +182,8 @@ class RowValidator:
         self._offer_ids: dict[str, uuid.UUID] = {}  # offer cell → id: a file names a few offers many times
         self.contacts: Mapping[Person, ContactPoints] = {}
         self.now = utcnow()
+        self.amounts: dict[tuple[str, uuid.UUID | None], int] = {}  # (recipient, offer) → the amount of its first valid row
+        self.possible_duplicates: set[str] = set()  # external ids with two valid rows of one offer and different amounts
 
     @staticmethod
     def people(rows: list[ParsedRow]) -> set[Person]:
@@ -185,12 +201,15 @@ class RowValidator:
         """Load the recipients the next rows name (one query) and take the rows' contact points,
         normalised beforehand (``people``); a person missing from ``contacts`` is normalised inline."""
         wanted = {row.cells.get(EXTERNAL_ID, "").strip() for row in rows} - set(self.recipients) - {""}
+        wanted = {external_id for external_id in wanted if not _CONTROL.search(external_id)}
         self.recipients = await known_recipients(sorted(wanted), self.fetch)
         self.contacts = contacts or {}
 
     def validate(self, row: ParsedRow) -> StagedRow:
         staged = StagedRow(line=row.line, cells=row.cells, errors=list(row.problems))
         cells = {name: value.strip() for name, value in row.cells.items()}
+        if _CONTROL.search("".join(cells.values())):  # one search a row: the usual row has none
+            cells = self._without_control_characters(staged, cells)
         staged.external_id = cells.get(EXTERNAL_ID, "")[:MAX_EXTERNAL_ID]
         errors = staged.errors
         external_id = cells.get(EXTERNAL_ID, "")
@@ -207,10 +226,16 @@ class RowValidator:
         staged.channel = channel
         recipient = self._recipient(staged, cells, external_id) if external_id and len(external_id) <= MAX_EXTERNAL_ID else None
         offer = self._reward(staged, cells)
-        if offer is not None and recipient is not None and offer.eligibility_rule and not eligible(offer, self._view(recipient)):
-            errors.append(
-                FieldError(OFFER, "NOT_ELIGIBLE", f"{external_id} is not eligible for '{offer.title}' ({offer.eligibility_rule})")
-            )
+        if offer is not None and recipient is not None and offer.eligibility_rule:
+            view = self._view(recipient)
+            if not view.country and "country" in rule_attributes(offer.eligibility_rule):
+                errors.append(self._country_required(offer, recipient))
+            elif not eligible(offer, view):
+                errors.append(
+                    FieldError(
+                        OFFER, "NOT_ELIGIBLE", f"{external_id} is not eligible for '{offer.title}' ({offer.eligibility_rule})"
+                    )
+                )
         if staged.external_id and (staged.offer_id is not None or staged.points is not None) and staged.value is not None:
             staged.dedupe_key = dedupe_key(external_id, staged.offer_id, staged.denomination, staged.points)
             if not errors:
@@ -218,7 +243,40 @@ class RowValidator:
                 if first != row.line:
                     what = "points" if staged.points is not None else "offer and denomination"
                     errors.append(FieldError(None, "DUPLICATE_IN_FILE", f"same recipient, {what} as line {first}"))
+                elif self.amounts.setdefault((external_id, staged.offer_id), staged.value) != staged.value:
+                    self.possible_duplicates.add(external_id)
         return staged
+
+    def _without_control_characters(self, staged: StagedRow, cells: dict[str, str]) -> dict[str, str]:
+        """INVALID_CHARACTERS for each cell with a control character; the cells without them."""
+        clean = {}
+        for name, value in cells.items():
+            found = _CONTROL.search(value)
+            if found is not None:
+                code = ord(found.group())
+                staged.errors.append(
+                    FieldError(
+                        name,
+                        "INVALID_CHARACTERS",
+                        f"line {staged.line}, column {name}: the control character U+{code:04X}"
+                        f"{' (NUL)' if code == 0 else ''} cannot be stored or sent; remove it and upload the row again",
+                    )
+                )
+                value = _CONTROL.sub("", value).strip()
+            clean[name] = value
+        return clean
+
+    @staticmethod
+    def _country_required(offer: OfferView, recipient: Row | RecipientInput) -> FieldError:
+        rule = f"the offer's eligibility rule `{offer.eligibility_rule}`"
+        if isinstance(recipient, RecipientInput):
+            return FieldError(COUNTRY, "REQUIRED", f"country is required by {rule} ('{offer.title}')")
+        return FieldError(
+            COUNTRY,
+            "REQUIRED",
+            f"country is required by {rule} ('{offer.title}'): {recipient['external_id']} has none on record, and an upload "
+            "does not change a known recipient (set it on the recipient)",
+        )
 
     # ------------------------------------------------------------ recipient
 
