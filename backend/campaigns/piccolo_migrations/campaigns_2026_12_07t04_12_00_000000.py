@@ -5,7 +5,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Boolean
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-07T04:10:00:000000"
+ID = "2026-12-07T04:12:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "campaigns.strict_upload_columns"
 
