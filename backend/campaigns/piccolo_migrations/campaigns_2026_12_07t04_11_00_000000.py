@@ -15,7 +15,7 @@ ID = "2026-12-07T04:11:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "campaign counters moved into shards"
 
-SHARDS = 16  # counters.SHARDS when this migration was written
+SHARDS = 64  # counters.SHARDS when this migration was written
 _COUNTERS = ("issued_count", "issued_value", "pending_count", "pending_value")
 
 _SHARD_RULE = (
