@@ -5,10 +5,15 @@ rolling window) or the budget (also exhausted by uneven amounts), holds for appr
 exactly what they held, an edit of the maximum while issuing stays exact, and concurrent replays of
 one key issue once.
 
-Each was seen to fail without its guard (see the report of the change that sharded the counters):
-the shard UPDATE's ``remaining_count >= 1`` / ``remaining_budget >= value`` terms, the sum's check
-under the lock, the tally upsert's WHERE (lifetime cap), the tally lock (window cap), and the
-idempotency record's unique key."""
+Each was seen to fail without its guard: without the shard UPDATE's ``remaining_count >= 1`` or
+``remaining_budget >= value`` term the shards' CHECK refuses the overrun (the calls fail with a
+CheckViolationError instead of a clean CAP_REACHED / BUDGET_EXHAUSTED); without the sum's count
+check under the lock, 200 of 200 were issued against a cap of 5 (without its budget check, the
+CHECK again); with a rejection giving nothing back, no hold could be taken again; with the edit
+reading the shards without locking them, 160 were issued against a new maximum of 150; without the
+tally upsert's WHERE, one recipient got 100 rewards over a cap of 3; without ON CONFLICT on the
+idempotency record, concurrent replays failed with a UniqueViolationError. (Before the shard tried
+first was given up by rolling back, the race tests deadlocked: see ``counters.take``.)"""
 
 from __future__ import annotations
 
