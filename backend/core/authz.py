@@ -33,6 +33,8 @@ class Permission(str, enum.Enum):
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api_keys:manage"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    DELIVERIES_READ = "deliveries:read"
+    DELIVERIES_WRITE = "deliveries:write"  # providers, templates, backfills and resends
     AUDIT_READ = "audit:read"
 
 
