@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from delivery_steps import QUICK, Programme, count, delivery_row, handle, person
 from messaging_provider import ACCOUNT_SID, AUTH_TOKEN, INVALID_NUMBER, UNAVAILABLE, rate_limited, stall
+from smtp_server import SmtpServer
 
 from backend.core import audit, sql
 from backend.core.clock import as_utc, utcnow
@@ -24,7 +26,7 @@ async def delivered(shop: Programme, who) -> dict:
     return await delivery_row(issuance_id)
 
 
-async def messaging(admin, shop: Programme, server, channel: str = "sms", role: str = "primary", timeout: float = 0.5):
+async def messaging(admin, shop: Programme, server, channel: str = "sms", role: str = "primary", timeout: float = 5.0):
     return await providers.set_provider(
         admin,
         ProviderInput(
@@ -138,6 +140,35 @@ async def test_email_over_smtp_arrives_with_subject_recipient_and_html_and_text_
     assert str(row["id"]) in message["Message-ID"]
 
 
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # aiosmtpd's, about its implicit-TLS mode
+async def test_email_over_starttls_or_tls_with_a_login(admin, security):
+    shop = await Programme(admin).start()
+    with SmtpServer(tls=security, login=("rewards", "mail-pass-123")) as server:
+        await providers.set_provider(
+            admin,
+            ProviderInput(
+                programme_id=shop.programme.id,
+                channel="email",
+                role="primary",
+                kind="smtp",
+                settings={
+                    "host": "127.0.0.1",
+                    "port": server.port,
+                    "security": security,
+                    "username": "rewards",
+                    "from_address": "rewards@example.com",
+                    "validate_certs": False,  # the test server's certificate is self-signed
+                    "timeout_seconds": 5,
+                },
+                secret="mail-pass-123",
+            ),
+        )
+        row = await delivered(shop, await person("E-1", email="asha@example.com"))
+        assert (await sending.send_delivery(row["id"], QUICK)).status == "sent"
+    assert server.logins == ["rewards"] and len(server.received) == 1
+
+
 async def test_a_hard_bounce_is_flagged_at_once_with_the_reason(admin, smtp_server):
     shop = await Programme(admin).start()
     await providers.set_provider(
@@ -208,7 +239,7 @@ async def test_sms_and_whatsapp_go_to_the_messages_resource(admin, messaging_pro
 
 async def test_transient_failures_back_off_then_succeed(admin, messaging_provider):
     shop = await Programme(admin).start()
-    server = messaging_provider([UNAVAILABLE, stall(1.2)])
+    server = messaging_provider([UNAVAILABLE, stall(2.0)])
     await messaging(admin, shop, server, timeout=0.5)
     row = await delivered(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
     before = utcnow()
