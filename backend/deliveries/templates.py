@@ -20,7 +20,7 @@ EMAIL, SMS, WHATSAPP = "email", "sms", "whatsapp"
 
 VARIABLES = {
     "recipient_name": "the recipient's full name",
-    "offer_name": "the offer's title (for points: e.g. '1,500 points')",
+    "offer_name": "the offer's title (for points, the value: e.g. '1,500 points')",
     "partner_name": "the partner who honours the offer (empty for points)",
     "value": "the reward's value, formatted as currency (or points)",
     "expires_on": "the last day it can be redeemed, e.g. 2027-01-31 (empty when it does not expire)",
@@ -62,14 +62,15 @@ DEFAULTS = {
         subject="{{ recipient_name }}, you have a reward: {{ offer_name }}",
         html=(
             "<p>Hello {{ recipient_name }},</p>\n"
-            "<p>You have been rewarded with <strong>{{ offer_name }}</strong> worth <strong>{{ value }}</strong>"
+            "<p>You have been rewarded with <strong>{{ offer_name }}</strong>"
+            "{% if offer_name != value %} worth <strong>{{ value }}</strong>{% endif %}"
             "{% if partner_name %} at {{ partner_name }}{% endif %} from {{ campaign_name }}.</p>\n"
             '<p><a href="{{ claim_url }}">Claim your reward</a></p>\n'
             "{% if expires_on %}<p>Use it by {{ expires_on }}.</p>\n{% endif %}"
         ),
         text=(
             "Hello {{ recipient_name }},\n\n"
-            "You have been rewarded with {{ offer_name }} worth {{ value }}"
+            "You have been rewarded with {{ offer_name }}{% if offer_name != value %} worth {{ value }}{% endif %}"
             "{% if partner_name %} at {{ partner_name }}{% endif %} from {{ campaign_name }}.\n\n"
             "Claim your reward: {{ claim_url }}\n"
             "{% if expires_on %}Use it by {{ expires_on }}.\n{% endif %}"
@@ -77,13 +78,14 @@ DEFAULTS = {
     ),
     SMS: TemplateSet(
         text=(
-            "{{ recipient_name }}, you have a reward: {{ offer_name }} worth {{ value }}. "
+            "{{ recipient_name }}, you have a reward: {{ offer_name }}{% if offer_name != value %} worth {{ value }}{% endif %}. "
             "Claim it at {{ claim_url }}{% if expires_on %} by {{ expires_on }}{% endif %}"
         )
     ),
     WHATSAPP: TemplateSet(
         text=(
-            "Hello {{ recipient_name }}! You have been rewarded with *{{ offer_name }}* worth {{ value }}"
+            "Hello {{ recipient_name }}! You have been rewarded with *{{ offer_name }}*"
+            "{% if offer_name != value %} worth {{ value }}{% endif %}"
             "{% if partner_name %} at {{ partner_name }}{% endif %}.\n"
             "Claim it here: {{ claim_url }}{% if expires_on %}\nUse it by {{ expires_on }}.{% endif %}"
         )

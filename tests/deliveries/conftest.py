@@ -16,6 +16,14 @@ from smtp_server import SmtpServer  # noqa: E402
 
 
 @pytest.fixture
+def checker():
+    """A second admin (the checker of the partner go-live in the catalogue steps)."""
+    from campaign_steps import role_actor
+
+    return role_actor("admin", "checker@example.com")
+
+
+@pytest.fixture
 def smtp_server():
     with SmtpServer() as server:
         yield server

@@ -88,6 +88,29 @@ async def test_the_sandbox_keeps_the_rendered_message_and_a_rerun_sends_nothing_
     assert await count("sandbox_messages") == 1 and await count("delivery_attempts") == 1
 
 
+async def test_an_offer_reward_names_the_offer_partner_value_and_expiry(admin, checker):
+    from campaign_steps import api_key_actor, make_programme, offers_campaign, stocked_live_offer
+
+    from backend.rewards.services.issuance import RewardRequest, issue_reward
+
+    offer = await stocked_live_offer(admin, checker)
+    programme = await make_programme()
+    campaign = await offers_campaign(admin, programme.id, [offer.id])
+    asha = await person("E-1", name="Asha Rao", email="asha@example.com")
+    outcome = await issue_reward(api_key_actor(), RewardRequest(campaign.id, asha.id, offer.id, 50000, idempotency_key="o-1"))
+    await handle(outcome.issuance_id)
+    row = await delivery_row(outcome.issuance_id)
+    assert (await sending.send_delivery(row["id"], QUICK)).status == "sent"
+    (message,) = await reading.sandbox_inbox(admin, programme.id)
+    expires_on = (utcnow() + timedelta(days=365)).date().isoformat()
+    assert message.subject == f"Asha Rao, you have a reward: {offer.title}"
+    assert (
+        f"You have been rewarded with {offer.title} worth 500.00 INR at {offer.partner_name} from Festive vouchers."
+        in message.text
+    )
+    assert f"Use it by {expires_on}." in message.text
+
+
 async def test_the_sandbox_honours_the_delivery_id_after_a_crash_mid_send(admin):
     shop = await Programme(admin).start()
     asha = await person("E-1", email="asha@example.com")
@@ -230,7 +253,7 @@ async def test_sms_and_whatsapp_go_to_the_messages_resource(admin, messaging_pro
     assert first.headers["content-type"] == "application/x-www-form-urlencoded"
     assert first.headers["idempotency-key"] == str(sms["id"])
     assert (first.form["To"], first.form["From"]) == ("+919812345678", "+14155550100")
-    assert first.form["Body"].startswith("Sam, you have a reward: 1,500 points worth 1,500 points.")
+    assert first.form["Body"].startswith("Sam, you have a reward: 1,500 points. Claim it at http://127.0.0.1:8000/claim/")
     assert claim_links.claim_url(claim_links.claim_token(sms["id"])) in first.form["Body"]
     assert (second.form["To"], second.form["From"]) == ("whatsapp:+919812345670", "whatsapp:+14155550100")
     delivery = await reading.get_delivery(admin, sms["id"])
