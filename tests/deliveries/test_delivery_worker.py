@@ -54,3 +54,24 @@ async def test_issued_rewards_arrive_in_the_sandbox_once(admin, embedded_redis, 
     # Every reward.issued and delivery.due event was handled, none parked.
     statuses = await sql.fetch("SELECT topic, status FROM outbox_events WHERE topic IN ('reward.issued', 'delivery.due')")
     assert sorted((r["topic"], r["status"]) for r in statuses) == [("delivery.due", "done")] * 2 + [("reward.issued", "done")] * 2
+
+
+async def test_a_reward_whose_event_was_parked_is_backfilled_and_sent_by_the_worker(admin, embedded_redis):
+    """Before this domain every reward.issued event was parked as failed: the backfill (as the CLI
+    runs it, with no doorbell) makes the delivery, and the worker sends it (rung by its delivery.due
+    event or by the due-deliveries cron, whichever comes first), once."""
+    from backend.deliveries.services import creation
+
+    shop = await Programme(admin).start()
+    outbox.set_doorbell(None)
+    issuance_id = await shop.issue((await person("E-1", email="asha@example.com")).id)
+    await sql.fetch("UPDATE outbox_events SET status = 'failed', attempts = 8 WHERE topic = 'reward.issued'")
+    assert (await creation.backfill(admin)).created == 1
+
+    async def sent() -> bool:
+        return await count("deliveries", "WHERE status = 'sent' AND issuance_id = $1", issuance_id) == 1
+
+    async with running_worker(embedded_redis.url, None, settings_update={"outbox_relay_seconds": 1}):
+        await eventually(sent, 30, "the backfilled delivery to be sent")
+    assert await count("outbox_events", "WHERE topic = 'delivery.due' AND status = 'done'") == 1
+    assert await count("sandbox_messages") == 1
