@@ -74,7 +74,7 @@ class SmtpProvider:
                 username=settings.username or None,
                 password=settings.password or None,
                 use_tls=settings.security == "tls",
-                start_tls=True if settings.security == "starttls" else False,
+                start_tls=settings.security == "starttls",
                 validate_certs=settings.validate_certs,
                 timeout=settings.timeout_seconds,
             )

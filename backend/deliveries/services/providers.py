@@ -13,7 +13,7 @@ from backend.core import audit, contact_points, sql
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.db import write_transaction
-from backend.core.encryption import mask, secret_box
+from backend.core.encryption import DecryptionFailed, mask, secret_box
 from backend.core.errors import DomainError, FieldError
 from backend.core.ids import new_id
 from backend.deliveries.providers import Provider
@@ -192,7 +192,7 @@ def _masked(row) -> str:
         return ""
     try:
         return mask(secret_box().open(row["secret_sealed"], str(row["id"])))
-    except Exception:  # a key rotated away: say so rather than fail the page
+    except DecryptionFailed:  # a key rotated away: say so rather than fail the page
         return "•••••••• (cannot be opened with the current keys)"
 
 
