@@ -12,6 +12,7 @@ import structlog
 from arq.cron import cron
 from arq.worker import Retry, func
 
+from backend.core.clock import utcnow
 from backend.core.outbox import Event
 from backend.deliveries import queue
 from backend.deliveries.policy import DEFAULT_POLICY, SendingPolicy
@@ -52,6 +53,8 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: str) -> str:
     outcome = await sending.send_delivery(uuid.UUID(delivery_id), policy)
     if outcome.status == sending.MISSING and ctx.get("job_try", 1) < MISSING_TRIES:
         raise Retry(defer=0.25 * ctx.get("job_try", 1))
+    if outcome.status == sending.PACED:  # the same attempt, later: this job's id is still taken, so arq's Retry
+        raise Retry(defer=max(0.0, (outcome.retry.due_at - utcnow()).total_seconds()))
     if outcome.retry is not None:
         await queue.ring([outcome.retry], ctx["redis"])  # deferred until due; the cron is the safety net
     log.info("deliveries.attempt", delivery_id=delivery_id, outcome=outcome.status, attempt=outcome.number)

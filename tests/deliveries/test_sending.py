@@ -360,3 +360,36 @@ async def test_a_provider_honouring_the_idempotency_key_never_sends_twice_after_
     assert (await sending.send_delivery(row["id"], QUICK)).status == "sent"
     assert len(server.requests) == 2 and len(server.sent) == 1  # asked twice with one key, sent once
     assert {request.headers["idempotency-key"] for request in server.requests} == {str(row["id"])}
+
+
+async def test_a_provider_rate_limit_paces_sends_without_counting_attempts(admin, messaging_provider, embedded_redis):
+    from arq.connections import RedisSettings, create_pool
+
+    from backend.core import outbox
+
+    shop = await Programme(admin).start()
+    server = messaging_provider()
+    view = await messaging(admin, shop, server)
+    await providers.set_provider(
+        admin,
+        ProviderInput(shop.programme.id, "sms", "primary", "http_messaging", view.settings | {"rate_per_second": 2}),
+    )
+    first = await delivered(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
+    second = await delivered(shop, await person("S-2", phone="+919812345679", preferred_channel="sms"))
+    redis = await create_pool(RedisSettings.from_dsn(embedded_redis.url))
+    outbox.set_doorbell(redis)  # the worker's Redis, where every worker shares the provider's bucket
+    try:
+        assert (await sending.send_delivery(first["id"], QUICK)).status == "sent"
+        before = utcnow()
+        paced = await sending.send_delivery(second["id"], QUICK)
+        assert paced.status == "paced" and 0.3 <= (paced.retry.due_at - before).total_seconds() <= 0.55  # 2 a second
+        row = await delivery_row(second["issuance_id"])
+        assert (row["status"], row["attempts"], row["role_attempts"]) == ("pending", 0, 0)  # nothing counted
+        assert await reading.attempts(admin, second["id"]) == [] and len(server.requests) == 1
+        await until_due(second["id"])
+        assert (await sending.send_delivery(second["id"], QUICK)).status == "sent"
+        assert [a.number for a in await reading.attempts(admin, second["id"])] == [1]
+    finally:
+        outbox.set_doorbell(None)
+        await redis.aclose()
+    assert len(server.sent) == 2

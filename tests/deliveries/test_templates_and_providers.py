@@ -107,7 +107,11 @@ async def test_bad_provider_settings_are_refused_naming_each_problem(admin):
         await providers.set_provider(
             admin,
             ProviderInput(
-                shop.programme.id, "email", "primary", "smtp", {"host": "", "port": 70000, "security": "ssl", "from_address": "x"}
+                shop.programme.id,
+                "email",
+                "primary",
+                "smtp",
+                {"host": "", "port": 70000, "security": "ssl", "from_address": "x", "rate_per_second": 0},
             ),
         )
     assert codes(refused.value) == [
@@ -115,6 +119,7 @@ async def test_bad_provider_settings_are_refused_naming_each_problem(admin):
         ("security", "INVALID"),
         ("from_address", "INVALID_EMAIL"),
         ("host", "REQUIRED"),
+        ("rate_per_second", "INVALID"),
     ]
     with pytest.raises(DomainError) as refused:
         await providers.set_provider(admin, ProviderInput(shop.programme.id, "email", "backup", "http_messaging"))

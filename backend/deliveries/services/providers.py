@@ -58,6 +58,17 @@ def _timeout(settings: dict, errors: list[FieldError]) -> float:
     return float(value)
 
 
+def _rate(settings: dict, errors: list[FieldError]) -> dict:
+    """The optional per-provider rate limit (messages per second, across all workers)."""
+    value = settings.get("rate_per_second")
+    if value is None:
+        return {}
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.1 <= value <= 10_000:
+        errors.append(FieldError("rate_per_second", "INVALID", "rate_per_second is a number of messages from 0.1 to 10,000"))
+        return {}
+    return {"rate_per_second": float(value)}
+
+
 def clean_settings(kind: str, settings: dict) -> dict:
     """The settings a kind of provider needs, checked and normalised; DomainError naming each problem."""
     errors: list[FieldError] = []
@@ -85,7 +96,7 @@ def clean_settings(kind: str, settings: dict) -> dict:
             "from_name": _text(settings, "from_name", errors, required=False, limit=120),
             "timeout_seconds": _timeout(settings, errors),
             "validate_certs": bool(settings.get("validate_certs", True)),
-        }
+        } | _rate(settings, errors)
     elif kind == HTTP_MESSAGING:
         base_url = _text(settings, "base_url", errors, limit=500)
         if base_url and not base_url.startswith(("https://", "http://")):
@@ -101,7 +112,7 @@ def clean_settings(kind: str, settings: dict) -> dict:
             "account_sid": _text(settings, "account_sid", errors, limit=100),
             "from_number": from_number,
             "timeout_seconds": _timeout(settings, errors),
-        }
+        } | _rate(settings, errors)
     else:
         errors.append(FieldError("kind", "INVALID_KIND", f"a provider is one of {', '.join(KINDS)}"))
         clean = {}
@@ -202,7 +213,16 @@ async def list_providers(actor: Actor, programme_id: uuid.UUID) -> list[Provider
     return [provider_view(row, _masked(row)) for row in rows]
 
 
-async def provider_for(programme_id: uuid.UUID, channel: str, role: str) -> Provider | None:
+@dataclass(frozen=True)
+class Configured:
+    """A provider ready to send, with what paces it (None: no limit; the sandbox has none)."""
+
+    provider: Provider
+    provider_id: uuid.UUID | None
+    rate_per_second: float | None = None
+
+
+async def provider_for(programme_id: uuid.UUID, channel: str, role: str) -> Configured | None:
     """The provider that sends this channel for the programme in this role: the primary defaults to
     the sandbox; a failover is None unless configured. Raises DecryptionFailed for a secret that
     cannot be opened (a configuration problem, which the sender reports as such)."""
@@ -210,11 +230,12 @@ async def provider_for(programme_id: uuid.UUID, channel: str, role: str) -> Prov
         "SELECT * FROM delivery_providers WHERE programme_id = $1 AND channel = $2 AND role = $3", programme_id, channel, role
     )
     if row is None:
-        return SandboxProvider() if role == PRIMARY else None
+        return Configured(SandboxProvider(), None) if role == PRIMARY else None
     settings = json.loads(row["settings"]) if isinstance(row["settings"], str) else dict(row["settings"] or {})
+    rate = settings.pop("rate_per_second", None)
     secret = secret_box().open(row["secret_sealed"], str(row["id"])) if row["secret_sealed"] else ""
     if row["kind"] == SMTP:
-        return SmtpProvider(SmtpSettings(**settings, password=secret))
+        return Configured(SmtpProvider(SmtpSettings(**settings, password=secret)), row["id"], rate)
     if row["kind"] == HTTP_MESSAGING:
-        return HttpMessagingProvider(MessagingSettings(**settings, auth_token=secret))
-    return SandboxProvider()
+        return Configured(HttpMessagingProvider(MessagingSettings(**settings, auth_token=secret)), row["id"], rate)
+    return Configured(SandboxProvider(), row["id"])

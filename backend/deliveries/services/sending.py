@@ -29,7 +29,7 @@ from backend.core.db import write_transaction
 from backend.core.encryption import DecryptionFailed
 from backend.core.ids import new_id
 from backend.core.money import format_money
-from backend.deliveries import claim_links, templates
+from backend.deliveries import claim_links, pacing, templates
 from backend.deliveries.policy import DEFAULT_POLICY, SendingPolicy
 from backend.deliveries.providers import PERMANENT, Failure, Message, Outcome, Provider, permanent
 from backend.deliveries.queue import DueSend
@@ -43,12 +43,13 @@ log = structlog.get_logger(__name__)
 
 SKIPPED = "skipped"  # not this worker's to send: sent, flagged, not due, or claimed by another
 MISSING = "missing"  # no such delivery (yet: its outbox transaction may not have committed)
+PACED = "paced"  # the provider's rate limit had no slot free: due again at ``retry.due_at``, no attempt counted
 ABANDONED = "ABANDONED"
 
 
 @dataclass(frozen=True)
 class SendOutcome:
-    status: str  # sent | pending (a retry is scheduled) | failed (flagged) | skipped | missing
+    status: str  # sent | pending (a retry is scheduled) | paced | failed (flagged) | skipped | missing
     number: int | None = None
     retry: DueSend | None = None
 
@@ -71,7 +72,10 @@ async def send_delivery(delivery_id: uuid.UUID, policy: SendingPolicy = DEFAULT_
     if isinstance(claim, SendOutcome):
         return claim
     started_at, clock = utcnow(), time.monotonic()
-    provider_name, outcome = await _send(claim)
+    sent = await _send(claim)
+    if isinstance(sent, _Paced):
+        return await _put_back(claim, sent.wait_seconds)
+    provider_name, outcome = sent
     latency_ms = round((time.monotonic() - clock) * 1000)
     has_failover = False
     if outcome.failure is not None and outcome.failure.kind != PERMANENT and claim.role == PRIMARY:
@@ -164,13 +168,21 @@ async def message_for(delivery_id: uuid.UUID, issuance_id: uuid.UUID, programme_
     )
 
 
-async def _send(claim: _Claim) -> tuple[str, Outcome]:
+@dataclass(frozen=True)
+class _Paced:
+    wait_seconds: float  # the provider's rate limit has no slot free before this
+
+
+async def _send(claim: _Claim) -> tuple[str, Outcome] | _Paced:
     try:
-        provider: Provider | None = await provider_for(claim.programme_id, claim.channel, claim.role)
+        configured = await provider_for(claim.programme_id, claim.channel, claim.role)
     except DecryptionFailed as error:
         return "unknown", permanent("PROVIDER_SECRET", f"the {claim.role} provider's secret cannot be opened: {error}")
-    if provider is None:  # a failover removed since: nothing to send through
+    if configured is None:  # a failover removed since: nothing to send through
         return "none", permanent("NO_PROVIDER", f"no {claim.role} provider is configured for {claim.channel}")
+    provider: Provider = configured.provider
+    if configured.rate_per_second and (wait := await pacing.reserve(configured.provider_id, configured.rate_per_second)) > 0:
+        return _Paced(wait)
     try:
         message = await message_for(
             claim.delivery_id, claim.issuance_id, claim.programme_id, claim.channel, claim.contact, claim.language
@@ -195,6 +207,26 @@ async def _failover_exists(claim: _Claim) -> bool:
 
 
 # ---------------------------------------------------------------- 3. record
+
+
+async def _put_back(claim: _Claim, wait_seconds: float) -> SendOutcome:
+    """Paced: the delivery waits for the provider's next free slot; no attempt was made or counted."""
+    now = utcnow()
+    due = now + timedelta(seconds=wait_seconds)
+    async with write_transaction():
+        put_back = await sql.fetch(
+            """UPDATE deliveries SET status = $3, attempts = attempts - 1, role_attempts = role_attempts - 1,
+            next_attempt_at = $4, claimed_until = NULL, updated_at = $5 WHERE id = $1 AND status = 'sending' AND attempts = $2
+            RETURNING id""",
+            claim.delivery_id,
+            claim.number,
+            PENDING,
+            due,
+            now,
+        )
+    if not put_back:
+        return SendOutcome(SKIPPED, claim.number)
+    return SendOutcome(PACED, claim.number, DueSend(claim.delivery_id, claim.number, due))
 
 
 async def _record(
