@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "backend.campaigns.piccolo_app",
         "backend.rewards.piccolo_app",
         "backend.rewards.uploads.piccolo_app",
+        "backend.deliveries.piccolo_app",
     ]
 )

@@ -340,6 +340,27 @@ def api_keys_revoke(key: str = typer.Argument(..., help="the key's id, its mb_<p
     out.print(f"[green]revoked API key {revoked.name}[/green] (id {revoked.id}, mb_{revoked.prefix})", highlight=False)
 
 
+# ------------------------------------------------------------------ deliveries
+
+deliveries_app = typer.Typer(help="Delivering rewards to their recipients.", no_args_is_help=True)
+app.add_typer(deliveries_app, name="deliveries")
+
+
+@deliveries_app.command("backfill")
+def deliveries_backfill() -> None:
+    """Give every issued reward without a delivery its own (rewards issued before deliveries existed,
+    or whose events were parked as failed). Safe to run again: nothing is made twice."""
+    _settings()
+    from backend.deliveries.services import creation
+
+    report = _run_or_exit(lambda: creation.backfill(_operator()), code_on_refusal=1)
+    out.print(
+        f"[green]{report.created:,} deliveries made[/green] for {report.examined:,} issued rewards "
+        f"({report.flagged:,} flagged at once for a missing contact, {report.skipped:,} unreadable)",
+        highlight=False,
+    )
+
+
 def _when(moment) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else "-"
 

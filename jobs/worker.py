@@ -27,6 +27,7 @@ from backend.core.db import close_pool, current_engine, start_pool
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, SettingsError, get_settings
 from backend.webhooks.policy import DeliveryPolicy
+from jobs import deliveries as delivery_jobs
 from jobs import ledger as ledger_jobs
 from jobs import uploads as upload_jobs
 from jobs import webhooks
@@ -164,11 +165,13 @@ def build_worker_settings(
                 max_tries=max_attempts + SPARE_ARQ_TRIES,
             ),
             *webhooks.job_functions(timeout),
+            *delivery_jobs.job_functions(timeout),
         ],
         "cron_jobs": [
             cron(relay_outbox, run_at_startup=True, timeout=timeout, **relay_schedule(settings.outbox_relay_seconds)),
             *webhooks.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
             *upload_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
+            *delivery_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
         ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,

@@ -34,6 +34,8 @@ class Permission(str, enum.Enum):
     API_KEYS_MANAGE = "api_keys:manage"
     WEBHOOKS_MANAGE = "webhooks:manage"
     OUTBOX_MANAGE = "outbox:manage"  # list and replay the outbox's failed events
+    DELIVERIES_READ = "deliveries:read"
+    DELIVERIES_WRITE = "deliveries:write"  # providers, templates, backfills and resends
     AUDIT_READ = "audit:read"
 
 

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
 
     ledger_reservation_timeout_seconds: int = Field(15 * 60, ge=1, le=7 * 86_400)  # a hold's default lifetime
     ledger_expiry_sweep_seconds: int = Field(5, ge=1, le=3600)  # how often lapsed holds are released (a task of its own)
+    # Where recipients reach the api from (claim links in delivery messages): scheme, host, optional path.
+    public_url: str = Field("http://127.0.0.1:8000", description="e.g. https://rewards.example.com")
 
     log_level: str = "INFO"
     log_json: bool = False
@@ -78,6 +80,13 @@ class Settings(BaseSettings):
                 "expected at least 32 characters (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError("expected an http(s) URL without query or fragment, e.g. https://rewards.example.com")
+        return value.rstrip("/")
 
     @field_validator("log_level")
     @classmethod

@@ -167,13 +167,18 @@ def validate_recipient(data: RecipientInput, *, contacts: contact_points.Contact
     if channel not in CHANNELS:
         errors.append(FieldError("preferred_channel", "INVALID_CHANNEL", f"expected one of {', '.join(CHANNELS)}"))
     else:
-        contact = {"email": email or data.email, "sms": phone or data.phone, "whatsapp": whatsapp or data.whatsapp}[channel]
+        # WhatsApp goes to the phone unless the person has a separate WhatsApp number.
+        contact = {
+            "email": email or data.email,
+            "sms": phone or data.phone,
+            "whatsapp": whatsapp or data.whatsapp or phone or data.phone,
+        }[channel]
         if not contact:
             errors.append(
                 FieldError(
                     "preferred_channel",
                     "MISSING_CONTACT",
-                    f"preferred channel {channel} needs a {'phone number' if channel == 'sms' else channel + ' address' if channel == 'email' else 'WhatsApp number'}",
+                    f"preferred channel {channel} needs a {'phone number' if channel == 'sms' else channel + ' address' if channel == 'email' else 'WhatsApp number or a phone number'}",
                 )
             )
     hr = data.hr_attributes or {}

@@ -1,0 +1,17 @@
+"""Deliveries: every issued reward reaches its recipient by email, SMS or WhatsApp."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from backend.deliveries.tables import Delivery, DeliveryAttempt, DeliveryProvider, DeliveryTemplate, SandboxMessage
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="deliveries",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=[Delivery, DeliveryAttempt, DeliveryProvider, DeliveryTemplate, SandboxMessage],
+    migration_dependencies=["backend.core.piccolo_app"],
+    commands=[],
+)

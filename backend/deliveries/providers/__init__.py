@@ -1,0 +1,56 @@
+"""The one small interface every provider stands behind: ``send`` a rendered message, get back the
+provider's message id or a classified failure. A provider never raises for a failed send: what
+went wrong is a :class:`Failure`, transient (worth retrying, maybe after ``retry_after``) or
+permanent (retrying cannot help; a person must act)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+TRANSIENT, PERMANENT = "transient", "permanent"
+EMAIL, SMS, WHATSAPP = "email", "sms", "whatsapp"
+
+
+@dataclass(frozen=True)
+class Message:
+    delivery_id: uuid.UUID  # also the idempotency key, for providers that honour one
+    programme_id: uuid.UUID | None
+    channel: str
+    to: str  # an email address, or an E.164 phone number
+    subject: str  # email only
+    html: str  # email only
+    text: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str  # transient | permanent
+    code: str  # e.g. TIMEOUT, HTTP_503, RATE_LIMITED, INVALID_NUMBER, HARD_BOUNCE
+    text: str  # in words, for the admin who reads it
+    retry_after: float | None = None  # seconds the provider asked us to wait
+
+
+@dataclass(frozen=True)
+class Outcome:
+    provider_message_id: str | None = None
+    failure: Failure | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.failure is None
+
+
+def transient(code: str, text: str, retry_after: float | None = None) -> Outcome:
+    return Outcome(failure=Failure(TRANSIENT, code, text[:2000], retry_after))
+
+
+def permanent(code: str, text: str) -> Outcome:
+    return Outcome(failure=Failure(PERMANENT, code, text[:2000]))
+
+
+class Provider(Protocol):
+    name: str  # sandbox | smtp | http_messaging
+
+    async def send(self, message: Message) -> Outcome: ...

@@ -1,0 +1,57 @@
+"""Reading deliveries: a reward's delivery, a delivery's attempts, and the sandbox's inbox."""
+
+from __future__ import annotations
+
+import uuid
+
+from backend.core import sql
+from backend.core.authz import Actor, Permission
+from backend.core.clock import as_utc
+from backend.core.errors import NotFound
+from backend.deliveries.views import AttemptView, DeliveryView, SandboxMessageView, attempt_view, delivery_view
+
+
+async def get_delivery(actor: Actor, delivery_id: uuid.UUID) -> DeliveryView:
+    actor.require(Permission.DELIVERIES_READ)
+    row = await sql.fetchrow("SELECT * FROM deliveries WHERE id = $1", delivery_id)
+    if row is None:
+        raise NotFound("delivery", delivery_id, field="delivery_id")
+    return delivery_view(row)
+
+
+async def delivery_of_reward(actor: Actor, issuance_id: uuid.UUID) -> DeliveryView | None:
+    actor.require(Permission.DELIVERIES_READ)
+    row = await sql.fetchrow("SELECT * FROM deliveries WHERE issuance_id = $1", issuance_id)
+    return delivery_view(row) if row is not None else None
+
+
+async def attempts(actor: Actor, delivery_id: uuid.UUID) -> list[AttemptView]:
+    actor.require(Permission.DELIVERIES_READ)
+    rows = await sql.fetch("SELECT * FROM delivery_attempts WHERE delivery = $1 ORDER BY number", delivery_id)
+    return [attempt_view(row) for row in rows]
+
+
+async def sandbox_inbox(actor: Actor, programme_id: uuid.UUID | None = None, limit: int = 50) -> list[SandboxMessageView]:
+    """The sandbox's messages, newest first."""
+    actor.require(Permission.DELIVERIES_READ)
+    limit = max(1, min(limit, 500))
+    if programme_id is None:
+        rows = await sql.fetch(f"SELECT * FROM sandbox_messages ORDER BY created_at DESC, id DESC LIMIT {limit}")
+    else:
+        rows = await sql.fetch(
+            f"SELECT * FROM sandbox_messages WHERE programme_id = $1 ORDER BY created_at DESC, id DESC LIMIT {limit}",
+            programme_id,
+        )
+    return [
+        SandboxMessageView(
+            id=row["id"],
+            delivery_id=row["delivery_id"],
+            channel=row["channel"],
+            recipient=row["recipient"],
+            subject=row["subject"],
+            html=row["html"],
+            text=row["text"],
+            created_at=as_utc(row["created_at"]),
+        )
+        for row in rows
+    ]

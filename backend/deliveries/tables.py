@@ -1,0 +1,103 @@
+"""Delivery tables: one delivery per issued reward, one row per attempt, each programme's provider
+settings and template overrides, and the sandbox provider's inbox.
+
+Composite uniques and the due-delivery index are in the raw migration (Piccolo columns cannot
+declare them): UNIQUE (delivery, number) of attempts, UNIQUE (programme_id, channel, role) of
+providers, UNIQUE (programme_id, channel, language) of templates."""
+
+from piccolo.columns import JSON, UUID, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from backend.core.ids import UUID7Default
+
+
+class Delivery(Table, tablename="deliveries"):
+    """How one issued reward reaches its recipient. ``status``: pending (due at ``next_attempt_at``),
+    sending (claimed by a worker until ``claimed_until``), sent, or failed (``failure_reason`` in words)."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    # Unique: an outbox event delivered twice, or a backfill beside the handler, never makes two.
+    issuance_id = UUID(unique=True)
+    recipient_id = UUID(index=True)
+    programme_id = UUID(index=True)
+    campaign_id = UUID(index=True)
+    channel = Varchar(length=16)
+    contact = Varchar(length=254, null=True, default=None)
+    language = Varchar(length=8, default="en")
+    status = Varchar(length=16, index=True)
+    attempts = Integer(default=0)
+    provider_role = Varchar(length=16, default="primary")  # whose turn: primary, then failover
+    role_attempts = Integer(default=0)  # attempts made with the current role's provider
+    next_attempt_at = Timestamptz(null=True, default=None)
+    claimed_until = Timestamptz(null=True, default=None)
+    provider = Varchar(length=32, null=True, default=None)  # the provider that sent it
+    provider_message_id = Varchar(length=200, null=True, default=None)
+    failure_code = Varchar(length=40, null=True, default=None)
+    failure_reason = Text(null=True, default=None)
+    # sha256 of the claim link's token: the token itself is never stored.
+    claim_token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class DeliveryAttempt(Table, tablename="delivery_attempts"):
+    id = UUID(primary_key=True, default=UUID7Default())
+    delivery = ForeignKey(references=Delivery, index=True, on_delete=OnDelete.restrict)
+    number = Integer()
+    channel = Varchar(length=16)
+    provider = Varchar(length=32)
+    provider_role = Varchar(length=16)
+    provider_message_id = Varchar(length=200, null=True, default=None)
+    status = Varchar(length=16)  # sent | transient | permanent
+    error_code = Varchar(length=40, null=True, default=None)
+    error_text = Text(null=True, default=None)
+    latency_ms = Integer()
+    started_at = Timestamptz()
+    retry_at = Timestamptz(null=True, default=None)  # the retry this failure scheduled, if any
+
+
+class DeliveryProvider(Table, tablename="delivery_providers"):
+    """A programme's provider for one channel, as primary or failover. ``settings`` holds what is
+    not secret (host, port, sender, base URL, account id); the password or token is sealed."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    programme_id = UUID(index=True)
+    channel = Varchar(length=16)
+    role = Varchar(length=16)  # primary | failover
+    kind = Varchar(length=32)  # sandbox | smtp | http_messaging
+    settings = JSON(default={})
+    secret_sealed = Text(default="")  # sealed by backend.core.encryption, with the row's id as context
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    updated_by_label = Varchar(length=255, default="")
+
+
+class DeliveryTemplate(Table, tablename="delivery_templates"):
+    """A programme's own wording for one channel and language (else the shipped default)."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    programme_id = UUID(index=True)
+    channel = Varchar(length=16)
+    language = Varchar(length=8)
+    subject = Text(default="")  # email only
+    html = Text(default="")  # email only
+    text = Text()
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    updated_by_label = Varchar(length=255, default="")
+
+
+class SandboxMessage(Table, tablename="sandbox_messages"):
+    """What the sandbox provider "sent": the rendered message, kept for the console's inbox.
+    Unique per delivery: the sandbox honours the delivery id as an idempotency key."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    delivery_id = UUID(unique=True)
+    programme_id = UUID(null=True, default=None, index=True)
+    channel = Varchar(length=16)
+    recipient = Varchar(length=254)
+    subject = Text(default="")
+    html = Text(default="")
+    text = Text()
+    created_at = Timestamptz(index=True)

@@ -1,0 +1,73 @@
+"""Steps the delivery tests share: people with given contacts, a points reward issued to each (its
+reward.issued event written as the rewards domain writes it), the worker's handling of that event,
+and a quick sending policy."""
+
+from __future__ import annotations
+
+import json
+
+from campaign_steps import api_key_actor, make_programme, points_campaign
+
+from backend.core import outbox, sql
+from backend.core.authz import SYSTEM
+from backend.core.backoff import Backoff
+from backend.deliveries.policy import SendingPolicy
+from backend.recipients import service as recipients
+from backend.rewards.services.issuance import RewardRequest, issue_reward
+from backend.rewards.views import REWARD_ISSUED
+from jobs.outbox import registered_handlers
+
+# Small numbers so a test of several attempts takes a fraction of a second.
+QUICK = SendingPolicy(attempts_per_provider=3, backoff=Backoff(base_seconds=0.01, cap_seconds=0.04), lease_seconds=5)
+
+
+async def person(external_id: str, **contacts) -> object:
+    result = await recipients.upsert_recipient(
+        SYSTEM,
+        recipients.RecipientInput(external_id=external_id, full_name=contacts.pop("name", f"Person {external_id}"), **contacts),
+    )
+    return result.recipient
+
+
+class Programme:
+    """A programme with an active points campaign; ``issue`` gives someone 1,500 points."""
+
+    def __init__(self, admin):
+        self.admin = admin
+        self.count = 0
+
+    async def start(self, name: str = "Sales Stars") -> Programme:
+        self.programme = await make_programme(name)
+        self.campaign = await points_campaign(self.admin, self.programme.id, name="Quarterly stars")
+        return self
+
+    async def issue(self, recipient_id, value: int = 1500, channel: str | None = None):
+        self.count += 1
+        outcome = await issue_reward(
+            api_key_actor(),
+            RewardRequest(self.campaign.id, recipient_id, None, value, idempotency_key=f"r-{self.count}", channel=channel),
+        )
+        assert outcome.status == "issued", outcome.message
+        return outcome.issuance_id
+
+
+async def issued_event(issuance_id):
+    rows = await sql.fetch("SELECT id, payload FROM outbox_events WHERE topic = $1", REWARD_ISSUED)
+    for row in rows:
+        payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
+        if payload["issuance_id"] == str(issuance_id):
+            return row["id"]
+    raise AssertionError(f"no reward.issued event for {issuance_id}")
+
+
+async def handle(issuance_id) -> str:
+    """What the worker does with the reward's event: process it with the registered handlers."""
+    return await outbox.process(await issued_event(issuance_id), registered_handlers())
+
+
+async def delivery_row(issuance_id):
+    return await sql.fetchrow("SELECT * FROM deliveries WHERE issuance_id = $1", issuance_id)
+
+
+async def count(table: str, where: str = "", *args) -> int:
+    return int((await sql.fetchrow(f"SELECT COUNT(*) AS n FROM {table} {where}", *args))["n"])
