@@ -353,7 +353,7 @@ def deliveries_backfill() -> None:
     _settings()
     from backend.deliveries.services import creation
 
-    report = _run_or_exit(lambda: creation.backfill(_operator()), code_on_refusal=1)
+    report = _run_or_exit(lambda: creation.backfill(_command_line()), code_on_refusal=1)
     out.print(
         f"[green]{report.created:,} deliveries made[/green] for {report.examined:,} issued rewards "
         f"({report.flagged:,} flagged at once for a missing contact, {report.skipped:,} unreadable)",
