@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
-CONTRACT = Path(__file__).parents[2] / "graphql" / "schema.graphql"
+ROOT = Path(__file__).parents[2]
+CONTRACT = ROOT / "graphql" / "schema.graphql"
 
 
-async def _schemathesis(api, *arguments: str, budget_s: int) -> str:
+async def _schemathesis(api, tmp_path: Path, *arguments: str, budget_s: int) -> str:
     """Runs the CLI against ``api``; returns its report after asserting it found nothing."""
     process = await asyncio.create_subprocess_exec(
         SCHEMATHESIS,
@@ -35,7 +36,8 @@ async def _schemathesis(api, *arguments: str, budget_s: int) -> str:
         *arguments,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
-        env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.api.fuzz_checks", "PYTHONPATH": os.getcwd()},
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.api.fuzz_checks", "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,  # its crash cache stays out of the tree (and out of the next run)
     )
     output, _ = await asyncio.wait_for(process.communicate(), budget_s + 30)
     report = output.decode(errors="replace")
@@ -43,9 +45,10 @@ async def _schemathesis(api, *arguments: str, budget_s: int) -> str:
     return report
 
 
-async def test_generated_operations_never_meet_a_server_error(api, key):
+async def test_generated_operations_never_meet_a_server_error(api, key, tmp_path):
     await _schemathesis(
         api,
+        tmp_path,
         f"--header=Authorization: Bearer {key}",
         "--max-examples=25",
         "--checks=not_a_server_error,no_unexpected_error",
@@ -54,5 +57,5 @@ async def test_generated_operations_never_meet_a_server_error(api, key):
     )
 
 
-async def test_every_operation_without_a_key_is_refused(api):
-    await _schemathesis(api, "--max-examples=2", "--checks=refused_without_a_key", budget_s=12)
+async def test_every_operation_without_a_key_is_refused(api, tmp_path):
+    await _schemathesis(api, tmp_path, "--max-examples=2", "--checks=refused_without_a_key", budget_s=12)

@@ -104,3 +104,10 @@ async def test_uploading_needs_the_write_scope(api, make_key, admin):
     reader = await make_key("rewards:read")
     refused = await _upload(api, reader, campaign.id, _csv("external_id,points", "EMP-1,300"))
     assert [error["code"] for error in refused["errors"]] == ["FORBIDDEN"] and await RewardUpload.count() == 0
+
+
+async def test_a_malformed_campaign_id_is_the_uploads_own_not_found(api, key):
+    # Found by the fuzzer: it was CAMPAIGN_NOT_FOUND, a code RewardUploadErrorCode lacks (answered
+    # INVALID and logged as an error).
+    payload = await _upload(api, key, "not-an-id", _csv("external_id,offer_id,amount"))
+    assert [(error["field"], error["code"]) for error in payload["errors"]] == [("campaignId", "NOT_FOUND")]
