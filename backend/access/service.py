@@ -25,6 +25,7 @@ from backend.core.db import icontains, write_transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.ids import new_id
 from backend.core.settings import get_settings
+from backend.core.text import check_text
 from backend.core.views import Page
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -164,8 +165,14 @@ async def _get_user_row(user_id: uuid.UUID) -> dict:
     return row
 
 
+MAX_DISPLAY_NAME = 200  # the columns' lengths
+MAX_API_KEY_NAME = 120
+
+
 async def create_user(actor: Actor, email: str, display_name: str, password: str, roles: list[str]) -> UserView:
     actor.require(Permission.USERS_MANAGE)
+    check_text("email", email)
+    check_text("display_name", (display_name or "").strip(), MAX_DISPLAY_NAME)
     email = _normalise_email(email)
     roles = _check_roles(roles)
     _check_password(password)
@@ -366,6 +373,7 @@ def _check_scopes(scopes: list[str]) -> list[str]:
 async def create_api_key(actor: Actor, name: str, scopes: list[str]) -> tuple[ApiKeyView, str]:
     """Returns the key and its full secret, which is shown once and never stored."""
     actor.require(Permission.API_KEYS_MANAGE)
+    check_text("name", (name or "").strip(), MAX_API_KEY_NAME)
     scopes = _check_scopes(scopes)
     if not name.strip():
         raise DomainError.single("REQUIRED", "a name is required so you can tell keys apart", field="name")

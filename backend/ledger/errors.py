@@ -6,6 +6,7 @@ import enum
 
 from backend.core.errors import DomainError
 from backend.core.idempotency import IDEMPOTENCY_CONFLICT, IDEMPOTENCY_KEY_INVALID
+from backend.core.text import INVALID_CHARACTERS
 
 
 class LedgerErrorCode(str, enum.Enum):
@@ -15,6 +16,7 @@ class LedgerErrorCode(str, enum.Enum):
     DIRECTION_INVALID = "DIRECTION_INVALID"
     REASON_REQUIRED = "REASON_REQUIRED"
     TEXT_TOO_LONG = "TEXT_TOO_LONG"
+    INVALID_CHARACTERS = INVALID_CHARACTERS
     TIMEOUT_INVALID = "TIMEOUT_INVALID"
     FILTER_INVALID = "FILTER_INVALID"
     RESERVATION_NOT_FOUND = "RESERVATION_NOT_FOUND"

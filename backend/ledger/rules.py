@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from backend.core.settings import get_settings
+from backend.core.text import check_text
 from backend.ledger.errors import LedgerErrorCode, refused
 from backend.ledger.kinds import Source
 
@@ -33,6 +34,7 @@ def source(value: Source | str) -> Source:
 
 
 def reference(value: str | None) -> str | None:
+    check_text("reference", value)
     value = (value or "").strip()
     if len(value) > MAX_REFERENCE:
         raise refused(LedgerErrorCode.TEXT_TOO_LONG, f"a reference is at most {MAX_REFERENCE} characters", "reference")
@@ -40,6 +42,7 @@ def reference(value: str | None) -> str | None:
 
 
 def reason(value: str | None, *, required: bool = False, field: str = "reason") -> str:
+    check_text(field, value, multiline=True)
     value = (value or "").strip()
     if required and not value:
         raise refused(LedgerErrorCode.REASON_REQUIRED, "say why (it is kept with the transfer and in the audit log)", field)

@@ -15,12 +15,16 @@ from backend.core.clock import as_utc, utcnow
 from backend.core.db import current_engine, icontains, write_transaction
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
+from backend.core.text import check_text, json_text_error, text_error
 from backend.core.views import Page
 from backend.recipients.tables import Programme, Recipient
 
 CHANNELS = ("email", "sms", "whatsapp")
 _HR_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 MAX_HR_ATTRIBUTES = 50
+MAX_EXTERNAL_ID = 100  # the columns' lengths
+MAX_FULL_NAME = 200
+MAX_PROGRAMME_NAME = 120
 
 # ---------------------------------------------------------------- views
 
@@ -150,12 +154,26 @@ def validate_recipient(data: RecipientInput, *, contacts: contact_points.Contact
     """Collect every problem at once, so a person fixes a record in one go. ``contacts``: the
     record's country, email, phone and whatsapp already normalised by ``contact_points.contact_points``
     (bulk uploads do that in batches, off the event loop); by default they are normalised here."""
+    text_errors = [
+        error
+        for error in (
+            text_error("external_id", data.external_id),
+            text_error("full_name", (data.full_name or "").strip(), MAX_FULL_NAME),
+            *(text_error(name, getattr(data, name)) for name in ("email", "phone", "whatsapp", "country")),
+            text_error("preferred_channel", data.preferred_channel),
+            text_error("source_system", data.source_system),
+            json_text_error("hr_attributes", data.hr_attributes),
+        )
+        if error
+    ]
+    if text_errors:  # values no other rule can read
+        raise DomainError(text_errors)
     errors: list[FieldError] = []
     external_id = (data.external_id or "").strip()
     if not external_id:
         errors.append(FieldError("external_id", "REQUIRED", "external id is required"))
-    elif len(external_id) > 100:
-        errors.append(FieldError("external_id", "TOO_LONG", "external id is at most 100 characters"))
+    elif len(external_id) > MAX_EXTERNAL_ID:
+        errors.append(FieldError("external_id", "TOO_LONG", f"external id is at most {MAX_EXTERNAL_ID} characters"))
     full_name = (data.full_name or "").strip()
     if not full_name:
         errors.append(FieldError("full_name", "REQUIRED", "name is required"))
@@ -227,6 +245,14 @@ async def create_programme(
     name = (name or "").strip()
     if not name:
         errors.append(FieldError("name", "REQUIRED", "a programme needs a name"))
+    for error in (
+        text_error("name", name, MAX_PROGRAMME_NAME),
+        text_error("description", description, multiline=True),
+        text_error("currency", currency),
+        text_error("point_value", point_value if isinstance(point_value, str) else None),
+    ):
+        if error:
+            raise DomainError(error)
     for fn, arg in ((normalise_currency, currency), (parse_point_value, point_value)):
         try:
             fn(arg)
@@ -348,6 +374,12 @@ class RecipientFilter:
     status: str | None = None
 
 
+def check_filter(recipient_filter: RecipientFilter) -> None:
+    """Refuses a filter text no recipient can hold (INVALID_CHARACTERS)."""
+    for name in ("search", "country", "source_system", "status"):
+        check_text(name, getattr(recipient_filter, name))
+
+
 def _filtered(query, recipient_filter: RecipientFilter):
     if recipient_filter.search and recipient_filter.search.strip():
         term = recipient_filter.search.strip()
@@ -377,6 +409,7 @@ async def search_recipients(
 ) -> Page:
     """``sort_by`` is one of RECIPIENT_SORT_KEYS; ties are broken by id so pages never overlap."""
     actor.require(Permission.RECIPIENTS_READ)
+    check_filter(recipient_filter)
     order = getattr(Recipient, sort_by if sort_by in RECIPIENT_SORT_KEYS else "full_name")
     rows = (
         await _filtered(Recipient.select(), recipient_filter)
@@ -393,6 +426,7 @@ async def recipients_after(
 ) -> list[RecipientView]:
     """Keyset page in id order (for cursor pagination): cost does not grow with the page number."""
     actor.require(Permission.RECIPIENTS_READ)
+    check_filter(recipient_filter)
     query = _filtered(Recipient.select(), recipient_filter)
     if after_id is not None:
         query = query.where(Recipient.id > after_id)
@@ -402,11 +436,13 @@ async def recipients_after(
 
 async def count_recipients(actor: Actor, recipient_filter: RecipientFilter) -> int:
     actor.require(Permission.RECIPIENTS_READ)
+    check_filter(recipient_filter)
     return await _filtered(Recipient.count(), recipient_filter)
 
 
 async def get_recipient(actor: Actor, recipient_id: uuid.UUID | None = None, external_id: str | None = None) -> RecipientView:
     actor.require(Permission.RECIPIENTS_READ)
+    check_text("external_id", external_id)
     # Plain SQL: every points call and issuance by external id comes through here (Piccolo's query
     # building was 8–9 % of an api worker's time on those paths).
     if recipient_id is not None:
@@ -430,6 +466,7 @@ async def recipient_id_by_external_id(actor: Actor, external_id: str) -> uuid.UU
     """The id of the recipient with ``external_id`` (NotFound if none): what a points call by
     external id needs, without a read once this process has seen it."""
     actor.require(Permission.RECIPIENTS_READ)
+    check_text("external_id", external_id)
     global _IDS_BY_EXTERNAL_ID
     engine = current_engine()
     if _IDS_BY_EXTERNAL_ID[0] is not engine:

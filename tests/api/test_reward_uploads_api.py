@@ -183,3 +183,10 @@ async def test_the_review_names_ignored_columns_and_flags_possible_duplicates(ap
     assert flagged[0]["warnings"][0]["message"] == (
         "possible duplicate: same recipient as line 3, with other points (200 there, 300 here); both are issued if you keep them"
     )
+
+
+async def test_a_malformed_campaign_id_is_the_uploads_own_not_found(api, key):
+    # Found by the fuzzer: it was CAMPAIGN_NOT_FOUND, a code RewardUploadErrorCode lacks (answered
+    # INVALID and logged as an error).
+    payload = await _upload(api, key, "not-an-id", _csv("external_id,offer_id,amount"))
+    assert [(error["field"], error["code"]) for error in payload["errors"]] == [("campaignId", "NOT_FOUND")]

@@ -80,3 +80,21 @@ async def test_revoke_asks_first_then_the_key_is_refused(console: User, admin, p
     assert table(console).rows[0]["actions"] == []
     with pytest.raises(ApiKeyRejected, match="revoked"):
         await access.authenticate_api_key(secret)
+
+
+async def test_a_key_name_with_a_control_character_or_too_long_is_refused_on_the_form(
+    console: User, admin, patience, eventually
+) -> None:
+    # The form calls the same service rule as the API (backend/core/text.py): its message goes under the name.
+    cases = (("HR\x00sync", "Name contains the control character U+0000"), ("K" * 121, "Name is at most 120 characters"))
+    for name, message in cases:
+        await console.open("/api-keys")
+        console.find(marker="new-api-key").click()
+        await console.should_see(marker="new-api-key-dialog", retries=patience)
+        console.find(marker="key-name").type(name)
+        console.find(marker="scope-recipients:read").click()
+        console.find(marker="create-api-key").click()
+        field = next(iter(console.find(marker="key-name").elements))
+        await eventually(lambda field=field: field.error is not None)
+        assert field.error.startswith(message), field.error
+    assert (await access.list_api_keys(admin)).total == 0

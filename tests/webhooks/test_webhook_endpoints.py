@@ -77,6 +77,14 @@ async def test_a_bad_endpoint_is_refused_with_every_reason_and_nothing_is_writte
             await endpoints.create_endpoint(admin, url, [BALANCE_CHANGED])
     with pytest.raises(DomainError, match="choose at least one topic"):
         await endpoints.create_endpoint(admin, "https://example.com/hook", [])
+    # A NUL passes urlsplit; PostgreSQL refused it with a server error, SQLite stored it.
+    for url, description, field in (
+        ("https://example.com/ho\x00ok", "", "url"),
+        ("https://example.com/hook", "a\x00b", "description"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            await endpoints.create_endpoint(admin, url, [BALANCE_CHANGED], description)
+        assert [(error.field, error.code) for error in refused.value.errors] == [(field, "INVALID_CHARACTERS")]
     assert await WebhookEndpoint.count() == 0
     assert (await audit.search(admin, AuditFilter(entity_type="webhook_endpoint"))).total == 0
 

@@ -10,6 +10,7 @@ import strawberry
 
 from backend.core.authz import Actor
 from backend.core.errors import NotFound
+from backend.core.text import check_text
 from backend.ledger.errors import LedgerErrorCode, refused
 from backend.recipients import service as recipients
 
@@ -33,6 +34,7 @@ async def recipient_id_of(actor: Actor, recipient_id: strawberry.ID | None, reci
         )
     if recipient_id is not None:
         return parse_id(recipient_id, LedgerErrorCode.RECIPIENT_NOT_FOUND, "recipientId")
+    check_text("recipient_external_id", recipient_external_id)  # named as the input names it
     try:
         return await recipients.recipient_id_by_external_id(actor, recipient_external_id)
     except NotFound:

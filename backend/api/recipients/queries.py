@@ -7,13 +7,13 @@ from typing import Annotated
 
 import strawberry
 
-from backend.api.errors import client_error
+from backend.api.errors import client_error, query_error, query_refusals
 from backend.api.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, keyset_connection
 from backend.api.permissions import requires
 from backend.api.recipients.loaders import recipients_by_id
 from backend.api.recipients.types import Programme, Recipient, RecipientFilterInput
 from backend.core.authz import Permission
-from backend.core.errors import NotFound
+from backend.core.errors import DomainError, NotFound
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientFilter
 
@@ -39,6 +39,8 @@ class RecipientQueries:
     ) -> Connection[Recipient]:
         actor = info.context.actor
         recipient_filter = filter_.to_domain() if filter_ else RecipientFilter()
+        with query_refusals():
+            recipients.check_filter(recipient_filter)
         return await keyset_connection(
             list_name="recipients",
             first=first,
@@ -65,6 +67,8 @@ class RecipientQueries:
                 view = await recipients.get_recipient(info.context.actor, external_id=external_id)
             except NotFound:
                 view = None
+            except DomainError as refusal:  # an external id no recipient can have
+                raise query_error(refusal) from None
         return Recipient.from_view(view) if view else None
 
     @strawberry.field(extensions=requires(Permission.RECIPIENTS_READ), description="Programmes in creation order.")

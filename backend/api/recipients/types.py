@@ -117,6 +117,7 @@ class UpsertRecipientInput:
 class RecipientErrorCode(enum.Enum):
     REQUIRED = "REQUIRED"
     TOO_LONG = "TOO_LONG"
+    INVALID_CHARACTERS = "INVALID_CHARACTERS"
     INVALID = "INVALID"
     INVALID_EMAIL = "INVALID_EMAIL"
     INVALID_PHONE = "INVALID_PHONE"

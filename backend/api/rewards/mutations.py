@@ -16,6 +16,7 @@ from backend.api.rewards.upload_types import RewardUpload, RewardUploadPayload, 
 from backend.api.uploads import uploaded_file
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.errors import DomainError, FieldError, NotFound
+from backend.core.text import check_text
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientView
 from backend.rewards.services import issuance as issuing
@@ -44,6 +45,7 @@ async def _recipient(reward: IssueRewardInput) -> tuple[uuid.UUID, RecipientView
         )
     if reward.recipient_id is not None:
         return _uuid(reward.recipient_id, RejectionCode.RECIPIENT_NOT_FOUND, "recipientId"), None
+    check_text("recipient_external_id", reward.recipient_external_id)  # named as the input names it
     try:
         recipient = await recipients.get_recipient(SYSTEM, external_id=reward.recipient_external_id)
     except NotFound:
@@ -114,7 +116,10 @@ class RewardMutations:
     )
     async def upload_reward_file(self, info: strawberry.Info, input: UploadRewardFileInput) -> RewardUploadPayload:
         try:
-            campaign_id = _uuid(input.campaign_id, RejectionCode.CAMPAIGN_NOT_FOUND, "campaignId")
+            try:  # a malformed id names no campaign: the upload's own NOT_FOUND, as for an unknown one
+                campaign_id = uuid.UUID(str(input.campaign_id))
+            except ValueError:
+                raise NotFound("campaign", input.campaign_id, field="campaignId") from None
             file = uploaded_file(input.file, "file")
             upload = await staging.stage_upload(info.context.actor, campaign_id, file.stream, file.name)
         except DomainError as refusal:

@@ -16,6 +16,7 @@ from backend.api.errors import UserError, payload_errors
 from backend.api.rewards.loaders import issuances_by_id
 from backend.campaigns.views import CampaignView
 from backend.core.errors import FieldError
+from backend.core.text import INVALID_CHARACTERS
 from backend.rewards.services.issuance import IssuanceOutcome, RejectionCode
 from backend.rewards.views import IssuanceView
 
@@ -24,7 +25,8 @@ FORBIDDEN, TOO_MANY = "FORBIDDEN", "TOO_MANY"
 RewardErrorCode = strawberry.enum(
     enum.Enum(
         "RewardErrorCode",
-        {**{code.name: code.value for code in RejectionCode}, FORBIDDEN: FORBIDDEN, TOO_MANY: TOO_MANY, "INVALID": "INVALID"},
+        {**{code.name: code.value for code in RejectionCode}, FORBIDDEN: FORBIDDEN, TOO_MANY: TOO_MANY, "INVALID": "INVALID"}
+        | {INVALID_CHARACTERS: INVALID_CHARACTERS},
     ),
     name="RewardErrorCode",
     description="Why a reward was not issued (nothing changed).",

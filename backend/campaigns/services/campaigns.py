@@ -39,6 +39,7 @@ from backend.core.clock import utcnow
 from backend.core.db import icontains, write_transaction
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
+from backend.core.text import text_error
 from backend.recipients import service as recipients
 from backend.recipients.service import CHANNELS
 
@@ -91,7 +92,11 @@ def _limit(value, name: str, errors: list[FieldError], maximum: int = MAX_AMOUNT
 
 async def validate_campaign(actor: Actor, data: CampaignInput) -> dict:
     """The campaign's column values, or a DomainError listing every bad field."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = [
+        error for error in (text_error("name", data.name), text_error("description", data.description, multiline=True)) if error
+    ]
+    if errors:  # values no other rule can read
+        raise DomainError(errors)
     name = (data.name or "").strip()
     if not name:
         errors.append(FieldError("name", "REQUIRED", "a campaign needs a name"))

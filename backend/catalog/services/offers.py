@@ -40,6 +40,7 @@ from backend.core.db import icontains, write_transaction
 from backend.core.errors import DomainError, FieldError
 from backend.core.ids import new_id
 from backend.core.iso_codes import country_code, currency_code
+from backend.core.text import check_text, text_error
 from backend.partners.services import profiles as partners
 from backend.partners.views import OFFBOARDED
 
@@ -197,7 +198,18 @@ def _labels(values: list[str], field_name: str, errors: list[FieldError]) -> lis
 
 def validate_offer(data: OfferInput) -> dict:
     """Every problem at once; returns the column values."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = [
+        error
+        for error in (
+            *(text_error(name, getattr(data, name)) for name in ("title", "category", "country", "currency", "image_url")),
+            text_error("description", data.description, multiline=True),
+            *(text_error("category_restrictions", value) for value in data.category_restrictions or []),
+            text_error("eligibility_rule", data.eligibility_rule, multiline=True),
+        )
+        if error
+    ]
+    if errors:  # values no other rule can read
+        raise DomainError(errors)
 
     def check(fn, *args):
         try:
@@ -260,6 +272,7 @@ def audit_view(offer: OfferView) -> dict:
 async def create_offer(actor: Actor, partner_id: uuid.UUID, data: OfferInput, terms: str = "") -> OfferView:
     """A draft offer at the end of the catalogue. ``terms``, when given, become version 1."""
     actor.require(Permission.CATALOG_WRITE)
+    check_text("terms", terms, multiline=True)
     values = validate_offer(data)
     terms = (terms or "").strip()
     if len(terms) > MAX_TERMS:
@@ -328,6 +341,8 @@ async def change_offer_status(actor: Actor, offer_id: uuid.UUID, status: str, re
     """Move an offer along draft → live ⇄ paused → retired. Going live needs a live partner
     (PARTNER_NOT_LIVE) and terms (TERMS_REQUIRED)."""
     actor.require(Permission.CATALOG_WRITE)
+    check_text("status", status)
+    check_text("reason", reason, multiline=True)
     if status not in TRANSITIONS:
         raise DomainError.single("INVALID_STATUS", f"an offer can be set to {', '.join(TRANSITIONS)}", field="status")
     async with write_transaction():
@@ -383,6 +398,8 @@ async def offers_by_ids(actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUID, O
 
 
 def filtered(query, offer_filter: OfferFilter):
+    for name in ("country", "currency", "category", "status", "search"):
+        check_text(name, getattr(offer_filter, name))
     if offer_filter.partner_id is not None:
         query = query.where(Offer.partner == offer_filter.partner_id)
     if offer_filter.country:

@@ -37,6 +37,7 @@ from backend.core.encryption import secret_box
 from backend.core.errors import DomainError, NotFound
 from backend.core.ids import new_id
 from backend.core.keyed_digest import keyed_digest
+from backend.core.text import check_text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_LINE_BYTES = 4096
@@ -227,6 +228,7 @@ async def import_voucher_codes(
     TOO_MANY_ROWS, EMPTY_FILE) imports nothing; row problems reject those rows only, each reported
     with its line. ``dry_run`` checks everything (against the stock too) and writes nothing."""
     actor.require(Permission.CATALOG_WRITE)
+    check_text("file_name", file_name)
     file_name = (file_name or "upload.csv").strip()[:255]
     offer = await load_offer(offer_id)
     if offer.status == RETIRED:

@@ -16,6 +16,7 @@ from backend.core.db import write_transaction
 from backend.core.db_errors import is_unique_violation
 from backend.core.errors import DomainError, NotFound
 from backend.core.ids import new_id
+from backend.core.text import check_text
 
 
 def _view(row: dict) -> TermsVersionView:
@@ -33,6 +34,7 @@ async def revise_terms(actor: Actor, offer_id: uuid.UUID, body: str) -> TermsVer
     """Add a version of the offer's terms and make it current. The same text as the current
     version adds nothing and returns the current version."""
     actor.require(Permission.CATALOG_WRITE)
+    check_text("terms", body, multiline=True)
     body = (body or "").strip()
     if not body:
         raise DomainError.single("REQUIRED", "terms & conditions cannot be empty", field="terms")

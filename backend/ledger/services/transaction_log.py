@@ -175,6 +175,7 @@ async def transfer_chain(actor: Actor, transfer_id: uuid.UUID) -> list[TransferV
 async def transfers_by_reference(actor: Actor, reference: str, limit: int = 100) -> list[TransferView]:
     """The transfers carrying a caller's reference (an order id, say), oldest first."""
     actor.require(Permission.POINTS_READ)
+    rules.reference(reference)
     rows = await sql.fetch(
         f"SELECT {_TRANSFER_COLUMNS} FROM ledger_transfers t WHERE t.reference = $1 ORDER BY t.id LIMIT $2",
         reference.strip(),

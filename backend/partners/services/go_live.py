@@ -18,6 +18,7 @@ from backend.core.db import write_transaction
 from backend.core.db_errors import is_unique_violation
 from backend.core.errors import DomainError
 from backend.core.ids import new_id
+from backend.core.text import check_text
 from backend.partners import checklist
 from backend.partners.services.onboarding import OnboardingState, load_state
 from backend.partners.tables import GoLiveRequest, Partner
@@ -70,6 +71,7 @@ def _pending(state: OnboardingState) -> GoLiveRequestView:
 async def request_go_live(actor: Actor, partner_id: uuid.UUID, note: str = "") -> GoLiveRequestView:
     """The maker's step: every stage is signed off; ask a second person to approve."""
     _require_person(actor)
+    check_text("note", note, multiline=True)
     async with write_transaction():
         state = await load_state(partner_id)
         _require_onboarding(state)
@@ -105,6 +107,7 @@ async def request_go_live(actor: Actor, partner_id: uuid.UUID, note: str = "") -
 
 
 async def _decide(actor: Actor, request: GoLiveRequestView, status: str, note: str) -> None:
+    check_text("reason" if status != APPROVED else "note", note, multiline=True)
     # Conditional update: a concurrent decision (or a self-decision that slipped past) finds no row.
     decided = (
         await GoLiveRequest.update(

@@ -25,6 +25,7 @@ from backend.core.db import write_transaction
 from backend.core.db_errors import is_unique_violation
 from backend.core.errors import DomainError, NotFound
 from backend.core.ids import new_id
+from backend.core.text import check_text
 from backend.partners import checklist
 from backend.partners.services.lookups import partner_row
 from backend.partners.tables import ChecklistCompletion, EvidenceFile, GoLiveRequest, StageSignOff
@@ -185,6 +186,7 @@ async def go_live_blockers(actor: Actor, partner_id: uuid.UUID) -> tuple[GoLiveB
 
 
 def _clean_upload(upload: EvidenceUpload) -> EvidenceUpload:
+    check_text("evidence.content_type", upload.content_type)
     base = re.split(r"[/\\]", (upload.file_name or "").strip())[-1]  # a browser may send a path: keep its last part
     name = _UNSAFE_NAME.sub("_", base).strip(". ")[:255]
     if not name:
@@ -352,6 +354,7 @@ async def complete_checklist_item(
     """Mark an item done with evidence: a note, a new file (``evidence``), an already attached file
     (``evidence_file_id``), or a note with a file. Who and when are recorded from the actor and the clock."""
     actor.require(Permission.PARTNERS_WRITE)
+    check_text("note", note, multiline=True)
     return await _complete_item(actor, partner_id, stage, item, note, evidence, evidence_file_id, automated_run=False)
 
 
@@ -359,6 +362,7 @@ async def record_automated_check(actor: Actor, partner_id: uuid.UUID, stage: str
     """For the system runs that prove an automated item (the catalogue's sandbox UAT issuance):
     the note carries the run's result. Joins the caller's transaction, so a failed run records nothing."""
     actor.require(Permission.PARTNERS_WRITE)
+    check_text("note", note, multiline=True)
     if not checklist.stage(stage).item(item).automated:
         raise DomainError.single("ITEM_NOT_AUTOMATED", f"'{item}' is completed by hand, with evidence", field="item")
     return await _complete_item(actor, partner_id, stage, item, note, None, None, automated_run=True)
@@ -367,6 +371,7 @@ async def record_automated_check(actor: Actor, partner_id: uuid.UUID, stage: str
 async def sign_off_stage(actor: Actor, partner_id: uuid.UUID, stage: str, note: str = "") -> StageView:
     """Close a stage whose items are all done; the next stage opens."""
     actor.require(Permission.PARTNERS_WRITE)
+    check_text("note", note, multiline=True)
     stage_def = checklist.stage(stage)
     async with write_transaction():
         state = await load_state(partner_id)

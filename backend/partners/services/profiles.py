@@ -18,6 +18,7 @@ from backend.core.db import current_engine, icontains, write_transaction
 from backend.core.errors import DomainError, FieldError
 from backend.core.ids import new_id
 from backend.core.iso_codes import country_code
+from backend.core.text import check_text, text_error
 from backend.partners.services.lookups import partner_row
 from backend.partners.tables import Partner
 from backend.partners.views import (
@@ -88,7 +89,28 @@ def _clean_contacts(contacts: list[Contact | dict], errors: list[FieldError]) ->
 
 def validate_profile(data: PartnerProfileInput) -> dict:
     """Every problem at once, so a person fixes the form in one go. Returns the column values."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = [
+        error
+        for error in (
+            text_error("name", data.name),
+            text_error("source", data.source),
+            text_error("category", data.category),
+            *(text_error("countries", value) for value in data.countries or []),
+            *(text_error("reward_types", value) for value in data.reward_types or []),
+            text_error("audience_fit", data.audience_fit, multiline=True),
+            *(
+                text_error(
+                    f"contacts[{index}].{key}",
+                    getattr(contact, key, None) or (contact.get(key) if isinstance(contact, dict) else None),
+                )
+                for index, contact in enumerate(data.contacts or [])
+                for key in ("name", "role", "email", "phone")
+            ),
+        )
+        if error
+    ]
+    if errors:  # values no other rule can read
+        raise DomainError(errors)
     name = " ".join((data.name or "").split())
     if not name:
         errors.append(FieldError("name", "REQUIRED", "a partner needs a name"))
@@ -202,6 +224,7 @@ async def _change_status(
     actor: Actor, partner_id: uuid.UUID, allowed_from: tuple[str, ...], to: str, action: str, reason: str = ""
 ) -> PartnerView:
     actor.require(Permission.PARTNERS_WRITE)
+    check_text("reason", reason, multiline=True)
     async with write_transaction():
         before = partner_view(await partner_row(partner_id))
         # Conditional update: a concurrent change of status makes this one find no row.
@@ -259,6 +282,8 @@ def _serves_country(country: str):
 
 
 def _filtered(query, partner_filter: PartnerFilter):
+    for name in ("search", "status", "source", "category", "country"):
+        check_text(name, getattr(partner_filter, name))
     if partner_filter.search and partner_filter.search.strip():
         query = query.where(icontains(Partner.name, partner_filter.search.strip()))
     if partner_filter.status:

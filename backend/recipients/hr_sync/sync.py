@@ -13,6 +13,7 @@ from backend.core.db import write_transaction
 from backend.core.db_errors import is_unique_violation
 from backend.core.errors import DomainError
 from backend.core.ids import new_id
+from backend.core.text import check_text, text_error
 from backend.recipients.hr_sync.mapping import FieldMapping, MappedRow, SourceSystem, map_row, mapping_for, merged_input, text_of
 from backend.recipients.service import RecipientInput, _audit_recipient, _recipient_view, validate_recipient
 from backend.recipients.tables import Recipient
@@ -179,6 +180,7 @@ async def sync_recipients(
     else:
         mapping = mapping_for(preset_or_mapping)
         default_source = SourceSystem(preset_or_mapping).value
+    check_text("source_system", source_system)
     source = (source_system or default_source).strip()[:50] or default_source
     today = utcnow().date()
     total, rows_read, seen = _Tally(), 0, {}
@@ -210,6 +212,10 @@ async def sync_recipients(
         external_id = mapped.fields.get("external_id")
         if not external_id:
             total.rejected.append(RejectedRecipientRow(number, None, "external_id", "external id is required"))
+            continue
+        bad_text = text_error("external_id", external_id)
+        if bad_text:  # before the batch looks it up: PostgreSQL cannot even compare it
+            total.rejected.append(RejectedRecipientRow(number, None, "external_id", bad_text.message))
             continue
         if external_id in seen:
             total.rejected.append(

@@ -45,6 +45,7 @@ from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
+from backend.core.text import check_text
 from backend.ledger import services as ledger
 from backend.ledger.kinds import Source
 from backend.ledger.rules import MAX_POINTS
@@ -379,6 +380,8 @@ async def issue_reward(
     ``recipient`` is the request's recipient when the caller has just read it (the API, resolving an
     external id), so it is not read twice; otherwise it is read here."""
     actor.require(Permission.REWARDS_WRITE)
+    check_text("source_event", request.source_event)
+    check_text("channel", request.channel)
     key = _idempotency_request(actor, request, idempotency_scope)
     # The campaign as last read, when there is one (a read less per reward): governance counts the
     # reward only if its rules are still those, and a refusal is re-checked against a fresh read.
@@ -425,6 +428,9 @@ async def issue_rewards(
     rest); outcomes in the order of ``requests``. A bad or conflicting key is that row's rejection
     (IDEMPOTENCY_KEY_INVALID, IDEMPOTENCY_CONFLICT) here, not an exception."""
     actor.require(Permission.REWARDS_WRITE)
+    for request in requests:  # before any is issued: a refusal here changes nothing
+        check_text("source_event", request.source_event)
+        check_text("channel", request.channel)
     outcomes = []
     for request in requests:
         try:

@@ -15,6 +15,7 @@ from backend.core.db import write_transaction
 from backend.core.encryption import DecryptionFailed, mask, secret_box
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
+from backend.core.text import text_error
 from backend.webhooks import signing
 from backend.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from backend.webhooks.topics import TOPICS
@@ -105,6 +106,9 @@ def _topic_problems(topics: list[str]) -> list[FieldError]:
 
 def _check(url: str, topics: list[str], description: str) -> tuple[str, list[str], str]:
     """Every problem at once, so a person fixes the form in one go."""
+    unreadable = [error for error in (text_error("url", url), text_error("description", description, multiline=True)) if error]
+    if unreadable:
+        raise DomainError(unreadable)
     url, description = (url or "").strip(), (description or "").strip()
     problems = _url_problems(url) + _topic_problems(list(topics))
     if len(description) > MAX_DESCRIPTION_LENGTH:
