@@ -44,7 +44,10 @@ _INSERT_SYSTEM = f"""INSERT INTO ledger_accounts (id, programme_id, kind, shard,
 ON CONFLICT DO NOTHING"""
 _INSERT_WALLET = """INSERT INTO ledger_accounts (id, programme_id, recipient_id, kind, shard, created_at)
 VALUES ($1, $2, $3, 'wallet', 0, $4) ON CONFLICT DO NOTHING"""
-_OWNERS = "SELECT (SELECT id FROM programmes WHERE id = $1) AS programme, (SELECT id FROM recipients WHERE id = $2) AS recipient"
+_OWNERS = (
+    "SELECT (SELECT id FROM programme_directory WHERE id = $1) AS programme,"
+    " (SELECT id FROM recipient_directory WHERE id = $2) AS recipient"
+)
 _WALLET_ID = "SELECT id FROM ledger_accounts WHERE programme_id = $1 AND recipient_id = $2 AND kind = 'wallet'"
 
 
