@@ -1,5 +1,9 @@
 """Test harness: every database test runs on SQLite, and on PostgreSQL too when
-MIRABELLE_TEST_POSTGRES_URL is set (a set-but-unreachable URL fails the run, it never skips)."""
+MIRABELLE_TEST_POSTGRES_URL is set (a set-but-unreachable URL fails the run, it never skips).
+
+Under pytest-xdist (``make test``) each worker is a process of its own and imports this module
+itself: its own temporary var directory (so its own SQLite template and files), its own
+PostgreSQL database (named after the worker, plus a random suffix), dropped when it finishes."""
 
 from __future__ import annotations
 
@@ -58,7 +62,8 @@ async def _postgres_url() -> str:
     if "pg_url" not in _state:
         import asyncpg
 
-        name = f"mirabelle_test_{uuid.uuid4().hex[:12]}"
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, … under pytest-xdist
+        name = f"mirabelle_test_{worker}_{uuid.uuid4().hex[:12]}"
         try:
             admin = await asyncpg.connect(PG_URL, timeout=10)
         except Exception as error:  # set but unreachable: fail loudly, never skip
