@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import uuid
 from datetime import timedelta
 
-import pytest
 from api_load import median_run, running_api
 from baseline import fresh_database, tpcb_database, vacuum_analyze
 
@@ -89,7 +87,6 @@ async def _prepare(url: str) -> tuple[str, uuid.UUID]:
     return secret, campaign.id
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed: apt-get install wrk")
 async def test_issue_reward_over_graphql(tmp_path):
     async with tpcb_database(SERVER) as tpcb, fresh_database(SERVER, "mirabelle_issuance_bench") as url:
         key, campaign_id = await _prepare(url)
