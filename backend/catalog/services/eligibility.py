@@ -18,7 +18,7 @@ from backend.recipients import service as recipients
 from backend.recipients.service import RecipientView
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)  # a pure function of the rule's text: nothing to expire
 def _rule(text: str) -> eligibility.Rule | None:
     # Stored rules are canonical text; parsing each once per process is enough.
     return eligibility.parse(text)

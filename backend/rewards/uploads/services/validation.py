@@ -97,7 +97,8 @@ def dedupe_key(external_id: str, offer_id: uuid.UUID | None, denomination: int |
     return f"{external_id}\x1f{_reward_key(offer_id, denomination, points)}"
 
 
-@functools.lru_cache(maxsize=1024)  # a file gives a few rewards many times; a UUID's text costs more than the lookup
+# A pure function (nothing to expire): a file gives a few rewards many times; a UUID's text costs more than the lookup.
+@functools.lru_cache(maxsize=1024)
 def _reward_key(offer_id: uuid.UUID | None, denomination: int | None, points: int | None) -> str:
     return f"points\x1f{points}" if offer_id is None else f"{offer_id}\x1f{denomination}"
 
