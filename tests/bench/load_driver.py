@@ -100,7 +100,19 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport):
         self.transport = transport
-        self._send()
+        self._guarded(self._send)
+
+    def data_received(self, data):
+        self._guarded(self._received, data)
+
+    def _guarded(self, step, *args):
+        """A failing script or response ends the run (raised by ``run``) rather than this connection alone."""
+        try:
+            step(*args)
+        except Exception as error:
+            if not self.finished.done():
+                self.finished.set_exception(error)
+            self.transport.abort()
 
     def _send(self):
         if time.perf_counter() >= self.deadline:
@@ -110,7 +122,7 @@ class _Connection(asyncio.Protocol):
         self.sent_at = time.perf_counter()
         self.transport.write(request)
 
-    def data_received(self, data):
+    def _received(self, data):
         self.buffer += data
         end = self.buffer.find(b"\r\n\r\n")
         if end < 0:
