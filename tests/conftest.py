@@ -70,6 +70,7 @@ async def _postgres_url() -> str:
             pytest.fail(f"MIRABELLE_TEST_POSTGRES_URL={PG_URL} is set but unreachable: {error}", pytrace=False)
         try:
             await admin.execute(f'CREATE DATABASE "{name}"')
+            _state["pool_size"] = _pool_size(int(await admin.fetchval("SHOW max_connections")))
         finally:
             await admin.close()
         _state["pg_name"] = name
@@ -78,6 +79,14 @@ async def _postgres_url() -> str:
         await migrate()
         _state["pg_url"] = url
     return _state["pg_url"]
+
+
+def _pool_size(max_connections: int) -> int:
+    """Connections a test's pool may open: 40, or this worker's share of the server's connections
+    (less 20 for subprocesses and admin sessions) when pytest-xdist workers run tests at the same
+    time: three workers' race tests at 40 each would exceed PostgreSQL's default 100."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(10, min(40, (max_connections - 20) // workers))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -112,7 +121,7 @@ async def db(request, tmp_path):
     url = await _postgres_url()
     engine = make_engine(url)
     use_engine(engine)
-    await start_pool(engine, max_size=40)
+    await start_pool(engine, max_size=_state["pool_size"])
     tables = [row["tablename"] for row in await engine.run_ddl(_TABLES_SQL)]
     # TRUNCATE skips row triggers, so the append-only audit log can be emptied between tests.
     await engine.run_ddl(f"TRUNCATE {', '.join(tables)} CASCADE")
