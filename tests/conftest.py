@@ -1,5 +1,9 @@
 """Test harness: every database test runs on SQLite, and on PostgreSQL too when
-MIRABELLE_TEST_POSTGRES_URL is set (a set-but-unreachable URL fails the run, it never skips)."""
+MIRABELLE_TEST_POSTGRES_URL is set (a set-but-unreachable URL fails the run, it never skips).
+
+Under pytest-xdist (``make test``) each worker is a process of its own and imports this module
+itself: its own temporary var directory (so its own SQLite template and files), its own
+PostgreSQL database (named after the worker, plus a random suffix), dropped when it finishes."""
 
 from __future__ import annotations
 
@@ -58,13 +62,15 @@ async def _postgres_url() -> str:
     if "pg_url" not in _state:
         import asyncpg
 
-        name = f"mirabelle_test_{uuid.uuid4().hex[:12]}"
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, … under pytest-xdist
+        name = f"mirabelle_test_{worker}_{uuid.uuid4().hex[:12]}"
         try:
             admin = await asyncpg.connect(PG_URL, timeout=10)
         except Exception as error:  # set but unreachable: fail loudly, never skip
             pytest.fail(f"MIRABELLE_TEST_POSTGRES_URL={PG_URL} is set but unreachable: {error}", pytrace=False)
         try:
             await admin.execute(f'CREATE DATABASE "{name}"')
+            _state["pool_size"] = _pool_size(int(await admin.fetchval("SHOW max_connections")))
         finally:
             await admin.close()
         _state["pg_name"] = name
@@ -73,6 +79,14 @@ async def _postgres_url() -> str:
         await migrate()
         _state["pg_url"] = url
     return _state["pg_url"]
+
+
+def _pool_size(max_connections: int) -> int:
+    """Connections a test's pool may open: 40, or this worker's share of the server's connections
+    (less 20 for subprocesses and admin sessions) when pytest-xdist workers run tests at the same
+    time: three workers' race tests at 40 each would exceed PostgreSQL's default 100."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(10, min(40, (max_connections - 20) // workers))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -107,7 +121,7 @@ async def db(request, tmp_path):
     url = await _postgres_url()
     engine = make_engine(url)
     use_engine(engine)
-    await start_pool(engine, max_size=40)
+    await start_pool(engine, max_size=_state["pool_size"])
     tables = [row["tablename"] for row in await engine.run_ddl(_TABLES_SQL)]
     # TRUNCATE skips row triggers, so the append-only audit log can be emptied between tests.
     await engine.run_ddl(f"TRUNCATE {', '.join(tables)} CASCADE")

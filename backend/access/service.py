@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cachetools import TTLCache
 from email_validator import EmailNotValidError, validate_email
 
 from backend.access.roles import API_KEY_SCOPES, Role, permissions_for
@@ -454,12 +455,12 @@ async def find_api_key(actor: Actor, reference: str) -> ApiKeyView:
 @dataclass
 class _VerifiedKey:
     actor: Actor
-    verified_at: float  # time.monotonic()
     last_used_at: datetime | None
 
 
 # (engine, prefix, SHA-256 of the secret) → the key's actor: only keys that verified, never a guess.
-_verified_keys: dict[tuple[int, str, str], _VerifiedKey] = {}
+# Each is kept API_KEY_CACHE_TTL_S (a key can be revoked meanwhile), at most API_KEY_CACHE_SIZE.
+_verified_keys: TTLCache = TTLCache(maxsize=API_KEY_CACHE_SIZE, ttl=API_KEY_CACHE_TTL_S, timer=time.monotonic)
 
 
 def _forget_verified_key(key_id: uuid.UUID) -> None:
@@ -479,10 +480,8 @@ async def authenticate_api_key(raw: str | None) -> Actor:
     secret_hash = _token_hash(secret)
     cache_key = (id(ApiKey._meta.db), prefix, secret_hash)
     verified = _verified_keys.get(cache_key)
-    if verified is None or time.monotonic() - verified.verified_at >= API_KEY_CACHE_TTL_S:
+    if verified is None:
         verified = await _verify_api_key(prefix, secret_hash)
-        if len(_verified_keys) >= API_KEY_CACHE_SIZE:
-            _verified_keys.clear()
         _verified_keys[cache_key] = verified
     now = utcnow()
     # Record use at most once a minute per key: a write per request would cost more than the request.
@@ -508,7 +507,7 @@ async def _verify_api_key(prefix: str, secret_hash: str) -> _VerifiedKey:
         label=f"api-key:{row['name']}",
         permissions=frozenset(Permission(scope) for scope in row["scopes"]),
     )
-    return _VerifiedKey(actor=actor, verified_at=time.monotonic(), last_used_at=_opt_utc(row["last_used_at"]))
+    return _VerifiedKey(actor=actor, last_used_at=_opt_utc(row["last_used_at"]))
 
 
 # ---------------------------------------------------------------- bootstrap

@@ -14,6 +14,8 @@ import random
 import uuid
 from functools import lru_cache
 
+from cachetools import LRUCache
+
 from backend.core import sql
 from backend.core.clock import utcnow
 from backend.core.ids import new_id
@@ -23,7 +25,7 @@ from backend.ledger.kinds import SYSTEM_KINDS, AccountKind
 SHARDS = 16
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # a pure function (uuid5 of its arguments): nothing to expire
 def system_account_id(programme_id: uuid.UUID, kind: AccountKind, shard: int) -> uuid.UUID:
     return uuid.uuid5(programme_id, f"ledger/{kind.value}/{shard}")
 
@@ -44,7 +46,10 @@ _INSERT_SYSTEM = f"""INSERT INTO ledger_accounts (id, programme_id, kind, shard,
 ON CONFLICT DO NOTHING"""
 _INSERT_WALLET = """INSERT INTO ledger_accounts (id, programme_id, recipient_id, kind, shard, created_at)
 VALUES ($1, $2, $3, 'wallet', 0, $4) ON CONFLICT DO NOTHING"""
-_OWNERS = "SELECT (SELECT id FROM programmes WHERE id = $1) AS programme, (SELECT id FROM recipients WHERE id = $2) AS recipient"
+_OWNERS = (
+    "SELECT (SELECT id FROM programme_directory WHERE id = $1) AS programme,"
+    " (SELECT id FROM recipient_directory WHERE id = $2) AS recipient"
+)
 _WALLET_ID = "SELECT id FROM ledger_accounts WHERE programme_id = $1 AND recipient_id = $2 AND kind = 'wallet'"
 
 
@@ -66,7 +71,8 @@ async def wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> uuid.UU
     return row["id"] if row else None
 
 
-_KNOWN_WALLETS: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID] = {}
+# Bounded (least recently used goes); no expiry: a wallet's id never changes (see below).
+_KNOWN_WALLETS: LRUCache = LRUCache(maxsize=100_000)
 
 
 async def known_wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> uuid.UUID | None:
@@ -77,8 +83,6 @@ async def known_wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> u
     if found is None:
         found = await wallet_id(programme_id, recipient_id)
         if found is not None:
-            if len(_KNOWN_WALLETS) >= 100_000:  # a bound, not an LRU: re-reading a wallet's id is cheap
-                _KNOWN_WALLETS.clear()
             _KNOWN_WALLETS[key] = found
     return found
 

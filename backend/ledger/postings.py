@@ -22,7 +22,7 @@ from backend.ledger.views import Balance, TransferView
 
 # The wallet's state after the change; the recipient's external id rides along for the event.
 _WALLET_STATE = """id, programme_id, recipient_id, debits_pending, debits_posted, credits_pending, credits_posted, sequence,
-    (SELECT external_id FROM recipients WHERE recipients.id = ledger_accounts.recipient_id) AS recipient_external_id"""
+    (SELECT external_id FROM recipient_directory r WHERE r.id = ledger_accounts.recipient_id) AS recipient_external_id"""
 _MOVE_WALLET_OF_OWNER = f"""UPDATE ledger_accounts
 SET debits_pending = debits_pending + $3, debits_posted = debits_posted + $4,
     credits_pending = credits_pending + $5, credits_posted = credits_posted + $6, sequence = sequence + 1
@@ -49,7 +49,7 @@ RETURNING claimed.*, ledger_accounts.id AS wallet_id, ledger_accounts.programme_
     ledger_accounts.recipient_id AS wallet_recipient_id, ledger_accounts.debits_pending AS wallet_debits_pending,
     ledger_accounts.debits_posted AS wallet_debits_posted, ledger_accounts.credits_pending AS wallet_credits_pending,
     ledger_accounts.credits_posted AS wallet_credits_posted, ledger_accounts.sequence AS wallet_sequence,
-    (SELECT external_id FROM recipients WHERE recipients.id = ledger_accounts.recipient_id) AS wallet_recipient_external_id"""
+    (SELECT external_id FROM recipient_directory r WHERE r.id = ledger_accounts.recipient_id) AS wallet_recipient_external_id"""
 _INSERT_TRANSFER = """INSERT INTO ledger_transfers (id, programme_id, wallet_account_id, debit_account_id, credit_account_id,
     amount, kind, source, phase, pending_id, reverses_id, reference, reason, actor_kind, actor_id, actor_label, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"""

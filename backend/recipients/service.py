@@ -9,12 +9,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from cachetools import LRUCache
+
 from backend.core import audit, contact_points, iso_codes, money, sql
 from backend.core.authz import Actor, Permission
 from backend.core.clock import as_utc, utcnow
 from backend.core.db import current_engine, icontains, write_transaction
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
+from backend.core.sql import Row
 from backend.core.text import check_text, json_text_error, text_error
 from backend.core.views import Page
 from backend.recipients.tables import Programme, Recipient
@@ -456,10 +459,11 @@ async def get_recipient(actor: Actor, recipient_id: uuid.UUID | None = None, ext
 
 # External id → recipient id, remembered per process and database: a recipient's external id is
 # set when it is created and never changed (the upsert matches on it), and recipients are never
-# deleted, so a pair read once stays true. Only committed rows are remembered (a read outside a
-# transaction), never one a rolled-back transaction created. Bounded; a miss reads.
-# (The engine is kept with its map: tests switch databases, and a map is only true of its own.)
-_IDS_BY_EXTERNAL_ID: tuple[object, dict[str, uuid.UUID]] = (None, {})
+# deleted, so a pair read once stays true: bounded (least recently used goes), no expiry needed.
+# Only committed rows are remembered (a read outside a transaction), never one a rolled-back
+# transaction created. (The engine is kept with its map: tests switch databases, and a map is only
+# true of its own.)
+_IDS_BY_EXTERNAL_ID: tuple[object, LRUCache] = (None, LRUCache(maxsize=100_000))
 
 
 async def recipient_id_by_external_id(actor: Actor, external_id: str) -> uuid.UUID:
@@ -470,7 +474,7 @@ async def recipient_id_by_external_id(actor: Actor, external_id: str) -> uuid.UU
     global _IDS_BY_EXTERNAL_ID
     engine = current_engine()
     if _IDS_BY_EXTERNAL_ID[0] is not engine:
-        _IDS_BY_EXTERNAL_ID = (engine, {})
+        _IDS_BY_EXTERNAL_ID = (engine, LRUCache(maxsize=100_000))
     known = _IDS_BY_EXTERNAL_ID[1]
     found = known.get(external_id)
     if found is not None:
@@ -479,10 +483,26 @@ async def recipient_id_by_external_id(actor: Actor, external_id: str) -> uuid.UU
     if row is None:
         raise NotFound("recipient", external_id, field="external_id")
     if engine.current_transaction.get() is None:
-        if len(known) >= 100_000:
-            known.clear()
         known[external_id] = row["id"]
     return row["id"]
+
+
+_ROWS_BY_EXTERNAL_IDS_PG = "SELECT * FROM recipients WHERE external_id = ANY($1::varchar[])"
+_ROWS_BY_EXTERNAL_IDS_SQLITE = "SELECT * FROM recipients WHERE external_id IN (SELECT value FROM json_each($1))"
+
+
+async def recipient_rows_by_external_id(external_ids: list[str], fetch=sql.fetch) -> dict[str, Row]:
+    """The stored rows of the recipients among ``external_ids`` that exist, by external id: one
+    query (one array parameter instead of a thousand placeholders), for a service of another
+    domain that checked its own permission (bulk upload staging). ``fetch`` runs it: the current
+    transaction's by default, or a reading connection the caller holds."""
+    if not external_ids:
+        return {}
+    if sql.is_sqlite():
+        rows = await fetch(_ROWS_BY_EXTERNAL_IDS_SQLITE, json.dumps(external_ids))
+    else:
+        rows = await fetch(_ROWS_BY_EXTERNAL_IDS_PG, external_ids)
+    return {row["external_id"]: row for row in rows}
 
 
 async def recipients_by_ids(actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUID, RecipientView]:

@@ -1,8 +1,11 @@
-"""Drive a real `mirabelle api` (2 workers) with wrk from a separate process."""
+"""Drive a real `mirabelle api` (2 workers) from a separate process with a wrk script: run by
+``load_driver.py`` (Python, so a fresh machine needs nothing more), or by wrk itself with
+``MIRABELLE_BENCH_DRIVER=wrk`` (to compare the two)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -10,6 +13,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from pathlib import Path
 
 from baseline import TpcB
 
@@ -20,17 +24,34 @@ SECONDS, CONNECTIONS, REPEATS = 10, 16, 3
 # keys, recipients' ids, each pool connection's prepared statements): 16 of them at once wait
 # 150–250 ms (measured). The targets are for a running service, so each figure starts warm.
 WARM_UP_SECONDS = 3
+THREADS = 2  # wrk's -t: Lua states, each with its share of the connections
+DRIVER = os.environ.get("MIRABELLE_BENCH_DRIVER", "python")  # or "wrk"
+LOAD_DRIVER = Path(__file__).with_name("load_driver.py")
 
 
 def wrk(url: str, key: str, script: str, tmp_path, seconds: int = SECONDS) -> dict:
-    """One wrk run. ``RUN_ID`` in the script becomes a token of this run: idempotency keys built
-    with it are new in every run, so a repeated run does fresh work instead of replays."""
+    """One run of a wrk script, ``CONNECTIONS`` connections for ``seconds``. ``RUN_ID`` in the
+    script becomes a token of this run: idempotency keys built with it are new in every run, so a
+    repeated run does fresh work instead of replays. Returns rps, p50 and p99 (ms), non_2xx, and
+    ``output``: what the script's done() wrote (with wrk: all of wrk's report)."""
     path = tmp_path / "script.lua"
     path.write_text(script.replace("RUN_ID", uuid.uuid4().hex[:12]))
+    if DRIVER == "wrk":
+        return _wrk_binary(url, key, path, seconds)
+    output = subprocess.run(
+        [sys.executable, str(LOAD_DRIVER), url, key, str(path), str(CONNECTIONS), str(THREADS), str(seconds)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    return json.loads(output)
+
+
+def _wrk_binary(url: str, key: str, path, seconds: int) -> dict:
     output = subprocess.run(
         [
             "wrk",
-            "-t2",
+            f"-t{THREADS}",
             f"-c{CONNECTIONS}",
             f"-d{seconds}s",
             "--latency",

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 
-import pytest
 from api_load import median_run, running_api
 from baseline import fresh_database, pgbench_tps, vacuum_analyze
 
@@ -58,7 +56,6 @@ async def _prepare(url: str) -> str:
     return secret
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed: apt-get install wrk")
 async def test_graphql_api_throughput(tmp_path):
     baseline = await pgbench_tps(SERVER)
     async with fresh_database(SERVER, "mirabelle_bench") as url:

@@ -15,14 +15,12 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import threading
 import uuid
 from datetime import timedelta
 
 import api_load
 import asyncpg
-import pytest
 from api_load import median_run, running_api, wrk
 from baseline import fresh_database, tpcb_database, vacuum_analyze
 
@@ -206,7 +204,6 @@ async def _set_maximum(url: str, campaign_id: uuid.UUID, max_rewards: int) -> No
         await close_pool(engine)
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed: apt-get install wrk")
 async def test_issue_reward_over_graphql(tmp_path, monkeypatch):
     async with tpcb_database(SERVER) as tpcb, fresh_database(SERVER, "mirabelle_issuance_bench") as url:
         key, campaign_id = await _prepare(url)

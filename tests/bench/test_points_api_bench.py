@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import uuid
 
 import ledger_history
-import pytest
 from api_load import median_run, running_api
 from baseline import fresh_database, tpcb_database, vacuum_analyze
 
@@ -89,7 +87,6 @@ async def _prepare(url: str) -> tuple[str, uuid.UUID]:
     return secret, programme.id
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed: apt-get install wrk")
 async def test_points_over_graphql(tmp_path):
     async with tpcb_database(SERVER) as tpcb, fresh_database(SERVER, "mirabelle_points_bench") as url:
         key, programme_id = await _prepare(url)

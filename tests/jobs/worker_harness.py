@@ -24,7 +24,7 @@ from backend.core.tables import OutboxEvent
 from jobs.worker import build_worker_settings
 
 PROBE_WORKER = Path(__file__).with_name("outbox_probe_worker.py")
-WORKER_JOB_TIMEOUT_S = 2  # a killed worker's job re-runs after this + 10 s (arq's in-progress key)
+WORKER_JOB_TIMEOUT_S = 5  # a killed worker's job re-runs after this + 10 s (arq's in-progress key): room for a loaded machine (2 s failed once under 3 xdist workers at load 13)
 
 
 async def eventually(condition: Callable[[], Awaitable[bool]], timeout: float, what: str, interval: float = 0.05) -> None:

@@ -7,8 +7,6 @@ import uuid
 from dataclasses import replace
 from functools import lru_cache
 
-from piccolo.columns import JSONB
-
 from backend.catalog import eligibility
 from backend.catalog.services.offer_rows import load_offer, offer_view, offers_query
 from backend.catalog.services.offers import OfferFilter, filtered
@@ -18,10 +16,9 @@ from backend.core.authz import Actor, Permission
 from backend.core.db import current_engine
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientView
-from backend.recipients.tables import Recipient
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)  # a pure function of the rule's text: nothing to expire
 def _rule(text: str) -> eligibility.Rule | None:
     # Stored rules are canonical text; parsing each once per process is enough.
     return eligibility.parse(text)
@@ -53,13 +50,9 @@ def eligible(offer: OfferView, recipient: RecipientView) -> bool:
 
 
 def recipient_condition(rule: eligibility.Rule | None) -> eligibility.SqlCondition:
-    """The rule as a SQL condition over the recipients table of the current database."""
-    return eligibility.compile_sql(
-        rule,
-        current_engine().engine_type,
-        json_column=Recipient.hr_attributes._meta.db_column_name,
-        jsonb=isinstance(Recipient.hr_attributes, JSONB),
-    )
+    """The rule as a SQL condition over the recipients domain's ``recipient_directory`` view (its
+    ``hr_attributes`` column is json) in the current database."""
+    return eligibility.compile_sql(rule, current_engine().engine_type, json_column="hr_attributes", jsonb=False)
 
 
 def preview_query(rule: eligibility.Rule | None) -> eligibility.SqlCondition:
@@ -68,7 +61,7 @@ def preview_query(rule: eligibility.Rule | None) -> eligibility.SqlCondition:
     condition = recipient_condition(rule)
     return eligibility.SqlCondition(
         f"SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN {condition.sql} THEN 1 ELSE 0 END), 0) AS eligible "
-        "FROM recipients WHERE status = 'active'",
+        "FROM recipient_directory WHERE status = 'active'",
         condition.params,
     )
 
@@ -78,7 +71,7 @@ async def preview_eligibility(actor: Actor, rule_text: str) -> EligibilityPrevie
     actor.require(Permission.CATALOG_READ)
     rule = eligibility.parse(rule_text)
     query = preview_query(rule)
-    rows = await Recipient.raw(query.sql, *query.params)
+    rows = await Offer.raw(query.sql, *query.params)
     return EligibilityPreview(
         rule="" if rule is None else eligibility.to_text(rule), eligible=int(rows[0]["eligible"]), total=int(rows[0]["total"])
     )

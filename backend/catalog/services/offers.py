@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from piccolo.columns.combination import WhereRaw
 
 from backend.catalog import eligibility
-from backend.catalog.services.offer_rows import load_offer, offer_view, offers_query
+from backend.catalog.services.offer_rows import load_offer, load_offers, offer_view, offers_query
 from backend.catalog.tables import Offer, TermsVersion
 from backend.catalog.views import (
     DAYS_AFTER_ISSUE,
@@ -393,8 +393,7 @@ async def get_offer(actor: Actor, offer_id: uuid.UUID) -> OfferView:
 async def offers_by_ids(actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUID, OfferView]:
     """One query for many ids (GraphQL DataLoaders)."""
     actor.require(Permission.CATALOG_READ)
-    rows = await offers_query().where(Offer.id.is_in(list(ids))) if ids else []
-    return {row["id"]: offer_view(row) for row in rows}
+    return await load_offers(ids)
 
 
 def filtered(query, offer_filter: OfferFilter):

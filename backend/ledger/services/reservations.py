@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from cachetools import LRUCache
+
 from backend.core import sql
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import as_utc, utcnow
@@ -348,12 +350,10 @@ class _Held:
 
 # Reservations this process opened and has not closed: a confirm or release of one (the usual
 # case: the caller that reserved confirms) needs no read first. Bounded; a miss reads.
-_OPENED_HERE: dict[uuid.UUID, _Held] = {}
+_OPENED_HERE: LRUCache = LRUCache(maxsize=10_000)
 
 
 def _remember(held: _Held) -> None:
-    if len(_OPENED_HERE) >= 10_000:
-        _OPENED_HERE.clear()
     _OPENED_HERE[held.reservation.id] = held
 
 

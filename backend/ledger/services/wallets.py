@@ -15,7 +15,7 @@ from backend.ledger.views import Balance
 
 _WALLET = """SELECT a.id, a.programme_id, a.recipient_id, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted,
     a.sequence, r.external_id AS recipient_external_id
-FROM ledger_accounts a JOIN recipients r ON r.id = a.recipient_id
+FROM ledger_accounts a JOIN recipient_directory r ON r.id = a.recipient_id
 WHERE a.kind = 'wallet' AND """
 
 
@@ -63,7 +63,7 @@ async def _balance_of(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> Balan
     if row is not None:
         return WalletState.of(row).balance()
     await accounts.require_owner(programme_id, recipient_id)
-    external = await sql.fetchrow("SELECT external_id FROM recipients WHERE id = $1", recipient_id)
+    external = await sql.fetchrow("SELECT external_id FROM recipient_directory WHERE id = $1", recipient_id)
     return Balance(
         programme_id=programme_id,
         recipient_id=recipient_id,

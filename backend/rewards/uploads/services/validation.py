@@ -38,8 +38,7 @@ from dataclasses import dataclass, field
 
 from backend.campaigns.views import POINTS, CampaignView
 from backend.catalog.services.eligibility import eligible, rule_attributes
-from backend.catalog.services.offer_rows import offer_view, offers_query
-from backend.catalog.tables import Offer
+from backend.catalog.services.offer_rows import load_offers
 from backend.catalog.views import OfferView, valid_denomination
 from backend.core import sql
 from backend.core.clock import as_utc, utcnow
@@ -112,7 +111,8 @@ def dedupe_key(external_id: str, offer_id: uuid.UUID | None, denomination: int |
     return f"{external_id}\x1f{_reward_key(offer_id, denomination, points)}"
 
 
-@functools.lru_cache(maxsize=1024)  # a file gives a few rewards many times; a UUID's text costs more than the lookup
+# A pure function (nothing to expire): a file gives a few rewards many times; a UUID's text costs more than the lookup.
+@functools.lru_cache(maxsize=1024)
 def _reward_key(offer_id: uuid.UUID | None, denomination: int | None, points: int | None) -> str:
     return f"points\x1f{points}" if offer_id is None else f"{offer_id}\x1f{denomination}"
 
@@ -143,29 +143,16 @@ def recipient_view(row: Row) -> RecipientView:
     )
 
 
-_KNOWN_PG = "SELECT * FROM recipients WHERE external_id = ANY($1::varchar[])"
-_KNOWN_SQLITE = "SELECT * FROM recipients WHERE external_id IN (SELECT value FROM json_each($1))"
-
-
 async def known_recipients(external_ids: list[str], fetch=sql.fetch) -> dict[str, Row]:
     """The recipients among ``external_ids`` that exist (their rows), by external id: one query (a
-    hot path of staging, so in plain SQL: one array parameter instead of a thousand placeholders).
-    ``fetch`` runs it: the current transaction's by default (staging passes a reading connection of its own)."""
-    if not external_ids:
-        return {}
-    if sql.is_sqlite():
-        rows = await fetch(_KNOWN_SQLITE, json.dumps(external_ids))
-    else:
-        rows = await fetch(_KNOWN_PG, external_ids)
-    return {row["external_id"]: row for row in rows}
+    hot path of staging), read by the recipients domain. ``fetch`` runs it: the current
+    transaction's by default (staging passes a reading connection of its own)."""
+    return await recipients.recipient_rows_by_external_id(external_ids, fetch)
 
 
 async def campaign_offers(campaign: CampaignView) -> dict[uuid.UUID, OfferView]:
     """The campaign's allowed offers, loaded once per upload."""
-    if not campaign.allowed_offer_ids:
-        return {}
-    rows = await offers_query().where(Offer.id.is_in(list(campaign.allowed_offer_ids)))
-    return {row["id"]: offer_view(row) for row in rows}
+    return await load_offers(list(campaign.allowed_offer_ids))
 
 
 class RowValidator:
