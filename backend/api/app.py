@@ -16,9 +16,10 @@ from backend.api.auth import rejected_key_response
 from backend.api.context import request_context
 from backend.api.health import healthz, readyz
 from backend.api.lifespan import api_lifespan
-from backend.api.metrics import HTTP_METRICS, PrometheusController
+from backend.api.metrics import HTTP_METRICS, MetricsController
 from backend.api.request_tracing import request_tracing, unhandled_error_logger
 from backend.api.schema import build_schema
+from backend.core.settings import get_settings
 
 _SUB_RESPONSE = "mirabelle.graphql_response"
 
@@ -29,16 +30,23 @@ async def _graphql_response() -> Response:
 
 
 def graphql_controller() -> type[Controller]:
+    settings = get_settings()
     base = make_graphql_controller(
-        build_schema(),
+        build_schema(settings),
         path="/graphql",
-        graphql_ide="graphiql",
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
         allow_queries_via_get=False,  # GET only serves GraphiQL; operations are POSTed with a key
         context_getter=request_context,
         multipart_uploads_enabled=True,  # the `Upload` scalar: voucher files, evidence, HR exports (see backend/api/uploads.py)
+        # The schema has no subscriptions: no WebSocket protocol (graphql-transport-ws, graphql-ws) is
+        # spoken, so nothing can run over a WebSocket, where no API key would be asked for.
+        subscription_protocols=(),
     )
 
     class GraphQLController(base):
+        # And no WebSocket route: an upgrade is refused at the handshake (403) instead of accepted and closed.
+        websocket_endpoint = None
+
         # Strawberry makes each request's Response in a worker thread (a sync dependency with
         # sync_to_thread=True): a thread hop per request for one constructor call. Made here, inline.
         dependencies: ClassVar[dict[str, Provide]] = {**base.dependencies, "response": Provide(_graphql_response)}
@@ -76,7 +84,7 @@ def graphql_controller() -> type[Controller]:
 
 def create_app() -> Litestar:
     return Litestar(
-        route_handlers=[graphql_controller(), healthz, readyz, PrometheusController],
+        route_handlers=[graphql_controller(), healthz, readyz, MetricsController],
         middleware=[request_tracing, HTTP_METRICS.middleware],
         exception_handlers={ApiKeyRejected: rejected_key_response},
         after_exception=[unhandled_error_logger(ApiKeyRejected)],
