@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import re
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from backend.access.roles import API_KEY_SCOPES, Role, permissions_for
 from backend.access.tables import ApiKey, ConsoleSession, User
-from backend.core import audit
+from backend.core import audit, sql
 from backend.core.authz import Actor, ActorKind, Permission
 from backend.core.clock import as_utc, utcnow
 from backend.core.db import icontains, write_transaction
@@ -30,11 +30,6 @@ from backend.core.views import Page
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = 12
 API_KEY_TOUCH_INTERVAL = timedelta(seconds=60)
-# A verified key is remembered in this process for this long, so a busy integrator's requests do
-# not each read the key's row. The cost: another api process may accept a key for up to this long
-# after it was revoked (the process that revokes it forgets it at once).
-API_KEY_CACHE_TTL_S = 5.0
-API_KEY_CACHE_SIZE = 1024
 _KEY_PATTERN = re.compile(r"^mb_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})$")
 
 
@@ -408,7 +403,6 @@ async def revoke_api_key(actor: Actor, key_id: uuid.UUID) -> ApiKeyView:
         await audit.record(
             actor, "api_key.revoked", "api_key", key_id, before={"revoked_at": None}, after={"revoked_at": key.revoked_at}
         )
-    _forget_verified_key(key_id)
     return key
 
 
@@ -421,64 +415,43 @@ async def list_api_keys(actor: Actor, include_revoked: bool = True, offset: int 
     return Page(rows=[_key_view(row) for row in rows], total=await count)
 
 
-@dataclass
-class _VerifiedKey:
-    actor: Actor
-    verified_at: float  # time.monotonic()
-    last_used_at: datetime | None
-
-
-# (engine, prefix, SHA-256 of the secret) → the key's actor: only keys that verified, never a guess.
-_verified_keys: dict[tuple[int, str, str], _VerifiedKey] = {}
-
-
-def _forget_verified_key(key_id: uuid.UUID) -> None:
-    for cache_key in [cache_key for cache_key, verified in _verified_keys.items() if verified.actor.id == key_id]:
-        _verified_keys.pop(cache_key, None)
+# Every request reads its key's row: a key revoked in the console is refused by every api process
+# from the next request on. (A per-process cache of verified keys let other processes accept a
+# revoked key for its lifetime; checking a revocation counter on each request instead would cost
+# the same one-row read as this, so there is no cache.) One prepared statement, no query builder.
+_KEY_ROW = "SELECT id, name, secret_hash, scopes, revoked_at, last_used_at FROM api_keys WHERE prefix = $1"
+_TOUCH = "UPDATE api_keys SET last_used_at = $1 WHERE id = $2"
 
 
 async def authenticate_api_key(raw: str | None) -> Actor:
-    """The actor of a live API key; raises ApiKeyRejected saying why not. A key verified less than
-    ``API_KEY_CACHE_TTL_S`` ago in this process is not read again (see that constant)."""
+    """The actor of a live API key; raises ApiKeyRejected saying why not."""
     if not raw:
         raise ApiKeyRejected("missing API key: send 'Authorization: Bearer <key>'")
     match = _KEY_PATTERN.match(raw.strip())
     if match is None:
         raise ApiKeyRejected("malformed API key: expected the 'mb_…' key shown when it was created")
     prefix, secret = match.groups()
-    secret_hash = _token_hash(secret)
-    cache_key = (id(ApiKey._meta.db), prefix, secret_hash)
-    verified = _verified_keys.get(cache_key)
-    if verified is None or time.monotonic() - verified.verified_at >= API_KEY_CACHE_TTL_S:
-        verified = await _verify_api_key(prefix, secret_hash)
-        if len(_verified_keys) >= API_KEY_CACHE_SIZE:
-            _verified_keys.clear()
-        _verified_keys[cache_key] = verified
-    now = utcnow()
-    # Record use at most once a minute per key: a write per request would cost more than the request.
-    if verified.last_used_at is None or verified.last_used_at < now - API_KEY_TOUCH_INTERVAL:
-        await ApiKey.update({ApiKey.last_used_at: now}).where(ApiKey.id == verified.actor.id)
-        verified.last_used_at = now
-    return verified.actor
-
-
-async def _verify_api_key(prefix: str, secret_hash: str) -> _VerifiedKey:
-    row = (
-        await ApiKey.select(ApiKey.id, ApiKey.name, ApiKey.secret_hash, ApiKey.scopes, ApiKey.revoked_at, ApiKey.last_used_at)
-        .where(ApiKey.prefix == prefix)
-        .first()
-    )
-    if row is None or not hmac.compare_digest(row["secret_hash"], secret_hash):
+    row = await sql.fetchrow(_KEY_ROW, prefix)
+    if row is None or not hmac.compare_digest(row["secret_hash"], _token_hash(secret)):
         raise ApiKeyRejected("unknown API key")
     if row["revoked_at"] is not None:
         raise ApiKeyRejected(f"API key '{row['name']}' was revoked on {as_utc(row['revoked_at']):%Y-%m-%d %H:%M} UTC")
-    actor = Actor(
+    now = utcnow()
+    # Record use at most once a minute per key: a write per request would cost more than the request.
+    last_used_at = _opt_utc(row["last_used_at"])
+    if last_used_at is None or last_used_at < now - API_KEY_TOUCH_INTERVAL:
+        await sql.fetch(_TOUCH, now, row["id"])
+    return Actor(
         kind=ActorKind.API_KEY,
         id=row["id"],
         label=f"api-key:{row['name']}",
-        permissions=frozenset(Permission(scope) for scope in row["scopes"]),
+        permissions=frozenset(Permission(scope) for scope in _scopes(row["scopes"])),
     )
-    return _VerifiedKey(actor=actor, verified_at=time.monotonic(), last_used_at=_opt_utc(row["last_used_at"]))
+
+
+def _scopes(value: object) -> list[str]:
+    # PostgreSQL returns the array; SQLite returns the column's stored text, as Piccolo writes it (JSON).
+    return json.loads(value) if isinstance(value, str) else list(value or ())
 
 
 # ---------------------------------------------------------------- bootstrap
