@@ -8,20 +8,26 @@ import hmac
 import json
 import re
 import secrets
+import sqlite3
+import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import cachetools
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from piccolo.engine.sqlite import SQLiteEngine
 
 from backend.access.roles import API_KEY_SCOPES, Role, permissions_for
 from backend.access.tables import ApiKey, ConsoleSession, User
 from backend.core import audit, sql
 from backend.core.authz import Actor, ActorKind, Permission
 from backend.core.clock import as_utc, utcnow
-from backend.core.db import icontains, write_transaction
+from backend.core.db import current_engine, icontains, write_transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.ids import new_id
 from backend.core.settings import get_settings
@@ -421,6 +427,30 @@ async def list_api_keys(actor: Actor, include_revoked: bool = True, offset: int 
 # the same one-row read as this, so there is no cache.) One prepared statement, no query builder.
 _KEY_ROW = "SELECT id, name, secret_hash, scopes, revoked_at, last_used_at FROM api_keys WHERE prefix = $1"
 _TOUCH = "UPDATE api_keys SET last_used_at = $1 WHERE id = $2"
+# On SQLite a query through the engine opens a connection in a thread of its own: ≈ 3 ms of CPU,
+# measured (a `{ __typename }` request: 945 → 4,099 µs of CPU). The key's row is read instead on a
+# connection kept per database file and thread, in line: one indexed row, in WAL mode a reader
+# never waits for a writer. Bounded: tests and tools switch databases.
+_sqlite_readers: cachetools.LRUCache = cachetools.LRUCache(maxsize=8)
+_SQLITE_READ_TIMEOUT_S = 0.5
+
+
+async def _key_row(prefix: str) -> Mapping[str, Any] | None:
+    engine = current_engine()
+    if not isinstance(engine, SQLiteEngine) or engine.current_transaction.get() is not None:
+        return await sql.fetchrow(_KEY_ROW, prefix)
+    slot = (engine.connection_kwargs["database"], threading.get_ident())
+    reader = _sqlite_readers.get(slot)
+    if reader is None:
+        reader = sqlite3.connect(
+            engine.connection_kwargs["database"],
+            detect_types=sqlite3.PARSE_DECLTYPES,  # Piccolo's converters: UUID, TIMESTAMPTZ, ARRAY
+            isolation_level=None,  # each read sees the latest commit
+            timeout=_SQLITE_READ_TIMEOUT_S,
+        )
+        reader.row_factory = sqlite3.Row
+        _sqlite_readers[slot] = reader
+    return reader.execute(_KEY_ROW.replace("$1", "?"), (prefix,)).fetchone()
 
 
 async def authenticate_api_key(raw: str | None) -> Actor:
@@ -431,7 +461,7 @@ async def authenticate_api_key(raw: str | None) -> Actor:
     if match is None:
         raise ApiKeyRejected("malformed API key: expected the 'mb_…' key shown when it was created")
     prefix, secret = match.groups()
-    row = await sql.fetchrow(_KEY_ROW, prefix)
+    row = await _key_row(prefix)
     if row is None or not hmac.compare_digest(row["secret_hash"], _token_hash(secret)):
         raise ApiKeyRejected("unknown API key")
     if row["revoked_at"] is not None:
