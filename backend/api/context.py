@@ -31,7 +31,7 @@ class ApiContext(BaseContext, kw_only=True):
 
 async def request_context(request: ASGIConnection) -> ApiContext:
     # GET only serves GraphiQL (queries over GET are off), so it needs no key; every POST does.
-    # (The websocket route Strawberry adds gets no key either; the schema has no subscriptions.)
+    # (There is no WebSocket route: see graphql_controller in app.py.)
     if request.scope["type"] != "http" or request.scope["method"] == "GET":
         return ApiContext()
     return ApiContext(actor=await authenticate(request))

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import strawberry
 import structlog
-from graphql import GraphQLError
+from graphql import GraphQLError, VariableDefinitionNode
 from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
@@ -58,9 +58,18 @@ def is_unexpected(error: GraphQLError) -> bool:
 _MASK = MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_MESSAGE)
 
 
-def mask_unexpected(errors: list[GraphQLError]) -> list[GraphQLError]:
-    """The errors as the client sees them: an unexpected one's message is replaced (Strawberry's MaskErrors)."""
-    return [_MASK.anonymise_error(error) if is_unexpected(error) else error for error in errors]
+def client_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """The errors as the client sees them: an unexpected one's message is replaced (Strawberry's
+    MaskErrors); a variable's value that does not fit its type is BAD_USER_INPUT, as a literal's is."""
+    return [_client_error(error) for error in errors]
+
+
+def _client_error(error: GraphQLError) -> GraphQLError:
+    if is_unexpected(error):
+        return _MASK.anonymise_error(error)
+    if not (error.extensions or {}).get("code") and error.nodes and isinstance(error.nodes[0], VariableDefinitionNode):
+        error.extensions = {**(error.extensions or {}), "code": BAD_USER_INPUT}
+    return error
 
 
 def log_errors(errors: Iterable[GraphQLError], operation_name: str | None) -> None:

@@ -1,15 +1,22 @@
 """Prometheus metrics: HTTP requests by method, route and status with latency (Litestar's
-middleware), and GraphQL operations by name and outcome. Served as text on ``/metrics``."""
+middleware), and GraphQL operations by name and outcome. Served as text on ``/metrics``, behind
+``Authorization: Bearer <MIRABELLE_METRICS_TOKEN>`` when that token is set (required in production)."""
 
 from __future__ import annotations
 
+import hmac
 import re
 
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from prometheus_client import Counter
 from strawberry.types import ExecutionContext
 
-__all__ = ["GRAPHQL_OPERATIONS", "HTTP_METRICS", "PrometheusController", "count_operation"]
+from backend.core.settings import get_settings
+
+__all__ = ["GRAPHQL_OPERATIONS", "HTTP_METRICS", "MetricsController", "count_operation"]
 
 # group_path: label by route template, not by raw path, so ids in URLs cannot explode the series.
 HTTP_METRICS = PrometheusConfig(app_name="mirabelle-api", prefix="mirabelle_http", group_path=True)
@@ -46,3 +53,18 @@ def count_operation(context: ExecutionContext, executed: bool) -> None:
     else:
         outcome = "error" if executed else "rejected"
     GRAPHQL_OPERATIONS.labels(operation_label(context.operation_name), outcome).inc()
+
+
+def metrics_token_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    token = get_settings().metrics_token.get_secret_value()
+    if not token:
+        return  # development default: open, like the rest of `make up`
+    scheme, _, offered = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(offered.strip().encode(), token.encode()):
+        raise NotAuthorizedException(
+            "send 'Authorization: Bearer <MIRABELLE_METRICS_TOKEN>'", headers={"WWW-Authenticate": 'Bearer realm="metrics"'}
+        )
+
+
+class MetricsController(PrometheusController):
+    guards = [metrics_token_guard]  # noqa: RUF012 - Litestar reads it as a class attribute

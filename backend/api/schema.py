@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.config import StrawberryConfig
@@ -21,9 +22,11 @@ from backend.api.inputs import build_inputs_once
 from backend.api.ledger.mutations import LedgerMutations
 from backend.api.ledger.queries import LedgerQueries
 from backend.api.ledger.types import SCALARS as LEDGER_SCALARS
-from backend.api.operation import OperationRules
+from backend.api.literal_values import VALIDATION_RULES
+from backend.api.operation import operation_extensions
 from backend.api.partners.mutations import PartnerMutations
 from backend.api.partners.queries import PartnerQueries
+from backend.api.query_cost import query_cost_rule
 from backend.api.recipients.mutations import RecipientMutations
 from backend.api.recipients.queries import RecipientQueries
 from backend.api.rewards.mutations import RewardMutations
@@ -33,8 +36,6 @@ from backend.core.settings import Settings, get_settings
 Query = merge_types("Query", (AccessQueries, RecipientQueries, LedgerQueries, PartnerQueries, CatalogQueries, RewardQueries))
 Mutation = merge_types("Mutation", (RecipientMutations, LedgerMutations, PartnerMutations, CatalogMutations, RewardMutations))
 
-MAX_ALIASES = 15
-
 
 class ApiSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
@@ -43,10 +44,20 @@ class ApiSchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> ApiSchema:
     settings = settings or get_settings()
-    # The limit rules are built once: the validation cache keys on the rule classes, and a
-    # QueryDepthLimiter made per request would bring new classes and miss the cache every time.
-    limits = (max_depth_rule(settings.graphql_max_depth, None, None), max_aliases_rule(MAX_ALIASES))
-    extensions: Iterable = (lambda: OperationRules(settings.graphql_max_tokens, limits),)
+    # The rules are built once (QueryDepthLimiter's and MaxAliasesLimiter's own validators): the
+    # validation cache keys on the rule classes, and an extension made per request would bring new
+    # classes and miss the cache every time.
+    rules = (
+        *VALIDATION_RULES,
+        max_depth_rule(settings.graphql_max_depth, None, None),
+        max_aliases_rule(settings.graphql_max_aliases),
+        query_cost_rule(settings.graphql_max_cost),
+    )
+    if not settings.introspection_enabled:
+        rules += (NoSchemaIntrospectionCustomRule,)
+    extensions: Iterable = operation_extensions(
+        max_document_chars=settings.graphql_max_document_chars, max_tokens=settings.graphql_max_tokens, rules=rules
+    )
     schema = ApiSchema(
         query=Query,
         mutation=Mutation,

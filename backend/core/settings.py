@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "MIRABELLE_"
@@ -19,6 +20,9 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
+    env: Literal["development", "production"] = Field(
+        "development", description="production turns GraphiQL and introspection off by default and requires METRICS_TOKEN"
+    )
     var_dir: Path = Field(Path("var"), description="directory for the SQLite file, embedded Redis and secrets")
     database_url: str = Field("", description="sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db")
     # Connections each process may open to PostgreSQL: keep processes × this under the server's max_connections.
@@ -45,6 +49,14 @@ class Settings(BaseSettings):
 
     graphql_max_depth: int = Field(10, ge=2, le=50)
     graphql_max_tokens: int = Field(2000, ge=100, le=100_000)
+    # The query text is checked before it is parsed; variables are bounded by the request body's limit.
+    graphql_max_document_chars: int = Field(50_000, ge=1_000, le=10_000_000)
+    graphql_max_aliases: int = Field(15, ge=1, le=1_000)
+    graphql_max_cost: int = Field(500, ge=10, le=1_000_000)  # see backend/api/query_cost.py
+    # None: on, unless env is production.
+    graphql_ide: bool | None = None
+    graphql_introspection: bool | None = None
+    metrics_token: SecretStr = Field(SecretStr(""), description="bearer token /metrics requires; required in production")
 
     outbox_relay_seconds: int = Field(10, ge=1, le=3600)
     outbox_stale_seconds: int = Field(30, ge=1, le=86_400)
@@ -95,6 +107,22 @@ class Settings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR")
         return value
+
+    @model_validator(mode="after")
+    def _production_metrics(self) -> Settings:
+        if self.env == "production" and not self.metrics_token.get_secret_value():
+            raise ValueError(
+                "MIRABELLE_METRICS_TOKEN is required when MIRABELLE_ENV=production: /metrics must not be open to anyone"
+            )
+        return self
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphql_ide if self.graphql_ide is not None else self.env != "production"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.graphql_introspection if self.graphql_introspection is not None else self.env != "production"
 
     @property
     def effective_database_url(self) -> str:

@@ -1,5 +1,9 @@
 """Every GraphQL POST needs a live API key; the refusal says exactly what is wrong."""
 
+import asyncio
+import os
+import sys
+
 import pytest
 
 from backend.access import service as access
@@ -72,3 +76,37 @@ async def test_graphiql_is_served_without_a_key_but_operations_over_get_are_not(
 async def test_graphiql_is_served_to_any_get_without_a_query(api):
     page = await api.http.get("/graphql", headers={"Accept": ""})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
+
+
+# The console revokes in a process of its own: the api processes learn it only from the database.
+# It starts (imports) first and revokes when told, so the revocation lands right after the keys were used.
+_REVOKE_IN_ANOTHER_PROCESS = """
+import asyncio, sys, uuid
+from backend.access import service as access
+from backend.core.authz import SYSTEM
+print("ready", flush=True)
+sys.stdin.readline()
+asyncio.run(access.revoke_api_key(SYSTEM, uuid.UUID(sys.argv[1])))
+"""
+
+
+async def test_a_key_revoked_elsewhere_is_refused_by_every_api_at_the_next_request(serve, admin, db):
+    first, second = await serve(), await serve()  # two api instances on one database
+    key, secret = await access.create_api_key(admin, "departing integration", ["recipients:read"])
+    console = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _REVOKE_IN_ANOTHER_PROCESS,
+        str(key.id),
+        env={**os.environ, "MIRABELLE_DATABASE_URL": db.url},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert await console.stdout.readline() == b"ready\n"
+    for api in (first, second, first, second):
+        assert (await api.post(VIEWER, key=secret)).status_code == 200
+    console.stdin.write(b"revoke\n")
+    await console.stdin.drain()
+    assert await console.wait() == 0
+    for api in (first, second):
+        assert_unauthenticated(await api.post(VIEWER, key=secret), "API key 'departing integration' was revoked on")

@@ -188,3 +188,30 @@ async def test_concurrent_calls_never_exceed_the_cap(api, key, admin):
     assert {e["code"] for outcome in outcomes for e in outcome["errors"]} <= {"CAP_REACHED", "BUDGET_EXHAUSTED"}
     counters = await issuer.campaign()
     assert (counters["issuedCount"], counters["issuedValue"], counters["remainingBudget"]) == (10, 1_000, 0)
+
+
+async def test_a_key_that_cannot_read_recipients_learns_nothing_about_who_exists(api, make_key, admin):
+    from backend.recipients.tables import Recipient
+
+    _, people, campaign = await _setup(admin, points_value=100)
+    issuer = Issuer(api, await make_key("rewards:write", name="POS"), campaign.id)
+    await Recipient.update({Recipient.status: "inactive"}).where(Recipient.id == people[2].id)
+
+    def answer(result: dict) -> tuple:
+        return result["status"], [(e["code"], e["field"], e["message"]) for e in result["errors"]]
+
+    # A request refused for what it is gets the same refusal whoever it names: known, unknown, inactive.
+    wrong_value = [answer(await issuer.issue(who, 5, f"v-{who}")) for who in ("EMP-0", "EMP-404", "EMP-2")]
+    assert wrong_value[0][1][0][0] == "INVALID_DENOMINATION" and wrong_value.count(wrong_value[0]) == 3
+    # Decided on the recipient: unknown and inactive are one refusal.
+    unknown, inactive = [answer(await issuer.issue(who, 100, f"r-{who}")) for who in ("EMP-404", "EMP-2")]
+    assert unknown == inactive == ("REJECTED", [("NOT_ELIGIBLE", None, unknown[1][0][2])])
+    assert "EMP-404" not in str(unknown) and "Person 2" not in str(inactive)
+    await campaigns.pause_campaign(admin, campaign.id, "audit")
+    paused = [answer(await issuer.issue(who, 100, f"p-{who}")) for who in ("EMP-0", "EMP-404")]
+    assert paused[0] == paused[1] and paused[0][1][0][0] == "CAMPAIGN_NOT_ACTIVE"
+    # A key that can read recipients could look them up anyway: it is told which.
+    told = await Issuer(api, await make_key("rewards:write", "recipients:read", name="CRM"), campaign.id).issue(
+        "EMP-404", 100, "t-1"
+    )
+    assert [(e["code"], e["field"]) for e in told["errors"]] == [("RECIPIENT_NOT_FOUND", "recipientExternalId")]

@@ -2,10 +2,14 @@
 of its business rules fires. Parse the input, call the rewards service, render its outcome.
 
 A recipient may be named by the caller's own external id: it is resolved here on the issuer's
-behalf (rewards:write is enough; the answer carries only our id, not the directory entry)."""
+behalf (rewards:write is enough; the answer carries only our id, not the directory entry). A key
+that cannot read recipients must not learn from the answer who exists: for it, an unknown
+recipient is decided like any other (the service checks the recipient after the request itself),
+and "unknown", "inactive" and "not eligible" are one refusal."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import strawberry
@@ -35,7 +39,16 @@ def _uuid(value: strawberry.ID | None, code: RejectionCode, field: str) -> uuid.
         raise DomainError.single(code.value, f"'{value}' is not a {field.removesuffix('Id')} id", field=field) from None
 
 
-async def _recipient(reward: IssueRewardInput) -> tuple[uuid.UUID, RecipientView | None]:
+# The id an unknown external id stands for when the caller may not be told it is unknown: no recipient has it.
+NO_RECIPIENT = uuid.UUID(int=0)
+# The refusals that say something about a recipient, as a key without recipients:read sees them.
+_ABOUT_THE_RECIPIENT = {RejectionCode.RECIPIENT_NOT_FOUND, RejectionCode.RECIPIENT_INACTIVE, RejectionCode.NOT_ELIGIBLE}
+CANNOT_RECEIVE = (
+    "this recipient cannot receive this reward (unknown, inactive or not eligible; a key with recipients:read is told which)"
+)
+
+
+async def _recipient(actor: Actor, reward: IssueRewardInput) -> tuple[uuid.UUID, RecipientView | None]:
     """The recipient's id, and the recipient itself when it was looked up by external id."""
     if (reward.recipient_id is None) == (reward.recipient_external_id is None):
         raise DomainError.single(
@@ -49,6 +62,8 @@ async def _recipient(reward: IssueRewardInput) -> tuple[uuid.UUID, RecipientView
     try:
         recipient = await recipients.get_recipient(SYSTEM, external_id=reward.recipient_external_id)
     except NotFound:
+        if not actor.can(Permission.RECIPIENTS_READ):
+            return NO_RECIPIENT, None  # the service refuses it in its turn, as it would an unknown id
         raise DomainError.single(
             RejectionCode.RECIPIENT_NOT_FOUND.value,
             f"no recipient has the external id '{reward.recipient_external_id}'",
@@ -57,9 +72,9 @@ async def _recipient(reward: IssueRewardInput) -> tuple[uuid.UUID, RecipientView
     return recipient.id, recipient
 
 
-async def _request(reward: IssueRewardInput) -> tuple[RewardRequest, RecipientView | None]:
+async def _request(actor: Actor, reward: IssueRewardInput) -> tuple[RewardRequest, RecipientView | None]:
     campaign_id = _uuid(reward.campaign_id, RejectionCode.CAMPAIGN_NOT_FOUND, "campaignId")
-    recipient_id, recipient = await _recipient(reward)
+    recipient_id, recipient = await _recipient(actor, reward)
     return RewardRequest(
         campaign_id=campaign_id,
         recipient_id=recipient_id,
@@ -73,10 +88,12 @@ async def _request(reward: IssueRewardInput) -> tuple[RewardRequest, RecipientVi
 
 async def _issue(actor: Actor, reward: IssueRewardInput) -> IssueRewardPayload:
     try:
-        request, recipient = await _request(reward)
+        request, recipient = await _request(actor, reward)
         outcome = await issuing.issue_reward(actor, request, recipient=recipient)
     except DomainError as refusal:
         return IssueRewardPayload.refused(refusal.errors)
+    if outcome.rejection in _ABOUT_THE_RECIPIENT and not actor.can(Permission.RECIPIENTS_READ):
+        outcome = dataclasses.replace(outcome, rejection=RejectionCode.NOT_ELIGIBLE, message=CANNOT_RECEIVE)
     return IssueRewardPayload.of(outcome)
 
 

@@ -160,10 +160,6 @@ def check_request(
         raise Rejected(RejectionCode.INVALID_CHANNEL, f"the delivery channel is one of {', '.join(CHANNELS)}")
     if len(request.source_event or "") > MAX_SOURCE_EVENT:
         raise Rejected(RejectionCode.SOURCE_EVENT_TOO_LONG, f"a source event is at most {MAX_SOURCE_EVENT} characters")
-    if recipient is None:
-        raise Rejected(RejectionCode.RECIPIENT_NOT_FOUND, f"recipient {request.recipient_id} does not exist")
-    if recipient.status != "active":
-        raise Rejected(RejectionCode.RECIPIENT_INACTIVE, f"{recipient.full_name} is {recipient.status}: no rewards")
     value = request.value
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise Rejected(RejectionCode.INVALID_DENOMINATION, "a reward's value is a positive whole number (minor units, or points)")
@@ -174,6 +170,7 @@ def check_request(
         if value > MAX_POINTS or (campaign.points_value is not None and value != campaign.points_value):
             expected = f"{campaign.points_value:,} points" if campaign.points_value is not None else f"1 to {MAX_POINTS:,} points"
             raise Rejected(RejectionCode.INVALID_DENOMINATION, f"a reward of '{campaign.name}' is {expected}")
+        _check_recipient(request, recipient)
         return Checked(channel=channel, terms_version_id=None, currency=None)
     if offer is None or not offer.is_available:
         state = "missing" if offer is None else f"{offer.status} (partner {offer.partner_status})"
@@ -187,9 +184,19 @@ def check_request(
             RejectionCode.INVALID_DENOMINATION,
             f"{value} is not a denomination of '{offer.title}' ({offer.denominations.describe()})",
         )
+    _check_recipient(request, recipient)
     if not eligibility.eligible(offer, recipient):
         raise Rejected(RejectionCode.NOT_ELIGIBLE, f"{recipient.full_name} is not eligible for '{offer.title}'")
     return Checked(channel=channel, terms_version_id=offer.current_terms_version_id, currency=offer.currency)
+
+
+def _check_recipient(request: RewardRequest, recipient: RecipientView | None) -> None:
+    # After the checks of the request itself: until the recipient is what decides, the answer is
+    # the same whether the recipient exists or not (a caller must not learn who exists from it).
+    if recipient is None:
+        raise Rejected(RejectionCode.RECIPIENT_NOT_FOUND, f"recipient {request.recipient_id} does not exist")
+    if recipient.status != "active":
+        raise Rejected(RejectionCode.RECIPIENT_INACTIVE, f"{recipient.full_name} is {recipient.status}: no rewards")
 
 
 async def _recipient(recipient_id: uuid.UUID) -> RecipientView | None:
