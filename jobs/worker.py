@@ -137,6 +137,7 @@ def build_worker_settings(
                 max_tries=max_attempts + SPARE_ARQ_TRIES,
             ),
             *webhooks.job_functions(timeout),
+            *upload_jobs.job_functions(timeout),
         ],
         "cron_jobs": [
             cron(relay_outbox, run_at_startup=True, timeout=timeout, **relay_schedule(settings.outbox_relay_seconds)),
@@ -146,7 +147,12 @@ def build_worker_settings(
         ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
-        "ctx": {"outbox": policy, webhooks.POLICY_KEY: webhook_policy or DeliveryPolicy(), INTERRUPTED: set()},
+        "ctx": {
+            "outbox": policy,
+            webhooks.POLICY_KEY: webhook_policy or DeliveryPolicy(),
+            upload_jobs.BUDGET_KEY: timeout / 2,  # a run of an upload job stops there and enqueues the next
+            INTERRUPTED: set(),
+        },
         "job_timeout": timeout,
         # Also for jobs arq fails by itself (expired, unknown function, too many tries), whose
         # results follow the worker's default rather than the function's.

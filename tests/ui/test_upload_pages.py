@@ -15,9 +15,13 @@ from nicegui import ui
 from nicegui.testing import User
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "campaigns"))  # the campaign steps
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "jobs"))  # the worker harness
 
+from arq.connections import RedisSettings, create_pool
 from campaign_steps import make_people, make_programme, points_campaign
+from worker_harness import running_worker
 
+from backend.core import outbox
 from backend.core.authz import Actor
 from backend.ledger import services as ledger
 from backend.recipients import service as recipients
@@ -115,8 +119,18 @@ async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(
     assert upload.file_name == "spot awards.csv"
 
 
-async def test_a_second_admin_approves_and_watches_the_rows_being_issued(
-    user: User, admin, campaign, sign_in, create_person, patience, table, eventually
+@pytest.fixture
+async def doorbell(embedded_redis):
+    """The console's Redis: approving rings the worker's job on it."""
+    pool = await create_pool(RedisSettings.from_dsn(embedded_redis.url))
+    outbox.set_doorbell(pool)
+    yield pool
+    outbox.set_doorbell(None)
+    await pool.aclose()
+
+
+async def test_a_second_admin_approves_and_watches_the_worker_issue_the_rows(
+    user: User, admin, campaign, sign_in, create_person, patience, table, eventually, embedded_redis, doorbell
 ) -> None:
     staged = await stage_upload(admin, campaign.id, io.BytesIO(FILE.encode()), "spot awards.csv")
     await create_person("checker@example.com", ["admin"])
@@ -126,12 +140,22 @@ async def test_a_second_admin_approves_and_watches_the_rows_being_issued(
     user.find(marker="approve-upload").click()
     await user.should_see(marker="confirm-dialog", retries=patience)
     user.find(marker="confirm-ok").click()
-    await user.should_see("Approved spot awards.csv: issuing 2 rows.", retries=patience)
+    await user.should_see("Approved spot awards.csv: issuing 2 rows in the background… see progress below.", retries=patience)
     await user.should_see(marker="issue-progress-bar", retries=patience)
-    await user.should_see("Issued spot awards.csv: 2 issued, 0 waiting for approval, 0 refused.", retries=patience)
+    assert element(user, "upload-status").text == "Issuing"  # nothing is issued by the console itself
+    assert label_of(user, "issue-progress-text").startswith("0 of 2 rows decided")
+    assert (await issuances.list_issuances(admin, campaign.id)).total == 0
+
+    async with running_worker(embedded_redis.url, None):  # the worker takes the approval's job
+        await user.should_see(
+            "Issued spot awards.csv: issued 2, waiting for approval 0, refused or failed 0.", retries=patience * 4
+        )
     assert element(user, "issue-progress-bar").value == 1.0
     assert element(user, "upload-status").text == "Completed"
-    assert label_of(user, "issue-progress-text") == "Done: 2 of 2 rows decided · 2 issued, 0 waiting for approval, 0 refused."
+    assert (
+        label_of(user, "issue-progress-text")
+        == "Done: 2 of 2 rows decided · issued 2, waiting for approval 0, refused or failed 0."
+    )
     outcomes = table(user, "upload-outcomes")
     await eventually(lambda: [(row["line"], row["outcome"]) for row in outcomes.rows] == [(2, "Issued"), (5, "Issued")])
     await user.should_not_see(marker="approve-upload")
