@@ -1,4 +1,9 @@
-"""Upload jobs: issuing an approved upload, a run of rows at a time.
+"""Upload jobs: validating a received file, and issuing an approved upload, a run of rows at a time.
+
+Receiving a file (the api, the console) writes a ``reward_upload.received`` outbox event; its handler
+enqueues ``validate_upload``, which stages the rows batch by batch with the upload's progress and,
+past its time budget, enqueues the next run (``upload:<id>:validate:<rows staged>``) that resumes
+after the last row staged.
 
 Approving an upload writes a ``reward_upload.approved`` outbox event with the decision; its handler
 enqueues the first ``issue_upload`` job. A run issues rows until its time budget (half the job
@@ -28,37 +33,40 @@ from backend.core.db_errors import is_transient
 from backend.core.errors import DomainError
 from backend.core.outbox import Event
 from backend.core.request_context import begin_request
-from backend.rewards.uploads.services import approval
-from backend.rewards.uploads.views import APPROVED, UploadView
+from backend.rewards.uploads.services import approval, staging
+from backend.rewards.uploads.views import APPROVED, VALIDATING, UploadView
 from jobs.handback import hands_back_when_cancelled
 
 log = structlog.get_logger(__name__)
 
 ISSUE_JOB = "issue_upload"
+VALIDATE_JOB = "validate_upload"
 BUDGET_KEY = "upload_run_seconds"  # ctx: how long one run may work (half the job timeout)
 STALLED_AFTER = timedelta(seconds=60)  # no progress for this long: the job is lost, ring it again
 MAX_TRIES = 8  # a lost database: runs again after 1, 2, 4 … s; then the cron takes over
 
 
-def _issue_job_id(upload: UploadView) -> str:
-    return f"upload:{upload.id}:issue:{upload.progress_done}"
-
-
-async def enqueue_issue(redis: Any, upload: UploadView) -> bool:
-    """Enqueue the next run of an approved upload; False when that run is already queued or running."""
+async def enqueue_next(redis: Any, upload: UploadView) -> bool:
+    """Enqueue the next run of a validating or approved upload; False when that run is already
+    queued or running (its job id is the upload's id, step and progress)."""
     if redis is None:
-        raise RuntimeError("no Redis to enqueue the upload's issuance on")
-    return await redis.enqueue_job(ISSUE_JOB, str(upload.id), _job_id=_issue_job_id(upload)) is not None
+        raise RuntimeError("no Redis to enqueue the upload's job on")
+    if upload.status == VALIDATING:
+        job, job_id = VALIDATE_JOB, f"upload:{upload.id}:validate:{upload.rows_total}"
+    elif upload.status == APPROVED:
+        job, job_id = ISSUE_JOB, f"upload:{upload.id}:issue:{upload.progress_done}"
+    else:
+        return False
+    return await redis.enqueue_job(job, str(upload.id), _job_id=job_id) is not None
 
 
-async def on_upload_approved(event: Event) -> None:
-    """Outbox handler: enqueue the upload's first run (a failure to reach Redis retries the event)."""
-    upload = await approval.load_upload(uuid.UUID(event.payload["upload_id"]))
-    if upload.status == APPROVED:
-        await enqueue_issue(outbox.doorbell(), upload)
+async def on_upload_event(event: Event) -> None:
+    """Outbox handler (received, approved): enqueue the upload's first run (a failure to reach
+    Redis retries the event)."""
+    await enqueue_next(outbox.doorbell(), await approval.load_upload(uuid.UUID(event.payload["upload_id"])))
 
 
-HANDLERS = {approval.UPLOAD_APPROVED: on_upload_approved}
+HANDLERS = {staging.UPLOAD_RECEIVED: on_upload_event, approval.UPLOAD_APPROVED: on_upload_event}
 
 
 def _worker_for(upload: UploadView) -> Actor:
@@ -82,23 +90,43 @@ async def issue_upload(ctx: dict[str, Any], upload_id: str) -> str:
             raise
         raise Retry(defer=min(2 ** ctx.get("job_try", 1), 30)) from error
     log.info("upload.issuing", upload_id=upload_id, done=after.progress_done, total=after.progress_total, status=after.status)
-    if after.status == APPROVED:
-        await enqueue_issue(ctx["redis"], after)
+    await enqueue_next(ctx["redis"], after)
+    return after.status
+
+
+@hands_back_when_cancelled
+async def validate_upload(ctx: dict[str, Any], upload_id: str) -> str:
+    begin_request(f"upload-{uuid.UUID(upload_id).hex}")
+    try:
+        upload = await approval.load_upload(uuid.UUID(upload_id))
+        actor = Actor(kind=ActorKind.SYSTEM, id=None, label=f"worker, for {upload.uploaded_by_label}")
+        after = await staging.validate_upload(actor, upload.id, time_budget=ctx.get(BUDGET_KEY, 10.0))
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        raise Retry(defer=min(2 ** ctx.get("job_try", 1), 30)) from error
+    log.info("upload.validating", upload_id=upload_id, rows=after.rows_total, status=after.status)
+    await enqueue_next(ctx["redis"], after)
     return after.status
 
 
 async def resume_stalled_uploads(ctx: dict[str, Any]) -> int:
-    """Ring again the jobs of approved uploads that stopped moving; returns how many were enqueued."""
+    """Ring again the jobs of validating or approved uploads that stopped moving; returns how many
+    were enqueued."""
     rung = 0
-    for upload in await approval.stalled_uploads(APPROVED, STALLED_AFTER):
-        rung += await enqueue_issue(ctx["redis"], upload)
+    for status in (VALIDATING, APPROVED):
+        for upload in await approval.stalled_uploads(status, STALLED_AFTER):
+            rung += await enqueue_next(ctx["redis"], upload)
     if rung:
         log.info("upload.resumed", uploads=rung)
     return rung
 
 
 def job_functions(timeout: int) -> list:
-    return [func(issue_upload, name=ISSUE_JOB, timeout=timeout, keep_result=0, max_tries=MAX_TRIES)]
+    return [
+        func(issue_upload, name=ISSUE_JOB, timeout=timeout, keep_result=0, max_tries=MAX_TRIES),
+        func(validate_upload, name=VALIDATE_JOB, timeout=timeout, keep_result=0, max_tries=MAX_TRIES),
+    ]
 
 
 def cron_jobs(schedule: dict[str, Any], timeout: int) -> list:

@@ -151,3 +151,23 @@ async def test_the_cron_rings_again_an_upload_whose_job_was_lost_and_leaves_a_mo
     assert await redis.exists(f"arq:job:upload:{stalled.id}:issue:1")
     assert not await redis.exists(f"arq:job:upload:{moving.id}:issue:0")  # flushed, and not stalled: left alone
     assert await upload_jobs.resume_stalled_uploads({"redis": redis}) == 0  # its job is queued: not twice
+
+
+async def test_the_worker_validates_a_received_file_in_runs_with_progress(admin, setting, redis, embedded_redis):
+    rows = [setting.row(f"K-{1 + index % 2}", 50000 if index % 3 else 100000) for index in range(5000)]
+    received = await staging.receive_upload(admin, setting.campaign.id, csv_file(*rows), "big.csv")
+    assert (received.status, received.progress_total) == ("validating", 5000)
+    seen: list[int] = []
+
+    async def staged() -> bool:
+        now = await approval.load_upload(received.id)
+        seen.append(now.rows_total)
+        return now.status == "staged"
+
+    async with running_worker(embedded_redis.url, production_handlers(), settings_update={"job_timeout_seconds": 1}):
+        await eventually(staged, 60, "the worker to validate the file", interval=0.02)
+
+    done = await approval.load_upload(received.id)
+    assert (done.rows_total, done.rows_valid + done.rows_invalid) == (5000, 5000)
+    assert seen == sorted(seen)  # progress only moves forward
+    assert await RewardUploadRow.count().where(RewardUploadRow.upload == received.id) == 5000

@@ -55,15 +55,26 @@ async def campaign(admin: Actor):
 
 
 async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(
-    console: User, admin, campaign, patience, table, eventually
+    console: User, admin, campaign, patience, table, eventually, embedded_redis, doorbell
 ) -> None:
     await console.open(f"/uploads?campaign={campaign.id}")
     await console.should_see(marker="upload-card", retries=patience)
     uploader = next(iter(console.find(ui.upload).elements))
     await uploader.handle_uploads([ui.upload.SmallFileUpload("spot awards.csv", "text/csv", FILE.encode())])
     await console.should_see(
-        "Staged spot awards.csv: 4 rows, 2 valid, 2 to fix. Nothing is issued until a second admin approves.", retries=patience
+        "Received spot awards.csv: checking every row in the background… see progress on its page. "
+        "Nothing is issued until a second admin approves.",
+        retries=patience,
     )
+    await console.should_see(marker="issue-progress-text", retries=patience)
+    assert label_of(console, "issue-progress-text").startswith("validating… 0 of about 4 rows")
+    assert element(console, "upload-status").text == "Validating"  # the console only stored the file
+
+    async with running_worker(embedded_redis.url, None):  # the worker checks every row
+        await console.should_see(
+            "Checked spot awards.csv: 4 rows, 2 valid, 2 to fix. Nothing is issued until a second admin approves.",
+            retries=patience * 4,
+        )
     await console.should_see(marker="bad-rows-table", retries=patience)
     [upload] = (await review.list_uploads(admin, campaign.id)).rows
     assert (
@@ -187,10 +198,16 @@ async def test_the_uploads_list_shows_each_file_and_its_counts(console: User, ad
     assert row["href"].startswith("/uploads/")
 
 
-async def test_a_file_level_problem_is_said_plainly_and_stores_nothing(console: User, admin, campaign, patience) -> None:
+async def test_a_file_level_problem_found_by_the_worker_is_said_plainly(
+    console: User, admin, campaign, patience, embedded_redis, doorbell
+) -> None:
     await console.open(f"/uploads?campaign={campaign.id}")
     await console.should_see(marker="upload-card", retries=patience)
     uploader = next(iter(console.find(ui.upload).elements))
     await uploader.handle_uploads([ui.upload.SmallFileUpload("wrong.csv", "text/csv", b"name,amount\r\nA,1\r\n")])
-    await console.should_see("The first row must name the columns", retries=patience)
-    assert (await review.list_uploads(admin)).total == 0
+    async with running_worker(embedded_redis.url, None):
+        await console.should_see(marker="upload-refusal", retries=patience * 4)
+    assert label_of(console, "upload-refusal").startswith("The file was refused as a whole: The first row must name the columns")
+    assert element(console, "upload-status").text == "Refused"
+    [refused] = (await review.list_uploads(admin)).rows
+    assert (refused.status, refused.rows_total) == ("refused", 0)

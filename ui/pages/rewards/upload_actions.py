@@ -1,7 +1,8 @@
-"""What may be done with an upload under review, and what came of it: the error report, the dry run
-(priced against the campaign as it stands), discarding it, the approval by a second admin and the
-issuance that follows in the worker, with a progress bar polling the upload's progress in the
-database, and each valid row's outcome once issued."""
+"""What may be done with an upload, and what came of it: its validation by the worker (or why the
+file was refused), the error report, the dry run (priced against the campaign as it stands),
+discarding it, the approval by a second admin and the issuance that follows in the worker — both
+with a progress bar polling the upload's progress in the database — and each valid row's outcome
+once issued."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from backend.rewards.uploads.views import (
     COMPLETED,
     ISSUED,
     PENDING_APPROVAL,
+    REFUSED,
     REJECTED,
     STAGED,
+    VALIDATING,
     UploadPricing,
     UploadRowView,
 )
@@ -140,7 +143,7 @@ class UploadActions:
     async def start(self) -> None:
         if self.upload.status in (APPROVED, COMPLETED):
             await self.outcomes.reload()
-        if self.upload.status == APPROVED:  # the worker is issuing it: follow its progress
+        if self.upload.status in (VALIDATING, APPROVED):  # the worker is at it: follow its progress
             self.timer.activate()
 
     def refresh(self) -> None:
@@ -148,6 +151,10 @@ class UploadActions:
         can_write = actor.can(Permission.REWARDS_WRITE)
         self.bar.clear()
         with self.bar:
+            if upload.status == REFUSED:
+                ui.label(f"The file was refused as a whole: {sentence(upload.refusal)} Nothing was staged.").classes(
+                    "text-negative text-body1"
+                ).mark("upload-refusal")
             if upload.rows_invalid:
                 ui.button(f"Error report ({upload.rows_invalid:,} rows)", icon="download", on_click=self.download_report).props(
                     "outline no-caps"
@@ -169,7 +176,7 @@ class UploadActions:
                 ui.label(
                     f"Decided by {upload.decided_by_label}" + (f": “{upload.decision_note}”" if upload.decision_note else "")
                 ).classes("mb-muted text-body2").mark("upload-decision")
-        self.progress.set_visibility(upload.status in (APPROVED, COMPLETED))
+        self.progress.set_visibility(upload.status in (VALIDATING, APPROVED, COMPLETED))
         self.results.set_visibility(upload.status in (APPROVED, COMPLETED))
         if upload.status != STAGED:
             self.dry_run.clear()
@@ -177,7 +184,13 @@ class UploadActions:
 
     def _show_progress(self) -> None:
         upload = self.upload
-        self.progress_bar.set_value(upload.progress)
+        self.progress_bar.set_value(min(1.0, upload.progress))
+        if upload.status == VALIDATING:
+            self.progress_title.text = "Validating in the background"
+            self.progress_bar.set_value(min(1.0, upload.progress) if upload.progress_total else 0)
+            of = f" of about {upload.progress_total:,}" if upload.progress_total else ""
+            self.progress_text.text = f"validating… {upload.progress_done:,}{of} rows. This goes on if you close the page."
+            return
         tally = f"issued {upload.issued:,}, waiting for approval {upload.pending:,}, refused or failed {upload.rejected:,}"
         self.progress_title.text = "Issued" if upload.status == COMPLETED else "Issuing in the background"
         if upload.status == COMPLETED:
@@ -311,10 +324,18 @@ class UploadActions:
         self.page.upload = await review.get_upload(self.page.actor, self.upload.id)
         self._show_progress()
         upload = self.upload
-        if upload.status != APPROVED:
+        if upload.status not in (VALIDATING, APPROVED):
             self.timer.deactivate()
             await self.page.refresh()
-            await self.outcomes.reload()
+            if upload.status in (APPROVED, COMPLETED):
+                await self.outcomes.reload()
+            if upload.status == STAGED:
+                ui.notify(
+                    f"Checked {upload.file_name}: {upload.rows_total:,} rows, {upload.rows_valid:,} valid, "
+                    f"{upload.rows_invalid:,} to fix. Nothing is issued until a second admin approves.",
+                    type="positive",
+                    multi_line=True,
+                )
             if upload.status == COMPLETED:
                 ui.notify(
                     f"Issued {upload.file_name}: issued {upload.issued:,}, waiting for approval {upload.pending:,}, "

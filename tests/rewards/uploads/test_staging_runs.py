@@ -1,0 +1,41 @@
+"""Staging in two steps: the api or the console only stores the file (``receive_upload``); the
+worker validates it in runs (``validate_upload``), each committing its batches with the upload's
+progress, the next resuming after the last line staged: every row staged once, and a duplicate
+across the runs still found."""
+
+from upload_steps import csv_file
+
+from backend.rewards.uploads.services import staging
+from backend.rewards.uploads.tables import RewardUploadRow
+
+
+async def test_a_received_file_is_validated_in_runs_that_resume_where_the_last_stopped(admin, setting):
+    rows = [setting.row(f"K-{1 + index % 2}", 50000 if index % 3 else 100000) for index in range(2500)]
+    rows[2400] = rows[0]  # the same reward as line 2, in the second run's batch
+    received = await staging.receive_upload(admin, setting.campaign.id, csv_file(*rows), "runs.csv")
+    assert (received.status, received.rows_total, received.progress_done, received.progress_total) == ("validating", 0, 0, 2500)
+    assert await RewardUploadRow.count() == 0  # nothing validated by the receiver
+
+    first = await staging.validate_upload(admin, received.id, time_budget=0)  # one batch, then the budget is spent
+    assert (first.status, first.rows_total, first.progress_done, first.progress_total) == ("validating", 2000, 2000, 2500)
+    again = await staging.validate_upload(admin, received.id, time_budget=0)
+    assert (again.status, again.rows_total) == ("staged", 2500)
+    assert await staging.validate_upload(admin, received.id) == again  # a copy of the run: nothing more
+
+    lines = [
+        row["line"] for row in await RewardUploadRow.select(RewardUploadRow.line).where(RewardUploadRow.upload == received.id)
+    ]
+    assert sorted(lines) == list(range(2, 2502))  # each once
+    [duplicate] = await RewardUploadRow.select(RewardUploadRow.errors).where(
+        RewardUploadRow.upload == received.id, RewardUploadRow.line == 2402
+    )
+    assert "DUPLICATE_IN_FILE" in str(duplicate["errors"])
+
+
+async def test_a_file_level_problem_found_by_the_worker_refuses_the_upload_with_its_reason(admin, setting):
+    received = await staging.receive_upload(
+        admin, setting.campaign.id, csv_file("K-1,100", header="external_id,points"), "points.csv"
+    )
+    refused = await staging.validate_upload(admin, received.id)
+    assert (refused.status, refused.refusal_code, refused.rows_total) == ("refused", "WRONG_HEADER", 0)
+    assert "offer" in refused.refusal
