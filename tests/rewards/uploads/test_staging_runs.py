@@ -10,8 +10,8 @@ from backend.rewards.uploads.tables import RewardUploadRow
 
 
 async def test_a_received_file_is_validated_in_runs_that_resume_where_the_last_stopped(admin, setting):
-    rows = [setting.row(f"K-{1 + index % 2}", 50000 if index % 3 else 100000) for index in range(2500)]
-    rows[2400] = rows[0]  # the same reward as line 2, in the second run's batch
+    rows = [setting.row(f"NEW-{index}", name=f"New {index}", email=f"new{index}@example.com") for index in range(2500)]
+    rows[2400] = rows[0]  # the same reward as line 2, in the second run's batch: the only duplicate
     received = await staging.receive_upload(admin, setting.campaign.id, csv_file(*rows), "runs.csv")
     assert (received.status, received.rows_total, received.progress_done, received.progress_total) == ("validating", 0, 0, 2500)
     assert await RewardUploadRow.count() == 0  # nothing validated by the receiver
@@ -29,7 +29,8 @@ async def test_a_received_file_is_validated_in_runs_that_resume_where_the_last_s
     [duplicate] = await RewardUploadRow.select(RewardUploadRow.errors).where(
         RewardUploadRow.upload == received.id, RewardUploadRow.line == 2402
     )
-    assert "DUPLICATE_IN_FILE" in str(duplicate["errors"])
+    assert "DUPLICATE_IN_FILE" in str(duplicate["errors"]) and "line 2" in str(duplicate["errors"])
+    assert (again.rows_valid, again.rows_invalid) == (2499, 1)
 
 
 async def test_a_file_level_problem_found_by_the_worker_refuses_the_upload_with_its_reason(admin, setting):
