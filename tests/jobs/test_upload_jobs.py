@@ -66,7 +66,7 @@ def _completed(upload_id):
 
 
 async def test_the_worker_issues_an_approved_upload_in_short_runs_with_progress(admin, setting, checker, redis, embedded_redis):
-    upload = await _approved(admin, checker, setting, 40)
+    upload = await _approved(admin, checker, setting, 60)
     seen: list[int] = []
 
     async def progressed() -> bool:
@@ -74,15 +74,16 @@ async def test_the_worker_issues_an_approved_upload_in_short_runs_with_progress(
         seen.append(now.progress_done)
         return now.status == "completed"
 
-    # A job timeout of 1 s: each run works 0.5 s, records what it decided and enqueues the next.
-    async with running_worker(embedded_redis.url, production_handlers(), settings_update={"job_timeout_seconds": 1}):
-        await eventually(progressed, 60, "the worker to issue the upload", interval=0.02)
+    # A job timeout of 3 s: each run works 1.5 s, records what it decided and enqueues the next. (A run
+    # that overran the timeout under load would be rung again by the cron once the upload is idle for 60 s.)
+    async with running_worker(embedded_redis.url, production_handlers(), settings_update={"job_timeout_seconds": 3}):
+        await eventually(progressed, 150, "the worker to issue the upload", interval=0.02)
 
     done = await approval.load_upload(upload.id)
-    assert (done.progress_done, done.progress_total, done.issued, done.rejected) == (40, 40, 40, 0)
+    assert (done.progress_done, done.progress_total, done.issued, done.rejected) == (60, 60, 60, 0)
     assert seen == sorted(seen)  # progress only moves forward
     assert set((await _issuances_per_line(upload.id)).values()) == {1}
-    assert len(await _issuances_per_line(upload.id)) == 40
+    assert len(await _issuances_per_line(upload.id)) == 60
 
 
 async def test_copies_of_a_run_delivered_together_issue_each_row_once(admin, setting, checker, redis, embedded_redis):
@@ -164,8 +165,8 @@ async def test_the_worker_validates_a_received_file_in_runs_with_progress(admin,
         seen.append(now.rows_total)
         return now.status == "staged"
 
-    async with running_worker(embedded_redis.url, production_handlers(), settings_update={"job_timeout_seconds": 1}):
-        await eventually(staged, 60, "the worker to validate the file", interval=0.02)
+    async with running_worker(embedded_redis.url, production_handlers(), settings_update={"job_timeout_seconds": 3}):
+        await eventually(staged, 150, "the worker to validate the file", interval=0.02)
 
     done = await approval.load_upload(received.id)
     assert (done.rows_total, done.rows_valid + done.rows_invalid) == (5000, 5000)
