@@ -166,6 +166,7 @@ def build_worker_settings(
             ),
             *webhooks.job_functions(timeout),
             *delivery_jobs.job_functions(timeout),
+            *upload_jobs.job_functions(timeout),
         ],
         "cron_jobs": [
             cron(relay_outbox, run_at_startup=True, timeout=timeout, **relay_schedule(settings.outbox_relay_seconds)),
@@ -178,6 +179,7 @@ def build_worker_settings(
         "ctx": {
             "outbox": policy,
             webhooks.POLICY_KEY: webhook_policy or DeliveryPolicy(),
+            upload_jobs.BUDGET_KEY: timeout / 2,  # a run of an upload job stops there and enqueues the next
             INTERRUPTED: set(),
             # The expiry sweep is the worker's own task, not a cron job: see jobs/ledger.py.
             ledger_jobs.EVERY: settings.ledger_expiry_sweep_seconds,

@@ -11,6 +11,7 @@ from nicegui import app, helpers, ui
 from nicegui.storage import Storage
 from piccolo.engine.postgres import PostgresEngine
 
+from backend.core import outbox as doorbells  # not ui.pages.outbox, the outbox's page
 from backend.core.db import close_pool, current_engine, start_pool
 from backend.core.settings import get_settings
 from ui.auth import SignedInMiddleware
@@ -24,6 +25,7 @@ FAVICON = (
 )
 
 _started_pools: list = []
+_opened_doorbells: list = []
 
 
 async def _open_database() -> None:
@@ -39,13 +41,29 @@ async def _close_database() -> None:
         await close_pool(_started_pools.pop())
 
 
+async def _open_doorbell() -> None:
+    """The worker's jobs the console starts (an approved upload to issue, a file to validate) are
+    rung at once; without Redis they wait for the worker's outbox relay."""
+    redis_url = get_settings().redis_url
+    if redis_url and doorbells.doorbell() is None:  # a test may have installed its own
+        _opened_doorbells.append(await doorbells.open_doorbell(redis_url))
+
+
+async def _close_doorbell() -> None:
+    while _opened_doorbells:
+        doorbells.set_doorbell(None)
+        await _opened_doorbells.pop().aclose()
+
+
 def build_console() -> None:
     """Register the middleware, every page and the start-up hooks (each time NiceGUI is set up)."""
     app.add_middleware(SignedInMiddleware)
     for pages in PAGES:
         pages.register()
     app.on_startup(_open_database)
+    app.on_startup(_open_doorbell)
     app.on_shutdown(_close_database)
+    app.on_shutdown(_close_doorbell)
 
 
 def run_console() -> None:

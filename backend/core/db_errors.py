@@ -14,3 +14,28 @@ def is_unique_violation(error: BaseException) -> bool:
     except ImportError:  # pragma: no cover - asyncpg is always installed with piccolo[postgres]
         return False
     return isinstance(error, UniqueViolationError)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when the database or the network failed rather than the statement: a lost connection, a
+    busy SQLite file, a PostgreSQL serialization failure or deadlock. Worth another try later."""
+    if isinstance(error, (OSError, TimeoutError)):
+        return True
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error) or "busy" in str(error)
+    try:
+        import asyncpg.exceptions as pg
+    except ImportError:  # pragma: no cover - asyncpg is always installed with piccolo[postgres]
+        return False
+    return isinstance(
+        error,
+        (
+            pg.PostgresConnectionError,
+            pg.InterfaceError,
+            pg.SerializationError,
+            pg.DeadlockDetectedError,
+            pg.TooManyConnectionsError,
+            pg.CannotConnectNowError,
+            pg.AdminShutdownError,
+        ),
+    )

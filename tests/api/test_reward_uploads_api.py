@@ -1,9 +1,11 @@
-"""Bulk reward files over the API: a GraphQL multipart upload is staged for review with every bad row
-reported; a bad file stores nothing; the dry run prices the staged rows; nothing is issued."""
+"""Bulk reward files over the API: a GraphQL multipart upload is stored and comes back validating;
+once the worker's step has validated it, it is staged for review with every bad row reported, or
+refused with the file's problem; the dry run prices the staged rows; nothing is issued."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,11 +13,13 @@ from test_catalog_api import upload
 
 from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
+from backend.core.authz import SYSTEM
 from backend.core.clock import utcnow
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientInput
 from backend.rewards.tables import RewardIssuance
-from backend.rewards.uploads.tables import RewardUpload
+from backend.rewards.uploads.services import staging
+from backend.rewards.uploads.tables import RewardUpload, RewardUploadRow
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 FILE = "variables.input.file"
@@ -55,6 +59,18 @@ async def _upload(api, key, campaign_id, file) -> dict:
     return data["uploadRewardFile"]
 
 
+REFUSAL = "query($id: ID!) { rewardUpload(id: $id) { status refusal { field code message } } }"
+
+
+async def _validated(api, key, upload_id: str, query: str | None = None) -> dict:
+    """The worker's step (jobs/uploads.py runs this same service function), then the upload as the API shows it."""
+    await staging.validate_upload(SYSTEM, uuid.UUID(upload_id))
+    if query is not None:
+        return (await api.data(query, {"id": upload_id}, key=key))["rewardUpload"]
+    data = await api.data(documented("RewardUpload"), {"id": upload_id}, key=key, operation_name="RewardUpload")
+    return data["rewardUpload"]
+
+
 async def test_a_file_is_staged_with_its_bad_rows_and_priced_without_issuing(api, key, admin):
     campaign = await _campaign(admin)
     staged = await _upload(
@@ -71,8 +87,13 @@ async def test_a_file_is_staged_with_its_bad_rows_and_priced_without_issuing(api
         ),
     )
     assert staged["errors"] == []
-    found = staged["upload"]
+    sent = staged["upload"]
+    assert (sent["status"], sent["progressDone"], sent["progressTotal"]) == ("validating", 0, 5)
+    assert await RewardUploadRow.count() == 0  # the api only stored the file
+
+    found = await _validated(api, key, sent["id"])
     assert (found["status"], found["rowsTotal"], found["rowsValid"], found["rowsInvalid"]) == ("staged", 5, 2, 3)
+    assert found["refusal"] is None
     bad = found["invalidRows"]["edges"]
     assert [edge["node"]["line"] for edge in bad] == [4, 5, 6]
     assert [[problem["code"] for problem in edge["node"]["problems"]] for edge in bad] == [
@@ -80,9 +101,7 @@ async def test_a_file_is_staged_with_its_bad_rows_and_priced_without_issuing(api
         ["MISSING_CONTACT"],
         ["DUPLICATE_IN_FILE"],
     ]
-
-    data = await api.data(documented("RewardUpload"), {"id": found["id"]}, key=key, operation_name="RewardUpload")
-    dry_run = data["rewardUpload"]["dryRun"]
+    dry_run = found["dryRun"]
     assert (dry_run["rowsPriced"], dry_run["totalValue"], dry_run["budgetLeftBefore"], dry_run["budgetLeftAfter"]) == (
         2,
         700,
@@ -92,13 +111,15 @@ async def test_a_file_is_staged_with_its_bad_rows_and_priced_without_issuing(api
     assert await RewardIssuance.count() == 0  # staged and priced: nothing issued before a second admin approves
 
 
-async def test_a_bad_file_is_refused_whole_and_stores_nothing(api, key, admin):
+async def test_a_bad_file_is_refused_whole_with_its_reason_and_no_row(api, key, admin):
     campaign = await _campaign(admin)
     wrong = await _upload(api, key, campaign.id, _csv("employee,amount", "EMP-1,300"))
-    assert wrong["upload"] is None and [error["code"] for error in wrong["errors"]] == ["WRONG_HEADER"]
+    assert wrong["errors"] == [] and wrong["upload"]["status"] == "validating"
+    refused = await _validated(api, key, wrong["upload"]["id"], REFUSAL)
+    assert (refused["status"], refused["refusal"]["field"], refused["refusal"]["code"]) == ("refused", "file", "WRONG_HEADER")
     broken = await _upload(api, key, campaign.id, ("bad.csv", b"external_id,points\r\nEMP-1,\xff\xfe300\r\n", "text/csv"))
-    assert [error["code"] for error in broken["errors"]] == ["INVALID_ENCODING"]
-    assert await RewardUpload.count() == 0
+    assert (await _validated(api, key, broken["upload"]["id"], REFUSAL))["refusal"]["code"] == "INVALID_ENCODING"
+    assert await RewardUploadRow.count() == 0
 
 
 async def test_uploading_needs_the_write_scope(api, make_key, admin):
@@ -120,8 +141,10 @@ async def test_a_file_over_ten_megabytes_within_the_limit_is_staged(api, key, ad
     campaign = await _campaign(admin)
     data = _export(11_500)
     assert 10 * 1024 * 1024 < len(data) < 32 * 1024 * 1024  # the HTTP server used to refuse anything over 10 MB
-    staged = await _upload(api, key, campaign.id, ("export.csv", data, "text/csv"))
-    assert staged["errors"] == [] and staged["upload"]["rowsTotal"] == 11_500
+    sent = await _upload(api, key, campaign.id, ("export.csv", data, "text/csv"))
+    assert sent["errors"] == [] and sent["upload"]["status"] == "validating"
+    staged = await _validated(api, key, sent["upload"]["id"], "query($id: ID!) { rewardUpload(id: $id) { status rowsTotal } }")
+    assert (staged["status"], staged["rowsTotal"]) == ("staged", 11_500)
 
 
 async def test_a_body_past_the_limit_is_the_parsers_error_as_graphql(api, key, admin):
@@ -162,20 +185,20 @@ async def test_a_body_past_the_limit_is_the_parsers_error_as_graphql(api, key, a
 
 async def test_the_review_names_ignored_columns_and_flags_possible_duplicates(api, key, admin):
     campaign = await _campaign(admin)
-    staged = await _upload(
+    sent = await _upload(
         api,
         key,
         campaign.id,
         _csv("external_id;points;notes;department", "EMP-1;300;bonus;Sales", "EMP-1;200;correction;Sales"),
     )
-    found = staged["upload"]
+    assert (sent["errors"], sent["upload"]["status"]) == ([], "validating")  # the review comes once the worker staged it
+    found = await _validated(api, key, sent["upload"]["id"])
     assert (found["rowsValid"], found["rowsFlagged"], found["ignoredColumns"]) == (2, 2, ["notes", "department"])
     assert found["notices"] == [
         "2 columns ignored: notes, department",
         "2 rows are flagged as possible duplicates (same recipient and offer, another amount): kept, each is issued",
     ]
-    data = await api.data(documented("RewardUpload"), {"id": found["id"]}, key=key, operation_name="RewardUpload")
-    flagged = [edge["node"] for edge in data["rewardUpload"]["flaggedRows"]["edges"]]
+    flagged = [edge["node"] for edge in found["flaggedRows"]["edges"]]
     assert [(row["line"], [(w["field"], w["code"]) for w in row["warnings"]]) for row in flagged] == [
         (2, [("points", "POSSIBLE_DUPLICATE")]),
         (3, [("points", "POSSIBLE_DUPLICATE")]),

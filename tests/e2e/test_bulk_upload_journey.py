@@ -5,7 +5,15 @@ campaign and on a recipient's page. A screenshot per step, under tests/e2e/scree
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from backend.core.redis_server import EmbeddedRedis
 
 EMAIL, PASSWORD = "admin@example.com", "correct horse battery"  # the admin tests/e2e/conftest.py creates
 CHECKER_EMAIL, CHECKER_PASSWORD = "checker@example.com", "another long password"
@@ -43,6 +51,30 @@ FILE = (
 )
 
 
+@pytest.fixture
+def worker(console_server, tmp_path):
+    """`mirabelle worker` on the console's database, with an embedded Redis: it issues the approved
+    upload. The console has no Redis here, so the worker's relay (every second) takes the approval's event."""
+    with EmbeddedRedis(tmp_path / "redis") as redis:
+        env = {**console_server.env, "MIRABELLE_REDIS_URL": redis.url, "MIRABELLE_OUTBOX_RELAY_SECONDS": "1"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
 def sign_in(page, url: str, email: str, password: str) -> None:
     page.goto(url)
     page.get_by_label("Email").fill(email)
@@ -52,7 +84,7 @@ def sign_in(page, url: str, email: str, password: str) -> None:
 
 
 def test_upload_with_errors_fix_a_row_approve_as_a_second_admin_and_see_the_issuances(
-    console_server, browser_page, shoot
+    console_server, worker, browser_page, shoot
 ) -> None:
     from playwright.sync_api import expect
 
@@ -105,7 +137,10 @@ def test_upload_with_errors_fix_a_row_approve_as_a_second_admin_and_see_the_issu
     sign_in(page, review_url, CHECKER_EMAIL, CHECKER_PASSWORD)
     page.get_by_role("button", name=re.compile(r"Approve and issue \d+ rows")).click()
     page.locator(".q-dialog").get_by_role("button", name="Approve and issue").click()
-    expect(page.get_by_text(re.compile(r"Issued q3-spot\.csv: 3 issued, 0 waiting for approval, 0 refused"))).to_be_visible()
+    expect(page.get_by_text("issuing 3 rows in the background… see progress below")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Issued q3-spot\.csv: issued 3, waiting for approval 0, refused or failed 0"))
+    ).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Done: 3 of 3 rows decided")).to_be_visible()
     shoot(page, "upload-07-issued")
 

@@ -82,10 +82,10 @@ async def running_worker(redis_url: str, handlers, *, settings_update: dict | No
 
 
 class WorkerProcess:
-    """``python tests/jobs/outbox_probe_worker.py``: a real worker process, with its log in a file."""
+    """``python tests/jobs/outbox_probe_worker.py`` (or ``script``): a real worker process, with its log in a file."""
 
-    def __init__(self, name: str, db_url: str, redis_url: str, directory: Path):
-        self.name, self.log_path = name, directory / f"{name}.log"
+    def __init__(self, name: str, db_url: str, redis_url: str, directory: Path, script: Path = PROBE_WORKER):
+        self.name, self.log_path, self.script = name, directory / f"{name}.log", script
         self.env = {
             **os.environ,
             "MIRABELLE_DATABASE_URL": db_url,
@@ -101,7 +101,7 @@ class WorkerProcess:
     def start(self) -> WorkerProcess:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, str(PROBE_WORKER)], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                [sys.executable, str(self.script)], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         return self
 

@@ -15,9 +15,13 @@ from nicegui import ui
 from nicegui.testing import User
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "campaigns"))  # the campaign steps
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "jobs"))  # the worker harness
 
+from arq.connections import RedisSettings, create_pool
 from campaign_steps import make_people, make_programme, points_campaign
+from worker_harness import running_worker
 
+from backend.core import outbox
 from backend.core.authz import Actor
 from backend.ledger import services as ledger
 from backend.recipients import service as recipients
@@ -51,15 +55,26 @@ async def campaign(admin: Actor):
 
 
 async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(
-    console: User, admin, campaign, patience, table, eventually
+    console: User, admin, campaign, patience, table, eventually, embedded_redis, doorbell
 ) -> None:
     await console.open(f"/uploads?campaign={campaign.id}")
     await console.should_see(marker="upload-card", retries=patience)
     uploader = next(iter(console.find(ui.upload).elements))
     await uploader.handle_uploads([ui.upload.SmallFileUpload("spot awards.csv", "text/csv", FILE.encode())])
     await console.should_see(
-        "Staged spot awards.csv: 4 rows, 2 valid, 2 to fix. Nothing is issued until a second admin approves.", retries=patience
+        "Received spot awards.csv: checking every row in the background… see progress on its page. "
+        "Nothing is issued until a second admin approves.",
+        retries=patience,
     )
+    await console.should_see(marker="issue-progress-text", retries=patience)
+    assert label_of(console, "issue-progress-text").startswith("validating… 0 of about 4 rows")
+    assert element(console, "upload-status").text == "Validating"  # the console only stored the file
+
+    async with running_worker(embedded_redis.url, None):  # the worker checks every row
+        await console.should_see(
+            "Checked spot awards.csv: 4 rows, 2 valid, 2 to fix. Nothing is issued until a second admin approves.",
+            retries=patience * 4,
+        )
     await console.should_see(marker="bad-rows-table", retries=patience)
     [upload] = (await review.list_uploads(admin, campaign.id)).rows
     assert (
@@ -115,8 +130,18 @@ async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(
     assert upload.file_name == "spot awards.csv"
 
 
-async def test_a_second_admin_approves_and_watches_the_rows_being_issued(
-    user: User, admin, campaign, sign_in, create_person, patience, table, eventually
+@pytest.fixture
+async def doorbell(embedded_redis):
+    """The console's Redis: approving rings the worker's job on it."""
+    pool = await create_pool(RedisSettings.from_dsn(embedded_redis.url))
+    outbox.set_doorbell(pool)
+    yield pool
+    outbox.set_doorbell(None)
+    await pool.aclose()
+
+
+async def test_a_second_admin_approves_and_watches_the_worker_issue_the_rows(
+    user: User, admin, campaign, sign_in, create_person, patience, table, eventually, embedded_redis, doorbell
 ) -> None:
     staged = await stage_upload(admin, campaign.id, io.BytesIO(FILE.encode()), "spot awards.csv")
     await create_person("checker@example.com", ["admin"])
@@ -126,12 +151,22 @@ async def test_a_second_admin_approves_and_watches_the_rows_being_issued(
     user.find(marker="approve-upload").click()
     await user.should_see(marker="confirm-dialog", retries=patience)
     user.find(marker="confirm-ok").click()
-    await user.should_see("Approved spot awards.csv: issuing 2 rows.", retries=patience)
+    await user.should_see("Approved spot awards.csv: issuing 2 rows in the background… see progress below.", retries=patience)
     await user.should_see(marker="issue-progress-bar", retries=patience)
-    await user.should_see("Issued spot awards.csv: 2 issued, 0 waiting for approval, 0 refused.", retries=patience)
+    assert element(user, "upload-status").text == "Issuing"  # nothing is issued by the console itself
+    assert label_of(user, "issue-progress-text").startswith("0 of 2 rows decided")
+    assert (await issuances.list_issuances(admin, campaign.id)).total == 0
+
+    async with running_worker(embedded_redis.url, None):  # the worker takes the approval's job
+        await user.should_see(
+            "Issued spot awards.csv: issued 2, waiting for approval 0, refused or failed 0.", retries=patience * 4
+        )
     assert element(user, "issue-progress-bar").value == 1.0
     assert element(user, "upload-status").text == "Completed"
-    assert label_of(user, "issue-progress-text") == "Done: 2 of 2 rows decided · 2 issued, 0 waiting for approval, 0 refused."
+    assert (
+        label_of(user, "issue-progress-text")
+        == "Done: 2 of 2 rows decided · issued 2, waiting for approval 0, refused or failed 0."
+    )
     outcomes = table(user, "upload-outcomes")
     await eventually(lambda: [(row["line"], row["outcome"]) for row in outcomes.rows] == [(2, "Issued"), (5, "Issued")])
     await user.should_not_see(marker="approve-upload")
@@ -163,13 +198,19 @@ async def test_the_uploads_list_shows_each_file_and_its_counts(console: User, ad
     assert row["href"].startswith("/uploads/")
 
 
-async def test_a_file_level_problem_is_said_plainly_and_stores_nothing(console: User, admin, campaign, patience) -> None:
+async def test_a_file_level_problem_found_by_the_worker_is_said_plainly(
+    console: User, admin, campaign, patience, embedded_redis, doorbell
+) -> None:
     await console.open(f"/uploads?campaign={campaign.id}")
     await console.should_see(marker="upload-card", retries=patience)
     uploader = next(iter(console.find(ui.upload).elements))
     await uploader.handle_uploads([ui.upload.SmallFileUpload("wrong.csv", "text/csv", b"name,amount\r\nA,1\r\n")])
-    await console.should_see("The first row must name the columns", retries=patience)
-    assert (await review.list_uploads(admin)).total == 0
+    async with running_worker(embedded_redis.url, None):
+        await console.should_see(marker="upload-refusal", retries=patience * 4)
+    assert label_of(console, "upload-refusal").startswith("The file was refused as a whole: The first row must name the columns")
+    assert element(console, "upload-status").text == "Refused"
+    [refused] = (await review.list_uploads(admin)).rows
+    assert (refused.status, refused.rows_total) == ("refused", 0)
 
 
 async def test_the_review_names_ignored_columns_and_lists_possible_duplicates(

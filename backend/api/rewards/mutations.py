@@ -127,9 +127,12 @@ class RewardMutations:
 
     @strawberry.mutation(
         extensions=requires(Permission.REWARDS_WRITE, refusal=RewardUploadPayload.refused),
-        description="Stage a file of rewards for a campaign (multipart upload): every row is validated, the bad ones reported "
-        "with line and reasons (`upload.invalidRows`). Nothing is issued until a second admin approves the upload "
-        "in the console. A bad file (WRONG_HEADER, INVALID_ENCODING, FILE_TOO_LARGE, …) stores nothing.",
+        description="Send a file of rewards for a campaign (multipart upload): it is stored and the upload comes back "
+        "`validating`; a worker then validates every row (`rewardUpload(id)`: `progressDone` of about `progressTotal` rows) "
+        "and the upload becomes `staged`, the bad rows reported with line and reasons (`invalidRows`), or `refused` for "
+        "a problem of the whole file (`refusal`: WRONG_HEADER, INVALID_ENCODING, …). A file over the size bound "
+        "(FILE_TOO_LARGE) or a campaign that has ended is refused here and stores nothing. Nothing is issued until a "
+        "second admin approves the upload in the console.",
     )
     async def upload_reward_file(self, info: strawberry.Info, input: UploadRewardFileInput) -> RewardUploadPayload:
         try:
@@ -138,7 +141,7 @@ class RewardMutations:
             except ValueError:
                 raise NotFound("campaign", input.campaign_id, field="campaignId") from None
             file = uploaded_file(input.file, "file")
-            upload = await staging.stage_upload(info.context.actor, campaign_id, file.stream, file.name)
+            upload = await staging.receive_upload(info.context.actor, campaign_id, file.stream, file.name)
         except DomainError as refusal:
             return RewardUploadPayload.refused(refusal.errors)
         return RewardUploadPayload(upload=RewardUpload.from_view(upload), errors=[])

@@ -116,15 +116,16 @@ class UploadDryRun:
 
 
 @strawberry.type(
-    description="A bulk reward file: staged for review, approved (issuing), completed or discarded. "
-    "A second admin approves it in the console; nothing is issued before."
+    description="A bulk reward file: validating (a worker reads it), staged for review or refused (a problem of "
+    "the whole file), approved (a worker issues it), completed or discarded. A second admin approves it in the "
+    "console; nothing is issued before."
 )
 class RewardUpload:
     id: strawberry.ID
     campaign_id: strawberry.ID
     file_name: str
     file_format: str
-    status: str = strawberry.field(description="staged, approved, completed or discarded.")
+    status: str = strawberry.field(description="validating, refused, staged, approved, completed or discarded.")
     rows_total: int
     rows_valid: int
     rows_invalid: int
@@ -142,11 +143,19 @@ class RewardUpload:
     uploaded_at: datetime
     decided_by: str
     decided_at: datetime | None
-    progress_done: int
-    progress_total: int
+    progress_done: int = strawberry.field(
+        description="Validating: rows validated so far; from approval: rows decided (issued, pending or refused)."
+    )
+    progress_total: int = strawberry.field(
+        description="Validating: about how many rows the file has (0 when unknown, for XLSX); from approval: the valid rows."
+    )
     issued: int
     pending: int
     rejected: int
+    refusal: RowProblem | None = strawberry.field(
+        description="Why the file was refused as a whole (status refused): field `file`, a code such as WRONG_HEADER "
+        "or INVALID_ENCODING, and the message."
+    )
 
     @strawberry.field(description="The rows that will not be issued, in line order.")
     async def invalid_rows(
@@ -219,6 +228,7 @@ class RewardUpload:
             issued=view.issued,
             pending=view.pending,
             rejected=view.rejected,
+            refusal=RowProblem(field="file", code=view.refusal_code, message=view.refusal) if view.refusal_code else None,
         )
 
 
@@ -237,7 +247,7 @@ class RewardUploadError(UserError):
     code: RewardUploadErrorCode
 
 
-@strawberry.type(description="The staged upload, ready for review: counts, and every bad row with its line and reasons.")
+@strawberry.type(description="The upload just sent, `validating`: follow it with `rewardUpload(id)`.")
 class RewardUploadPayload:
     upload: RewardUpload | None
     errors: list[RewardUploadError] = errors_field()

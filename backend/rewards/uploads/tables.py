@@ -22,7 +22,7 @@ class RewardUpload(Table, tablename="reward_uploads"):
     size_bytes = BigInt()
     columns = JSON(default=[])  # the header as read, normalised
     ignored_columns = JSON(default=[])  # the header's other columns, as written, read past
-    status = Varchar(length=16, index=True)  # staged | approved | completed | discarded
+    status = Varchar(length=16, index=True)  # validating | refused | staged | approved | completed | discarded
     rows_total = Integer(default=0)
     rows_valid = Integer(default=0)
     rows_invalid = Integer(default=0)
@@ -34,7 +34,8 @@ class RewardUpload(Table, tablename="reward_uploads"):
     decided_by_label = Varchar(length=255, default="")
     decided_at = Timestamptz(null=True, default=None)
     decision_note = Text(default="")
-    # Issuance progress, polled by the console: rows decided so far of the valid rows to issue.
+    # Progress, polled by the console: while validating, rows staged so far of about how many the file
+    # has (0: unknown); from approval, rows decided so far of the valid rows to issue.
     progress_total = Integer(default=0)
     progress_done = Integer(default=0)
     issued = Integer(default=0)
@@ -42,6 +43,8 @@ class RewardUpload(Table, tablename="reward_uploads"):
     rejected = Integer(default=0)
     completed_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()
+    refusal_code = Varchar(length=40, default="")  # a refused file: why (parsing.py's file-level codes)
+    refusal = Text(default="")
 
 
 class RewardUploadFileChunk(Table, tablename="reward_upload_file_chunks"):

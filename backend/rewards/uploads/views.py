@@ -10,9 +10,11 @@ from backend.core.clock import as_utc, maybe_utc
 from backend.core.views import Page, json_value  # noqa: F401 (re-exported)
 from backend.rewards.uploads.services.columns import ignored_note
 
-# An upload's life: staged (in review) → approved (issuing) → completed; or discarded from review.
+# An upload's life: validating (the worker reads the file) → staged (in review) → approved (the worker
+# issues it) → completed; or refused (a file-level problem) instead of staged; or discarded from review.
+VALIDATING, REFUSED = "validating", "refused"
 STAGED, APPROVED, COMPLETED, DISCARDED = "staged", "approved", "completed", "discarded"
-UPLOAD_STATUSES = (STAGED, APPROVED, COMPLETED, DISCARDED)
+UPLOAD_STATUSES = (VALIDATING, REFUSED, STAGED, APPROVED, COMPLETED, DISCARDED)
 # What issuance decided for a row (the contract's IssuanceOutcome.status).
 ISSUED, PENDING_APPROVAL, REJECTED = "issued", "pending_approval", "rejected"
 
@@ -51,6 +53,8 @@ class UploadView:
     pending: int
     rejected: int
     completed_at: datetime | None
+    refusal_code: str  # when refused: the file-level problem's code (WRONG_HEADER, INVALID_ENCODING, …)
+    refusal: str  # … and its message
 
     @property
     def notices(self) -> tuple[str, ...]:
@@ -143,6 +147,8 @@ def upload_view(row: dict) -> UploadView:
         pending=row["pending"],
         rejected=row["rejected"],
         completed_at=maybe_utc(row["completed_at"]),
+        refusal_code=row["refusal_code"],
+        refusal=row["refusal"],
     )
 
 

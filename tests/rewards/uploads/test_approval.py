@@ -77,7 +77,7 @@ async def test_approval_issues_every_valid_row_once_with_progress(admin, setting
     assert rows[4].recipient_id == new["id"] and rows[4].outcome == "issued" and rows[4].issuance_id is not None
     assert rows[5].outcome is None  # the invalid row is never issued
     actions = [entry["action"] for entry in await audit.entity_history(admin, "reward_upload", upload.id)]
-    assert actions == ["reward_upload.completed", "reward_upload.approved", "reward_upload.staged"]
+    assert actions == ["reward_upload.completed", "reward_upload.approved", "reward_upload.staged", "reward_upload.received"]
 
 
 async def test_reapproving_resuming_and_retrying_never_issue_twice(admin, setting, checker):

@@ -125,22 +125,20 @@ def test_xlsx_reads_cached_values_as_text_and_never_formulas():
     ]
 
 
-async def test_a_refused_file_stores_nothing(admin, setting):
+async def test_a_refused_file_stages_no_row(admin, setting):
     for data in (b"", b"nope,nope\n1,2\n", HEADER.encode() + b"\nE-1,Jos\xe9,,,,o,5,\n", b"x" * (10 * 1024 * 1024 + 1)):
         with pytest.raises(DomainError):
             await staging.stage_upload(admin, setting.campaign.id, io.BytesIO(data), "bad.csv")
-    # A bad byte far down the file, after whole batches were written: all of it rolls back.
+    # A bad byte far down the file, after whole batches were written: those rows go again.
     rows = [setting.row(f"K-{1 + index % 2}", 50000 if index % 3 else 100000) for index in range(2500)]
     data = csv_file(*rows).getvalue() + b"E-9,\xff,,,,o,5,\r\n"
     with pytest.raises(DomainError) as caught:
         await staging.stage_upload(admin, setting.campaign.id, io.BytesIO(data), "late-bad-byte.csv")
     assert caught.value.code == "INVALID_ENCODING" and "(line 2502)" in caught.value.errors[0].message
-    assert (
-        await RewardUpload.count(),
-        await RewardUploadRow.count(),
-        await RewardUploadFileChunk.count(),
-        await Recipient.count(),
-    ) == (0, 0, 0, 2)
+    # Each upload is kept refused, with its file for audit (staging.py), and not one row.
+    assert {row["status"] for row in await RewardUpload.select(RewardUpload.status)} == {"refused"}
+    assert await RewardUploadFileChunk.count() > 0
+    assert (await RewardUpload.count(), await RewardUploadRow.count(), await Recipient.count()) == (5, 0, 2)
 
 
 async def test_a_points_file_for_an_offers_campaign_is_refused(admin, setting):

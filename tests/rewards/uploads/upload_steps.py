@@ -19,7 +19,7 @@ from backend.core.authz import SYSTEM, Actor
 from backend.core.clock import utcnow
 from backend.recipients import service as recipients
 
-__all__ = ["Setting", "another_campaign", "csv_file", "make_setting", "role_actor"]
+__all__ = ["Setting", "another_campaign", "csv_file", "make_setting", "role_actor", "stock_file"]
 
 HEADER = "external_id,full_name,email,phone,country,offer,denomination,channel"
 

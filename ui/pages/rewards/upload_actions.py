@@ -1,28 +1,27 @@
-"""What may be done with an upload under review, and what came of it: the error report, the dry run
-(priced against the campaign as it stands), discarding it, the approval by a second admin and the
-issuance that follows, with a progress bar polling the upload's progress, and each valid row's
-outcome once issued."""
+"""What may be done with an upload, and what came of it: its validation by the worker (or why the
+file was refused), the error report, the dry run (priced against the campaign as it stands),
+discarding it, the approval by a second admin and the issuance that follows in the worker — both
+with a progress bar polling the upload's progress in the database — and each valid row's outcome
+once issued."""
 
 from __future__ import annotations
 
 import re
-import uuid
 from typing import TYPE_CHECKING
 
-import structlog
-from nicegui import background_tasks, ui
+from nicegui import ui
 
 from backend.core.authz import Actor, Permission
-from backend.core.errors import DomainError
-from backend.core.request_context import begin_request
 from backend.rewards.uploads.services import approval, pricing, review
 from backend.rewards.uploads.views import (
     APPROVED,
     COMPLETED,
     ISSUED,
     PENDING_APPROVAL,
+    REFUSED,
     REJECTED,
     STAGED,
+    VALIDATING,
     UploadPricing,
     UploadRowView,
 )
@@ -32,17 +31,15 @@ from ui.components.display import EMPTY
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.rewards.campaign_counters import HELD, LEFT, USED
 from ui.pages.rewards.words import amount
-from ui.session import current_actor
 
 if TYPE_CHECKING:
     from ui.pages.rewards.upload_review import UploadReviewPage
 
-logger = structlog.get_logger(__name__)
-POLL_SECONDS = 0.5
+POLL_SECONDS = 1.0
 OUTCOMES = {
     ISSUED: ("Issued", "positive"),
     PENDING_APPROVAL: ("Waiting for approval", "warning"),
-    REJECTED: ("Refused", "negative"),
+    REJECTED: ("Refused or failed", "negative"),
 }
 OUTCOME_COLUMNS = [
     Column("line", "Line", align="right"),
@@ -58,8 +55,6 @@ PRICED_COLUMNS = [
     {"name": "code", "label": "Would be refused", "field": "code", "align": "left"},
     {"name": "message", "label": "Why", "field": "message", "align": "left", "style": "white-space: normal; max-width: 420px"},
 ]
-# Uploads this console process is issuing now (the issuance runs beside the page and outlives it).
-_issuing: set[uuid.UUID] = set()
 
 
 def file_stem(file_name: str) -> str:
@@ -148,7 +143,7 @@ class UploadActions:
     async def start(self) -> None:
         if self.upload.status in (APPROVED, COMPLETED):
             await self.outcomes.reload()
-        if self.upload.status == APPROVED and self.upload.id in _issuing:
+        if self.upload.status in (VALIDATING, APPROVED):  # the worker is at it: follow its progress
             self.timer.activate()
 
     def refresh(self) -> None:
@@ -156,6 +151,10 @@ class UploadActions:
         can_write = actor.can(Permission.REWARDS_WRITE)
         self.bar.clear()
         with self.bar:
+            if upload.status == REFUSED:
+                ui.label(f"The file was refused as a whole: {sentence(upload.refusal)} Nothing was staged.").classes(
+                    "text-negative text-body1"
+                ).mark("upload-refusal")
             if upload.rows_invalid:
                 ui.button(f"Error report ({upload.rows_invalid:,} rows)", icon="download", on_click=self.download_report).props(
                     "outline no-caps"
@@ -173,16 +172,11 @@ class UploadActions:
                 ui.button(f"Approve and issue {upload.rows_valid:,} rows", icon="verified", on_click=self.approve).props(
                     "unelevated no-caps color=positive"
                 ).mark("approve-upload")
-            if upload.status == APPROVED and can_write and upload.id not in _issuing:
-                ui.space()
-                ui.button("Resume issuing", icon="play_arrow", on_click=self.resume).props("unelevated no-caps").mark(
-                    "resume-issuing"
-                )
             if upload.decided_by_label:
                 ui.label(
                     f"Decided by {upload.decided_by_label}" + (f": “{upload.decision_note}”" if upload.decision_note else "")
                 ).classes("mb-muted text-body2").mark("upload-decision")
-        self.progress.set_visibility(upload.status in (APPROVED, COMPLETED))
+        self.progress.set_visibility(upload.status in (VALIDATING, APPROVED, COMPLETED))
         self.results.set_visibility(upload.status in (APPROVED, COMPLETED))
         if upload.status != STAGED:
             self.dry_run.clear()
@@ -190,13 +184,22 @@ class UploadActions:
 
     def _show_progress(self) -> None:
         upload = self.upload
-        self.progress_bar.set_value(upload.progress)
-        tally = f"{upload.issued:,} issued, {upload.pending:,} waiting for approval, {upload.rejected:,} refused"
-        self.progress_title.text = "Issued" if upload.status == COMPLETED else "Issuing"
+        self.progress_bar.set_value(min(1.0, upload.progress))
+        if upload.status == VALIDATING:
+            self.progress_title.text = "Validating in the background"
+            self.progress_bar.set_value(min(1.0, upload.progress) if upload.progress_total else 0)
+            of = f" of about {upload.progress_total:,}" if upload.progress_total else ""
+            self.progress_text.text = f"validating… {upload.progress_done:,}{of} rows. This goes on if you close the page."
+            return
+        tally = f"issued {upload.issued:,}, waiting for approval {upload.pending:,}, refused or failed {upload.rejected:,}"
+        self.progress_title.text = "Issued" if upload.status == COMPLETED else "Issuing in the background"
         if upload.status == COMPLETED:
             self.progress_text.text = f"Done: {upload.progress_done:,} of {upload.progress_total:,} rows decided · {tally}."
         else:
-            self.progress_text.text = f"{upload.progress_done:,} of {upload.progress_total:,} rows decided · {tally}."
+            self.progress_text.text = (
+                f"{upload.progress_done:,} of {upload.progress_total:,} rows decided · {tally}. "
+                "This goes on if you close the page."
+            )
 
     # ------------------------------------------------------------ review actions
 
@@ -309,49 +312,36 @@ class UploadActions:
             return
         approved = await perform(
             lambda actor: approval.approve_upload(actor, upload.id),
-            done=lambda u: f"Approved {u.file_name}: issuing {u.progress_total:,} rows.",
+            done=lambda u: f"Approved {u.file_name}: issuing {u.progress_total:,} rows in the background… see progress below.",
         )
         if approved is None:
             return
-        await self._issue()
-
-    async def resume(self) -> None:
-        ui.notify(f"Resuming {self.upload.file_name}: rows already decided are not issued again.", type="info")
-        await self._issue()
-
-    async def _issue(self) -> None:
-        actor = await current_actor()
-        if actor is None:
-            return
-        upload_id = self.upload.id
-        if upload_id not in _issuing:
-            _issuing.add(upload_id)
-            # Beside the page, not in it: the issuance goes on if the person closes the page.
-            background_tasks.create(_issue_all(actor, upload_id), name=f"issue-upload-{upload_id}")
         await self.page.refresh()
         self.timer.activate()
 
     async def poll(self) -> None:
-        running = self.upload.id in _issuing  # asked before reading: if it had stopped, what is read is where it stopped
+        """The worker's progress, as recorded in the database."""
         self.page.upload = await review.get_upload(self.page.actor, self.upload.id)
         self._show_progress()
         upload = self.upload
-        if upload.status == COMPLETED or not running:
+        if upload.status not in (VALIDATING, APPROVED):
             self.timer.deactivate()
             await self.page.refresh()
-            await self.outcomes.reload()
-            if upload.status == COMPLETED:
+            if upload.status in (APPROVED, COMPLETED):
+                await self.outcomes.reload()
+            if upload.status == STAGED:
                 ui.notify(
-                    f"Issued {upload.file_name}: {upload.issued:,} issued, {upload.pending:,} waiting for approval, "
-                    f"{upload.rejected:,} refused.",
+                    f"Checked {upload.file_name}: {upload.rows_total:,} rows, {upload.rows_valid:,} valid, "
+                    f"{upload.rows_invalid:,} to fix. Nothing is issued until a second admin approves.",
                     type="positive",
                     multi_line=True,
                 )
-            else:
+            if upload.status == COMPLETED:
                 ui.notify(
-                    f"Issuing {upload.file_name} stopped at {upload.progress_done:,} of {upload.progress_total:,} rows: "
-                    "resume it to go on.",
-                    type="warning",
+                    f"Issued {upload.file_name}: issued {upload.issued:,}, waiting for approval {upload.pending:,}, "
+                    f"refused or failed {upload.rejected:,}.",
+                    type="positive",
+                    multi_line=True,
                 )
 
     async def fetch_outcomes(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
@@ -369,13 +359,3 @@ class UploadActions:
             "outcome_colour": colour,
             "message": sentence(row.outcome_message) if row.outcome_message else EMPTY,
         }
-
-
-async def _issue_all(actor: Actor, upload_id: uuid.UUID) -> None:
-    begin_request()  # the issuance's audit entries share one request id
-    try:
-        await approval.issue_upload(actor, upload_id)
-    except DomainError as error:  # the upload shows where it stopped; resuming says why, if it still cannot go on
-        logger.warning("upload issuance stopped", upload_id=str(upload_id), code=error.code, reason=error.errors[0].message)
-    finally:
-        _issuing.discard(upload_id)

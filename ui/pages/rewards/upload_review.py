@@ -150,7 +150,7 @@ class UploadReviewPage:
             self.bad_rows = PagedTable(
                 BAD_ROW_COLUMNS,
                 self.fetch,
-                actions=FIX if self.can_fix else None,
+                actions=FIX if self.actor.can(Permission.REWARDS_WRITE) else None,  # per row, only while staged
                 on_action=self.act,
                 row_key="id",
                 marker="bad-rows-table",

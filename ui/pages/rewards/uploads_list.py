@@ -1,6 +1,7 @@
 """Uploads: the bulk reward files, newest first, and the card to upload one for a campaign. The file
-goes to the upload service as a binary stream (the page never decodes it); the service checks every
-row and stages the file for review, issuing nothing."""
+goes to the upload service as a binary stream (the page never decodes it), which stores it; the
+worker then checks every row and stages the file for review, issuing nothing, while the upload's
+page shows its progress."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from backend.campaigns.views import ENDED, CampaignView
 from backend.core.authz import Actor, Permission
 from backend.rewards.uploads.services import parsing, review
 from backend.rewards.uploads.services.columns import EXPECTED
-from backend.rewards.uploads.services.staging import stage_upload
-from backend.rewards.uploads.views import UploadView
+from backend.rewards.uploads.services.staging import receive_upload
+from backend.rewards.uploads.views import APPROVED, COMPLETED, UploadView
 from ui import navigation
 from ui.components.action import perform
 from ui.components.display import when
@@ -47,7 +48,8 @@ def upload_url(upload_id: object) -> str:
 
 
 def _row(upload: UploadView, names: dict) -> dict:
-    issued = f"{upload.progress_done:,} / {upload.progress_total:,}" if upload.progress_total else "—"
+    issuing = upload.status in (APPROVED, COMPLETED)  # while validating, the progress is of validation
+    issued = f"{upload.progress_done:,} / {upload.progress_total:,}" if issuing and upload.progress_total else "—"
     return {
         "id": str(upload.id),
         "href": upload_url(upload.id),
@@ -134,7 +136,7 @@ class UploadsPage:
             self.busy = ui.column().classes("w-full gap-1")
             self.busy.set_visibility(False)
             with self.busy:
-                ui.label("Checking every row…").classes("text-body2")
+                ui.label("Sending the file…").classes("text-body2")
                 ui.linear_progress(show_value=False).props("indeterminate color=primary")
 
     async def received(self, event: UploadEventArguments) -> None:
@@ -151,19 +153,19 @@ class UploadsPage:
                 kept = Path(folder) / "upload"
                 await file.save(kept)  # spooled to disk, then streamed by the service: never whole in memory
                 with kept.open("rb") as stream:
-                    staged = await perform(lambda actor: stage_upload(actor, campaign_id, stream, file.name))
+                    received = await perform(lambda actor: receive_upload(actor, campaign_id, stream, file.name))
         finally:
             self.busy.set_visibility(False)
             event.sender.reset()
-        if staged is None:
+        if received is None:
             return
         ui.notify(
-            f"Staged {staged.file_name}: {staged.rows_total:,} rows, {staged.rows_valid:,} valid, {staged.rows_invalid:,} "
-            "to fix. Nothing is issued until a second admin approves.",
+            f"Received {received.file_name}: checking every row in the background… see progress on its page. "
+            "Nothing is issued until a second admin approves.",
             type="positive",
             multi_line=True,
         )
-        ui.navigate.to(upload_url(staged.id))
+        ui.navigate.to(upload_url(received.id))
 
 
 async def uploads_page(campaign: str | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from backend.campaigns.views import ACTIVE, ADMIN_APPROVAL, AUTO, DRAFT, ENDED, OFFERS, PAUSED, POINTS, CampaignView
 from backend.core.money import format_money
-from backend.rewards.uploads.views import APPROVED, COMPLETED, DISCARDED, STAGED
+from backend.rewards.uploads.views import APPROVED, COMPLETED, DISCARDED, REFUSED, STAGED, VALIDATING
 from backend.rewards.views import CANCELLED, ISSUED, PENDING_APPROVAL, REJECTED
 from ui.components.display import EMPTY
 
@@ -17,8 +17,22 @@ REWARD_TYPES = {OFFERS: "Offers (vouchers)", POINTS: "Points"}
 CHANNELS = {"email": "Email", "sms": "SMS", "whatsapp": "WhatsApp"}
 ISSUANCE_STATUSES = {ISSUED: "Issued", PENDING_APPROVAL: "Waiting for approval", REJECTED: "Rejected", CANCELLED: "Cancelled"}
 ISSUANCE_STATUS_COLOURS = {ISSUED: "positive", PENDING_APPROVAL: "warning", REJECTED: "grey-7", CANCELLED: "grey-7"}
-UPLOAD_STATUSES = {STAGED: "In review", APPROVED: "Issuing", COMPLETED: "Completed", DISCARDED: "Discarded"}
-UPLOAD_STATUS_COLOURS = {STAGED: "warning", APPROVED: "primary", COMPLETED: "positive", DISCARDED: "grey-7"}
+UPLOAD_STATUSES = {
+    VALIDATING: "Validating",
+    REFUSED: "Refused",
+    STAGED: "In review",
+    APPROVED: "Issuing",
+    COMPLETED: "Completed",
+    DISCARDED: "Discarded",
+}
+UPLOAD_STATUS_COLOURS = {
+    VALIDATING: "primary",
+    REFUSED: "negative",
+    STAGED: "warning",
+    APPROVED: "primary",
+    COMPLETED: "positive",
+    DISCARDED: "grey-7",
+}
 
 
 def amount(value: int | None, currency: str | None) -> str:

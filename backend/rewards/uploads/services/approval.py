@@ -1,14 +1,18 @@
 """Maker-checker for uploads, and issuing an approved upload in chunks, resumably.
 
 ``approve_upload``: a person other than the uploader approves a staged upload (``SELF_APPROVAL``
-otherwise); nothing is issued before. ``issue_upload`` then works through the valid rows in line
-order, a chunk at a time: recipients not known yet are created (``recipients.service``), the
-chunk goes to ``issue_rewards`` with ``idempotency_scope=f"upload:{upload_id}"`` and
-``idempotency_key=f"line:{line}"``, and each row's outcome (issued, pending_approval, or rejected
-with the issuance's code) is recorded with the upload's progress in one transaction. Whoever
-resumes an interrupted issuance (``issue_upload`` again, by any admin) continues with the rows that
-have no outcome yet; a row issued but not yet recorded when the process died is replayed by its
-key, never issued twice. ``discard_upload`` takes a staged upload out of review.
+otherwise); nothing is issued before. The decision and a ``reward_upload.approved`` outbox event
+commit together, and the worker issues the upload (``jobs/uploads.py``): ``issue_upload`` works
+through the valid rows in line order, a chunk at a time: recipients not known yet are created
+(``recipients.service``), each row goes to ``issue_rewards`` with
+``idempotency_scope=f"upload:{upload_id}"`` and ``idempotency_key=f"line:{line}"``, and each row's
+outcome (issued, pending_approval, or rejected with the issuance's code) is recorded with the
+upload's progress in one transaction per chunk. A row whose issuance fails for any other reason
+(an unexpected error) is recorded as rejected with ISSUANCE_FAILED and the reason, and the rest
+goes on; only a lost database or network stops a run (the job runs again). Whoever runs it again
+(another worker, after a kill) continues with the rows that have no outcome yet; a row issued but
+not yet recorded when the process died is replayed by its key, never issued twice.
+``discard_upload`` takes a staged upload out of review.
 
 Error codes: PERSON_REQUIRED, SELF_APPROVAL, ALREADY_APPROVED, UPLOAD_NOT_STAGED,
 UPLOAD_NOT_APPROVED, NOTHING_TO_ISSUE, REASON_REQUIRED, NOT_FOUND.
@@ -17,14 +21,17 @@ UPLOAD_NOT_APPROVED, NOTHING_TO_ISSUE, REASON_REQUIRED, NOT_FOUND.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import timedelta
 
-from backend.core import audit, sql
+import structlog
+
+from backend.core import audit, outbox, sql
 from backend.core.authz import Actor, ActorKind, Permission
 from backend.core.clock import utcnow
 from backend.core.db import write_transaction
-from backend.core.db_errors import is_unique_violation
+from backend.core.db_errors import is_transient, is_unique_violation
 from backend.core.errors import DomainError, NotFound
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientInput
@@ -43,8 +50,12 @@ from backend.rewards.uploads.views import (
     upload_view,
 )
 
+log = structlog.get_logger(__name__)
+
 CHUNK = 100
 APPROVAL_PERMISSION = Permission.REWARDS_WRITE
+UPLOAD_APPROVED = "reward_upload.approved"  # outbox topic: the worker issues the upload (jobs/uploads.py)
+ISSUANCE_FAILED = "ISSUANCE_FAILED"  # a row's issuance raised an unexpected error: recorded, the rest goes on
 
 _TO_ISSUE = """SELECT id, line, external_id, recipient_id, new_recipient, offer_id, denomination, points, channel, dedupe_key
 FROM reward_upload_rows WHERE upload = $1 AND valid AND outcome IS NULL ORDER BY line LIMIT $2"""
@@ -83,7 +94,8 @@ async def load_upload(upload_id: uuid.UUID) -> UploadView:
 
 
 async def approve_upload(actor: Actor, upload_id: uuid.UUID, note: str = "") -> UploadView:
-    """The checker's step: a second admin approves; the valid rows may then be issued (``issue_upload``)."""
+    """The checker's step: a second admin approves. The decision and an outbox event commit
+    together; the worker then issues the valid rows (``issue_upload``, in ``jobs/uploads.py``)."""
     _require_person(actor)
     async with write_transaction():
         upload = await load_upload(upload_id)
@@ -130,7 +142,10 @@ async def approve_upload(actor: Actor, upload_id: uuid.UUID, note: str = "") -> 
             before={"status": STAGED},
             after={"status": APPROVED, "uploaded_by": upload.uploaded_by_label, "rows_valid": upload.rows_valid, "note": note},
         )
-        return await load_upload(upload_id)
+        event_id = await outbox.add(UPLOAD_APPROVED, {"upload_id": str(upload_id)})  # the worker issues it
+        approved = await load_upload(upload_id)
+    await outbox.ring([event_id])
+    return approved
 
 
 async def discard_upload(actor: Actor, upload_id: uuid.UUID, reason: str) -> UploadView:
@@ -171,29 +186,43 @@ async def discard_upload(actor: Actor, upload_id: uuid.UUID, reason: str) -> Upl
         return await load_upload(upload_id)
 
 
-async def recipient_ids_for(actor: Actor, rows: list) -> dict[str, uuid.UUID | str]:
-    """External id → recipient id for the chunk, creating the recipients not known yet; a recipient
-    that cannot be created maps to the reason (text)."""
+async def known_recipient_ids(rows: list) -> dict[str, uuid.UUID | str]:
+    """External id → recipient id of the chunk's recipients that exist (one query); the others are
+    created row by row (``recipient_for``)."""
     ids: dict[str, uuid.UUID | str] = {row["external_id"]: row["recipient_id"] for row in rows if row["recipient_id"] is not None}
     missing = sorted({row["external_id"] for row in rows if row["recipient_id"] is None})
     known = await known_recipients(missing)  # created meanwhile (an earlier attempt, another upload): never changed here
-    for row in rows:
-        external_id = row["external_id"]
-        if external_id in ids:
-            continue
-        if external_id in known:
-            ids[external_id] = known[external_id]["id"]
-            continue
-        fields = json.loads(row["new_recipient"]) if isinstance(row["new_recipient"], str) else row["new_recipient"]
+    ids.update({external_id: recipient["id"] for external_id, recipient in known.items()})
+    return ids
+
+
+async def recipient_for(actor: Actor, row, ids: dict[str, uuid.UUID | str]) -> uuid.UUID | str:
+    """The row's recipient id, creating the recipient if it is not known yet (noted in ``ids``); the
+    reason (text "CODE: message") when it cannot be created."""
+    external_id = row["external_id"]
+    if external_id not in ids:
         try:
+            fields = json.loads(row["new_recipient"]) if isinstance(row["new_recipient"], str) else row["new_recipient"]
             ids[external_id] = (await recipients.upsert_recipient(actor, RecipientInput(**fields))).recipient.id
         except DomainError as error:
             ids[external_id] = f"{error.code}: {error.errors[0].message}"
         except Exception as error:
-            if not is_unique_violation(error):
+            if is_transient(error):
                 raise
-            # Another admin resuming the same upload created them a moment ago: use theirs.
-            ids[external_id] = (await known_recipients([external_id]))[external_id]["id"]
+            if not is_unique_violation(error):
+                log.exception("upload.recipient_failed", external_id=external_id)
+                ids[external_id] = ": ".join(_failure(error))
+            else:  # another worker issuing the same upload created them a moment ago: use theirs
+                ids[external_id] = (await known_recipients([external_id]))[external_id]["id"]
+    return ids[external_id]
+
+
+async def recipient_ids_for(actor: Actor, rows: list) -> dict[str, uuid.UUID | str]:
+    """External id → recipient id for all ``rows``, creating the recipients not known yet (the dry
+    run does, inside a transaction it rolls back); a recipient that cannot be created maps to the reason."""
+    ids = await known_recipient_ids(rows)
+    for row in rows:
+        await recipient_for(actor, row, ids)
     return ids
 
 
@@ -277,20 +306,60 @@ async def _issued_elsewhere(upload: UploadView, keys: list[str]) -> dict[str, tu
     return {row["dedupe_key"]: (row["line"], row["file_name"]) for row in rows}
 
 
-_STALLED = "SELECT * FROM reward_uploads WHERE status = 'approved' AND updated_at < $1 ORDER BY updated_at LIMIT $2"
+_STALLED = "SELECT * FROM reward_uploads WHERE status = $1 AND updated_at < $2 ORDER BY updated_at LIMIT $3"
 
 
-async def stalled_uploads(idle_for: timedelta, limit: int = 5) -> list[UploadView]:
-    """Approved uploads whose issuance has not moved for ``idle_for``: whoever was issuing them
-    stopped (a console restart, say), so the worker picks them up (``jobs/uploads.py``)."""
-    return [upload_view(row) for row in await sql.fetch(_STALLED, utcnow() - idle_for, limit)]
+async def stalled_uploads(status: str, idle_for: timedelta, limit: int = 20) -> list[UploadView]:
+    """Uploads in ``status`` (approved: issuing; validating: staging) that have not moved for
+    ``idle_for``: their job was lost (Redis restarted, arq gave up), so the worker's cron rings it
+    again (``jobs/uploads.py``)."""
+    return [upload_view(row) for row in await sql.fetch(_STALLED, status, utcnow() - idle_for, limit)]
+
+
+def _failure(error: Exception) -> tuple[str, str]:
+    """An unexpected error of one row, as that row's refusal: its type and first line, without NULs
+    (the message may quote the value that caused it)."""
+    text = f"{type(error).__name__}: {error}".replace("\x00", "\\0").splitlines()[0][:500]
+    return ISSUANCE_FAILED, f"could not be issued ({text})"
+
+
+async def _issue_row(actor: Actor, upload: UploadView, row, recipient_id: uuid.UUID) -> IssuanceOutcome | tuple[str, str]:
+    """One row through the issuance service: its outcome, or (code, reason) when it failed. Only a
+    lost database or network is raised (the job runs again later; the row stays undecided)."""
+    request = RewardRequest(
+        campaign_id=upload.campaign_id,
+        recipient_id=recipient_id,
+        offer_id=row["offer_id"],
+        value=row["points"] if row["points"] is not None else row["denomination"],
+        idempotency_key=key_of(row["line"]),
+        source_event=f"upload:{upload.id}:line {row['line']}",
+        channel=row["channel"],
+    )
+    try:
+        [outcome] = await issue_rewards(actor, [request], idempotency_scope=scope_of(upload.id))
+        return outcome
+    except DomainError as error:
+        return error.code, error.errors[0].message
+    except Exception as error:
+        if is_transient(error):
+            raise
+        log.exception("upload.row_failed", upload_id=str(upload.id), line=row["line"])
+        return _failure(error)
 
 
 async def issue_upload(
-    actor: Actor, upload_id: uuid.UUID, *, chunk_size: int = CHUNK, max_chunks: int | None = None
+    actor: Actor,
+    upload_id: uuid.UUID,
+    *,
+    chunk_size: int = CHUNK,
+    max_chunks: int | None = None,
+    time_budget: float | None = None,
 ) -> UploadView:
-    """Issue an approved upload's valid rows, ``chunk_size`` at a time (all of them, or ``max_chunks``
-    chunks: a job's slice). Safe to call again at any time: it resumes where it stopped."""
+    """Issue an approved upload's valid rows, ``chunk_size`` at a time (all of them; or ``max_chunks``
+    chunks; or until ``time_budget`` seconds have passed: a job's run). Safe to call again at any
+    time, by several workers at once: it resumes with the rows that have no outcome yet, and a row
+    issued but not recorded is replayed by its key. A row that fails, for whatever reason, is
+    recorded as refused with the reason, and the rest goes on."""
     actor.require(Permission.REWARDS_WRITE)
     upload = await load_upload(upload_id)
     if upload.status == COMPLETED:
@@ -299,8 +368,11 @@ async def issue_upload(
         raise DomainError.single(
             "UPLOAD_NOT_APPROVED", f"'{upload.file_name}' is {upload.status}: it is issued only once a second admin approves it"
         )
+    deadline = None if time_budget is None else time.monotonic() + time_budget
     chunks = 0
     while max_chunks is None or chunks < max_chunks:
+        if chunks and deadline is not None and time.monotonic() >= deadline:
+            break
         rows = await sql.fetch(_TO_ISSUE, upload_id, chunk_size)
         if not rows:
             return await _record(actor, upload_id, [], final_check=True)
@@ -313,39 +385,25 @@ async def issue_upload(
                     "DUPLICATE_OF_UPLOAD",
                     "already issued through the upload '{1}', line {0}".format(*elsewhere[row["dedupe_key"]]),
                 )
-        ids = await recipient_ids_for(actor, [row for row in rows if row["id"] not in refusals])
+        ids = await known_recipient_ids([row for row in rows if row["id"] not in refusals])
+        decided = []
         for row in rows:
-            if isinstance(ids.get(row["external_id"]), str):
-                refusals[row["id"]] = tuple(ids[row["external_id"]].split(": ", 1))
-        ready = [row for row in rows if row["id"] not in refusals]
-        outcomes = await issue_rewards(
-            actor,
-            [
-                RewardRequest(
-                    campaign_id=upload.campaign_id,
-                    recipient_id=ids[row["external_id"]],
-                    offer_id=row["offer_id"],
-                    value=row["points"] if row["points"] is not None else row["denomination"],
-                    idempotency_key=key_of(row["line"]),
-                    source_event=f"upload:{upload_id}:line {row['line']}",
-                    channel=row["channel"],
-                )
-                for row in ready
-            ],
-            idempotency_scope=scope_of(upload_id),
-        )
-        by_row = {row["id"]: outcome for row, outcome in zip(ready, outcomes)}
-        recipient_of = {row["id"]: ids.get(row["external_id"]) for row in rows}
-        decided = [
-            _decision(
-                row,
-                recipient_of[row["id"]] if not isinstance(recipient_of[row["id"]], str) else None,
-                by_row.get(row["id"]),
-                refusals.get(row["id"]),
-            )
-            for row in rows
-        ]
-        upload = await _record(actor, upload_id, decided, final_check=len(rows) < chunk_size)
+            recipient_id = None
+            if row["id"] not in refusals:
+                recipient = await recipient_for(actor, row, ids)
+                if isinstance(recipient, str):
+                    refusals[row["id"]] = tuple(recipient.split(": ", 1))
+                else:
+                    recipient_id = recipient
+            if row["id"] in refusals:
+                decided.append(_decision(row, recipient_id, None, refusals[row["id"]]))
+            else:
+                outcome = await _issue_row(actor, upload, row, recipient_id)
+                refusal = outcome if isinstance(outcome, tuple) else None
+                decided.append(_decision(row, recipient_id, None if refusal else outcome, refusal))
+            if deadline is not None and time.monotonic() >= deadline:
+                break  # the rest of the chunk waits for the next run
+        upload = await _record(actor, upload_id, decided, final_check=len(decided) == len(rows) < chunk_size)
         if upload.status == COMPLETED:
             return upload
     return await load_upload(upload_id)

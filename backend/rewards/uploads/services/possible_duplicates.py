@@ -4,10 +4,12 @@ points) with different amounts. The same amount twice is an error (DUPLICATE_IN_
 mistake, so neither row is dropped: each gets a warning naming the other line(s), the upload counts
 its flagged rows, and both are issued unless the admin fixes one or discards the upload.
 
-Staging hands over the external ids the validator saw twice with different amounts (usually none,
-so a clean file costs no query here); a fix hands over the row's external id before and after. For
-those recipients the warnings are worked out again from the stored valid rows, so a fix that
-removes a pair clears its warnings too.
+Staging, once the last row is stored, finds the external ids with two valid rows of one offer (or
+of points) and different amounts in one grouped query over the upload's rows (``possible_duplicate_ids``):
+the worker validates a file in several runs, so the two rows of a pair may have been validated by
+different runs, and no one run's memory holds both. A fix hands over the row's external id before
+and after. For those recipients the warnings are worked out again from the stored valid rows, so a
+fix that removes a pair clears its warnings too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ _ROWS = """SELECT id, line, external_id, offer_id, denomination, points, valid, 
 WHERE upload = $1 AND external_id {ids} ORDER BY line"""
 _ROWS_PG = _ROWS.format(ids="= ANY($2::varchar[])")
 _ROWS_SQLITE = _ROWS.format(ids="IN (SELECT value FROM json_each($2))")
+# Offers campaigns have a denomination and no points, points campaigns the reverse (MIN/MAX skip NULLs).
+# MIN <> MAX rather than COUNT(DISTINCT): a hash aggregate, about half the time (0.16 s against 0.35 s
+# for 100,000 rows on PostgreSQL).
+_PAIRS = """SELECT external_id FROM reward_upload_rows WHERE upload = $1 AND valid GROUP BY external_id, offer_id
+HAVING MIN(denomination) <> MAX(denomination) OR MIN(points) <> MAX(points)"""
 _SET_WARNINGS = "UPDATE reward_upload_rows SET warnings = $2 WHERE id = $1"
 _COUNT = "UPDATE reward_uploads SET rows_flagged = rows_flagged + $2 WHERE id = $1"
 
@@ -51,6 +58,11 @@ def warning(row, others: list) -> dict:
 
 def _amount(row) -> str:
     return str(row["points"] if row["points"] is not None else row["denomination"])
+
+
+async def possible_duplicate_ids(upload_id: uuid.UUID) -> list[str]:
+    """The external ids of the upload with two valid rows of one offer (or of points) and different amounts."""
+    return sorted(row["external_id"] for row in await sql.fetch(_PAIRS, upload_id))
 
 
 async def flag_possible_duplicates(upload_id: uuid.UUID, external_ids: list[str]) -> None:

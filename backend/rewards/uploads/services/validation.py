@@ -18,8 +18,7 @@ alpha-2. When the offer's eligibility rule reads ``country``, a recipient withou
 with REQUIRED on ``country``, naming the rule, rather than found "not eligible".
 
 Two valid rows for the same recipient and offer with different amounts are possible duplicates:
-the validator notes their external ids (``possible_duplicates``) and ``possible_duplicates.py``
-warns on each row once the file is staged.
+not an error here; ``possible_duplicates.py`` warns on each row once the whole file is staged.
 
 Offers are loaded once per upload (the campaign's allowed offers); known recipients once per batch
 of rows (one query by external id). The rows' contact points (country, email, phone: ``people``)
@@ -169,8 +168,6 @@ class RowValidator:
         self._offer_ids: dict[str, uuid.UUID] = {}  # offer cell → id: a file names a few offers many times
         self.contacts: Mapping[Person, ContactPoints] = {}
         self.now = utcnow()
-        self.amounts: dict[tuple[str, uuid.UUID | None], int] = {}  # (recipient, offer) → the amount of its first valid row
-        self.possible_duplicates: set[str] = set()  # external ids with two valid rows of one offer and different amounts
 
     @staticmethod
     def people(rows: list[ParsedRow]) -> set[Person]:
@@ -230,8 +227,6 @@ class RowValidator:
                 if first != row.line:
                     what = "points" if staged.points is not None else "offer and denomination"
                     errors.append(FieldError(None, "DUPLICATE_IN_FILE", f"same recipient, {what} as line {first}"))
-                elif self.amounts.setdefault((external_id, staged.offer_id), staged.value) != staged.value:
-                    self.possible_duplicates.add(external_id)
         return staged
 
     def _without_control_characters(self, staged: StagedRow, cells: dict[str, str]) -> dict[str, str]:
