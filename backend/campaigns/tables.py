@@ -1,9 +1,11 @@
 """Campaign tables.
 
-* ``campaigns``: the rules of a campaign and its live governance counters. ``issued_*`` count
-  rewards issued, ``pending_*`` rewards waiting for approval; both hold the campaign's maximum
-  count and budget, so approvals can never overrun them. The counters change only through the
-  conditional UPDATEs of ``services/governance.py``; a CHECK (trigger on SQLite) backs them up.
+* ``campaigns``: the rules of a campaign (its maximum count and budget among them).
+* ``campaign_counter_shards``: a campaign's live counters, split over a few rows so that no one
+  row serialises its issuances (``services/counters.py``): what is left of its maximum count and
+  budget, and what each shard has counted — ``issued_*`` rewards issued, ``pending_*`` rewards
+  waiting for approval (they hold count and budget, so approvals can never overrun them). The
+  campaign's totals are the sums; a CHECK (trigger on SQLite) keeps each row at or above zero.
 * ``campaign_recipient_tallies``: one row per (campaign, recipient), upserted and so locked by every
   issuance to that recipient: it serialises the per-recipient cap check (see governance.py).
 * ``campaign_grants``: one row per issuance counted against a campaign (same id as the issuance):
@@ -39,13 +41,21 @@ class Campaign(Table, tablename="campaigns"):
     recipient_window_days = Integer(null=True, default=None)  # None: the caps hold for the whole campaign
     default_channel = Varchar(length=16, default="email")
     status = Varchar(length=16, default="draft", index=True)  # draft | active | paused | ended
+    created_by_label = Varchar(length=255, default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class CampaignCounterShard(Table, tablename="campaign_counter_shards"):
+    id = UUID(primary_key=True, default=UUID7Default())
+    campaign = ForeignKey(references=Campaign, on_delete=OnDelete.cascade)  # part of the campaign itself
+    shard = Integer()  # 0 … SHARDS - 1
+    remaining_count = BigInt(null=True, default=None)  # None: the campaign has no maximum count
+    remaining_budget = BigInt(null=True, default=None)  # None: no budget
     issued_count = BigInt(default=0)
     issued_value = BigInt(default=0)
     pending_count = BigInt(default=0)
     pending_value = BigInt(default=0)
-    created_by_label = Varchar(length=255, default="")
-    created_at = Timestamptz()
-    updated_at = Timestamptz()
 
 
 class CampaignRecipientTally(Table, tablename="campaign_recipient_tallies"):
@@ -72,3 +82,4 @@ class CampaignGrant(Table, tablename="campaign_grants"):
     decided_by_label = Varchar(length=255, null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
     decision_note = Text(default="")
+    counter_shard = Integer(default=0)  # the counter shard that holds its count and value

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -45,34 +45,7 @@ def write_transaction():
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
-    return PlainTransaction(engine)
-
-
-class PlainTransaction(PostgresTransaction):
-    """Piccolo's transaction with plain BEGIN, COMMIT and ROLLBACK statements instead of asyncpg's
-    transaction object, so that a use case may send its COMMIT in one message with its last
-    statement (``sql.commit_checked``) and then tell the transaction it is over."""
-
-    __slots__ = ()
-
-    async def begin(self):
-        await self.connection.execute("BEGIN")
-
-    async def commit(self):
-        await self.connection.execute("COMMIT")
-        self._committed = True
-
-    async def rollback(self):
-        await self.connection.execute("ROLLBACK")
-        self._rolled_back = True
-
-    def committed_in_band(self) -> None:
-        """The COMMIT went out with the last statement: leaving the block commits nothing more."""
-        self._committed = True
-
-    @property
-    def is_over(self) -> bool:
-        return self._committed or self._rolled_back
+    return engine.transaction()
 
 
 def use_engine(engine: Engine) -> None:

@@ -116,9 +116,10 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
                 if await _store(request, {}):
                     raise  # no earlier call with this key: the refusal stands (and the row rolls back)
                 raise _Replay from None
-            # The record goes out with the effect's last writes; a guarded one (``sql``) that
-            # changed nothing refuses the effect — unless an earlier call with the key happened.
-            stored, failed = await sql.commit_checked(record(request, encode(value)))
+            # The record goes out with the effect's last writes, as one bound statement; a guarded
+            # one (``sql``) that changed nothing refuses the effect — unless an earlier call with
+            # the key happened. Both are counted, never raised: the block's end commits.
+            stored, failed = await sql.flush_checked(record(request, encode(value)))
             if failed is not None:
                 if stored:
                     raise await failed.refusal()  # rolls back the record with the rest

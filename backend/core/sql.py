@@ -26,9 +26,9 @@ trip less, and a hot row locked by it is held only until the commit that follows
 ends with :func:`flush_checked`, which reports the first guard that failed; any other flush
 raises that guard's refusal.
 
-The last statement and the COMMIT in one message (PostgreSQL): :func:`commit_checked` ends a
-use case that owns its transaction (``idempotency.once``) by sending both at once, so the locks
-its last statement takes are let go when the server commits, not a round trip later.
+Every value is a bound parameter: no text here is ever built from a value (DESIGN.md rule 8).
+A guarded write that changed nothing is *counted*, not raised (:func:`flush_checked`), so a
+refused or replayed request leaves no error, and none of its values, in the server's log.
 
 A use case in one statement (PostgreSQL): :func:`fetch_chained` sends the deciding UPDATE and
 the writes that follow from it as one statement — outside a transaction, an autocommit one: no
@@ -50,8 +50,8 @@ from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine
 
-from backend.core import literals, sql_text
-from backend.core.db import PlainTransaction, current_engine
+from backend.core import sql_text
+from backend.core.db import current_engine
 
 Row = Mapping[str, Any]
 
@@ -184,54 +184,6 @@ async def flush_checked(then: Statement | None = None) -> tuple[int, Statement |
     return (row["n"] if last is not None else 0), failed
 
 
-async def commit_checked(then: Statement) -> tuple[int, Statement | None]:
-    """:func:`flush_checked` for the last statement of a use case that owns its transaction, with
-    the COMMIT: returns the same, and on success the transaction is committed.
-
-    On PostgreSQL the statement and the COMMIT go in one message (the simple query protocol, the
-    arguments written into the text as literals of the types PostgreSQL gave its placeholders), so
-    the locks the statement takes — a campaign's counters, the hottest row of an issuance — are
-    let go by the server as it commits, not a round trip and a turn of our busy event loop later.
-    ``then`` changing nothing, or a guard failing, makes the statement fail instead (through
-    ``mirabelle_unchanged``): nothing is committed, the transaction starts again empty, and the
-    caller reads why and rolls back, as after flush_checked. On SQLite, or with an argument that
-    has no literal form here, it is flush_checked and the block's end commits."""
-    transaction = current_engine().current_transaction.get()
-    if not isinstance(transaction, PlainTransaction):
-        return await flush_checked(then)
-    statements = [*_queue(), then]
-    guarded = tuple(index for index, statement in enumerate(statements) if statement.refusal is not None)
-    text = sql_text.committing(_texts_and_arities(statements), guarded)
-    connection = transaction.connection
-    types = _PARAMETER_TYPES.get(text)
-    if types is None:
-        if len(_PARAMETER_TYPES) > 512:  # use cases send a few shapes; this only bounds the unexpected
-            _PARAMETER_TYPES.clear()
-        types = _PARAMETER_TYPES[text] = tuple(
-            (kind.schema, kind.name, kind.kind) for kind in (await connection.prepare(text)).get_parameters()
-        )
-    try:
-        literal = literals.spliced(text, tuple(arg for statement in statements for arg in statement.args), types)
-    except literals.NoLiteral:
-        return await flush_checked(then)
-    _deferred.set(None)
-    try:
-        await connection.execute(f"{literal};\nCOMMIT")
-    except Exception as error:
-        if getattr(error, "sqlstate", None) != _UNCHANGED:
-            raise
-        # Nothing was committed; a new transaction in its place lets the caller read why (a
-        # refusal explains itself) before leaving the block, which rolls it back.
-        await connection.execute("ROLLBACK; BEGIN")
-        index = sql_text.failed_index(str(error))
-        return (0, None) if index == len(statements) - 1 else (1, statements[index])
-    transaction.committed_in_band()
-    return 1, None
-
-
-_PARAMETER_TYPES: dict[str, tuple[tuple[str, str, str], ...]] = {}
-
-
 async def fetch_chained(first: Statement, then: Sequence[Statement]) -> Row | None:
     """A whole use case as one statement (PostgreSQL; outside a transaction, an autocommit one):
     ``first``, the UPDATE … RETURNING of the one row whose WHERE is the rule, then ``then``:
@@ -259,7 +211,7 @@ async def fetch_chained(first: Statement, then: Sequence[Statement]) -> Row | No
     return rows[0] if rows else None
 
 
-_UNCHANGED = "MB001"  # raised by mirabelle_unchanged() (the core migration of 2026-12-02T12:00)
+_UNCHANGED = "MB001"  # raised by mirabelle_unchanged(guard) (the core migrations of 2026-12-02T12:00 and 2026-12-07)
 
 
 def _shapes_and_values(statements: Sequence[Statement]) -> tuple[tuple, list]:
@@ -310,8 +262,6 @@ def _combined(statements: list[Statement]) -> tuple[str, tuple]:
 async def _run(sql: str, args: Sequence[Any]) -> Sequence[Row]:
     engine = current_engine()
     transaction = engine.current_transaction.get()
-    if isinstance(transaction, PlainTransaction) and transaction.is_over:
-        raise RuntimeError("the transaction has committed (commit_checked): nothing more may run in it")
     if isinstance(engine, SQLiteEngine):
         if transaction is not None:
             return await _sqlite_fetch(transaction.connection, sql, args)

@@ -16,23 +16,6 @@ from functools import lru_cache
 PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
-@lru_cache(maxsize=256)
-def committing(shapes: tuple[tuple[str, int], ...], guarded: tuple[int, ...]) -> str:
-    """Every statement a CTE; the main query fails on the first that changed nothing of the last
-    statement, then the guarded ones, naming its index in the message as ``(#i)``."""
-    ctes = ", ".join(f"d{index} AS ({part})" for index, part in enumerate(_renumbered(shapes)))
-    checks = _unless_changed((f"d{index}", f"{_target(shapes[index][0])} (#{index})") for index in (len(shapes) - 1, *guarded))
-    return f"WITH {ctes} SELECT {checks}"
-
-
-_FAILED = re.compile(r"\(#(\d+)\) changed nothing")
-
-
-def failed_index(message: str) -> int:
-    """Which statement of a :func:`committing` text changed nothing, from the error it raised."""
-    return int(_FAILED.search(message).group(1))
-
-
 def _spliced(sql: str, shape: tuple, offset: int) -> tuple[str, int]:
     """``sql`` with its placeholders numbered from ``offset`` + 1 and each expression written in
     place; returns the text and the placeholders it used."""
@@ -88,15 +71,6 @@ def _hoisted(sql: str) -> tuple[list[str], str]:
     return ctes, sql[index:].strip()
 
 
-_TARGET = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE)\s+(\w+)", re.IGNORECASE)
-
-
-def _target(sql: str) -> str:
-    """The table a write changes, to name it when it changed nothing (in PostgreSQL's log too)."""
-    match = _TARGET.match(sql)
-    return f"the write to {match.group(1)}" if match else "a guarded write"
-
-
 @lru_cache(maxsize=128)
 def chained(shapes: tuple[tuple, ...], guarded: tuple[int, ...]) -> str:
     parts, offset = [], 0
@@ -106,14 +80,17 @@ def chained(shapes: tuple[tuple, ...], guarded: tuple[int, ...]) -> str:
         offset += used
     inner, first = _hoisted(parts[0])
     ctes = ", ".join([*inner, f"d AS ({first})", *(f"c{index} AS ({part})" for index, part in enumerate(parts[1:]))])
-    checks = _unless_changed((f"c{index}", _target(shapes[index + 1][0])) for index in guarded)
+    checks = _unless_changed(f"c{index}" for index in guarded)
     return f"WITH {ctes} SELECT d.* FROM d WHERE {checks}"
 
 
-def _unless_changed(ctes: Iterable[tuple[str, str]]) -> str:
-    """An expression that is true if each CTE (name, what it writes) returned a row, and otherwise
-    fails the statement through ``mirabelle_unchanged``, naming the first that returned none."""
-    failures = " ".join(f"WHEN NOT EXISTS (SELECT FROM {name}) THEN mirabelle_unchanged('{what}')" for name, what in ctes)
+def _unless_changed(ctes: Iterable[str]) -> str:
+    """An expression that is true if each CTE returned a row, and otherwise fails the statement
+    through ``mirabelle_unchanged``, which names only the guard's position: no value, and no
+    text of ours but a number, reaches the server's log."""
+    failures = " ".join(
+        f"WHEN NOT EXISTS (SELECT FROM {name}) THEN mirabelle_unchanged({position})" for position, name in enumerate(ctes)
+    )
     return f"CASE {failures} ELSE true END" if failures else "true"
 
 

@@ -3,7 +3,8 @@
 A campaign starts ``draft``; ``activate`` makes it ``active`` (issuable between its dates),
 ``pause`` stops issuing for a while, ``end`` for good. Its rules are edited in any status but
 ``ended``; a maximum count or budget can never be lowered below what is already issued or held for
-approval (the conditional UPDATE decides, so a concurrent issuance cannot slip under it).
+approval. The live counters are the campaign's counter shards (``counters``): an edit locks them
+all and splits what the new limits leave, so a concurrent issuance cannot slip under it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from backend.campaigns.services import counters
 from backend.campaigns.tables import Campaign
 from backend.campaigns.views import (
     ACTIVE,
@@ -198,16 +200,29 @@ def audit_view(campaign: CampaignView) -> dict:
     }
 
 
+# A campaign with its counters summed over its shards, in one read.
+_SELECT = """SELECT c.*, t.issued_count, t.issued_value, t.pending_count, t.pending_value FROM campaigns c, (SELECT
+    COALESCE(CAST(SUM(issued_count) AS BIGINT), 0) AS issued_count, COALESCE(CAST(SUM(issued_value) AS BIGINT), 0) AS issued_value,
+    COALESCE(CAST(SUM(pending_count) AS BIGINT), 0) AS pending_count, COALESCE(CAST(SUM(pending_value) AS BIGINT), 0) AS pending_value
+    FROM campaign_counter_shards WHERE campaign = $1) t WHERE c.id = $1"""
+
+
 async def load_campaign(campaign_id: uuid.UUID) -> CampaignView:
-    row = await sql.fetchrow("SELECT * FROM campaigns WHERE id = $1", campaign_id)
+    row = await sql.fetchrow(_SELECT, campaign_id)
     if row is None:
         raise NotFound("campaign", campaign_id, field="campaign_id")
     return campaign_view(row)
 
 
+async def _with_counters(rows) -> list[CampaignView]:
+    """Campaign rows (Piccolo's) as views, with their counters summed over their shards (one read for all)."""
+    summed = await counters.totals([row["id"] for row in rows]) if rows else {}
+    return [campaign_view({**row, **summed.get(row["id"], counters.NO_COUNTS)}) for row in rows]
+
+
 async def find_campaign(campaign_id: uuid.UUID) -> CampaignView | None:
     """The campaign as it is now, or None; for use cases that turn a missing campaign into their own answer."""
-    row = await sql.fetchrow("SELECT * FROM campaigns WHERE id = $1", campaign_id)
+    row = await sql.fetchrow(_SELECT, campaign_id)
     if row is None:
         _LAST_READ.pop(campaign_id, None)
         return None
@@ -239,6 +254,7 @@ async def create_campaign(actor: Actor, data: CampaignInput) -> CampaignView:
         await Campaign.insert(
             Campaign(id=campaign_id, status=DRAFT, created_by_label=actor.label, created_at=now, updated_at=now, **values)
         )
+        await counters.open_shards(campaign_id, values["max_rewards"], values["budget"])
         campaign = await load_campaign(campaign_id)
         await audit.record(actor, "campaign.created", "campaign", campaign_id, after=audit_view(campaign))
     return campaign
@@ -259,26 +275,22 @@ async def update_campaign(actor: Actor, campaign_id: uuid.UUID, data: CampaignIn
             raise DomainError.single(
                 "CAMPAIGN_IN_USE", f"'{before.name}' has counted rewards: its programme and reward type stay", field="reward_type"
             )
-        conditions, args = ["id = $1", "status <> 'ended'"], [campaign_id]
-        if values["max_rewards"] is not None:
-            args.append(values["max_rewards"])
-            conditions.append(f"issued_count + pending_count <= ${len(args)}")
-        if values["budget"] is not None:
-            args.append(values["budget"])
-            conditions.append(f"issued_value + pending_value <= ${len(args)}")
-        # The column names are ours (validate_campaign's keys), never the caller's.
+        # The column names are ours (validate_campaign's keys), never the caller's. The campaign
+        # row first, then its counter shards: the lock order of ``counters``.
         changes = {**values, "allowed_offers": json.dumps(values["allowed_offers"]), "updated_at": utcnow()}
-        assignments = []
+        args, assignments = [campaign_id], []
         for column, value in changes.items():
             args.append(value)
             assignments.append(f"{column} = ${len(args)}")
         rows = await sql.fetch(
-            f"UPDATE campaigns SET {', '.join(assignments)} WHERE {' AND '.join(conditions)} RETURNING id", *args
+            f"UPDATE campaigns SET {', '.join(assignments)} WHERE id = $1 AND status <> 'ended' RETURNING id", *args
         )
         if not rows:
-            now = await load_campaign(campaign_id)
-            if now.status == ENDED:
-                raise DomainError.single("CAMPAIGN_ENDED", f"'{now.name}' has ended; its rules can no longer change")
+            raise DomainError.single("CAMPAIGN_ENDED", f"'{before.name}' has ended; its rules can no longer change")
+        try:
+            await counters.respread(campaign_id, values["max_rewards"], values["budget"])
+        except counters.Short:
+            now = await load_campaign(campaign_id)  # this transaction's locks hold every shard: exact
             errors = []
             if values["max_rewards"] is not None and now.issued_count + now.pending_count > values["max_rewards"]:
                 errors.append(
@@ -292,9 +304,7 @@ async def update_campaign(actor: Actor, campaign_id: uuid.UUID, data: CampaignIn
                 errors.append(
                     FieldError("budget", "BELOW_SPENT", f"{now.issued_value + now.pending_value:,} is already spent or held")
                 )
-            raise DomainError(
-                errors or [FieldError(None, "CHANGED_MEANWHILE", "the campaign changed meanwhile; reload and retry")]
-            )
+            raise DomainError(errors) from None
         after = await load_campaign(campaign_id)
         if audit_view(after) != audit_view(before):
             await audit.record(
@@ -370,7 +380,7 @@ async def campaigns_by_ids(actor: Actor, ids: Iterable[uuid.UUID]) -> dict[uuid.
     actor.require(Permission.REWARDS_READ)
     wanted = list(dict.fromkeys(ids))
     rows = await Campaign.select().where(Campaign.id.is_in(wanted)) if wanted else []
-    return {view.id: view for view in map(campaign_view, rows)}
+    return {view.id: view for view in await _with_counters(rows)}
 
 
 def _where(campaign_filter: CampaignFilter):
@@ -397,4 +407,4 @@ async def list_campaigns(
     actor.require(Permission.REWARDS_READ)
     query, counting = _where(campaign_filter)
     rows = await query.order_by(Campaign.id, ascending=False).offset(max(0, offset)).limit(max(1, min(limit, 500)))
-    return Page(rows=[campaign_view(row) for row in rows], total=await counting)
+    return Page(rows=await _with_counters(rows), total=await counting)

@@ -3,17 +3,11 @@ per-recipient caps, under any concurrency (DESIGN.md rule 3). Every function her
 caller's write transaction (the rewards domain's issuance or approval), so a refusal rolls back
 with everything else the use case wrote.
 
-**Campaign caps and budget** are one conditional UPDATE of the campaign's row::
-
-    UPDATE campaigns SET issued_count = issued_count + 1, issued_value = issued_value + :v …
-    WHERE id = :id AND status = 'active' AND starts_at <= :now AND ends_at > :now
-      AND (max_rewards IS NULL OR issued_count + pending_count + 1 <= max_rewards)
-      AND (budget IS NULL OR issued_value + pending_value + :v <= budget)
-
-Whether a row comes back decides; the check and the change are one statement, identical on
-PostgreSQL (the second writer waits for the row lock, then re-evaluates the WHERE on the row the
-first one committed) and SQLite (``BEGIN IMMEDIATE`` runs writers one at a time). Rewards waiting
-for approval hold count and budget as ``pending_*``, so approving them can never overrun.
+**Campaign caps and budget** are held in the campaign's counter shards (``counters``: escrow, what
+is left split over a few rows): an issuance takes one from a shard with a conditional UPDATE
+whose WHERE is the rule, and only near exhaustion decides under a lock on the sum. The check and
+the change are one statement, identical on PostgreSQL and SQLite. Rewards waiting for approval
+hold count and budget as ``pending_*`` on their shard, so approving them can never overrun.
 
 **Per-recipient caps** (count and/or value, over the whole campaign or a rolling window such as "3
 in 30 days"). Without a window the tally row of (campaign, recipient) carries the recipient's
@@ -31,11 +25,11 @@ We chose a locked row over SERIALIZABLE (retries, and no SQLite equivalent) and 
 (PostgreSQL only).
 
 An issuance takes its locks in one order — the tally row (:func:`hold_recipient`), then whatever
-it fulfils with (the ledger's wallet, a voucher code), then the campaign row (:func:`count`) — so
-concurrent issuances cannot deadlock. The campaign row is the hot row (every issuance of the
-campaign updates it), so it is taken last: :func:`count` defers its UPDATE as a guarded write
-(``backend.core.sql``), which goes out in the issuance's last statement with the idempotency record,
-and the row is held only from there to the commit.
+it fulfils with (the ledger's wallet and accounts, a voucher code: their deferred writes go out
+first), then one counter shard (:func:`count`) — so concurrent issuances cannot deadlock. The
+shard is taken last, so it is held only for the issuance's last statement and its commit; and
+with the campaign's counters spread over ``counters.SHARDS`` rows, issuances of one campaign
+rarely wait for each other at all.
 """
 
 from __future__ import annotations
@@ -47,6 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from backend.campaigns.services import counters
 from backend.campaigns.services.campaigns import find_campaign
 from backend.campaigns.views import ACTIVE, GRANT_ISSUED, GRANT_PENDING, GRANT_RELEASED, CampaignView
 from backend.core import sql
@@ -83,31 +78,12 @@ class NewGrant:
     source_event: str = ""
 
 
-_COUNT = """UPDATE campaigns SET issued_count = issued_count + $2, issued_value = issued_value + $3,
-    pending_count = pending_count + $4, pending_value = pending_value + $5
-WHERE id = $1 AND status = 'active' AND starts_at <= $6 AND ends_at > $6 AND updated_at = $8
-    AND (max_rewards IS NULL OR issued_count + pending_count + 1 <= max_rewards)
-    AND (budget IS NULL OR issued_value + pending_value + $7 <= budget)
-RETURNING id"""
-
-# Approval: the held reward becomes issued; the campaign must still be active and within its
-# dates, and the budget is checked again (a held reward is already inside it; the check is the
-# backstop should the budget ever be lowered past a hold).
-_SETTLE = """UPDATE campaigns SET issued_count = issued_count + 1, issued_value = issued_value + $2,
-    pending_count = pending_count - 1, pending_value = pending_value - $2
-WHERE id = $1 AND status = 'active' AND starts_at <= $3 AND ends_at > $3 AND pending_count >= 1
-    AND (budget IS NULL OR issued_value + pending_value <= budget)
-RETURNING id"""
-
-_RELEASE_HOLD = """UPDATE campaigns SET pending_count = pending_count - 1, pending_value = pending_value - $2
-WHERE id = $1 AND pending_count >= 1 RETURNING id"""
-
 _INSERT_GRANT = """INSERT INTO campaign_grants (id, campaign, recipient_id, offer_id, value, state, source_event, requested_by_kind,
-    requested_by_id, requested_by_label, granted_at, decided_by_label, decided_at, decision_note)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, '')"""
+    requested_by_id, requested_by_label, granted_at, decided_by_label, decided_at, decision_note, counter_shard)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, '', $12)"""
 
 _DECIDE_GRANT = """UPDATE campaign_grants SET state = $2, decided_by_label = $3, decided_at = $4, decision_note = $5
-WHERE id = $1 AND state = 'pending' RETURNING id, campaign, recipient_id, value"""
+WHERE id = $1 AND state = 'pending' RETURNING id, campaign, recipient_id, value, counter_shard"""
 
 _UNTALLY = """UPDATE campaign_recipient_tallies SET granted_count = granted_count - 1, granted_value = granted_value - $3, updated_at = $4
 WHERE campaign = $1 AND recipient_id = $2"""
@@ -206,7 +182,7 @@ class RulesChanged(Exception):
 
 
 async def explain(campaign_id: uuid.UUID, value: int, now: datetime, read: CampaignView | None = None) -> Refusal:
-    """Why the campaign's counter UPDATE changed nothing, read after the fact (the UPDATE decided).
+    """Why the campaign took nothing (``counters.Closed``), read after the fact (the UPDATE decided).
     Raises RulesChanged when the campaign is not the one ``read`` (as the issuance saw it)."""
     campaign = await find_campaign(campaign_id)
     if campaign is not None and read is not None and campaign.updated_at != read.updated_at:
@@ -256,35 +232,35 @@ async def hold_recipient(campaign: CampaignView, grant: NewGrant, now: datetime)
     return None
 
 
-def count(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime, refused: Callable[[Refusal], Exception]) -> None:
+Crowded = counters.Crowded  # the shard tried was short: the caller rolls back and counts again ``under_lock``
+
+
+async def count(
+    actor: Actor,
+    campaign: CampaignView,
+    grant: NewGrant,
+    now: datetime,
+    refused: Callable[[Refusal], Exception],
+    under_lock: bool = False,
+) -> None:
     """Count ``grant`` against the campaign's maximum count and budget — issued, or held for
     approval: the last lock of an issuance (see the module docstring).
 
-    The conditional UPDATE of the campaign's counters is a guarded deferred write (``sql``): it
-    goes out with the use case's last statement, so the campaign's hot row is held only from then
-    to the commit. It also requires the campaign's rules to be those ``campaign`` holds (its
-    ``updated_at``): a campaign read from a cache, or edited meanwhile, decides nothing wrongly
-    — the flush raises RulesChanged then. If it changes nothing, the flush raises
-    ``refused(why)`` and the use case rolls back. The grant row is deferred with it, and before
-    it, a rolling window's caps (see the module docstring)."""
-    issued, pending = (0, 1) if grant.pending else (1, 0)
+    A counter shard of the campaign is taken (``counters.take``), after the writes deferred so
+    far; it requires the campaign's rules to be those ``campaign``
+    holds (its ``updated_at``): a campaign read from a cache, or edited meanwhile, decides nothing
+    wrongly — this raises RulesChanged then. When the shard tried is short this raises Crowded,
+    and the caller rolls back and calls again ``under_lock``: then, when the campaign has no room
+    or does not issue now, this raises ``refused(why)`` and the use case rolls back. The grant row is deferred after it,
+    and before it a rolling window's caps (see the module docstring)."""
     if campaign.has_recipient_caps and campaign.recipient_window is not None:
         _defer_window_guard(campaign, grant, now, refused)
-
-    async def why_not() -> Exception:
-        try:
-            return refused(await explain(campaign.id, grant.value, now, read=campaign))
-        except RulesChanged as changed:
-            return changed
-
-    sql.defer(
-        sql.Statement(
-            _COUNT,
-            (campaign.id, issued, grant.value * issued, pending, grant.value * pending, now, grant.value, campaign.updated_at),
-            row=("campaigns", campaign.id),
-            refusal=why_not,
-        )
-    )
+    try:
+        shard = await counters.take(campaign.id, campaign.updated_at, grant.value, grant.pending, now, under_lock)
+    except counters.Short as short:
+        raise refused(_short_refusal(campaign, grant.value, short)) from None
+    except counters.Closed:
+        raise refused(await explain(campaign.id, grant.value, now, read=campaign)) from None
     sql.defer(
         sql.Statement(
             _INSERT_GRANT,
@@ -300,8 +276,18 @@ def count(actor: Actor, campaign: CampaignView, grant: NewGrant, now: datetime, 
                 actor.id,
                 actor.label,
                 now,
+                shard,
             ),
         )
+    )
+
+
+def _short_refusal(campaign: CampaignView, value: int, short: counters.Short) -> Refusal:
+    if short.count:
+        return Refusal(GovernanceRefusal.CAP_REACHED, f"'{campaign.name}' has issued its {campaign.max_rewards:,} rewards")
+    return Refusal(
+        GovernanceRefusal.BUDGET_EXHAUSTED,
+        f"'{campaign.name}' has {short.budget_left:,} of its budget left; this reward is {value:,}",
     )
 
 
@@ -319,8 +305,8 @@ async def settle(actor: Actor, grant_id: uuid.UUID, now: datetime, note: str = "
     row = await sql.fetchrow(_DECIDE_GRANT, grant_id, GRANT_ISSUED, actor.label, now, note)
     if row is None:
         return None
-    campaign_id = row["campaign"] if isinstance(row["campaign"], uuid.UUID) else uuid.UUID(str(row["campaign"]))
-    if not await sql.fetch(_SETTLE, campaign_id, row["value"], now):
+    campaign_id = _as_uuid(row["campaign"])
+    if not await counters.settle(campaign_id, row["counter_shard"], row["value"], now):
         campaign = await find_campaign(campaign_id)
         return check_open(campaign, now) or Refusal(
             GovernanceRefusal.BUDGET_EXHAUSTED, f"'{campaign.name}' has no budget left for this reward"
@@ -335,8 +321,9 @@ async def release(actor: Actor, grant_id: uuid.UUID, now: datetime, note: str = 
     if row is None:
         return None
     campaign_id, recipient_id = _as_uuid(row["campaign"]), _as_uuid(row["recipient_id"])
-    await sql.fetch(_RELEASE_HOLD, campaign_id, row["value"])
+    # The tally, then the shard: an issuance's lock order.
     await sql.fetch(_UNTALLY, campaign_id, recipient_id, row["value"], now)
+    await counters.release(campaign_id, row["counter_shard"], row["value"])
     return Decided(campaign_id, recipient_id, row["value"])
 
 

@@ -64,16 +64,18 @@ async def approve_issuance(actor: Actor, issuance_id: uuid.UUID, note: str = "")
         if issuance_id in grants:
             queue.check_not_maker(actor, grants[issuance_id])
         now = utcnow()
-        settled = await governance.settle(actor, issuance_id, now, note)
-        if settled is None:
-            raise DomainError.single(NOT_PENDING, f"issuance {issuance_id} was decided meanwhile", field="issuance_id")
-        if isinstance(settled, governance.Refusal):
-            raise DomainError.single(settled.code.value, settled.message, field="issuance_id")
+        # Fulfilled first, then counted on the campaign's shard: an issuance's lock order (the
+        # wallet or code, then the shard), so approving beside issuing cannot deadlock.
         campaign = await load_campaign(issuance.campaign_id)
         try:
             transfer_id = await fulfil(actor, campaign, issuance_id, issuance.offer_id, issuance.recipient_id, issuance.value)
         except Rejected as rejected:
             raise DomainError.single(rejected.rejection.value, rejected.errors[0].message, field="issuance_id") from None
+        settled = await governance.settle(actor, issuance_id, now, note)
+        if settled is None:
+            raise DomainError.single(NOT_PENDING, f"issuance {issuance_id} was decided meanwhile", field="issuance_id")
+        if isinstance(settled, governance.Refusal):
+            raise DomainError.single(settled.code.value, settled.message, field="issuance_id")
         row = await sql.fetchrow(_DECIDE, issuance_id, ISSUED, now, transfer_id, actor.label, now, note)
         after = issuance_view(row)
         payload = {

@@ -6,10 +6,12 @@ active and within its dates, the offer allowed, live, in the campaign's currency
 denomination, the recipient active and eligible — then the per-recipient caps
 (``campaigns.services.governance``), then the effect: a points reward credits the recipient's
 wallet (the ledger's ``earn``), an offer reward takes a voucher code from stock (the catalogue's
-``allocate_code``), then the campaign's maximum count and budget (a conditional UPDATE of its hot
-row), the issuance row, its audit entry and a ``reward.issued`` outbox event (for the deliveries
-domain), all written with the idempotency record in the transaction's last statement — so the
-campaign row is locked last and held only until the commit. In a campaign with admin approval the
+``allocate_code``), then the campaign's maximum count and budget (a conditional UPDATE of one of
+its counter shards, after the writes deferred before it), then the issuance row, its audit entry and
+a ``reward.issued`` outbox event (for the deliveries domain), written with the idempotency record
+in the transaction's last statement — so the shard is locked last and held only until the commit.
+Every value is a bound parameter; a refusal or a replay is decided from row counts, never by an
+error of the database's. In a campaign with admin approval the
 reward is held instead (``pending_approval``: it counts against the caps and budget) and fulfilled
 when approved (``approvals``).
 
@@ -283,7 +285,12 @@ def _idempotency_request(actor: Actor, request: RewardRequest, scope: str | None
 
 
 async def _issue(
-    actor: Actor, request: RewardRequest, events: list[uuid.UUID], recipient: RecipientView | None, campaign: CampaignView | None
+    actor: Actor,
+    request: RewardRequest,
+    events: list[uuid.UUID],
+    recipient: RecipientView | None,
+    campaign: CampaignView | None,
+    under_lock: bool,
 ) -> IssuanceOutcome:
     now = utcnow()
     if campaign is None:
@@ -301,14 +308,14 @@ async def _issue(
         pending=pending,
         source_event=request.source_event or "",
     )
-    # Locks in governance's order: the recipient's tally, the wallet or voucher code, the campaign
-    # row last (every issuance of the campaign waits for it, so it is held for the shortest time).
+    # Locks in governance's order: the recipient's tally, the wallet or voucher code, a counter
+    # shard of the campaign last (held for the shortest time).
     if (refusal := await governance.hold_recipient(campaign, grant, now)) is not None:
         raise _rejected(refusal)
     transfer_id = (
         None if pending else await fulfil(actor, campaign, issuance_id, request.offer_id, request.recipient_id, request.value)
     )
-    governance.count(actor, campaign, grant, now, refused=_rejected)  # decided by the transaction's last statement
+    await governance.count(actor, campaign, grant, now, refused=_rejected, under_lock=under_lock)
     status = PENDING_APPROVAL if pending else ISSUED
     issuance = {
         "issuance_id": issuance_id,
@@ -376,15 +383,18 @@ async def issue_reward(
     # The campaign as last read, when there is one (a read less per reward): governance counts the
     # reward only if its rules are still those, and a refusal is re-checked against a fresh read.
     campaign = last_read_campaign(request.campaign_id)
-    hinted = campaign is not None
-    for _ in range(3):
+    hinted, under_lock = campaign is not None, False
+    for _ in range(4):
         if campaign is None:
             campaign, hinted = await find_campaign(request.campaign_id), False
         events: list[uuid.UUID] = []
         try:
             outcome = await idempotency.once(
-                key, functools.partial(_issue, actor, request, events, recipient, campaign), IssuanceOutcome
+                key, functools.partial(_issue, actor, request, events, recipient, campaign, under_lock), IssuanceOutcome
             )
+        except governance.Crowded:
+            under_lock = True  # the shard tried was short: decide again on the sum (rolled back, no lock held)
+            continue
         except governance.RulesChanged:
             campaign = None  # edited meanwhile: decide again on its rules as they are now
             continue
