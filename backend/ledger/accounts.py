@@ -66,29 +66,6 @@ async def wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> uuid.UU
     return row["id"] if row else None
 
 
-_KNOWN_WALLETS: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID] = {}
-
-
-async def known_wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> uuid.UUID | None:
-    """:func:`wallet_id`, remembered: a wallet is never deleted nor given to another owner (its
-    foreign keys restrict), so its id, once read, stays true."""
-    key = (programme_id, recipient_id)
-    found = _KNOWN_WALLETS.get(key)
-    if found is None:
-        found = await wallet_id(programme_id, recipient_id)
-        if found is not None:
-            if len(_KNOWN_WALLETS) >= 100_000:  # a bound, not an LRU: re-reading a wallet's id is cheap
-                _KNOWN_WALLETS.clear()
-            _KNOWN_WALLETS[key] = found
-    return found
-
-
-def forget_wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> None:
-    """After a one-statement use case found no wallet by the remembered id: it may have been read
-    inside a transaction that created it and then rolled back. The next call reads it again."""
-    _KNOWN_WALLETS.pop((programme_id, recipient_id), None)
-
-
 async def require_owner(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> None:
     """Refuse an unknown programme or recipient before a foreign key would (a failed statement
     aborts a PostgreSQL transaction; this check leaves it usable)."""
