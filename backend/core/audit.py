@@ -24,8 +24,8 @@ _INSERT = """INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, ac
     before, after, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"""
 
 
-def _json(value: Any) -> str | sql.Expr | None:
-    return sql.json_argument(value, default=str) if value is not None else None
+def _json(value: Any) -> str | None:
+    return json.dumps(value, default=str) if value is not None else None
 
 
 def entry(
@@ -33,8 +33,8 @@ def entry(
     action: str,
     entity_type: str,
     entity_id: object,
-    before: dict | sql.Expr | None = None,
-    after: dict | sql.Expr | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
 ) -> Statement:
     """The INSERT of one audit entry, for a use case that batches its inserts (``sql.defer``)."""
     return Statement(

@@ -132,11 +132,9 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
 
 
 def record(request: Request, response: Any) -> sql.Statement:
-    """The INSERT of the request's record with its first result (JSON values, or an ``sql.Expr``
-    the database computes); RETURNING a row only if the key was new."""
-    return sql.Statement(
-        _INSERT, (new_id(), request.caller, request.key, request.request_hash, sql.json_argument(response), utcnow())
-    )
+    """The INSERT of the request's record with its first result (JSON values); RETURNING a row
+    only if the key was new."""
+    return sql.Statement(_INSERT, (new_id(), request.caller, request.key, request.request_hash, json.dumps(response), utcnow()))
 
 
 async def _store(request: Request, response: dict) -> bool:

@@ -80,17 +80,10 @@ _INSERT = """INSERT INTO outbox_events (id, topic, payload, status, created_at, 
 VALUES ($1, $2, $3, 'pending', $4, $5, NULL, 0, NULL)"""
 
 
-def event(topic: str, payload: dict | sql.Expr, *, rung: bool = False) -> tuple[uuid.UUID, sql.Statement]:
-    """An event's id and its INSERT, for a use case that batches its inserts (``sql.defer``); the
-    payload may be an ``sql.Expr`` the database computes (``sql.fetch_chained``).
-
-    ``rung``: the writer commits this insert on its own (an autocommit statement) and rings the
-    event right after, with ``ring(…, stamped=True)``. The event is then written already stamped
-    as handed over, which saves the ring its UPDATE; a ring that fails takes the stamp back, so
-    the relay's next tick enqueues it. Only a writer that dies between its commit and its ring
-    leaves a stamp it never honoured: the relay takes that event once the stamp is stale."""
+def event(topic: str, payload: dict) -> tuple[uuid.UUID, sql.Statement]:
+    """An event's id and its INSERT, for a use case that batches its inserts (``sql.defer``)."""
     event_id, now = new_id(), utcnow()
-    return event_id, sql.Statement(_INSERT, (event_id, topic, sql.json_argument(payload), now, now if rung else None))
+    return event_id, sql.Statement(_INSERT, (event_id, topic, json.dumps(payload), now, None))
 
 
 async def add(topic: str, payload: dict) -> uuid.UUID:
@@ -115,16 +108,16 @@ async def _stamp(event_ids: list[uuid.UUID], at: datetime | None) -> None:
         await sql.fetch(_stamp_sql(len(chunk)), at, *chunk)
 
 
-async def _enqueue(redis_pool: Any, event_ids: Iterable[uuid.UUID], stamped: frozenset[uuid.UUID] = frozenset()) -> int:
+async def _enqueue(redis_pool: Any, event_ids: Iterable[uuid.UUID]) -> int:
     """Enqueue each event's job; returns how many were new. A job id whose job is still queued,
     deferred or running (or whose result is kept) is refused, as by arq: that event is in Redis
-    too, so it is stamped alike. Those in ``stamped`` were written stamped (``event(rung=True)``)."""
+    too, so it is stamped alike."""
     handed_over = list(event_ids)
     if not handed_over:
         return 0
     # One round trip for the batch (arq's enqueue_job spends three per job: see arq_batch).
     new = await enqueue_many(redis_pool, JOB_NAME, [(job_id(event_id), (str(event_id),)) for event_id in handed_over])
-    await _stamp([event_id for event_id in handed_over if event_id not in stamped], utcnow())
+    await _stamp(handed_over, utcnow())
     return int(new)
 
 
@@ -132,31 +125,28 @@ async def _enqueue(redis_pool: Any, event_ids: Iterable[uuid.UUID], stamped: fro
 class _Rings:
     """Rings of one event loop: those waiting for the next round, and the task ringing rounds."""
 
-    waiting: list[tuple[list[uuid.UUID], bool, asyncio.Future]] = field(default_factory=list)
+    waiting: list[tuple[list[uuid.UUID], asyncio.Future]] = field(default_factory=list)
     ringer: asyncio.Task | None = None
 
 
 _rings: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Rings] = weakref.WeakKeyDictionary()
 
 
-async def ring(event_ids: Iterable[uuid.UUID], *, stamped: bool = False) -> None:
+async def ring(event_ids: Iterable[uuid.UUID]) -> None:
     """Best effort, after commit: a failure here only delays the event until the relay runs.
 
     Returns once the events are in Redis and stamped (or the attempt failed). Rings that come while
     one is under way go out together in the next round: one script and one UPDATE for all of them,
-    instead of a round trip of each per request. ``stamped``: the events were written stamped
-    (``event(rung=True)``): no UPDATE, unless the ring fails and takes the stamps back."""
+    instead of a round trip of each per request."""
     event_ids = list(event_ids)
     if not event_ids:
         return
     if _doorbell is None:
-        if stamped:  # nobody to hand them to: the relay's next tick must see them
-            await _unstamp(event_ids)
         return
     loop = asyncio.get_running_loop()
     rings = _rings.setdefault(loop, _Rings())
     rung = loop.create_future()
-    rings.waiting.append((event_ids, stamped, rung))
+    rings.waiting.append((event_ids, rung))
     if rings.ringer is None:
         # A context of its own: the caller's (its request id, a transaction it might be in) is not the ringer's.
         rings.ringer = loop.create_task(_ring_rounds(rings), context=contextvars.Context())
@@ -164,17 +154,15 @@ async def ring(event_ids: Iterable[uuid.UUID], *, stamped: bool = False) -> None
 
 
 async def _ring_rounds(rings: _Rings) -> None:
-    round_: list[tuple[list[uuid.UUID], bool, asyncio.Future]] = []
+    round_: list[tuple[list[uuid.UUID], asyncio.Future]] = []
     try:
         while rings.waiting:
             round_, rings.waiting = rings.waiting, []
-            event_ids = [event_id for ids, _, _ in round_ for event_id in ids]
-            stamped = frozenset(event_id for ids, was_stamped, _ in round_ if was_stamped for event_id in ids)
+            event_ids = [event_id for ids, _ in round_ for event_id in ids]
             try:
-                await _enqueue(_doorbell, event_ids, stamped)
+                await _enqueue(_doorbell, event_ids)
             except Exception as error:  # Redis down: the relay will pick these up
                 log.warning("outbox.ring_failed", error=str(error), events=len(event_ids))
-                await _unstamp(list(stamped))
             _answer(round_)
     finally:
         rings.ringer = None
@@ -183,16 +171,8 @@ async def _ring_rounds(rings: _Rings) -> None:
         rings.waiting = []
 
 
-async def _unstamp(event_ids: list[uuid.UUID]) -> None:
-    """Take back the stamps of events that were not handed over, so the relay's next tick takes them."""
-    try:
-        await _stamp(event_ids, None)
-    except Exception as error:  # the database down too: they go once their stamp is stale
-        log.warning("outbox.unstamp_failed", error=str(error), events=len(event_ids))
-
-
-def _answer(rings: list[tuple[list[uuid.UUID], bool, asyncio.Future]]) -> None:
-    for _, _, rung in rings:
+def _answer(rings: list[tuple[list[uuid.UUID], asyncio.Future]]) -> None:
+    for _, rung in rings:
         if not rung.done():
             rung.set_result(None)
 

@@ -30,18 +30,12 @@ Every value is a bound parameter: no text here is ever built from a value (DESIG
 A guarded write that changed nothing is *counted*, not raised (:func:`flush_checked`), so a
 refused or replayed request leaves no error, and none of its values, in the server's log.
 
-A use case in one statement (PostgreSQL): :func:`fetch_chained` sends the deciding UPDATE and
-the writes that follow from it as one statement — outside a transaction, an autocommit one: no
-BEGIN, no COMMIT, one round trip. Values only the database knows then (a balance after the UPDATE) are
-:class:`Expr` arguments, computed from the deciding row.
-
 This module runs statements and keeps the deferred ones; the joined texts are built in
 :mod:`backend.core.sql_text`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -63,22 +57,6 @@ class Statement:
     row: Hashable | None = None  # for a deferred UPDATE: which row it changes, e.g. ("ledger_accounts", id)
     # A guarded write (see the module docstring): returns rows when it took effect; else this says why not.
     refusal: Callable[[], Awaitable[Exception]] | None = None
-
-
-@dataclass(frozen=True)
-class Expr:
-    """An argument of a statement in :func:`fetch_chained` that the database computes, from the
-    deciding row ``d``: e.g. ``Expr("$1::jsonb || jsonb_build_object('posted', d.credits_posted)",
-    (text,))``. Its own placeholders count from $1."""
-
-    sql: str
-    args: tuple = ()
-
-
-def json_argument(value: Any, default: Callable[[Any], Any] | None = None) -> str | Expr:
-    """A JSON column's argument: ``value`` as JSON text, or as it is if it is an :class:`Expr`
-    (the database computes it, in :func:`fetch_chained`)."""
-    return value if isinstance(value, Expr) else json.dumps(value, default=default)
 
 
 # The writes waiting in the current transaction: (that transaction, its statements). A queue left
@@ -182,54 +160,6 @@ async def flush_checked(then: Statement | None = None) -> tuple[int, Statement |
     row = (await _run(sql, tuple(arg for statement in statements for arg in statement.args)))[0]
     failed = next((statements[index] for index in guarded if not row[f"g{index}"]), None)
     return (row["n"] if last is not None else 0), failed
-
-
-async def fetch_chained(first: Statement, then: Sequence[Statement]) -> Row | None:
-    """A whole use case as one statement (PostgreSQL; outside a transaction, an autocommit one):
-    ``first``, the UPDATE … RETURNING of the one row whose WHERE is the rule, then ``then``:
-    INSERTs, and UPDATEs of other rows, that follow from it. Each of ``then`` runs only if
-    ``first`` changed its row, and after it (each reads it, as ``d``), so rows are locked in the
-    order given; arguments may be :class:`Expr` of ``d``'s columns (INSERTs only). Returns
-    ``first``'s row, or None: it matched nothing, or a guarded statement of ``then`` (one with a
-    ``refusal``, RETURNING) changed nothing — the statement then fails whole. None: nothing changed.
-
-    Inside a transaction it is one statement of it (after the writes deferred so far), and may
-    have no guarded statement: failing one would abort the caller's whole transaction."""
-    in_transaction = current_engine().current_transaction.get() is not None
-    if is_sqlite() or (in_transaction and any(statement.refusal is not None for statement in then)):
-        raise RuntimeError("sql.fetch_chained is one statement of PostgreSQL's; a guarded one, outside a transaction")
-    if _queue():
-        await flush()
-    shapes, values = _shapes_and_values((first, *then))
-    text = sql_text.chained(shapes, tuple(index for index, statement in enumerate(then) if statement.refusal is not None))
-    try:
-        rows = await _run(text, values)
-    except Exception as error:
-        if getattr(error, "sqlstate", None) == _UNCHANGED:
-            return None
-        raise
-    return rows[0] if rows else None
-
-
-_UNCHANGED = "MB001"  # raised by mirabelle_unchanged(guard) (the core migrations of 2026-12-02T12:00 and 2026-12-07)
-
-
-def _shapes_and_values(statements: Sequence[Statement]) -> tuple[tuple, list]:
-    """Each statement's shape (what its text depends on: its SQL and which arguments are
-    expressions) and all their values in placeholder order, an expression's in its place.
-    One pass: a use case's statement carries some seventy values."""
-    shapes, values = [], []
-    for statement in statements:
-        kinds = []
-        for arg in statement.args:
-            if isinstance(arg, Expr):
-                kinds.append((arg.sql, len(arg.args)))
-                values.extend(arg.args)
-            else:
-                kinds.append(None)
-                values.append(arg)
-        shapes.append((statement.sql, tuple(kinds)))
-    return tuple(shapes), values
 
 
 def discard() -> None:

@@ -14,8 +14,6 @@ import random
 import uuid
 from functools import lru_cache
 
-from cachetools import LRUCache
-
 from backend.core import sql
 from backend.core.clock import utcnow
 from backend.core.ids import new_id
@@ -69,28 +67,6 @@ async def ensure_system_accounts(programme_id: uuid.UUID) -> None:
 async def wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> uuid.UUID | None:
     row = await sql.fetchrow(_WALLET_ID, programme_id, recipient_id)
     return row["id"] if row else None
-
-
-# Bounded (least recently used goes); no expiry: a wallet's id never changes (see below).
-_KNOWN_WALLETS: LRUCache = LRUCache(maxsize=100_000)
-
-
-async def known_wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> uuid.UUID | None:
-    """:func:`wallet_id`, remembered: a wallet is never deleted nor given to another owner (its
-    foreign keys restrict), so its id, once read, stays true."""
-    key = (programme_id, recipient_id)
-    found = _KNOWN_WALLETS.get(key)
-    if found is None:
-        found = await wallet_id(programme_id, recipient_id)
-        if found is not None:
-            _KNOWN_WALLETS[key] = found
-    return found
-
-
-def forget_wallet_id(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> None:
-    """After a one-statement use case found no wallet by the remembered id: it may have been read
-    inside a transaction that created it and then rolled back. The next call reads it again."""
-    _KNOWN_WALLETS.pop((programme_id, recipient_id), None)
 
 
 async def require_owner(programme_id: uuid.UUID, recipient_id: uuid.UUID) -> None:

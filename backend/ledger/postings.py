@@ -37,19 +37,6 @@ WHERE id = $1 AND kind = 'wallet'
 RETURNING {_WALLET_STATE}"""
 _MOVE_SYSTEM = """UPDATE ledger_accounts SET debits_pending = debits_pending + $2, debits_posted = debits_posted + $3,
     credits_pending = credits_pending + $4, credits_posted = credits_posted + $5 WHERE id = $1"""
-# Closing a hold in one statement (PostgreSQL): the claim of the reservation (an UPDATE … RETURNING
-# its amount, posted_amount and wallet_account_id; see ``services/reservations.py``), then its
-# wallet's move — all it held released, what was posted posted (``balance_changes`` of POST and
-# VOID alike). The wallet's columns come back prefixed ``wallet_`` beside the reservation's.
-_CLOSE_HOLD = """WITH claimed AS ({claim})
-UPDATE ledger_accounts SET debits_pending = debits_pending - claimed.amount, debits_posted = debits_posted + claimed.posted_amount,
-    sequence = ledger_accounts.sequence + 1
-FROM claimed WHERE ledger_accounts.id = claimed.wallet_account_id AND ledger_accounts.kind = 'wallet'
-RETURNING claimed.*, ledger_accounts.id AS wallet_id, ledger_accounts.programme_id AS wallet_programme_id,
-    ledger_accounts.recipient_id AS wallet_recipient_id, ledger_accounts.debits_pending AS wallet_debits_pending,
-    ledger_accounts.debits_posted AS wallet_debits_posted, ledger_accounts.credits_pending AS wallet_credits_pending,
-    ledger_accounts.credits_posted AS wallet_credits_posted, ledger_accounts.sequence AS wallet_sequence,
-    (SELECT external_id FROM recipient_directory r WHERE r.id = ledger_accounts.recipient_id) AS wallet_recipient_external_id"""
 _INSERT_TRANSFER = """INSERT INTO ledger_transfers (id, programme_id, wallet_account_id, debit_account_id, credit_account_id,
     amount, kind, source, phase, pending_id, reverses_id, reference, reason, actor_kind, actor_id, actor_label, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"""
@@ -112,13 +99,8 @@ class WalletState:
     sequence: int  # the wallet's change count after this state's change (see ``LedgerAccount.sequence``)
 
     @classmethod
-    def of(cls, row, prefix: str = "") -> WalletState:
-        return cls(**{name: row[prefix + name] for name in cls.__dataclass_fields__})
-
-    @classmethod
-    def unknown(cls, wallet_id: uuid.UUID, programme_id: uuid.UUID, recipient_id: uuid.UUID) -> WalletState:
-        """A wallet whose balances (and owner's external id) the database will fill in: see ``at_once``."""
-        return cls(wallet_id, programme_id, recipient_id, "", 0, 0, 0, 0, 0)
+    def of(cls, row) -> WalletState:
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
     def balance(self) -> Balance:
         posted = self.credits_posted - self.debits_posted
@@ -168,13 +150,6 @@ class Posted:
     wallet_before: WalletState
 
 
-def close_hold_sql(claim: str) -> str:
-    """The statement that runs ``claim`` (a reservation's closing UPDATE … RETURNING) and moves its
-    wallet as closing the hold does, in one round trip (PostgreSQL; SQLite has no UPDATE in a WITH).
-    No row back: the claim matched nothing, and nothing changed."""
-    return _CLOSE_HOLD.format(claim=claim)
-
-
 def _changes(new: NewTransfer) -> tuple[Change, Change, int]:
     """(the wallet's change, the system account's, the available points the wallet needs)."""
     debit_change, credit_change = balance_changes(new.phase, new.amount, new.held)
@@ -188,44 +163,18 @@ def _changes(new: NewTransfer) -> tuple[Change, Change, int]:
 async def post(actor: Actor, wallet: Wallet, new: NewTransfer, transfer_id: uuid.UUID, now: datetime) -> Posted | None:
     """Write ``new``: None (and nothing written) when the wallet does not exist or its available
     points do not cover what the transfer takes out of it. The wallet changes at once (its row
-    decides); the system account and the transfer row are deferred (``sql.defer``) and written
-    with the use case's last statement.
+    decides, and its state after comes back); the system account's move and the transfer row are
+    deferred (``sql.defer``) and written with the use case's last statement. Should the shard be
+    missing, the transfer's foreign key to it fails the transaction: nothing is lost.
 
     Locks the wallet row, then one system account row: every use case takes them in this order,
     after the reservation or adjustment row it closes, so concurrent transfers cannot deadlock."""
     rows = await sql.run(wallet.move(new))
     if not rows:
         return None
-    return record(actor, WalletState.of(rows[0]), new, transfer_id, now)
-
-
-def record(actor: Actor, after: WalletState, new: NewTransfer, transfer_id: uuid.UUID, now: datetime) -> Posted:
-    """The rest of :func:`post` once the wallet has moved (``after`` is its state then; a use case
-    that moved it in a statement of its own, such as :func:`close_hold_sql`, calls this directly):
-    the system account's move and the transfer row, deferred. Should the shard be missing, the
-    transfer's foreign key to it fails the transaction: nothing is lost."""
-    posted, writes = transfer_writes(actor, after, new, transfer_id, now)
-    for statement in writes:
-        sql.defer(statement)
-    return posted
-
-
-def transfer_writes(
-    actor: Actor,
-    after: WalletState,
-    new: NewTransfer,
-    transfer_id: uuid.UUID,
-    now: datetime,
-) -> tuple[Posted, list[sql.Statement]]:
-    """What :func:`record` defers (the system account's move, the transfer row), as statements,
-    and what was posted."""
+    after = WalletState.of(rows[0])
     wallet_change, system_change, _ = _changes(new)
     wallet_is_debited = new.wallet_side is Direction.DEBIT
-    writes = [
-        sql.Statement(
-            _MOVE_SYSTEM, (new.system_account_id, *system_change.as_args()), row=("ledger_accounts", new.system_account_id)
-        )
-    ]
     debit_account, credit_account = (after.id, new.system_account_id) if wallet_is_debited else (new.system_account_id, after.id)
     transfer = TransferView(
         id=transfer_id,
@@ -246,7 +195,12 @@ def transfer_writes(
         actor_label=actor.label,
         created_at=now,
     )
-    writes.append(
+    sql.defer(
+        sql.Statement(
+            _MOVE_SYSTEM, (new.system_account_id, *system_change.as_args()), row=("ledger_accounts", new.system_account_id)
+        )
+    )
+    sql.defer(
         sql.Statement(
             _INSERT_TRANSFER,
             (
@@ -270,16 +224,4 @@ def transfer_writes(
             ),
         )
     )
-    return Posted(transfer=transfer, wallet=after, wallet_before=after.before(wallet_change)), writes
-
-
-def after_move(posted: Posted, after: WalletState) -> Posted:
-    """``posted`` with the wallet's state as the database reports it after the move."""
-    now, then = posted.wallet, posted.wallet_before
-    change = Change(
-        now.debits_pending - then.debits_pending,
-        now.debits_posted - then.debits_posted,
-        now.credits_pending - then.credits_pending,
-        now.credits_posted - then.credits_posted,
-    )
-    return Posted(transfer=posted.transfer, wallet=after, wallet_before=after.before(change))
+    return Posted(transfer=transfer, wallet=after, wallet_before=after.before(wallet_change))

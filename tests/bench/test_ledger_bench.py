@@ -7,7 +7,8 @@ Run with `make bench` (or `.venv/bin/pytest tests/bench/test_ledger_bench.py -s 
   of 10 points of a random wallet among 1,000, with idempotency keys, as the API calls them;
 * service, hot wallet: the same, every task on one wallet;
 * plain SQL: the statements the service sends for one cycle (imported from the service's
-  modules, so they cannot drift), as a pgbench custom script, 8 clients, prepared statements.
+  modules, so they cannot drift), in the same transactions, as a pgbench custom script, 8 clients,
+  prepared statements.
 
 DESIGN.md "Benchmark hygiene": a fresh database per workload, VACUUM ANALYZE after loading, each
 run paired with a pgbench TPC-B run just before it, and the median of three pairs by their ratio.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import random
 import re
@@ -145,167 +147,143 @@ def _render(sql: str, values: list[str]) -> str:
 
 
 def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
-    """The statements of one service cycle with idempotency keys, as a pgbench script: the reserve
-    as one statement, the confirm as the read of the reservation then one statement (the service's
-    one-statement way, ``backend.ledger.at_once``), built by the same ``sql`` code from the same
-    statements. The service's Python values become pgbench expressions: ids it makes (UUIDv7) come
-    from pgbench's random numbers (the reservation's and the closing transfer's, which appear
-    twice) or from gen_random_uuid(); the wallet it remembers is the moved row's id (``d.id``);
-    what the confirm reads comes back with ``\\gset``."""
-    from backend.core import audit, idempotency, outbox, sql, sql_text
-    from backend.ledger import events, postings
+    """The statements of one service cycle with idempotency keys, as a pgbench script, each use case
+    a transaction as the service runs it: the wallet's move (the reserve), or the reservation's
+    claim then the wallet's move (the confirm), each with ``\\gset``, then the deferred writes and
+    the idempotency record as one statement, joined by the same ``sql_text`` code (``sql.flush``),
+    from the same statements. The service's Python values become pgbench expressions: ids it makes
+    come from pgbench's random numbers (the reservation's and the closing transfer's, which appear
+    twice) or from gen_random_uuid(); what a statement returns comes back through ``\\gset``; the
+    JSON of the audit entry, the event and the stored result is a constant of the service's size."""
+    from backend.core import audit, idempotency, outbox, sql_text
+    from backend.ledger import postings
     from backend.ledger.accounts import system_account_id
     from backend.ledger.kinds import AccountKind, ReservationStatus
     from backend.ledger.services import reservations
 
     def literal(value) -> str:
-        return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+        return "'" + str(value).replace("'", "''") + "'"
 
     def uuid_of(a: str, b: str) -> str:
         return f"CAST(lpad(to_hex(CAST(:{a} AS int)), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(CAST(:{b} AS int)), 12, '0') AS uuid)"
 
-    def balances(known: dict, columns: str, **options) -> sql.Expr:
-        expr = events.balances_sql(known, columns, **options)
-        return sql.Expr(expr.sql, tuple(literal(arg) for arg in expr.args))
+    def one(sql: str, *values: str) -> str:
+        return _render(sql, list(values))
+
+    def together(*statements: tuple[str, tuple]) -> str:
+        """As ``sql.flush`` sends the deferred writes and the last statement: one ``WITH``."""
+        text = sql_text.combined(tuple((sql, len(values)) for sql, values in statements))
+        return _render(text, [value for _, values in statements for value in values])
 
     programme = f"'{programme_id}'"
     recipient = "CAST('00000000-0000-4000-8000-' || lpad(to_hex(CAST(:w AS int)), 12, '0') AS uuid)"
     reservation, closing = uuid_of("ra", "rb"), uuid_of("ca", "cb")
     shards = ", ".join(f"'{system_account_id(programme_id, AccountKind.SETTLEMENT, n)}'" for n in range(16))
     settlement = f"(CAST(ARRAY[{shards}] AS uuid[]))[CAST(:s AS int) + 1]"
-    held_by, held_wallet = "CAST(:c_settlement_account_id AS uuid)", "CAST(:c_wallet_account_id AS uuid)"
+    held_by, wallet = "CAST(:c_settlement_account_id AS uuid)", "CAST(:m_id AS uuid)"
     fresh, now, actor = "gen_random_uuid()", "now()", ("'api_key'", f"'{uuid.uuid4()}'", "'bench'")
     key = "CAST(:client_id AS text) || '-' || CAST(:ra AS text) || '-' || CAST(:rb AS text)"
-    payload = {
-        "programme_id": str(programme_id),
-        "recipient_id": str(uuid.uuid4()),
-        "recipient_external_id": "",
-        "wallet_id": str(uuid.uuid4()),
-        "sequence": 0,
-        "available": 0,
-        "pending": 0,
-        "posted": 0,
-        "transfer_id": str(uuid.uuid4()),
-        "kind": "redeem",
-        "phase": "pending",
-        "amount": AMOUNT,
-        "reason": "",
-        "occurred_at": "2026-11-23T12:00:00+00:00",
-    }
-    after = {
-        "available": 0,
-        "pending": 0,
-        "posted": 0,
-        "transfer_id": str(uuid.uuid4()),
-        "kind": "redeem",
-        "phase": "pending",
-        "amount": AMOUNT,
-        "source": "marketplace",
-        "reference": "order",
-        "reason": "",
-    }
-    response = {
-        "reservation": {"id": str(uuid.uuid4()), "amount": AMOUNT, "status": "pending"},
-        "balance": {"wallet_id": str(uuid.uuid4()), "available": 0, "pending": 0, "posted": 0},
-    }
+    balance = {"available": 99_999_999_990, "pending": 10, "posted": 100_000_000_000}
+    before = literal(json.dumps(balance))
+    after = literal(
+        json.dumps(
+            {
+                **balance,
+                "transfer_id": str(uuid.uuid4()),
+                "kind": "redeem",
+                "phase": "pending",
+                "amount": AMOUNT,
+                "source": "marketplace",
+                "reference": "order",
+                "reason": "",
+            }
+        )
+    )
+    payload = literal(
+        json.dumps(
+            {
+                "programme_id": str(programme_id),
+                "recipient_id": str(uuid.uuid4()),
+                "recipient_external_id": "bench-1",
+                "wallet_id": str(uuid.uuid4()),
+                "sequence": 1001,
+                **balance,
+                "transfer_id": str(uuid.uuid4()),
+                "kind": "redeem",
+                "phase": "pending",
+                "amount": AMOUNT,
+                "reason": "",
+                "occurred_at": "2026-11-23T12:00:00+00:00",
+            }
+        )
+    )
+    response = literal(
+        json.dumps(
+            {
+                "reservation": {
+                    "id": str(uuid.uuid4()),
+                    "programme_id": str(programme_id),
+                    "wallet_id": str(uuid.uuid4()),
+                    "amount": AMOUNT,
+                    "status": "pending",
+                    "timeout_at": "2026-11-23T12:15:00+00:00",
+                    "posted_amount": 0,
+                    "reversed_amount": 0,
+                    "closing_transfer_id": None,
+                    "closed_at": None,
+                    "created_at": "2026-11-23T12:00:00+00:00",
+                    "source": "marketplace",
+                    "reference": "order",
+                },
+                "transfer": json.loads(after[1:-1]),
+                "balance": {"wallet_id": str(uuid.uuid4()), **balance},
+            }
+        )
+    )
 
-    def chained(
-        first: sql.Statement, system: str, system_change: tuple, transfer: tuple, also: list, step: str, columns: str, wallet: str
-    ) -> str:
-        then = [
-            sql.Statement(postings._MOVE_SYSTEM, (system, *system_change)),
-            sql.Statement(postings._INSERT_TRANSFER, transfer),
-            *also,
-            sql.Statement(
+    def announced(step: str) -> list[tuple[str, tuple]]:
+        """The audit entry, the balance event and the idempotency record (``events.announce``, ``idempotency.record``)."""
+        return [
+            (
                 audit._INSERT,
-                (
-                    fresh,
-                    now,
-                    *actor,
-                    f"'points.{step}'",
-                    "'ledger_wallet'",
-                    wallet,
-                    balances({}, columns, shift=(AMOUNT, -AMOUNT, 0)),
-                    balances(after, columns),
-                    "'request'",
-                ),
+                (fresh, now, *actor, f"'points.{step}'", "'ledger_wallet'", f"CAST({wallet} AS text)", before, after, "NULL"),
             ),
-            sql.Statement(
-                outbox._INSERT,
-                (fresh, "'ledger.balance_changed'", balances(payload, columns, owner=True, sequence=True), now, now),
-            ),
-            sql.Statement(
-                idempotency._INSERT,
-                (
-                    fresh,
-                    "'api_key-bench'",
-                    f"{key} || '-{step}'",
-                    literal("f" * 64),
-                    balances(response, columns, owner=True, at="balance"),
-                    now,
-                ),
-            ),
+            (outbox._INSERT, (fresh, "'ledger.balance_changed'", payload, now, "NULL")),
+            (idempotency._INSERT, (fresh, "'api_key-bench'", f"{key} || '-{step}'", literal("f" * 64), response, now)),
         ]
-        shapes, values = sql._shapes_and_values((first, *then))
-        return _render(sql_text.chained(shapes, (len(then) - 1,)), values) + ";"
 
-    moved = sql.Expr("d.id")
-    reserve = chained(
-        sql.Statement(postings._MOVE_WALLET_OF_OWNER, (programme, recipient, str(AMOUNT), "0", "0", "0", str(AMOUNT))),
-        settlement,
-        ("0", "0", str(AMOUNT), "0"),
-        (
-            reservation,
-            programme,
-            moved,
-            moved,
-            settlement,
-            str(AMOUNT),
-            "'redeem'",
-            "'marketplace'",
-            "'pending'",
-            "NULL",
-            "NULL",
-            "'order'",
-            "''",
-            *actor,
-            now,
-        ),
-        [
-            sql.Statement(
-                reservations._INSERT, (reservation, moved, settlement, str(AMOUNT), f"{now} + interval '15 minutes'", now)
-            )
-        ],
-        "reserved",
-        "d.",
-        sql.Expr("CAST(d.id AS text)"),
-    )
-    confirm = chained(
-        sql.Statement(reservations._CLAIM_AND_MOVE_BY[ReservationStatus.POSTED], (reservation, "'posted'", "NULL", closing, now)),
-        held_by,
-        ("0", "0", f"-{AMOUNT}", str(AMOUNT)),
-        (
-            closing,
-            programme,
-            held_wallet,
-            held_wallet,
-            held_by,
-            str(AMOUNT),
-            "'redeem'",
-            "'marketplace'",
-            "'post'",
-            reservation,
-            "NULL",
-            "'order'",
-            "''",
-            *actor,
-            now,
-        ),
-        [],
-        "confirmed",
-        "d.wallet_",
-        f"CAST({held_wallet} AS text)",
-    )
+    def transfer(transfer_id: str, system: str, phase: str, pending_id: str) -> tuple[str, tuple]:
+        return (
+            postings._INSERT_TRANSFER,
+            (transfer_id, programme, wallet, wallet, system, str(AMOUNT), "'redeem'", "'marketplace'", phase, pending_id)
+            + ("NULL", "'order'", "''", *actor, now),
+        )
+
+    reserve = [
+        "BEGIN;",
+        one(postings._MOVE_WALLET_OF_OWNER, programme, recipient, str(AMOUNT), "0", "0", "0", str(AMOUNT)) + " \\gset m_",
+        together(
+            (postings._MOVE_SYSTEM, (settlement, "0", "0", str(AMOUNT), "0")),
+            transfer(reservation, settlement, "'pending'", "NULL"),
+            (reservations._INSERT, (reservation, wallet, settlement, str(AMOUNT), f"{now} + interval '15 minutes'", now)),
+            *announced("reserved"),
+        )
+        + ";",
+        "COMMIT;",
+    ]
+    confirm = [
+        "BEGIN;",
+        one(reservations._CLOSE_BY[ReservationStatus.POSTED], reservation, "'posted'", "NULL", closing, now) + " \\gset c_",
+        one(postings._MOVE_WALLET_BY_ID, "CAST(:c_wallet_account_id AS uuid)", f"-{AMOUNT}", str(AMOUNT), "0", "0", "0")
+        + " \\gset m_",
+        together(
+            (postings._MOVE_SYSTEM, (held_by, "0", "0", f"-{AMOUNT}", str(AMOUNT))),
+            transfer(closing, held_by, "'post'", reservation),
+            *announced("confirmed"),
+        )
+        + ";",
+        "COMMIT;",
+    ]
     lines = [
         f"\\set w random(1, {wallets})",
         "\\set s random(0, 15)",
@@ -313,9 +291,8 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
         "\\set rb random(1, 2147483646)",
         "\\set ca random(1, 2147483646)",
         "\\set cb random(1, 2147483646)",
-        reserve,
-        _render(reservations._HELD, [reservation]) + " \\gset c_",
-        confirm,
+        *reserve,
+        *confirm,
     ]
     return "\n".join(" ".join(line.split()) for line in lines) + "\n"
 

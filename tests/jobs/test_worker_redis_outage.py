@@ -4,9 +4,9 @@ and the relay brings each one back, to be processed exactly once."""
 from datetime import timedelta
 
 from outbox_probe import PROBE_HANDLERS, effects
-from worker_harness import all_done, arq_job_exists, eventually, running_worker, write_events
+from worker_harness import all_done, eventually, running_worker, write_events
 
-from backend.core import outbox, sql
+from backend.core import outbox
 from backend.core.tables import OutboxEvent
 
 
@@ -64,42 +64,3 @@ async def test_a_running_worker_waits_out_a_redis_outage_then_processes_what_was
 
 async def _logged(worker, text: str) -> bool:
     return text in worker.log()
-
-
-async def _written_stamped(n: int):
-    """An event as a one-statement use case writes it: committed on its own, stamped as handed over."""
-    event_id, insert = outbox.event("probe.effect", {"n": n}, rung=True)
-    await sql.run(insert)
-    return event_id
-
-
-async def _stamp_of(event_id):
-    return (await OutboxEvent.select(OutboxEvent.enqueued_at).where(OutboxEvent.id == event_id).first())["enqueued_at"]
-
-
-async def test_an_event_written_stamped_keeps_its_stamp_if_rung_and_loses_it_if_not(probe, redis, embedded_redis):
-    embedded_redis.stop()
-    lost = await _written_stamped(1)
-    assert await _stamp_of(lost) is not None
-    await outbox.ring([lost], stamped=True)  # fails quietly, and takes the stamp back
-    assert await _stamp_of(lost) is None
-
-    outbox.set_doorbell(None)  # a process without Redis takes the stamp back as well
-    unrung = await _written_stamped(2)
-    await outbox.ring([unrung], stamped=True)
-    assert await _stamp_of(unrung) is None
-    outbox.set_doorbell(redis)
-
-    embedded_redis.start()
-    handed = await _written_stamped(3)
-    stamp = await _stamp_of(handed)
-    await outbox.ring([handed], stamped=True)
-    assert await arq_job_exists(redis, handed) and await _stamp_of(handed) == stamp  # no second UPDATE
-
-    # The relay's next tick takes the two that were not handed over, not after stale_after, and
-    # trusts the one that was.
-    assert await outbox.relay_pending(redis, stale_after=timedelta(hours=1)) == 2
-    assert await arq_job_exists(redis, lost) and await arq_job_exists(redis, unrung)
-    async with running_worker(embedded_redis.url, PROBE_HANDLERS):
-        await eventually(all_done([handed, lost, unrung]), 20, "every event to be processed")
-    assert await effects() == {str(event_id): 1 for event_id in (handed, lost, unrung)}

@@ -2,8 +2,7 @@
 taken under the wallet's lock by the UPDATE that moves the balances. Concurrent confirms, releases
 and reserves on one wallet give its events the sequences 1..N with no gap and no repeat, and the
 event with the highest sequence carries the wallet's final balance, which is what a receiver that
-keeps the highest sequence ends up with. On PostgreSQL the confirms and releases go in one
-statement each (``at_once``), on SQLite as transactions: both are covered."""
+keeps the highest sequence ends up with."""
 
 from __future__ import annotations
 

@@ -10,11 +10,11 @@ from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.idempotency import Request
 from backend.core.ids import new_id
-from backend.ledger import accounts, at_once, rules
+from backend.ledger import accounts, rules
 from backend.ledger.errors import LedgerErrorCode, refused
 from backend.ledger.events import announce, commit
 from backend.ledger.kinds import AccountKind, Direction, Phase, ReservationStatus, Source, TransferKind
-from backend.ledger.postings import NewTransfer, Posted, Wallet, WalletState, post
+from backend.ledger.postings import NewTransfer, Posted, Wallet, post
 from backend.ledger.services.wallets import insufficient
 from backend.ledger.views import BalanceChange
 
@@ -56,8 +56,8 @@ async def earn(
         },
     )
 
-    def credit() -> NewTransfer:
-        return NewTransfer(
+    async def effect(events: list[uuid.UUID]) -> BalanceChange:
+        new = NewTransfer(
             kind=TransferKind.EARN,
             source=source,
             phase=Phase.SINGLE,
@@ -67,9 +67,7 @@ async def earn(
             reference=reference,
             reason=reason,
         )
-
-    async def effect(events: list[uuid.UUID]) -> BalanceChange:
-        now, wallet, new = utcnow(), Wallet(programme_id=programme_id, recipient_id=recipient_id), credit()
+        now, wallet = utcnow(), Wallet(programme_id=programme_id, recipient_id=recipient_id)
         posted = await post(actor, wallet, new, new_id(), now)
         if posted is None:  # the first points of this recipient in this programme
             await accounts.open_wallet(programme_id, recipient_id)
@@ -77,24 +75,7 @@ async def earn(
         events.append(announce(actor, "points.earned", posted))
         return _changed(posted)
 
-    async def in_one_statement() -> tuple[BalanceChange, uuid.UUID] | None:
-        wallet_id = await accounts.known_wallet_id(programme_id, recipient_id)
-        if wallet_id is None:
-            return None  # the first points: the general way opens the wallet
-        new = credit()
-        return await at_once.post(
-            actor,
-            request,
-            at_once.Move(Wallet(id=wallet_id).move(new)),
-            WalletState.unknown(wallet_id, programme_id, recipient_id),
-            new,
-            new_id(),
-            utcnow(),
-            "points.earned",
-            _changed,
-        )
-
-    return await commit(request, effect, BalanceChange, at_once=in_one_statement)
+    return await commit(request, effect, BalanceChange)
 
 
 def _changed(posted: Posted) -> BalanceChange:

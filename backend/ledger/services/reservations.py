@@ -10,12 +10,8 @@ UPDATE matches nothing, the caller gets a specific error, and nothing changes.
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
-
-from cachetools import LRUCache
 
 from backend.core import sql
 from backend.core.authz import SYSTEM, Actor, Permission
@@ -23,12 +19,12 @@ from backend.core.clock import as_utc, utcnow
 from backend.core.errors import DomainError
 from backend.core.idempotency import Request
 from backend.core.ids import new_id
-from backend.ledger import at_once, rules
-from backend.ledger.accounts import any_shard, known_wallet_id
+from backend.ledger import rules
+from backend.ledger.accounts import any_shard
 from backend.ledger.errors import LedgerErrorCode, refused
 from backend.ledger.events import announce, commit
 from backend.ledger.kinds import AccountKind, Direction, Phase, ReservationStatus, Source, TransferKind
-from backend.ledger.postings import NewTransfer, Posted, Wallet, WalletState, close_hold_sql, post, record
+from backend.ledger.postings import NewTransfer, Posted, Wallet, post
 from backend.ledger.services.wallets import insufficient
 from backend.ledger.views import ReservationChange, ReservationView, reservation_view
 
@@ -37,14 +33,12 @@ _INSERT = """INSERT INTO ledger_reservations (id, wallet_account_id, settlement_
 VALUES ($1, $2, $3, $4, 'pending', $5, 0, 0, NULL, NULL, $6)"""
 
 # $3 is the amount to post: NULL posts all that is held (confirm's default), 0 posts nothing (void).
+# The pending transfer's programme, source and reference come back for ``reservation_view``.
 _CLAIM = """UPDATE ledger_reservations
 SET status = $2, posted_amount = COALESCE($3, amount), closing_transfer_id = $4, closed_at = $5
 WHERE id = $1 AND status = 'pending' AND amount >= COALESCE($3, amount) AND {when}
 RETURNING id, wallet_account_id, settlement_account_id, amount, status, timeout_at, posted_amount, reversed_amount,
-    closing_transfer_id, closed_at, created_at{pending_transfer}"""
-# What ``reservation_view`` needs of the pending transfer. The one-statement way knows it already
-# and leaves these out: three index lookups, 6 % of the database's time per reserve→confirm cycle.
-_OF_PENDING_TRANSFER = """,
+    closing_transfer_id, closed_at, created_at,
     (SELECT programme_id FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS programme_id,
     (SELECT source FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS source,
     (SELECT reference FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS reference"""
@@ -52,16 +46,11 @@ _OF_PENDING_TRANSFER = """,
 # reservation belongs to the sweep, whatever the caller asks (RESERVATION_EXPIRED, as the guide
 # says): a release then would record the expiry as the caller's decision, and a loyalty platform
 # that reconciles by status would see VOIDED where the hold had in fact lapsed.
-_WHEN = {
-    ReservationStatus.POSTED: "timeout_at > $5",
-    ReservationStatus.VOIDED: "timeout_at > $5",
-    ReservationStatus.EXPIRED: "timeout_at <= $5",
+_CLOSE_BY = {
+    ReservationStatus.POSTED: _CLAIM.format(when="timeout_at > $5"),
+    ReservationStatus.VOIDED: _CLAIM.format(when="timeout_at > $5"),
+    ReservationStatus.EXPIRED: _CLAIM.format(when="timeout_at <= $5"),
 }
-_CLOSE_BY = {outcome: _CLAIM.format(when=when, pending_transfer=_OF_PENDING_TRANSFER) for outcome, when in _WHEN.items()}
-# PostgreSQL: the claim and the wallet's move in one statement (``postings.close_hold_sql``); for
-# ``at_once``, without the pending transfer's columns.
-_CLOSE_AND_MOVE_BY = {outcome: close_hold_sql(statement) for outcome, statement in _CLOSE_BY.items()}
-_CLAIM_AND_MOVE_BY = {outcome: close_hold_sql(_CLAIM.format(when=when, pending_transfer="")) for outcome, when in _WHEN.items()}
 _ACTION = {
     ReservationStatus.POSTED: "points.confirmed",
     ReservationStatus.VOIDED: "points.released",
@@ -69,12 +58,6 @@ _ACTION = {
 }
 _DUE = "SELECT id FROM ledger_reservations WHERE status = 'pending' AND timeout_at <= $1 ORDER BY timeout_at LIMIT $2"
 _STATE = "SELECT status, amount, timeout_at FROM ledger_reservations WHERE id = $1"
-# A reservation as ``reservation_view`` reads it, with its settlement shard and its wallet's owner.
-_HELD = """SELECT r.id, r.wallet_account_id, r.settlement_account_id, r.amount, r.status, r.timeout_at, r.posted_amount,
-    r.reversed_amount, r.closing_transfer_id, r.closed_at, r.created_at, t.programme_id, t.source, t.reference, a.recipient_id
-FROM ledger_reservations r JOIN ledger_transfers t ON t.id = r.id JOIN ledger_accounts a ON a.id = r.wallet_account_id
-WHERE r.id = $1"""
-
 TIMED_OUT = "reservation timed out"
 
 
@@ -112,8 +95,9 @@ async def reserve(
         },
     )
 
-    def hold(settlement: uuid.UUID) -> NewTransfer:
-        return NewTransfer(
+    async def effect(events: list[uuid.UUID]) -> ReservationChange:
+        now, reservation_id, settlement = utcnow(), new_id(), any_shard(programme_id, AccountKind.SETTLEMENT)
+        new = NewTransfer(
             kind=TransferKind.REDEEM,
             source=source,
             phase=Phase.PENDING,
@@ -123,10 +107,12 @@ async def reserve(
             reference=reference,
             reason=reason,
         )
-
-    def opened(
-        reservation_id: uuid.UUID, wallet_id: uuid.UUID, settlement: uuid.UUID, now: datetime
-    ) -> tuple[ReservationView, sql.Statement]:
+        posted = await post(actor, Wallet(programme_id=programme_id, recipient_id=recipient_id), new, reservation_id, now)
+        if posted is None:
+            raise await insufficient(programme_id, recipient_id, amount)
+        wallet_id = posted.wallet.id
+        sql.defer(sql.Statement(_INSERT, (reservation_id, wallet_id, settlement, amount, now + timeout, now)))
+        events.append(announce(actor, "points.reserved", posted))
         reservation = ReservationView(
             id=reservation_id,
             programme_id=programme_id,
@@ -142,44 +128,9 @@ async def reserve(
             source=source,
             reference=reference,
         )
-        return reservation, sql.Statement(_INSERT, (reservation_id, wallet_id, settlement, amount, now + timeout, now))
+        return _changed(reservation, posted)
 
-    async def effect(events: list[uuid.UUID]) -> ReservationChange:
-        now, reservation_id, settlement = utcnow(), new_id(), any_shard(programme_id, AccountKind.SETTLEMENT)
-        posted = await post(
-            actor, Wallet(programme_id=programme_id, recipient_id=recipient_id), hold(settlement), reservation_id, now
-        )
-        if posted is None:
-            raise await insufficient(programme_id, recipient_id, amount)
-        reservation, insert = opened(reservation_id, posted.wallet.id, settlement, now)
-        sql.defer(insert)
-        events.append(announce(actor, "points.reserved", posted))
-        return _changed(reservation)(posted)
-
-    async def in_one_statement() -> tuple[ReservationChange, uuid.UUID] | None:
-        wallet_id = await known_wallet_id(programme_id, recipient_id)
-        if wallet_id is None:
-            return None  # no wallet yet: the general way refuses
-        now, reservation_id, settlement = utcnow(), new_id(), any_shard(programme_id, AccountKind.SETTLEMENT)
-        new = hold(settlement)
-        reservation, insert = opened(reservation_id, wallet_id, settlement, now)
-        done = await at_once.post(
-            actor,
-            request,
-            at_once.Move(Wallet(id=wallet_id).move(new)),
-            WalletState.unknown(wallet_id, programme_id, recipient_id),
-            new,
-            reservation_id,
-            now,
-            "points.reserved",
-            _changed(reservation),
-            also=(insert,),
-        )
-        if done is not None:
-            _remember(_Held(reservation, settlement, recipient_id))
-        return done
-
-    return await commit(request, effect, ReservationChange, at_once=in_one_statement)
+    return await commit(request, effect, ReservationChange)
 
 
 async def confirm(
@@ -210,10 +161,7 @@ async def confirm(
     async def effect(events: list[uuid.UUID]) -> ReservationChange:
         return await _close(actor, reservation_id, ReservationStatus.POSTED, amount, reference, reason, utcnow(), events)
 
-    async def in_one_statement() -> tuple[ReservationChange, uuid.UUID] | None:
-        return await _close_at_once(actor, request, reservation_id, ReservationStatus.POSTED, amount, reference, reason)
-
-    return await commit(request, effect, ReservationChange, at_once=in_one_statement)
+    return await commit(request, effect, ReservationChange)
 
 
 async def release(
@@ -235,10 +183,7 @@ async def release(
     async def effect(events: list[uuid.UUID]) -> ReservationChange:
         return await _close(actor, reservation_id, ReservationStatus.VOIDED, 0, None, reason, utcnow(), events)
 
-    async def in_one_statement() -> tuple[ReservationChange, uuid.UUID] | None:
-        return await _close_at_once(actor, request, reservation_id, ReservationStatus.VOIDED, 0, None, reason)
-
-    return await commit(request, effect, ReservationChange, at_once=in_one_statement)
+    return await commit(request, effect, ReservationChange)
 
 
 async def expire_due(now: datetime | None = None, batch: int = 100, actor: Actor = SYSTEM) -> int:
@@ -271,95 +216,19 @@ async def _close(
 ) -> ReservationChange | None:
     """Claim the reservation for ``outcome``, then write the closing transfer (post or void). The
     claim comes first, so the reservation row is locked before the wallet and the settlement
-    account, as in every use case. Raises why not for confirm and release; None for the sweep.
-
-    On PostgreSQL the claim and the wallet's move are one statement; on SQLite, two."""
+    account, as in every use case. Raises why not for confirm and release; None for the sweep."""
     closing_id = new_id()
-    together = not sql.is_sqlite()
-    row = await sql.fetchrow(
-        (_CLOSE_AND_MOVE_BY if together else _CLOSE_BY)[outcome], reservation_id, outcome.value, amount, closing_id, now
-    )
+    row = await sql.fetchrow(_CLOSE_BY[outcome], reservation_id, outcome.value, amount, closing_id, now)
     if row is None:
         if outcome is ReservationStatus.EXPIRED:
             return None
         raise await _why_not(reservation_id, outcome, amount, now)
     reservation = reservation_view(row)
     new = _closing(reservation, outcome, row["settlement_account_id"], reference, reason)
-    if together:
-        posted = record(actor, WalletState.of(row, prefix="wallet_"), new, closing_id, now)
-    else:
-        posted = await post(actor, Wallet(id=reservation.wallet_id), new, closing_id, now)
+    posted = await post(actor, Wallet(id=reservation.wallet_id), new, closing_id, now)
     assert posted is not None, "closing a hold takes no available points, so the wallet's guard always passes"
     events.append(announce(actor, _ACTION[outcome], posted))
-    return _changed(reservation)(posted)
-
-
-async def _close_at_once(
-    actor: Actor,
-    request: Request | None,
-    reservation_id: uuid.UUID,
-    outcome: ReservationStatus,
-    amount: int | None,
-    reference: str | None,
-    reason: str,
-) -> tuple[ReservationChange, uuid.UUID] | None:
-    """:func:`_close` as one statement (``at_once``): the reservation is read first, so that only
-    the wallet's balances are left for the database to fill in; the claim's WHERE still decides.
-    A reservation that is not pending and in time (and cannot give ``amount``) goes the general
-    way, which says why."""
-    held = _OPENED_HERE.pop(reservation_id, None) or await _read_held(reservation_id)
-    now = utcnow()
-    if (
-        held is None
-        or held.reservation.status is not ReservationStatus.PENDING
-        or held.reservation.timeout_at <= now
-        or (amount is not None and amount > held.reservation.amount)
-    ):
-        return None
-    closing_id = new_id()
-    reservation = dataclasses.replace(
-        held.reservation,
-        status=outcome,
-        posted_amount=held.reservation.amount if amount is None else amount,
-        closing_transfer_id=closing_id,
-        closed_at=now,
-    )
-    move = sql.Statement(_CLAIM_AND_MOVE_BY[outcome], (reservation_id, outcome.value, amount, closing_id, now))
-    return await at_once.post(
-        actor,
-        request,
-        at_once.Move(move, prefix="wallet_"),
-        WalletState.unknown(reservation.wallet_id, reservation.programme_id, held.recipient_id),
-        _closing(reservation, outcome, held.settlement_account_id, reference, reason),
-        closing_id,
-        now,
-        _ACTION[outcome],
-        _changed(reservation),
-    )
-
-
-@dataclasses.dataclass(frozen=True)
-class _Held:
-    """A reservation as it was opened: all but its status never changes, and the claim's WHERE
-    checks that (a closed one is not claimed, and goes the general way)."""
-
-    reservation: ReservationView
-    settlement_account_id: uuid.UUID
-    recipient_id: uuid.UUID
-
-
-# Reservations this process opened and has not closed: a confirm or release of one (the usual
-# case: the caller that reserved confirms) needs no read first. Bounded; a miss reads.
-_OPENED_HERE: LRUCache = LRUCache(maxsize=10_000)
-
-
-def _remember(held: _Held) -> None:
-    _OPENED_HERE[held.reservation.id] = held
-
-
-async def _read_held(reservation_id: uuid.UUID) -> _Held | None:
-    row = await sql.fetchrow(_HELD, reservation_id)
-    return _Held(reservation_view(row), row["settlement_account_id"], row["recipient_id"]) if row is not None else None
+    return _changed(reservation, posted)
 
 
 def _closing(
@@ -381,8 +250,8 @@ def _closing(
     )
 
 
-def _changed(reservation: ReservationView) -> Callable[[Posted], ReservationChange]:
-    return lambda posted: ReservationChange(reservation=reservation, transfer=posted.transfer, balance=posted.wallet.balance())
+def _changed(reservation: ReservationView, posted: Posted) -> ReservationChange:
+    return ReservationChange(reservation=reservation, transfer=posted.transfer, balance=posted.wallet.balance())
 
 
 async def _why_not(reservation_id: uuid.UUID, outcome: ReservationStatus, amount: int | None, now: datetime) -> DomainError:
