@@ -61,7 +61,7 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: str) -> str:
     return outcome.status
 
 
-async def enqueue_due_deliveries(ctx: dict[str, Any]) -> int:
+async def enqueue_due_sends(ctx: dict[str, Any]) -> int:
     enqueued = await queue.ring(await sending.due_sends(), ctx["redis"])
     if enqueued:
         log.info("deliveries.due_enqueued", jobs=enqueued)
@@ -73,4 +73,4 @@ def job_functions(timeout: int) -> list:
 
 
 def cron_jobs(schedule: dict[str, Any], timeout: int) -> list:
-    return [cron(enqueue_due_deliveries, run_at_startup=True, timeout=timeout, **schedule)]
+    return [cron(enqueue_due_sends, run_at_startup=True, timeout=timeout, **schedule)]

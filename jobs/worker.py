@@ -129,6 +129,15 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
         await close_pool()
 
 
+def _refuse_twins(jobs: list) -> None:
+    """arq keys jobs by name and keeps the last of two with one name: a wiring mistake (two domains'
+    crons named alike), refused at start-up rather than one silently never running."""
+    names = [job.name for job in jobs]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"two worker jobs are named {', '.join(twice)}: give each its own name")
+
+
 def build_worker_settings(
     handlers: Mapping[str, outbox.Handler] | None = None,
     *,
@@ -151,29 +160,32 @@ def build_worker_settings(
         time_limit=timeout * 0.8,
         stale_after=timedelta(seconds=settings.outbox_stale_seconds),
     )
+    functions = [
+        func(
+            process_outbox_event,
+            name=outbox.JOB_NAME,
+            timeout=timeout,
+            keep_result=0,
+            max_tries=max_attempts + SPARE_ARQ_TRIES,
+        ),
+        *webhooks.job_functions(timeout),
+        *delivery_jobs.job_functions(timeout),
+        *upload_jobs.job_functions(timeout),
+    ]
+    cron_jobs = [
+        cron(relay_outbox, run_at_startup=True, timeout=timeout, **relay_schedule(settings.outbox_relay_seconds)),
+        *webhooks.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
+        *upload_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
+        *delivery_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
+    ]
+    _refuse_twins([*functions, *cron_jobs])
     return {
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         # keep_result=0: a kept result key makes arq refuse the same job id, and the relay must be
         # able to enqueue an event again. A killed worker's job re-runs once its in-progress key
         # expires, i.e. after the longest timeout + 10 s: another reason to keep timeouts short.
-        "functions": [
-            func(
-                process_outbox_event,
-                name=outbox.JOB_NAME,
-                timeout=timeout,
-                keep_result=0,
-                max_tries=max_attempts + SPARE_ARQ_TRIES,
-            ),
-            *webhooks.job_functions(timeout),
-            *delivery_jobs.job_functions(timeout),
-            *upload_jobs.job_functions(timeout),
-        ],
-        "cron_jobs": [
-            cron(relay_outbox, run_at_startup=True, timeout=timeout, **relay_schedule(settings.outbox_relay_seconds)),
-            *webhooks.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
-            *upload_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
-            *delivery_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
-        ],
+        "functions": functions,
+        "cron_jobs": cron_jobs,
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "ctx": {

@@ -44,3 +44,23 @@ def test_a_topic_claimed_by_two_handlers_is_refused():
     }
     with pytest.raises(ValueError, match="'reward.issued' has two handlers"):
         compose({"reward.issued": record_effect}, {"reward.issued": other})
+
+
+def test_every_job_of_the_worker_has_a_name_of_its_own():
+    """arq keeps the last of two jobs with one name: the deliveries' and the webhooks' crons were
+    both ``enqueue_due_deliveries``, and the webhooks' never ran."""
+    settings = get_settings().model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"})
+    built = build_worker_settings({}, settings=settings)
+    names = [job.name for job in [*built["functions"], *built["cron_jobs"]]]
+    assert len(names) == len(set(names)) and {"cron:enqueue_due_deliveries", "cron:enqueue_due_sends"} <= set(names)
+
+
+def test_two_jobs_with_one_name_are_refused_at_start_up():
+    from arq.cron import cron
+
+    from jobs import webhooks
+    from jobs.worker import _refuse_twins
+
+    twin = cron(webhooks.enqueue_due_deliveries, second=0)
+    with pytest.raises(ValueError, match="cron:enqueue_due_deliveries"):
+        _refuse_twins([twin, *webhooks.cron_jobs({"second": 0}, 30)])
