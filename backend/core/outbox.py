@@ -72,6 +72,24 @@ def doorbell() -> Any:
     return _doorbell
 
 
+async def ring_jobs(job_name: str, jobs: Iterable[tuple[str, str, datetime | None]], redis_pool: Any = None) -> int:
+    """Best effort: enqueue each ``(argument, job id, due at)`` as a ``job_name`` job, deferred until
+    due (None: now); returns how many were new. arq refuses a job id while that job is queued, so a
+    domain names each attempt in its ids. Without Redis, or when it fails, nothing is lost: the
+    domain's cron finds its due work in the database."""
+    pool = redis_pool if redis_pool is not None else _doorbell
+    if pool is None:
+        return 0
+    new = 0
+    try:
+        for argument, job_id, due_at in jobs:
+            job = await pool.enqueue_job(job_name, argument, _job_id=job_id, _defer_until=due_at)
+            new += job is not None
+    except Exception as error:  # Redis down: the cron picks these up
+        log.warning("outbox.ring_jobs_failed", job=job_name, error=str(error))
+    return new
+
+
 def job_id(event_id: uuid.UUID) -> str:
     return f"outbox:{event_id}"
 

@@ -11,11 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import structlog
-
 from backend.core import outbox
-
-log = structlog.get_logger(__name__)
 
 SEND_JOB = "send_delivery"
 
@@ -34,14 +30,4 @@ class DueSend:
 async def ring(sends: Iterable[DueSend], redis_pool: Any = None) -> int:
     """Best effort: enqueue each send's job (deferred until due); returns how many were new.
     Without Redis nothing is lost: the ``delivery.due`` events and the worker's cron bring them back."""
-    pool = redis_pool if redis_pool is not None else outbox.doorbell()
-    if pool is None:
-        return 0
-    new = 0
-    try:
-        for send in sends:
-            job = await pool.enqueue_job(SEND_JOB, str(send.delivery_id), _job_id=send.job_id, _defer_until=send.due_at)
-            new += job is not None
-    except Exception as error:  # Redis down: the cron picks these up
-        log.warning("deliveries.ring_failed", error=str(error))
-    return new
+    return await outbox.ring_jobs(SEND_JOB, ((str(due.delivery_id), due.job_id, due.due_at) for due in sends), redis_pool)

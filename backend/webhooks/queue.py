@@ -11,11 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import structlog
-
 from backend.core import outbox
-
-log = structlog.get_logger(__name__)
 
 DELIVER_JOB = "deliver_webhook"
 
@@ -35,16 +31,4 @@ class DueAttempt:
 async def ring(attempts: Iterable[DueAttempt], redis_pool: Any = None) -> int:
     """Best effort: enqueue each attempt's job (deferred until it is due); returns how many were new.
     Without Redis nothing is lost: the worker's cron enqueues whatever is due."""
-    pool = redis_pool if redis_pool is not None else outbox.doorbell()
-    if pool is None:
-        return 0
-    new = 0
-    try:
-        for attempt in attempts:
-            job = await pool.enqueue_job(
-                DELIVER_JOB, str(attempt.delivery_id), _job_id=attempt.job_id, _defer_until=attempt.due_at
-            )
-            new += job is not None
-    except Exception as error:  # Redis down: the cron picks these up
-        log.warning("webhooks.ring_failed", error=str(error))
-    return new
+    return await outbox.ring_jobs(DELIVER_JOB, ((str(due.delivery_id), due.job_id, due.due_at) for due in attempts), redis_pool)
