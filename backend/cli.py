@@ -307,6 +307,7 @@ def api_keys_list() -> None:
             page = await access.list_api_keys(operator, offset=len(keys), limit=200)
             keys.extend(page.rows)
             if not page.rows or len(keys) >= page.total:
+                await access.record_api_keys_listed(operator, len(keys))
                 return keys
 
     # The id stays on one line (revoke takes it); a narrow terminal folds the others, never cuts them.

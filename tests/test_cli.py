@@ -176,11 +176,14 @@ async def test_api_keys_are_created_listed_and_revoked_from_the_command_line_and
     entries = (await audit.search(SYSTEM, audit.AuditFilter(entity_type="api_key"))).rows
     operator = f"cli:{getpass.getuser()}: mirabelle api-keys"
     assert [(entry["action"], entry["actor_kind"]) for entry in entries] == [
+        ("api_key.listed", "system"),
         ("api_key.revoked", "system"),
+        ("api_key.listed", "system"),
         ("api_key.created", "system"),
     ]
-    assert entries[1]["actor_label"] == f"{operator} create --name 'POS connector' --scope rewards:write --scope points:read"
-    assert entries[0]["actor_label"] == f"{operator} revoke 'POS connector'"
+    assert entries[3]["actor_label"] == f"{operator} create --name 'POS connector' --scope rewards:write --scope points:read"
+    assert entries[2]["actor_label"] == entries[0]["actor_label"] == f"{operator} list"
+    assert entries[1]["actor_label"] == f"{operator} revoke 'POS connector'"
 
 
 async def test_an_unknown_scope_is_refused_naming_the_valid_ones_and_creates_nothing(db, tmp_path):

@@ -429,6 +429,13 @@ async def list_api_keys(actor: Actor, include_revoked: bool = True, offset: int 
     return Page(rows=[_key_view(row) for row in rows], total=await count)
 
 
+async def record_api_keys_listed(actor: Actor, shown: int) -> None:
+    """An operator listed the keys outside the console (``mirabelle api-keys list``): the audit log
+    keeps who looked, as it keeps who created and revoked."""
+    actor.require(Permission.API_KEYS_MANAGE)
+    await audit.record(actor, "api_key.listed", "api_key", "all", after={"keys_shown": shown})
+
+
 async def find_api_key(actor: Actor, reference: str) -> ApiKeyView:
     """The key an operator names by its id, its prefix (``mb_<prefix>``) or its name. Names are
     not unique: a name is accepted only if one key that is not revoked carries it (or, failing
