@@ -36,11 +36,12 @@ async def sandbox_inbox(actor: Actor, programme_id: uuid.UUID | None = None, lim
     actor.require(Permission.DELIVERIES_READ)
     limit = max(1, min(limit, 500))
     if programme_id is None:
-        rows = await sql.fetch(f"SELECT * FROM sandbox_messages ORDER BY created_at DESC, id DESC LIMIT {limit}")
+        rows = await sql.fetch("SELECT * FROM sandbox_messages ORDER BY created_at DESC, id DESC LIMIT $1", limit)
     else:
         rows = await sql.fetch(
-            f"SELECT * FROM sandbox_messages WHERE programme_id = $1 ORDER BY created_at DESC, id DESC LIMIT {limit}",
+            "SELECT * FROM sandbox_messages WHERE programme_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
             programme_id,
+            limit,
         )
     return [
         SandboxMessageView(

@@ -28,7 +28,10 @@ async def list_issuances(
     if status is not None:
         where, args = where + " AND status = $2", [*args, status]
     limit, offset = max(1, min(limit, 500)), max(0, offset)
-    rows = await sql.fetch(f"SELECT * FROM reward_issuances WHERE {where} ORDER BY id DESC LIMIT {limit} OFFSET {offset}", *args)
+    page = len(args) + 1
+    rows = await sql.fetch(
+        f"SELECT * FROM reward_issuances WHERE {where} ORDER BY id DESC LIMIT ${page} OFFSET ${page + 1}", *args, limit, offset
+    )
     total = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM reward_issuances WHERE {where}", *args)
     return Page(rows=[issuance_view(row) for row in rows], total=int(total["n"]))
 
@@ -48,7 +51,7 @@ async def recipient_issuances(actor: Actor, recipient_id: uuid.UUID, offset: int
     actor.require(Permission.REWARDS_READ)
     limit, offset = max(1, min(limit, 500)), max(0, offset)
     rows = await sql.fetch(
-        f"SELECT * FROM reward_issuances WHERE recipient_id = $1 ORDER BY id DESC LIMIT {limit} OFFSET {offset}", recipient_id
+        "SELECT * FROM reward_issuances WHERE recipient_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3", recipient_id, limit, offset
     )
     total = await sql.fetchrow("SELECT COUNT(*) AS n FROM reward_issuances WHERE recipient_id = $1", recipient_id)
     return Page(rows=[issuance_view(row) for row in rows], total=int(total["n"]))

@@ -54,9 +54,9 @@ async def issued_after(actor: Actor, after_id: uuid.UUID | None, limit: int = 50
     actor.require(Permission.REWARDS_READ)
     limit = max(1, min(limit, 5000))
     if after_id is None:
-        rows = await sql.fetch(f"SELECT id FROM reward_issuances WHERE status = $1 ORDER BY id LIMIT {limit}", ISSUED)
+        rows = await sql.fetch("SELECT id FROM reward_issuances WHERE status = $1 ORDER BY id LIMIT $2", ISSUED, limit)
     else:
         rows = await sql.fetch(
-            f"SELECT id FROM reward_issuances WHERE status = $1 AND id > $2 ORDER BY id LIMIT {limit}", ISSUED, after_id
+            "SELECT id FROM reward_issuances WHERE status = $1 AND id > $2 ORDER BY id LIMIT $3", ISSUED, after_id, limit
         )
     return [row["id"] for row in rows]
