@@ -216,13 +216,24 @@ def run_worker(handlers: Mapping[str, outbox.Handler] | None = None, **worker_op
     settings = worker_options.get("settings") or get_settings()
     configure_logging(settings.log_level, settings.log_json)  # before arq logs its start-up lines
     logging.getLogger("arq.worker").addFilter(QUIET_TICKS)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)  # arq's Worker takes the current loop and sets its signal handlers on it
-    try:
-        loop.run_until_complete(serve(handlers, **worker_options))
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    # The runner sets its loop as the current one (arq's Worker takes it and sets its signal
+    # handlers on it) and, on leaving, cancels and awaits any task still running, as asyncio.run does.
+    with asyncio.Runner() as runner:
+        runner.run(serve(handlers, **worker_options))
+
+
+async def wind_down(worker: Worker) -> None:
+    """After arq's close(): wait until every job the stop cancelled has finished unwinding, stop the
+    expiry sweeper and hand the interrupted jobs back. close() gathers the jobs without
+    ``return_exceptions``, so it returns at the first cancelled job while the others are still
+    rolling back (and then skips on_shutdown): handing back before they note themselves would leave
+    their in-progress keys to expire, and a job or sweeper still holding a database connection
+    keeps a pool open, or with SQLite (a thread per connection) the process alive."""
+    pending = [task for task in worker.tasks.values() if not task.done()]
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+    await ledger_jobs.stop_sweeper(worker.ctx)
+    await hand_back(worker)
 
 
 async def serve(handlers: Mapping[str, outbox.Handler] | None = None, **worker_options: Any) -> None:
@@ -249,8 +260,7 @@ async def serve(handlers: Mapping[str, outbox.Handler] | None = None, **worker_o
                 # that the signal caught while arq was recording its end (the job just runs again).
                 with suppress(RedisError, asyncio.CancelledError):
                     await worker.close()
-                await ledger_jobs.stop_sweeper(worker.ctx)  # on_shutdown is skipped when close() fails
-                await hand_back(worker)
+                await wind_down(worker)
             if lost is None:
                 return  # stopped by a signal (or a burst run finished)
             if worker.ctx.get("ready"):

@@ -21,7 +21,7 @@ from backend.core import outbox
 from backend.core.db import write_transaction
 from backend.core.settings import get_settings
 from backend.core.tables import OutboxEvent
-from jobs.worker import build_worker_settings
+from jobs.worker import build_worker_settings, wind_down
 
 PROBE_WORKER = Path(__file__).with_name("outbox_probe_worker.py")
 WORKER_JOB_TIMEOUT_S = 5  # a killed worker's job re-runs after this + 10 s (arq's in-progress key): room for a loaded machine (2 s failed once under 3 xdist workers at load 13)
@@ -77,6 +77,7 @@ async def running_worker(redis_url: str, handlers, *, settings_update: dict | No
         # their cancellation on; a job cut short is simply left to arq to run again.
         with suppress(asyncio.CancelledError):
             await worker.close()
+        await wind_down(worker)  # close() returns at the first cancelled job, not the last
         with suppress(asyncio.CancelledError):
             await run  # re-raises whatever crashed the worker
 
