@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -40,14 +41,60 @@ def current_engine() -> Engine:
     return piccolo_conf.DB
 
 
-def write_transaction():
+def write_transaction() -> GivesBackItsConnection:
     """A transaction for a use case that writes. On SQLite it takes the write lock up front
     (``BEGIN IMMEDIATE``) so two writers never deadlock upgrading a read lock. A nested call
     joins the outer transaction."""
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        return GivesBackItsConnection(engine.transaction(transaction_type=TransactionType.immediate))
+    return GivesBackItsConnection(engine.transaction())
+
+
+class GivesBackItsConnection:
+    """Piccolo's transaction, made safe to interrupt while it starts or ends. Piccolo 1.x takes its
+    connection in ``__aenter__`` and gives it back only at the end of an ``__aexit__`` that ran to
+    completion: a COMMIT that fails (a deferred constraint; tested) kept the pool slot for ever and
+    left the dead transaction as the task's current one; so would a task cancelled while BEGIN or
+    ROLLBACK runs (a job's timeout, a worker's stop)."""
+
+    def __init__(self, transaction):
+        self._transaction = transaction
+        self._nested = False
+
+    async def __aenter__(self):
+        # A nested block joins the outer transaction, which owns the connection.
+        self._nested = self._transaction.engine.current_transaction.get() is not None
+        try:
+            return await self._transaction.__aenter__()
+        except BaseException:
+            if not self._nested:
+                await _give_back(self._transaction, entered=False)
+            raise
+
+    async def __aexit__(self, exc_type, exc, traceback):
+        try:
+            return await self._transaction.__aexit__(exc_type, exc, traceback)
+        except BaseException:
+            if not self._nested:
+                await _give_back(self._transaction, entered=True)
+            raise
+
+
+async def _give_back(transaction, entered: bool) -> None:
+    connection = getattr(transaction, "connection", None)
+    if connection is None:
+        return
+    transaction.connection = None
+    if entered:  # the transaction was installed as the task's current one: take it off
+        transaction.engine.current_transaction.reset(transaction.context)
+    engine = transaction.engine
+    # Shielded: a second cancellation must not cut the hand-back short. asyncpg rolls back an open
+    # transaction on release; closing a SQLite connection ends its transaction and its thread.
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await asyncio.shield(engine.pool.release(connection))
+    else:
+        await asyncio.shield(connection.close())
 
 
 def use_engine(engine: Engine) -> None:
