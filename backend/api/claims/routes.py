@@ -13,6 +13,7 @@ from typing import ClassVar
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader, ResponseHeader
+from litestar.params import FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND, HTTP_429_TOO_MANY_REQUESTS
@@ -64,7 +65,7 @@ class ClaimPages(Controller):
     cache_control = CacheControlHeader(no_store=True)
 
     @get("/{token:str}")
-    async def show(self, request: Request, token: str) -> Template:
+    async def show(self, request: Request, token: FromPath[str]) -> Template:
         if retry_after := await guessing.blocked_for(request):
             return _too_many(retry_after)
         claim = await claims.open_claim(token)
@@ -73,7 +74,7 @@ class ClaimPages(Controller):
         return Template("claims/claim.html", context=words.claim_context(claim, token, forms.form_token(token)))
 
     @post("/{token:str}/reveal", status_code=200)
-    async def reveal(self, request: Request, token: str) -> Template:
+    async def reveal(self, request: Request, token: FromPath[str]) -> Template:
         if retry_after := await guessing.blocked_for(request):
             return _too_many(retry_after)
         submitted = (await request.form()).get(forms.FIELD)
