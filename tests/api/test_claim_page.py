@@ -114,7 +114,7 @@ async def test_the_page_shows_the_reward_and_the_code_only_after_the_click_recor
     assert await count("audit_events", "WHERE action = 'reward.activated'") == 1
 
     later = await api.http.get(f"/claim/{token}")
-    assert "Show my code again" in later.text and "You first opened it on" in later.text and not CODE.search(later.text)
+    assert "Show my code again" in later.text and "First shown on" in later.text and not CODE.search(later.text)
 
     # The worker marks both events done at once: no consumer yet, yet nothing retried or parked as failed.
     rows = await sql.fetch("SELECT id FROM outbox_events WHERE topic IN ('reward.claim_viewed', 'reward.activated')")
@@ -212,3 +212,24 @@ async def test_the_stylesheet_is_served_by_the_api_itself(api):
     response = await api.http.get("/claim-assets/claim.css")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/css")
     assert ".card" in response.text
+
+
+def test_the_report_a_problem_section_shows_only_with_its_link_and_every_value_is_escaped():
+    import uuid
+
+    from backend.api.claims import routes, words
+    from backend.deliveries.services.claims import CLAIMABLE, ClaimView
+
+    ids = [uuid.uuid4() for _ in range(6)]
+    claim = ClaimView(
+        *ids, state=CLAIMABLE, recipient_name="Asha Rao", campaign_name="<i>Festive</i>", offer_title="<script>x()</script>",
+        partner_name="Chai & Co", offer_description="", how_to_redeem="Show the code\nat the till", value=50000,
+        currency="INR", expires_on=None, language="en", activated_at=None,
+    )  # fmt: skip
+    template = routes.template_config().instance.get_template("claims/claim.html")
+    plain = template.render(words.claim_context(claim, "a" * 64, "b" * 64))
+    assert "Report a problem" not in plain
+    assert "<script>" not in plain and "&lt;script&gt;x()&lt;/script&gt;" in plain and "&lt;i&gt;Festive" in plain
+    assert "Chai &amp; Co" in plain
+    linked = template.render(words.claim_context(claim, "a" * 64, "b" * 64, report_problem_url="/claim/aaa/report?x=1&y=2"))
+    assert "Report a problem" in linked and 'href="/claim/aaa/report?x=1&amp;y=2"' in linked

@@ -128,4 +128,3 @@ def test_a_computed_amount_must_be_an_exact_finite_decimal():
     for bad in (2.5, Decimal("NaN")):
         with pytest.raises(TypeError):
             nearest_minor(bad, "INR")
-
