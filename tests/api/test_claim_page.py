@@ -233,3 +233,16 @@ def test_the_report_a_problem_section_shows_only_with_its_link_and_every_value_i
     assert "Chai &amp; Co" in plain
     linked = template.render(words.claim_context(claim, "a" * 64, "b" * 64, report_problem_url="/claim/aaa/report?x=1&y=2"))
     assert "Report a problem" in linked and 'href="/claim/aaa/report?x=1&amp;y=2"' in linked
+
+
+async def test_reveals_at_the_same_moment_make_one_activation(api, admin, checker):
+    import asyncio
+
+    token, _ = await voucher_reward(admin, checker)
+    html = (await api.http.get(f"/claim/{token}")).text
+    responses = await asyncio.gather(*(reveal(api, token, html) for _ in range(6)))
+    assert [response.status_code for response in responses] == [200] * 6
+    assert len({CODE.search(response.text).group(0) for response in responses}) == 1
+    assert await count("claim_events", "WHERE kind = 'activated'") == 1
+    assert await count("outbox_events", "WHERE topic = 'reward.activated'") == 1
+    assert await count("audit_events", "WHERE action = 'reward.activated'") == 1
