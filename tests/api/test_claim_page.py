@@ -23,7 +23,7 @@ from backend.catalog.services import allocation  # noqa: E402
 from backend.core import outbox, sql  # noqa: E402
 from backend.core.clock import utcnow  # noqa: E402
 from backend.deliveries import claim_links  # noqa: E402
-from backend.deliveries.services import sending  # noqa: E402
+from backend.deliveries.services import claims, sending  # noqa: E402
 from backend.rewards.services.issuance import RewardRequest, issue_reward  # noqa: E402
 from jobs.outbox import registered_handlers  # noqa: E402
 
@@ -87,6 +87,8 @@ async def test_the_page_shows_the_reward_and_the_code_only_after_the_click_recor
     assert "Show my code" in html and not CODE.search(html)  # a GET (a link scanner, a preview) never reveals
     assert not re.search(r"<script|https?://(?!127\.0\.0\.1)", html)  # no script, no third-party asset
     assert "Report a problem" not in html  # until the complaint desk gives the page its link
+    assert (await claims.find_claim(token)).recipient_name == "Asha Rao"  # whose link it is, recording nothing
+    assert await count("claim_events") == 1
     await api.http.get(f"/claim/{token}")  # a second view records nothing more
     assert await count("claim_events", "WHERE kind = 'viewed'") == 1
     (viewed,) = await events("reward.claim_viewed")
@@ -185,6 +187,7 @@ async def test_a_reveal_from_another_site_or_without_the_pages_form_is_refused(a
     html = (await api.http.get(f"/claim/{token}")).text
     assert (await api.http.post(f"/claim/{token}/reveal", data={"form_token": "0" * 64})).status_code == 403
     assert (await api.http.post(f"/claim/{token}/reveal")).status_code == 403
+    assert (await api.http.post(f"/claim/{token}/reveal", data={"form_token": "x" * 10_000})).status_code == 413
     assert (await reveal(api, token, html, **{"Sec-Fetch-Site": "cross-site"})).status_code == 403
     assert (await reveal(api, token, html, Origin="https://evil.example")).status_code == 403
     assert await count("claim_events", "WHERE kind = 'activated'") == 0
@@ -246,3 +249,12 @@ async def test_reveals_at_the_same_moment_make_one_activation(api, admin, checke
     assert await count("claim_events", "WHERE kind = 'activated'") == 1
     assert await count("outbox_events", "WHERE topic = 'reward.activated'") == 1
     assert await count("audit_events", "WHERE action = 'reward.activated'") == 1
+
+
+async def test_with_redis_down_claim_pages_are_served_unlimited(serve, embedded_redis, admin, checker):
+    embedded_redis.stop()
+    api = await serve(redis_url=embedded_redis.url, claim_failed_lookups_burst="1")
+    token, _ = await voucher_reward(admin, checker)
+    for attempt in range(3):
+        assert (await api.http.get(f"/claim/{attempt:064x}")).status_code == 404
+    assert (await api.http.get(f"/claim/{token}")).status_code == 200
