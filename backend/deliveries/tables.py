@@ -21,6 +21,8 @@ class Delivery(Table, tablename="deliveries"):
     recipient_id = UUID(index=True)
     programme_id = UUID(index=True)
     campaign_id = UUID(index=True)
+    upload_id = UUID(null=True, default=None)  # the bulk upload that issued the reward, if one did
+    issued_at = Timestamptz(null=True, default=None)  # the reward's, copied: the listing filters on it
     channel = Varchar(length=16)
     contact = Varchar(length=254, null=True, default=None)
     language = Varchar(length=8, default="en")
