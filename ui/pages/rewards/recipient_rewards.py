@@ -8,18 +8,22 @@ import uuid
 from nicegui import ui
 
 from backend.campaigns.services import campaigns
-from backend.core.authz import Actor
+from backend.core.authz import Actor, Permission
 from backend.rewards.services import issuances
-from ui.components.paged_table import Column, PagedTable, PageRequest
+from ui.components.paged_table import Column, PagedTable, PageRequest, RowAction
+from ui.pages.deliveries.timeline import timeline_url
 from ui.pages.rewards.campaign_issuances import issuance_columns, issuance_rows
 from ui.pages.rewards.campaigns_list import campaign_url
+from ui.session import signed_in
 
 COLUMNS = issuance_columns(Column("campaign", "Campaign", link=True))
+DELIVERY = RowAction("delivery", "Delivery", "local_shipping")  # the reward's delivery timeline
 
 
 def recipient_rewards(recipient_id: uuid.UUID, full_name: str) -> PagedTable:
     """The card with the table; ``await table.reload()`` once the page is built."""
     names: dict[uuid.UUID, str] = {}
+    sees_deliveries = signed_in().actor.can(Permission.DELIVERIES_READ)
 
     async def fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         page = await issuances.recipient_issuances(actor, recipient_id, request.offset, request.limit)
@@ -31,7 +35,11 @@ def recipient_rewards(recipient_id: uuid.UUID, full_name: str) -> PagedTable:
             )
         rows = await issuance_rows(actor, page.rows)
         for row, issuance in zip(rows, page.rows):
-            row.update(campaign=names[issuance.campaign_id], href=campaign_url(issuance.campaign_id))
+            row.update(
+                campaign=names[issuance.campaign_id],
+                href=campaign_url(issuance.campaign_id),
+                actions=["delivery"] if sees_deliveries and issuance.status == "issued" else [],
+            )
         return rows, page.total
 
     with ui.card().classes("mb-card q-pa-md gap-2 w-full").mark("recipient-rewards"):
@@ -39,7 +47,13 @@ def recipient_rewards(recipient_id: uuid.UUID, full_name: str) -> PagedTable:
             ui.icon("redeem", color="primary")
             ui.label("Rewards").classes("text-subtitle1 text-weight-medium")
         table = PagedTable(
-            COLUMNS, fetch, rows_per_page=10, marker="recipient-rewards-table", empty_text=f"No rewards issued to {full_name} yet"
+            COLUMNS,
+            fetch,
+            rows_per_page=10,
+            actions=[DELIVERY] if sees_deliveries else None,
+            on_action=lambda _, row: ui.navigate.to(timeline_url(row["id"])),
+            marker="recipient-rewards-table",
+            empty_text=f"No rewards issued to {full_name} yet",
         )
         table.table.props("dense")
     return table
