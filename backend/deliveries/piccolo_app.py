@@ -12,6 +12,7 @@ APP_CONFIG = AppConfig(
     app_name="deliveries",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[Delivery, DeliveryAttempt, DeliveryProvider, DeliveryTemplate, SandboxMessage],
-    migration_dependencies=["backend.core.piccolo_app"],
+    # The rewards' tables first: a migration copies each delivery's upload and issue time from them.
+    migration_dependencies=["backend.core.piccolo_app", "backend.rewards.piccolo_app", "backend.rewards.uploads.piccolo_app"],
     commands=[],
 )
