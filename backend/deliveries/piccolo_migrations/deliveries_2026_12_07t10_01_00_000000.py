@@ -14,7 +14,7 @@ _STATEMENTS = [
     """UPDATE deliveries SET upload_id = u.upload FROM reward_upload_rows u
     WHERE u.issuance_id = deliveries.issuance_id AND deliveries.upload_id IS NULL""",
     # The expression is the listing's ORDER BY, word for word (backend/deliveries/services/listing.py).
-    "CREATE INDEX deliveries_listing ON deliveries ((CASE WHEN status = 'failed' THEN 0 ELSE 1 END), id)",
+    "CREATE INDEX deliveries_listing ON deliveries ((CASE WHEN status = 'failed' THEN 0 ELSE 1 END), id DESC)",
     "CREATE INDEX deliveries_by_upload ON deliveries (upload_id, status)",
     "CREATE INDEX deliveries_by_failure ON deliveries (failure_code, id)",
     "CREATE INDEX deliveries_by_issued_at ON deliveries (issued_at)",

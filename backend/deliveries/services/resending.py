@@ -8,7 +8,9 @@ recipient record and saved on the recipient too (through the recipients domain's
 Refused per delivery, with the reason in the report: a delivery a worker is sending right now
 (``DELIVERY_IN_FLIGHT``: the conditional UPDATE decides, not a read), a reward no longer issued
 (``REWARD_VOIDED``), one past its expiry (``REWARD_EXPIRED``), a channel without a contact
-(``MISSING_CONTACT``). Bad arguments (a channel that does not exist, a contact that is not one)
+(``MISSING_CONTACT``), and one a provider accepted already (``ALREADY_SENT``): providers are
+given the delivery id as their idempotency key (and the sandbox keeps one message per delivery),
+so sending it again would be deduplicated into nothing; its claim link reaches the person instead. Bad arguments (a channel that does not exist, a contact that is not one)
 refuse the whole call with a ``DomainError`` and change nothing.
 """
 
@@ -22,7 +24,7 @@ from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError
 from backend.deliveries.services.creation import contact_for
-from backend.deliveries.views import DELIVERY_DUE, MISSING_CONTACT, PENDING, PRIMARY, SENDING
+from backend.deliveries.views import DELIVERY_DUE, MISSING_CONTACT, PENDING, PRIMARY, SENDING, SENT
 from backend.recipients import contact_corrections
 from backend.recipients import service as recipients
 from backend.recipients.service import CHANNELS
@@ -32,12 +34,14 @@ from backend.rewards.views import ISSUED
 DELIVERY_IN_FLIGHT = "DELIVERY_IN_FLIGHT"
 REWARD_VOIDED = "REWARD_VOIDED"
 REWARD_EXPIRED = "REWARD_EXPIRED"
+ALREADY_SENT = "ALREADY_SENT"
+_SENT_STATUSES = (SENT, "delivered")  # delivered: confirmed by a provider's callback
 NOT_FOUND = "NOT_FOUND"
 MAX_SELECTION = 500  # deliveries per resend call (one transaction); an upload's go in chunks of this
 
 _RESET = """UPDATE deliveries SET status = $2, channel = $3, contact = $4, next_attempt_at = $5, claimed_until = NULL,
     provider_role = $6, role_attempts = 0, failure_code = NULL, failure_reason = NULL, sent_at = NULL, updated_at = $5
-    WHERE id = $1 AND status <> $7 RETURNING attempts"""
+    WHERE id = $1 AND status NOT IN ($7, $8, $9) RETURNING attempts"""
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Resent:
 @dataclass(frozen=True)
 class ResendRefusal:
     delivery_id: uuid.UUID
-    code: str  # DELIVERY_IN_FLIGHT | REWARD_VOIDED | REWARD_EXPIRED | MISSING_CONTACT | NOT_FOUND
+    code: str  # DELIVERY_IN_FLIGHT | ALREADY_SENT | REWARD_VOIDED | REWARD_EXPIRED | MISSING_CONTACT | NOT_FOUND
     message: str
 
 
@@ -196,8 +200,8 @@ async def _resend(
         if not address:
             refused.append(ResendRefusal(delivery_id, MISSING_CONTACT, missing))
             continue
-        reset = await sql.fetch(_RESET, delivery_id, PENDING, target, address, now, PRIMARY, SENDING)
-        if not reset:  # a worker claimed it between our read and this update
+        reset = await sql.fetch(_RESET, delivery_id, PENDING, target, address, now, PRIMARY, SENDING, *_SENT_STATUSES)
+        if not reset:  # a worker claimed it (or sent it) between our read and this update
             refused.append(_in_flight(delivery_id))
             continue
         events.append(await outbox.add(DELIVERY_DUE, {"delivery_id": str(delivery_id)}))
@@ -225,7 +229,13 @@ async def _correct_contact(actor: Actor, rows: dict, channel: str | None, contac
             field="contact",
         )
     (recipient_id,), (target,) = recipient_ids, channels
-    await contact_corrections.correct_contact(actor, recipient_id, contact_corrections.contact_field_of(target), contact)
+    try:
+        await contact_corrections.correct_contact(actor, recipient_id, contact_corrections.contact_field_of(target), contact)
+    except DomainError as error:
+        if error.code not in ("INVALID_EMAIL", "INVALID_PHONE", "REQUIRED"):
+            raise
+        # The caller named it ``contact``; the message says which recipient field it was for.
+        raise DomainError.single(error.code, error.errors[0].message, field="contact") from None
 
 
 def _in_flight(delivery_id: uuid.UUID) -> ResendRefusal:
@@ -237,6 +247,10 @@ async def _refusal(delivery_id: uuid.UUID, row, today) -> ResendRefusal | None:
         return ResendRefusal(delivery_id, NOT_FOUND, f"delivery {delivery_id} does not exist")
     if row["status"] == SENDING:
         return _in_flight(delivery_id)
+    if row["status"] in _SENT_STATUSES:
+        return ResendRefusal(
+            delivery_id, ALREADY_SENT, f"the {row['provider']} provider accepted it already: share its claim link instead"
+        )
     summary = await summaries.reward_summary(SYSTEM, row["issuance_id"])
     if summary.issuance.status != ISSUED:
         return ResendRefusal(delivery_id, REWARD_VOIDED, f"the reward is {summary.issuance.status}, no longer issued")
