@@ -4,14 +4,32 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.deliveries.tables import Delivery, DeliveryAttempt, DeliveryProvider, DeliveryTemplate, SandboxMessage
+from backend.deliveries.tables import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryCallbackReceipt,
+    DeliveryProvider,
+    DeliverySettings,
+    DeliveryStatusEvent,
+    DeliveryTemplate,
+    SandboxMessage,
+)
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="deliveries",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Delivery, DeliveryAttempt, DeliveryProvider, DeliveryTemplate, SandboxMessage],
+    table_classes=[
+        Delivery,
+        DeliveryAttempt,
+        DeliveryProvider,
+        DeliveryTemplate,
+        SandboxMessage,
+        DeliverySettings,
+        DeliveryStatusEvent,
+        DeliveryCallbackReceipt,
+    ],
     # The rewards' tables first: a migration copies each delivery's upload and issue time from them.
     migration_dependencies=["backend.core.piccolo_app", "backend.rewards.piccolo_app", "backend.rewards.uploads.piccolo_app"],
     commands=[],
