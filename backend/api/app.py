@@ -1,4 +1,4 @@
-"""The api process: Litestar serving GraphQL (Strawberry), probes and metrics."""
+"""The api process: Litestar serving GraphQL (Strawberry), probes, metrics and the recipients' claim pages."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from strawberry.litestar import make_graphql_controller
 
 from backend.access.service import ApiKeyRejected
 from backend.api.auth import rejected_key_response
+from backend.api.claims import routes as claim_pages
 from backend.api.context import request_context
 from backend.api.health import healthz, readyz
 from backend.api.lifespan import api_lifespan
@@ -72,7 +73,8 @@ def graphql_controller() -> type[Controller]:
 
 def create_app() -> Litestar:
     return Litestar(
-        route_handlers=[graphql_controller(), healthz, readyz, MetricsController],
+        route_handlers=[graphql_controller(), healthz, readyz, MetricsController, *claim_pages.ROUTES],
+        template_config=claim_pages.template_config(),
         middleware=[request_tracing, HTTP_METRICS.middleware],
         exception_handlers={ApiKeyRejected: rejected_key_response},
         after_exception=[unhandled_error_logger(ApiKeyRejected)],

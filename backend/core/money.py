@@ -1,16 +1,20 @@
 """Money in minor units: a currency's ISO 4217 exponent, amounts to and from minor units, and how
-an amount reads ("1,500.00 INR").
+an amount reads ("₹1,500.00").
 
-The exponents come from the ``iso4217`` package (ISO's own list). Not babel: CLDR's display
-digits differ from ISO 4217 for some currencies (IQD 0 instead of 3, AFN 0 instead of 2, …), and
-stored minor units must follow ISO.
+The exponents come from the ``iso4217`` package (ISO's own list); symbols and layout come from
+Babel (CLDR), by locale, but not CLDR's display digits: they differ from ISO 4217 for some
+currencies (IQD 0 instead of 3, AFN 0 instead of 2, …), and stored minor units follow ISO.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 from iso4217 import Currency
 
 from backend.core import iso_codes
@@ -88,7 +92,18 @@ def from_minor(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-minor_unit_exponent(currency))
 
 
-def format_money(minor: int, currency: str) -> str:
-    """50000 INR → "500.00 INR"; 1500000 JPY → "1,500,000 JPY" (thousands grouped, the code after)."""
+@lru_cache(maxsize=64)
+def _currency_pattern(locale: str, exponent: int) -> tuple[Locale, NumberPattern]:
+    """The locale's currency layout (symbol, grouping) with ISO's number of decimals."""
+    parsed = Locale.parse(locale)
+    pattern = copy.copy(parse_pattern(parsed.currency_formats["standard"]))
+    pattern.frac_prec = (exponent, exponent)
+    return parsed, pattern
+
+
+def format_money(amount_minor: int, currency: str, locale: str = "en") -> str:
+    """How people read an amount, by locale (Babel): 50000 INR → "₹500.00", 1500000 JPY →
+    "¥1,500,000", 123456 EUR in "de" → "1.234,56 €". Decimals are always ISO 4217's (see above)."""
     code, exponent = _code_and_exponent(currency)
-    return f"{Decimal(minor).scaleb(-exponent):,.{exponent}f} {code}"
+    parsed, pattern = _currency_pattern(locale, exponent)
+    return pattern.apply(Decimal(amount_minor).scaleb(-exponent), parsed, currency=code, currency_digits=False)

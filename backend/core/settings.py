@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     ledger_expiry_sweep_seconds: int = Field(5, ge=1, le=3600)  # how often lapsed holds are released (a task of its own)
     # Where recipients reach the api from (claim links in delivery messages): scheme, host, optional path.
     public_url: str = Field("http://127.0.0.1:8000", description="e.g. https://rewards.example.com")
+    # Claim pages against guessing: failed link lookups a client IP may make at once, then per minute.
+    claim_failed_lookups_burst: int = Field(10, ge=1, le=10_000)
+    claim_failed_lookups_per_minute: int = Field(6, ge=1, le=60_000)
 
     log_level: str = "INFO"
     log_json: bool = False

@@ -5,6 +5,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from backend.deliveries.tables import (
+    ClaimEvent,
     Delivery,
     DeliveryAttempt,
     DeliveryCallbackReceipt,
@@ -29,6 +30,7 @@ APP_CONFIG = AppConfig(
         DeliverySettings,
         DeliveryStatusEvent,
         DeliveryCallbackReceipt,
+        ClaimEvent,
     ],
     # The rewards' tables first: a migration copies each delivery's upload and issue time from them.
     migration_dependencies=["backend.core.piccolo_app", "backend.rewards.piccolo_app", "backend.rewards.uploads.piccolo_app"],

@@ -151,3 +151,14 @@ class DeliveryCallbackReceipt(Table, tablename="delivery_callback_receipts"):
     id = UUID(primary_key=True, default=UUID7Default())
     receipt_key = Varchar(length=300, unique=True)  # provider id + ":" + the callback's own id
     received_at = Timestamptz(index=True)
+
+
+class ClaimEvent(Table, tablename="claim_events"):
+    """What a recipient did on a reward's claim page: its first view (``viewed``) and its activation
+    (``activated``: the code or points revealed). Append-only, one of each kind per delivery: a unique
+    index and triggers that refuse UPDATE and DELETE are in the raw migration."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    delivery = ForeignKey(references=Delivery, on_delete=OnDelete.restrict)
+    kind = Varchar(length=16)  # viewed | activated
+    at = Timestamptz()
