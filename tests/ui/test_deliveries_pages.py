@@ -11,6 +11,7 @@ import os
 import sys
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "campaigns"))  # campaign_steps
@@ -21,7 +22,7 @@ from delivery_steps import QUICK, Programme, handle, person
 from messaging_provider import ACCOUNT_SID, AUTH_TOKEN, INVALID_NUMBER, MessagingProvider
 
 from backend.core.authz import Actor
-from backend.deliveries.services import providers, reading, sending
+from backend.deliveries.services import providers, reading, resending, sending
 from backend.deliveries.services.providers import ProviderInput
 from backend.recipients import service as recipients
 from backend.rewards.uploads.services import approval
@@ -144,28 +145,28 @@ async def test_fix_the_phone_inline_resend_and_it_is_delivered(
 async def test_resend_a_selection_says_how_many_and_why_not_the_others(
     console: User, shop: Shop, admin, patience, table, eventually
 ) -> None:
-    # Ana's delivery is being sent by a worker right now: a resend must leave it alone.
-    from backend.deliveries.services import resending
-
-    await resending.resend(admin, [(await shop.delivery("ana")).id])
-    assert await sending._claim((await shop.delivery("ana")).id, QUICK) is not None
+    # Ben's delivery is being sent by a worker right now, and Ana's was accepted already: a resend leaves both alone.
+    await resending.resend(admin, [(await shop.delivery("ben")).id])
+    assert await sending._claim((await shop.delivery("ben")).id, QUICK) is not None
     await console.open("/deliveries")
     listed = table(console, "deliveries-table")
     await eventually(lambda: len(listed.rows) == 3)
-    chosen = [rows_by_recipient(listed)["Cat Phone"], rows_by_recipient(listed)["Ana Mail"]]
+    chosen = list(rows_by_recipient(listed).values())
     console.find(marker="deliveries-table").trigger(
         "selection", {"added": True, "rows": chosen, "keys": [row["id"] for row in chosen]}
     )
-    await console.should_see("Resend selected (2)", retries=patience)
+    await console.should_see("Resend selected (3)", retries=patience)
     console.find(marker="resend-selected").click()
     await console.should_see(marker="confirm-dialog", retries=patience)
     console.find(marker="confirm-ok").click()
     await console.should_see(
-        "Resent 1 of 2; 1 not resent: A worker is sending this delivery right now: try again in a minute (1).",
+        "Resent 1 of 3; 2 not resent: A worker is sending this delivery right now: try again in a minute (1); "
+        "The sandbox provider accepted it already: share its claim link instead (1).",
         retries=patience,
     )
     assert (await shop.delivery("cat")).status == "pending"
-    assert (await shop.delivery("ana")).status == "sending"
+    assert (await shop.delivery("ben")).status == "sending"
+    assert (await shop.delivery("ana")).status == "sent"
     assert await send(shop, "cat") == "sent"  # the provider's script is spent: it accepts now
 
 
@@ -272,3 +273,33 @@ async def test_an_upload_shows_its_deliveries_and_resends_all_its_failed(
         await console.should_see(marker="upload-deliveries", retries=patience)
         assert next(iter(console.find(marker="upload-delivered").elements)).text == "2"
         await console.should_not_see(marker="upload-failed-link")
+
+
+def corrections_upload(user: User):
+    return next(iter(user.find(marker="corrections-file").elements))
+
+
+async def test_contact_corrections_from_a_csv_report_each_row(
+    console: User, shop: Shop, admin, patience, table, eventually
+) -> None:
+    await console.open("/deliveries")
+    await console.should_see(marker="corrections-card", retries=patience)
+    bad = b"external_id,phone\r\nCAT,+919812345688\r\nNOBODY,+919812345677\r\nBEN,12\r\n"
+    await corrections_upload(console).handle_uploads([ui.upload.SmallFileUpload("fixes.csv", "text/csv", bad)])
+    await console.should_see("Nothing changed: 2 problems in 3 rows.", retries=patience)
+    errors = table(console, "corrections-errors")
+    assert [(row["line"], row["field"]) for row in errors.rows] == [(3, "external_id"), (4, "phone")]
+    assert errors.rows[0]["message"] == "No recipient has the external id NOBODY."
+    assert (await recipients.get_recipient(admin, external_id="CAT")).phone == "+919812345602"  # all or nothing
+
+    good = b"external_id,phone\r\nCAT,+91 98123 45688\r\nBEN,+919812345601\r\n"
+    await corrections_upload(console).handle_uploads([ui.upload.SmallFileUpload("fixes.csv", "text/csv", good)])
+    await console.should_see("2 rows applied: 1 contact corrected, 1 already so; resent 2 failed deliveries.", retries=patience)
+    resent = table(console, "corrections-resent")
+    assert sorted((row["recipient"], row["outcome"], row["detail"]) for row in resent.rows) == [
+        ("Ben Phone (BEN)", "Resent", "by SMS to +919812345601"),
+        ("Cat Phone (CAT)", "Resent", "by SMS to +919812345688"),
+    ]
+    listed = table(console, "deliveries-table")
+    await eventually(lambda: [row["status"] for row in listed.rows] == ["Waiting to send", "Waiting to send", "Sent"])
+    assert (await recipients.get_recipient(admin, external_id="CAT")).phone == "+919812345688"

@@ -30,6 +30,10 @@ RESEND_COLUMNS = [
 ]
 
 
+def counted(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
 def _result_table(columns: list[dict], rows: list[dict], marker: str) -> None:
     table = ui.table(columns=columns, rows=rows, row_key="id").classes("w-full mb-table").props("flat dense").mark(marker)
     table.add_slot(
@@ -89,8 +93,8 @@ def corrections_card(on_done: Callable[[], Awaitable[None]]) -> None:
         results.clear()
         if not report.applied:
             message = (
-                f"Nothing changed: {len(report.errors):,} problem{'s' if len(report.errors) != 1 else ''} in "
-                f"{report.rows:,} rows. Fix the lines below and send the file again."
+                f"Nothing changed: {counted(len(report.errors), 'problem')} in {counted(report.rows, 'row')}. "
+                "Fix the lines below and send the file again."
             )
             ui.notify(message, type="negative", multi_line=True, close_button=True)
             with results:
@@ -106,8 +110,9 @@ def corrections_card(on_done: Callable[[], Awaitable[None]]) -> None:
             return
         resent, refused = len(report.resend.resent), len(report.resend.refused)
         message = (
-            f"{report.rows:,} rows applied: {report.corrected:,} contacts corrected, {report.unchanged:,} already so; "
-            f"resent {resent:,} failed deliveries" + (f", {refused:,} not resent (see why below)." if refused else ".")
+            f"{counted(report.rows, 'row')} applied: {counted(report.corrected, 'contact')} corrected, "
+            f"{report.unchanged:,} already so; resent {counted(resent, 'failed delivery', 'failed deliveries')}"
+            + (f", {refused:,} not resent (see why below)." if refused else ".")
         )
         ui.notify(message, type="warning" if refused else "positive", multi_line=True, close_button=bool(refused))
         actor = await current_actor()
