@@ -140,6 +140,9 @@ async def test_fix_the_phone_inline_resend_and_it_is_delivered(
     assert attempts.rows[0]["error"].startswith("Invalid phone number: the phone number is not valid")
     assert attempts.rows[1]["latency"].endswith(" ms")
     await console.should_see("Sent", marker="delivery-status", retries=patience)
+    await console.should_see(f"Sent again by SMS to {GOOD_PHONE}.", retries=patience)  # the history, by the admin
+    history = [entry for entry in console.find(marker="delivery-history").elements][0]
+    assert any(str(child.props.get("subtitle", "")).endswith("· by admin@example.com") for child in history.descendants())
 
 
 async def test_resend_a_selection_says_how_many_and_why_not_the_others(

@@ -218,7 +218,7 @@ class DeliveriesPage:
             if await confirm(
                 "Resend this reward?",
                 f"The reward of {row['recipient']} is sent again by {row['channel']} to {row['contact']}. "
-                f"It failed: {row['failure']}",
+                f"It failed: {row['failure']}",  # a sentence already
                 confirm_label="Resend",
             ):
                 await self._resend([row["id"]])

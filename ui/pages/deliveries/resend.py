@@ -28,7 +28,7 @@ async def ask_fix(row: dict, delivery_id: uuid.UUID) -> resending.ResendReport |
     with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[520px] gap-3").mark("fix-dialog"):
         ui.label(f"Fix and resend to {row['recipient']}").classes("text-h6")
         ui.label(
-            f"It failed: {row['failure']}. The corrected contact is saved on the recipient's record and the reward "
+            f"It failed: {row['failure'].rstrip('.')}. The corrected contact is saved on the recipient's record and the reward "
             "is sent again on the channel chosen here."
         ).classes("mb-muted text-body2")
         channel = (

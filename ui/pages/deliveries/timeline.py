@@ -98,26 +98,49 @@ def _delivery_card(delivery: DeliveryView) -> None:
                 ui.label(f"{failure_reason(delivery.failure_code)}: {sentence(delivery.failure_reason)}").classes("text-body2")
 
 
-HISTORY_WORDS = {
-    "created": ("Delivery created", "add_circle", "primary"),
-    "attempt": ("Attempt", "send", "primary"),
-    "delivery.failed": ("Flagged as failed", "error", "negative"),
-    "delivery.resent": ("Resent", "replay", "secondary"),
-}
+def _history_line(entry: TimelineEntry, attempts: dict[int, AttemptView]) -> tuple[str, str, str, str]:
+    """An entry of the history in words: (title, text, icon, colour)."""
+    detail = entry.detail or {}
+    if entry.kind == "created":
+        return "Delivery created", "The reward was issued and its delivery queued for the worker.", "add_circle", "primary"
+    if entry.kind == "attempt" and detail.get("number") in attempts:
+        attempt = attempts[detail["number"]]
+        how = f"By {provider_name(attempt.provider)} ({attempt.provider_role}) on {channel_name(attempt.channel)}"
+        if attempt.status == "sent":
+            return f"Attempt {attempt.number}: accepted", f"{how}, in {attempt.latency_ms:,} ms.", "send", "positive"
+        failed = (
+            f"{failure_reason(attempt.error_code)}: {attempt.error_text}"
+            if attempt.error_text
+            else failure_reason(attempt.error_code)
+        )
+        title = f"Attempt {attempt.number}: {ATTEMPT_STATUSES.get(attempt.status, attempt.status).lower()}"
+        colour = ATTEMPT_STATUS_COLOURS.get(attempt.status, "grey-7")
+        return title, f"{how}, in {attempt.latency_ms:,} ms. {sentence(failed)}", "send", colour
+    if entry.kind == "delivery.resent" and detail.get("channel"):
+        return (
+            "Resent",
+            f"Sent again by {channel_name(detail['channel'])} to {detail.get('contact') or EMPTY}.",
+            "replay",
+            "secondary",
+        )
+    if entry.kind == "delivery.failed":
+        return "Flagged as failed", sentence(entry.summary), "error", "negative"
+    return entry.kind, sentence(entry.summary), "circle", "grey-7"
 
 
-def _history(entries: list[TimelineEntry]) -> None:
+def _history(entries: list[TimelineEntry], attempts: list[AttemptView]) -> None:
     """Everything that happened to the delivery, oldest first: created, each attempt, failures and resends (by whom)."""
+    by_number = {attempt.number: attempt for attempt in attempts}
     with ui.row().classes("items-center gap-2 q-mt-md"):
         ui.icon("history", color="primary")
         ui.label("History").classes("text-subtitle1 text-weight-medium")
-    with ui.timeline(side="right", layout="dense").classes("q-pl-md").mark("delivery-history"):
+    ui.add_css(".mb-history .q-timeline__title { font-size: 15px; font-weight: 500; margin-bottom: 2px; }")
+    with ui.timeline(side="right", layout="dense").classes("mb-history q-pl-md").mark("delivery-history"):
         for entry in entries:
-            title, icon, colour = HISTORY_WORDS.get(entry.kind, (entry.kind, "circle", "grey-7"))
-            if entry.kind == "attempt" and "accepted" in entry.summary:
-                colour = "positive"
+            title, text, icon, colour = _history_line(entry, by_number)
             by = "" if entry.actor_label == "system" else f" · by {entry.actor_label}"
-            ui.timeline_entry(sentence(entry.summary), title=title, subtitle=when(entry.at) + by, icon=icon, color=colour)
+            with ui.timeline_entry(title=title, subtitle=when(entry.at) + by, icon=icon, color=colour):
+                ui.label(text).classes("text-body2")
 
 
 def _attempts_table(attempts: list[AttemptView]) -> None:
@@ -166,4 +189,4 @@ async def delivery_timeline_page(issuance_id: str) -> None:
             return
         _delivery_card(delivery)
         _attempts_table(found.attempts)
-        _history(found.entries)
+        _history(found.entries, found.attempts)
