@@ -183,14 +183,19 @@ def test_an_upload_is_delivered_one_fails_the_admin_fixes_the_phone_and_the_clai
     expect(page.get_by_text("Resent", exact=True)).to_be_visible()  # in the history, by the admin
     shoot(page, "delivery-06-timeline")
 
+    page.get_by_text("Success rates").first.click()
+    page.wait_for_url(re.compile(r".*/delivery-rates"))
+    expect(page.locator("canvas")).to_have_count(2)  # per channel, per provider
+    shoot(page, "delivery-07-success-rates")
+
     inbox = _script(console_server, tmp_path, INBOX)
     sms = next(message for message in inbox if message["to"] == REAL)
     claim_url = re.search(r"https?://\S+/claim/\S+", sms["text"]).group(0).rstrip(".")
     page.set_viewport_size({"width": 390, "height": 844})  # the recipient's phone
     page.goto(claim_url)
     expect(page.get_by_role("button", name="Show my code")).to_be_visible()
-    shoot(page, "delivery-07-claim-page")
+    shoot(page, "delivery-08-claim-page")
     page.get_by_role("button", name="Show my code").click()
     expect(page.get_by_text("Your code")).to_be_visible()
     expect(page.locator(".reveal__code").first).to_have_text(re.compile(r"^CHA-\d{4}$"))
-    shoot(page, "delivery-08-code-revealed")
+    shoot(page, "delivery-09-code-revealed")

@@ -38,6 +38,7 @@ def rate_chart(title: str, rates: list, name) -> dict:
     delivered = series("Delivered", DELIVERED, lambda rate: rate.counts.sent + rate.counts.delivered)
     delivered["label"] = {"show": True, "position": "insideLeft", "color": "#fff", "formatter": "{c}"}
     return {
+        "animation": False,  # a report: the figures as they are, not growing into place
         "title": {"text": title, "left": 0, "textStyle": {"fontSize": 14, "fontWeight": 500}},
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"top": 0, "right": 0},
@@ -69,8 +70,8 @@ class SuccessRatesPage:
     async def build(self) -> None:
         with frame(
             navigation.DELIVERY_RATES.label,
-            "Of the rewards issued in the period, the share delivered, per channel and per provider "
-            "(failed and still on their way beside it).",
+            "Per channel: the deliveries made in the period, delivered, failed or still on their way. "
+            "Per provider: its attempts in the period, accepted or refused.",
         ) as page:
             with page.actions:
                 ui.select(PERIODS, value=self.period, label="Period", on_change=self.changed).props(
@@ -99,7 +100,7 @@ class SuccessRatesPage:
                 return
             for title, found, name, marker in (
                 ("Per channel", rates.by_channel, channel_name, "rates-by-channel"),
-                ("Per provider", rates.by_provider, provider_name, "rates-by-provider"),
+                ("Per provider (attempts)", rates.by_provider, provider_name, "rates-by-provider"),
             ):
                 height = 80 + 44 * max(1, len(found))
                 with ui.card().classes("mb-card q-pa-md w-full"):
