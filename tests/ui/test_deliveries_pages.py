@@ -196,7 +196,7 @@ async def test_the_timeline_is_reachable_from_the_recipients_rewards(
     await console.open(f"/recipients/{ben.id}")
     rewards = table(console, "recipient-rewards-table")
     await eventually(lambda: len(rewards.rows) == 1)
-    assert rewards.rows[0]["actions"] == ["delivery"]
+    assert (rewards.rows[0]["actions"], rewards.rows[0]["delivery"]) == (["delivery"], "Failed")
     console.find(marker="recipient-rewards-table").trigger("row_action", {"action": "delivery", "key": rewards.rows[0]["id"]})
     await console.should_see(marker="delivery-facts", retries=patience)
     await console.should_see("Invalid phone number", retries=patience)

@@ -9,14 +9,17 @@ from nicegui import ui
 
 from backend.campaigns.services import campaigns
 from backend.core.authz import Actor, Permission
+from backend.deliveries.services import listing
 from backend.rewards.services import issuances
+from ui.components.display import EMPTY
 from ui.components.paged_table import Column, PagedTable, PageRequest, RowAction
 from ui.pages.deliveries.timeline import timeline_url
+from ui.pages.deliveries.words import DELIVERY_STATUSES
 from ui.pages.rewards.campaign_issuances import issuance_columns, issuance_rows
 from ui.pages.rewards.campaigns_list import campaign_url
 from ui.session import signed_in
 
-COLUMNS = issuance_columns(Column("campaign", "Campaign", link=True))
+COLUMNS = [*issuance_columns(Column("campaign", "Campaign", link=True)), Column("delivery", "Delivery")]
 DELIVERY = RowAction("delivery", "Delivery", "local_shipping")  # the reward's delivery timeline
 
 
@@ -34,11 +37,15 @@ def recipient_rewards(recipient_id: uuid.UUID, full_name: str) -> PagedTable:
                 {campaign_id: found[campaign_id].name if campaign_id in found else str(campaign_id) for campaign_id in unnamed}
             )
         rows = await issuance_rows(actor, page.rows)
+        sent = await listing.deliveries_of_rewards(actor, [i.id for i in page.rows]) if sees_deliveries else {}
         for row, issuance in zip(rows, page.rows):
             row.update(
                 campaign=names[issuance.campaign_id],
                 href=campaign_url(issuance.campaign_id),
                 actions=["delivery"] if sees_deliveries and issuance.status == "issued" else [],
+                delivery=DELIVERY_STATUSES.get(sent[issuance.id].status, sent[issuance.id].status)
+                if issuance.id in sent
+                else EMPTY,
             )
         return rows, page.total
 
