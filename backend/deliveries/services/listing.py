@@ -21,7 +21,7 @@ from backend.deliveries.views import DeliveryView, delivery_view
 
 MAX_PAGE = 500
 _RANK = "(CASE WHEN status = 'failed' THEN 0 ELSE 1 END)"
-_WORD = re.compile(r"^[a-z0-9_.-]{1,40}$", re.IGNORECASE)
+WORD = re.compile(r"^[a-z0-9_.-]{1,40}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def check_filter(delivery_filter: DeliveryFilter) -> DeliveryFilter:
     errors = [
         FieldError(name, "INVALID_VALUE", f"{name} is 1 to 40 letters, digits, '_', '.' or '-'")
         for name in ("status", "failure_code", "provider")
-        if getattr(delivery_filter, name) is not None and not _WORD.match(getattr(delivery_filter, name))
+        if getattr(delivery_filter, name) is not None and not WORD.match(getattr(delivery_filter, name))
     ]
     reason = delivery_filter.failure_reason
     if reason is not None and not (0 < len(reason.strip()) <= 200 and reason.isprintable()):
