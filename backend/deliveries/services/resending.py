@@ -144,8 +144,7 @@ async def resend_reward(
     row = await sql.fetchrow("SELECT id FROM deliveries WHERE issuance_id = $1", issuance_id)
     if row is None:
         raise DomainError.single(NOT_FOUND, f"reward {issuance_id} has no delivery", field="reward_id")
-    channel = check_channel(channel)
-    contact = contact.strip() if contact is not None else None
+    channel, contact = check_channel(channel), check_contact(contact)
     request = idempotency.Request.of(
         actor,
         idempotency_key,
