@@ -186,7 +186,7 @@ async def test_rewards_and_campaigns_connections_filter_for_reconciliation(api, 
     assert error["extensions"]["code"] == "BAD_USER_INPUT" and "not a recipient id" in error["message"]
     now = utcnow().isoformat()
     (error,) = await api.errors(documented("Rewards"), {"filter": {"issuedAfter": now, "issuedBefore": now}}, key=key)
-    assert "issued_before must be later" in error["message"]
+    assert "issued before must be later" in error["message"]
 
     campaigns_page = await api.data(documented("Campaigns"), {"filter": {"programmeId": str(programme.id)}, "first": 1}, key=key)
     data = campaigns_page["campaigns"]

@@ -39,7 +39,7 @@ from backend.core.clock import utcnow
 from backend.core.db import icontains, write_transaction
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
-from backend.core.text import text_error
+from backend.core.text import check_text, text_error
 from backend.recipients import service as recipients
 from backend.recipients.service import CHANNELS
 
@@ -392,6 +392,8 @@ async def campaigns_by_ids(actor: Actor, ids: Iterable[uuid.UUID]) -> dict[uuid.
 
 
 def _where(campaign_filter: CampaignFilter):
+    check_text("search", campaign_filter.search, 200)
+    check_text("status", campaign_filter.status, 16)
     query = Campaign.select()
     counting = Campaign.count()
     terms = []

@@ -15,6 +15,7 @@ from datetime import datetime
 from backend.core import sql
 from backend.core.authz import Actor, Permission
 from backend.core.errors import DomainError
+from backend.core.text import check_text
 from backend.deliveries.services.listing import WORD
 from backend.rewards.services import issuances
 from backend.rewards.services.issuances import IssuanceFilter
@@ -40,8 +41,9 @@ class RewardFilter:
 def check_reward_filter(reward_filter: RewardFilter) -> None:
     """The rewards domain's checks, and a delivery status that can be one (INVALID_VALUE on ``delivery_status``)."""
     issuances.check_issuance_filter(reward_filter.of_rewards)
+    check_text("delivery_status", reward_filter.delivery_status, 40)
     if reward_filter.delivery_status is not None and not WORD.match(reward_filter.delivery_status):
-        raise DomainError.single("INVALID_VALUE", "delivery_status is a word such as failed or sent", field="delivery_status")
+        raise DomainError.single("INVALID_VALUE", "delivery status is a word such as failed or sent", field="delivery_status")
 
 
 def _deliveries_where(reward_filter: RewardFilter) -> tuple[list[str], list]:

@@ -77,6 +77,7 @@ def check_channel(channel: str | None) -> str | None:
     """None, or a known channel (INVALID_CHANNEL on ``channel`` otherwise)."""
     if channel is None:
         return None
+    check_text("channel", channel, 16)
     value = channel.strip().lower()
     if value not in CHANNELS:
         raise DomainError.single(
@@ -141,9 +142,6 @@ async def resend_reward(
     """Resend the delivery of one reward (GraphQL's ``resendReward``); its refusal is raised as a
     ``DomainError`` (field ``reward_id``), so a refused call stores no idempotency record."""
     actor.require(Permission.DELIVERIES_WRITE)
-    row = await sql.fetchrow("SELECT id FROM deliveries WHERE issuance_id = $1", issuance_id)
-    if row is None:
-        raise DomainError.single(NOT_FOUND, f"reward {issuance_id} has no delivery", field="reward_id")
     channel, contact = check_channel(channel), check_contact(contact)
     request = idempotency.Request.of(
         actor,
@@ -151,6 +149,9 @@ async def resend_reward(
         "deliveries.resend_reward",
         {"reward_id": str(issuance_id), "channel": channel, "contact": contact},
     )
+    row = await sql.fetchrow("SELECT id FROM deliveries WHERE issuance_id = $1", issuance_id)
+    if row is None:
+        raise DomainError.single(NOT_FOUND, f"reward {issuance_id} has no delivery", field="reward_id")
     events: list[uuid.UUID] = []
 
     async def effect() -> Resent:

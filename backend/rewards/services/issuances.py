@@ -9,6 +9,7 @@ from datetime import datetime
 from backend.core import sql
 from backend.core.authz import Actor, Permission
 from backend.core.errors import DomainError, NotFound
+from backend.core.text import check_text
 from backend.rewards.views import ISSUANCE_STATUSES, IssuanceView, Page, issuance_view
 
 
@@ -73,11 +74,12 @@ class IssuanceFilter:
 
 def check_issuance_filter(issuance_filter: IssuanceFilter) -> None:
     """INVALID_STATUS / INVALID_RANGE naming the field."""
+    check_text("status", issuance_filter.status, 20)
     if issuance_filter.status is not None and issuance_filter.status not in ISSUANCE_STATUSES:
         raise DomainError.single("INVALID_STATUS", f"an issuance is {', '.join(ISSUANCE_STATUSES)}", field="status")
     after, before = issuance_filter.issued_after, issuance_filter.issued_before
     if after is not None and before is not None and after >= before:
-        raise DomainError.single("INVALID_RANGE", "issued_before must be later than issued_after", field="issued_before")
+        raise DomainError.single("INVALID_RANGE", "issued before must be later than issued after", field="issued_before")
 
 
 def _where(issuance_filter: IssuanceFilter) -> tuple[list[str], list]:
