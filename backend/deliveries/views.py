@@ -35,6 +35,8 @@ class DeliveryView:
     failure_reason: str | None
     created_at: datetime
     sent_at: datetime | None
+    upload_id: uuid.UUID | None = None  # the bulk upload that issued the reward
+    issued_at: datetime | None = None  # the reward's issue time
 
 
 def delivery_view(row) -> DeliveryView:
@@ -57,6 +59,8 @@ def delivery_view(row) -> DeliveryView:
         failure_reason=row["failure_reason"],
         created_at=as_utc(row["created_at"]),
         sent_at=maybe_utc(row["sent_at"]),
+        upload_id=row["upload_id"],
+        issued_at=maybe_utc(row["issued_at"]),
     )
 
 

@@ -161,7 +161,8 @@ async def test_resend_reward_replayed_with_its_idempotency_key_resends_once(admi
     first = await resending.resend_reward(admin, issuance_id, contact="new@example.com", idempotency_key="fix-1")
     events = await count("outbox_events", "WHERE topic = $1", DELIVERY_DUE)
     again = await resending.resend_reward(admin, issuance_id, contact="new@example.com", idempotency_key="fix-1")
-    assert again == first and first.contact == "new@example.com"
+    assert again.resent == first.resent and first.resent.contact == "new@example.com"
+    assert (first.replayed, again.replayed) == (False, True)
     assert await count("outbox_events", "WHERE topic = $1", DELIVERY_DUE) == events
     assert await count("audit_events", "WHERE action = 'delivery.resent'") == 1
     with pytest.raises(DomainError) as conflict:
@@ -173,7 +174,7 @@ async def test_resend_reward_replayed_with_its_idempotency_key_resends_once(admi
         await resending.resend_reward(admin, issuance_id, idempotency_key="fix-2")
     assert (in_flight.value.code, in_flight.value.errors[0].field) == ("DELIVERY_IN_FLIGHT", "reward_id")
     await sql.fetch("UPDATE deliveries SET status = 'failed' WHERE id = $1", row["id"])
-    assert (await resending.resend_reward(admin, issuance_id, idempotency_key="fix-2")).delivery_id == row["id"]
+    assert (await resending.resend_reward(admin, issuance_id, idempotency_key="fix-2")).resent.delivery_id == row["id"]
     with pytest.raises(DomainError) as unknown:
         await resending.resend_reward(admin, new_id())
     assert (unknown.value.code, unknown.value.errors[0].field) == ("NOT_FOUND", "reward_id")

@@ -16,6 +16,8 @@ _STATEMENTS = [
     # The expression is the listing's ORDER BY, word for word (backend/deliveries/services/listing.py).
     "CREATE INDEX deliveries_listing ON deliveries ((CASE WHEN status = 'failed' THEN 0 ELSE 1 END), id DESC)",
     "CREATE INDEX deliveries_by_upload ON deliveries (upload_id, status)",
+    # rewards(filter: {deliveryStatus}) walks the rewards of a delivery status, newest first.
+    "CREATE INDEX deliveries_by_status_issuance ON deliveries (status, issuance_id)",
     "CREATE INDEX deliveries_by_failure ON deliveries (failure_code, id)",
     "CREATE INDEX deliveries_by_issued_at ON deliveries (issued_at)",
     "CREATE INDEX deliveries_by_recipient_status ON deliveries (recipient_id, status)",

@@ -16,12 +16,13 @@ from datetime import datetime
 from backend.core import sql
 from backend.core.authz import Actor, Permission
 from backend.core.errors import DomainError, FieldError
+from backend.core.text import text_error
 from backend.deliveries.services.resending import check_channel
 from backend.deliveries.views import DeliveryView, delivery_view
 
 MAX_PAGE = 500
 _RANK = "(CASE WHEN status = 'failed' THEN 0 ELSE 1 END)"
-_WORD = re.compile(r"^[a-z0-9_.-]{1,40}$", re.IGNORECASE)
+WORD = re.compile(r"^[a-z0-9_.-]{1,40}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,18 +68,23 @@ def delivery_key(delivery: DeliveryView) -> DeliveryKey:
 
 
 def check_filter(delivery_filter: DeliveryFilter) -> DeliveryFilter:
-    """The filter with its words checked (INVALID_* naming the field) and its channel normalised."""
+    """The filter with its words checked (INVALID_CHARACTERS / INVALID_VALUE / INVALID_RANGE naming
+    the field) and its channel normalised."""
+    texts = ("status", "failure_code", "failure_reason", "channel", "provider")
+    unreadable = [error for name in texts if (error := text_error(name, getattr(delivery_filter, name), 200))]
+    if unreadable:  # values no other rule can read
+        raise DomainError(unreadable)
     errors = [
-        FieldError(name, "INVALID_VALUE", f"{name} is 1 to 40 letters, digits, '_', '.' or '-'")
+        FieldError(name, "INVALID_VALUE", f"{name.replace('_', ' ')} is 1 to 40 letters, digits, '_', '.' or '-'")
         for name in ("status", "failure_code", "provider")
-        if getattr(delivery_filter, name) is not None and not _WORD.match(getattr(delivery_filter, name))
+        if getattr(delivery_filter, name) is not None and not WORD.match(getattr(delivery_filter, name))
     ]
     reason = delivery_filter.failure_reason
-    if reason is not None and not (0 < len(reason.strip()) <= 200 and reason.isprintable()):
-        errors.append(FieldError("failure_reason", "INVALID_VALUE", "failure_reason is 1 to 200 printable characters"))
+    if reason is not None and not reason.strip():
+        errors.append(FieldError("failure_reason", "INVALID_VALUE", "failure reason is empty: leave it out to match any"))
     after, before = delivery_filter.issued_after, delivery_filter.issued_before
     if after is not None and before is not None and after >= before:
-        errors.append(FieldError("issued_before", "INVALID_RANGE", "issued_before must be later than issued_after"))
+        errors.append(FieldError("issued_before", "INVALID_RANGE", "issued before must be later than issued after"))
     if errors:
         raise DomainError(errors)
     return DeliveryFilter(

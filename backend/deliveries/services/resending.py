@@ -23,6 +23,7 @@ from backend.core import audit, idempotency, outbox, sql
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError
+from backend.core.text import check_text
 from backend.deliveries.services.creation import contact_for
 from backend.deliveries.views import DELIVERY_DUE, MISSING_CONTACT, PENDING, PRIMARY, SENDING, SENT
 from backend.recipients import contact_corrections
@@ -37,6 +38,7 @@ REWARD_EXPIRED = "REWARD_EXPIRED"
 ALREADY_SENT = "ALREADY_SENT"
 _SENT_STATUSES = (SENT, "delivered")  # delivered: confirmed by a provider's callback
 NOT_FOUND = "NOT_FOUND"
+MAX_CONTACT = 254  # the longest email address
 MAX_SELECTION = 500  # deliveries per resend call (one transaction); an upload's go in chunks of this
 
 _RESET = """UPDATE deliveries SET status = $2, channel = $3, contact = $4, next_attempt_at = $5, claimed_until = NULL,
@@ -50,6 +52,12 @@ class Resent:
     issuance_id: uuid.UUID
     channel: str
     contact: str
+
+
+@dataclass(frozen=True)
+class ResentReward:
+    resent: Resent
+    replayed: bool  # True: an earlier call with this idempotency key; nothing happened now
 
 
 @dataclass(frozen=True)
@@ -69,12 +77,22 @@ def check_channel(channel: str | None) -> str | None:
     """None, or a known channel (INVALID_CHANNEL on ``channel`` otherwise)."""
     if channel is None:
         return None
+    check_text("channel", channel, 16)
     value = channel.strip().lower()
     if value not in CHANNELS:
         raise DomainError.single(
             "INVALID_CHANNEL", f"a channel is one of {', '.join(CHANNELS)}, not '{channel}'", field="channel"
         )
     return value
+
+
+def check_contact(contact: str | None) -> str | None:
+    """None, or the contact as text a person could have typed (INVALID_CHARACTERS, TOO_LONG on ``contact``);
+    whether it is an email address or a phone number is checked against the channel later."""
+    if contact is None:
+        return None
+    check_text("contact", contact, MAX_CONTACT)
+    return contact.strip()
 
 
 async def resend(
@@ -94,8 +112,7 @@ async def resend(
         raise DomainError.single("REQUIRED", "choose at least one delivery to resend", field="delivery_ids")
     if len(ids) > MAX_SELECTION:
         raise DomainError.single("TOO_MANY", f"resend at most {MAX_SELECTION} deliveries at once", field="delivery_ids")
-    channel = check_channel(channel)
-    contact = contact.strip() if contact is not None else None
+    channel, contact = check_channel(channel), check_contact(contact)
     request = idempotency.Request.of(
         actor,
         idempotency_key,
@@ -121,21 +138,20 @@ async def resend_reward(
     channel: str | None = None,
     contact: str | None = None,
     idempotency_key: str | None = None,
-) -> Resent:
+) -> ResentReward:
     """Resend the delivery of one reward (GraphQL's ``resendReward``); its refusal is raised as a
     ``DomainError`` (field ``reward_id``), so a refused call stores no idempotency record."""
     actor.require(Permission.DELIVERIES_WRITE)
-    row = await sql.fetchrow("SELECT id FROM deliveries WHERE issuance_id = $1", issuance_id)
-    if row is None:
-        raise DomainError.single(NOT_FOUND, f"reward {issuance_id} has no delivery", field="reward_id")
-    channel = check_channel(channel)
-    contact = contact.strip() if contact is not None else None
+    channel, contact = check_channel(channel), check_contact(contact)
     request = idempotency.Request.of(
         actor,
         idempotency_key,
         "deliveries.resend_reward",
         {"reward_id": str(issuance_id), "channel": channel, "contact": contact},
     )
+    row = await sql.fetchrow("SELECT id FROM deliveries WHERE issuance_id = $1", issuance_id)
+    if row is None:
+        raise DomainError.single(NOT_FOUND, f"reward {issuance_id} has no delivery", field="reward_id")
     events: list[uuid.UUID] = []
 
     async def effect() -> Resent:
@@ -149,7 +165,7 @@ async def resend_reward(
     outcome = await idempotency.once(request, effect, Resent)
     if not outcome.replayed:
         await outbox.ring(events)
-    return outcome.value
+    return ResentReward(outcome.value, outcome.replayed)
 
 
 async def resend_failed_of_upload(actor: Actor, upload_id: uuid.UUID) -> ResendReport:
