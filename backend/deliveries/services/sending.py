@@ -165,6 +165,7 @@ async def message_for(delivery_id: uuid.UUID, issuance_id: uuid.UUID, programme_
         subject=rendered.subject,
         html=rendered.html,
         text=rendered.text,
+        variables=variables,
     )
 
 
