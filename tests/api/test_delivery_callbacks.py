@@ -22,13 +22,15 @@ from json_provider import Answer, JsonProvider  # noqa: E402
 from messaging_provider import ACCOUNT_SID, AUTH_TOKEN, MessagingProvider  # noqa: E402
 from standardwebhooks.webhooks import Webhook  # noqa: E402
 
-from backend.core import sql  # noqa: E402
+from backend.core import outbox, sql  # noqa: E402
 from backend.core.clock import utcnow  # noqa: E402
 from backend.core.settings import get_settings  # noqa: E402
 from backend.deliveries.providers import http_messaging, whatsapp_cloud  # noqa: E402
 from backend.deliveries.services import providers, sending  # noqa: E402
 from backend.deliveries.services.providers import ProviderInput  # noqa: E402
 from backend.deliveries.services.status_callbacks import moves_forward  # noqa: E402
+from backend.webhooks.services.endpoints import create_endpoint  # noqa: E402
+from jobs.outbox import registered_handlers  # noqa: E402
 
 APP_SECRET = "meta-app-secret"
 GATEWAY_SECRET = "whsec_" + base64.b64encode(b"a gateway secret of 32 bytes!!!!").decode()
@@ -102,6 +104,11 @@ async def test_twilio_shaped_callbacks_good_late_forged_and_replayed(api, admin,
     assert (good.status_code, good.json()) == (200, {"applied": 1, "kept": 0, "replayed": 0})
     assert (await delivery_row(row["issuance_id"]))["provider_status"] == "delivered"
     assert await topics() == ["reward.delivered"]
+    # Integrators subscribe to it as a webhook topic: the worker's handler makes their delivery.
+    await create_endpoint(admin, "https://loyalty.example.com/hooks", ["reward.delivered", "reward.delivery_failed"])
+    event = await sql.fetchrow("SELECT id FROM outbox_events WHERE topic = 'reward.delivered'")
+    await outbox.process(event["id"], registered_handlers())
+    assert await count("webhook_deliveries", "WHERE topic = 'reward.delivered'") == 1
 
     replayed = await twilio_post(api, view, delivered)
     assert replayed.json() == {"applied": 0, "kept": 0, "replayed": 1}
