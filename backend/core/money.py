@@ -106,4 +106,6 @@ def format_money(amount_minor: int, currency: str, locale: str = "en") -> str:
     "¥1,500,000", 123456 EUR in "de" → "1.234,56 €". Decimals are always ISO 4217's (see above)."""
     code, exponent = _code_and_exponent(currency)
     parsed, pattern = _currency_pattern(locale, exponent)
-    return pattern.apply(Decimal(amount_minor).scaleb(-exponent), parsed, currency=code, currency_digits=False)
+    text = pattern.apply(Decimal(amount_minor).scaleb(-exponent), parsed, currency=code, currency_digits=False)
+    # CLDR's currency spacing, which Babel leaves out: a code shown as the symbol stands apart ("KWD 1.500").
+    return re.sub(rf"(?<={code})(?=[\d-])|(?<=\d)(?={code})", "\u00a0", text)

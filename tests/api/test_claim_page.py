@@ -23,7 +23,7 @@ from backend.catalog.services import allocation  # noqa: E402
 from backend.core import outbox, sql  # noqa: E402
 from backend.core.clock import utcnow  # noqa: E402
 from backend.deliveries import claim_links  # noqa: E402
-from backend.deliveries.services import sending  # noqa: E402
+from backend.deliveries.services import claims, sending  # noqa: E402
 from backend.rewards.services.issuance import RewardRequest, issue_reward  # noqa: E402
 from jobs.outbox import registered_handlers  # noqa: E402
 
@@ -87,6 +87,8 @@ async def test_the_page_shows_the_reward_and_the_code_only_after_the_click_recor
     assert "Show my code" in html and not CODE.search(html)  # a GET (a link scanner, a preview) never reveals
     assert not re.search(r"<script|https?://(?!127\.0\.0\.1)", html)  # no script, no third-party asset
     assert "Report a problem" not in html  # until the complaint desk gives the page its link
+    assert (await claims.find_claim(token)).recipient_name == "Asha Rao"  # whose link it is, recording nothing
+    assert await count("claim_events") == 1
     await api.http.get(f"/claim/{token}")  # a second view records nothing more
     assert await count("claim_events", "WHERE kind = 'viewed'") == 1
     (viewed,) = await events("reward.claim_viewed")
@@ -114,7 +116,7 @@ async def test_the_page_shows_the_reward_and_the_code_only_after_the_click_recor
     assert await count("audit_events", "WHERE action = 'reward.activated'") == 1
 
     later = await api.http.get(f"/claim/{token}")
-    assert "Show my code again" in later.text and "You first opened it on" in later.text and not CODE.search(later.text)
+    assert "Show my code again" in later.text and "First shown on" in later.text and not CODE.search(later.text)
 
     # The worker marks both events done at once: no consumer yet, yet nothing retried or parked as failed.
     rows = await sql.fetch("SELECT id FROM outbox_events WHERE topic IN ('reward.claim_viewed', 'reward.activated')")
@@ -185,6 +187,7 @@ async def test_a_reveal_from_another_site_or_without_the_pages_form_is_refused(a
     html = (await api.http.get(f"/claim/{token}")).text
     assert (await api.http.post(f"/claim/{token}/reveal", data={"form_token": "0" * 64})).status_code == 403
     assert (await api.http.post(f"/claim/{token}/reveal")).status_code == 403
+    assert (await api.http.post(f"/claim/{token}/reveal", data={"form_token": "x" * 10_000})).status_code == 413
     assert (await reveal(api, token, html, **{"Sec-Fetch-Site": "cross-site"})).status_code == 403
     assert (await reveal(api, token, html, Origin="https://evil.example")).status_code == 403
     assert await count("claim_events", "WHERE kind = 'activated'") == 0
@@ -212,3 +215,46 @@ async def test_the_stylesheet_is_served_by_the_api_itself(api):
     response = await api.http.get("/claim-assets/claim.css")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/css")
     assert ".card" in response.text
+
+
+def test_the_report_a_problem_section_shows_only_with_its_link_and_every_value_is_escaped():
+    import uuid
+
+    from backend.api.claims import routes, words
+    from backend.deliveries.services.claims import CLAIMABLE, ClaimView
+
+    ids = [uuid.uuid4() for _ in range(6)]
+    claim = ClaimView(
+        *ids, state=CLAIMABLE, recipient_name="Asha Rao", campaign_name="<i>Festive</i>", offer_title="<script>x()</script>",
+        partner_name="Chai & Co", offer_description="", how_to_redeem="Show the code\nat the till", value=50000,
+        currency="INR", expires_on=None, language="en", activated_at=None,
+    )  # fmt: skip
+    template = routes.template_config().instance.get_template("claims/claim.html")
+    plain = template.render(words.claim_context(claim, "a" * 64, "b" * 64))
+    assert "Report a problem" not in plain
+    assert "<script>" not in plain and "&lt;script&gt;x()&lt;/script&gt;" in plain and "&lt;i&gt;Festive" in plain
+    assert "Chai &amp; Co" in plain
+    linked = template.render(words.claim_context(claim, "a" * 64, "b" * 64, report_problem_url="/claim/aaa/report?x=1&y=2"))
+    assert "Report a problem" in linked and 'href="/claim/aaa/report?x=1&amp;y=2"' in linked
+
+
+async def test_reveals_at_the_same_moment_make_one_activation(api, admin, checker):
+    import asyncio
+
+    token, _ = await voucher_reward(admin, checker)
+    html = (await api.http.get(f"/claim/{token}")).text
+    responses = await asyncio.gather(*(reveal(api, token, html) for _ in range(6)))
+    assert [response.status_code for response in responses] == [200] * 6
+    assert len({CODE.search(response.text).group(0) for response in responses}) == 1
+    assert await count("claim_events", "WHERE kind = 'activated'") == 1
+    assert await count("outbox_events", "WHERE topic = 'reward.activated'") == 1
+    assert await count("audit_events", "WHERE action = 'reward.activated'") == 1
+
+
+async def test_with_redis_down_claim_pages_are_served_unlimited(serve, embedded_redis, admin, checker):
+    embedded_redis.stop()
+    api = await serve(redis_url=embedded_redis.url, claim_failed_lookups_burst="1")
+    token, _ = await voucher_reward(admin, checker)
+    for attempt in range(3):
+        assert (await api.http.get(f"/claim/{attempt:064x}")).status_code == 404
+    assert (await api.http.get(f"/claim/{token}")).status_code == 200

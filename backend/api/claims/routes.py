@@ -63,6 +63,7 @@ class ClaimPages(Controller):
     include_in_schema = False
     response_headers: ClassVar = SECURITY_HEADERS
     cache_control = CacheControlHeader(no_store=True)
+    request_max_body_size = 4096  # the reveal form is one field
 
     @get("/{token:str}")
     async def show(self, request: Request, token: FromPath[str]) -> Template:

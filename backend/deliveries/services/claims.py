@@ -111,6 +111,13 @@ async def _claim(row) -> tuple[ClaimView, RewardForRecipient, set[str]]:
     return claim, reward, set(recorded)
 
 
+async def find_claim(token: str) -> ClaimView | None:
+    """The reward behind a claim link, recording nothing: for a use case that only needs to know
+    whose link it is (the complaint desk's "report a problem": the recipient is known by it)."""
+    row = await _delivery_by_token(token)
+    return None if row is None else (await _claim(row))[0]
+
+
 async def open_claim(token: str) -> ClaimView | None:
     """The reward behind a claim link, or None for a token no delivery has. The first view of a
     claimable reward is recorded (``reward.claim_viewed``)."""
