@@ -74,7 +74,14 @@ def graphql_controller() -> type[Controller]:
 
 def create_app() -> Litestar:
     return Litestar(
-        route_handlers=[graphql_controller(), healthz, readyz, MetricsController, *claim_pages.ROUTES, *delivery_callbacks.ROUTES],
+        route_handlers=[
+            graphql_controller(),
+            healthz,
+            readyz,
+            MetricsController,
+            *claim_pages.ROUTES,
+            *delivery_callbacks.ROUTES,
+        ],
         template_config=claim_pages.template_config(),
         middleware=[request_tracing, HTTP_METRICS.middleware],
         exception_handlers={ApiKeyRejected: rejected_key_response},
