@@ -187,6 +187,7 @@ async def test_a_support_agent_reads_deliveries_but_may_not_resend(
     await user.should_not_see(marker="corrections-card")
     await user.open(f"/deliveries/rewards/{shop.rewards['ben']}")
     await user.should_see(marker="delivery-failure", retries=patience)
+    await user.should_not_see(marker="timeline-fix")
 
 
 async def test_the_timeline_is_reachable_from_the_recipients_rewards(
@@ -201,6 +202,12 @@ async def test_the_timeline_is_reachable_from_the_recipients_rewards(
     await console.should_see(marker="delivery-facts", retries=patience)
     await console.should_see("Invalid phone number", retries=patience)
     await console.should_see(BAD_PHONE, marker="delivery-contact", retries=patience)
+    console.find(marker="timeline-fix").click()  # fixed from here too
+    await console.should_see(marker="fix-dialog", retries=patience)
+    console.find(marker="fix-contact").clear().type(GOOD_PHONE)
+    console.find(marker="fix-resend").click()
+    await console.should_see("Resent 1 of 1: each goes back to the worker now.", retries=patience)
+    assert ((await shop.delivery("ben")).status, (await shop.delivery("ben")).contact) == ("pending", GOOD_PHONE)
 
 
 async def test_success_rates_per_channel_and_provider_as_charts(console: User, shop: Shop, patience) -> None:

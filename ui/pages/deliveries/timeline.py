@@ -19,6 +19,7 @@ from backend.rewards.services import issuances
 from ui import navigation
 from ui.components.action import sentence
 from ui.components.display import EMPTY, when
+from ui.pages.deliveries.resend import ask_fix, resend_summary
 from ui.pages.deliveries.words import (
     ATTEMPT_STATUS_COLOURS,
     ATTEMPT_STATUSES,
@@ -159,6 +160,20 @@ def _attempts_table(attempts: list[AttemptView]) -> None:
     )
 
 
+async def _fix(delivery: DeliveryView, who: str) -> None:
+    row = {
+        "recipient": who,
+        "failure": sentence(delivery.failure_reason or failure_reason(delivery.failure_code)),
+        "channel_code": delivery.channel,
+        "contact_raw": delivery.contact,
+    }
+    report = await ask_fix(row, delivery.id)
+    if report is not None:
+        message, kind = resend_summary(report)
+        ui.notify(message, type=kind, multi_line=True)
+        ui.navigate.reload()
+
+
 async def delivery_timeline_page(issuance_id: str) -> None:
     actor: Actor = signed_in().actor
     try:
@@ -176,7 +191,12 @@ async def delivery_timeline_page(issuance_id: str) -> None:
     with frame(
         f"Delivery of {amount(reward.value, reward.currency)} to {who}",
         f"Issued {when(reward.issued_at or reward.created_at)}" + (f" under {campaign.name}" if campaign else ""),
-    ):
+    ) as page:
+        if delivery is not None and delivery.status == FAILED and actor.can(Permission.DELIVERIES_WRITE):
+            with page.actions:
+                ui.button("Fix contact and resend", icon="edit", on_click=lambda: _fix(delivery, who)).props(
+                    "unelevated no-caps"
+                ).mark("timeline-fix")
         with ui.row().classes("gap-4"):
             ui.link("← Deliveries", navigation.DELIVERIES.path).classes("text-primary text-body2")
             if actor.can(Permission.RECIPIENTS_READ):
