@@ -32,6 +32,8 @@ RANKING = Destination("Catalogue", "Ranking", "/ranking", "swap_vert", Permissio
 CAMPAIGNS = Destination("Rewards", "Campaigns", "/campaigns", "campaign", Permission.REWARDS_READ)
 UPLOADS = Destination("Rewards", "Uploads", "/uploads", "upload_file", Permission.REWARDS_READ)
 ISSUANCE_APPROVALS = Destination("Rewards", "Issuance approvals", "/issuance-approvals", "task_alt", Permission.CAMPAIGNS_WRITE)
+DELIVERIES = Destination("Deliveries", "Deliveries", "/deliveries", "local_shipping", Permission.DELIVERIES_READ)
+DELIVERY_RATES = Destination("Deliveries", "Success rates", "/delivery-rates", "insights", Permission.DELIVERIES_READ)
 POINTS = Destination("Ledger", "Points", "/points", "savings", Permission.POINTS_READ)
 APPROVALS = Destination("Ledger", "Approvals", "/approvals", "fact_check", Permission.LEDGER_ADJUST)
 USERS = Destination("Access", "Users", "/users", "manage_accounts", Permission.USERS_MANAGE)
@@ -50,6 +52,8 @@ NAVIGATION: tuple[Destination, ...] = (
     CAMPAIGNS,
     UPLOADS,
     ISSUANCE_APPROVALS,
+    DELIVERIES,
+    DELIVERY_RATES,
     POINTS,
     APPROVALS,
     USERS,

@@ -25,16 +25,29 @@ ROLE_LABELS = {
     Role.VIEWER: "Viewer",
 }
 
-_READ = {P.RECIPIENTS_READ, P.CATALOG_READ, P.REWARDS_READ, P.POINTS_READ, P.TICKETS_READ, P.REPORTS_READ}
+_READ = {P.RECIPIENTS_READ, P.CATALOG_READ, P.REWARDS_READ, P.POINTS_READ, P.TICKETS_READ, P.REPORTS_READ, P.DELIVERIES_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.ADMIN: frozenset(P),
     Role.PROGRAMME_MANAGER: frozenset(
-        _READ | {P.RECIPIENTS_WRITE, P.PROGRAMMES_WRITE, P.CAMPAIGNS_WRITE, P.REWARDS_WRITE, P.POINTS_WRITE, P.AUDIT_READ}
+        _READ
+        | {
+            P.RECIPIENTS_WRITE,
+            P.PROGRAMMES_WRITE,
+            P.CAMPAIGNS_WRITE,
+            P.REWARDS_WRITE,
+            P.POINTS_WRITE,
+            P.AUDIT_READ,
+            P.DELIVERIES_WRITE,
+        }
     ),
     Role.FINANCE: frozenset(_READ | {P.LEDGER_ADJUST, P.POINTS_WRITE, P.AUDIT_READ}),
     Role.PARTNER_MANAGER: frozenset(_READ | {P.PARTNERS_WRITE, P.CATALOG_WRITE}),
-    Role.SUPPORT_AGENT: frozenset({P.RECIPIENTS_READ, P.REWARDS_READ, P.POINTS_READ, P.TICKETS_READ, P.TICKETS_WRITE}),
+    # Support sees why a reward did not arrive; resending takes deliveries:write, which also sets
+    # providers and templates today, so it stays with programme managers and admins.
+    Role.SUPPORT_AGENT: frozenset(
+        {P.RECIPIENTS_READ, P.REWARDS_READ, P.POINTS_READ, P.TICKETS_READ, P.TICKETS_WRITE, P.DELIVERIES_READ}
+    ),
     Role.VIEWER: frozenset(_READ),
 }
 
@@ -53,6 +66,8 @@ API_KEY_SCOPES: frozenset[P] = frozenset(
         P.TICKETS_WRITE,
         P.TICKETS_READ,
         P.REPORTS_READ,
+        P.DELIVERIES_READ,  # reconciling deliveries without the console
+        P.DELIVERIES_WRITE,  # resendReward: the API exposes no provider or template settings
     }
 )
 

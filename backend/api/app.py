@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from strawberry.litestar import make_graphql_controller
 
 from backend.access.service import ApiKeyRejected
+from backend.api import delivery_callbacks
 from backend.api.auth import rejected_key_response
 from backend.api.claims import routes as claim_pages
 from backend.api.context import request_context
@@ -73,7 +74,14 @@ def graphql_controller() -> type[Controller]:
 
 def create_app() -> Litestar:
     return Litestar(
-        route_handlers=[graphql_controller(), healthz, readyz, MetricsController, *claim_pages.ROUTES],
+        route_handlers=[
+            graphql_controller(),
+            healthz,
+            readyz,
+            MetricsController,
+            *claim_pages.ROUTES,
+            *delivery_callbacks.ROUTES,
+        ],
         template_config=claim_pages.template_config(),
         middleware=[request_tracing, HTTP_METRICS.middleware],
         exception_handlers={ApiKeyRejected: rejected_key_response},

@@ -17,6 +17,8 @@ from backend.api.access.queries import AccessQueries
 from backend.api.catalog.mutations import CatalogMutations
 from backend.api.catalog.queries import CatalogQueries
 from backend.api.catalog.types import SCALARS as CATALOG_SCALARS
+from backend.api.deliveries.mutations import DeliveryMutations
+from backend.api.deliveries.queries import DeliveryQueries
 from backend.api.errors import log_errors
 from backend.api.inputs import build_inputs_once
 from backend.api.ledger.mutations import LedgerMutations
@@ -33,8 +35,12 @@ from backend.api.rewards.mutations import RewardMutations
 from backend.api.rewards.queries import RewardQueries
 from backend.core.settings import Settings, get_settings
 
-Query = merge_types("Query", (AccessQueries, RecipientQueries, LedgerQueries, PartnerQueries, CatalogQueries, RewardQueries))
-Mutation = merge_types("Mutation", (RecipientMutations, LedgerMutations, PartnerMutations, CatalogMutations, RewardMutations))
+Query = merge_types(
+    "Query", (AccessQueries, RecipientQueries, LedgerQueries, PartnerQueries, CatalogQueries, RewardQueries, DeliveryQueries)
+)
+Mutation = merge_types(
+    "Mutation", (RecipientMutations, LedgerMutations, PartnerMutations, CatalogMutations, RewardMutations, DeliveryMutations)
+)
 
 
 class ApiSchema(strawberry.Schema):

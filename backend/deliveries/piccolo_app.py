@@ -8,7 +8,10 @@ from backend.deliveries.tables import (
     ClaimEvent,
     Delivery,
     DeliveryAttempt,
+    DeliveryCallbackReceipt,
     DeliveryProvider,
+    DeliverySettings,
+    DeliveryStatusEvent,
     DeliveryTemplate,
     SandboxMessage,
 )
@@ -18,7 +21,18 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="deliveries",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Delivery, DeliveryAttempt, DeliveryProvider, DeliveryTemplate, SandboxMessage, ClaimEvent],
-    migration_dependencies=["backend.core.piccolo_app"],
+    table_classes=[
+        Delivery,
+        DeliveryAttempt,
+        DeliveryProvider,
+        DeliveryTemplate,
+        SandboxMessage,
+        DeliverySettings,
+        DeliveryStatusEvent,
+        DeliveryCallbackReceipt,
+        ClaimEvent,
+    ],
+    # The rewards' tables first: a migration copies each delivery's upload and issue time from them.
+    migration_dependencies=["backend.core.piccolo_app", "backend.rewards.piccolo_app", "backend.rewards.uploads.piccolo_app"],
     commands=[],
 )

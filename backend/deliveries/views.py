@@ -35,6 +35,8 @@ class DeliveryView:
     failure_reason: str | None
     created_at: datetime
     sent_at: datetime | None
+    upload_id: uuid.UUID | None = None  # the bulk upload that issued the reward
+    issued_at: datetime | None = None  # the reward's issue time
 
 
 def delivery_view(row) -> DeliveryView:
@@ -57,6 +59,8 @@ def delivery_view(row) -> DeliveryView:
         failure_reason=row["failure_reason"],
         created_at=as_utc(row["created_at"]),
         sent_at=maybe_utc(row["sent_at"]),
+        upload_id=row["upload_id"],
+        issued_at=maybe_utc(row["issued_at"]),
     )
 
 
@@ -101,9 +105,10 @@ class ProviderView:
     settings: dict
     secret_masked: str  # never the secret itself
     updated_at: datetime
+    callback_secret_masked: str = ""  # the callbacks' own signing secret (Meta's app secret), masked
 
 
-def provider_view(row, secret_masked: str) -> ProviderView:
+def provider_view(row, secret_masked: str, callback_secret_masked: str = "") -> ProviderView:
     settings = row["settings"]
     return ProviderView(
         id=row["id"],
@@ -114,6 +119,7 @@ def provider_view(row, secret_masked: str) -> ProviderView:
         settings=json.loads(settings) if isinstance(settings, str) else dict(settings or {}),
         secret_masked=secret_masked,
         updated_at=as_utc(row["updated_at"]),
+        callback_secret_masked=callback_secret_masked,
     )
 
 

@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "catalog"))  # 
 from datetime import timedelta
 
 from catalogue_steps import offer_input, onboard_to_live, role_actor
+from delivery_examples import issued_with_delivery
 from test_catalog_api import upload
 
 from backend.api.recipients.types import RecipientErrorCode
@@ -66,6 +67,12 @@ def test_the_documented_operations_exist():
         "RerankOffers",
         "ImportVoucherCodes",
         "SyncRecipients",
+        "Rewards",
+        "Campaigns",
+        "Deliveries",
+        "Delivery",
+        "RewardDelivery",
+        "ResendReward",
     }
     assert {path.stem for path in OPERATIONS} >= documented
 
@@ -115,6 +122,8 @@ async def seed_examples(admin) -> dict[str, str]:
     await offers.change_offer_status(admin, offer.id, "live")
     second = await offers.create_offer(admin, partner.id, offer_input(title="Chai Point gift card"), terms="Terms.")
     staged = await staging.stage_upload(admin, campaign.id, io.BytesIO(FILES[REWARD_FILE][1]), "spot-awards.csv")
+    # A reward whose delivery failed (the deliveries and resend examples).
+    _, failed_reward, failed_delivery = await issued_with_delivery(admin, campaign.id, "EMP-3003", failed=True)
     return {
         "programmeId": str(programme.id),
         "reservationId": str(pending.reservation.id),
@@ -127,6 +136,8 @@ async def seed_examples(admin) -> dict[str, str]:
         "voucherFile": VOUCHER_FILE,
         "rewardFile": REWARD_FILE,
         "rewardUploadId": str(staged.id),
+        "failedRewardId": str(failed_reward),
+        "failedDeliveryId": str(failed_delivery),
     }
 
 

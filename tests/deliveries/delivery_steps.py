@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 
 from campaign_steps import api_key_actor, make_programme, points_campaign
+from messaging_provider import ACCOUNT_SID, AUTH_TOKEN
 
 from backend.core import outbox, sql
 from backend.core.authz import SYSTEM
 from backend.core.backoff import Backoff
 from backend.deliveries.policy import SendingPolicy
+from backend.deliveries.services import providers
+from backend.deliveries.services.providers import ProviderInput
 from backend.recipients import service as recipients
 from backend.rewards.services.issuance import RewardRequest, issue_reward
 from backend.rewards.views import REWARD_ISSUED
@@ -71,3 +74,22 @@ async def delivery_row(issuance_id):
 
 async def count(table: str, where: str = "", *args) -> int:
     return int((await sql.fetchrow(f"SELECT COUNT(*) AS n FROM {table} {where}", *args))["n"])
+
+
+async def messaging(admin, shop: Programme, server, channel: str = "sms", role: str = "primary", timeout: float = 5.0):
+    return await providers.set_provider(
+        admin,
+        ProviderInput(
+            programme_id=shop.programme.id,
+            channel=channel,
+            role=role,
+            kind="http_messaging",
+            settings={
+                "base_url": server.base_url,
+                "account_sid": ACCOUNT_SID,
+                "from_number": "+14155550100",
+                "timeout_seconds": timeout,
+            },
+            secret=AUTH_TOKEN,
+        ),
+    )

@@ -9,8 +9,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from delivery_steps import QUICK, Programme, count, delivery_row, handle, person
-from messaging_provider import ACCOUNT_SID, AUTH_TOKEN, INVALID_NUMBER, UNAVAILABLE, rate_limited, stall
+from delivery_steps import QUICK, Programme, count, delivery_row, handle, messaging, person
+from messaging_provider import ACCOUNT_SID, INVALID_NUMBER, UNAVAILABLE, rate_limited, stall
 from smtp_server import SmtpServer
 
 from backend.core import audit, sql
@@ -24,25 +24,6 @@ async def delivered(shop: Programme, who) -> dict:
     issuance_id = await shop.issue(who.id)
     await handle(issuance_id)
     return await delivery_row(issuance_id)
-
-
-async def messaging(admin, shop: Programme, server, channel: str = "sms", role: str = "primary", timeout: float = 5.0):
-    return await providers.set_provider(
-        admin,
-        ProviderInput(
-            programme_id=shop.programme.id,
-            channel=channel,
-            role=role,
-            kind="http_messaging",
-            settings={
-                "base_url": server.base_url,
-                "account_sid": ACCOUNT_SID,
-                "from_number": "+14155550100",
-                "timeout_seconds": timeout,
-            },
-            secret=AUTH_TOKEN,
-        ),
-    )
 
 
 async def until_due(delivery_id) -> None:

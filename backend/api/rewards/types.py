@@ -12,11 +12,17 @@ from datetime import datetime
 
 import strawberry
 
-from backend.api.errors import UserError, payload_errors
+from backend.api.deliveries.loaders import deliveries_by_reward
+from backend.api.deliveries.types import Delivery
+from backend.api.errors import UserError, client_error, payload_errors
+from backend.api.permissions import requires
 from backend.api.rewards.loaders import issuances_by_id
+from backend.campaigns.services.campaigns import CampaignFilter
 from backend.campaigns.views import CampaignView
+from backend.core.authz import Permission
 from backend.core.errors import FieldError
 from backend.core.text import INVALID_CHARACTERS
+from backend.deliveries.services.reconciliation import RewardFilter
 from backend.rewards.services.issuance import IssuanceOutcome, RejectionCode
 from backend.rewards.views import IssuanceView
 
@@ -129,6 +135,23 @@ class RewardIssuance:
     issued_at: datetime | None
     decided_by: str | None
     decided_at: datetime | None
+
+    @strawberry.field(
+        extensions=requires(Permission.DELIVERIES_READ),
+        description="How the reward reaches its recipient; null before it is issued (one query for a whole page).",
+    )
+    async def delivery(self, info: strawberry.Info) -> Delivery | None:
+        view = await info.context.loader(deliveries_by_reward).load(uuid.UUID(str(self.id)))
+        return Delivery.from_view(view) if view else None
+
+    @strawberry.field(
+        extensions=requires(Permission.DELIVERIES_READ),
+        description="The reward's deliveries as a list (one per issued reward today: a list so a reward sent again "
+        "as a new delivery can appear without changing the contract).",
+    )
+    async def deliveries(self, info: strawberry.Info) -> list[Delivery]:
+        view = await info.context.loader(deliveries_by_reward).load(uuid.UUID(str(self.id)))
+        return [Delivery.from_view(view)] if view else []
 
     @classmethod
     def from_view(cls, view: IssuanceView) -> RewardIssuance:
@@ -251,3 +274,45 @@ class IssueRewardsPayload:
     @classmethod
     def refused(cls, errors: list[FieldError]) -> IssueRewardsPayload:
         return cls(results=[], issued_count=0, pending_count=0, rejected_count=0, errors=reward_errors(errors))
+
+
+def _filter_id(value: strawberry.ID | None, entity: str) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise client_error(f"'{value}' is not a {entity} id") from None
+
+
+@strawberry.input(description="Which rewards; every field optional. Newest first.")
+class RewardFilterInput:
+    campaign_id: strawberry.ID | None = None
+    recipient_id: strawberry.ID | None = None
+    status: IssuanceStatus | None = None
+    delivery_status: str | None = strawberry.field(
+        default=None,
+        description="Its delivery's status: pending, sending, sent, delivered or failed (needs the deliveries:read scope).",
+    )
+    issued_after: datetime | None = strawberry.field(default=None, description="Issued at or after this instant.")
+    issued_before: datetime | None = strawberry.field(default=None, description="Issued before this instant.")
+
+    def to_domain(self) -> RewardFilter:
+        return RewardFilter(
+            campaign_id=_filter_id(self.campaign_id, "campaign"),
+            recipient_id=_filter_id(self.recipient_id, "recipient"),
+            status=self.status.value if self.status else None,
+            delivery_status=self.delivery_status,
+            issued_after=self.issued_after,
+            issued_before=self.issued_before,
+        )
+
+
+@strawberry.input(description="Which campaigns; every field optional. Newest first.")
+class CampaignFilterInput:
+    programme_id: strawberry.ID | None = None
+    status: str | None = strawberry.field(default=None, description="draft, active, paused or ended.")
+    search: str | None = strawberry.field(default=None, description="A part of the name, any case.")
+
+    def to_domain(self) -> CampaignFilter:
+        return CampaignFilter(search=self.search, status=self.status, programme_id=_filter_id(self.programme_id, "programme"))

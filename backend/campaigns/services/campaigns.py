@@ -39,7 +39,7 @@ from backend.core.clock import utcnow
 from backend.core.db import icontains, write_transaction
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
-from backend.core.text import text_error
+from backend.core.text import check_text, text_error
 from backend.recipients import service as recipients
 from backend.recipients.service import CHANNELS
 
@@ -392,6 +392,8 @@ async def campaigns_by_ids(actor: Actor, ids: Iterable[uuid.UUID]) -> dict[uuid.
 
 
 def _where(campaign_filter: CampaignFilter):
+    check_text("search", campaign_filter.search, 200)
+    check_text("status", campaign_filter.status, 16)
     query = Campaign.select()
     counting = Campaign.count()
     terms = []
@@ -416,3 +418,23 @@ async def list_campaigns(
     query, counting = _where(campaign_filter)
     rows = await query.order_by(Campaign.id, ascending=False).offset(max(0, offset)).limit(max(1, min(limit, 500)))
     return Page(rows=await _with_counters(rows), total=await counting)
+
+
+async def campaigns_after(
+    actor: Actor, campaign_filter: CampaignFilter, after_id: uuid.UUID | None = None, limit: int = 50
+) -> list[CampaignView]:
+    """A keyset page of campaigns, newest first, with their live counters: up to ``limit`` matching
+    the filter with an id below ``after_id``."""
+    actor.require(Permission.REWARDS_READ)
+    query, _ = _where(campaign_filter)
+    if after_id is not None:
+        query = query.where(Campaign.id < after_id)
+    rows = await query.order_by(Campaign.id, ascending=False).limit(max(1, min(limit, 500)))
+    return await _with_counters(rows)
+
+
+async def count_campaigns(actor: Actor, campaign_filter: CampaignFilter) -> int:
+    """How many campaigns match the filter."""
+    actor.require(Permission.REWARDS_READ)
+    _, counting = _where(campaign_filter)
+    return await counting

@@ -39,8 +39,8 @@ BACKFILL_BATCH = 200
 
 _INSERT = """INSERT INTO deliveries (id, issuance_id, recipient_id, programme_id, campaign_id, channel, contact, language, status,
     attempts, provider_role, role_attempts, next_attempt_at, claimed_until, provider, provider_message_id, failure_code,
-    failure_reason, claim_token_hash, created_at, updated_at, sent_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, 0, $11, NULL, NULL, NULL, $12, $13, $14, $15, $15, NULL)
+    failure_reason, claim_token_hash, created_at, updated_at, sent_at, upload_id, issued_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, 0, $11, NULL, NULL, NULL, $12, $13, $14, $15, $15, NULL, $16, $17)
 ON CONFLICT (issuance_id) DO NOTHING RETURNING id"""
 
 
@@ -104,6 +104,8 @@ async def deliver_reward(issuance_id: uuid.UUID) -> Created | None:
         *failure,
         claim_links.token_hash(claim_links.claim_token(delivery_id)),
         now,
+        summaries.upload_of(issuance.source_event),
+        issuance.issued_at or issuance.created_at,
     )
     if not rows:
         return None  # the reward has its delivery already

@@ -1,12 +1,15 @@
-"""Reading issuances: one, or a campaign's (newest first, optionally by status)."""
+"""Reading issuances: one, a campaign's (newest first, optionally by status), or a filtered keyset page."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from backend.core import sql
 from backend.core.authz import Actor, Permission
 from backend.core.errors import DomainError, NotFound
+from backend.core.text import check_text
 from backend.rewards.views import ISSUANCE_STATUSES, IssuanceView, Page, issuance_view
 
 
@@ -55,3 +58,67 @@ async def recipient_issuances(actor: Actor, recipient_id: uuid.UUID, offset: int
     )
     total = await sql.fetchrow("SELECT COUNT(*) AS n FROM reward_issuances WHERE recipient_id = $1", recipient_id)
     return Page(rows=[issuance_view(row) for row in rows], total=int(total["n"]))
+
+
+@dataclass(frozen=True)
+class IssuanceFilter:
+    """Every field optional; ``issued_after`` is included, ``issued_before`` not (the issue time:
+    a reward waiting for approval has none, so an issue-time filter leaves it out)."""
+
+    campaign_id: uuid.UUID | None = None
+    recipient_id: uuid.UUID | None = None
+    status: str | None = None
+    issued_after: datetime | None = None
+    issued_before: datetime | None = None
+
+
+def check_issuance_filter(issuance_filter: IssuanceFilter) -> None:
+    """INVALID_STATUS / INVALID_RANGE naming the field."""
+    check_text("status", issuance_filter.status, 20)
+    if issuance_filter.status is not None and issuance_filter.status not in ISSUANCE_STATUSES:
+        raise DomainError.single("INVALID_STATUS", f"an issuance is {', '.join(ISSUANCE_STATUSES)}", field="status")
+    after, before = issuance_filter.issued_after, issuance_filter.issued_before
+    if after is not None and before is not None and after >= before:
+        raise DomainError.single("INVALID_RANGE", "issued before must be later than issued after", field="issued_before")
+
+
+def _where(issuance_filter: IssuanceFilter) -> tuple[list[str], list]:
+    check_issuance_filter(issuance_filter)
+    clauses: list[str] = []
+    args: list = []
+    # Fixed clause texts only; each value is bound.
+    for clause, value in (
+        ("campaign = ?", issuance_filter.campaign_id),
+        ("recipient_id = ?", issuance_filter.recipient_id),
+        ("status = ?", issuance_filter.status),
+        ("issued_at >= ?", issuance_filter.issued_after),
+        ("issued_at < ?", issuance_filter.issued_before),
+    ):
+        if value is not None:
+            args.append(value)
+            clauses.append(clause.replace("?", f"${len(args)}"))
+    return clauses, args
+
+
+async def issuances_after(
+    actor: Actor, issuance_filter: IssuanceFilter, after_id: uuid.UUID | None = None, limit: int = 50
+) -> list[IssuanceView]:
+    """A keyset page of issuances, newest first: up to ``limit`` matching the filter with an id below ``after_id``."""
+    actor.require(Permission.REWARDS_READ)
+    clauses, args = _where(issuance_filter)
+    if after_id is not None:
+        args.append(after_id)
+        clauses.append(f"id < ${len(args)}")
+    args.append(max(1, min(limit, 500)))
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = await sql.fetch(f"SELECT * FROM reward_issuances {where} ORDER BY id DESC LIMIT ${len(args)}", *args)
+    return [issuance_view(row) for row in rows]
+
+
+async def count_issuances(actor: Actor, issuance_filter: IssuanceFilter) -> int:
+    """How many issuances match the filter."""
+    actor.require(Permission.REWARDS_READ)
+    clauses, args = _where(issuance_filter)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM reward_issuances {where}", *args)
+    return int(row["n"])

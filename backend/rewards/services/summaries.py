@@ -15,6 +15,23 @@ from backend.core.authz import Actor, Permission
 from backend.core.errors import NotFound
 from backend.rewards.views import ISSUED, IssuanceView, issuance_view
 
+_UPLOAD_PREFIX = "upload:"
+
+
+def upload_source_event(upload_id: uuid.UUID, line: int) -> str:
+    """The ``source_event`` of a reward issued from line ``line`` of a bulk upload."""
+    return f"{_UPLOAD_PREFIX}{upload_id}:line {line}"
+
+
+def upload_of(source_event: str) -> uuid.UUID | None:
+    """The bulk upload a reward was issued from (its ``source_event``), or None."""
+    if not source_event.startswith(_UPLOAD_PREFIX):
+        return None
+    try:
+        return uuid.UUID(source_event[len(_UPLOAD_PREFIX) :].split(":", 1)[0])
+    except ValueError:
+        return None
+
 
 @dataclass(frozen=True)
 class RewardSummary:

@@ -15,11 +15,12 @@ from backend.campaigns.views import CampaignView
 from backend.core.authz import Actor, Permission
 from backend.core.errors import NotFound
 from backend.rewards.uploads.services import review
-from backend.rewards.uploads.views import STAGED, UploadRowView, UploadView
+from backend.rewards.uploads.views import APPROVED, COMPLETED, STAGED, UploadRowView, UploadView
 from ui import navigation
 from ui.components.action import sentence
 from ui.components.display import EMPTY, when
 from ui.components.paged_table import Column, PagedTable, PageRequest, RowAction
+from ui.pages.deliveries.upload_deliveries import upload_deliveries
 from ui.pages.rewards.campaigns_list import campaign_url
 from ui.pages.rewards.upload_actions import UploadActions
 from ui.pages.rewards.upload_fix import fix_row
@@ -138,6 +139,8 @@ class UploadReviewPage:
                 ui.link("Campaign", campaign_url(self.campaign.id)).classes("text-primary text-body2")
             self.tallies = ui.element("div").classes("mb-tallies")
             self.show_tallies()
+            if self.upload.status in (APPROVED, COMPLETED) and self.actor.can(Permission.DELIVERIES_READ):
+                await upload_deliveries(self.actor, self.upload.id)
             self.notices = ui.column().classes("gap-1").mark("upload-notices")
             self.actions = UploadActions(self)
             self.actions.build()

@@ -36,6 +36,7 @@ from backend.core.errors import DomainError, NotFound
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientInput
 from backend.rewards.services.issuance import IssuanceOutcome, RewardRequest, issue_rewards
+from backend.rewards.services.summaries import upload_source_event
 from backend.rewards.uploads.services.validation import known_recipients
 from backend.rewards.uploads.tables import RewardUpload
 from backend.rewards.uploads.views import (
@@ -332,7 +333,7 @@ async def _issue_row(actor: Actor, upload: UploadView, row, recipient_id: uuid.U
         offer_id=row["offer_id"],
         value=row["points"] if row["points"] is not None else row["denomination"],
         idempotency_key=key_of(row["line"]),
-        source_event=f"upload:{upload.id}:line {row['line']}",
+        source_event=upload_source_event(upload.id, row["line"]),
         channel=row["channel"],
     )
     try:

@@ -1,0 +1,1 @@
+"""GraphQL of the deliveries domain: deliveries and attempts, the deliveries connection, resendReward."""
