@@ -129,3 +129,4 @@ async def test_the_failed_first_listing_reads_its_index(admin, db):
         await sql.fetch("SET enable_seqscan = off")  # three rows: make the planner show whether the index can serve
         plan = " ".join(str(dict(row)) for row in await sql.fetch(f"EXPLAIN {query}"))
     assert "deliveries_listing" in plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan  # the index gives the order: no sort step
