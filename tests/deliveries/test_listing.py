@@ -129,3 +129,20 @@ async def test_the_failed_first_listing_reads_its_index(admin, db):
         await sql.fetch("SET enable_seqscan = off")  # three rows: make the planner show whether the index can serve
         plan = " ".join(str(dict(row)) for row in await sql.fetch(f"EXPLAIN {query}"))
     assert "deliveries_listing" in plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan  # the index gives the order: no sort step
+
+
+async def test_the_migration_gives_earlier_deliveries_their_issue_time_and_upload(admin):
+    """Deliveries made before the columns existed: the migration's UPDATEs fill the issue time from
+    the reward (and leave the upload empty for a reward no upload issued)."""
+    import importlib
+
+    migration = importlib.import_module("backend.deliveries.piccolo_migrations.deliveries_2026_12_07t10_01_00_000000")
+    shop = await Programme(admin).start()
+    (delivery_id,) = await some_deliveries(admin, shop, 1)
+    row = await sql.fetchrow("SELECT issuance_id, issued_at FROM deliveries WHERE id = $1", delivery_id)
+    await sql.fetch("UPDATE deliveries SET issued_at = NULL, upload_id = NULL WHERE id = $1", delivery_id)
+    for statement in migration._STATEMENTS[:2]:
+        await sql.fetch(statement)
+    after = await sql.fetchrow("SELECT issued_at, upload_id FROM deliveries WHERE id = $1", delivery_id)
+    assert (after["issued_at"], after["upload_id"]) == (row["issued_at"], None)

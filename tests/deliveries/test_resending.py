@@ -4,12 +4,15 @@ report; bad input refused whole; a replayed idempotency key; an upload's failed 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from delivery_steps import QUICK, Programme, count, delivery_row, handle, messaging, person
 from messaging_provider import INVALID_NUMBER
 
 from backend.core import sql
 from backend.core.authz import Actor, ActorKind, Permission
+from backend.core.clock import utcnow
 from backend.core.errors import DomainError, PermissionDenied
 from backend.core.ids import new_id
 from backend.deliveries.services import reading, resending, sending, timeline
@@ -195,3 +198,28 @@ async def test_every_failed_delivery_of_an_upload_is_resent(admin):
     assert sorted(r.delivery_id for r in report.resent) == sorted(ids[:2]) and report.refused == []
     assert (await sql.fetchrow("SELECT status FROM deliveries WHERE id = $1", ids[2]))["status"] == "failed"
     assert (await resending.resend_failed_of_upload(admin, upload_id)).resent == []  # none failed now
+
+
+async def test_a_reward_past_its_offers_expiry_is_not_resent(admin, checker):
+    from campaign_steps import offers_campaign, stocked_live_offer
+
+    from backend.rewards.services.issuance import RewardRequest, issue_reward
+
+    shop = await Programme(admin).start()
+    offer = await stocked_live_offer(admin, checker, codes=2)  # a voucher valid 365 days after issue
+    campaign = await offers_campaign(admin, shop.programme.id, [offer.id])
+    who = await person("X-1", email="x1@example.com")
+    outcome = await issue_reward(admin, RewardRequest(campaign.id, who.id, offer.id, 50000, idempotency_key="x-1"))
+    assert outcome.status == "issued", outcome.message
+    await handle(outcome.issuance_id)
+    row = await delivery_row(outcome.issuance_id)
+    await sql.fetch("UPDATE deliveries SET status = 'failed' WHERE id = $1", row["id"])
+    assert [r.delivery_id for r in (await resending.resend(admin, [row["id"]])).resent] == [row["id"]]  # within its year
+    await sql.fetch("UPDATE deliveries SET status = 'failed' WHERE id = $1", row["id"])
+    # Issued 400 days ago: its voucher expired 35 days ago.
+    await sql.fetch(
+        "UPDATE reward_issuances SET issued_at = $2 WHERE id = $1", outcome.issuance_id, utcnow() - timedelta(days=400)
+    )
+    (refusal,) = (await resending.resend(admin, [row["id"]])).refused
+    assert refusal.code == "REWARD_EXPIRED" and "expired on" in refusal.message
+    assert (await delivery_row(outcome.issuance_id))["status"] == "failed"

@@ -24,7 +24,7 @@ from backend.core.authz import Actor, Permission
 from backend.core.csv_import import SizeBoundedReader, delimiter_of
 from backend.core.db import write_transaction
 from backend.core.errors import DomainError
-from backend.deliveries.services.resending import MAX_SELECTION, ResendRefusal, ResendReport, Resent, resend
+from backend.deliveries.services.resending import MAX_SELECTION, ResendReport, resend_in_chunks
 from backend.recipients import contact_corrections
 from backend.recipients.service import recipient_rows_by_external_id
 
@@ -169,16 +169,12 @@ async def correct_contacts_from_csv(actor: Actor, source: BinaryIO) -> Correctio
 
 
 async def _resend_failed_of(actor: Actor, recipient_ids: list[uuid.UUID]) -> ResendReport:
-    resent: list[Resent] = []
-    refused: list[ResendRefusal] = []
+    failed: list[uuid.UUID] = []
     for start in range(0, len(recipient_ids), MAX_SELECTION):
         chunk = recipient_ids[start : start + MAX_SELECTION]
         placeholders = ", ".join(f"${index}" for index in range(1, len(chunk) + 1))
-        failed = await sql.fetch(
+        rows = await sql.fetch(
             f"SELECT id FROM deliveries WHERE status = 'failed' AND recipient_id IN ({placeholders}) ORDER BY id", *chunk
         )
-        for first in range(0, len(failed), MAX_SELECTION):
-            report = await resend(actor, [row["id"] for row in failed[first : first + MAX_SELECTION]])
-            resent.extend(report.resent)
-            refused.extend(report.refused)
-    return ResendReport(resent=resent, refused=refused)
+        failed.extend(row["id"] for row in rows)
+    return await resend_in_chunks(actor, failed)

@@ -172,24 +172,18 @@ async def resend_failed_of_upload(actor: Actor, upload_id: uuid.UUID) -> ResendR
     """Resend every failed delivery of the rewards a bulk upload issued, in chunks of
     ``MAX_SELECTION`` (one transaction each); one report for all."""
     actor.require(Permission.DELIVERIES_WRITE)
+    rows = await sql.fetch("SELECT id FROM deliveries WHERE upload_id = $1 AND status = 'failed' ORDER BY id", upload_id)
+    return await resend_in_chunks(actor, [row["id"] for row in rows])
+
+
+async def resend_in_chunks(actor: Actor, delivery_ids: list[uuid.UUID]) -> ResendReport:
+    """``resend`` of any number of deliveries, ``MAX_SELECTION`` per transaction; one report for all."""
     resent: list[Resent] = []
     refused: list[ResendRefusal] = []
-    after: uuid.UUID | None = None
-    while True:
-        rows = await sql.fetch(
-            "SELECT id FROM deliveries WHERE upload_id = $1 AND status = 'failed' AND id > $2 ORDER BY id LIMIT $3",
-            upload_id,
-            after or uuid.UUID(int=0),
-            MAX_SELECTION,
-        )
-        if not rows:
-            break
-        after = rows[-1]["id"]
-        report = await resend(actor, [row["id"] for row in rows])
+    for start in range(0, len(delivery_ids), MAX_SELECTION):
+        report = await resend(actor, delivery_ids[start : start + MAX_SELECTION])
         resent.extend(report.resent)
         refused.extend(report.refused)
-        if len(rows) < MAX_SELECTION:
-            break
     return ResendReport(resent=resent, refused=refused)
 
 
