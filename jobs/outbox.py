@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from backend.core.outbox import Handler
-from jobs import deliveries, uploads, webhooks
+from jobs import deliveries, tickets, uploads, webhooks
 
-DOMAIN_HANDLERS: tuple[Mapping[str, Handler], ...] = (webhooks.HANDLERS, uploads.HANDLERS, deliveries.HANDLERS)
+DOMAIN_HANDLERS: tuple[Mapping[str, Handler], ...] = (webhooks.HANDLERS, uploads.HANDLERS, deliveries.HANDLERS, tickets.HANDLERS)
 
 
 def compose(*handler_maps: Mapping[str, Handler]) -> dict[str, Handler]:

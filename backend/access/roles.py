@@ -32,7 +32,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.ADMIN: frozenset(P),
     Role.PROGRAMME_MANAGER: frozenset(
         _READ
-        | {P.RECIPIENTS_WRITE, P.PROGRAMMES_WRITE, P.CAMPAIGNS_WRITE, P.REWARDS_WRITE, P.POINTS_WRITE, P.AUDIT_READ, P.TICKETS_READ}
+        | {
+            P.RECIPIENTS_WRITE,
+            P.PROGRAMMES_WRITE,
+            P.CAMPAIGNS_WRITE,
+            P.REWARDS_WRITE,
+            P.POINTS_WRITE,
+            P.AUDIT_READ,
+            P.TICKETS_READ,
+        }
     ),
     Role.FINANCE: frozenset(_READ | {P.LEDGER_ADJUST, P.POINTS_WRITE, P.AUDIT_READ}),
     Role.PARTNER_MANAGER: frozenset(_READ | {P.PARTNERS_WRITE, P.CATALOG_WRITE}),

@@ -16,7 +16,11 @@ async def test_a_ticket_links_the_reward_and_gets_its_priority_by_rule(programme
     opened = await report(reward)
     row = await ticket_row(opened.ticket_id)
     assert not opened.joined
-    assert (row["issuance_id"], row["programme_id"], row["campaign_id"]) == (reward, programme.programme.id, programme.campaign.id)
+    assert (row["issuance_id"], row["programme_id"], row["campaign_id"]) == (
+        reward,
+        programme.programme.id,
+        programme.campaign.id,
+    )
     assert row["recipient_id"] is not None and row["delivery_id"] is None  # no delivery made in this test
     assert (row["status"], row["priority"], row["category"], row["reward_value"]) == ("new", "high", "code_invalid", 1500)
     assert await count("outbox_events", "WHERE topic = $1", "ticket.status_changed") == 1
@@ -96,7 +100,9 @@ async def test_resolved_reopens_within_the_window_only(db, reward):
     await conversation.change_status(AGENT, ticket_id, "resolved")
     from backend.core import sql
 
-    await sql.fetch("UPDATE tickets SET resolved_at = resolved_at - INTERVAL '8 days' WHERE id = $1", ticket_id) if db.kind == "postgres" else await sql.fetch(
+    await sql.fetch(
+        "UPDATE tickets SET resolved_at = resolved_at - INTERVAL '8 days' WHERE id = $1", ticket_id
+    ) if db.kind == "postgres" else await sql.fetch(
         "UPDATE tickets SET resolved_at = '2020-01-01 00:00:00+00:00' WHERE id = $1", ticket_id
     )
     with pytest.raises(DomainError) as refused:

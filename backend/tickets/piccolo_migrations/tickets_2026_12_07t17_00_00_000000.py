@@ -1,19 +1,12 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from backend.core.ids import UUID7Default
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import JSON, UUID, BigInt, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
+
+from backend.core.ids import UUID7Default
 
 
 class Ticket(Table, tablename="tickets", schema=None):
@@ -36,9 +29,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="tickets", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="tickets", description=DESCRIPTION)
 
     manager.add_table(
         class_name="TicketMessage",
@@ -61,9 +52,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Ticket", tablename="tickets", schema=None, columns=None
-    )
+    manager.add_table(class_name="Ticket", tablename="tickets", schema=None, columns=None)
 
     manager.add_table(
         class_name="TicketSlaStep",

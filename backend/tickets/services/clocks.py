@@ -35,7 +35,9 @@ async def start(ticket_id: uuid.UUID, target: str, targets: SlaTargets, calendar
         return
     for kind in (WARNING, BREACH):
         seconds = step_seconds(kind, targets.of(target))
-        await sql.run(sql.Statement(_INSERT, (new_id(), ticket_id, target, kind, seconds, now, add_seconds(calendar, now, seconds))))
+        await sql.run(
+            sql.Statement(_INSERT, (new_id(), ticket_id, target, kind, seconds, now, add_seconds(calendar, now, seconds)))
+        )
 
 
 async def stop(ticket_id: uuid.UUID, targets: tuple[str, ...], now: datetime) -> None:
@@ -97,7 +99,9 @@ async def retarget(ticket_id: uuid.UUID, targets: SlaTargets, calendar: Business
         return
     for step in await _running(ticket_id):
         await sql.fetch(
-            "UPDATE ticket_sla_steps SET target_s = $2 WHERE id = $1", step["id"], step_seconds(step["kind"], targets.of(step["target"]))
+            "UPDATE ticket_sla_steps SET target_s = $2 WHERE id = $1",
+            step["id"],
+            step_seconds(step["kind"], targets.of(step["target"])),
         )
 
 

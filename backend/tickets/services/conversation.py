@@ -48,9 +48,7 @@ async def recipient_message(ticket_id: uuid.UUID, body: str, actor: Actor, now) 
     row = await records.take(ticket_id, now)
     settings = await desk.desk_settings(row["programme_id"])
     calendar = settings.calendar(now)
-    if row["status"] == CLOSED or (
-        row["status"] == RESOLVED and as_utc(row["resolved_at"]) + settings.reopen_window < now
-    ):
+    if row["status"] == CLOSED or (row["status"] == RESOLVED and as_utc(row["resolved_at"]) + settings.reopen_window < now):
         raise DomainError.single(
             "TICKET_CLOSED", "this ticket is closed and can no longer be reopened; open a new one", field="ticket_id"
         )
@@ -85,7 +83,10 @@ async def reply(
     _ticket_actor_check(actor, author)
     body = records.checked_body(body)
     request = idempotency.Request.of(
-        actor, idempotency_key, "tickets.reply", {"ticket_id": ticket_id, "body": body, "author": author, "await": await_recipient}
+        actor,
+        idempotency_key,
+        "tickets.reply",
+        {"ticket_id": ticket_id, "body": body, "author": author, "await": await_recipient},
     )
     events: list[uuid.UUID] = []
 
@@ -94,7 +95,9 @@ async def reply(
         now = utcnow()
         if author == RECIPIENT:
             events.extend(await recipient_message(ticket_id, body, actor, now))
-            message_id = (await sql.fetchrow("SELECT id FROM ticket_messages WHERE ticket = $1 ORDER BY id DESC LIMIT 1", ticket_id))["id"]
+            message_id = (
+                await sql.fetchrow("SELECT id FROM ticket_messages WHERE ticket = $1 ORDER BY id DESC LIMIT 1", ticket_id)
+            )["id"]
             return Reply(ticket_id, message_id, (await records.take(ticket_id, now))["status"])
         row = await records.take(ticket_id, now)
         if row["status"] == CLOSED:
@@ -133,7 +136,9 @@ async def change_status(actor: Actor, ticket_id: uuid.UUID, status: str) -> str:
     response clocks end, resolution is met), closed (every clock ends)."""
     actor.require(Permission.TICKETS_WRITE)
     if status not in STATUSES or status == NEW:
-        raise DomainError.single("INVALID_STATUS", "a ticket moves to open, waiting_on_recipient, resolved or closed", field="status")
+        raise DomainError.single(
+            "INVALID_STATUS", "a ticket moves to open, waiting_on_recipient, resolved or closed", field="status"
+        )
     async with write_transaction():
         now = utcnow()
         row = await records.take(ticket_id, now)
@@ -201,7 +206,9 @@ async def change_priority(actor: Actor, ticket_id: uuid.UUID, priority: str) -> 
         calendar = (await desk.desk_settings(row["programme_id"])).calendar(now)
         await clocks.retarget(ticket_id, targets, calendar, now, paused=row["status"] in (WAITING, RESOLVED))
         await clocks.refresh_deadline([ticket_id])
-        await audit.record(actor, "ticket.priority_changed", "ticket", ticket_id, {"priority": row["priority"]}, {"priority": priority})
+        await audit.record(
+            actor, "ticket.priority_changed", "ticket", ticket_id, {"priority": row["priority"]}, {"priority": priority}
+        )
 
 
 async def rate(actor: Actor, ticket_id: uuid.UUID, score: int) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, fields
-from functools import lru_cache
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from backend.core import audit, sql
 from backend.core.authz import Actor, Permission
@@ -163,5 +163,7 @@ async def set_sla_policy(actor: Actor, programme_id: uuid.UUID, priority: str, t
             targets.resolution_s,
             utcnow(),
         )
-        await audit.record(actor, "ticket_desk.sla_policy_set", "programme", programme_id, after={"priority": priority, **targets.__dict__})
+        await audit.record(
+            actor, "ticket_desk.sla_policy_set", "programme", programme_id, after={"priority": priority, **targets.__dict__}
+        )
     return targets

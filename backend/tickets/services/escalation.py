@@ -32,7 +32,9 @@ WHERE state = 'pending' AND due_at IS NOT NULL AND due_at <= $1 AND id IN (
 RETURNING id, ticket, target, kind, due_at"""
 
 # One step up, as SQL: the breach action for every ticket of a programme in one statement.
-_RAISE = "CASE priority " + " ".join(f"WHEN '{p}' THEN '{policy.raised(p)}'" for p in ("low", "normal", "high")) + " ELSE priority END"
+_RAISE = (
+    "CASE priority " + " ".join(f"WHEN '{p}' THEN '{policy.raised(p)}'" for p in ("low", "normal", "high")) + " ELSE priority END"
+)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,10 @@ async def _sweep_batch(now: datetime, batch: int) -> tuple[list, list[uuid.UUID]
             statements.append(insert)
         await insert_all(statements)
         await insert_all(
-            [audit.entry(SYSTEM, f"ticket.sla_{step['kind']}", "ticket", step["ticket"], after={"target": step["target"]}) for step in taken]
+            [
+                audit.entry(SYSTEM, f"ticket.sla_{step['kind']}", "ticket", step["ticket"], after={"target": step["target"]})
+                for step in taken
+            ]
         )
         return taken, event_ids
 

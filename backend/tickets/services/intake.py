@@ -18,7 +18,18 @@ from backend.deliveries.services.reading import delivery_of_reward
 from backend.rewards.services.issuances import get_issuance
 from backend.tickets import policy
 from backend.tickets.services import clocks, conversation, desk, records
-from backend.tickets.views import ACTIVE_SQL, CATEGORIES, FIRST_RESPONSE, NEW, NO_DEADLINE, RECIPIENT, RESOLUTION, SOURCES, STATUS_CHANGED, OpenedTicket
+from backend.tickets.views import (
+    ACTIVE_SQL,
+    CATEGORIES,
+    FIRST_RESPONSE,
+    NEW,
+    NO_DEADLINE,
+    RECIPIENT,
+    RESOLUTION,
+    SOURCES,
+    STATUS_CHANGED,
+    OpenedTicket,
+)
 
 MAX_SUBJECT = 200
 
@@ -55,7 +66,9 @@ def _check(report: TicketReport) -> None:
     if len(report.subject) > MAX_SUBJECT:
         raise DomainError.single("SUBJECT_TOO_LONG", f"a subject is at most {MAX_SUBJECT} characters", field="subject")
     if report.issuance_id is None and report.programme_id is None:
-        raise DomainError.single("PROGRAMME_REQUIRED", "name the reward, or the programme when there is none", field="programme_id")
+        raise DomainError.single(
+            "PROGRAMME_REQUIRED", "name the reward, or the programme when there is none", field="programme_id"
+        )
     records.checked_body(report.message, "message")
 
 

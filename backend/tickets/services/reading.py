@@ -52,7 +52,8 @@ async def get_ticket(actor: Actor, ticket_id: uuid.UUID, include_notes: bool = T
     if row is None:
         raise NotFound("ticket", ticket_id, field="id")
     messages = await sql.fetch(
-        "SELECT id, kind, body, author_label, created_at FROM ticket_messages WHERE ticket = $1 ORDER BY created_at, id", ticket_id
+        "SELECT id, kind, body, author_label, created_at FROM ticket_messages WHERE ticket = $1 ORDER BY created_at, id",
+        ticket_id,
     )
     steps = await sql.fetch(
         f"SELECT target, state, due_at, stopped_at FROM ticket_sla_steps WHERE ticket = $1 AND kind = '{BREACH}' ORDER BY id",
