@@ -29,6 +29,7 @@ from backend.ledger.errors import LedgerErrorCode
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientInput
 from backend.rewards.uploads.services import staging
+from backend.tickets.services import intake
 
 GRAPHQL_DIR = Path(__file__).resolve().parents[2] / "graphql"
 OPERATIONS = sorted((GRAPHQL_DIR / "operations").glob("*.graphql"))
@@ -66,6 +67,10 @@ def test_the_documented_operations_exist():
         "RerankOffers",
         "ImportVoucherCodes",
         "SyncRecipients",
+        "OpenTicket",
+        "ReplyToTicket",
+        "Tickets",
+        "Ticket",
     }
     assert {path.stem for path in OPERATIONS} >= documented
 
@@ -115,6 +120,10 @@ async def seed_examples(admin) -> dict[str, str]:
     await offers.change_offer_status(admin, offer.id, "live")
     second = await offers.create_offer(admin, partner.id, offer_input(title="Chai Point gift card"), terms="Terms.")
     staged = await staging.stage_upload(admin, campaign.id, io.BytesIO(FILES[REWARD_FILE][1]), "spot-awards.csv")
+    ticket = await intake.open_ticket(
+        admin,
+        intake.TicketReport(category="not_received", message="Nothing arrived", source="console", programme_id=programme.id),
+    )
     return {
         "programmeId": str(programme.id),
         "reservationId": str(pending.reservation.id),
@@ -127,6 +136,7 @@ async def seed_examples(admin) -> dict[str, str]:
         "voucherFile": VOUCHER_FILE,
         "rewardFile": REWARD_FILE,
         "rewardUploadId": str(staged.id),
+        "ticketId": str(ticket.ticket_id),
     }
 
 
