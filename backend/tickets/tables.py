@@ -93,6 +93,7 @@ class TicketDeskSettings(Table, tablename="ticket_desk_settings"):
     breach_queue = Varchar(length=60, null=True, default=None)
     breach_assignee_id = UUID(null=True, default=None)
     high_value_minor = BigInt(null=True, default=None)  # a reward worth this or more raises the priority
+    approval_above_points = BigInt(null=True, default=None)  # a refund above this needs a second person
     updated_at = Timestamptz()
     updated_by_label = Varchar(length=255, default="")
 
@@ -107,3 +108,23 @@ class SlaPolicy(Table, tablename="sla_policies"):
     next_response_s = Integer()
     resolution_s = Integer()
     updated_at = Timestamptz()
+
+
+class TicketAction(Table, tablename="ticket_actions"):
+    """An action taken on a ticket through its own service (a points refund today), with the second
+    person's approval it needed: pending_approval → done, or rejected; approved exactly once."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    ticket = ForeignKey(references=Ticket, index=True, on_delete=OnDelete.restrict)
+    kind = Varchar(length=24)  # refund_points
+    transfer_id = UUID(null=True, default=None)  # the redemption refunded
+    amount = BigInt()
+    reason = Text(default="")
+    status = Varchar(length=20)  # pending_approval | done | rejected
+    requested_by_id = UUID(null=True, default=None)
+    requested_by_label = Varchar(length=255)
+    decided_by_id = UUID(null=True, default=None)
+    decided_by_label = Varchar(length=255, null=True, default=None)
+    result_transfer_id = UUID(null=True, default=None)  # the ledger's reversal
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)

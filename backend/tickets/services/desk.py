@@ -34,6 +34,7 @@ class DeskSettings:
     breach_queue: str | None = None
     breach_assignee_id: uuid.UUID | None = None
     high_value_minor: int | None = None
+    approval_above_points: int | None = None
 
     @property
     def reopen_window(self) -> timedelta:
@@ -74,6 +75,7 @@ def _settings(row) -> DeskSettings:
         breach_queue=row["breach_queue"],
         breach_assignee_id=row["breach_assignee_id"],
         high_value_minor=row["high_value_minor"],
+        approval_above_points=row["approval_above_points"],
     )
 
 
