@@ -48,7 +48,7 @@ class TicketQueries:
 
             async def queue_count() -> int:
                 with query_refusals():
-                    return await reading.count_tickets(actor, ticket_filter)
+                    return await reading.count_queue(actor, view, ticket_filter.programme_id)
 
             return await keyset_connection(
                 list_name="ticket-queue",

@@ -156,7 +156,7 @@ class Ticket:
 
 
 @strawberry.input(
-    description="Which tickets. With `queue`, the agent queue's order (nearest SLA deadline first, active tickets only)."
+    description="Which tickets. With `queue`, the agent queue: active tickets nearest SLA deadline first, narrowed by `programmeId` only."
 )
 class TicketFilterInput:
     queue: TicketQueueView | None = None

@@ -127,16 +127,7 @@ async def count_tickets(actor: Actor, ticket_filter: TicketFilter) -> int:
 QueueKey = tuple[datetime, uuid.UUID]
 
 
-async def agent_queue(
-    actor: Actor,
-    view: str,
-    after: QueueKey | None = None,
-    limit: int = 50,
-    programme_id: uuid.UUID | None = None,
-    now: datetime | None = None,
-) -> list[TicketSummary]:
-    """Active tickets of ``view``, nearest SLA deadline first (tickets waiting on the recipient last)."""
-    actor.require(Permission.TICKETS_READ)
+def _queue_where(actor: Actor, view: str, programme_id: uuid.UUID | None, now: datetime | None) -> tuple[list[str], list]:
     if view not in QUEUE_VIEWS:
         raise DomainError.single("INVALID_VIEW", f"a queue view is one of {', '.join(QUEUE_VIEWS)}", field="view")
     clauses, args = [f"status IN ({ACTIVE_SQL})"], []
@@ -153,6 +144,20 @@ async def agent_queue(
     if programme_id is not None:
         args.append(programme_id)
         clauses.append(f"programme_id = ${len(args)}")
+    return clauses, args
+
+
+async def agent_queue(
+    actor: Actor,
+    view: str,
+    after: QueueKey | None = None,
+    limit: int = 50,
+    programme_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> list[TicketSummary]:
+    """Active tickets of ``view``, nearest SLA deadline first (tickets waiting on the recipient last)."""
+    actor.require(Permission.TICKETS_READ)
+    clauses, args = _queue_where(actor, view, programme_id, now)
     if after is not None:
         args.extend(after)
         clauses.append(f"(sla_due_at, id) > (${len(args) - 1}, ${len(args)})")
@@ -161,6 +166,12 @@ async def agent_queue(
         f"SELECT {_SUMMARY} FROM tickets WHERE {' AND '.join(clauses)} ORDER BY sla_due_at, id LIMIT ${len(args)}", *args
     )
     return [summary_view(row) for row in rows]
+
+
+async def count_queue(actor: Actor, view: str, programme_id: uuid.UUID | None = None, now: datetime | None = None) -> int:
+    actor.require(Permission.TICKETS_READ)
+    clauses, args = _queue_where(actor, view, programme_id, now)
+    return int((await sql.fetchrow(f"SELECT COUNT(*) AS n FROM tickets WHERE {' AND '.join(clauses)}", *args))["n"])
 
 
 def queue_key(summary: TicketSummary) -> QueueKey:
