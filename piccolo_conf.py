@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "backend.rewards.piccolo_app",
         "backend.rewards.uploads.piccolo_app",
         "backend.deliveries.piccolo_app",
+        "backend.tickets.piccolo_app",
     ]
 )

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 
 from backend.core.outbox import Event, Handler
 from backend.deliveries.services.claims import CLAIM_VIEWED, REWARD_ACTIVATED
-from jobs import deliveries, uploads, webhooks
+from jobs import deliveries, tickets, uploads, webhooks
 
-DOMAIN_HANDLERS: tuple[Mapping[str, Handler], ...] = (webhooks.HANDLERS, uploads.HANDLERS, deliveries.HANDLERS)
+DOMAIN_HANDLERS: tuple[Mapping[str, Handler], ...] = (webhooks.HANDLERS, uploads.HANDLERS, deliveries.HANDLERS, tickets.HANDLERS)
 
 
 async def kept_for_its_consumer(event: Event) -> None:

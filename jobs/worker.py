@@ -29,6 +29,7 @@ from backend.core.settings import Settings, SettingsError, get_settings
 from backend.webhooks.policy import DeliveryPolicy
 from jobs import deliveries as delivery_jobs
 from jobs import ledger as ledger_jobs
+from jobs import tickets as ticket_jobs
 from jobs import uploads as upload_jobs
 from jobs import webhooks
 from jobs.handback import INTERRUPTED, hand_back, hands_back_when_cancelled
@@ -177,6 +178,7 @@ def build_worker_settings(
         *webhooks.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
         *upload_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
         *delivery_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
+        *ticket_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
     ]
     _refuse_twins([*functions, *cron_jobs])
     return {

@@ -25,7 +25,8 @@ ROLE_LABELS = {
     Role.VIEWER: "Viewer",
 }
 
-_READ = {P.RECIPIENTS_READ, P.CATALOG_READ, P.REWARDS_READ, P.POINTS_READ, P.TICKETS_READ, P.REPORTS_READ, P.DELIVERIES_READ}
+_READ = {P.RECIPIENTS_READ, P.CATALOG_READ, P.REWARDS_READ, P.POINTS_READ, P.REPORTS_READ, P.DELIVERIES_READ}
+# A ticket holds a recipient's own words: read by those who work tickets and the programme's managers only.
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.ADMIN: frozenset(P),
@@ -39,6 +40,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.POINTS_WRITE,
             P.AUDIT_READ,
             P.DELIVERIES_WRITE,
+            P.TICKETS_READ,
         }
     ),
     Role.FINANCE: frozenset(_READ | {P.LEDGER_ADJUST, P.POINTS_WRITE, P.AUDIT_READ}),

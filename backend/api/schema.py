@@ -33,13 +33,34 @@ from backend.api.recipients.mutations import RecipientMutations
 from backend.api.recipients.queries import RecipientQueries
 from backend.api.rewards.mutations import RewardMutations
 from backend.api.rewards.queries import RewardQueries
+from backend.api.tickets.mutations import TicketMutations
+from backend.api.tickets.queries import TicketQueries
 from backend.core.settings import Settings, get_settings
 
 Query = merge_types(
-    "Query", (AccessQueries, RecipientQueries, LedgerQueries, PartnerQueries, CatalogQueries, RewardQueries, DeliveryQueries)
+    "Query",
+    (
+        AccessQueries,
+        RecipientQueries,
+        LedgerQueries,
+        PartnerQueries,
+        CatalogQueries,
+        RewardQueries,
+        DeliveryQueries,
+        TicketQueries,
+    ),
 )
 Mutation = merge_types(
-    "Mutation", (RecipientMutations, LedgerMutations, PartnerMutations, CatalogMutations, RewardMutations, DeliveryMutations)
+    "Mutation",
+    (
+        RecipientMutations,
+        LedgerMutations,
+        PartnerMutations,
+        CatalogMutations,
+        RewardMutations,
+        DeliveryMutations,
+        TicketMutations,
+    ),
 )
 
 

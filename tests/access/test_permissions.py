@@ -20,7 +20,7 @@ catalog:read       1 1 1 1 0 1
 catalog:write      1 0 0 1 0 0
 partners:write     1 0 0 1 0 0
 campaigns:write    1 1 0 0 0 0
-tickets:read       1 1 1 1 1 1
+tickets:read       1 1 0 0 1 0
 tickets:write      1 0 0 0 1 0
 reports:read       1 1 1 1 0 1
 ledger:adjust      1 0 1 0 0 0

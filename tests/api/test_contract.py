@@ -30,6 +30,7 @@ from backend.ledger.errors import LedgerErrorCode
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientInput
 from backend.rewards.uploads.services import staging
+from backend.tickets.services import intake
 
 GRAPHQL_DIR = Path(__file__).resolve().parents[2] / "graphql"
 OPERATIONS = sorted((GRAPHQL_DIR / "operations").glob("*.graphql"))
@@ -73,6 +74,10 @@ def test_the_documented_operations_exist():
         "Delivery",
         "RewardDelivery",
         "ResendReward",
+        "OpenTicket",
+        "ReplyToTicket",
+        "Tickets",
+        "Ticket",
     }
     assert {path.stem for path in OPERATIONS} >= documented
 
@@ -124,6 +129,10 @@ async def seed_examples(admin) -> dict[str, str]:
     staged = await staging.stage_upload(admin, campaign.id, io.BytesIO(FILES[REWARD_FILE][1]), "spot-awards.csv")
     # A reward whose delivery failed (the deliveries and resend examples).
     _, failed_reward, failed_delivery = await issued_with_delivery(admin, campaign.id, "EMP-3003", failed=True)
+    ticket = await intake.open_ticket(
+        admin,
+        intake.TicketReport(category="not_received", message="Nothing arrived", source="console", programme_id=programme.id),
+    )
     return {
         "programmeId": str(programme.id),
         "reservationId": str(pending.reservation.id),
@@ -138,6 +147,7 @@ async def seed_examples(admin) -> dict[str, str]:
         "rewardUploadId": str(staged.id),
         "failedRewardId": str(failed_reward),
         "failedDeliveryId": str(failed_delivery),
+        "ticketId": str(ticket.ticket_id),
     }
 
 

@@ -1,0 +1,27 @@
+"""Fixtures of the ticket tests: a programme with a points campaign and a reward issued to someone."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "campaigns"))  # campaign_steps
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "deliveries"))  # delivery_steps
+sys.path.insert(0, os.path.dirname(__file__))
+
+
+@pytest.fixture
+async def programme(db, admin):
+    from delivery_steps import Programme
+
+    return await Programme(admin).start()
+
+
+@pytest.fixture
+async def reward(programme):
+    from delivery_steps import person
+
+    someone = await person("EMP-1", email="asha@example.com")
+    return await programme.issue(someone.id)
