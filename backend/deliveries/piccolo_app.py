@@ -4,14 +4,21 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.deliveries.tables import Delivery, DeliveryAttempt, DeliveryProvider, DeliveryTemplate, SandboxMessage
+from backend.deliveries.tables import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryProvider,
+    DeliveryTemplate,
+    DeliveryTestSend,
+    SandboxMessage,
+)
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="deliveries",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Delivery, DeliveryAttempt, DeliveryProvider, DeliveryTemplate, SandboxMessage],
+    table_classes=[Delivery, DeliveryAttempt, DeliveryProvider, DeliveryTemplate, SandboxMessage, DeliveryTestSend],
     migration_dependencies=["backend.core.piccolo_app"],
     commands=[],
 )
