@@ -15,10 +15,40 @@ from backend.core import outbox as doorbells  # not ui.pages.outbox, the outbox'
 from backend.core.db import close_pool, current_engine, start_pool
 from backend.core.settings import get_settings
 from ui.auth import SignedInMiddleware
-from ui.pages import api_keys, audit, catalog, home, ledger, login, outbox, programmes, recipients, rewards, users, webhooks
+from ui.pages import (
+    api_keys,
+    audit,
+    catalog,
+    delivery_settings,
+    home,
+    ledger,
+    login,
+    outbox,
+    programmes,
+    recipients,
+    rewards,
+    sandbox_inbox,
+    users,
+    webhooks,
+)
 from ui.theme import PRODUCT
 
-PAGES = (login, home, recipients, programmes, catalog, rewards, ledger, users, api_keys, webhooks, outbox, audit)
+PAGES = (
+    login,
+    home,
+    recipients,
+    programmes,
+    catalog,
+    rewards,
+    delivery_settings,
+    sandbox_inbox,
+    ledger,
+    users,
+    api_keys,
+    webhooks,
+    outbox,
+    audit,
+)
 FAVICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
     '<circle cx="16" cy="18" r="12" fill="#e0a526"/><path d="M16 6c2-4 6-5 9-4-2 3-5 4-9 4z" fill="#5b3f8f"/></svg>'

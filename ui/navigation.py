@@ -32,6 +32,8 @@ RANKING = Destination("Catalogue", "Ranking", "/ranking", "swap_vert", Permissio
 CAMPAIGNS = Destination("Rewards", "Campaigns", "/campaigns", "campaign", Permission.REWARDS_READ)
 UPLOADS = Destination("Rewards", "Uploads", "/uploads", "upload_file", Permission.REWARDS_READ)
 ISSUANCE_APPROVALS = Destination("Rewards", "Issuance approvals", "/issuance-approvals", "task_alt", Permission.CAMPAIGNS_WRITE)
+DELIVERY_SETTINGS = Destination("Deliveries", "Delivery settings", "/delivery-settings", "tune", Permission.DELIVERIES_READ)
+SANDBOX_INBOX = Destination("Deliveries", "Sandbox inbox", "/sandbox-inbox", "inbox", Permission.DELIVERIES_READ)
 POINTS = Destination("Ledger", "Points", "/points", "savings", Permission.POINTS_READ)
 APPROVALS = Destination("Ledger", "Approvals", "/approvals", "fact_check", Permission.LEDGER_ADJUST)
 USERS = Destination("Access", "Users", "/users", "manage_accounts", Permission.USERS_MANAGE)
@@ -50,6 +52,8 @@ NAVIGATION: tuple[Destination, ...] = (
     CAMPAIGNS,
     UPLOADS,
     ISSUANCE_APPROVALS,
+    DELIVERY_SETTINGS,
+    SANDBOX_INBOX,
     POINTS,
     APPROVALS,
     USERS,

@@ -34,7 +34,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     ),
     Role.FINANCE: frozenset(_READ | {P.LEDGER_ADJUST, P.POINTS_WRITE, P.AUDIT_READ}),
     Role.PARTNER_MANAGER: frozenset(_READ | {P.PARTNERS_WRITE, P.CATALOG_WRITE}),
-    Role.SUPPORT_AGENT: frozenset({P.RECIPIENTS_READ, P.REWARDS_READ, P.POINTS_READ, P.TICKETS_READ, P.TICKETS_WRITE}),
+    # Deliveries read: "did my reward arrive?" is a support question; changing providers is not theirs.
+    Role.SUPPORT_AGENT: frozenset(
+        {P.RECIPIENTS_READ, P.REWARDS_READ, P.POINTS_READ, P.TICKETS_READ, P.TICKETS_WRITE, P.DELIVERIES_READ}
+    ),
     Role.VIEWER: frozenset(_READ),
 }
 

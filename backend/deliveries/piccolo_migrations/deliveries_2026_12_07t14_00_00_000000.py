@@ -1,13 +1,10 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from backend.core.ids import UUID7Default
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import UUID, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
+
+from backend.core.ids import UUID7Default
 
 ID = "2026-12-07T14:00:00:000000"
 VERSION = "1.38.0"
@@ -15,9 +12,7 @@ DESCRIPTION = "test messages asked for from the console, sent by the worker"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="deliveries", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="deliveries", description=DESCRIPTION)
 
     manager.add_table(
         class_name="DeliveryTestSend",
