@@ -7,7 +7,10 @@ from piccolo.conf.apps import AppConfig
 from backend.deliveries.tables import (
     Delivery,
     DeliveryAttempt,
+    DeliveryCallbackReceipt,
     DeliveryProvider,
+    DeliverySettings,
+    DeliveryStatusEvent,
     DeliveryTemplate,
     DeliveryTestSend,
     SandboxMessage,
@@ -18,7 +21,17 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="deliveries",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Delivery, DeliveryAttempt, DeliveryProvider, DeliveryTemplate, SandboxMessage, DeliveryTestSend],
+    table_classes=[
+        Delivery,
+        DeliveryAttempt,
+        DeliveryProvider,
+        DeliveryTemplate,
+        SandboxMessage,
+        DeliverySettings,
+        DeliveryStatusEvent,
+        DeliveryCallbackReceipt,
+        DeliveryTestSend,
+    ],
     migration_dependencies=["backend.core.piccolo_app"],
     commands=[],
 )

@@ -5,7 +5,7 @@ Composite uniques and the due-delivery index are in the raw migration (Piccolo c
 declare them): UNIQUE (delivery, number) of attempts, UNIQUE (programme_id, channel, role) of
 providers, UNIQUE (programme_id, channel, language) of templates."""
 
-from piccolo.columns import JSON, UUID, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.core.ids import UUID7Default
@@ -39,6 +39,10 @@ class Delivery(Table, tablename="deliveries"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+    # What the provider's status callbacks said last (queued, sent, delivered, read, bounced,
+    # failed, undeliverable): only ever moves forward.
+    provider_status = Varchar(length=16, null=True, default=None)
+    provider_status_at = Timestamptz(null=True, default=None)
 
 
 class DeliveryAttempt(Table, tablename="delivery_attempts"):
@@ -68,6 +72,9 @@ class DeliveryProvider(Table, tablename="delivery_providers"):
     kind = Varchar(length=32)  # sandbox | smtp | http_messaging
     settings = JSON(default={})
     secret_sealed = Text(default="")  # sealed by backend.core.encryption, with the row's id as context
+    # The secret that signs the provider's status callbacks when it is not ``secret`` itself
+    # (Meta's app secret); sealed the same way, with "callback:" + the row's id as context.
+    callback_secret_sealed = Text(default="")
     created_at = Timestamptz()
     updated_at = Timestamptz()
     updated_by_label = Varchar(length=255, default="")
@@ -101,6 +108,47 @@ class SandboxMessage(Table, tablename="sandbox_messages"):
     html = Text(default="")
     text = Text()
     created_at = Timestamptz(index=True)
+
+
+class DeliverySettings(Table, tablename="delivery_settings"):
+    """A programme's delivery rules: quiet hours for SMS and WhatsApp (in the recipient's time zone,
+    else ``time_zone``) and channel fallback (when a channel's providers are exhausted or refuse for
+    good, try the recipient's next channel in ``fallback_order`` that has a usable contact)."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    programme_id = UUID(unique=True)
+    quiet_hours = Boolean(default=False)
+    quiet_start = Varchar(length=5, default="21:00")  # local time, HH:MM: no SMS/WhatsApp from here…
+    quiet_end = Varchar(length=5, default="08:00")  # …until here (the window may cross midnight)
+    time_zone = Varchar(length=64, default="UTC")  # IANA name, for recipients without one
+    fallback = Boolean(default=False)
+    fallback_order = Varchar(length=64, default="email,sms,whatsapp")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    updated_by_label = Varchar(length=255, default="")
+
+
+class DeliveryStatusEvent(Table, tablename="delivery_status_events"):
+    """A status a provider's signed callback reported for a delivery, kept whether or not it moved
+    the delivery forward (``applied``), with the provider's time and ours."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    delivery = ForeignKey(references=Delivery, index=True, on_delete=OnDelete.restrict)
+    provider_id = UUID(null=True, default=None)
+    status = Varchar(length=16)
+    applied = Boolean(default=False)
+    error_code = Varchar(length=40, null=True, default=None)
+    reason = Text(null=True, default=None)
+    occurred_at = Timestamptz()
+    received_at = Timestamptz()
+
+
+class DeliveryCallbackReceipt(Table, tablename="delivery_callback_receipts"):
+    """A callback already handled: its provider row and id, unique, so a replay changes nothing."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    receipt_key = Varchar(length=300, unique=True)  # provider id + ":" + the callback's own id
+    received_at = Timestamptz(index=True)
 
 
 class DeliveryTestSend(Table, tablename="delivery_test_sends"):
