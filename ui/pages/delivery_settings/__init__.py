@@ -1,5 +1,5 @@
-"""Delivery settings, per programme: each channel's providers, the templates, and (from the
-programme's delivery settings) quiet hours and channel fallback."""
+"""Delivery settings, per programme: each channel's providers, the templates, and the sending
+rules (quiet hours and channel fallback)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from backend.recipients import service as recipients
 from ui import navigation
 from ui.auth import console_page
 from ui.pages.delivery_settings.providers_panel import ProvidersPanel
+from ui.pages.delivery_settings.rules_panel import RulesPanel
 from ui.pages.delivery_settings.templates_panel import TemplatesPanel
 from ui.session import signed_in
 from ui.theme import frame
 
-TABS = {"providers": "Providers", "templates": "Templates"}
+TABS = {"providers": "Providers", "templates": "Templates", "rules": "Sending rules"}
 PROGRAMME_CHOICES = 200
 
 
@@ -55,8 +56,11 @@ async def delivery_settings_page(programme: str | None = None, tab: str = "provi
                 providers = ProvidersPanel(actor, chosen)
             with ui.tab_panel("templates").classes("q-px-none gap-3"):
                 templates = TemplatesPanel(actor, chosen, channel)
+            with ui.tab_panel("rules").classes("q-px-none"):
+                rules = RulesPanel(actor, chosen)
         await providers.reload()
         await templates.reload()
+        await rules.reload()
 
 
 def register() -> None:
