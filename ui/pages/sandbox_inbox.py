@@ -28,12 +28,13 @@ COLUMNS = [
     Column("received", "Received"),
     Column("channel", "Channel", badge=True),
     Column("recipient", "To"),
-    Column("gist", "Message", link=True, ellipsis=True),
+    Column("gist", "Message", link=True, wrap=True),
 ]
 
 
-def _gist(message: SandboxMessageView) -> str:
-    return message.subject or " ".join(message.text.split())[:160]
+def _gist(message: SandboxMessageView, limit: int = 90) -> str:
+    gist = message.subject or " ".join(message.text.split())
+    return gist if len(gist) <= limit else gist[: limit - 1] + "…"
 
 
 def _row(message: SandboxMessageView) -> dict:
