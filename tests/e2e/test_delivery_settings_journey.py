@@ -81,7 +81,7 @@ def test_delivery_settings_and_the_sandbox_inbox(console_server, worker, browser
     page.goto(f"{url}/delivery-settings?tab=templates&channel=sms")
     editor = page.get_by_label("Message")
     editor.fill("Hi {{ recipient_name }}, here’s your reward: {{ offer_name }} worth {{ value }}. Claim: {{ claim_url }}")
-    expect(page.get_by_text("Sent as UCS-2 (70 a segment) because of: ’")).to_be_visible()
+    expect(page.get_by_text("Sent as UCS-2 (70 a segment) because of: “’” (U+2019)")).to_be_visible()
     expect(page.get_by_text("UCS-2 · 2 segments", exact=False)).to_be_visible()
     shoot(page, f"delivery-{width}-05-sms-template")
     editor.fill("Hi {{ recipient_name }")

@@ -37,7 +37,7 @@ async def test_the_sms_preview_and_its_segments_follow_the_typing(console: User,
 
     choose(console, "template-text", "Hi {{ recipient_name }}, here’s your reward")  # a curly apostrophe
     assert text_of(console, "sms-length") == "31 characters · UCS-2 · 1 segment (70 per segment, 39 left in the last)"
-    assert text_of(console, "sms-ucs2") == "Sent as UCS-2 (70 a segment) because of: ’"
+    assert text_of(console, "sms-ucs2") == "Sent as UCS-2 (70 a segment) because of: “’” (U+2019)"
 
     choose(console, "template-text", "Hi {{ recipient_name }")
     await console.should_see(marker="template-problems")

@@ -24,11 +24,12 @@ from ui.session import signed_in
 from ui.theme import frame
 
 CHANNEL_COLOURS = {"email": "primary", "sms": "secondary", "whatsapp": "positive"}
+# The message first: on a phone the table scrolls sideways, and the link must be in view.
 COLUMNS = [
-    Column("received", "Received"),
-    Column("channel", "Channel", badge=True),
-    Column("recipient", "To"),
     Column("gist", "Message", link=True, wrap=True),
+    Column("recipient", "To"),
+    Column("channel", "Channel", badge=True),
+    Column("received", "Received"),
 ]
 
 

@@ -104,7 +104,7 @@ class TemplatesPanel:
             element.classes("w-full font-mono").mark(f"template-{name}").on_value_change(self.refresh_preview)
         if self.channel == SMS:
             self.length = ui.label().classes("text-body2 text-weight-medium").mark("sms-length")
-            self.ucs2_note = ui.label().classes("text-caption text-warning").mark("sms-ucs2")
+            self.ucs2_note = ui.label().classes("text-caption text-orange-10").mark("sms-ucs2")
         if self.can_edit:
             with ui.row().classes("gap-2"):
                 ui.button("Save template", icon="save", on_click=self.save).props("unelevated no-caps").mark("save-template")
@@ -136,7 +136,8 @@ class TemplatesPanel:
         if self.channel == SMS:
             self.length.text = segment_words(shown.sms) if shown.sms else "Fix the template to see its length"
             ucs2 = shown.sms.ucs2_characters if shown.sms and shown.sms.encoding == UCS2 else ""
-            self.ucs2_note.text = f"Sent as UCS-2 (70 a segment) because of: {' '.join(ucs2)}" if ucs2 else ""
+            named = ", ".join(f"“{c}” (U+{ord(c):04X})" for c in ucs2)
+            self.ucs2_note.text = f"Sent as UCS-2 (70 a segment) because of: {named}" if ucs2 else ""
 
     def _variables(self) -> None:
         with ui.expansion("Variables you can use", icon="data_object").classes("w-full mb-card").mark("template-variables"):
