@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from strawberry.litestar import make_graphql_controller
 
 from backend.access.service import ApiKeyRejected
+from backend.api import delivery_callbacks
 from backend.api.auth import rejected_key_response
 from backend.api.context import request_context
 from backend.api.health import healthz, readyz
@@ -72,7 +73,7 @@ def graphql_controller() -> type[Controller]:
 
 def create_app() -> Litestar:
     return Litestar(
-        route_handlers=[graphql_controller(), healthz, readyz, MetricsController],
+        route_handlers=[graphql_controller(), healthz, readyz, MetricsController, *delivery_callbacks.ROUTES],
         middleware=[request_tracing, HTTP_METRICS.middleware],
         exception_handlers={ApiKeyRejected: rejected_key_response},
         after_exception=[unhandled_error_logger(ApiKeyRejected)],

@@ -101,9 +101,10 @@ class ProviderView:
     settings: dict
     secret_masked: str  # never the secret itself
     updated_at: datetime
+    callback_secret_masked: str = ""  # the callbacks' own signing secret (Meta's app secret), masked
 
 
-def provider_view(row, secret_masked: str) -> ProviderView:
+def provider_view(row, secret_masked: str, callback_secret_masked: str = "") -> ProviderView:
     settings = row["settings"]
     return ProviderView(
         id=row["id"],
@@ -114,6 +115,7 @@ def provider_view(row, secret_masked: str) -> ProviderView:
         settings=json.loads(settings) if isinstance(settings, str) else dict(settings or {}),
         secret_masked=secret_masked,
         updated_at=as_utc(row["updated_at"]),
+        callback_secret_masked=callback_secret_masked,
     )
 
 

@@ -4,7 +4,11 @@ Topics are names and payloads are dicts: webhooks consumes other domains' events
 them (DESIGN.md: webhooks may only call core)."""
 
 BALANCE_CHANGED = "ledger.balance_changed"
+REWARD_DELIVERED = "reward.delivered"
+REWARD_DELIVERY_FAILED = "reward.delivery_failed"
 
 TOPICS: dict[str, str] = {
     BALANCE_CHANGED: "a wallet's balance changed (earned, reserved, confirmed, released, reversed, expired or adjusted)",
+    REWARD_DELIVERED: "the provider reported a reward's message delivered to its recipient (or read)",
+    REWARD_DELIVERY_FAILED: "the provider reported a reward's message bounced, failed or undeliverable: it is flagged for an admin",
 }

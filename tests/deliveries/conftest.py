@@ -42,3 +42,20 @@ def messaging_provider():
     yield start
     for server in started:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def json_provider():
+    """``json_provider(script, then=…, check=…)``: a started JSON provider, stopped at the end of the test."""
+    from json_provider import JsonProvider
+
+    started = []
+
+    def start(script=None, **options):
+        server = JsonProvider(script, **options).__enter__()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.__exit__(None, None, None)

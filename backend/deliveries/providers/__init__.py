@@ -6,7 +6,8 @@ permanent (retrying cannot help; a person must act)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 TRANSIENT, PERMANENT = "transient", "permanent"
@@ -22,6 +23,9 @@ class Message:
     subject: str  # email only
     html: str  # email only
     text: str
+    # The template's variables (recipient_name, value, claim_url, …), for providers that send a
+    # pre-approved template with parameters instead of our text (WhatsApp Cloud).
+    variables: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,26 @@ def transient(code: str, text: str, retry_after: float | None = None) -> Outcome
 
 def permanent(code: str, text: str) -> Outcome:
     return Outcome(failure=Failure(PERMANENT, code, text[:2000]))
+
+
+# What a provider's status callback may say of a message, in the order a message moves through them;
+# the last three end it as failed.
+QUEUED, SENT_STATUS, DELIVERED, READ = "queued", "sent", "delivered", "read"
+BOUNCED, FAILED_STATUS, UNDELIVERABLE = "bounced", "failed", "undeliverable"
+STATUSES = (QUEUED, SENT_STATUS, DELIVERED, READ, BOUNCED, FAILED_STATUS, UNDELIVERABLE)
+FAILURE_STATUSES = (BOUNCED, FAILED_STATUS, UNDELIVERABLE)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """One status of one message, read from a verified callback."""
+
+    provider_message_id: str
+    status: str  # one of STATUSES
+    callback_id: str  # what makes this report unique, for replay protection
+    occurred_at: datetime | None = None  # the provider's time, when it says
+    error_code: str | None = None
+    reason: str | None = None  # in words, for a failure
 
 
 class Provider(Protocol):

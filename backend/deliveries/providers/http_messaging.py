@@ -3,23 +3,38 @@ to ``{base_url}/Accounts/{account_sid}/Messages.json`` with basic auth (account 
 numbers in E.164 (``whatsapp:`` before both for WhatsApp), the delivery id as ``Idempotency-Key``.
 The answer's ``sid`` is the provider's message id.
 
+Status callbacks: a form POST with ``MessageSid`` and ``MessageStatus``, signed in
+``X-Twilio-Signature``: base64 of the HMAC-SHA1, under the auth token, of the full URL followed by
+each form parameter's name and value, sorted by name.
+
 Classification: a timeout, a connection error, any 5xx and a 429 (with its Retry-After) are
 transient; a 4xx is permanent, in words from the provider's error code where we know it."""
 
 from __future__ import annotations
 
-import asyncio
-import time
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 import httpx
 
-from backend.deliveries.providers import WHATSAPP, Message, Outcome, permanent, transient
+from backend.deliveries.providers import (
+    DELIVERED,
+    FAILED_STATUS,
+    QUEUED,
+    READ,
+    SENT_STATUS,
+    UNDELIVERABLE,
+    WHATSAPP,
+    Message,
+    Outcome,
+    StatusReport,
+    permanent,
+)
+from backend.deliveries.providers.http_exchange import json_object, post, transient_status
 
 NAME = "http_messaging"
-USER_AGENT = "Mirabelle-Deliveries/1"
-
 # The provider's error codes a person acts on, in words (Twilio's numbering).
 KNOWN_CODES = {
     21211: ("INVALID_NUMBER", "the phone number is not valid"),
@@ -41,25 +56,8 @@ class MessagingSettings:
     timeout_seconds: float = 10.0
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds, or as an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
 def _refusal(response: httpx.Response) -> Outcome:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    body = body if isinstance(body, dict) else {}
+    body = json_object(response)
     code, said = body.get("code"), str(body.get("message") or response.text[:300]).strip()
     known = KNOWN_CODES.get(code) if isinstance(code, int) else None
     if known is not None:
@@ -80,31 +78,64 @@ class HttpMessagingProvider:
     async def send(self, message: Message) -> Outcome:
         settings = self.settings
         url = f"{settings.base_url.rstrip('/')}/Accounts/{settings.account_sid}/Messages.json"
-        headers = {"Idempotency-Key": str(message.delivery_id), "User-Agent": USER_AGENT}
-        try:
-            # httpx's timeout applies to each read; this one bounds the whole exchange.
-            async with (
-                asyncio.timeout(settings.timeout_seconds),
-                httpx.AsyncClient(timeout=settings.timeout_seconds, follow_redirects=False) as client,
-            ):
-                response = await client.post(
-                    url, data=self.form(message), headers=headers, auth=(settings.account_sid, settings.auth_token)
-                )
-        except (TimeoutError, httpx.TimeoutException):
-            return transient("TIMEOUT", f"the provider did not answer within {settings.timeout_seconds:g} s")
-        except httpx.HTTPError as error:
-            return transient("CONNECTION", f"cannot reach the provider: {type(error).__name__}: {error}".rstrip(": "))
-        status = response.status_code
-        if 200 <= status < 300:
-            try:
-                sid = response.json().get("sid")
-            except (ValueError, AttributeError):
-                sid = None
+        response = await post(
+            url,
+            settings.timeout_seconds,
+            data=self.form(message),
+            headers={"Idempotency-Key": str(message.delivery_id)},
+            auth=(settings.account_sid, settings.auth_token),
+        )
+        if isinstance(response, Outcome):
+            return response
+        if 200 <= response.status_code < 300:
+            sid = json_object(response).get("sid")
             return Outcome(provider_message_id=str(sid) if sid else None)
-        if status == 429:
-            wait = retry_after_seconds(response.headers.get("retry-after"))
-            after = f", retry after {wait:g} s" if wait is not None else ""
-            return transient("RATE_LIMITED", f"the provider is rate limiting us (429{after})", retry_after=wait)
-        if status >= 500 or status == 408:
-            return transient(f"HTTP_{status}", f"the provider failed ({status}): {response.text[:300].strip()}")
-        return _refusal(response)
+        return transient_status(response) or _refusal(response)
+
+
+# ---------------------------------------------------------------- status callbacks
+
+# The provider's MessageStatus values, as ours (receiving, received, canceled… are not ours to track).
+STATUSES = {
+    "accepted": QUEUED,
+    "scheduled": QUEUED,
+    "queued": QUEUED,
+    "sending": SENT_STATUS,
+    "sent": SENT_STATUS,
+    "delivered": DELIVERED,
+    "read": READ,
+    "undelivered": UNDELIVERABLE,
+    "failed": FAILED_STATUS,
+}
+
+
+def signature(auth_token: str, url: str, params: dict[str, str]) -> str:
+    signed = url + "".join(name + params[name] for name in sorted(params))
+    return base64.b64encode(hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1).digest()).decode()
+
+
+def verify_signature(auth_token: str, url: str, params: dict[str, str], header: str | None) -> bool:
+    return bool(auth_token and header) and hmac.compare_digest(signature(auth_token, url, params), header.strip())
+
+
+def status_reports(params: dict[str, str], idempotency_token: str | None) -> list[StatusReport]:
+    """The status a verified callback reports. Its id: the provider's idempotency token when it
+    sends one, else the message and status (one report of each status per message)."""
+    sid, status = params.get("MessageSid") or params.get("SmsSid"), (params.get("MessageStatus") or "").lower()
+    if not sid or status not in STATUSES:
+        return []
+    code = params.get("ErrorCode") or None
+    reason = None
+    if STATUSES[status] in (UNDELIVERABLE, FAILED_STATUS):
+        known = KNOWN_CODES.get(int(code)) if code and code.isdigit() else None
+        words = known[1] if known else "the provider could not deliver the message"
+        reason = f"{words} (provider status {status}" + (f", code {code})" if code else ")")
+    return [
+        StatusReport(
+            provider_message_id=sid,
+            status=STATUSES[status],
+            callback_id=idempotency_token or f"{sid}:{status}",
+            error_code=(KNOWN_CODES[int(code)][0] if code and code.isdigit() and int(code) in KNOWN_CODES else code),
+            reason=reason,
+        )
+    ]

@@ -9,25 +9,30 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from backend.core import audit, contact_points, sql
+from backend.core import audit, sql
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.db import write_transaction
 from backend.core.encryption import DecryptionFailed, mask, secret_box
-from backend.core.errors import DomainError, FieldError
+from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
 from backend.deliveries.providers import Provider
 from backend.deliveries.providers.http_messaging import NAME as HTTP_MESSAGING
 from backend.deliveries.providers.http_messaging import HttpMessagingProvider, MessagingSettings
-from backend.deliveries.providers.sandbox import NAME as SANDBOX
 from backend.deliveries.providers.sandbox import SandboxProvider
+from backend.deliveries.providers.signed_webhook import NAME as SIGNED_WEBHOOK
+from backend.deliveries.providers.signed_webhook import SignedWebhookProvider, SignedWebhookSettings, secret_problem
 from backend.deliveries.providers.smtp import NAME as SMTP
-from backend.deliveries.providers.smtp import SECURITY, SmtpProvider, SmtpSettings
+from backend.deliveries.providers.smtp import SmtpProvider, SmtpSettings
+from backend.deliveries.providers.whatsapp_cloud import NAME as WHATSAPP_CLOUD
+from backend.deliveries.providers.whatsapp_cloud import WhatsAppCloudProvider, WhatsAppCloudSettings
+from backend.deliveries.services.provider_settings import KINDS, NEEDS_CALLBACK_SECRET, NEEDS_SECRET, clean_settings
 from backend.deliveries.views import FAILOVER, PRIMARY, ProviderView, provider_view
 from backend.recipients import service as recipients
 from backend.recipients.service import CHANNELS
 
-KINDS = {SANDBOX: CHANNELS, SMTP: ("email",), HTTP_MESSAGING: ("sms", "whatsapp")}
+__all__ = ["KINDS", "ROLES", "ProviderInput", "clean_settings", "list_providers", "provider_for", "set_provider"]
+
 ROLES = (PRIMARY, FAILOVER)
 
 
@@ -39,86 +44,12 @@ class ProviderInput:
     kind: str
     settings: dict = field(default_factory=dict)
     secret: str | None = None  # None: keep the stored one (on a change); "" clears it
+    # The secret that signs the provider's status callbacks when it is another (Meta's app secret).
+    callback_secret: str | None = None
 
 
-def _text(settings: dict, name: str, errors: list[FieldError], required: bool = True, limit: int = 500) -> str:
-    value = str(settings.get(name) or "").strip()
-    if required and not value:
-        errors.append(FieldError(name, "REQUIRED", f"{name} is required"))
-    elif len(value) > limit:
-        errors.append(FieldError(name, "TOO_LONG", f"{name} is at most {limit} characters"))
-    return value
-
-
-def _timeout(settings: dict, errors: list[FieldError]) -> float:
-    value = settings.get("timeout_seconds", 10)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.1 <= value <= 30:
-        errors.append(FieldError("timeout_seconds", "INVALID", "timeout_seconds is a number of seconds from 0.1 to 30"))
-        return 10.0
-    return float(value)
-
-
-def _rate(settings: dict, errors: list[FieldError]) -> dict:
-    """The optional per-provider rate limit (messages per second, across all workers)."""
-    value = settings.get("rate_per_second")
-    if value is None:
-        return {}
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.1 <= value <= 10_000:
-        errors.append(FieldError("rate_per_second", "INVALID", "rate_per_second is a number of messages from 0.1 to 10,000"))
-        return {}
-    return {"rate_per_second": float(value)}
-
-
-def clean_settings(kind: str, settings: dict) -> dict:
-    """The settings a kind of provider needs, checked and normalised; DomainError naming each problem."""
-    errors: list[FieldError] = []
-    if kind == SANDBOX:
-        clean: dict = {}
-    elif kind == SMTP:
-        port = settings.get("port")
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            errors.append(FieldError("port", "INVALID", "port is a whole number from 1 to 65535, e.g. 587"))
-        security = str(settings.get("security") or "starttls")
-        if security not in SECURITY:
-            errors.append(FieldError("security", "INVALID", f"security is one of {', '.join(SECURITY)}"))
-        from_address = _text(settings, "from_address", errors, limit=254)
-        if from_address:
-            try:
-                from_address = contact_points.email_address(from_address, "from_address")
-            except DomainError as error:
-                errors.extend(error.errors)
-        clean = {
-            "host": _text(settings, "host", errors, limit=255),
-            "port": port,
-            "security": security,
-            "username": _text(settings, "username", errors, required=False, limit=255),
-            "from_address": from_address,
-            "from_name": _text(settings, "from_name", errors, required=False, limit=120),
-            "timeout_seconds": _timeout(settings, errors),
-            "validate_certs": bool(settings.get("validate_certs", True)),
-        } | _rate(settings, errors)
-    elif kind == HTTP_MESSAGING:
-        base_url = _text(settings, "base_url", errors, limit=500)
-        if base_url and not base_url.startswith(("https://", "http://")):
-            errors.append(FieldError("base_url", "INVALID", "base_url is an http(s) URL, e.g. https://api.twilio.com/2010-04-01"))
-        from_number = _text(settings, "from_number", errors, limit=30)
-        if from_number:
-            try:
-                from_number = contact_points.phone_number(from_number, None, "from_number")
-            except DomainError as error:
-                errors.extend(error.errors)
-        clean = {
-            "base_url": base_url.rstrip("/"),
-            "account_sid": _text(settings, "account_sid", errors, limit=100),
-            "from_number": from_number,
-            "timeout_seconds": _timeout(settings, errors),
-        } | _rate(settings, errors)
-    else:
-        errors.append(FieldError("kind", "INVALID_KIND", f"a provider is one of {', '.join(KINDS)}"))
-        clean = {}
-    if errors:
-        raise DomainError(errors)
-    return clean
+def _callback_context(provider_id) -> str:
+    return f"callback:{provider_id}"
 
 
 async def set_provider(actor: Actor, data: ProviderInput) -> ProviderView:
@@ -134,6 +65,8 @@ async def set_provider(actor: Actor, data: ProviderInput) -> ProviderView:
     if errors:
         raise DomainError(errors)
     settings = clean_settings(data.kind, data.settings or {})
+    if data.kind == SIGNED_WEBHOOK and data.secret and (problem := secret_problem(data.secret)):
+        raise DomainError.single("INVALID_SECRET", problem, field="secret")
     await recipients.get_programme(SYSTEM, data.programme_id)  # NotFound for an unknown programme
     now = utcnow()
     async with write_transaction():
@@ -147,13 +80,21 @@ async def set_provider(actor: Actor, data: ProviderInput) -> ProviderView:
         sealed = before["secret_sealed"] if before and data.secret is None else ""
         if data.secret:
             sealed = secret_box().seal(data.secret, str(provider_id))
-        needs_secret = data.kind == HTTP_MESSAGING
-        if needs_secret and not sealed:
-            raise DomainError.single("REQUIRED", "the provider's auth token is required", field="secret")
+        if data.kind in NEEDS_SECRET and not sealed:
+            raise DomainError.single("REQUIRED", "the provider's token or signing secret is required", field="secret")
+        callback_sealed = before["callback_secret_sealed"] if before and data.callback_secret is None else ""
+        if data.callback_secret:
+            callback_sealed = secret_box().seal(data.callback_secret, _callback_context(provider_id))
+        if data.kind in NEEDS_CALLBACK_SECRET and not callback_sealed:
+            raise DomainError.single(
+                "REQUIRED",
+                "the secret that signs the provider's status callbacks (the app secret) is required",
+                field="callback_secret",
+            )
         if before is None:
             await sql.fetch(
-                """INSERT INTO delivery_providers (id, programme_id, channel, role, kind, settings, secret_sealed, created_at,
-                updated_at, updated_by_label) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)""",
+                """INSERT INTO delivery_providers (id, programme_id, channel, role, kind, settings, secret_sealed,
+                callback_secret_sealed, created_at, updated_at, updated_by_label) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)""",
                 provider_id,
                 data.programme_id,
                 data.channel,
@@ -161,29 +102,35 @@ async def set_provider(actor: Actor, data: ProviderInput) -> ProviderView:
                 data.kind,
                 json.dumps(settings),
                 sealed,
+                callback_sealed,
                 now,
                 actor.label[:255],
             )
         else:
             await sql.fetch(
-                """UPDATE delivery_providers SET kind = $2, settings = $3, secret_sealed = $4, updated_at = $5,
-                updated_by_label = $6 WHERE id = $1""",
+                """UPDATE delivery_providers SET kind = $2, settings = $3, secret_sealed = $4, callback_secret_sealed = $5,
+                updated_at = $6, updated_by_label = $7 WHERE id = $1""",
                 provider_id,
                 data.kind,
                 json.dumps(settings),
                 sealed,
+                callback_sealed,
                 now,
                 actor.label[:255],
             )
         row = await sql.fetchrow("SELECT * FROM delivery_providers WHERE id = $1", provider_id)
-        view = provider_view(row, _masked(row))
+        view = _view(row)
         await audit.record(
             actor,
             "delivery_provider.set",
             "delivery_provider",
             provider_id,
-            before=_audited(provider_view(before, _masked(before))) if before else None,
-            after=_audited(view) | {"secret_changed": bool(data.secret) or (data.secret == "" and before is not None)},
+            before=_audited(_view(before)) if before else None,
+            after=_audited(view)
+            | {
+                "secret_changed": bool(data.secret) or (data.secret == "" and before is not None),
+                "callback_secret_changed": bool(data.callback_secret) or (data.callback_secret == "" and before is not None),
+            },
         )
     return view
 
@@ -195,14 +142,23 @@ def _audited(view: ProviderView) -> dict:
         "kind": view.kind,
         "settings": view.settings,
         "secret": view.secret_masked,
+        "callback_secret": view.callback_secret_masked,
     }
 
 
-def _masked(row) -> str:
-    if not row["secret_sealed"]:
+def _view(row) -> ProviderView:
+    return provider_view(
+        row,
+        _masked(row["secret_sealed"], str(row["id"])),
+        _masked(row["callback_secret_sealed"], _callback_context(row["id"])),
+    )
+
+
+def _masked(sealed: str, context: str) -> str:
+    if not sealed:
         return ""
     try:
-        return mask(secret_box().open(row["secret_sealed"], str(row["id"])))
+        return mask(secret_box().open(sealed, context))
     except DecryptionFailed:  # a key rotated away: say so rather than fail the page
         return "•••••••• (cannot be opened with the current keys)"
 
@@ -210,7 +166,7 @@ def _masked(row) -> str:
 async def list_providers(actor: Actor, programme_id: uuid.UUID) -> list[ProviderView]:
     actor.require(Permission.DELIVERIES_READ)
     rows = await sql.fetch("SELECT * FROM delivery_providers WHERE programme_id = $1 ORDER BY channel, role", programme_id)
-    return [provider_view(row, _masked(row)) for row in rows]
+    return [_view(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -238,4 +194,34 @@ async def provider_for(programme_id: uuid.UUID, channel: str, role: str) -> Conf
         return Configured(SmtpProvider(SmtpSettings(**settings, password=secret)), row["id"], rate)
     if row["kind"] == HTTP_MESSAGING:
         return Configured(HttpMessagingProvider(MessagingSettings(**settings, auth_token=secret)), row["id"], rate)
+    if row["kind"] == WHATSAPP_CLOUD:
+        settings["body_parameters"] = tuple(settings.get("body_parameters") or ())
+        return Configured(WhatsAppCloudProvider(WhatsAppCloudSettings(**settings, access_token=secret)), row["id"], rate)
+    if row["kind"] == SIGNED_WEBHOOK:
+        return Configured(SignedWebhookProvider(SignedWebhookSettings(**settings, secret=secret)), row["id"], rate)
     return Configured(SandboxProvider(), row["id"])
+
+
+@dataclass(frozen=True)
+class CallbackKeys:
+    """What verifies a provider's status callbacks: its kind, settings and the signing secret."""
+
+    provider_id: uuid.UUID
+    programme_id: uuid.UUID
+    kind: str
+    settings: dict
+    signing_secret: str  # Twilio-shaped: the auth token; Meta: the app secret; Standard Webhooks: whsec_
+
+
+async def callback_keys(provider_id: uuid.UUID) -> CallbackKeys:
+    """NotFound for an unknown provider; DecryptionFailed for a secret the current keys cannot open."""
+    row = await sql.fetchrow("SELECT * FROM delivery_providers WHERE id = $1", provider_id)
+    if row is None:
+        raise NotFound("delivery provider", provider_id)
+    settings = json.loads(row["settings"]) if isinstance(row["settings"], str) else dict(row["settings"] or {})
+    if row["kind"] in NEEDS_CALLBACK_SECRET:
+        sealed, context = row["callback_secret_sealed"], _callback_context(row["id"])
+    else:
+        sealed, context = row["secret_sealed"], str(row["id"])
+    secret = secret_box().open(sealed, context) if sealed else ""
+    return CallbackKeys(row["id"], row["programme_id"], row["kind"], settings, secret)

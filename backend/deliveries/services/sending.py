@@ -33,6 +33,8 @@ from backend.deliveries import claim_links, pacing, templates
 from backend.deliveries.policy import DEFAULT_POLICY, SendingPolicy
 from backend.deliveries.providers import PERMANENT, Failure, Message, Outcome, Provider, permanent
 from backend.deliveries.queue import DueSend
+from backend.deliveries.services import channel_rules
+from backend.deliveries.services.channel_rules import NextChannel
 from backend.deliveries.services.providers import provider_for
 from backend.deliveries.services.templates import template_for
 from backend.deliveries.views import FAILED, FAILOVER, PENDING, PRIMARY, SENDING, SENT
@@ -71,6 +73,8 @@ async def send_delivery(delivery_id: uuid.UUID, policy: SendingPolicy = DEFAULT_
     claim = await _claim(delivery_id, policy)
     if isinstance(claim, SendOutcome):
         return claim
+    if (quiet := await channel_rules.quiet_wait(claim.delivery_id, claim.programme_id, claim.channel)) is not None:
+        return await _put_back(claim, quiet)  # the recipient's quiet hours: no attempt made or counted
     started_at, clock = utcnow(), time.monotonic()
     sent = await _send(claim)
     if isinstance(sent, _Paced):
@@ -80,7 +84,16 @@ async def send_delivery(delivery_id: uuid.UUID, policy: SendingPolicy = DEFAULT_
     has_failover = False
     if outcome.failure is not None and outcome.failure.kind != PERMANENT and claim.role == PRIMARY:
         has_failover = await _failover_exists(claim)
-    return await _record(claim, provider_name, outcome, started_at, latency_ms, has_failover, policy)
+    fallback = None
+    if outcome.failure is not None and _gives_up(claim, outcome.failure, has_failover, policy):
+        fallback = await channel_rules.next_channel(claim.delivery_id, claim.programme_id, claim.channel)
+    return await _record(claim, provider_name, outcome, started_at, latency_ms, has_failover, policy, fallback)
+
+
+def _gives_up(claim: _Claim, failure: Failure, has_failover: bool, policy: SendingPolicy) -> bool:
+    """Whether this failure ends the channel: permanent, or the last provider's last attempt."""
+    exhausted = claim.role_attempts >= policy.attempts_per_provider and not (claim.role == PRIMARY and has_failover)
+    return failure.kind == PERMANENT or exhausted
 
 
 # ---------------------------------------------------------------- 1. claim
@@ -165,6 +178,7 @@ async def message_for(delivery_id: uuid.UUID, issuance_id: uuid.UUID, programme_
         subject=rendered.subject,
         html=rendered.html,
         text=rendered.text,
+        variables=variables,
     )
 
 
@@ -237,6 +251,7 @@ async def _record(
     latency_ms: int,
     has_failover: bool,
     policy: SendingPolicy,
+    fallback: NextChannel | None = None,
 ) -> SendOutcome:
     now = utcnow()
     failure = outcome.failure
@@ -257,11 +272,17 @@ async def _record(
     else:
         status, code = FAILED, failure.code
         reason = f"gave up after {claim.number} attempts: {failure.text}"
+    channel, contact = claim.channel, claim.contact
+    if status == FAILED and fallback is not None:  # the programme's channel fallback: the next channel, from its primary
+        status, role, role_attempts = PENDING, PRIMARY, 0
+        channel, contact, reason = fallback.channel, fallback.contact, f"{reason} (falling back to {fallback.channel})"
+        retry = DueSend(claim.delivery_id, claim.number + 1, now)
     async with write_transaction():
         recorded = await sql.fetch(
             """UPDATE deliveries SET status = $3, provider_role = $4, role_attempts = $5, next_attempt_at = $6,
             claimed_until = NULL, provider = $7, provider_message_id = $8, failure_code = $9, failure_reason = $10,
-            sent_at = $11, updated_at = $12 WHERE id = $1 AND status = 'sending' AND attempts = $2 RETURNING id""",
+            sent_at = $11, updated_at = $12, channel = $13, contact = $14 WHERE id = $1 AND status = 'sending' AND attempts = $2
+            RETURNING id""",
             claim.delivery_id,
             claim.number,
             status,
@@ -274,6 +295,8 @@ async def _record(
             reason,
             now if status == SENT else None,
             now,
+            channel,
+            contact,
         )
         if not recorded:  # our claim expired and another worker took over (it records this attempt as abandoned)
             return SendOutcome(SKIPPED, claim.number)
