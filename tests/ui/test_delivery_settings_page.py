@@ -73,7 +73,7 @@ async def test_an_admin_sets_an_smtp_provider_and_its_password_is_only_ever_mask
     choose(console, "setting-port", "2525")
     console.find(marker="save-provider").click()
     await console.should_see("Saved the primary Email provider: SMTP server.", retries=patience)
-    await console.should_not_see(marker="provider-dialog", retries=patience)
+    await console.should_see(marker="secret-email-primary", retries=patience)  # the cards are rebuilt
     assert text_of(console, "kind-email-primary") == "SMTP server"
     assert text_of(console, "summary-email-primary") == "127.0.0.1 · 2525 · None (a relay on localhost) · rewards@example.com"
     assert text_of(console, "secret-email-primary") == "Password: ••••••••9876"
@@ -191,3 +191,40 @@ async def test_a_viewer_is_not_shown_delivery_settings(user: User, admin, progra
     await sign_in("viewer@example.com", PASSWORD, path="/delivery-settings")
     await user.should_see("You need the permission “deliveries:read” to open Delivery settings.", retries=patience)
     await user.should_not_see(marker="nav-delivery-settings")
+
+
+async def test_a_whatsapp_cloud_provider_takes_its_template_and_both_secrets_masked(
+    console: User, admin, programme, patience
+) -> None:
+    await console.open(f"/delivery-settings?programme={programme.id}")
+    console.find(marker="edit-whatsapp-failover").click()
+    await console.should_see(marker="provider-dialog", retries=patience)
+    kinds = element(console, "provider-kind").options
+    assert set(kinds) == {"sandbox", "http_messaging", "whatsapp_cloud", "signed_webhook"}  # no SMTP for WhatsApp
+    choose(console, "provider-kind", "whatsapp_cloud")
+    await console.should_see(marker="setting-callback_secret", retries=patience)
+    assert element(console, "setting-body_parameters").value == ["recipient_name", "value", "claim_url"]
+    choose(console, "setting-phone_number_id", "106540352242922")
+    choose(console, "setting-template_name", "reward_issued")
+    choose(console, "setting-verify_token", "verify-me")
+    choose(console, "setting-body_parameters", ["recipient_name", "claim_url"])
+    choose(console, "setting-secret", "EAAG-access-token-7777")
+    console.find(marker="save-provider").click()
+    await console.should_see(
+        "The secret that signs the provider's status callbacks (the app secret) is required.", retries=patience
+    )
+    assert await providers.list_providers(admin, programme.id) == []
+
+    choose(console, "setting-callback_secret", "meta-app-secret-4242")
+    console.find(marker="save-provider").click()
+    await console.should_see(marker="callback-secret-whatsapp-failover", retries=patience)
+    assert text_of(console, "kind-whatsapp-failover") == "WhatsApp Cloud API (Meta)"
+    assert text_of(console, "secret-whatsapp-failover") == "Access token: ••••••••7777"
+    assert text_of(console, "callback-secret-whatsapp-failover") == "App secret (signs status callbacks): ••••••••4242"
+    [stored] = await providers.list_providers(admin, programme.id)
+    assert (stored.role, stored.settings["template_name"], stored.settings["body_parameters"]) == (
+        "failover",
+        "reward_issued",
+        ["recipient_name", "claim_url"],
+    )
+    await console.should_see(marker="test-whatsapp-failover")  # a failover set can be tested

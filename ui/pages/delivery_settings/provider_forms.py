@@ -10,9 +10,13 @@ from nicegui import ui
 
 from backend.deliveries.providers.http_messaging import NAME as HTTP_MESSAGING
 from backend.deliveries.providers.sandbox import NAME as SANDBOX
+from backend.deliveries.providers.signed_webhook import NAME as SIGNED_WEBHOOK
 from backend.deliveries.providers.smtp import NAME as SMTP
+from backend.deliveries.providers.whatsapp_cloud import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_BODY_PARAMETERS
+from backend.deliveries.providers.whatsapp_cloud import NAME as WHATSAPP_CLOUD
+from backend.deliveries.templates import VARIABLES
 
-TEXT, NUMBER, CHOICE, SWITCH = "text", "number", "choice", "switch"
+TEXT, NUMBER, CHOICE, CHOICES, SWITCH = "text", "number", "choice", "choices", "switch"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class KindForm:
     settings: tuple[Setting, ...] = ()
     secret_label: str | None = None  # None: the kind has no secret
     secret_required: bool = False
+    callback_secret_label: str | None = None  # a second secret that signs the status callbacks (Meta's app secret)
 
 
 TIMEOUT = Setting("timeout_seconds", "Timeout (seconds)", NUMBER, "0.1 to 30; a slower answer is retried", default=10)
@@ -80,6 +85,42 @@ FORMS: dict[str, KindForm] = {
         secret_label="Auth token",
         secret_required=True,
     ),
+    WHATSAPP_CLOUD: KindForm(
+        "WhatsApp Cloud API (Meta)",
+        "WhatsApp through Meta's Cloud API: an approved message template, filled with the variables you list in order.",
+        (
+            Setting("phone_number_id", "Phone number id", hint="The number's id in Meta's dashboard (digits)", summary=True),
+            Setting("template_name", "Approved template name", placeholder="reward_issued", summary=True),
+            Setting("template_language", "Template language", hint="e.g. en, en_US", default="en", summary=True),
+            Setting(
+                "body_parameters",
+                "Body parameters, in order",
+                CHOICES,
+                "The template's {{1}}, {{2}}, … in this order",
+                default=list(DEFAULT_BODY_PARAMETERS),
+                options={name: name for name in VARIABLES},
+            ),
+            Setting("verify_token", "Webhook verify token", hint="What Meta sends when it checks the callback URL"),
+            Setting("base_url", "Base URL", default=DEFAULT_BASE_URL),
+            Setting("api_version", "Graph API version", default=DEFAULT_API_VERSION),
+            TIMEOUT,
+            RATE,
+        ),
+        secret_label="Access token",
+        secret_required=True,
+        callback_secret_label="App secret (signs status callbacks)",
+    ),
+    SIGNED_WEBHOOK: KindForm(
+        "Your gateway (Standard Webhooks)",
+        "Any channel through your company's own gateway: a signed JSON POST of the rendered message.",
+        (
+            Setting("url", "Gateway URL", placeholder="https://gateway.example.com/mirabelle/messages", summary=True),
+            TIMEOUT,
+            RATE,
+        ),
+        secret_label="Signing secret (whsec_…)",
+        secret_required=True,
+    ),
 }
 
 
@@ -110,6 +151,8 @@ def _typed(setting: Setting, value):
         return int(number) if number.is_integer() and setting.name == "port" else number
     if setting.kind == SWITCH:
         return bool(value)
+    if setting.kind == CHOICES:
+        return list(value or [])
     return (value or "").strip() if isinstance(value, str) else value
 
 
@@ -120,6 +163,9 @@ def build_fields(kind: str, current: dict, *, readonly: bool = False) -> dict[st
         value = current.get(setting.name, setting.default)
         if setting.kind == CHOICE:
             element = ui.select(setting.options, label=setting.label, value=value)
+        elif setting.kind == CHOICES:
+            element = ui.select(setting.options, label=setting.label, value=list(value or []), multiple=True)
+            element.props("use-chips")
         elif setting.kind == SWITCH:
             element = ui.switch(setting.label, value=bool(value))
         else:

@@ -61,6 +61,10 @@ class ProvidersPanel:
                 if view.secret_masked:
                     secret_label = form_of(view.kind).secret_label or "Secret"
                     ui.label(f"{secret_label}: {view.secret_masked}").classes("text-body2 font-mono").mark(f"secret-{marker}")
+                if view.callback_secret_masked:
+                    ui.label(f"{form_of(view.kind).callback_secret_label}: {view.callback_secret_masked}").classes(
+                        "text-body2 font-mono"
+                    ).mark(f"callback-secret-{marker}")
                 ui.label(f"Changed {when(view.updated_at)}").classes("text-caption mb-muted")
             if self.can_edit:
                 with ui.row().classes("gap-1 q-mt-xs"):
@@ -76,7 +80,7 @@ class ProvidersPanel:
     async def edit(self, channel: str, role: str, view: ProviderView | None) -> None:
         kinds = {kind: form_of(kind).label for kind, channels in KINDS.items() if channel in channels}
         current_kind = view.kind if view else SANDBOX
-        state: dict = {"fields": {}, "secret": None}
+        state: dict = {"fields": {}, "secret": None, "callback_secret": None}
         with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[560px] max-w-[95vw] gap-3").mark("provider-dialog"):
             ui.label(f"{CHANNEL_LABELS[channel]}: {ROLE_LABELS[role].lower()} provider").classes("text-h6")
             kind = ui.select(kinds, label="Kind of provider", value=current_kind).props("outlined dense").classes("w-full")
@@ -91,36 +95,28 @@ class ProvidersPanel:
                 same = view is not None and view.kind == kind.value
                 with form:
                     state["fields"] = build_fields(kind.value, view.settings if same else {})
-                    state["secret"] = None
-                    if chosen.secret_label:
-                        stored = view.secret_masked if same else ""
-                        hint = (
-                            f"Stored: {stored}. Leave empty to keep it." if stored else "Entered once; shown masked after saving."
-                        )
-                        state["secret"] = (
-                            ui.input(chosen.secret_label, password=True, password_toggle_button=True)
-                            .props(f'outlined dense hint="{hint}" autocomplete=new-password')
-                            .classes("w-full")
-                            .mark("setting-secret")
-                        )
+                    state["secret"] = _secret_input(chosen.secret_label, view.secret_masked if same else "", "secret")
+                    state["callback_secret"] = _secret_input(
+                        chosen.callback_secret_label, view.callback_secret_masked if same else "", "callback_secret"
+                    )
 
             kind.on_value_change(show_form)
             show_form()
 
             async def save() -> None:
-                secret_input = state["secret"]
-                typed = (secret_input.value or "") if secret_input is not None else ""
-                # Empty keeps the stored secret only for the same kind: another kind's token is no password.
-                keep = secret_input is not None and view is not None and view.kind == kind.value
+                # Empty keeps a stored secret only for the same kind: another kind's token is no password.
+                same = view is not None and view.kind == kind.value
                 data = ProviderInput(
                     programme_id=self.programme_id,
                     channel=channel,
                     role=role,
                     kind=kind.value,
                     settings=settings_from(kind.value, state["fields"]),
-                    secret=typed or (None if keep else ""),
+                    secret=_typed_secret(state["secret"], same),
+                    callback_secret=_typed_secret(state["callback_secret"], same),
                 )
-                fields = dict(state["fields"]) | {"kind": kind} | ({"secret": secret_input} if secret_input is not None else {})
+                secrets = {name: state[name] for name in ("secret", "callback_secret") if state[name] is not None}
+                fields = dict(state["fields"]) | {"kind": kind} | secrets
                 saved = await perform(
                     lambda actor: providers.set_provider(actor, data),
                     fields=fields,
@@ -136,3 +132,22 @@ class ProvidersPanel:
                 ui.button("Save", on_click=save).props("unelevated no-caps").mark("save-provider")
         if await ask(dialog):
             await self.reload()
+
+
+def _secret_input(label: str | None, stored: str, name: str) -> ui.input | None:
+    """A secret typed once: the stored one is never sent back to the browser, only its mask in the hint."""
+    if not label:
+        return None
+    hint = f"Stored: {stored}. Leave empty to keep it." if stored else "Entered once; shown masked after saving."
+    return (
+        ui.input(label, password=True, password_toggle_button=True)
+        .props(f'outlined dense hint="{hint}" autocomplete=new-password')
+        .classes("w-full")
+        .mark(f"setting-{name}")
+    )
+
+
+def _typed_secret(secret_input: ui.input | None, same_kind: bool) -> str | None:
+    """What the service expects: the typed secret, None to keep the stored one, "" to clear it."""
+    typed = (secret_input.value or "") if secret_input is not None else ""
+    return typed or (None if secret_input is not None and same_kind else "")
