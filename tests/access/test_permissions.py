@@ -28,7 +28,7 @@ users:manage       1 0 0 0 0 0
 api_keys:manage    1 0 0 0 0 0
 webhooks:manage    1 0 0 0 0 0
 outbox:manage      1 0 0 0 0 0
-deliveries:read    1 0 0 0 0 0
+deliveries:read    1 0 0 0 1 0
 deliveries:write   1 0 0 0 0 0
 audit:read         1 1 1 0 0 0
 """
