@@ -228,3 +228,19 @@ async def test_a_whatsapp_cloud_provider_takes_its_template_and_both_secrets_mas
         ["recipient_name", "claim_url"],
     )
     await console.should_see(marker="test-whatsapp-failover")  # a failover set can be tested
+
+
+async def test_a_sandbox_test_links_to_the_inbox_where_it_landed(
+    console: User, admin, programme, patience, embedded_redis, doorbell
+) -> None:
+    await console.open(f"/delivery-settings?programme={programme.id}")
+    console.find(marker="test-whatsapp-primary").click()
+    await console.should_see(marker="test-dialog", retries=patience)
+    await console.should_not_see(marker="test-inbox")
+    choose(console, "test-contact", "+91 98123 45678")
+    console.find(marker="test-send").click()
+    async with running_worker(embedded_redis.url, None):
+        await console.should_see("Sent to +919812345678 through sandbox in", retries=patience * 4)
+    await console.should_see(marker="test-inbox", retries=patience)
+    console.find(marker="test-inbox").click()
+    await console.should_see(marker="inbox-table", retries=patience)

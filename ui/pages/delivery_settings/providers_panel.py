@@ -57,7 +57,7 @@ class ProvidersPanel:
                 ui.label(form_of(view.kind).label).classes("text-body1 text-weight-medium").mark(f"kind-{marker}")
                 line = summary(view.kind, view.settings)
                 if line:
-                    ui.label(line).classes("text-body2 break-all").mark(f"summary-{marker}")
+                    ui.label(line).classes("text-body2 break-words").mark(f"summary-{marker}")
                 if view.secret_masked:
                     secret_label = form_of(view.kind).secret_label or "Secret"
                     ui.label(f"{secret_label}: {view.secret_masked}").classes("text-body2 font-mono").mark(f"secret-{marker}")

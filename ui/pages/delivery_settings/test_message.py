@@ -9,6 +9,7 @@ from nicegui import ui
 
 from backend.deliveries.services import test_sends
 from backend.deliveries.services.test_sends import TestSendView
+from ui import navigation
 from ui.components.action import perform
 from ui.components.dialogs import ask
 from ui.pages.delivery_settings.words import CHANNEL_LABELS, CONTACT_HINTS, ROLE_LABELS
@@ -43,8 +44,10 @@ async def send_test_message(programme_id: uuid.UUID, channel: str, role: str) ->
         language = ui.input("Template language", value="en").props("outlined dense").classes("w-32").mark("test-language")
         with ui.row().classes("w-full items-start gap-2 no-wrap").mark("test-outcome") as outcome_row:
             icon = ui.icon("schedule", size="22px", color="grey-7")
-            outcome = ui.label().classes("text-body2 break-all").mark("test-outcome-text")
+            outcome = ui.label().classes("text-body2 break-words").mark("test-outcome-text")
         outcome_row.set_visibility(False)
+        inbox = ui.link("See it in the sandbox inbox", navigation.SANDBOX_INBOX.path).classes("text-primary").mark("test-inbox")
+        inbox.set_visibility(False)
         state: dict = {"polls": 0, "test_id": None}
 
         async def poll() -> None:
@@ -59,6 +62,8 @@ async def send_test_message(programme_id: uuid.UUID, channel: str, role: str) ->
             outcome.text = outcome_words(test)
             if test.finished:
                 timer.deactivate()
+                if test.status == "sent" and test.provider == "sandbox":
+                    inbox.set_visibility(True)
                 icon.name, icon.props["color"] = ("check_circle", "positive") if test.status == "sent" else ("error", "negative")
                 icon.update()
                 send.enable()
@@ -78,6 +83,7 @@ async def send_test_message(programme_id: uuid.UUID, channel: str, role: str) ->
                 return
             state.update(test_id=test.id, polls=0)
             outcome_row.set_visibility(True)
+            inbox.set_visibility(False)
             icon.name, icon.props["color"] = "schedule", "grey-7"
             icon.update()
             outcome.text = outcome_words(test)
