@@ -16,7 +16,7 @@ from backend.core.clock import utcnow
 from backend.core.outbox import Event
 from backend.deliveries import queue
 from backend.deliveries.policy import DEFAULT_POLICY, SendingPolicy
-from backend.deliveries.services import creation, sending
+from backend.deliveries.services import creation, sending, test_sends
 from backend.deliveries.views import DELIVERY_DUE
 from backend.rewards.views import REWARD_ISSUED
 from jobs.handback import hands_back_when_cancelled
@@ -61,15 +61,25 @@ async def send_delivery(ctx: dict[str, Any], delivery_id: str) -> str:
     return outcome.status
 
 
+@hands_back_when_cancelled
+async def send_test_message(ctx: dict[str, Any], test_id: str) -> str:
+    """A test message an admin asked for in the console."""
+    return await test_sends.send_test(uuid.UUID(test_id))
+
+
 async def enqueue_due_sends(ctx: dict[str, Any]) -> int:
     enqueued = await queue.ring(await sending.due_sends(), ctx["redis"])
+    enqueued += await test_sends.ring(await test_sends.due_test_sends(), ctx["redis"])
     if enqueued:
         log.info("deliveries.due_enqueued", jobs=enqueued)
     return enqueued
 
 
 def job_functions(timeout: int) -> list:
-    return [func(send_delivery, name=queue.SEND_JOB, timeout=timeout, keep_result=0, max_tries=MISSING_TRIES + 1)]
+    return [
+        func(send_delivery, name=queue.SEND_JOB, timeout=timeout, keep_result=0, max_tries=MISSING_TRIES + 1),
+        func(send_test_message, name=test_sends.JOB, timeout=timeout, keep_result=0, max_tries=3),
+    ]
 
 
 def cron_jobs(schedule: dict[str, Any], timeout: int) -> list:

@@ -20,6 +20,7 @@ from ui.pages import (
     audit,
     catalog,
     deliveries,
+    delivery_settings,
     home,
     ledger,
     login,
@@ -27,12 +28,29 @@ from ui.pages import (
     programmes,
     recipients,
     rewards,
+    sandbox_inbox,
     users,
     webhooks,
 )
 from ui.theme import PRODUCT
 
-PAGES = (login, home, recipients, programmes, catalog, rewards, deliveries, ledger, users, api_keys, webhooks, outbox, audit)
+PAGES = (
+    login,
+    home,
+    recipients,
+    programmes,
+    catalog,
+    rewards,
+    deliveries,
+    delivery_settings,
+    sandbox_inbox,
+    ledger,
+    users,
+    api_keys,
+    webhooks,
+    outbox,
+    audit,
+)
 FAVICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
     '<circle cx="16" cy="18" r="12" fill="#e0a526"/><path d="M16 6c2-4 6-5 9-4-2 3-5 4-9 4z" fill="#5b3f8f"/></svg>'

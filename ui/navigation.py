@@ -34,6 +34,8 @@ UPLOADS = Destination("Rewards", "Uploads", "/uploads", "upload_file", Permissio
 ISSUANCE_APPROVALS = Destination("Rewards", "Issuance approvals", "/issuance-approvals", "task_alt", Permission.CAMPAIGNS_WRITE)
 DELIVERIES = Destination("Deliveries", "Deliveries", "/deliveries", "local_shipping", Permission.DELIVERIES_READ)
 DELIVERY_RATES = Destination("Deliveries", "Success rates", "/delivery-rates", "insights", Permission.DELIVERIES_READ)
+DELIVERY_SETTINGS = Destination("Deliveries", "Delivery settings", "/delivery-settings", "tune", Permission.DELIVERIES_READ)
+SANDBOX_INBOX = Destination("Deliveries", "Sandbox inbox", "/sandbox-inbox", "inbox", Permission.DELIVERIES_READ)
 POINTS = Destination("Ledger", "Points", "/points", "savings", Permission.POINTS_READ)
 APPROVALS = Destination("Ledger", "Approvals", "/approvals", "fact_check", Permission.LEDGER_ADJUST)
 USERS = Destination("Access", "Users", "/users", "manage_accounts", Permission.USERS_MANAGE)
@@ -54,6 +56,8 @@ NAVIGATION: tuple[Destination, ...] = (
     ISSUANCE_APPROVALS,
     DELIVERIES,
     DELIVERY_RATES,
+    DELIVERY_SETTINGS,
+    SANDBOX_INBOX,
     POINTS,
     APPROVALS,
     USERS,

@@ -45,7 +45,7 @@ async def _sign_out() -> None:
     ui.navigate.to(login_url(reason="signed_out"))
 
 
-def _header() -> None:
+def _header(drawer: ui.left_drawer) -> None:
     user = signed_in().user
     with (
         ui.header()
@@ -53,20 +53,25 @@ def _header() -> None:
         .style("border-bottom: 1px solid #e4e1ec")
     ):
         with ui.row().classes("items-center gap-2 no-wrap"):
+            # On a narrow screen the navigation hides behind this button (Quasar's breakpoint decides).
+            ui.button(icon="menu", on_click=drawer.toggle).props("flat round dense color=primary aria-label=Menu").classes(
+                "lt-md"
+            ).mark("navigation-toggle")
             ui.icon("redeem", size="28px", color="secondary")
             ui.label(PRODUCT).classes("text-h6 text-weight-bold text-primary").mark("product")
-            ui.label("back office").classes("mb-muted text-body2 q-mt-xs")
+            ui.label("back office").classes("mb-muted text-body2 q-mt-xs gt-xs")
         with ui.row().classes("items-center gap-3 no-wrap"):
-            with ui.column().classes("gap-0 items-end"):
+            with ui.column().classes("gap-0 items-end gt-xs"):
                 ui.label(user.display_name).classes("text-body2 text-weight-medium").mark("signed-in-user")
                 ui.label(role_names(user.roles)).classes("text-caption mb-muted")
             ui.button("Sign out", icon="logout", on_click=_sign_out).props("flat no-caps color=primary").mark("sign-out")
 
 
-def _navigation() -> None:
+def _navigation() -> ui.left_drawer:
     actor = signed_in().actor
     path = context.client.request.url.path
-    drawer = ui.left_drawer(value=True, fixed=True).props("width=232 bordered").classes("bg-white q-pa-none")
+    # Open beside the page on a wide screen, closed (behind the header's menu button) on a phone.
+    drawer = ui.left_drawer(value=None, fixed=True).props("width=232 bordered").classes("bg-white q-pa-none")
     with drawer, ui.list().classes("mb-nav w-full q-pt-sm").mark("navigation"):
         for section, destinations in sections_for(actor):
             ui.label(section).classes("mb-nav-section")
@@ -81,6 +86,7 @@ def _navigation() -> None:
                         ui.icon(destination.icon, size="20px")
                     with ui.item_section():
                         ui.item_label(destination.label)
+    return drawer
 
 
 @dataclass
@@ -94,9 +100,8 @@ class Frame:
 def frame(title: str, subtitle: str | None = None) -> Iterator[Frame]:
     """Every signed-in page: ``with frame("Users") as page: ...`` builds inside the layout."""
     apply_brand()
-    _header()
-    _navigation()
-    with ui.column().classes("w-full max-w-[1280px] mx-auto q-pa-lg gap-4"):
+    _header(_navigation())
+    with ui.column().classes("w-full max-w-[1280px] mx-auto p-4 md:p-6 gap-4"):
         with ui.row().classes("w-full items-end justify-between"):
             with ui.column().classes("gap-0"):
                 ui.label(title).classes("text-h5 text-weight-medium").mark("page-title")

@@ -13,6 +13,7 @@ from backend.deliveries.tables import (
     DeliverySettings,
     DeliveryStatusEvent,
     DeliveryTemplate,
+    DeliveryTestSend,
     SandboxMessage,
 )
 
@@ -31,6 +32,7 @@ APP_CONFIG = AppConfig(
         DeliveryStatusEvent,
         DeliveryCallbackReceipt,
         ClaimEvent,
+        DeliveryTestSend,
     ],
     # The rewards' tables first: a migration copies each delivery's upload and issue time from them.
     migration_dependencies=["backend.core.piccolo_app", "backend.rewards.piccolo_app", "backend.rewards.uploads.piccolo_app"],

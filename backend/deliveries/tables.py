@@ -162,3 +162,26 @@ class ClaimEvent(Table, tablename="claim_events"):
     delivery = ForeignKey(references=Delivery, on_delete=OnDelete.restrict)
     kind = Varchar(length=16)  # viewed | activated
     at = Timestamptz()
+
+
+class DeliveryTestSend(Table, tablename="delivery_test_sends"):
+    """A test message an admin asked for from the console: sent by the worker through the
+    programme's provider (never by the console), with sample values, its outcome kept here for the
+    console to show. ``status``: pending, sending (claimed until ``claimed_until``), sent or failed."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    programme_id = UUID(index=True)
+    channel = Varchar(length=16)
+    role = Varchar(length=16)  # primary | failover
+    contact = Varchar(length=254)
+    language = Varchar(length=8, default="en")
+    status = Varchar(length=16, index=True)
+    claimed_until = Timestamptz(null=True, default=None)
+    provider = Varchar(length=32, null=True, default=None)
+    provider_message_id = Varchar(length=200, null=True, default=None)
+    error_code = Varchar(length=40, null=True, default=None)
+    error_text = Text(null=True, default=None)
+    latency_ms = Integer(null=True, default=None)
+    requested_by_label = Varchar(length=255, default="")
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)

@@ -13,6 +13,7 @@ from backend.core import audit
 from backend.core.audit import AuditFilter
 from backend.core.authz import Actor
 from backend.core.clock import utcnow
+from backend.deliveries.services import reading
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientFilter
 from ui import navigation
@@ -38,6 +39,10 @@ async def _active_keys(actor: Actor) -> int:
     return (await access.list_api_keys(actor, include_revoked=False, limit=1)).total
 
 
+async def _sandbox_messages(actor: Actor) -> int:
+    return (await reading.sandbox_messages(actor, limit=1)).total
+
+
 async def _audit_last_day(actor: Actor) -> int:
     return (await audit.search(actor, AuditFilter(since=utcnow() - timedelta(days=1)), limit=1)).total
 
@@ -55,6 +60,8 @@ class Tally:
 TALLIES = (
     Tally(navigation.RECIPIENTS, "Recipients", "who can receive rewards", _recipients),
     Tally(navigation.PROGRAMMES, "Programmes", "each with a point value", _programmes),
+    # A newcomer's first reward "arrives" here: the sandbox is the provider until one is set.
+    Tally(navigation.SANDBOX_INBOX, "Sandbox inbox", "messages kept instead of sent: see rewards arrive", _sandbox_messages),
     Tally(navigation.USERS, "Console users", "people who sign in here", _users),
     Tally(navigation.API_KEYS, "Active API keys", "integrations using the API", _active_keys),
     Tally(navigation.AUDIT, "Audit entries, last 24 h", "changes and sign-ins", _audit_last_day),

@@ -98,3 +98,53 @@ async def template_for(programme_id: uuid.UUID, channel: str, language: str) -> 
     if row is None:
         return DEFAULTS[channel]
     return TemplateSet(subject=row["subject"], html=row["html"], text=row["text"])
+
+
+async def stored_template(actor: Actor, programme_id: uuid.UUID, channel: str, language: str) -> TemplateSet | None:
+    """The programme's own template for exactly this channel and language; None when it has none
+    (sending then falls back to English, then to the shipped default)."""
+    actor.require(Permission.DELIVERIES_READ)
+    row = await sql.fetchrow(
+        "SELECT subject, html, text FROM delivery_templates WHERE programme_id = $1 AND channel = $2 AND language = $3",
+        programme_id,
+        channel,
+        language,
+    )
+    return TemplateSet(subject=row["subject"], html=row["html"], text=row["text"]) if row else None
+
+
+async def template_languages(actor: Actor, programme_id: uuid.UUID) -> dict[str, list[str]]:
+    """The languages the programme has its own template in, per channel."""
+    actor.require(Permission.DELIVERIES_READ)
+    rows = await sql.fetch(
+        "SELECT channel, language FROM delivery_templates WHERE programme_id = $1 ORDER BY channel, language", programme_id
+    )
+    languages: dict[str, list[str]] = {channel: [] for channel in CHANNELS}
+    for row in rows:
+        languages.setdefault(row["channel"], []).append(row["language"])
+    return languages
+
+
+async def reset_template(actor: Actor, programme_id: uuid.UUID, channel: str, language: str) -> bool:
+    """Back to the shipped default: the programme's own template for this channel and language goes
+    (audited with what it said). False when there was none."""
+    actor.require(Permission.DELIVERIES_WRITE)
+    async with write_transaction():
+        before = await sql.fetchrow(
+            "SELECT * FROM delivery_templates WHERE programme_id = $1 AND channel = $2 AND language = $3",
+            programme_id,
+            channel,
+            language,
+        )
+        if before is None:
+            return False
+        await sql.fetch("DELETE FROM delivery_templates WHERE id = $1", before["id"])
+        await audit.record(
+            actor,
+            "delivery_template.reset",
+            "delivery_template",
+            before["id"],
+            before={key: before[key] for key in ("channel", "language", "subject", "html", "text")},
+            after={"channel": channel, "language": language, "template": "shipped default"},
+        )
+    return True
