@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from backend.core.http_client import shared_client
 from backend.deliveries.providers import WHATSAPP, Message, Outcome, permanent, transient
 
 NAME = "http_messaging"
@@ -83,12 +84,13 @@ class HttpMessagingProvider:
         headers = {"Idempotency-Key": str(message.delivery_id), "User-Agent": USER_AGENT}
         try:
             # httpx's timeout applies to each read; this one bounds the whole exchange.
-            async with (
-                asyncio.timeout(settings.timeout_seconds),
-                httpx.AsyncClient(timeout=settings.timeout_seconds, follow_redirects=False) as client,
-            ):
-                response = await client.post(
-                    url, data=self.form(message), headers=headers, auth=(settings.account_sid, settings.auth_token)
+            async with asyncio.timeout(settings.timeout_seconds):
+                response = await shared_client().post(
+                    url,
+                    data=self.form(message),
+                    headers=headers,
+                    auth=(settings.account_sid, settings.auth_token),
+                    timeout=settings.timeout_seconds,
                 )
         except (TimeoutError, httpx.TimeoutException):
             return transient("TIMEOUT", f"the provider did not answer within {settings.timeout_seconds:g} s")
