@@ -12,8 +12,8 @@ import structlog
 from arq.cron import cron
 from arq.worker import Retry, func
 
-from backend.core.clock import utcnow
 from backend.core import outbox
+from backend.core.clock import utcnow
 from backend.core.outbox import Event
 from backend.deliveries import queue
 from backend.deliveries.policy import DEFAULT_POLICY, SendingPolicy

@@ -74,6 +74,7 @@ def after_commit(action: Callable[[], Awaitable[Any]]) -> None:
         raise RuntimeError("outbox.after_commit() is for handlers run by outbox.process()")
     actions.append(action)
 
+
 _doorbell: Any = None  # an arq ArqRedis pool, set by the process at start-up
 
 

@@ -21,6 +21,19 @@ WORKERS = 2
 ACCOUNT_SID, AUTH_TOKEN = "ACbench", "bench-token"
 
 
+def cpu_seconds(processes) -> float:
+    """CPU time (user + system) the running ``processes`` have used so far (Linux /proc)."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for process in processes:
+        try:
+            with open(f"/proc/{process.pid}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else float("nan")
@@ -200,3 +213,44 @@ async def sms_programme(receiver: Receiver, name: str = "Bench"):
 
 def phone(n: int) -> str:
     return f"+9198{n:08d}"
+
+
+async def steady_requests(url: str, key: str, body_of, rate: float, seconds: float, concurrency: int = 64) -> dict:
+    """POST ``body_of(n)`` (a GraphQL request) ``rate`` times a second for ``seconds``, open loop (a
+    request starts on the clock, not when the previous one answers), at most ``concurrency`` in
+    flight: a tick with none free is skipped and counted as ``behind``. Returns each request's
+    start (unix s) and answer, and the rate achieved."""
+    import asyncio
+
+    import httpx
+
+    started_at: dict[int, float] = {}
+    answers: dict[int, dict] = {}
+    free = asyncio.Semaphore(concurrency)
+    behind = 0
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=60) as client:
+
+        async def one(n: int) -> None:
+            try:
+                started_at[n] = time.time()
+                response = await client.post(url, json=body_of(n))
+                answers[n] = response.json()
+            finally:
+                free.release()
+
+        tasks = []
+        begin = time.monotonic()
+        for n in range(int(rate * seconds)):
+            delay = begin + n / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if free.locked():
+                behind += 1
+                continue
+            await free.acquire()
+            tasks.append(asyncio.create_task(one(n)))
+        await asyncio.gather(*tasks)
+        elapsed = time.monotonic() - begin
+    return {"started_at": started_at, "answers": answers, "behind": behind, "rate": len(answers) / elapsed}
