@@ -96,9 +96,13 @@ async def ring_jobs(job_name: str, jobs: Iterable[tuple[str, str, datetime | Non
     pool = redis_pool if redis_pool is not None else _doorbell
     if pool is None:
         return 0
+    now, jobs = utcnow(), list(jobs)
+    due_now = [(job_id, (argument,)) for argument, job_id, due_at in jobs if due_at is None or due_at <= now]
+    deferred = [(argument, job_id, due_at) for argument, job_id, due_at in jobs if due_at is not None and due_at > now]
     new = 0
     try:
-        for argument, job_id, due_at in jobs:
+        new += await enqueue_many(pool, job_name, due_now)  # one round trip for all of them
+        for argument, job_id, due_at in deferred:
             job = await pool.enqueue_job(job_name, argument, _job_id=job_id, _defer_until=due_at)
             new += job is not None
     except Exception as error:  # Redis down: the cron picks these up

@@ -364,10 +364,11 @@ async def due_sends(limit: int = 1000) -> list[DueSend]:
     """Deliveries due now (a retry whose job Redis lost) or whose claim expired (a worker killed mid-send)."""
     now = utcnow()
     rows = await sql.fetch(
-        f"""SELECT id, attempts FROM deliveries WHERE (status = $1 AND next_attempt_at <= $2)
-        OR (status = $3 AND claimed_until < $2) ORDER BY next_attempt_at LIMIT {int(limit)}""",
+        """SELECT id, attempts FROM deliveries WHERE (status = $1 AND next_attempt_at <= $2)
+        OR (status = $3 AND claimed_until < $2) ORDER BY next_attempt_at LIMIT $4""",
         PENDING,
         now,
         SENDING,
+        limit,
     )
     return [DueSend(row["id"], row["attempts"] + 1) for row in rows]
