@@ -118,3 +118,52 @@ async def test_ledger_webhook_lag_under_steady_load(tmp_path):
     print(f"  receiver: {stats['webhooks']:,} webhooks, {stats['webhook_duplicates']} duplicates; deliveries {deliveries}")
     assert credited == events == stats["webhooks"] and stats["webhook_duplicates"] == 0
     assert deliveries == {"succeeded": events}
+
+
+BACKLOG = int(os.environ.get("MIRABELLE_BENCH_WEBHOOKS", "5000"))
+
+
+async def test_ledger_webhooks_drained_per_second(tmp_path):
+    """The sending capacity alone: ``MIRABELLE_BENCH_WEBHOOKS`` (default 5,000) balance changes
+    written through the ledger's service while no worker runs, then the 2 workers drain them (the
+    figure the issue had at ~37/s)."""
+    from sending_rig import cpu_seconds
+
+    from backend.core import outbox
+    from backend.core.authz import SYSTEM
+    from backend.core.db import close_pool, make_engine, start_pool, use_engine
+    from backend.ledger import services as ledger
+    from backend.recipients import service as recipients
+
+    async with tpcb_database(SERVER) as tpcb, fresh_database(SERVER, "mirabelle_webhook_drain") as url:
+        with running_receiver(tmp_path) as receiver, embedded_redis(tmp_path) as redis_url:
+            _, programme_id = await _prepare(url, receiver.webhook_url)
+            engine = make_engine(url)
+            use_engine(engine)
+            await start_pool(engine)
+            try:
+                outbox.set_doorbell(None)  # the events wait in the outbox
+                wallets = [(await recipients.get_recipient(SYSTEM, external_id=f"bench-{n}")).id for n in range(WALLETS)]
+                for n in range(BACKLOG):
+                    await ledger.earn(SYSTEM, programme_id, wallets[n % WALLETS], 10)
+            finally:
+                await close_pool(engine)
+            await vacuum_analyze(url)
+            baseline = tpcb.tps()
+            with running_workers(url, redis_url, tmp_path) as workers:
+                took = receiver.wait_for("webhooks", BACKLOG, DRAIN_TIMEOUT_S)
+                worker_cpu = cpu_seconds(workers)
+                time.sleep(2)
+            stats, records = receiver.stats(), receiver.records()["webhooks"]
+            events, deliveries = await _event_counts(url)
+    arrivals = sorted(arrived for _, arrived in records.values())
+    steady = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+    print(f"\n\npgbench TPC-B-like, 8 clients, just before the run: {baseline:,.0f} tps")
+    print(
+        f"{BACKLOG:,} balance events written first, then {WORKERS} workers: {steady:,.0f} webhooks/s first to last arrival "
+        f"({steady / baseline:.3f}× TPC-B), {BACKLOG / took:,.0f}/s from the workers' start; "
+        f"workers' CPU {worker_cpu * 1000 / BACKLOG:.1f} ms per webhook"
+    )
+    print(f"  receiver: {stats['webhooks']:,} webhooks, {stats['webhook_duplicates']} duplicates; deliveries {deliveries}")
+    assert events == BACKLOG == stats["webhooks"] and stats["webhook_duplicates"] == 0
+    assert deliveries == {"succeeded": BACKLOG}
