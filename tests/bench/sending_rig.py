@@ -219,12 +219,13 @@ async def steady_requests(url: str, key: str, body_of, rate: float, seconds: flo
     """POST ``body_of(n)`` (a GraphQL request) ``rate`` times a second for ``seconds``, open loop (a
     request starts on the clock, not when the previous one answers), at most ``concurrency`` in
     flight: a tick with none free is skipped and counted as ``behind``. Returns each request's
-    start (unix s) and answer, and the rate achieved."""
+    start and end (unix s) and answer, and the rate achieved."""
     import asyncio
 
     import httpx
 
     started_at: dict[int, float] = {}
+    answered_at: dict[int, float] = {}
     answers: dict[int, dict] = {}
     free = asyncio.Semaphore(concurrency)
     behind = 0
@@ -236,6 +237,7 @@ async def steady_requests(url: str, key: str, body_of, rate: float, seconds: flo
             try:
                 started_at[n] = time.time()
                 response = await client.post(url, json=body_of(n))
+                answered_at[n] = time.time()
                 answers[n] = response.json()
             finally:
                 free.release()
@@ -253,4 +255,10 @@ async def steady_requests(url: str, key: str, body_of, rate: float, seconds: flo
             tasks.append(asyncio.create_task(one(n)))
         await asyncio.gather(*tasks)
         elapsed = time.monotonic() - begin
-    return {"started_at": started_at, "answers": answers, "behind": behind, "rate": len(answers) / elapsed}
+    return {
+        "started_at": started_at,
+        "answered_at": answered_at,
+        "answers": answers,
+        "behind": behind,
+        "rate": len(answers) / elapsed,
+    }
