@@ -12,6 +12,7 @@ import structlog
 from arq.cron import cron
 from arq.worker import Retry, func
 
+from backend.core import outbox
 from backend.core.clock import utcnow
 from backend.core.outbox import Event
 from backend.deliveries import queue
@@ -24,17 +25,18 @@ from jobs.handback import hands_back_when_cancelled
 log = structlog.get_logger(__name__)
 
 POLICY_KEY = "deliveries"  # the SendingPolicy in the worker's ctx
-# A send rung from inside the outbox transaction may run before that transaction commits: it waits
-# for its delivery this many times (0.25 s, 0.5 s, …) before leaving it to the delivery.due event.
+# A send job that finds no delivery (rung by a replica that has not seen the commit yet) waits for
+# it this many times (0.25 s, 0.5 s, …) before leaving it to the delivery.due event.
 MISSING_TRIES = 5
 
 
 async def make_delivery(event: Event) -> None:
     """reward.issued, inside the transaction that marks the event done: the reward's delivery (and
-    its delivery.due event), then the send rung at once (best effort: it waits for the commit)."""
+    its delivery.due event); its send is rung once that transaction has committed (best effort)."""
     made = await creation.deliver_reward(uuid.UUID(event.payload["issuance_id"]))
     if made is not None and made.due is not None:
-        await queue.ring([made.due])
+        due = made.due
+        outbox.after_commit(lambda: queue.ring([due]))
 
 
 async def ring_due_delivery(event: Event) -> None:

@@ -12,6 +12,7 @@ import structlog
 from arq.cron import cron
 from arq.worker import Retry, func
 
+from backend.core import outbox
 from backend.core.outbox import Event
 from backend.webhooks import queue
 from backend.webhooks.policy import DEFAULT_POLICY, DeliveryPolicy
@@ -22,15 +23,17 @@ from jobs.handback import hands_back_when_cancelled
 log = structlog.get_logger(__name__)
 
 POLICY_KEY = "webhooks"  # the DeliveryPolicy in the worker's ctx
-# A job rung from inside the outbox transaction may run before that transaction commits: it waits
+# A job that finds no delivery (rung by a replica that has not seen the commit yet) waits
 # for its delivery this many times (0.25 s, 0.5 s, …) before leaving it to the cron.
 MISSING_TRIES = 5
 
 
 async def make_deliveries(event: Event) -> None:
-    """Outbox handler, inside the transaction that marks the event done: it only writes rows."""
+    """Outbox handler, inside the transaction that marks the event done: it only writes rows, and
+    rings their jobs once that transaction has committed (best effort: the cron finds them too)."""
     made = await deliveries.enqueue_deliveries(event.id, event.topic, event.payload)
-    await queue.ring(made)  # best effort; the delivery job waits for this transaction to commit
+    if made:
+        outbox.after_commit(lambda: queue.ring(made))
 
 
 HANDLERS = {topic: make_deliveries for topic in TOPICS}

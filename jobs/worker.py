@@ -24,8 +24,10 @@ from redis.exceptions import RedisError
 from backend.core import outbox
 from backend.core.backoff import Backoff
 from backend.core.db import close_pool, current_engine, start_pool
+from backend.core.http_client import close_shared_client
 from backend.core.logging import configure_logging
 from backend.core.settings import Settings, SettingsError, get_settings
+from backend.deliveries.policy import SendingPolicy
 from backend.webhooks.policy import DeliveryPolicy
 from jobs import deliveries as delivery_jobs
 from jobs import ledger as ledger_jobs
@@ -146,6 +148,7 @@ def build_worker_settings(
     backoff: Backoff = Backoff(),
     max_attempts: int = outbox.MAX_ATTEMPTS,
     webhook_policy: DeliveryPolicy | None = None,
+    sending_policy: SendingPolicy | None = None,
     **worker_options: Any,
 ) -> dict[str, Any]:
     """The keyword arguments of arq's ``Worker``. ``handlers`` defaults to the domain job modules'
@@ -193,12 +196,14 @@ def build_worker_settings(
         "ctx": {
             "outbox": policy,
             webhooks.POLICY_KEY: webhook_policy or DeliveryPolicy(),
+            delivery_jobs.POLICY_KEY: sending_policy or SendingPolicy(),
             upload_jobs.BUDGET_KEY: timeout / 2,  # a run of an upload job stops there and enqueues the next
             INTERRUPTED: set(),
             # The expiry sweep is the worker's own task, not a cron job: see jobs/ledger.py.
             ledger_jobs.EVERY: settings.ledger_expiry_sweep_seconds,
         },
         "job_timeout": timeout,
+        "max_jobs": settings.worker_max_jobs,
         # Also for jobs arq fails by itself (expired, unknown function, too many tries), whose
         # results follow the worker's default rather than the function's.
         "keep_result": 0,
@@ -276,5 +281,6 @@ async def serve(handlers: Mapping[str, outbox.Handler] | None = None, **worker_o
             delay = min(delay * 2, RECONNECT_MAX_S)
     finally:
         outbox.set_doorbell(None)
+        await close_shared_client()
         await close_pool()  # on_shutdown is skipped when close() fails
         log.info("worker.stopped")

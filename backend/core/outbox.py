@@ -59,6 +59,22 @@ class Event:
 # that marks the event done, so its effect and the "done" mark commit together: exactly once.
 Handler = Callable[[Event], Awaitable[None]]
 
+# What the running handler asked to do once its transaction has committed (see after_commit).
+_after_commit: contextvars.ContextVar[list[Callable[[], Awaitable[Any]]] | None] = contextvars.ContextVar(
+    "outbox_after_commit", default=None
+)
+
+
+def after_commit(action: Callable[[], Awaitable[Any]]) -> None:
+    """From a handler: run ``action`` (best effort) once the handler's transaction has committed,
+    e.g. ring the job that acts on the rows it wrote. Rung inside the transaction, that job could
+    run before the commit, find nothing, and have to wait and retry; rolled back, nothing runs."""
+    actions = _after_commit.get()
+    if actions is None:
+        raise RuntimeError("outbox.after_commit() is for handlers run by outbox.process()")
+    actions.append(action)
+
+
 _doorbell: Any = None  # an arq ArqRedis pool, set by the process at start-up
 
 
@@ -80,9 +96,13 @@ async def ring_jobs(job_name: str, jobs: Iterable[tuple[str, str, datetime | Non
     pool = redis_pool if redis_pool is not None else _doorbell
     if pool is None:
         return 0
+    now, jobs = utcnow(), list(jobs)
+    due_now = [(job_id, (argument,)) for argument, job_id, due_at in jobs if due_at is None or due_at <= now]
+    deferred = [(argument, job_id, due_at) for argument, job_id, due_at in jobs if due_at is not None and due_at > now]
     new = 0
     try:
-        for argument, job_id, due_at in jobs:
+        new += await enqueue_many(pool, job_name, due_now)  # one round trip for all of them
+        for argument, job_id, due_at in deferred:
             job = await pool.enqueue_job(job_name, argument, _job_id=job_id, _defer_until=due_at)
             new += job is not None
     except Exception as error:  # Redis down: the cron picks these up
@@ -244,6 +264,8 @@ async def process(
     would drop the job without a trace until the relay finds the event stale."""
     begin_request(f"outbox-{event_id.hex}")  # logs and audit entries of this event's work share its id
     deadline: asyncio.Timeout | None = None
+    actions: list[Callable[[], Awaitable[Any]]] = []
+    token = _after_commit.set(actions)
     try:
         async with write_transaction():
             claimed = (
@@ -262,7 +284,6 @@ async def process(
             # and closes the connection in order: waiting for the claim is not the handler's time.
             async with (deadline := asyncio.timeout(time_limit)):
                 await handler(Event(id=event_id, topic=row["topic"], payload=payload, attempts=row["attempts"]))
-        return DONE
     except Exception as error:
         timed_out = deadline is not None and deadline.expired()
         reason = f"timed out after {time_limit:g}s" if timed_out else f"{type(error).__name__}: {error}"
@@ -274,6 +295,14 @@ async def process(
             return FAILED
         log.warning("outbox.attempt_failed", event_id=str(event_id), attempts=attempts, error=reason)
         raise RetryLater(attempts) from error
+    finally:
+        _after_commit.reset(token)
+    for action in actions:  # committed: the event is done whatever happens here
+        try:
+            await action()
+        except Exception as error:
+            log.warning("outbox.after_commit_failed", event_id=str(event_id), error=f"{type(error).__name__}: {error}")
+    return DONE
 
 
 async def _record_failure(event_id: uuid.UUID, reason: str, max_attempts: int) -> int | None:

@@ -25,6 +25,7 @@ class Answer:
     body: dict | None = None
     headers: tuple[tuple[str, str], ...] = ()
     stall_seconds: float = 0.0
+    sends_before_stall: bool = False  # a 2xx stall that sends first: the answer, not the message, is late
 
 
 OK = Answer(201)
@@ -38,6 +39,11 @@ def rate_limited(retry_after: int) -> Answer:
 
 def stall(seconds: float) -> Answer:
     return Answer(201, stall_seconds=seconds)
+
+
+def send_then_stall(seconds: float) -> Answer:
+    """The message goes out (its idempotency key is kept), then the answer is held for ``seconds``."""
+    return Answer(201, stall_seconds=seconds, sends_before_stall=True)
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,12 @@ class MessagingProvider:
                         answer = Answer(401, {"code": 20003, "message": "Authenticate"})
                     elif key in provider._accepted:
                         answer = Answer(201, provider._accepted[key])
-                    elif 200 <= answer.status < 300 and not answer.stall_seconds:
+                    elif 200 <= answer.status < 300 and (not answer.stall_seconds or answer.sends_before_stall):
                         body = {"sid": f"SM{len(provider.sent):032d}", "status": "queued", "to": form.get("To")}
                         provider.sent.append(form)
                         if key:
                             provider._accepted[key] = body
-                        answer = Answer(answer.status, body)
+                        answer = Answer(answer.status, body, stall_seconds=answer.stall_seconds)
                 time.sleep(answer.stall_seconds)
                 payload = json.dumps(answer.body or {}).encode()
                 with suppress(OSError):  # after a stall the sender has hung up

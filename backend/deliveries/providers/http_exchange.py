@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from backend.core.http_client import shared_client
 from backend.deliveries.providers import Outcome, transient
 
 USER_AGENT = "Mirabelle-Deliveries/1"
@@ -33,11 +34,8 @@ async def post(url: str, timeout_seconds: float, **request) -> httpx.Response | 
     request.setdefault("headers", {}).setdefault("User-Agent", USER_AGENT)
     try:
         # httpx's timeout applies to each read; this one bounds the whole exchange.
-        async with (
-            asyncio.timeout(timeout_seconds),
-            httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False) as client,
-        ):
-            return await client.post(url, **request)
+        async with asyncio.timeout(timeout_seconds):
+            return await shared_client().post(url, timeout=timeout_seconds, **request)
     except (TimeoutError, httpx.TimeoutException):
         return transient("TIMEOUT", f"the provider did not answer within {timeout_seconds:g} s")
     except httpx.HTTPError as error:

@@ -99,8 +99,29 @@ def _gives_up(claim: _Claim, failure: Failure, has_failover: bool, policy: Sendi
 # ---------------------------------------------------------------- 1. claim
 
 
+_CLAIM_DUE = """UPDATE deliveries SET status = $2, attempts = attempts + 1, role_attempts = role_attempts + 1,
+    claimed_until = $3, updated_at = $4 WHERE id = $1 AND status = $5 AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
+    RETURNING issuance_id, programme_id, channel, contact, language, provider_role, role_attempts, attempts"""
+
+
 async def _claim(delivery_id: uuid.UUID, policy: SendingPolicy) -> _Claim | SendOutcome:
     now = utcnow()
+    # The usual case, a pending delivery that is due, in one statement (no transaction, one round
+    # trip instead of four); anything else (a stale claim, not due, missing) is read first below.
+    due = await sql.fetch(_CLAIM_DUE, delivery_id, SENDING, now + policy.lease, now, PENDING)
+    if due:
+        row = due[0]
+        return _Claim(
+            delivery_id=delivery_id,
+            issuance_id=row["issuance_id"],
+            programme_id=row["programme_id"],
+            channel=row["channel"],
+            contact=row["contact"],
+            language=row["language"],
+            role=row["provider_role"],
+            role_attempts=row["role_attempts"],
+            number=row["attempts"],
+        )
     async with write_transaction():
         row = await sql.fetchrow("SELECT * FROM deliveries WHERE id = $1", delivery_id)
         if row is None:
@@ -366,10 +387,11 @@ async def due_sends(limit: int = 1000) -> list[DueSend]:
     """Deliveries due now (a retry whose job Redis lost) or whose claim expired (a worker killed mid-send)."""
     now = utcnow()
     rows = await sql.fetch(
-        f"""SELECT id, attempts FROM deliveries WHERE (status = $1 AND next_attempt_at <= $2)
-        OR (status = $3 AND claimed_until < $2) ORDER BY next_attempt_at LIMIT {int(limit)}""",
+        """SELECT id, attempts FROM deliveries WHERE (status = $1 AND next_attempt_at <= $2)
+        OR (status = $3 AND claimed_until < $2) ORDER BY next_attempt_at LIMIT $4""",
         PENDING,
         now,
         SENDING,
+        limit,
     )
     return [DueSend(row["id"], row["attempts"] + 1) for row in rows]

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from backend.campaigns.services.campaigns import campaigns_by_ids
+from backend.campaigns.services.campaigns import load_campaign
 from backend.catalog.services.offer_rows import load_offer
 from backend.core import sql
 from backend.core.authz import Actor, Permission
@@ -49,7 +49,7 @@ async def reward_summary(actor: Actor, issuance_id: uuid.UUID) -> RewardSummary:
     if row is None:
         raise NotFound("issuance", issuance_id, field="issuance_id")
     issuance = issuance_view(row)
-    campaign = (await campaigns_by_ids(actor, [issuance.campaign_id]))[issuance.campaign_id]
+    campaign = await load_campaign(issuance.campaign_id)  # one query: every delivery reads it twice
     offer_title = partner_name = expires_on = None
     if issuance.offer_id is not None:
         offer = await load_offer(issuance.offer_id)

@@ -23,6 +23,7 @@ from backend.core.authz import SYSTEM
 from backend.core.clock import as_utc, utcnow
 from backend.core.db import write_transaction
 from backend.core.encryption import DecryptionFailed
+from backend.core.http_client import shared_client
 from backend.core.ids import new_id
 from backend.webhooks import signing
 from backend.webhooks.policy import DEFAULT_POLICY, DeliveryPolicy
@@ -191,8 +192,7 @@ async def _send(claim: _Claim, policy: DeliveryPolicy) -> _Exchange:
         # trickles bytes cannot hold the worker past its claim).
         async with (
             asyncio.timeout(policy.timeout_seconds),
-            httpx.AsyncClient(timeout=policy.timeout_seconds, follow_redirects=False) as client,
-            client.stream("POST", claim.url, content=body, headers=headers) as response,
+            shared_client().stream("POST", claim.url, content=body, headers=headers, timeout=policy.timeout_seconds) as response,
         ):
             status_code = response.status_code
             excerpt = await _excerpt(response, policy.response_excerpt_bytes)
