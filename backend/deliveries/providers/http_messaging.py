@@ -100,7 +100,7 @@ STATUSES = {
     "accepted": QUEUED,
     "scheduled": QUEUED,
     "queued": QUEUED,
-    "sending": SENT_STATUS,
+    "sending": QUEUED,  # on its way to the carrier; "sent" is the carrier's acceptance
     "sent": SENT_STATUS,
     "delivered": DELIVERED,
     "read": READ,
