@@ -88,6 +88,8 @@ async def test_twilio_shaped_callbacks_good_late_forged_and_replayed(api, admin,
     settings = {"base_url": twilio_like.base_url, "account_sid": ACCOUNT_SID, "from_number": "+14155550100"}
     view, row = await sent_through(admin, "http_messaging", "sms", settings, secret=AUTH_TOKEN)
     sid = row["provider_message_id"]
+    # The provider was told where to report: this route, at the public URL.
+    assert twilio_like.sent[0]["StatusCallback"] == f"{get_settings().public_url}/callbacks/deliveries/{view.id}"
     delivered = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": ACCOUNT_SID, "To": "+919812345678"}
 
     forged = await twilio_post(api, view, delivered, token="not-the-token")
