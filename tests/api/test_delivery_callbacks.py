@@ -88,6 +88,8 @@ async def test_twilio_shaped_callbacks_good_late_forged_and_replayed(api, admin,
     settings = {"base_url": twilio_like.base_url, "account_sid": ACCOUNT_SID, "from_number": "+14155550100"}
     view, row = await sent_through(admin, "http_messaging", "sms", settings, secret=AUTH_TOKEN)
     sid = row["provider_message_id"]
+    # The provider was told where to report: this route, at the public URL.
+    assert twilio_like.sent[0]["StatusCallback"] == f"{get_settings().public_url}/callbacks/deliveries/{view.id}"
     delivered = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": ACCOUNT_SID, "To": "+919812345678"}
 
     forged = await twilio_post(api, view, delivered, token="not-the-token")
@@ -230,3 +232,22 @@ async def test_unknown_providers_and_the_sandbox_take_no_callbacks(api, admin):
     sandbox = await providers.set_provider(admin, ProviderInput(shop.programme.id, "email", "primary", "sandbox"))
     assert (await api.http.post(f"/callbacks/deliveries/{sandbox.id}", content=b"{}")).status_code == 404
     assert (await api.http.post("/callbacks/deliveries/01a24f69-ab02-71f1-bbd1-ae5b6a4d7ab5", content=b"{}")).status_code == 404
+
+
+async def test_a_providers_callback_cannot_touch_another_programmes_delivery(api, admin, twilio_like):
+    settings = {"base_url": twilio_like.base_url, "account_sid": ACCOUNT_SID, "from_number": "+14155550100"}
+    ours, _ = await sent_through(admin, "http_messaging", "sms", settings, secret=AUTH_TOKEN)
+    shop = await Programme(admin).start("Another programme")
+    await providers.set_provider(
+        admin, ProviderInput(shop.programme.id, "sms", "primary", "http_messaging", settings, secret=AUTH_TOKEN)
+    )
+    issuance_id = await shop.issue((await person("CB-2", phone="+919812345679", preferred_channel="sms")).id)
+    await handle(issuance_id)
+    theirs = await delivery_row(issuance_id)
+    assert (await sending.send_delivery(theirs["id"], QUICK)).status == "sent"
+    sid = (await delivery_row(issuance_id))["provider_message_id"]
+    answer = await twilio_post(api, ours, {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": "21211"})
+    assert answer.json() == {"applied": 0, "kept": 1, "replayed": 0}
+    after = await delivery_row(issuance_id)
+    assert (after["status"], after["provider_status"]) == ("sent", None)
+    assert await count("delivery_status_events") == 0 and await count("delivery_callback_receipts") == 0

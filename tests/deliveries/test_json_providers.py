@@ -205,7 +205,7 @@ def gateway_verifies(request: Request) -> Answer | None:
 async def test_the_gateway_gets_a_signed_message_it_can_verify(admin, json_provider):
     shop = await Programme(admin).start()
     server = json_provider(then=Answer(202, {"id": "gw-77"}), check=gateway_verifies)
-    await gateway(admin, shop, server)
+    row_provider_id = (await gateway(admin, shop, server)).id
     outcome, row = await send_one(shop, await person("G-1", name="Ravi", phone="+919812345678", preferred_channel="sms"))
     assert (outcome.status, row["provider"], row["provider_message_id"]) == ("sent", "signed_webhook", "gw-77")
     (request,) = server.requests
@@ -214,6 +214,7 @@ async def test_the_gateway_gets_a_signed_message_it_can_verify(admin, json_provi
     assert body["type"] == "reward.message"
     assert (body["data"]["channel"], body["data"]["to"]) == ("sms", "+919812345678")
     assert body["data"]["variables"]["recipient_name"] == "Ravi" and "1,500 points" in body["data"]["text"]
+    assert body["data"]["status_callback_url"].endswith(f"/callbacks/deliveries/{row_provider_id}")
 
 
 async def test_a_gateway_that_cannot_verify_us_refuses_and_we_say_so(admin, json_provider):

@@ -30,6 +30,8 @@ async def test_magic_contacts_fail_permanently_at_once(admin, contacts, code, wo
     assert (outcome.status, row["status"], row["failure_code"], row["attempts"]) == ("failed", "failed", code, 1)
     assert words in row["failure_reason"]
     assert await count("sandbox_messages") == 0
+    # Integrators hear of it: a reward.delivery_failed event, written with the flag.
+    assert await count("outbox_events", "WHERE topic = 'reward.delivery_failed'") == 1
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,7 @@ class MessagingSettings:
     from_number: str  # E.164
     auth_token: str = ""
     timeout_seconds: float = 10.0
+    status_callback_url: str = ""  # where the provider reports each status (our signed callback)
 
 
 def _refusal(response: httpx.Response) -> Outcome:
@@ -73,7 +74,10 @@ class HttpMessagingProvider:
 
     def form(self, message: Message) -> dict[str, str]:
         prefix = "whatsapp:" if message.channel == WHATSAPP else ""
-        return {"To": prefix + message.to, "From": prefix + self.settings.from_number, "Body": message.text}
+        form = {"To": prefix + message.to, "From": prefix + self.settings.from_number, "Body": message.text}
+        if self.settings.status_callback_url:
+            form["StatusCallback"] = self.settings.status_callback_url
+        return form
 
     async def send(self, message: Message) -> Outcome:
         settings = self.settings
@@ -100,7 +104,7 @@ STATUSES = {
     "accepted": QUEUED,
     "scheduled": QUEUED,
     "queued": QUEUED,
-    "sending": SENT_STATUS,
+    "sending": QUEUED,  # on its way to the carrier; "sent" is the carrier's acceptance
     "sent": SENT_STATUS,
     "delivered": DELIVERED,
     "read": READ,

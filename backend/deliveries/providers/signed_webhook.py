@@ -35,6 +35,7 @@ class SignedWebhookSettings:
     url: str
     secret: str = ""  # whsec_…
     timeout_seconds: float = 10.0
+    status_callback_url: str = ""  # where the gateway reports each status (our signed callback)
 
 
 def secret_problem(secret: str) -> str | None:
@@ -72,6 +73,7 @@ class SignedWebhookProvider:
             "text": message.text,
             "html": message.html,
             "variables": message.variables,
+            "status_callback_url": self.settings.status_callback_url,
         }
         return json.dumps({"type": MESSAGE_TYPE, "timestamp": utcnow().isoformat(), "data": data}, separators=(",", ":"))
 

@@ -165,33 +165,41 @@ def verify_signature(app_secret: str, raw_body: bytes, header: str | None) -> bo
     return bool(app_secret and header) and hmac.compare_digest(signature(app_secret, raw_body), header.strip())
 
 
+def _objects(value) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _statuses(body: dict) -> list[dict]:
+    """The ``statuses`` of every change in every entry (other changes, e.g. incoming messages, have none)."""
+    found = []
+    for entry in _objects(body.get("entry")):
+        for change in _objects(entry.get("changes")):
+            value = change.get("value") if isinstance(change.get("value"), dict) else {}
+            found += _objects(value.get("statuses"))
+    return found
+
+
 def status_reports(body: dict) -> list[StatusReport]:
-    """Every message status in a verified webhook payload (other changes, e.g. incoming messages, are ignored)."""
+    """Every message status in a verified webhook payload, as ours."""
     reports = []
-    for entry in body.get("entry") or ():
-        for change in (entry or {}).get("changes") or () if isinstance(entry, dict) else ():
-            value = change.get("value") if isinstance(change, dict) else None
-            for item in (value or {}).get("statuses") or () if isinstance(value, dict) else ():
-                if not isinstance(item, dict) or item.get("status") not in STATUSES or not item.get("id"):
-                    continue
-                errors = item.get("errors") if isinstance(item.get("errors"), list) else []
-                error = errors[0] if errors and isinstance(errors[0], dict) else {}
-                code = error.get("code")
-                words = PERMANENT_CODES.get(code, (None, None))[1] if isinstance(code, int) else None
-                detail = str(error.get("title") or error.get("message") or "").strip()
-                reason = None
-                if item["status"] == "failed":
-                    reason = f"{words or 'WhatsApp could not deliver the message'} (Meta code {code}: {detail})"
-                reports.append(
-                    StatusReport(
-                        provider_message_id=str(item["id"]),
-                        status=STATUSES[item["status"]],
-                        callback_id=f"{item['id']}:{item['status']}",
-                        occurred_at=_time(item.get("timestamp")),
-                        error_code=PERMANENT_CODES.get(code, (f"META_{code}",))[0] if code is not None else None,
-                        reason=reason,
-                    )
-                )
+    for item in _statuses(body):
+        if item.get("status") not in STATUSES or not item.get("id"):
+            continue
+        error = (_objects(item.get("errors")) or [{}])[0]
+        code = error.get("code") if isinstance(error.get("code"), int) else None
+        ours, words = PERMANENT_CODES.get(code, (f"META_{code}", "WhatsApp could not deliver the message"))
+        detail = str(error.get("title") or error.get("message") or "").strip()
+        failed = item["status"] == "failed"
+        reports.append(
+            StatusReport(
+                provider_message_id=str(item["id"]),
+                status=STATUSES[item["status"]],
+                callback_id=f"{item['id']}:{item['status']}",
+                occurred_at=_time(item.get("timestamp")),
+                error_code=ours if failed and code is not None else None,
+                reason=f"{words} (Meta code {code}: {detail})" if failed else None,
+            )
+        )
     return reports
 
 

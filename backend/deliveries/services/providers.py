@@ -16,6 +16,7 @@ from backend.core.db import write_transaction
 from backend.core.encryption import DecryptionFailed, mask, secret_box
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
+from backend.core.settings import get_settings
 from backend.deliveries.providers import Provider
 from backend.deliveries.providers.http_messaging import NAME as HTTP_MESSAGING
 from backend.deliveries.providers.http_messaging import HttpMessagingProvider, MessagingSettings
@@ -192,14 +193,22 @@ async def provider_for(programme_id: uuid.UUID, channel: str, role: str) -> Conf
     secret = secret_box().open(row["secret_sealed"], str(row["id"])) if row["secret_sealed"] else ""
     if row["kind"] == SMTP:
         return Configured(SmtpProvider(SmtpSettings(**settings, password=secret)), row["id"], rate)
+    callback_url = status_callback_url(row["id"])
     if row["kind"] == HTTP_MESSAGING:
-        return Configured(HttpMessagingProvider(MessagingSettings(**settings, auth_token=secret)), row["id"], rate)
+        messaging = MessagingSettings(**settings, auth_token=secret, status_callback_url=callback_url)
+        return Configured(HttpMessagingProvider(messaging), row["id"], rate)
     if row["kind"] == WHATSAPP_CLOUD:
         settings["body_parameters"] = tuple(settings.get("body_parameters") or ())
         return Configured(WhatsAppCloudProvider(WhatsAppCloudSettings(**settings, access_token=secret)), row["id"], rate)
     if row["kind"] == SIGNED_WEBHOOK:
-        return Configured(SignedWebhookProvider(SignedWebhookSettings(**settings, secret=secret)), row["id"], rate)
+        gateway = SignedWebhookSettings(**settings, secret=secret, status_callback_url=callback_url)
+        return Configured(SignedWebhookProvider(gateway), row["id"], rate)
     return Configured(SandboxProvider(), row["id"])
+
+
+def status_callback_url(provider_id: uuid.UUID) -> str:
+    """Where this provider reports statuses (the api's signed callback route); Meta's is set in its dashboard."""
+    return f"{get_settings().public_url}/callbacks/deliveries/{provider_id}"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import structlog
 from jinja2 import TemplateError
 
-from backend.core import audit, sql
+from backend.core import audit, outbox, sql
 from backend.core.authz import SYSTEM
 from backend.core.clock import as_utc, utcnow
 from backend.core.db import write_transaction
@@ -30,6 +30,7 @@ from backend.core.encryption import DecryptionFailed
 from backend.core.ids import new_id
 from backend.core.money import format_money
 from backend.deliveries import claim_links, pacing, templates
+from backend.deliveries.events import REWARD_DELIVERY_FAILED, delivery_payload
 from backend.deliveries.policy import DEFAULT_POLICY, SendingPolicy
 from backend.deliveries.providers import PERMANENT, Failure, Message, Outcome, Provider, permanent
 from backend.deliveries.queue import DueSend
@@ -303,7 +304,7 @@ async def _record(
             """UPDATE deliveries SET status = $3, provider_role = $4, role_attempts = $5, next_attempt_at = $6,
             claimed_until = NULL, provider = $7, provider_message_id = $8, failure_code = $9, failure_reason = $10,
             sent_at = $11, updated_at = $12, channel = $13, contact = $14 WHERE id = $1 AND status = 'sending' AND attempts = $2
-            RETURNING id""",
+            RETURNING *""",
             claim.delivery_id,
             claim.number,
             status,
@@ -344,6 +345,11 @@ async def _record(
                 before={"status": SENDING},
                 after={"status": FAILED, "attempts": claim.number, "code": code, "reason": reason},
             )
+            failed_event = await outbox.add(
+                REWARD_DELIVERY_FAILED, delivery_payload(recorded[0], FAILED, now, code=code, reason=reason)
+            )
+    if status == FAILED:
+        await outbox.ring([failed_event])  # best effort: the relay brings it otherwise
     return SendOutcome(status, claim.number, retry)
 
 

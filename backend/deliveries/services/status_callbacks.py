@@ -29,6 +29,7 @@ from backend.core.db import write_transaction
 from backend.core.encryption import DecryptionFailed
 from backend.core.errors import NotFound
 from backend.core.ids import new_id
+from backend.deliveries.events import REWARD_DELIVERED, REWARD_DELIVERY_FAILED, delivery_payload
 from backend.deliveries.providers import (
     DELIVERED,
     FAILURE_STATUSES,
@@ -45,7 +46,6 @@ from backend.deliveries.views import FAILED, SENT
 
 log = structlog.get_logger(__name__)
 
-REWARD_DELIVERED, REWARD_DELIVERY_FAILED = "reward.delivered", "reward.delivery_failed"
 _RANK = {QUEUED: 1, SENT_STATUS: 2, DELIVERED: 3, READ: 4}
 
 
@@ -209,17 +209,7 @@ async def _apply_once(keys: CallbackKeys, report: StatusReport) -> tuple[str, uu
 async def _consequences(row, report: StatusReport, occurred_at: datetime, now: datetime) -> uuid.UUID | None:
     """What a status that moved a delivery forward sets off: a failure flags it; delivered (or read
     before delivered was heard) tells integrators."""
-    payload = {
-        "delivery_id": str(row["id"]),
-        "issuance_id": str(row["issuance_id"]),
-        "recipient_id": str(row["recipient_id"]),
-        "programme_id": str(row["programme_id"]),
-        "campaign_id": str(row["campaign_id"]),
-        "channel": row["channel"],
-        "provider": row["provider"],
-        "status": report.status,
-        "occurred_at": occurred_at.isoformat(),
-    }
+    payload = delivery_payload(row, report.status, occurred_at)
     if report.status in FAILURE_STATUSES:
         reason = report.reason or f"the provider reported the message {report.status}"
         code = (report.error_code or report.status.upper())[:40]
