@@ -72,11 +72,11 @@ def test_not_a_number_and_floats_are_refused():
 @pytest.mark.parametrize(
     ("minor", "currency", "amount", "written"),
     [
-        (50_000, "INR", Decimal("500.00"), "500.00 INR"),
-        (123_456_789, "INR", Decimal("1234567.89"), "1,234,567.89 INR"),
-        (1_500_000, "JPY", Decimal(1_500_000), "1,500,000 JPY"),
-        (1_234, "KWD", Decimal("1.234"), "1.234 KWD"),
-        (-250, "eur", Decimal("-2.50"), "-2.50 EUR"),
+        (50_000, "INR", Decimal("500.00"), "₹500.00"),
+        (123_456_789, "INR", Decimal("1234567.89"), "₹1,234,567.89"),
+        (1_500_000, "JPY", Decimal(1_500_000), "¥1,500,000"),
+        (1_234, "KWD", Decimal("1.234"), "KWD\u00a01.234"),
+        (-250, "eur", Decimal("-2.50"), "-€2.50"),
     ],
 )
 def test_minor_units_read_back_as_amounts_and_money(minor, currency, amount, written):
