@@ -62,7 +62,10 @@ async def test_bad_rows_are_reported_with_line_and_reason(admin, draft_offer):
     )
     assert rejected(report) == [
         (3, "code is empty"),
-        (4, "denomination '500.00' is not a whole number of minor units (e.g. 50000 for ₹500.00; or use an amount column: 500.00)"),
+        (
+            4,
+            "denomination '500.00' is not a whole number of minor units (e.g. 50000 for ₹500.00; or use an amount column: 500.00)",
+        ),
         (5, "₹750.00 is not a denomination of this offer (₹500.00, ₹1,000.00)"),
         (6, "expiry '31/12/2030' is not a date (YYYY-MM-DD)"),
         (7, "the code expires on 2020-01-01, today or earlier"),

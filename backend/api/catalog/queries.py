@@ -100,9 +100,7 @@ class CatalogQueries:
         extensions=requires(Permission.CATALOG_READ),
         description="One offer, by `id` or by `code` (e.g. SHOP-IN-500, any case); null if none.",
     )
-    async def offer(
-        self, info: strawberry.Info, id: strawberry.ID | None = None, code: str | None = None
-    ) -> Offer | None:
+    async def offer(self, info: strawberry.Info, id: strawberry.ID | None = None, code: str | None = None) -> Offer | None:
         with query_refusals():
             if (id is None) == (code is None):
                 raise DomainError.single("INVALID", "give the offer's id or its code", field="id")

@@ -47,10 +47,7 @@ def test_bom_semicolons_quoted_newlines_and_blank_lines():
 def test_wrong_header_says_what_is_expected():
     error = refused(b"employee,value\nE-1,5\n")
     assert error.code == "WRONG_HEADER"
-    assert (
-        "missing: external_id, offer" in error.errors[0].message
-        and "unknown: employee, value" in error.errors[0].message
-    )
+    assert "missing: external_id, offer" in error.errors[0].message and "unknown: employee, value" in error.errors[0].message
     assert refused(b"external_id,offer,denomination,offer\nE,o,5,o\n").errors[0].message.endswith("repeated: offer")
 
 
