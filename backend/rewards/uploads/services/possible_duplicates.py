@@ -58,7 +58,8 @@ def warning(row, others: list, currency: str | None = None) -> dict:
 
 
 def _amount(row, currency: str | None) -> str:
-    return format_value(row["points"], None) if row["points"] is not None else format_value(row["denomination"], currency)
+    # Points say so in the warning already ("with other points (250 there, 100 here)").
+    return f"{row['points']:,}" if row["points"] is not None else format_value(row["denomination"], currency)
 
 
 async def possible_duplicate_ids(upload_id: uuid.UUID) -> list[str]:
