@@ -105,8 +105,7 @@ async def test_an_offer_reward_names_the_offer_partner_value_and_expiry(admin, c
     expires_on = (utcnow() + timedelta(days=365)).date().isoformat()
     assert message.subject == f"Asha Rao, you have a reward: {offer.title}"
     assert (
-        f"You have been rewarded with {offer.title} worth ₹500.00 at {offer.partner_name} from Festive vouchers."
-        in message.text
+        f"You have been rewarded with {offer.title} worth ₹500.00 at {offer.partner_name} from Festive vouchers." in message.text
     )
     assert f"Use it by {expires_on}." in message.text
 
