@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.core.redis_server import free_port
+from backend.core.redis_server import EmbeddedRedis, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -139,3 +139,27 @@ def shoot():
     """``shoot(page, "01-login")``: a full-page screenshot under tests/e2e/screenshots/ (``full_page=False``:
     the window only, for a dialog, which a full-page shot would show over an empty stretch)."""
     return _shoot
+
+
+@pytest.fixture
+def worker(console_server, tmp_path):
+    """`mirabelle worker` on the console's database, with an embedded Redis: it issues the approved
+    upload. The console has no Redis here, so the worker's relay (every second) takes the approval's event."""
+    with EmbeddedRedis(tmp_path / "redis") as redis:
+        env = {**console_server.env, "MIRABELLE_REDIS_URL": redis.url, "MIRABELLE_OUTBOX_RELAY_SECONDS": "1"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

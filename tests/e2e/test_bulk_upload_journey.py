@@ -5,15 +5,7 @@ campaign and on a recipient's page. A screenshot per step, under tests/e2e/scree
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-
-import pytest
-
-from backend.core.redis_server import EmbeddedRedis
 
 EMAIL, PASSWORD = "admin@example.com", "correct horse battery"  # the admin tests/e2e/conftest.py creates
 CHECKER_EMAIL, CHECKER_PASSWORD = "checker@example.com", "another long password"
@@ -49,30 +41,6 @@ FILE = (
     "NEW-2,Nia New,nia@example.com,300\r\n"
     'EMP-2,,,=HYPERLINK("http://evil.example")\r\n'  # line 6: a formula-looking cell, never run
 )
-
-
-@pytest.fixture
-def worker(console_server, tmp_path):
-    """`mirabelle worker` on the console's database, with an embedded Redis: it issues the approved
-    upload. The console has no Redis here, so the worker's relay (every second) takes the approval's event."""
-    with EmbeddedRedis(tmp_path / "redis") as redis:
-        env = {**console_server.env, "MIRABELLE_REDIS_URL": redis.url, "MIRABELLE_OUTBOX_RELAY_SECONDS": "1"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "backend.cli", "worker"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            yield process
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 def sign_in(page, url: str, email: str, password: str) -> None:
