@@ -43,13 +43,13 @@ def _units(amount_minor: int, currency: str) -> str:
 
 def suggested(partner_name: str, country: str, currency: str, values: dict) -> str:
     """The code made for an offer without one: partner, country, amount(s) in the currency's units."""
-    partner = _NOT_CODE.sub("", (partner_name or "").upper().split(" ")[0])[:16] or "OFFER"
+    partner = _NOT_CODE.sub("", (partner_name or "").upper().split(" ")[0])[:16]
     if values["denomination_kind"] == "fixed":
         amounts = sorted(values["denominations"])
         amount = _units(amounts[0], currency) + (f"-{_units(amounts[-1], currency)}" if len(amounts) > 1 else "")
     else:
         amount = f"{_units(values['min_amount'], currency)}-{_units(values['max_amount'], currency)}"
-    return f"{partner}-{country}-{amount}"[:MAX_CODE]
+    return "-".join(part for part in (partner, country, amount) if part)[:MAX_CODE]
 
 
 async def free_code(base: str) -> str:
