@@ -13,6 +13,9 @@ class Offer(Table, tablename="offers"):
     id = UUID(primary_key=True, default=UUID7Default())
     partner = ForeignKey(references=Partner, index=True, on_delete=OnDelete.restrict)
     title = Varchar(length=200)
+    # The offer's human code (SHOP-IN-500): what files, the console and the API name it by beside
+    # its id. Unique (a unique index, catalog migration t16); null only between the migration's steps.
+    code = Varchar(length=40, null=True, default=None)
     description = Text(default="")
     image_url = Varchar(length=2000, default="")
     country = Varchar(length=2, index=True)

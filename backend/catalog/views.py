@@ -3,11 +3,13 @@ appear only masked here; the one way to read a code in clear is ``allocation.rev
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from backend.core.clock import as_utc, maybe_utc  # noqa: F401 (re-exported)
+from backend.core.money import format_money
 from backend.core.views import Page, json_value  # noqa: F401 (re-exported)
 
 DRAFT, LIVE, PAUSED, RETIRED = "draft", "live", "paused", "retired"
@@ -41,10 +43,18 @@ class Denominations:
             return amount in self.amounts
         return self.minimum <= amount <= self.maximum and (amount - self.minimum) % self.step == 0
 
-    def describe(self) -> str:
+    def describe(self, currency: str) -> str:
+        """ "₹500.00, ₹1,000.00" or "₹100.00 to ₹5,000.00 in steps of ₹50.00": as people read money."""
         if self.kind == FIXED:
-            return ", ".join(map(str, self.amounts))
-        return f"{self.minimum} to {self.maximum} in steps of {self.step}"
+            return ", ".join(format_money(amount, currency) for amount in self.amounts)
+        show = functools.partial(format_money, currency=currency)
+        return f"{show(self.minimum)} to {show(self.maximum)} in steps of {show(self.step)}"
+
+    def values(self, limit: int = 200) -> tuple[int, ...]:
+        """Every amount the offer takes (a range's steps, the first ``limit``): for choice lists."""
+        if self.kind == FIXED:
+            return self.amounts
+        return tuple(range(self.minimum, self.maximum + 1, self.step))[:limit]
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class OfferView:
     partner_name: str
     partner_status: str
     title: str
+    code: str  # unique, e.g. SHOP-IN-500
     description: str
     image_url: str
     country: str

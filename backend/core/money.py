@@ -1,17 +1,22 @@
-"""Money in minor units: a currency's ISO 4217 exponent, amounts to and from minor units, and how
-an amount reads ("₹1,500.00").
+"""Money in minor units: a currency's ISO 4217 exponent, amounts to and from minor units, how an
+amount reads ("₹1,500.00") and how typed amounts are read back ("1,500.50", "₹500").
 
-The exponents come from the ``iso4217`` package (ISO's own list); symbols and layout come from
-Babel (CLDR), by locale, but not CLDR's display digits: they differ from ISO 4217 for some
-currencies (IQD 0 instead of 3, AFN 0 instead of 2, …), and stored minor units follow ISO.
+People see money one way (DESIGN.md rule 10): every page, message, toast, error and export formats
+an amount with ``format_money`` and reads one with ``parse_amount``; minor units appear only in the
+API's documented integer fields and in upload columns that say so (``amount_minor``).
+
+The exponents come from the ``iso4217`` package (ISO's own list). The symbols and the layout come
+from Babel (CLDR), by locale; but not CLDR's display digits: they differ from ISO 4217 for some
+currencies (IQD 0 instead of 3, AFN 0 instead of 2, …), and shown amounts must match the stored
+minor units, so the number of decimals is always ISO's.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
@@ -22,6 +27,8 @@ from backend.core.errors import DomainError
 
 AMOUNT_INVALID = "AMOUNT_INVALID"
 _PLAIN_AMOUNT = re.compile(r"[+-]?\d+(?:\.\d+)?")
+# A comma inside an amount only between groups of three digits: 1,000 or 12,500,000.50.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 def _code_and_exponent(currency: str | None, field: str = "currency") -> tuple[str, int]:
@@ -92,9 +99,9 @@ def from_minor(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-minor_unit_exponent(currency))
 
 
-@lru_cache(maxsize=64)
-def _currency_pattern(locale: str, exponent: int) -> tuple[Locale, NumberPattern]:
-    """The locale's currency layout (symbol, grouping) with ISO's number of decimals."""
+@functools.lru_cache(maxsize=64)
+def _pattern(locale: str, exponent: int) -> tuple[Locale, NumberPattern]:
+    """The locale's currency pattern with exactly the ISO exponent's decimals (made once)."""
     parsed = Locale.parse(locale)
     pattern = copy.copy(parse_pattern(parsed.currency_formats["standard"]))
     pattern.frac_prec = (exponent, exponent)
@@ -102,10 +109,54 @@ def _currency_pattern(locale: str, exponent: int) -> tuple[Locale, NumberPattern
 
 
 def format_money(amount_minor: int, currency: str, locale: str = "en") -> str:
-    """How people read an amount, by locale (Babel): 50000 INR → "₹500.00", 1500000 JPY →
-    "¥1,500,000", 123456 EUR in "de" → "1.234,56 €". Decimals are always ISO 4217's (see above)."""
+    """How people read an amount: 50000 INR → "₹500.00", 2500 EUR → "€25.00", 1500000 JPY →
+    "¥1,500,000", 1500 KWD → "KWD 1.500" (the locale's symbol and grouping, ISO's decimals)."""
     code, exponent = _code_and_exponent(currency)
-    parsed, pattern = _currency_pattern(locale, exponent)
+    parsed, pattern = _pattern(locale, exponent)
     text = pattern.apply(Decimal(amount_minor).scaleb(-exponent), parsed, currency=code, currency_digits=False)
-    # CLDR's currency spacing, which Babel leaves out: a code shown as the symbol stands apart ("KWD 1.500").
+    # CLDR's currency spacing, which Babel leaves out: a code written as the symbol is kept apart
+    # from the digits ("KWD 1.500", not "KWD1.500").
     return re.sub(rf"(?<={code})(?=[\d-])|(?<=\d)(?={code})", "\u00a0", text)
+
+
+def format_value(value: int, currency: str | None, locale: str = "en") -> str:
+    """A reward's or a campaign's value: money in its currency ("₹500.00"), or points when it has
+    none ("1,500 points")."""
+    return format_money(value, currency, locale) if currency else f"{value:,} points"
+
+
+def format_amount(amount_minor: int, currency: str) -> str:
+    """The amount as a person types it back, without symbol or grouping: 50000 INR → "500.00",
+    50000 JPY → "50000" (what an upload's ``amount`` column and the console's amount fields take)."""
+    _code, exponent = _code_and_exponent(currency)
+    return f"{Decimal(amount_minor).scaleb(-exponent):.{exponent}f}"
+
+
+def parse_amount(text: str, currency: str, field: str = "amount") -> int:
+    """What a person typed, in the currency's units, → minor units: "500", "500.00", "1,000.50",
+    "₹500", "500 INR" (the currency's own symbol or code may stand around it). AMOUNT_INVALID (on
+    ``field``) naming the text otherwise: a comma inside an amount only separates thousands."""
+    code, _exponent = _code_and_exponent(currency)
+    amount = (text or "").strip()
+    for mark in (code, _symbol(code)):
+        if mark and amount.upper().startswith(mark.upper()):
+            amount = amount[len(mark) :].strip()
+        elif mark and amount.upper().endswith(mark.upper()):
+            amount = amount[: -len(mark)].strip()
+    if "," in amount:
+        if not _GROUPED.fullmatch(amount):
+            raise DomainError.single(
+                AMOUNT_INVALID,
+                f"“{amount}” is ambiguous: a comma inside an amount separates thousands (1,000)",
+                field=field,
+            )
+        amount = amount.replace(",", "")
+    return to_minor(amount, code, field)
+
+
+@functools.lru_cache(maxsize=256)
+def _symbol(code: str) -> str:
+    from babel.numbers import get_currency_symbol
+
+    symbol = get_currency_symbol(code, "en")
+    return "" if symbol == code else symbol

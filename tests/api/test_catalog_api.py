@@ -380,7 +380,8 @@ async def test_a_voucher_file_upload_imports_good_rows_and_reports_bad_ones(api,
     assert report["sizeBytes"] == len(content) and report["importedBy"] == "api-key:catalogue admin"
     assert [row["line"] for row in report["rejected"]] == [4, 5]
     assert (
-        "12345 is not one of this offer's" in report["rejected"][0]["reason"] and "duplicate" in report["rejected"][1]["reason"]
+        "₹123.45 is not a denomination of this offer (₹500.00, ₹1,000.00)" in report["rejected"][0]["reason"]
+        and "duplicate" in report["rejected"][1]["reason"]
     )
     assert await VoucherCode.count() == 2
     levels = (await api.data(OFFER, {"id": str(offer.id)}, key=read_key))["offer"]["stockLevels"]

@@ -62,8 +62,11 @@ async def test_bad_rows_are_reported_with_line_and_reason(admin, draft_offer):
     )
     assert rejected(report) == [
         (3, "code is empty"),
-        (4, "denomination '500.00' is not a whole number of minor units (e.g. 50000 for 500.00)"),
-        (5, "denomination 75000 is not one of this offer's (50000, 100000)"),
+        (
+            4,
+            "denomination '500.00' is not a whole number of minor units (e.g. 50000 for ₹500.00; or use an amount column: 500.00)",
+        ),
+        (5, "₹750.00 is not a denomination of this offer (₹500.00, ₹1,000.00)"),
         (6, "expiry '31/12/2030' is not a date (YYYY-MM-DD)"),
         (7, "the code expires on 2020-01-01, today or earlier"),
         (8, "expected 4 fields, found 3"),
@@ -99,7 +102,7 @@ async def test_pin_and_expiry_columns_are_optional_and_may_come_in_any_order(adm
 @pytest.mark.parametrize(
     "source, code, message",
     [
-        (lambda: stock_file("A,1,50000", header="code,pin,amount"), "WRONG_HEADER", "missing: denomination; unknown: amount"),
+        (lambda: stock_file("A,1,50000", header="code,pin,value"), "WRONG_HEADER", "missing: amount; unknown: value"),
         (lambda: stock_file("A,A,50000", header="code,code,denomination"), "WRONG_HEADER", "repeated: code"),
         (
             lambda: stock_file("A,1,50000,", header="voucher,pin,denomination,expiry"),

@@ -107,11 +107,11 @@ async def test_an_offers_budget_reads_in_the_decimals_of_the_chosen_currency(con
     await console.open("/campaigns/new")
     await console.should_see(marker="campaign-form", retries=patience)
     element(console, "campaign-reward-type").set_value("offers")
-    await console.should_see("Amounts in INR: 500 is 500.00 INR; kept in minor units.", retries=patience)
+    await console.should_see("Amounts in INR: 500 is ₹500.00.", retries=patience)
     currency = element(console, "campaign-currency")
     assert "JPY" in currency.options and "XAU" not in currency.options  # gold has no minor unit
     currency.set_value("JPY")
-    await console.should_see("Amounts in JPY: 500 is 500 JPY; kept in minor units.", retries=patience)
+    await console.should_see("Amounts in JPY: 500 is ¥500.", retries=patience)
 
 
 async def test_the_campaign_shows_its_counters_chart_and_issuances(
@@ -168,7 +168,7 @@ async def test_a_budget_below_what_is_spent_is_refused(console: User, admin, pro
     budget.set_value("500")
     console.find(marker="save-campaign").click()
     await eventually(lambda: budget.error is not None)
-    assert budget.error == "600 is already spent or held."
+    assert budget.error == "600 points is already spent or held."
     assert (await campaigns.get_campaign(admin, campaign.id)).budget == 1_000
 
 

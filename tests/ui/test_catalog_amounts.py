@@ -79,11 +79,11 @@ def test_minor_units_are_written_back_as_typed():
 @pytest.mark.parametrize(
     ("currency", "hint"),
     [
-        ("INR", "Amounts in INR: 500 is 500.00 INR; kept in minor units."),
-        ("jpy", "Amounts in JPY: 500 is 500 JPY; kept in minor units."),
-        ("KWD", "Amounts in KWD: 500 is 500.000 KWD; kept in minor units."),
-        (None, "Amounts in the currency's units; kept in minor units."),
-        ("XAU", "Amounts in the currency's units; kept in minor units."),
+        ("INR", "Amounts in INR: 500 is ₹500.00."),
+        ("jpy", "Amounts in JPY: 500 is ¥500."),
+        ("KWD", "Amounts in KWD: 500 is KWD\u00a0500.000."),
+        (None, "Amounts in the currency's units (500 or 500.00)."),
+        ("XAU", "Amounts in the currency's units (500 or 500.00)."),
     ],
 )
 def test_the_hint_under_an_amount_shows_the_currencys_decimals(currency, hint):

@@ -69,7 +69,7 @@ async def test_the_wallet_shows_its_balance_and_its_holds(console: User, wallet:
         label_of(console, "balance-posted-points"),
     ) == ("850", "50", "900")
     with console.scope(marker="balance-available"):
-        await console.should_see("worth 212.50 INR")
+        await console.should_see("worth ₹212.50")
     console.find(marker="tab-holds").click()
     holds = table(console, "holds-table")
     await eventually(lambda: len(holds.rows) == 1)
@@ -84,8 +84,8 @@ async def test_the_wallet_shows_its_balance_and_its_holds(console: User, wallet:
 @pytest.mark.parametrize(
     ("currency", "point_value", "worth"),
     [
-        ("JPY", "0.25", "worth 213 JPY"),  # 850 × 0.25 = 212.5: no decimals in yen, the half rounds up
-        ("KWD", "0.000125", "worth 0.106 KWD"),  # 0.10625: three decimals in dinars
+        ("JPY", "0.25", "worth ¥213"),  # 850 × 0.25 = 212.5: no decimals in yen, the half rounds up
+        ("KWD", "0.000125", "worth KWD\u00a00.106"),  # 0.10625: three decimals in dinars
     ],
 )
 async def test_a_points_worth_reads_in_its_currencys_minor_unit(

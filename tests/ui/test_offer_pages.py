@@ -109,10 +109,10 @@ async def test_a_new_offer_is_saved_in_minor_units_with_its_terms(console: User,
 
 async def test_the_units_hint_follows_the_chosen_currency(console: User, admin, partner, patience) -> None:
     await console.open(f"/offers/new?partner={partner.id}")
-    await console.should_see("Amounts in INR: 500 is 500.00 INR; kept in minor units.", retries=patience)
+    await console.should_see("Amounts in INR: 500 is ₹500.00.", retries=patience)
     element(console, "offer-currency").set_value("JPY")
-    await console.should_see("Amounts in JPY: 500 is 500 JPY; kept in minor units.", retries=patience)
-    assert element(console, "offer-units").text == "Amounts in JPY: 500 is 500 JPY; kept in minor units."
+    await console.should_see("Amounts in JPY: 500 is ¥500.", retries=patience)
+    assert element(console, "offer-units").text == "Amounts in JPY: 500 is ¥500."
 
 
 async def test_a_range_of_amounts_is_typed_with_thousands_commas(console: User, admin, partner, patience, eventually) -> None:
@@ -182,8 +182,8 @@ async def test_the_list_filters_and_warns_of_low_stock(console: User, admin, pat
     listed = table(console, "offers-table")
     await eventually(lambda: listed.pagination["rowsNumber"] == 2)
     assert [(row["title"], row["denominations"], row["status"]) for row in listed.rows] == [
-        ("Chai Point e-voucher", "500.00 INR, 1,000.00 INR", "Live"),
-        ("Metro Books e-voucher", "500.00 INR, 1,000.00 INR", "Live"),
+        ("Chai Point e-voucher", "₹500.00, ₹1,000.00", "Live"),
+        ("Metro Books e-voucher", "₹500.00, ₹1,000.00", "Live"),
     ]
     console.find(marker="filter-search").type("metro")
     await eventually(lambda: [row["title"] for row in listed.rows] == ["Metro Books e-voucher"])

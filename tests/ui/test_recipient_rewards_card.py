@@ -33,7 +33,7 @@ async def test_rewards_of_several_campaigns_each_name_their_campaign(console: Us
     rewards = table(console, "recipient-rewards-table")
     await eventually(lambda: len(rewards.rows) == 3)
     assert sorted((row["campaign"], row["value"], row["href"]) for row in rewards.rows) == [
-        ("Festive vouchers", "500.00 INR", f"/campaigns/{festive.id}"),
+        ("Festive vouchers", "₹500.00", f"/campaigns/{festive.id}"),
         ("Spot awards", "150 points", f"/campaigns/{spot.id}"),
         ("Spot awards", "40 points", f"/campaigns/{spot.id}"),
     ]

@@ -12,10 +12,11 @@ from backend.api.errors import query_refusals
 from backend.api.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, keyset_connection
 from backend.api.partners.ids import entity_id
 from backend.api.permissions import requires
-from backend.catalog.services import eligibility, offers
+from backend.catalog.services import eligibility, offer_codes, offers
 from backend.catalog.views import OfferView
 from backend.core.authz import Actor, Permission
-from backend.core.errors import NotFound
+from backend.core.errors import DomainError, NotFound
+from backend.core.text import check_text
 
 CatalogueKey = tuple[int, uuid.UUID]  # (rank, id): the catalogue order
 # eligible_offers decides in Python, per offer, over at most this many available offers.
@@ -95,10 +96,21 @@ class CatalogQueries:
             parse_key=parse_catalogue_key,
         )
 
-    @strawberry.field(extensions=requires(Permission.CATALOG_READ), description="One offer; null if none.")
-    async def offer(self, info: strawberry.Info, id: strawberry.ID) -> Offer | None:
+    @strawberry.field(
+        extensions=requires(Permission.CATALOG_READ),
+        description="One offer, by `id` or by `code` (e.g. SHOP-IN-500, any case); null if none.",
+    )
+    async def offer(self, info: strawberry.Info, id: strawberry.ID | None = None, code: str | None = None) -> Offer | None:
         with query_refusals():
-            offer_id = entity_id(id, "offer", "id")
+            if (id is None) == (code is None):
+                raise DomainError.single("INVALID", "give the offer's id or its code", field="id")
+            if code is not None:
+                check_text("code", code)
+                offer_id = await offer_codes.offer_id_by_code(code)
+                if offer_id is None:
+                    return None
+            else:
+                offer_id = entity_id(id, "offer", "id")
         try:
             return Offer.from_view(await offers.get_offer(info.context.actor, offer_id))
         except NotFound:

@@ -141,6 +141,9 @@ class Offer:
     id: strawberry.ID
     partner_id: strawberry.ID
     title: str
+    code: str = strawberry.field(
+        description="The offer's human code, unique (e.g. SHOP-IN-500): what upload files and `offerCode` name it by."
+    )
     description: str
     image_url: str
     country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
@@ -164,6 +167,7 @@ class Offer:
             id=_id(view.id),
             partner_id=_id(view.partner_id),
             title=view.title,
+            code=view.code,
             description=view.description,
             image_url=view.image_url,
             country=view.country,
@@ -291,6 +295,7 @@ def _offer(input_) -> OfferInput:
         category_restrictions=list(input_.category_restrictions or []),
         eligibility_rule=input_.eligibility_rule or "",
         low_stock_threshold=input_.low_stock_threshold,
+        code=input_.code or "",
     )
 
 
@@ -329,6 +334,11 @@ class CreateOfferInput:
     category_restrictions: list[str] | None = None
     eligibility_rule: str | None = _rule_field()
     low_stock_threshold: int = 0
+    code: str | None = strawberry.field(
+        default=None,
+        description="Unique, 2–40 letters, digits, '-', '_' or '.' (upper-cased): e.g. SHOP-IN-500. Left out: made from "
+        "the partner, the country and the amount. INVALID_OFFER_CODE, OFFER_CODE_TAKEN.",
+    )
     terms: str | None = strawberry.field(
         default=None, description="Terms & conditions: version 1. An offer goes live only with terms."
     )
@@ -353,6 +363,9 @@ class UpdateOfferInput:
     category_restrictions: list[str] | None = None
     eligibility_rule: str | None = _rule_field()
     low_stock_threshold: int = 0
+    code: str | None = strawberry.field(
+        default=None, description="A new code (unique; INVALID_OFFER_CODE, OFFER_CODE_TAKEN); left out: the code is kept."
+    )
 
     def to_domain(self) -> OfferInput:
         return _offer(self)
@@ -425,6 +438,8 @@ class CatalogErrorCode(enum.Enum):
     OFFER_NOT_AVAILABLE = "OFFER_NOT_AVAILABLE"
     OFFER_OF_ANOTHER_PARTNER = "OFFER_OF_ANOTHER_PARTNER"
     DUPLICATE_OFFER = "DUPLICATE_OFFER"
+    INVALID_OFFER_CODE = "INVALID_OFFER_CODE"
+    OFFER_CODE_TAKEN = "OFFER_CODE_TAKEN"
     WRONG_HEADER = "WRONG_HEADER"
     INVALID_ENCODING = "INVALID_ENCODING"
     MALFORMED_CSV = "MALFORMED_CSV"

@@ -18,6 +18,7 @@ from backend.api.permissions import requires
 from backend.api.rewards.types import TOO_MANY, IssueRewardInput, IssueRewardPayload, IssueRewardsInput, IssueRewardsPayload
 from backend.api.rewards.upload_types import RewardUpload, RewardUploadPayload, UploadRewardFileInput
 from backend.api.uploads import uploaded_file
+from backend.catalog.services import offer_codes
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.text import check_text
@@ -72,13 +73,28 @@ async def _recipient(actor: Actor, reward: IssueRewardInput) -> tuple[uuid.UUID,
     return recipient.id, recipient
 
 
+async def _offer_id(reward: IssueRewardInput) -> uuid.UUID | None:
+    """The offer named by ``offerId`` or by ``offerCode`` (both: they must name the same offer)."""
+    offer_id = _uuid(reward.offer_id, RejectionCode.OFFER_NOT_LIVE, "offerId")
+    if reward.offer_code is None:
+        return offer_id
+    check_text("offer_code", reward.offer_code)
+    by_code = await offer_codes.offer_id_by_code(reward.offer_code)
+    if by_code is None or (offer_id is not None and by_code != offer_id):
+        problem = "is not an offer's code" if by_code is None else "names another offer than offerId"
+        raise DomainError.single(
+            RejectionCode.OFFER_NOT_LIVE.value, f"'{reward.offer_code.strip()[:40]}' {problem}", field="offerCode"
+        )
+    return by_code
+
+
 async def _request(actor: Actor, reward: IssueRewardInput) -> tuple[RewardRequest, RecipientView | None]:
     campaign_id = _uuid(reward.campaign_id, RejectionCode.CAMPAIGN_NOT_FOUND, "campaignId")
     recipient_id, recipient = await _recipient(actor, reward)
     return RewardRequest(
         campaign_id=campaign_id,
         recipient_id=recipient_id,
-        offer_id=_uuid(reward.offer_id, RejectionCode.OFFER_NOT_LIVE, "offerId"),
+        offer_id=await _offer_id(reward),
         value=reward.value,
         idempotency_key=reward.idempotency_key,
         source_event=reward.source_event or "",

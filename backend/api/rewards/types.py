@@ -177,7 +177,7 @@ class RewardIssuance:
 
 @strawberry.input(
     description="One reward for one business event. Give `recipientId` or `recipientExternalId`; "
-    "`offerId` for a voucher reward, none for a points reward."
+    "`offerId` or `offerCode` for a voucher reward, none for a points reward."
 )
 class IssueRewardInput:
     campaign_id: strawberry.ID
@@ -188,6 +188,9 @@ class IssueRewardInput:
     recipient_id: strawberry.ID | None = None
     recipient_external_id: str | None = strawberry.field(default=None, description="Your (HR, CRM, POS) id of the recipient.")
     offer_id: strawberry.ID | None = None
+    offer_code: str | None = strawberry.field(
+        default=None, description="The offer's code (e.g. SHOP-IN-500, any case), instead of `offerId`."
+    )
     source_event: str | None = strawberry.field(
         default=None, description="What happened, e.g. `pos:sale:981` (≤ 300 characters)."
     )

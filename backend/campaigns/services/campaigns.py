@@ -39,6 +39,7 @@ from backend.core.clock import utcnow
 from backend.core.db import icontains, write_transaction
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
+from backend.core.money import format_value
 from backend.core.text import check_text, text_error
 from backend.recipients import service as recipients
 from backend.recipients.service import CHANNELS
@@ -310,7 +311,11 @@ async def update_campaign(actor: Actor, campaign_id: uuid.UUID, data: CampaignIn
                 )
             if values["budget"] is not None and now.issued_value + now.pending_value > values["budget"]:
                 errors.append(
-                    FieldError("budget", "BELOW_SPENT", f"{now.issued_value + now.pending_value:,} is already spent or held")
+                    FieldError(
+                        "budget",
+                        "BELOW_SPENT",
+                        f"{format_value(now.issued_value + now.pending_value, now.currency)} is already spent or held",
+                    )
                 )
             raise DomainError(errors) from None
         after = await load_campaign(campaign_id)

@@ -35,6 +35,7 @@ rarely wait for each other at all.
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from backend.campaigns.views import ACTIVE, GRANT_ISSUED, GRANT_PENDING, GRANT_R
 from backend.core import sql
 from backend.core.authz import Actor
 from backend.core.ids import new_id
+from backend.core.money import format_value
 
 
 class GovernanceRefusal(str, enum.Enum):
@@ -129,7 +131,7 @@ def _recipient_cap_text(campaign: CampaignView) -> str:
     if campaign.recipient_max_count is not None:
         parts.append(f"{campaign.recipient_max_count:,} reward{'s' if campaign.recipient_max_count != 1 else ''}")
     if campaign.recipient_max_value is not None:
-        parts.append(f"{campaign.recipient_max_value:,} in value")
+        parts.append(f"{format_value(campaign.recipient_max_value, campaign.currency)} in value")
     window = f" in {campaign.recipient_window_days} days" if campaign.recipient_window_days else ""
     return f"at most {' and '.join(parts)} per recipient{window}"
 
@@ -217,9 +219,7 @@ def _capacity_refusal(
         return Refusal(GovernanceRefusal.CAP_REACHED, f"'{campaign.name}' has issued its {campaign.max_rewards:,} rewards")
     if campaign.budget is not None and used_value + value > campaign.budget:
         left = campaign.budget - used_value
-        return Refusal(
-            GovernanceRefusal.BUDGET_EXHAUSTED, f"'{campaign.name}' has {left:,} of its budget left; this reward is {value:,}"
-        )
+        return Refusal(GovernanceRefusal.BUDGET_EXHAUSTED, _budget_left(campaign, left, value))
     return None
 
 
@@ -282,12 +282,17 @@ async def count(
     )
 
 
+def _budget_left(campaign: CampaignView, left: int, value: int) -> str:
+    shown = functools.partial(format_value, currency=campaign.currency)
+    return f"'{campaign.name}' has {shown(left)} of its budget left; this reward is {shown(value)}"
+
+
 def _short_refusal(campaign: CampaignView, value: int, short: counters.Short) -> Refusal:
     if short.count:
         return Refusal(GovernanceRefusal.CAP_REACHED, f"'{campaign.name}' has issued its {campaign.max_rewards:,} rewards")
     return Refusal(
         GovernanceRefusal.BUDGET_EXHAUSTED,
-        f"'{campaign.name}' has {short.budget_left:,} of its budget left; this reward is {value:,}",
+        _budget_left(campaign, short.budget_left, value),
     )
 
 

@@ -27,6 +27,7 @@ from backend.core.db import current_engine, write_transaction
 from backend.core.db_errors import is_unique_violation
 from backend.core.encryption import mask, secret_box
 from backend.core.errors import DomainError
+from backend.core.money import format_money
 
 PIN_MASK = "•" * 8
 
@@ -117,7 +118,8 @@ async def allocate_code(
     if not offer.denominations.allows(denomination):
         raise DomainError.single(
             "INVALID_DENOMINATION",
-            f"{denomination} is not a denomination of '{offer.title}' ({offer.denominations.describe()})",
+            f"{format_money(denomination, offer.currency)} is not a denomination of '{offer.title}' "
+            f"({offer.denominations.describe(offer.currency)})",
             field="denomination",
         )
     if (offer.status == RETIRED) if sandbox else not offer.is_available:
@@ -137,7 +139,9 @@ async def allocate_code(
         code_id = await _claim(issuance_id, offer_id, denomination, sandbox, utcnow().date())
         if code_id is None:
             raise DomainError.single(
-                "OUT_OF_STOCK", f"no {denomination} code of '{offer.title}' is available", field="denomination"
+                "OUT_OF_STOCK",
+                f"no {format_money(denomination, offer.currency)} code of '{offer.title}' is available",
+                field="denomination",
             )
         row = await VoucherCode.select().where(VoucherCode.id == code_id).first()
         await audit.record(actor, "voucher_code.allocated", "voucher_code", code_id, after=_audit_after(row))

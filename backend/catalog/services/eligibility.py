@@ -8,6 +8,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from backend.catalog import eligibility
+from backend.catalog.eligibility.refusals import explain
 from backend.catalog.services.offer_rows import load_offer, offer_view, offers_query
 from backend.catalog.services.offers import OfferFilter, filtered
 from backend.catalog.tables import Offer
@@ -47,6 +48,18 @@ def eligible(offer: OfferView, recipient: RecipientView) -> bool:
         source_system=recipient.source_system,
     )
     return eligibility.evaluate(_rule(offer.eligibility_rule), attributes)
+
+
+def refusal(offer: OfferView, recipient: RecipientView) -> str:
+    """Why the recipient is not eligible for the offer, in plain words naming the attribute that is
+    missing or fails ("country is missing; the offer is for IN, DE"); "" when they are eligible."""
+    attributes = eligibility.recipient_attributes(
+        recipient.hr_attributes,
+        country=recipient.country,
+        preferred_channel=recipient.preferred_channel,
+        source_system=recipient.source_system,
+    )
+    return explain(_rule(offer.eligibility_rule), attributes)
 
 
 def recipient_condition(rule: eligibility.Rule | None) -> eligibility.SqlCondition:

@@ -23,6 +23,7 @@ def offer_view(row: dict) -> OfferView:
         partner_name=row["partner_name"],
         partner_status=row["partner_status"],
         title=row["title"],
+        code=row["code"] or "",
         description=row["description"],
         image_url=row["image_url"],
         country=row["country"],

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from piccolo.columns.combination import WhereRaw
 
 from backend.catalog import eligibility
+from backend.catalog.services import offer_codes
 from backend.catalog.services.offer_rows import load_offer, load_offers, offer_view, offers_query
 from backend.catalog.tables import Offer, TermsVersion
 from backend.catalog.views import (
@@ -78,6 +79,7 @@ class OfferInput:
     category_restrictions: list[str] = field(default_factory=list)
     eligibility_rule: str = ""
     low_stock_threshold: int = 0
+    code: str = ""  # the offer's human code (offer_codes); empty: made from partner, country and amount, or kept
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class OfferFilter:
     currency: str | None = None
     category: str | None = None
     status: str | None = None
-    search: str | None = None  # substring of the title
+    search: str | None = None  # substring of the title or the code
     available_only: bool = False  # live offers of live partners
 
 
@@ -238,6 +240,7 @@ def validate_offer(data: OfferInput) -> dict:
     url = check(image_url, data.image_url)
     restrictions = _labels(data.category_restrictions, "category_restrictions", errors)
     rule = check(eligibility.canonical, data.eligibility_rule)
+    code = check(offer_codes.normalised, data.code) if (data.code or "").strip() else ""
     threshold = data.low_stock_threshold
     if not _is_amount(threshold) or not 0 <= threshold <= 1_000_000:
         errors.append(FieldError("low_stock_threshold", "INVALID_THRESHOLD", "a whole number from 0 (no alert) to 1,000,000"))
@@ -259,6 +262,7 @@ def validate_offer(data: OfferInput) -> dict:
         **expiry,
         "eligibility_rule": rule,
         "low_stock_threshold": threshold,
+        "code": code,
     }
 
 
@@ -284,6 +288,12 @@ async def create_offer(actor: Actor, partner_id: uuid.UUID, data: OfferInput, te
         )
     offer_id, now = new_id(), utcnow()
     async with write_transaction():
+        if values["code"]:
+            await offer_codes.check_free(values["code"])
+        else:
+            values["code"] = await offer_codes.free_code(
+                offer_codes.suggested(partner.name, values["country"], values["currency"], values)
+            )
         last = await Offer.select(Offer.rank).order_by(Offer.rank, ascending=False).first()
         await Offer.insert(
             Offer(
@@ -323,6 +333,12 @@ async def update_offer(actor: Actor, offer_id: uuid.UUID, data: OfferInput) -> O
         before = await load_offer(offer_id)
         if before.status == RETIRED:
             raise DomainError.single("OFFER_RETIRED", f"'{before.title}' is retired; it can no longer change")
+        if not values["code"]:
+            values["code"] = before.code or await offer_codes.free_code(
+                offer_codes.suggested(before.partner_name, values["country"], values["currency"], values)
+            )
+        elif values["code"] != before.code:
+            await offer_codes.check_free(values["code"], offer_id)
         await Offer.update({**{getattr(Offer, key): value for key, value in values.items()}, Offer.updated_at: utcnow()}).where(
             Offer.id == offer_id
         )
@@ -412,7 +428,8 @@ def filtered(query, offer_filter: OfferFilter):
             raise DomainError.single("INVALID_STATUS", f"expected one of {', '.join(OFFER_STATUSES)}", field="status")
         query = query.where(Offer.status == offer_filter.status)
     if offer_filter.search and offer_filter.search.strip():
-        query = query.where(icontains(Offer.title, offer_filter.search.strip()))
+        term = offer_filter.search.strip()
+        query = query.where(icontains(Offer.title, term) | icontains(Offer.code, term))
     if offer_filter.available_only:
         query = query.where(Offer.status == LIVE, _partner_is_live())
     return query

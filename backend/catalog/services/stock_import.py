@@ -1,4 +1,7 @@
-"""Voucher stock from a partner's CSV file (code, pin, denomination, expiry), streamed.
+"""Voucher stock from a partner's CSV file (code, pin, amount, expiry), streamed.
+
+The amount is in the offer's currency ("500" or "500.00"); minor units are taken under the column
+``amount_minor`` (or ``denomination``, as older files name it): see ``backend.core.amount_columns``.
 
 The file is read line by line and decoded here (UTF-8, with or without a BOM), so a byte that is
 not UTF-8 is reported with its line; the stdlib ``csv`` reader parses the decoded lines, with
@@ -27,7 +30,7 @@ from typing import BinaryIO
 from backend.catalog.services.offer_rows import load_offer
 from backend.catalog.tables import VoucherCode, VoucherImport
 from backend.catalog.views import AVAILABLE, RETIRED, OfferView, RejectedRow, VoucherImportReport, json_value
-from backend.core import audit
+from backend.core import amount_columns, audit
 from backend.core.authz import Actor, Permission
 from backend.core.clock import as_utc, utcnow
 from backend.core.csv_export import csv_text
@@ -37,6 +40,7 @@ from backend.core.encryption import secret_box
 from backend.core.errors import DomainError, NotFound
 from backend.core.ids import new_id
 from backend.core.keyed_digest import keyed_digest
+from backend.core.money import format_money
 from backend.core.text import check_text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -44,10 +48,10 @@ MAX_LINE_BYTES = 4096
 MAX_ROWS = 200_000
 MAX_CODE, MAX_PIN = 128, 64
 BATCH = 500
-COLUMNS = ("code", "pin", "denomination", "expiry")
-REQUIRED_COLUMNS = ("code", "denomination")
+COLUMNS = ("code", "pin", *amount_columns.COLUMNS, "expiry")
+REQUIRED_COLUMNS = ("code",)
 DIGEST_PURPOSE = "voucher-code"
-_WHOLE_NUMBER = re.compile(r"^[0-9]{1,13}$")
+AMOUNT_COLUMN = "(amount column)"  # in a header's map: the name the file gives the amount (amount, amount_minor)
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -112,8 +116,10 @@ class _Tally:
 
 
 def _header(cells: list[str]) -> dict[str, int]:
-    names = [cell.strip().lower() for cell in cells]
+    names = [cell.strip().lower().replace(" ", "_") for cell in cells]
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
+    if not any(name in names for name in amount_columns.COLUMNS):
+        missing.append("amount")
     unknown = [name for name in names if name not in COLUMNS]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if missing or unknown or repeated:
@@ -124,19 +130,25 @@ def _header(cells: list[str]) -> dict[str, int]:
         ]
         raise _file_error(
             "WRONG_HEADER",
-            f"line 1 must name the columns {', '.join(COLUMNS)} (pin and expiry may be left out); "
-            + "; ".join(p for p in problems if p),
+            "line 1 must name the columns code, pin, amount, expiry (pin and expiry may be left out; amount in the "
+            "currency, 500.00, or amount_minor in minor units); " + "; ".join(p for p in problems if p),
         )
-    return {name: names.index(name) for name in names}
+    try:
+        amount_column = amount_columns.amount_column(names)
+    except DomainError as error:
+        raise _file_error("WRONG_HEADER", error.errors[0].message) from None
+    # The amount's column under the one name the rows read, whichever the file used.
+    return {("amount" if name == amount_column else name): names.index(name) for name in names} | {AMOUNT_COLUMN: amount_column}
 
 
 def _parse_row(cells: list[str], columns: dict[str, int], line: int, offer: OfferView, today: date) -> _Row | str:
     """The row, or the reason it is rejected."""
-    if len(cells) != len(columns):
-        return f"expected {len(columns)} fields, found {len(cells)}"
+    width = len(columns) - 1  # AMOUNT_COLUMN is not a field
+    if len(cells) != width:
+        return f"expected {width} fields, found {len(cells)}"
     code = cells[columns["code"]].strip()
     pin = cells[columns["pin"]].strip() if "pin" in columns else ""
-    amount = cells[columns["denomination"]].strip()
+    amount = cells[columns["amount"]].strip()
     expiry = cells[columns["expiry"]].strip() if "expiry" in columns else ""
     if not code:
         return "code is empty"
@@ -144,10 +156,15 @@ def _parse_row(cells: list[str], columns: dict[str, int], line: int, offer: Offe
         return f"code is longer than {MAX_CODE} characters or holds control characters"
     if len(pin) > MAX_PIN or _CONTROL.search(pin):
         return f"pin is longer than {MAX_PIN} characters or holds control characters"
-    if not _WHOLE_NUMBER.match(amount):
-        return f"denomination '{amount[:20]}' is not a whole number of minor units (e.g. 50000 for 500.00)"
-    if not offer.denominations.allows(int(amount)):
-        return f"denomination {int(amount)} is not one of this offer's ({offer.denominations.describe()})"
+    try:
+        minor = amount_columns.read_amount(amount, offer.currency, columns[AMOUNT_COLUMN])
+    except DomainError as error:
+        return error.errors[0].message
+    if not offer.denominations.allows(minor):
+        return (
+            f"{format_money(minor, offer.currency)} is not a denomination of this offer "
+            f"({offer.denominations.describe(offer.currency)})"
+        )
     expires_on = None
     if expiry:
         try:
@@ -162,7 +179,7 @@ def _parse_row(cells: list[str], columns: dict[str, int], line: int, offer: Offe
         line=line,
         code=code,
         pin=pin or None,
-        denomination=int(amount),
+        denomination=minor,
         expires_on=expires_on,
         digest=code_digest(offer.partner_id, code),
     )
@@ -222,8 +239,8 @@ async def import_voucher_codes(
 ) -> VoucherImportReport:
     """Import codes for an offer from a CSV stream (binary, read as it goes).
 
-    Header (any order, any case): ``code, pin, denomination, expiry`` — pin and expiry optional.
-    Denominations are whole minor units valid for the offer; expiry is ``YYYY-MM-DD`` after today.
+    Header (any order, any case): ``code, pin, amount, expiry`` — pin and expiry optional; the
+    amount in the offer's currency (or ``amount_minor``), one of its denominations; expiry is ``YYYY-MM-DD`` after today.
     A file-level problem (WRONG_HEADER, INVALID_ENCODING, MALFORMED_CSV, FILE_TOO_LARGE,
     TOO_MANY_ROWS, EMPTY_FILE) imports nothing; row problems reject those rows only, each reported
     with its line. ``dry_run`` checks everything (against the stock too) and writes nothing."""
@@ -258,7 +275,7 @@ async def import_voucher_codes(
         line_iterator = iter(lines)
         first = next(line_iterator, None)
         if first is None or not first.strip():
-            raise _file_error("EMPTY_FILE", "the file is empty: expected a header line code, pin, denomination, expiry")
+            raise _file_error("EMPTY_FILE", "the file is empty: expected a header line code, pin, amount, expiry")
         reader = csv.reader(itertools.chain([first], line_iterator), delimiter=delimiter_of(first), strict=True)
         seen: dict[str, int] = {}
         batch: list[_Row] = []

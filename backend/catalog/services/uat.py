@@ -21,6 +21,7 @@ from backend.core.clock import utcnow
 from backend.core.db import write_transaction
 from backend.core.errors import DomainError
 from backend.core.ids import new_id
+from backend.core.money import format_money
 from backend.partners import checklist
 from backend.partners.services import onboarding
 
@@ -64,7 +65,7 @@ async def run_sandbox_issuance(actor: Actor, partner_id: uuid.UUID, offer_id: uu
             steps.append(
                 UatStep(
                     "allocated",
-                    f"code {allocated.code_masked} ({denomination} {offer.currency}) allocated from stock, marked sandbox",
+                    f"code {allocated.code_masked} ({format_money(denomination, offer.currency)}) allocated from stock, marked sandbox",
                 )
             )
             confirmed = await allocation.confirm_allocation(actor, issuance_id)

@@ -45,6 +45,7 @@ from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
+from backend.core.money import format_money, format_value
 from backend.core.text import check_text
 from backend.ledger import services as ledger
 from backend.ledger.kinds import Source
@@ -182,11 +183,13 @@ def check_request(
     if not valid_denomination(offer, value):
         raise Rejected(
             RejectionCode.INVALID_DENOMINATION,
-            f"{value} is not a denomination of '{offer.title}' ({offer.denominations.describe()})",
+            f"{format_money(value, offer.currency)} is not a denomination of '{offer.title}' "
+            f"({offer.denominations.describe(offer.currency)})",
         )
     _check_recipient(request, recipient)
     if not eligibility.eligible(offer, recipient):
-        raise Rejected(RejectionCode.NOT_ELIGIBLE, f"{recipient.full_name} is not eligible for '{offer.title}'")
+        why = eligibility.refusal(offer, recipient)
+        raise Rejected(RejectionCode.NOT_ELIGIBLE, f"{recipient.full_name} cannot have '{offer.title}': {why}")
     return Checked(channel=channel, terms_version_id=offer.current_terms_version_id, currency=offer.currency)
 
 
@@ -367,11 +370,11 @@ async def _issue(
         event_id, insert = issued_event(issuance)
         sql.defer(insert)
         events.append(event_id)
-    unit = checked.currency or POINTS_UNIT
+    shown = format_value(request.value, checked.currency)
     message = (
-        f"{request.value:,} {unit} waiting for approval in '{campaign.name}'"
+        f"{shown} waiting for approval in '{campaign.name}'"
         if pending
-        else f"{request.value:,} {unit} issued from '{campaign.name}', queued for delivery by {checked.channel}"
+        else f"{shown} issued from '{campaign.name}', queued for delivery by {checked.channel}"
     )
     return IssuanceOutcome(status=status, issuance_id=issuance_id, rejection=None, message=message, replayed=False)
 
@@ -487,7 +490,10 @@ async def price_rewards(actor: Actor, campaign_id: uuid.UUID, requests: list[Rew
                 raise _rejected(refusal)
             if request.offer_id is not None and not pending:
                 if stock_left.get((request.offer_id, request.value), 0) < 1:
-                    raise Rejected(RejectionCode.OUT_OF_STOCK, f"no {request.value} code of this offer would be left")
+                    raise Rejected(
+                        RejectionCode.OUT_OF_STOCK,
+                        f"no {format_value(request.value, campaign.currency)} code of this offer would be left",
+                    )
                 stock_left[(request.offer_id, request.value)] -= 1
         except Rejected as refused:
             rejected[refused.rejection.value] += 1

@@ -45,12 +45,9 @@ def test_bom_semicolons_quoted_newlines_and_blank_lines():
 
 
 def test_wrong_header_says_what_is_expected():
-    error = refused(b"employee,amount\nE-1,5\n")
+    error = refused(b"employee,value\nE-1,5\n")
     assert error.code == "WRONG_HEADER"
-    assert (
-        "missing: external_id, offer, denomination" in error.errors[0].message
-        and "unknown: employee, amount" in error.errors[0].message
-    )
+    assert "missing: external_id, offer" in error.errors[0].message and "unknown: employee, value" in error.errors[0].message
     assert refused(b"external_id,offer,denomination,offer\nE,o,5,o\n").errors[0].message.endswith("repeated: offer")
 
 
@@ -144,7 +141,7 @@ async def test_a_refused_file_stages_no_row(admin, setting):
 async def test_a_points_file_for_an_offers_campaign_is_refused(admin, setting):
     with pytest.raises(DomainError) as caught:
         await staging.stage_upload(admin, setting.campaign.id, csv_file("K-1,100", header="external_id,points"), "points.csv")
-    assert caught.value.code == "WRONG_HEADER" and "offer, denomination" in caught.value.errors[0].message
+    assert caught.value.code == "WRONG_HEADER" and "offer, amount (or amount_minor)" in caught.value.errors[0].message
 
 
 async def test_formula_cells_are_kept_as_text_and_escaped_in_the_error_report(admin, setting):

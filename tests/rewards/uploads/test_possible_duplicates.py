@@ -22,13 +22,13 @@ async def test_rows_of_one_recipient_and_offer_with_different_amounts_are_flagge
     )
     flagged = await review.flagged_rows(admin, upload.id)
     assert [(row.line, row.valid, [(w.field, w.code) for w in row.warnings]) for row in flagged] == [
-        (2, True, [("denomination", "POSSIBLE_DUPLICATE")]),
-        (4, True, [("denomination", "POSSIBLE_DUPLICATE")]),
+        (2, True, [("amount", "POSSIBLE_DUPLICATE")]),
+        (4, True, [("amount", "POSSIBLE_DUPLICATE")]),
     ]
     assert [row.warnings[0].message for row in flagged] == [
-        "possible duplicate: same recipient and offer as line 4, with another denomination (100000 there, 50000 here); "
+        "possible duplicate: same recipient and offer as line 4, with another amount (₹1,000.00 there, ₹500.00 here); "
         "both are issued if you keep them",
-        "possible duplicate: same recipient and offer as line 2, with another denomination (50000 there, 100000 here); "
+        "possible duplicate: same recipient and offer as line 2, with another amount (₹500.00 there, ₹1,000.00 here); "
         "both are issued if you keep them",
     ]
     await approval.approve_upload(checker, upload.id)

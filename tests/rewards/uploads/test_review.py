@@ -41,9 +41,7 @@ async def test_an_inline_fix_revalidates_the_row_and_is_audited(admin, setting):
     assert good.valid and good.new_recipient
     # A fix that makes a row the twin of another valid row is a duplicate again.
     twin = await review.fix_row(admin, upload.id, 3, {"denomination": "50000"})
-    assert [(p.code, p.message) for p in twin.problems] == [
-        ("DUPLICATE_IN_FILE", "same recipient, offer and denomination as line 2")
-    ]
+    assert [(p.code, p.message) for p in twin.problems] == [("DUPLICATE_IN_FILE", "same recipient, offer and amount as line 2")]
     summary = await review.get_upload(admin, upload.id)
     assert (summary.rows_valid, summary.rows_invalid) == (2, 1)
     history = await audit.entity_history(admin, "reward_upload", upload.id)

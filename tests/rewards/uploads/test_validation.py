@@ -78,8 +78,8 @@ async def test_every_bad_row_gets_line_field_and_code(admin, setting):
     }
     page = await review.invalid_rows(admin, upload.id, limit=500)
     by_line = {row.line: row for row in page.rows}
-    assert by_line[13].problems[0].message == "same recipient, offer and denomination as line 2"
-    assert "not one of this offer's (50000, 100000)" in by_line[10].problems[0].message
+    assert by_line[13].problems[0].message == "same recipient, offer and amount as line 2"
+    assert "is not a denomination of 'Chai Point e-voucher' (₹500.00, ₹1,000.00)" in by_line[10].problems[0].message
 
 
 async def test_points_campaign_rows(admin, setting):
@@ -176,7 +176,7 @@ async def test_country_is_normalised_and_required_where_an_eligibility_rule_read
         7: [("country", "REQUIRED")],
     }
     bad = {row.line: row.problems[0].message for row in (await review.invalid_rows(admin, upload.id)).rows}
-    assert bad[4] == "country is required by the offer's eligibility rule `country in [IN, DE]` ('Local voucher')"
-    assert bad[7].startswith("country is required by the offer's eligibility rule `country in [IN, DE]` ('Local voucher'): K-1")
+    assert bad[4] == "country is missing; the offer is for IN, DE ('Local voucher'): fill the country column"
+    assert bad[7].startswith("country is missing; the offer is for IN, DE ('Local voucher'): K-1 has no country on record")
     stored = {row["line"]: row["new_recipient"] for row in await RewardUploadRow.select().where(RewardUploadRow.valid == True)}  # noqa: E712
     assert [json.loads(stored[line])["country"] for line in (2, 3, 6)] == ["DE", "DE", "IN"]

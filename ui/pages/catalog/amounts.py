@@ -9,8 +9,6 @@ import re
 from backend.core import money
 from backend.core.errors import DomainError
 
-# A comma inside an amount only between groups of three digits: 1,000 or 12,500,000.50.
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 # Between amounts: a new line, ';', white space, or a comma that white space (or the end) follows.
 _BETWEEN = re.compile(r"[\s;]+|,(?=[\s;]|$)")
 _LEADING_ZERO = re.compile(r"[+-]?0\d")
@@ -21,19 +19,15 @@ AMOUNTS_HELP = (
 
 
 def to_minor(text: str, currency: str) -> int:
-    """ "500", "1,000.50" in the currency's units → minor units. ValueError with the reason."""
-    amount = (text or "").strip()
-    if "," in amount:
-        if not _GROUPED.fullmatch(amount):
-            raise ValueError(
-                f"“{amount}” is ambiguous: a comma inside an amount separates thousands (1,000); "
-                "between amounts put a space after the comma (100, 500)"
-            )
-        amount = amount.replace(",", "")
+    """ "500", "1,000.50", "₹500" in the currency's units → minor units (``money.parse_amount``).
+    ValueError with the reason."""
     try:
-        return money.to_minor(amount, currency)
+        return money.parse_amount(text, currency)
     except DomainError as error:
-        raise ValueError(error.errors[0].message) from None
+        message = error.errors[0].message
+        if "ambiguous" in message:
+            message += "; between amounts put a space after the comma (100, 500)"
+        raise ValueError(message) from None
 
 
 def split_amounts(text: str) -> list[str]:
@@ -58,13 +52,13 @@ def read_amounts(text: str, currency: str) -> list[int]:
 
 
 def units_hint(currency: str | None) -> str:
-    """Under an amount field: "Amounts in JPY: 500 is 500 JPY; kept in minor units." (2 decimals in
-    INR, 3 in KWD), or a general line while no usable currency is chosen."""
+    """Under an amount field: "Amounts in INR: 500 is ₹500.00." (2 decimals in INR, 3 in KWD), or a
+    general line while no usable currency is chosen."""
     try:
         code = money.currency(currency)
     except DomainError:
-        return "Amounts in the currency's units; kept in minor units."
-    return f"Amounts in {code}: 500 is {money.format_money(money.to_minor('500', code), code)}; kept in minor units."
+        return "Amounts in the currency's units (500 or 500.00)."
+    return f"Amounts in {code}: 500 is {money.format_money(money.to_minor('500', code), code)}."
 
 
 def major(minor: int | None, currency: str) -> str:
@@ -72,4 +66,4 @@ def major(minor: int | None, currency: str) -> str:
     if minor is None:
         return ""
     value = money.from_minor(minor, currency)
-    return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
+    return f"{value.normalize():f}" if value == value.to_integral_value() else money.format_amount(minor, currency)

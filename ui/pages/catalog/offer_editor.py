@@ -52,6 +52,15 @@ class OfferForm:
             self.title = (
                 ui.input("Title", value=offer.title if offer else "").props("outlined").classes("w-full").mark("offer-title")
             )
+            self.code = (
+                ui.input("Code", value=offer.code if offer else "")
+                .props(
+                    'outlined hint="Unique, e.g. SHOP-IN-500: what upload files name the offer by. Left empty: made from '
+                    'the partner, the country and the amount."'
+                )
+                .classes("w-full")
+                .mark("offer-code")
+            )
             self.description = (
                 ui.textarea("Description", value=offer.description if offer else "")
                 .props("outlined autogrow")
@@ -178,6 +187,7 @@ class OfferForm:
     def fields(self) -> dict:
         return {
             "title": self.title,
+            "code": self.code,
             "description": self.description,
             "country": self.country,
             "currency": self.currency,
@@ -243,6 +253,7 @@ class OfferForm:
             category_restrictions=[part.strip() for part in (self.restrictions.value or "").split(",") if part.strip()],
             eligibility_rule=rule,
             low_stock_threshold=int(threshold) if isinstance(threshold, float) and threshold.is_integer() else threshold,
+            code=self.code.value or "",
         )
 
 
@@ -289,7 +300,7 @@ class OfferEditor:
         offer = self.offer
         title = offer.title if offer else "New offer"
         subtitle = (
-            f"{offer.partner_name} · rank {offer.rank}"
+            f"{offer.code} · {offer.partner_name} · rank {offer.rank}"
             if offer
             else "A draft until it is published; its partner must be live to publish"
         )

@@ -22,6 +22,7 @@ from ui.theme import frame
 COLUMNS = [
     Column("rank", "Rank", align="right"),
     Column("title", "Offer", link=True),
+    Column("code", "Code"),
     Column("partner", "Partner"),
     Column("country", "Country"),
     Column("denominations", "Denominations", wrap=True),
@@ -39,6 +40,7 @@ def _row(offer: OfferView) -> dict:
         "href": offer_url(offer.id),
         "rank": offer.rank,
         "title": offer.title,
+        "code": offer.code,
         "partner": offer.partner_name,
         "country": offer.country,
         "denominations": denominations(offer.denominations, offer.currency),

@@ -105,8 +105,9 @@ class StockPage:
                 ).classes("mb-muted")
                 return
             ui.label(
-                "A CSV file with the header code, pin, denomination, expiry (pin and expiry optional; denominations in "
-                "minor units; expiry as YYYY-MM-DD). Good rows are imported, bad ones reported by line."
+                "A CSV file with the header code, pin, amount, expiry (pin and expiry optional; the amount in the "
+                "offer's currency, 500.00, or amount_minor in minor units; expiry as YYYY-MM-DD). Good rows are "
+                "imported, bad ones reported by line."
             ).classes("mb-muted text-body2")
             self.dry_run = ui.checkbox("Check only (dry run: nothing is imported)").mark("import-dry-run")
             self.upload = (

@@ -406,7 +406,7 @@ async def _choices(actor: Actor) -> tuple[dict[str, str], dict[str, str]]:
     if actor.can(Permission.CATALOG_READ):
         for offer in (await catalog_offers.list_offers(actor, OfferFilter(), limit=MAX_CHOICES)).rows:
             if offer.status != RETIRED:
-                offer_choices[str(offer.id)] = f"{offer.title} · {offer.partner_name} · {offer.currency}"
+                offer_choices[str(offer.id)] = f"{offer.code} · {offer.title} · {offer.partner_name} · {offer.currency}"
     return programmes, offer_choices
 
 

@@ -185,7 +185,7 @@ class UploadReviewPage:
         await self.actions.start()
 
     async def act(self, action: str, row: dict) -> None:
-        if action == "fix" and await fix_row(self.upload, self.rows[row["id"]]):
+        if action == "fix" and await fix_row(self.upload, self.rows[row["id"]], self.campaign):
             await self.refresh()
 
     async def refresh(self) -> None:

@@ -16,7 +16,7 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignFilter
 from backend.campaigns.views import ENDED, CampaignView
 from backend.core.authz import Actor, Permission
-from backend.rewards.uploads.services import parsing, review
+from backend.rewards.uploads.services import parsing, review, templates
 from backend.rewards.uploads.services.columns import EXPECTED
 from backend.rewards.uploads.services.staging import receive_upload
 from backend.rewards.uploads.views import APPROVED, COMPLETED, UploadView
@@ -119,9 +119,17 @@ class UploadsPage:
                         .classes("w-full")
                         .mark("upload-campaign")
                     )
-                    ui.label("CSV (UTF-8, comma or semicolon) or XLSX. First row names the columns: " + EXPECTED + ".").classes(
-                        "mb-muted text-caption"
-                    )
+                    ui.label(
+                        "CSV (UTF-8, comma or semicolon) or XLSX. First row names the columns: " + EXPECTED + ". "
+                        "Amounts in the currency (500.00); offers by code. Start from the campaign's template:"
+                    ).classes("mb-muted text-caption")
+                    with ui.row().classes("gap-2"):
+                        ui.button("Template (XLSX)", icon="download", on_click=lambda: self.download_template("xlsx")).props(
+                            "outline no-caps dense"
+                        ).mark("template-xlsx")
+                        ui.button("Template (CSV)", icon="download", on_click=lambda: self.download_template("csv")).props(
+                            "outline no-caps dense"
+                        ).mark("template-csv")
                 ui.upload(
                     label="Choose or drop a CSV/XLSX file",
                     auto_upload=True,
@@ -138,6 +146,23 @@ class UploadsPage:
             with self.busy:
                 ui.label("Sending the file…").classes("text-body2")
                 ui.linear_progress(show_value=False).props("indeterminate color=primary")
+
+    async def download_template(self, kind: str) -> None:
+        """The chosen campaign's template: its columns, and its offers with codes and valid amounts."""
+        if not self.chosen.value:
+            self.chosen.error = "Choose the campaign first: its template lists its offers."
+            return
+        self.chosen.error = None
+        campaign_id = uuid.UUID(self.chosen.value)
+        template = await perform(lambda actor: templates.upload_template(actor, campaign_id))
+        if template is None:
+            return
+        if kind == "xlsx":
+            ui.download.content(templates.template_xlsx(template), f"{template.file_stem}.xlsx", templates.XLSX_TYPE)
+        else:  # the BOM tells spreadsheet programs the file is UTF-8
+            ui.download.content(templates.template_csv(template).encode("utf-8-sig"), f"{template.file_stem}.csv", "text/csv")
+        listed = f" with its {len(template.offers)} offer{'s' if len(template.offers) != 1 else ''}" if template.offers else ""
+        ui.notify(f"Downloaded the template of {template.campaign.name}{listed}.", type="positive")
 
     async def received(self, event: UploadEventArguments) -> None:
         if not self.chosen.value:

@@ -4,7 +4,7 @@ and modes, and a campaign's amounts as money (offers campaigns, in minor units) 
 from __future__ import annotations
 
 from backend.campaigns.views import ACTIVE, ADMIN_APPROVAL, AUTO, DRAFT, ENDED, OFFERS, PAUSED, POINTS, CampaignView
-from backend.core.money import format_money
+from backend.core.money import format_value
 from backend.rewards.uploads.views import APPROVED, COMPLETED, DISCARDED, REFUSED, STAGED, VALIDATING
 from backend.rewards.views import CANCELLED, ISSUED, PENDING_APPROVAL, REJECTED
 from ui.components.display import EMPTY
@@ -37,9 +37,7 @@ UPLOAD_STATUS_COLOURS = {
 
 def amount(value: int | None, currency: str | None) -> str:
     """A campaign's value: money in its currency, or points when it has none (a points campaign)."""
-    if value is None:
-        return EMPTY
-    return format_money(value, currency) if currency else f"{value:,} points"
+    return EMPTY if value is None else format_value(value, currency)
 
 
 def campaign_amount(campaign: CampaignView, value: int | None) -> str:

@@ -10,9 +10,14 @@ email           email address (normalised); a new recipient needs the contact of
 phone           phone number, E.164 (``+919812345678``) or national in the row's ``country``
 country         ISO 3166: alpha-2 (``IN``), alpha-3 (``IND``) or the English short name (``India``), any
                 case; stored as alpha-2. Required when the offer's eligibility rule reads ``country``
-offer           offers campaigns: the offer's id (a UUID); must be one of the campaign's offers
-denomination    offers campaigns: the value in the offer currency's **minor units**, a whole number
-                (``50000`` is ₹500.00); decimals are refused rather than guessed
+offer           offers campaigns: the offer's code (``SHOP-IN-500``, any case) or its id (a UUID); must
+                be one of the campaign's offers
+amount          offers campaigns: the value in the offer's currency, as people write it: ``500`` or
+                ``500.00`` (``1,000.50`` and ``₹500`` read too); more decimals than the currency
+                has are refused rather than rounded
+amount_minor    instead of amount: the value in the currency's **minor units**, a whole number
+                (``50000`` is ₹500.00). ``denomination`` is the same column under the name older
+                files used. A file has one of amount, amount_minor, denomination
 points          points campaigns, instead of offer and denomination: whole points
 channel         ``email``, ``sms`` or ``whatsapp``; empty: the campaign's default
 attr:<key>      an HR attribute of a new recipient (``attr:grade`` → ``grade``), used by eligibility
@@ -21,7 +26,8 @@ attr:<key>      an HR attribute of a new recipient (``attr:grade`` → ``grade``
 
 Other columns (``notes``, ``department``: what a real export carries) are read past and named in
 the review as ignored, unless the campaign has ``strict_upload_columns``: then the file is refused
-(WRONG_HEADER). Empty header cells after the last column (a spreadsheet's ``,,,``) are not columns.
+(WRONG_HEADER). The error report's own columns (``line``, ``column``, ``code``, ``reason``) are
+always read past, even then, so a corrected report is uploaded again as it is. Empty header cells after the last column (a spreadsheet's ``,,,``) are not columns.
 
 A recipient not known yet (by ``external_id``) is created when the upload is approved, never at
 staging. An upload never changes a known recipient: its contact and ``attr:`` columns are checked
@@ -33,14 +39,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from backend.core import amount_columns
 from backend.core.errors import DomainError
 
 EXTERNAL_ID, FULL_NAME, EMAIL, PHONE, COUNTRY = "external_id", "full_name", "email", "phone", "country"
-OFFER, DENOMINATION, POINTS, CHANNEL = "offer", "denomination", "points", "channel"
-COLUMNS = (EXTERNAL_ID, FULL_NAME, EMAIL, PHONE, COUNTRY, OFFER, DENOMINATION, POINTS, CHANNEL)
+OFFER, POINTS, CHANNEL = "offer", "points", "channel"
+AMOUNT, AMOUNT_MINOR, DENOMINATION = amount_columns.AMOUNT, amount_columns.AMOUNT_MINOR, amount_columns.DENOMINATION
+AMOUNTS = amount_columns.COLUMNS
+COLUMNS = (EXTERNAL_ID, FULL_NAME, EMAIL, PHONE, COUNTRY, OFFER, *AMOUNTS, POINTS, CHANNEL)
+# The error report's columns before the row's cells (review.error_report_csv): read past, always.
+REPORT_COLUMNS = ("line", "column", "code", "reason")
 ATTRIBUTE_PREFIX = "attr:"
 _SEPARATORS = re.compile(r"[\s\-]+")
-EXPECTED = "external_id, full_name, email, phone, country, offer, denomination, points, channel, attr:<key>"
+EXPECTED = "external_id, full_name, email, phone, country, offer, amount (or amount_minor), points, channel, attr:<key>"
 
 
 def column_name(cell: str) -> str:
@@ -73,23 +84,29 @@ def read_header(cells: list[str], *, strict: bool = False) -> Header:
     unknown = [
         cells[index].strip() or f"(empty, column {index + 1})" for index in range(len(cells)) if not _is_column(names[index])
     ]
+    reported = [name for name in unknown if column_name(name) in REPORT_COLUMNS]  # read past even when strict
+    strict_unknown = [name for name in unknown if name not in reported]
     repeated = sorted({name for name in kept if kept.count(name) > 1})
     missing = [] if EXTERNAL_ID in kept else [EXTERNAL_ID]
     if POINTS not in kept:
-        missing += [name for name in (OFFER, DENOMINATION) if name not in kept]
+        missing += [OFFER] if OFFER not in kept else []
+        missing += [] if any(name in kept for name in AMOUNTS) else ["amount (or amount_minor)"]
+    several = [name for name in AMOUNTS if name in kept]
+    if len(several) > 1 and not repeated:
+        repeated = [" and ".join(several) + " (one amount column)"]
     problems = [
         f"missing: {', '.join(missing)}" if missing else "",
         f"unknown: {', '.join(unknown[:10])}" + (f" (and {len(unknown) - 10:,} more)" if len(unknown) > 10 else "")
-        if unknown and (missing or repeated or strict)
+        if unknown and (missing or repeated or (strict and strict_unknown))
         else "",
         f"repeated: {', '.join(repeated)}" if repeated else "",
     ]
-    if missing or repeated or (unknown and strict):
+    if missing or repeated or (strict_unknown and strict):
         raise DomainError.single(
             "WRONG_HEADER",
             "the first row must name the columns (any order, any case): " + EXPECTED + "; external_id and either offer and "
-            "denomination or points are required"
-            + ("; this campaign takes no other columns" if strict and unknown else "")
+            "amount or points are required"
+            + ("; this campaign takes no other columns" if strict and strict_unknown else "")
             + "; "
             + "; ".join(problem for problem in problems if problem),
             field="file",

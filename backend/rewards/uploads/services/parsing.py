@@ -217,6 +217,12 @@ class UploadReader:
         text = io.TextIOWrapper(self._buffered, encoding="utf-8-sig", errors="strict", newline="")
         lines = self._lines(text)
         header_line = next(lines, None)
+        self._comment_lines = 0
+        # A template's comment lines before the header ("# SHOP-IN-500 · …", templates.py): skipped,
+        # also when a spreadsheet saved them quoted ("# a, b" → "\"# a, b\"").
+        while header_line is not None and header_line.lstrip('"').startswith("#"):
+            self._comment_lines += 1
+            header_line = next(lines, None)
         if header_line is None or not header_line.strip():
             raise file_error(
                 "EMPTY_FILE", "the first line is empty: expected a header line (external_id, offer, denomination, …)"
@@ -267,7 +273,7 @@ class UploadReader:
 
     def _csv_rows(self, lines: Iterator[str], delimiter: str) -> Iterator[ParsedRow]:
         reader = csv.reader(lines, delimiter=delimiter, strict=True)
-        consumed = 1  # the header
+        consumed = skipped = 1 + self._comment_lines  # the comment lines and the header
         while True:
             try:
                 cells = next(reader)
@@ -275,7 +281,7 @@ class UploadReader:
                 return
             except csv.Error as error:
                 raise file_error("MALFORMED_CSV", f"line {consumed + 1}: {error}") from None
-            line, consumed = consumed + 1, reader.line_num + 1
+            line, consumed = consumed + 1, reader.line_num + skipped
             row = self._row(line, cells)
             if row is not None:
                 yield row

@@ -19,7 +19,8 @@ import uuid
 from collections import defaultdict
 
 from backend.core import sql
-from backend.rewards.uploads.services.columns import DENOMINATION
+from backend.core.money import format_value
+from backend.rewards.uploads.services.columns import AMOUNT
 from backend.rewards.uploads.services.columns import POINTS as POINTS_COLUMN
 
 POSSIBLE_DUPLICATE = "POSSIBLE_DUPLICATE"
@@ -40,15 +41,15 @@ def _loaded(value) -> list:
     return (json.loads(value) if isinstance(value, str) else value) or []
 
 
-def warning(row, others: list) -> dict:
-    """The warning of ``row``: the other lines, with their amounts."""
+def warning(row, others: list, currency: str | None = None) -> dict:
+    """The warning of ``row``: the other lines, with their amounts (in ``currency``, the campaign's)."""
     lines = [str(other["line"]) for other in others]
     where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(lines)}"
-    amounts = f"{', '.join(_amount(other) for other in others)} there, {_amount(row)} here"
+    amounts = f"{', '.join(_amount(other, currency) for other in others)} there, {_amount(row, currency)} here"
     if row["points"] is not None:
         column, what = POINTS_COLUMN, f"same recipient as {where}, with other points ({amounts})"
     else:
-        column, what = DENOMINATION, f"same recipient and offer as {where}, with another denomination ({amounts})"
+        column, what = AMOUNT, f"same recipient and offer as {where}, with another amount ({amounts})"
     return {
         "field": column,
         "code": POSSIBLE_DUPLICATE,
@@ -56,8 +57,9 @@ def warning(row, others: list) -> dict:
     }
 
 
-def _amount(row) -> str:
-    return str(row["points"] if row["points"] is not None else row["denomination"])
+def _amount(row, currency: str | None) -> str:
+    # Points say so in the warning already ("with other points (250 there, 100 here)").
+    return f"{row['points']:,}" if row["points"] is not None else format_value(row["denomination"], currency)
 
 
 async def possible_duplicate_ids(upload_id: uuid.UUID) -> list[str]:
@@ -65,7 +67,7 @@ async def possible_duplicate_ids(upload_id: uuid.UUID) -> list[str]:
     return sorted(row["external_id"] for row in await sql.fetch(_PAIRS, upload_id))
 
 
-async def flag_possible_duplicates(upload_id: uuid.UUID, external_ids: list[str]) -> None:
+async def flag_possible_duplicates(upload_id: uuid.UUID, external_ids: list[str], currency: str | None) -> None:
     """Work out the warnings of the rows of ``external_ids`` in the upload, store them and keep the
     upload's count of flagged rows."""
     ids = sorted({external_id for external_id in external_ids if external_id})
@@ -82,9 +84,9 @@ async def flag_possible_duplicates(upload_id: uuid.UUID, external_ids: list[str]
     flagged = {}
     for same in rewards.values():
         for row in same:
-            others = [other for other in same if _amount(other) != _amount(row)]
+            others = [other for other in same if _amount(other, currency) != _amount(row, currency)]
             if others:
-                flagged[row["id"]] = [warning(row, others)]
+                flagged[row["id"]] = [warning(row, others, currency)]
     change = 0
     for row in rows:
         before, after = _loaded(row["warnings"]), flagged.get(row["id"], [])

@@ -23,6 +23,7 @@ from backend.core.csv_export import csv_text
 from backend.core.db import write_transaction
 from backend.core.errors import DomainError, FieldError, NotFound
 from backend.rewards.uploads.services.approval import load_upload
+from backend.rewards.uploads.services.columns import REPORT_COLUMNS
 from backend.rewards.uploads.services.parsing import ParsedRow, UploadLimits
 from backend.rewards.uploads.services.possible_duplicates import flag_possible_duplicates
 from backend.rewards.uploads.services.staging import duplicate_of_upload, earlier_duplicates
@@ -103,7 +104,7 @@ async def fix_row(actor: Actor, upload_id: uuid.UUID, line: int, changes: dict[s
         if staged.valid:
             same = await sql.fetchrow(_SAME_IN_FILE, upload_id, staged.dedupe_key, line)
             if same is not None:
-                what = "points" if staged.points is not None else "offer and denomination"
+                what = "points" if staged.points is not None else "offer and amount"
                 staged.errors.append(FieldError(None, "DUPLICATE_IN_FILE", f"same recipient, {what} as line {same['line']}"))
             else:
                 earlier = await earlier_duplicates(upload.campaign_id, upload_id, [staged.dedupe_key])
@@ -124,7 +125,7 @@ async def fix_row(actor: Actor, upload_id: uuid.UUID, line: int, changes: dict[s
                 RewardUploadRow.errors: error_dicts(staged.errors),
             }
         ).where(RewardUploadRow.upload == upload_id, RewardUploadRow.line == line)
-        await flag_possible_duplicates(upload_id, [before.external_id, staged.external_id])
+        await flag_possible_duplicates(upload_id, [before.external_id, staged.external_id], campaign.currency)
         valid = await RewardUploadRow.count().where(RewardUploadRow.upload == upload_id, RewardUploadRow.valid == True)  # noqa: E712 (a Piccolo column comparison)
         await RewardUpload.update(
             {
@@ -146,27 +147,28 @@ async def fix_row(actor: Actor, upload_id: uuid.UUID, line: int, changes: dict[s
 
 
 async def error_report_csv(actor: Actor, upload_id: uuid.UUID) -> str:
-    """The bad rows as CSV, one line per problem: line, column, code, reason, then the row's cells as
-    uploaded (formula-looking cells escaped), so the file can be corrected and uploaded again."""
+    """The bad rows as CSV, one line per row: line, column, code, reason (several problems of a row
+    joined by "; "), then the row's cells as uploaded (formula-looking cells escaped). Corrected, the
+    file is uploaded again as it is: the report's own columns are read past (``columns.REPORT_COLUMNS``),
+    and one line per row means no row comes back twice."""
     actor.require(Permission.REWARDS_READ)
     upload = await load_upload(upload_id)
     report, offset = [], 0
     while True:
         page = await upload_rows(actor, upload_id, valid=False, offset=offset, limit=MAX_PAGE)
         for row in page.rows:
-            for problem in row.problems:
-                report.append(
-                    (
-                        row.line,
-                        problem.field or "",
-                        problem.code,
-                        problem.message,
-                        *(row.cells.get(name, "") for name in upload.columns),
-                    )
+            report.append(
+                (
+                    row.line,
+                    "; ".join(problem.field or "" for problem in row.problems),
+                    "; ".join(problem.code for problem in row.problems),
+                    "; ".join(problem.message for problem in row.problems),
+                    *(row.cells.get(name, "") for name in upload.columns),
                 )
+            )
         offset += MAX_PAGE
         if offset >= page.total:
-            return csv_text(("line", "column", "code", "reason", *upload.columns), report)
+            return csv_text((*REPORT_COLUMNS, *upload.columns), report)
 
 
 async def list_uploads(

@@ -122,9 +122,11 @@ def _contacts_ahead(
 
 
 def check_columns_fit(campaign: CampaignView, columns: tuple[str, ...]) -> None:
-    """A points campaign needs a points column; an offers campaign offer and denomination."""
-    needed = [upload_columns.POINTS] if campaign.reward_type == POINTS else [upload_columns.OFFER, upload_columns.DENOMINATION]
+    """A points campaign needs a points column; an offers campaign offer and amount (or amount_minor)."""
+    needed = [upload_columns.POINTS] if campaign.reward_type == POINTS else [upload_columns.OFFER]
     missing = [name for name in needed if name not in columns]
+    if campaign.reward_type != POINTS and not any(name in columns for name in upload_columns.AMOUNTS):
+        missing.append("amount (or amount_minor)")
     if missing:
         raise DomainError.single(
             "WRONG_HEADER",
@@ -381,7 +383,7 @@ async def validate_upload(
     if finished:
         async with write_transaction():
             # From the stored rows, not this run's memory: the two lines may have been staged by different runs.
-            await flag_possible_duplicates(upload_id, await possible_duplicate_ids(upload_id))
+            await flag_possible_duplicates(upload_id, await possible_duplicate_ids(upload_id), campaign.currency)
             await _progress(
                 upload_id,
                 {

@@ -36,21 +36,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from backend.campaigns.views import POINTS, CampaignView
-from backend.catalog.services.eligibility import eligible, rule_attributes
+from backend.catalog.services.eligibility import eligible, refusal, rule_attributes
 from backend.catalog.services.offer_rows import load_offers
 from backend.catalog.views import OfferView, valid_denomination
-from backend.core import sql
+from backend.core import amount_columns, sql
 from backend.core.clock import as_utc, utcnow
 from backend.core.contact_points import ContactPoints, contact_points
 from backend.core.errors import DomainError, FieldError
+from backend.core.money import format_money
 from backend.core.sql import Row
 from backend.recipients import service as recipients
 from backend.recipients.service import CHANNELS, RecipientInput, RecipientView
 from backend.rewards.uploads.services.columns import (
+    AMOUNT,
+    AMOUNTS,
     ATTRIBUTE_PREFIX,
     CHANNEL,
     COUNTRY,
-    DENOMINATION,
     EMAIL,
     EXTERNAL_ID,
     FULL_NAME,
@@ -165,7 +167,8 @@ class RowValidator:
         self.recipients: dict[str, Row] = {}
         self.seen: dict[str, int] = {} if seen is None else seen  # dedupe key → the line that has it
         self.fetch = fetch
-        self._offer_ids: dict[str, uuid.UUID] = {}  # offer cell → id: a file names a few offers many times
+        # offer cell → id: a file names a few offers many times, by code (any case) or by id
+        self._offer_ids: dict[str, uuid.UUID] = {offer.code.upper(): offer_id for offer_id, offer in offers.items() if offer.code}
         self.contacts: Mapping[Person, ContactPoints] = {}
         self.now = utcnow()
 
@@ -213,19 +216,17 @@ class RowValidator:
         if offer is not None and recipient is not None and offer.eligibility_rule:
             view = self._view(recipient)
             if not view.country and "country" in rule_attributes(offer.eligibility_rule):
-                errors.append(self._country_required(offer, recipient))
+                errors.append(self._country_required(offer, recipient, refusal(offer, view)))
             elif not eligible(offer, view):
                 errors.append(
-                    FieldError(
-                        OFFER, "NOT_ELIGIBLE", f"{external_id} is not eligible for '{offer.title}' ({offer.eligibility_rule})"
-                    )
+                    FieldError(OFFER, "NOT_ELIGIBLE", f"{external_id} cannot have '{offer.title}': {refusal(offer, view)}")
                 )
         if staged.external_id and (staged.offer_id is not None or staged.points is not None) and staged.value is not None:
             staged.dedupe_key = dedupe_key(external_id, staged.offer_id, staged.denomination, staged.points)
             if not errors:
                 first = self.seen.setdefault(staged.dedupe_key, row.line)
                 if first != row.line:
-                    what = "points" if staged.points is not None else "offer and denomination"
+                    what = "points" if staged.points is not None else "offer and amount"
                     errors.append(FieldError(None, "DUPLICATE_IN_FILE", f"same recipient, {what} as line {first}"))
         return staged
 
@@ -249,14 +250,15 @@ class RowValidator:
         return clean
 
     @staticmethod
-    def _country_required(offer: OfferView, recipient: Row | RecipientInput) -> FieldError:
-        rule = f"the offer's eligibility rule `{offer.eligibility_rule}`"
+    def _country_required(offer: OfferView, recipient: Row | RecipientInput, why: str) -> FieldError:
+        """REQUIRED on ``country``, in plain words: "country is missing; the offer is for IN, DE"."""
+        why = why or "country is missing"
         if isinstance(recipient, RecipientInput):
-            return FieldError(COUNTRY, "REQUIRED", f"country is required by {rule} ('{offer.title}')")
+            return FieldError(COUNTRY, "REQUIRED", f"{why} ('{offer.title}'): fill the country column")
         return FieldError(
             COUNTRY,
             "REQUIRED",
-            f"country is required by {rule} ('{offer.title}'): {recipient['external_id']} has none on record, and an upload "
+            f"{why} ('{offer.title}'): {recipient['external_id']} has no country on record, and an upload "
             "does not change a known recipient (set it on the recipient)",
         )
 
@@ -351,11 +353,9 @@ class RowValidator:
 
     def _points(self, staged: StagedRow, cells: dict[str, str]) -> None:
         errors = staged.errors
-        if cells.get(OFFER) or cells.get(DENOMINATION):
+        if cells.get(OFFER) or any(cells.get(name) for name in AMOUNTS):
             errors.append(
-                FieldError(
-                    OFFER, "OFFER_NOT_ALLOWED", "this is a points campaign: give points, and leave offer and denomination empty"
-                )
+                FieldError(OFFER, "OFFER_NOT_ALLOWED", "this is a points campaign: give points, and leave offer and amount empty")
             )
         text = cells.get(POINTS_COLUMN, "")
         if not text:
@@ -381,25 +381,32 @@ class RowValidator:
                 FieldError(
                     POINTS_COLUMN,
                     "POINTS_NOT_ALLOWED",
-                    "this campaign rewards with offers: give offer and denomination, not points",
+                    "this campaign rewards with offers: give offer and amount, not points",
                 )
             )
         text = cells.get(OFFER, "")
         offer = None
         if not text:
-            errors.append(FieldError(OFFER, "REQUIRED", "offer (the offer's id) is required"))
+            errors.append(FieldError(OFFER, "REQUIRED", "offer (the offer's code, e.g. SHOP-IN-500) is required"))
         else:
-            offer_id = self._offer_ids.get(text)
+            offer_id = self._offer_ids.get(text) or self._offer_ids.get(text.upper())
             if offer_id is None:
                 try:
                     offer_id = self._offer_ids[text] = uuid.UUID(text)
                 except ValueError:
-                    errors.append(FieldError(OFFER, "INVALID_OFFER", f"offer '{text[:40]}' is not an offer id"))
+                    codes = ", ".join(sorted(offer.code for offer in self.offers.values() if offer.code)[:10])
+                    errors.append(
+                        FieldError(
+                            OFFER,
+                            "INVALID_OFFER",
+                            f"offer '{text[:40]}' is not one of this campaign's offer codes ({codes or 'it has no offers'})",
+                        )
+                    )
             if offer_id is not None:
                 offer = self.offers.get(offer_id)
                 if offer is None:
                     errors.append(
-                        FieldError(OFFER, "OFFER_NOT_ALLOWED", f"offer {offer_id} is not one of this campaign's offers")
+                        FieldError(OFFER, "OFFER_NOT_ALLOWED", f"offer {text[:40]} is not one of this campaign's offers")
                     )
                 elif not offer.is_available:
                     errors.append(
@@ -419,26 +426,24 @@ class RowValidator:
                         )
                     )
                 staged.offer_id = offer_id
-        amount = cells.get(DENOMINATION, "")
+        column = next((name for name in AMOUNTS if name in cells), AMOUNT)
+        amount = cells.get(column, "")
         if not amount:
-            errors.append(FieldError(DENOMINATION, "REQUIRED", "denomination is required (minor units, e.g. 50000 for 500.00)"))
+            errors.append(FieldError(column, "REQUIRED", f"{column} is required (in the offer's currency, e.g. 500.00)"))
             return None
-        if not _WHOLE_NUMBER.match(amount):
-            errors.append(
-                FieldError(
-                    DENOMINATION,
-                    "INVALID_DENOMINATION",
-                    f"denomination '{amount[:20]}' is not a whole number of minor units (e.g. 50000 for 500.00)",
-                )
-            )
+        currency = offer.currency if offer is not None else self.campaign.currency
+        try:
+            staged.denomination = amount_columns.read_amount(amount, currency, column) if currency else None
+        except DomainError as error:
+            errors.extend(error.errors)
             return None
-        staged.denomination = int(amount)
         if offer is not None and not valid_denomination(offer, staged.denomination):
             errors.append(
                 FieldError(
-                    DENOMINATION,
+                    column,
                     "INVALID_DENOMINATION",
-                    f"denomination {staged.denomination} is not one of this offer's ({offer.denominations.describe()})",
+                    f"{format_money(staged.denomination, currency)} is not a denomination of '{offer.title}' "
+                    f"({offer.denominations.describe(currency)})",
                 )
             )
         return offer if offer is not None and offer.is_available else None
