@@ -2,7 +2,7 @@
 
 The token is a keyed digest of the delivery id under the process secret: unguessable without the
 secret, and the same whenever the message is rendered again (a retry, a resend), so it never needs
-storing. What is stored is its sha256, by which the claim page (not built yet) finds the delivery.
+storing. What is stored is its sha256, by which the claim page finds the delivery.
 After a rotation of the secret key a re-rendered message carries a new token: re-store its hash then."""
 
 from __future__ import annotations
