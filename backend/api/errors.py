@@ -9,6 +9,7 @@ a masked message and the log gets the traceback.
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -56,6 +57,16 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 _MASK = MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_MESSAGE)
+
+
+def parse_query_id(value, entity: str) -> uuid.UUID | None:
+    """A query argument's id (None stays None); a malformed one is BAD_USER_INPUT naming the entity."""
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise client_error(f"'{value}' is not a {entity} id") from None
 
 
 def client_errors(errors: list[GraphQLError]) -> list[GraphQLError]:

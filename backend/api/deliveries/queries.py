@@ -7,8 +7,8 @@ from typing import Annotated
 import strawberry
 
 from backend.api.deliveries.loaders import deliveries_by_id
-from backend.api.deliveries.types import Delivery, DeliveryFilterInput, parse_id
-from backend.api.errors import query_refusals
+from backend.api.deliveries.types import Delivery, DeliveryFilterInput
+from backend.api.errors import parse_query_id, query_refusals
 from backend.api.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, keyset_connection
 from backend.api.permissions import requires
 from backend.core.authz import Permission
@@ -46,5 +46,5 @@ class DeliveryQueries:
 
     @strawberry.field(extensions=requires(Permission.DELIVERIES_READ), description="One delivery; null if none.")
     async def delivery(self, info: strawberry.Info, id: strawberry.ID) -> Delivery | None:
-        view = await info.context.loader(deliveries_by_id).load(parse_id(id, "delivery"))
+        view = await info.context.loader(deliveries_by_id).load(parse_query_id(id, "delivery"))
         return Delivery.from_view(view) if view else None

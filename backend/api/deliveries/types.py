@@ -10,7 +10,7 @@ from datetime import datetime
 import strawberry
 
 from backend.api.deliveries.loaders import attempts_by_delivery
-from backend.api.errors import UserError, client_error, payload_errors
+from backend.api.errors import UserError, parse_query_id, payload_errors
 from backend.core.authz import Permission
 from backend.core.errors import FieldError
 from backend.core.idempotency import IDEMPOTENCY_CONFLICT, IDEMPOTENCY_KEY_INVALID
@@ -46,16 +46,6 @@ DeliveryErrorCode = strawberry.enum(
 
 def _id(value) -> strawberry.ID | None:
     return strawberry.ID(str(value)) if value is not None else None
-
-
-def parse_id(value: strawberry.ID | None, entity: str) -> uuid.UUID | None:
-    """A query argument's id; a malformed one is BAD_USER_INPUT naming the entity."""
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise client_error(f"'{value}' is not a {entity} id") from None
 
 
 @strawberry.type(description="One attempt at sending a delivery, through one provider.")
@@ -174,10 +164,10 @@ class DeliveryFilterInput:
             failure_reason=self.failure_reason,
             channel=self.channel,
             provider=self.provider,
-            campaign_id=parse_id(self.campaign_id, "campaign"),
-            upload_id=parse_id(self.upload_id, "upload"),
-            programme_id=parse_id(self.programme_id, "programme"),
-            recipient_id=parse_id(self.recipient_id, "recipient"),
+            campaign_id=parse_query_id(self.campaign_id, "campaign"),
+            upload_id=parse_query_id(self.upload_id, "upload"),
+            programme_id=parse_query_id(self.programme_id, "programme"),
+            recipient_id=parse_query_id(self.recipient_id, "recipient"),
             issued_after=self.issued_after,
             issued_before=self.issued_before,
         )

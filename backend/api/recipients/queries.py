@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import strawberry
 
-from backend.api.errors import client_error, query_error, query_refusals
+from backend.api.errors import client_error, parse_query_id, query_error, query_refusals
 from backend.api.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, keyset_connection
 from backend.api.permissions import requires
 from backend.api.recipients.loaders import recipients_by_id
@@ -16,13 +15,6 @@ from backend.core.authz import Permission
 from backend.core.errors import DomainError, NotFound
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientFilter
-
-
-def _parse_id(value: strawberry.ID, entity: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise client_error(f"'{value}' is not a {entity} id") from None
 
 
 @strawberry.type
@@ -61,7 +53,7 @@ class RecipientQueries:
         if (id is None) == (external_id is None):
             raise client_error("give exactly one of `id` and `externalId`")
         if id is not None:
-            view = await info.context.loader(recipients_by_id).load(_parse_id(id, "recipient"))
+            view = await info.context.loader(recipients_by_id).load(parse_query_id(id, "recipient"))
         else:
             try:
                 view = await recipients.get_recipient(info.context.actor, external_id=external_id)
@@ -89,6 +81,6 @@ class RecipientQueries:
     @strawberry.field(extensions=requires(Permission.RECIPIENTS_READ), description="One programme; null if none.")
     async def programme(self, info: strawberry.Info, id: strawberry.ID) -> Programme | None:
         try:
-            return Programme.from_view(await recipients.get_programme(info.context.actor, _parse_id(id, "programme")))
+            return Programme.from_view(await recipients.get_programme(info.context.actor, parse_query_id(id, "programme")))
         except NotFound:
             return None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import strawberry
 
-from backend.api.errors import client_error, query_refusals
+from backend.api.errors import parse_query_id, query_refusals
 from backend.api.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, keyset_connection
 from backend.api.permissions import requires
 from backend.api.rewards.types import Campaign, CampaignFilterInput, RewardFilterInput, RewardIssuance
@@ -20,13 +19,6 @@ from backend.deliveries.services import reconciliation
 from backend.deliveries.services.reconciliation import RewardFilter
 from backend.rewards.services import issuances
 from backend.rewards.uploads.services import review
-
-
-def _parse_id(value: strawberry.ID, entity: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise client_error(f"'{value}' is not a {entity} id") from None
 
 
 @strawberry.type
@@ -90,7 +82,7 @@ class RewardQueries:
     async def campaign(self, info: strawberry.Info, id: strawberry.ID) -> Campaign | None:
         with query_refusals():
             try:
-                return Campaign.from_view(await campaigns.get_campaign(info.context.actor, _parse_id(id, "campaign")))
+                return Campaign.from_view(await campaigns.get_campaign(info.context.actor, parse_query_id(id, "campaign")))
             except NotFound:
                 return None
 
@@ -98,7 +90,7 @@ class RewardQueries:
     async def reward_issuance(self, info: strawberry.Info, id: strawberry.ID) -> RewardIssuance | None:
         with query_refusals():
             try:
-                return RewardIssuance.from_view(await issuances.get_issuance(info.context.actor, _parse_id(id, "issuance")))
+                return RewardIssuance.from_view(await issuances.get_issuance(info.context.actor, parse_query_id(id, "issuance")))
             except NotFound:
                 return None
 
@@ -109,6 +101,6 @@ class RewardQueries:
     async def reward_upload(self, info: strawberry.Info, id: strawberry.ID) -> RewardUpload | None:
         with query_refusals():
             try:
-                return RewardUpload.from_view(await review.get_upload(info.context.actor, _parse_id(id, "upload")))
+                return RewardUpload.from_view(await review.get_upload(info.context.actor, parse_query_id(id, "upload")))
             except NotFound:
                 return None

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import strawberry
 
-from backend.api.errors import UserError, errors_field, payload_errors
+from backend.api.errors import UserError, errors_field, parse_query_id, payload_errors
 from backend.core.errors import FieldError
 from backend.tickets.services.reading import QUEUE_VIEWS, TicketFilter, TicketThread
 from backend.tickets.views import CATEGORIES, PRIORITIES, STATUSES, TARGETS
@@ -169,17 +169,14 @@ class TicketFilterInput:
     assignee_id: strawberry.ID | None = None
 
     def to_domain(self) -> TicketFilter:
-        def uid(value):
-            return uuid.UUID(str(value)) if value is not None else None
-
         return TicketFilter(
-            programme_id=uid(self.programme_id),
+            programme_id=parse_query_id(self.programme_id, "programme"),
             status=self.status.value if self.status else None,
             category=self.category.value if self.category else None,
             priority=self.priority.value if self.priority else None,
-            recipient_id=uid(self.recipient_id),
-            issuance_id=uid(self.reward_id),
-            assignee_id=uid(self.assignee_id),
+            recipient_id=parse_query_id(self.recipient_id, "recipient"),
+            issuance_id=parse_query_id(self.reward_id, "reward"),
+            assignee_id=parse_query_id(self.assignee_id, "user"),
         )
 
 
@@ -225,6 +222,8 @@ class TicketErrorCode(enum.Enum):
     TICKET_CLOSED = "TICKET_CLOSED"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID"
+    INVALID_CHARACTERS = "INVALID_CHARACTERS"
+    TOO_LONG = "TOO_LONG"
 
 
 @strawberry.type(description="A reason a tickets mutation changed nothing.")

@@ -203,7 +203,10 @@ def validate_offer(data: OfferInput) -> dict:
     errors: list[FieldError] = [
         error
         for error in (
-            *(text_error(name, getattr(data, name)) for name in ("title", "category", "country", "currency", "image_url")),
+            *(
+                text_error(name, getattr(data, name))
+                for name in ("title", "code", "category", "country", "currency", "image_url")
+            ),
             text_error("description", data.description, multiline=True),
             *(text_error("category_restrictions", value) for value in data.category_restrictions or []),
             text_error("eligibility_rule", data.eligibility_rule, multiline=True),

@@ -14,6 +14,7 @@ from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError, NotFound
 from backend.core.ids import new_id
+from backend.core.text import check_text
 from backend.deliveries.services.reading import delivery_of_reward
 from backend.rewards.services.issuances import get_issuance
 from backend.tickets import policy
@@ -59,6 +60,9 @@ class _Links:
 
 
 def _check(report: TicketReport) -> None:
+    # The texts first: a control character is refused before any rule reads them.
+    check_text("subject", report.subject)
+    records.checked_body(report.message, "message")
     if report.category not in CATEGORIES:
         raise DomainError.single("INVALID_CATEGORY", f"a category is one of {', '.join(CATEGORIES)}", field="category")
     if report.source not in SOURCES:
@@ -69,7 +73,6 @@ def _check(report: TicketReport) -> None:
         raise DomainError.single(
             "PROGRAMME_REQUIRED", "name the reward, or the programme when there is none", field="programme_id"
         )
-    records.checked_body(report.message, "message")
 
 
 async def _links(report: TicketReport) -> _Links:
@@ -110,9 +113,9 @@ DO NOTHING RETURNING id"""
 
 async def open_ticket(actor: Actor, report: TicketReport, idempotency_key: str | None = None) -> OpenedTicket:
     actor.require(Permission.TICKETS_WRITE)
+    request = idempotency.Request.of(actor, idempotency_key, "tickets.open", report.__dict__)  # checks the key
     _check(report)
     links = await _links(report)
-    request = idempotency.Request.of(actor, idempotency_key, "tickets.open", report.__dict__)
     events: list[uuid.UUID] = []
 
     async def effect() -> OpenedTicket:

@@ -10,6 +10,7 @@ from backend.core import audit, outbox, sql
 from backend.core.authz import Actor
 from backend.core.errors import DomainError, NotFound
 from backend.core.ids import new_id
+from backend.core.text import check_text
 from backend.tickets.views import STATUS_CHANGED
 
 MAX_BODY = 10_000
@@ -25,6 +26,7 @@ async def take(ticket_id: uuid.UUID, now: datetime):
 
 
 def checked_body(body: str, field: str = "body") -> str:
+    check_text(field, body, multiline=True)
     body = (body or "").strip()
     if not body:
         raise DomainError.single("EMPTY_MESSAGE", "write a message", field=field)
