@@ -11,8 +11,9 @@ from nicegui import context, ui
 
 from backend.access import service as access
 from backend.access.roles import ROLE_LABELS, Role
-from ui.navigation import sections_for
-from ui.session import forget, login_url, session_token, signed_in
+from ui import inbox
+from ui.navigation import HOME, sections_for
+from ui.session import current_actor, forget, login_url, session_token, signed_in
 
 PRODUCT = "Mirabelle"
 BRAND_COLOURS = {"primary": "#5b3f8f", "secondary": "#e0a526", "accent": "#e0a526", "positive": "#2e7d32", "negative": "#c62828"}
@@ -100,6 +101,7 @@ def _navigation() -> ui.left_drawer:
     path = context.client.request.url.path
     # value=None: open beside the page from 1024 px up, closed (an overlay the menu button opens) below.
     drawer = ui.left_drawer(value=None, fixed=True).props("width=232 bordered").classes("bg-white q-pa-none")
+    badges: dict[str, ui.badge] = {}
     with drawer, ui.list().classes("mb-nav w-full q-pt-sm").mark("navigation"):
         for section, destinations in sections_for(actor):
             ui.label(section).classes("mb-nav-section")
@@ -114,7 +116,29 @@ def _navigation() -> ui.left_drawer:
                         ui.icon(destination.icon, size="20px")
                     with ui.item_section():
                         ui.item_label(destination.label)
+                    with ui.item_section().props("side"):
+                        badge = (
+                            ui.badge("", color="negative").props("rounded").mark(f"badge-{destination.path.strip('/') or 'home'}")
+                        )
+                        badge.set_visibility(False)
+                        badges[destination.path] = badge
+        # The counts arrive after the page (its first paint waits for nothing) and again on a timer.
+        ui.timer(0.05, lambda: _count_into(badges), once=True)
+        ui.timer(inbox.REFRESH_SECONDS, lambda: _count_into(badges))
     return drawer
+
+
+async def _count_into(badges: dict[str, ui.badge]) -> None:
+    """Each menu entry's badge: how many things wait behind it (the home's: all of them)."""
+    actor = await current_actor()  # re-checked: a revoked session stops counting
+    if actor is None:
+        return
+    items = await inbox.inbox(actor)
+    counts = inbox.badge_counts(items) | {HOME.path: sum(item.count for item in items)}
+    for path, badge in badges.items():
+        count = counts.get(path, 0)
+        badge.set_text(f"{count:,}")
+        badge.set_visibility(count > 0)
 
 
 @dataclass

@@ -348,6 +348,8 @@ async def test_without_a_failover_it_gives_up_after_the_limit_and_says_why(admin
     delivery = await reading.get_delivery(admin, row["id"])
     assert (delivery.status, delivery.failure_code) == ("failed", "HTTP_503")
     assert delivery.failure_reason.startswith("gave up after 3 attempts: the provider failed (503)")
+    assert await reading.count_deliveries(admin, "failed") == 1  # the console's inbox counts it
+    assert await reading.count_deliveries(admin, "sent") == 0
 
 
 async def test_a_provider_honouring_the_idempotency_key_never_sends_twice_after_a_crash(admin, messaging_provider):

@@ -7,8 +7,15 @@ import uuid
 from backend.core import sql
 from backend.core.authz import Actor, Permission
 from backend.core.clock import as_utc
-from backend.core.errors import NotFound
-from backend.deliveries.views import AttemptView, DeliveryView, SandboxMessageView, attempt_view, delivery_view
+from backend.core.errors import DomainError, NotFound
+from backend.deliveries.views import (
+    DELIVERY_STATUSES,
+    AttemptView,
+    DeliveryView,
+    SandboxMessageView,
+    attempt_view,
+    delivery_view,
+)
 
 
 async def get_delivery(actor: Actor, delivery_id: uuid.UUID) -> DeliveryView:
@@ -23,6 +30,15 @@ async def delivery_of_reward(actor: Actor, issuance_id: uuid.UUID) -> DeliveryVi
     actor.require(Permission.DELIVERIES_READ)
     row = await sql.fetchrow("SELECT * FROM deliveries WHERE issuance_id = $1", issuance_id)
     return delivery_view(row) if row is not None else None
+
+
+async def count_deliveries(actor: Actor, status: str) -> int:
+    """How many deliveries are in one status (pending, sending, sent, failed): the inbox counts the failed."""
+    actor.require(Permission.DELIVERIES_READ)
+    if status not in DELIVERY_STATUSES:
+        raise DomainError.single("INVALID_STATUS", f"a delivery is {', '.join(DELIVERY_STATUSES)}", field="status")
+    row = await sql.fetchrow("SELECT COUNT(*) AS n FROM deliveries WHERE status = $1", status)
+    return int(row["n"])
 
 
 async def attempts(actor: Actor, delivery_id: uuid.UUID) -> list[AttemptView]:

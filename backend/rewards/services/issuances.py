@@ -55,3 +55,12 @@ async def recipient_issuances(actor: Actor, recipient_id: uuid.UUID, offset: int
     )
     total = await sql.fetchrow("SELECT COUNT(*) AS n FROM reward_issuances WHERE recipient_id = $1", recipient_id)
     return Page(rows=[issuance_view(row) for row in rows], total=int(total["n"]))
+
+
+async def count_issuances(actor: Actor, status: str) -> int:
+    """How many issuances of every campaign are in one status (the inbox counts those held for approval)."""
+    actor.require(Permission.REWARDS_READ)
+    if status not in ISSUANCE_STATUSES:
+        raise DomainError.single("INVALID_STATUS", f"an issuance is {', '.join(ISSUANCE_STATUSES)}", field="status")
+    row = await sql.fetchrow("SELECT COUNT(*) AS n FROM reward_issuances WHERE status = $1", status)
+    return int(row["n"])
