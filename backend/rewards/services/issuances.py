@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from backend.catalog.services.offer_rows import load_offers
 from backend.core import sql
 from backend.core.authz import Actor, Permission
 from backend.core.errors import DomainError, NotFound
@@ -64,3 +65,10 @@ async def count_issuances(actor: Actor, status: str) -> int:
         raise DomainError.single("INVALID_STATUS", f"an issuance is {', '.join(ISSUANCE_STATUSES)}", field="status")
     row = await sql.fetchrow("SELECT COUNT(*) AS n FROM reward_issuances WHERE status = $1", status)
     return int(row["n"])
+
+
+async def offer_titles(actor: Actor, offer_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The titles of the offers rewards were issued from. Naming the offer is part of reading a reward
+    (rewards:read), so a support agent without catalog:read reads a name, not an id."""
+    actor.require(Permission.REWARDS_READ)
+    return {offer_id: offer.title for offer_id, offer in (await load_offers(list(offer_ids))).items()}
