@@ -99,7 +99,7 @@ async def _attention() -> None:
 
 async def home_page() -> None:
     person = signed_in()
-    with frame(f"Welcome, {person.user.display_name}", "What waits for you, and what Mirabelle holds today"):
+    with frame(f"Welcome, {person.user.display_name}", "What Mirabelle holds today"):
         await _attention()
         ui.timer(inbox.REFRESH_SECONDS, _attention.refresh)
         await _tallies(person.actor)
