@@ -18,7 +18,7 @@ from ui.pages.rewards.words import CHANNELS, ISSUANCE_STATUS_COLOURS, ISSUANCE_S
 def issuance_columns(whose: Column) -> list[Column]:
     """The columns of a list of issuances, ``whose`` naming the other side (the recipient, or the campaign)."""
     return [
-        Column("created_at", "Asked (UTC)"),
+        Column("created_at", "Asked"),
         whose,
         Column("reward", "Reward"),
         Column("value", "Value", align="right"),
@@ -43,7 +43,7 @@ async def issuance_rows(actor: Actor, found: list[IssuanceView]) -> list[dict]:
         rows.append(
             {
                 "id": str(issuance.id),
-                "created_at": when(issuance.created_at).removesuffix(" UTC"),
+                "created_at": when(issuance.created_at),
                 "recipient": f"{person.full_name} ({person.external_id})" if person else str(issuance.recipient_id),
                 "href": f"{navigation.RECIPIENTS.path}/{issuance.recipient_id}",
                 "reward": "Points" if issuance.offer_id is None else titles.get(issuance.offer_id, "An offer no longer listed"),
