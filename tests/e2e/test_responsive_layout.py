@@ -17,6 +17,8 @@ from backend.core.clock import utcnow
 from backend.recipients import service
 from backend.rewards.services.issuance import RewardRequest, issue_reward
 from backend.partners.services import profiles
+from backend.access import service as access
+from backend.ledger.services import adjustments
 from tests.partners.onboarding_steps import profile
 
 async def main():
@@ -35,6 +37,9 @@ async def main():
         await issue_reward(SYSTEM, RewardRequest(campaign_id=campaign.id, recipient_id=recipient.id, offer_id=None,
             value=100 + number, idempotency_key=f"layout-{number}", source_event=f"pos:sale:{number}"))
     partner = await profiles.create_partner(SYSTEM, profile(name="Chai Point and Snacks of the South"))
+    checker = access.actor_for_user(await access.create_user(
+        SYSTEM, "cleo@example.com", "Cleo Checker", "another long password", ["admin"]))
+    await adjustments.request_adjustment(checker, programme.id, recipient.id, "credit", 500, "missed bonus")
     print(recipient.id, partner.id)
 
 asyncio.run(main())
@@ -57,6 +62,21 @@ def _sign_in(page, url: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{url}/")
+
+
+def _inbox_leads_to_the_approval(page, url: str, shoot, width: str) -> None:
+    """The home lists the adjustment another admin asked for, with a badge on its menu entry; the
+    item opens the approvals page, where it is acted on."""
+    from playwright.sync_api import expect
+
+    item = page.get_by_text("1 points adjustment awaits your approval")
+    expect(item).to_be_visible()
+    expect(page.locator(".q-drawer .q-badge").filter(has_text="1").first).to_be_attached()
+    shoot(page, f"layout-{width}-inbox", full_page=False)
+    item.click()
+    page.wait_for_url(f"{url}/approvals")
+    expect(page.get_by_text("missed bonus").first).to_be_visible()
+    shoot(page, f"layout-{width}-approvals-from-inbox")
 
 
 def _seeded(console_server) -> tuple[str, str]:
@@ -90,6 +110,7 @@ def test_laptop_width_has_no_table_spilling_out(console_server, browser_page, sh
     _sign_in(page, console_server.url)
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()  # the navigation is always there
     expect(page.locator(".q-drawer")).to_be_visible()
+    _inbox_leads_to_the_approval(page, console_server.url, shoot, "1440")
     for name, address in _pages(console_server.url, *seeded).items():
         page.goto(address)
         page.wait_for_load_state("networkidle")
@@ -111,6 +132,8 @@ def test_phone_width_menu_opens_and_closes_and_nothing_scrolls_sideways(console_
     menu = page.get_by_role("button", name="Menu")
     expect(menu).to_be_visible()
     expect(drawer).to_be_hidden()  # the content is not covered
+    _inbox_leads_to_the_approval(page, console_server.url, shoot, "390")
+    page.goto(f"{console_server.url}/")
     shoot(page, "layout-390-home-closed", full_page=False)
     for turn in range(2):  # it opens again after being closed
         menu.click()
