@@ -62,6 +62,7 @@ async def console(admin: Actor, user: User, sign_in: SignIn) -> User:
     """A simulated browser signed in as the admin, on the home page."""
     await sign_in()
     await user.should_see(marker="navigation", retries=PATIENCE)
+    await user.should_see(marker="tally-audit", retries=PATIENCE)  # the home is built (inbox, then counts)
     return user
 
 
