@@ -6,8 +6,11 @@ on the request; pages and their event handlers read it from there.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, available_timezones
 
 from nicegui import app, context, ui
 
@@ -16,6 +19,14 @@ from backend.access.service import UserView
 from backend.core.authz import Actor
 
 TOKEN_KEY = "session_token"
+TIME_ZONE_KEY = "time_zone"
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())  # read from disk once
+
+
 LOGIN_PATH = "/login"
 
 # Why the login page is shown: the reason code travels in the URL, the words live here.
@@ -49,6 +60,21 @@ def session_token() -> str | None:
 
 def remember(token: str) -> None:
     app.storage.user[TOKEN_KEY] = token
+
+
+def remember_time_zone(name: str | None) -> None:
+    """Keep the person's time zone (an IANA name) with their session; an unknown name is ignored."""
+    if isinstance(name, str) and name in _zones():
+        app.storage.user[TIME_ZONE_KEY] = name
+
+
+def time_zone() -> tzinfo:
+    """The signed-in person's time zone; UTC when unknown or outside a page (exports, jobs)."""
+    try:
+        name = app.storage.user.get(TIME_ZONE_KEY)
+    except RuntimeError:  # no page context: no person to ask
+        return UTC
+    return ZoneInfo(name) if name in _zones() else UTC
 
 
 def forget() -> None:

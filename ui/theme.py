@@ -11,8 +11,9 @@ from nicegui import context, ui
 
 from backend.access import service as access
 from backend.access.roles import ROLE_LABELS, Role
-from ui.navigation import sections_for
-from ui.session import forget, login_url, session_token, signed_in
+from ui import inbox
+from ui.navigation import HOME, sections_for
+from ui.session import current_actor, forget, login_url, session_token, signed_in
 
 PRODUCT = "Mirabelle"
 BRAND_COLOURS = {"primary": "#5b3f8f", "secondary": "#e0a526", "accent": "#e0a526", "positive": "#2e7d32", "negative": "#c62828"}
@@ -27,6 +28,29 @@ body { background: #f6f5f9; }
 .mb-table thead tr th { font-weight: 600; color: #4a4660; background: #faf9fc; }
 .mb-muted { color: #6b6880; }
 .mb-tallies { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 16px; width: 100%; }
+/* Responsive: the page never scrolls sideways; what is too wide scrolls inside its own card. */
+.mb-content { padding: 24px; min-width: 0; }
+.mb-content > * { max-width: 100%; }
+.mb-content .q-card, .mb-content .q-table__container { max-width: 100%; min-width: 0; }
+.mb-table .q-table__middle { overflow-x: auto; }
+/* A main column and a side column, stacked on narrow screens (the partner page, any detail page). */
+.mb-split { display: grid; grid-template-columns: minmax(0, 1fr) 380px; gap: 16px; width: 100%; align-items: start; }
+.mb-split > * { min-width: 0; }
+@media (max-width: 1023px) {
+  .mb-split { grid-template-columns: minmax(0, 1fr); }
+  /* The header (with the menu button) stays above the overlay drawer, so the button also closes it. */
+  .q-header { z-index: 3001; }
+  .q-drawer--mobile .q-drawer__content { padding-top: 64px; }
+}
+@media (max-width: 599px) {
+  .mb-content { padding: 12px; }
+  .mb-tallies { grid-template-columns: minmax(0, 1fr); }
+}
+/* On a wide screen long cell text wraps instead of widening the table; on a narrow one it stays on
+   one line and the table scrolls inside its card. Headers never wrap, so columns keep a readable width. */
+@media (min-width: 1024px) {
+  .mb-table tbody td { white-space: normal; overflow-wrap: anywhere; }
+}
 """
 
 
@@ -49,14 +73,14 @@ def _header(drawer: ui.left_drawer) -> None:
     user = signed_in().user
     with (
         ui.header()
-        .classes("items-center justify-between px-4 py-2 bg-white text-grey-9")
+        .classes("items-center justify-between no-wrap px-2 sm:px-4 py-2 bg-white text-grey-9")
         .style("border-bottom: 1px solid #e4e1ec")
     ):
         with ui.row().classes("items-center gap-2 no-wrap"):
-            # On a narrow screen the navigation hides behind this button (Quasar's breakpoint decides).
-            ui.button(icon="menu", on_click=drawer.toggle).props("flat round dense color=primary aria-label=Menu").classes(
+            # Below Quasar's drawer breakpoint (1024 px) the navigation is an overlay: this opens and closes it.
+            ui.button(icon="menu", on_click=drawer.toggle).props('flat round color=primary aria-label="Menu"').classes(
                 "lt-md"
-            ).mark("navigation-toggle")
+            ).mark("menu")
             ui.icon("redeem", size="28px", color="secondary")
             ui.label(PRODUCT).classes("text-h6 text-weight-bold text-primary").mark("product")
             ui.label("back office").classes("mb-muted text-body2 q-mt-xs gt-xs")
@@ -64,14 +88,20 @@ def _header(drawer: ui.left_drawer) -> None:
             with ui.column().classes("gap-0 items-end gt-xs"):
                 ui.label(user.display_name).classes("text-body2 text-weight-medium").mark("signed-in-user")
                 ui.label(role_names(user.roles)).classes("text-caption mb-muted")
-            ui.button("Sign out", icon="logout", on_click=_sign_out).props("flat no-caps color=primary").mark("sign-out")
+            with (
+                ui.button(icon="logout", on_click=_sign_out)
+                .props('flat no-caps color=primary aria-label="Sign out"')
+                .mark("sign-out")
+            ):
+                ui.label("Sign out").classes("q-ml-sm gt-xs")
 
 
 def _navigation() -> ui.left_drawer:
     actor = signed_in().actor
     path = context.client.request.url.path
-    # Open beside the page on a wide screen, closed (behind the header's menu button) on a phone.
+    # value=None: open beside the page from 1024 px up, closed (an overlay the menu button opens) below.
     drawer = ui.left_drawer(value=None, fixed=True).props("width=232 bordered").classes("bg-white q-pa-none")
+    badges: dict[str, ui.badge] = {}
     with drawer, ui.list().classes("mb-nav w-full q-pt-sm").mark("navigation"):
         for section, destinations in sections_for(actor):
             ui.label(section).classes("mb-nav-section")
@@ -86,7 +116,29 @@ def _navigation() -> ui.left_drawer:
                         ui.icon(destination.icon, size="20px")
                     with ui.item_section():
                         ui.item_label(destination.label)
+                    with ui.item_section().props("side"):
+                        badge = (
+                            ui.badge("", color="negative").props("rounded").mark(f"badge-{destination.path.strip('/') or 'home'}")
+                        )
+                        badge.set_visibility(False)
+                        badges[destination.path] = badge
+        # The counts arrive after the page (its first paint waits for nothing) and again on a timer.
+        ui.timer(0.05, lambda: _count_into(badges), once=True)
+        ui.timer(inbox.REFRESH_SECONDS, lambda: _count_into(badges))
     return drawer
+
+
+async def _count_into(badges: dict[str, ui.badge]) -> None:
+    """Each menu entry's badge: how many things wait behind it (the home's: all of them)."""
+    actor = await current_actor()  # re-checked: a revoked session stops counting
+    if actor is None:
+        return
+    items = await inbox.inbox(actor)
+    counts = inbox.badge_counts(items) | {HOME.path: sum(item.count for item in items)}
+    for path, badge in badges.items():
+        count = counts.get(path, 0)
+        badge.set_text(f"{count:,}")
+        badge.set_visibility(count > 0)
 
 
 @dataclass
@@ -101,8 +153,8 @@ def frame(title: str, subtitle: str | None = None) -> Iterator[Frame]:
     """Every signed-in page: ``with frame("Users") as page: ...`` builds inside the layout."""
     apply_brand()
     _header(_navigation())
-    with ui.column().classes("w-full max-w-[1280px] mx-auto p-4 md:p-6 gap-4"):
-        with ui.row().classes("w-full items-end justify-between"):
+    with ui.column().classes("mb-content w-full max-w-[1280px] mx-auto gap-4"):
+        with ui.row().classes("w-full items-end justify-between gap-2"):
             with ui.column().classes("gap-0"):
                 ui.label(title).classes("text-h5 text-weight-medium").mark("page-title")
                 if subtitle:

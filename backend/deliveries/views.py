@@ -10,6 +10,7 @@ from datetime import datetime
 from backend.core.clock import as_utc, maybe_utc
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+DELIVERY_STATUSES = (PENDING, SENDING, SENT, FAILED)
 PRIMARY, FAILOVER = "primary", "failover"
 DELIVERY_DUE = "delivery.due"  # the outbox topic: this delivery is due to be sent
 MISSING_CONTACT = "MISSING_CONTACT"

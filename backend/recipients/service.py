@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from cachetools import LRUCache
+from piccolo.columns.combination import WhereRaw
 
 from backend.core import audit, contact_points, iso_codes, money, sql
 from backend.core.authz import Actor, Permission
@@ -375,12 +376,21 @@ class RecipientFilter:
     country: str | None = None
     source_system: str | None = None
     status: str | None = None
+    attribute: str | None = None  # an HR attribute's name, matched with ``attribute_value``
+    attribute_value: str | None = None  # compared as text, case-insensitively ("7" matches 7)
 
 
 def check_filter(recipient_filter: RecipientFilter) -> None:
     """Refuses a filter text no recipient can hold (INVALID_CHARACTERS)."""
-    for name in ("search", "country", "source_system", "status"):
+    for name in ("search", "country", "source_system", "status", "attribute", "attribute_value"):
         check_text(name, getattr(recipient_filter, name))
+
+
+def _attribute_is(name: str, value: str) -> WhereRaw:
+    """An HR attribute equal to a text, name and value bound (never spliced into the SQL)."""
+    if sql.is_sqlite():
+        return WhereRaw("""lower(CAST(json_extract(hr_attributes, '$."' || {} || '"') AS TEXT)) = lower({})""", name, value)
+    return WhereRaw("lower(hr_attributes::jsonb ->> {}) = lower({})", name, value)
 
 
 def _filtered(query, recipient_filter: RecipientFilter):
@@ -395,6 +405,8 @@ def _filtered(query, recipient_filter: RecipientFilter):
         query = query.where(Recipient.source_system == recipient_filter.source_system)
     if recipient_filter.status:
         query = query.where(Recipient.status == recipient_filter.status)
+    if recipient_filter.attribute and recipient_filter.attribute_value not in (None, ""):
+        query = query.where(_attribute_is(recipient_filter.attribute, str(recipient_filter.attribute_value).strip()))
     return query
 
 
@@ -523,3 +535,29 @@ async def distinct_countries(actor: Actor) -> list[str]:
     actor.require(Permission.RECIPIENTS_READ)
     rows = await Recipient.select(Recipient.country).where(Recipient.country.is_not_null()).distinct().order_by(Recipient.country)
     return [row["country"] for row in rows]
+
+
+_ATTRIBUTE_NAMES = {
+    "sqlite": "SELECT DISTINCT key AS name FROM recipients, json_each(recipients.hr_attributes) ORDER BY name LIMIT 200",
+    "postgres": "SELECT DISTINCT jsonb_object_keys(hr_attributes::jsonb) AS name FROM recipients ORDER BY name LIMIT 200",
+}
+
+
+async def attribute_names(actor: Actor) -> list[str]:
+    """The HR attribute names recipients carry (for the list's attribute filter), first 200 by name."""
+    actor.require(Permission.RECIPIENTS_READ)
+    rows = await sql.fetch(_ATTRIBUTE_NAMES["sqlite" if sql.is_sqlite() else "postgres"])
+    return [row["name"] for row in rows]
+
+
+async def create_recipient(actor: Actor, data: RecipientInput) -> RecipientView:
+    """A new recipient, validated as ``upsert_recipient`` validates it; EXTERNAL_ID_TAKEN (nothing
+    changes) when the external id is someone's already: adding never overwrites a person."""
+    actor.require(Permission.RECIPIENTS_WRITE)
+    clean = validate_recipient(data)
+    async with write_transaction():
+        if await Recipient.exists().where(Recipient.external_id == clean.external_id):
+            raise DomainError.single(
+                "EXTERNAL_ID_TAKEN", f"a recipient with external id {clean.external_id} already exists", field="external_id"
+            )
+        return (await upsert_recipient(actor, clean)).recipient

@@ -16,7 +16,8 @@ from smtp_server import SmtpServer
 from backend.core import audit, sql
 from backend.core.clock import as_utc, utcnow
 from backend.deliveries import claim_links
-from backend.deliveries.services import providers, reading, sending
+from backend.deliveries.services import listing, providers, reading, sending
+from backend.deliveries.services.listing import DeliveryFilter
 from backend.deliveries.services.providers import ProviderInput
 
 
@@ -329,6 +330,8 @@ async def test_without_a_failover_it_gives_up_after_the_limit_and_says_why(admin
     delivery = await reading.get_delivery(admin, row["id"])
     assert (delivery.status, delivery.failure_code) == ("failed", "HTTP_503")
     assert delivery.failure_reason.startswith("gave up after 3 attempts: the provider failed (503)")
+    assert await listing.count_deliveries(admin, DeliveryFilter(status="failed")) == 1  # the console's inbox counts it
+    assert await listing.count_deliveries(admin, DeliveryFilter(status="sent")) == 0
 
 
 async def test_a_provider_honouring_the_idempotency_key_never_sends_twice_after_a_crash(admin, messaging_provider):

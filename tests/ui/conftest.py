@@ -6,6 +6,7 @@ console starts."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -27,9 +28,17 @@ def patience() -> int:
     return PATIENCE
 
 
+BROWSER_TIME_ZONE = "UTC"
+
+
 @pytest.fixture
 def sign_in(user: User) -> SignIn:
-    """``await sign_in(email, password, path="/")``: open ``path`` (landing on the login page) and sign in."""
+    """``await sign_in(email, password, path="/")``: open ``path`` (landing on the login page) and sign in.
+    The simulated browser answers the sign-in's question for its time zone with ``browser_time_zone``
+    (UTC unless a test sets ``user.browser_time_zone``)."""
+    user.javascript_rules[re.compile(r".*resolvedOptions\(\)\.timeZone")] = lambda _: getattr(
+        user, "browser_time_zone", BROWSER_TIME_ZONE
+    )
 
     async def sign_in(email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD, path: str = "/") -> None:
         await user.open(path)
@@ -53,6 +62,7 @@ async def console(admin: Actor, user: User, sign_in: SignIn) -> User:
     """A simulated browser signed in as the admin, on the home page."""
     await sign_in()
     await user.should_see(marker="navigation", retries=PATIENCE)
+    await user.should_see(marker="tally-audit", retries=PATIENCE)  # the home is built (inbox, then counts)
     return user
 
 

@@ -144,7 +144,7 @@ async def test_the_campaign_shows_its_counters_chart_and_issuances(
 
     # The recipient's page lists their rewards beside their HR attributes.
     await console.open(f"/recipients/{people[0]}")
-    await console.should_see(marker="recipient-hr", retries=patience)
+    await console.should_see(marker="recipient-rewards-table", retries=patience)  # below the wallets
     rewards = table(console, "recipient-rewards-table")
     await eventually(lambda: len(rewards.rows) == 1)
     [reward] = rewards.rows

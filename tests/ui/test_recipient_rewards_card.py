@@ -37,3 +37,21 @@ async def test_rewards_of_several_campaigns_each_name_their_campaign(console: Us
         ("Spot awards", "150 points", f"/campaigns/{spot.id}"),
         ("Spot awards", "40 points", f"/campaigns/{spot.id}"),
     ]
+
+
+async def test_a_support_agent_reads_the_offer_name_not_its_id(
+    admin, user: User, sign_in, create_person, patience, table, eventually
+) -> None:
+    programme = await make_programme("Sales Stars")
+    (person,) = await make_people(1)
+    offer = await stocked_live_offer(admin, role_actor("admin", "checker@example.com"))
+    festive = await offers_campaign(admin, programme.id, [offer.id], name="Festive vouchers")
+    request = RewardRequest(festive.id, person, offer.id, 50_000, idempotency_key="festive-1")
+    assert (await issue_reward(admin, request)).status == "issued"
+    await create_person("sam@example.com", ["support_agent"])  # no catalog:read
+    await sign_in("sam@example.com", "a long enough password", path=f"/recipients/{person}")
+    await user.should_see(marker="recipient-rewards", retries=patience)
+    rewards = table(user, "recipient-rewards-table")
+    await eventually(lambda: len(rewards.rows) == 1)
+    assert rewards.rows[0]["reward"] == offer.title
+    assert str(offer.id) not in str(rewards.rows)

@@ -1,17 +1,23 @@
-"""How values read on screen: times in UTC with their zone, empty values as a dash."""
+"""How values read on screen: times in the person's time zone, named, empty values as a dash."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
+
+from ui.session import time_zone
 
 EMPTY = "—"
 
 
-def when(value: datetime | None) -> str:
+def when(value: datetime | None, *, zone: bool = True) -> str:
+    """The one way a moment reads: ``2026-12-07 14:30 IST`` in the signed-in person's time zone
+    (their browser's, learnt at sign-in; UTC until then). ``zone=False`` leaves the zone's name off,
+    for the first of two moments side by side."""
     if value is None:
         return EMPTY
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    local = value.astimezone(time_zone())
+    return local.strftime("%Y-%m-%d %H:%M") + (f" {local.tzname() or 'UTC'}" if zone else "")
 
 
 def plain(value) -> str:

@@ -1,4 +1,5 @@
-"""Home: how much there is, counted by the services, for whatever this person may see."""
+"""Home: what needs this person's attention (an inbox, refreshed live), then how much there is,
+counted by the services, for whatever this person may see."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from backend.core.clock import utcnow
 from backend.deliveries.services import reading
 from backend.recipients import service as recipients
 from backend.recipients.service import RecipientFilter
-from ui import navigation
+from ui import inbox, navigation
 from ui.auth import console_page
 from ui.navigation import Destination
-from ui.session import signed_in
+from ui.session import current_actor, signed_in
 from ui.theme import frame
 
 
@@ -68,13 +69,55 @@ TALLIES = (
 )
 
 
+def _inbox_item(item: inbox.InboxItem) -> None:
+    with (
+        ui.link(target=item.href)
+        .classes("w-full row items-center no-wrap gap-3 q-pa-sm rounded-borders text-grey-9")
+        .style("text-decoration: none")
+        .mark(f"inbox-{item.key}")
+    ):
+        ui.icon(item.icon, size="22px", color="negative" if item.mine else "orange-8")
+        ui.label(item.label).classes("text-body1 col")
+        ui.badge(f"{item.count:,}", color="negative" if item.mine else "orange-8").props("rounded")
+        ui.icon("chevron_right", color="grey-6")
+
+
+@ui.refreshable
+async def _attention() -> None:
+    actor = await current_actor()
+    if actor is None:
+        return
+    items = await inbox.inbox(actor)
+    with ui.card().classes("mb-card q-pa-md gap-1 w-full").mark("inbox"):
+        with ui.row().classes("items-center gap-2"):
+            ui.icon("inbox", color="primary")
+            ui.label("Needs your attention").classes("text-subtitle1 text-weight-medium")
+        if not items:
+            ui.label("Nothing is waiting: no approvals, refusals, low stock or failed deliveries.").classes("mb-muted").mark(
+                "inbox-empty"
+            )
+        for heading, mine in (("Waiting for you", True), ("Waiting for anyone", False)):
+            group = [item for item in items if item.mine is mine]
+            if group:
+                ui.label(heading).classes("mb-nav-section q-px-none q-pt-sm")
+                for item in group:
+                    _inbox_item(item)
+
+
 async def home_page() -> None:
     person = signed_in()
-    with frame(f"Welcome, {person.user.display_name}", "What Mirabelle holds today"), ui.element("div").classes("mb-tallies"):
+    with frame(f"Welcome, {person.user.display_name}", "What Mirabelle holds today"):
+        await _attention()
+        ui.timer(inbox.REFRESH_SECONDS, _attention.refresh)
+        await _tallies(person.actor)
+
+
+async def _tallies(actor: Actor) -> None:
+    with ui.element("div").classes("mb-tallies"):
         for tally in TALLIES:
-            if not tally.destination.open_to(person.actor):
+            if not tally.destination.open_to(actor):
                 continue
-            count = await tally.count(person.actor)
+            count = await tally.count(actor)
             with (
                 ui.card()
                 .classes("mb-card q-pa-md cursor-pointer gap-1")

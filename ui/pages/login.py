@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse
 from backend.access import service as access
 from backend.core.errors import DomainError
 from ui.components.action import sentence
-from ui.session import LOGIN_PATH, LOGIN_REASONS, remember, safe_redirect, session_token
+from ui.session import LOGIN_PATH, LOGIN_REASONS, remember, remember_time_zone, safe_redirect, session_token
 from ui.theme import PRODUCT, apply_brand
 
 REFUSALS = {
@@ -58,11 +58,20 @@ async def login_page(redirect_to: str | None = None, reason: str | None = None) 
                     password.value = ""
                     return
                 remember(signed.token)
+                remember_time_zone(await _browser_time_zone())
                 ui.navigate.to(target)
 
             password.on("keydown.enter", sign_in)
             ui.button("Sign in", on_click=sign_in).props("unelevated no-caps size=md").classes("w-full").mark("sign-in")
         ui.label("Mirabelle · open-source back office for reward programmes").classes("mb-muted text-caption")
+
+
+async def _browser_time_zone() -> str | None:
+    """The browser's IANA time zone (e.g. Asia/Kolkata): the console shows times in it."""
+    try:
+        return await ui.run_javascript("Intl.DateTimeFormat().resolvedOptions().timeZone", timeout=3.0)
+    except TimeoutError:  # a browser that does not answer keeps UTC
+        return None
 
 
 def register() -> None:

@@ -19,6 +19,8 @@ from ui.components.audit_diff import change_table, entry_summary
 from ui.components.display import EMPTY, plain, when
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.ledger.wallet import wallet_url
+from ui.pages.recipient_cards import deliveries_card, wallets_card
+from ui.pages.recipient_form import edit_recipient
 from ui.pages.rewards.recipient_rewards import recipient_rewards
 from ui.session import signed_in
 from ui.theme import frame
@@ -61,7 +63,13 @@ async def _fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
     wanted = request.filters
     page = await recipients.search_recipients(
         actor,
-        RecipientFilter(search=wanted.get("search"), country=wanted.get("country"), source_system=wanted.get("source_system")),
+        RecipientFilter(
+            search=wanted.get("search"),
+            country=wanted.get("country"),
+            source_system=wanted.get("source_system"),
+            attribute=wanted.get("attribute"),
+            attribute_value=wanted.get("attribute_value"),
+        ),
         request.offset,
         request.limit,
         sort_by=request.sort_by or "full_name",
@@ -72,14 +80,31 @@ async def _fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
 
 async def recipients_page(search: str | None = None) -> None:
     actor = signed_in().actor
-    with frame(navigation.RECIPIENTS.label, "People who receive rewards, as your HR and source systems describe them"):
+    with frame(navigation.RECIPIENTS.label, "People who receive rewards, as your HR and source systems describe them") as page:
+        if actor.can(Permission.RECIPIENTS_WRITE):
+            with page.actions:
+                ui.button("New recipient", icon="person_add", on_click=_add).props("unelevated no-caps").mark("new-recipient")
         table = PagedTable(COLUMNS, _fetch, sort_by="full_name", empty_text="No recipients match")
         table.text_filter("search", "Search name, email or external id", value=search, width="w-80")
         table.select_filter(
             "country", "Country", {code: country_name(code) for code in await recipients.distinct_countries(actor)}
         )
         table.select_filter("source_system", "Source", await recipients.distinct_source_systems(actor))
+        # An HR attribute and the value it must hold (e.g. grade = 7), matched on the server.
+        table.select_filter("attribute", "HR attribute", await recipients.attribute_names(actor), width="w-44")
+        table.text_filter("attribute_value", "Attribute value", width="w-40")
         await table.reload()
+
+
+async def _add() -> None:
+    added = await edit_recipient()
+    if added is not None:
+        ui.navigate.to(f"{navigation.RECIPIENTS.path}/{added.id}")
+
+
+async def _edit(recipient: RecipientView) -> None:
+    if await edit_recipient(recipient) is not None:
+        ui.navigate.to(f"{navigation.RECIPIENTS.path}/{recipient.id}")  # shown again as saved
 
 
 # ---------------------------------------------------------------- one recipient
@@ -131,6 +156,9 @@ async def recipient_page(recipient_id: str) -> None:
         return
     entries = await audit.entity_history(actor, "recipient", recipient.id) if actor.can(Permission.AUDIT_READ) else []
     with frame(recipient.full_name, f"{recipient.external_id} · from {recipient.source_system}") as page:
+        if actor.can(Permission.RECIPIENTS_WRITE):
+            with page.actions:
+                ui.button("Edit", icon="edit", on_click=lambda: _edit(recipient)).props("outline no-caps").mark("edit-recipient")
         if navigation.POINTS.open_to(actor):
             with page.actions:
                 ui.button(
@@ -169,7 +197,9 @@ async def recipient_page(recipient_id: str) -> None:
                 ],
                 "recipient-record",
             )
+        await wallets_card(actor, recipient.id)
         rewards = recipient_rewards(recipient.id, recipient.full_name) if actor.can(Permission.REWARDS_READ) else None
+        await deliveries_card(actor, recipient.id)
         _history(actor, entries, recipient)
     if rewards is not None:
         await rewards.reload()

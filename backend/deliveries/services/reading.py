@@ -30,6 +30,15 @@ async def delivery_of_reward(actor: Actor, issuance_id: uuid.UUID) -> DeliveryVi
     return delivery_view(row) if row is not None else None
 
 
+async def recipient_deliveries(actor: Actor, recipient_id: uuid.UUID, limit: int = 20) -> list[DeliveryView]:
+    """A recipient's deliveries, newest first (the recipient page's card)."""
+    actor.require(Permission.DELIVERIES_READ)
+    rows = await sql.fetch(
+        "SELECT * FROM deliveries WHERE recipient_id = $1 ORDER BY id DESC LIMIT $2", recipient_id, max(1, min(limit, 200))
+    )
+    return [delivery_view(row) for row in rows]
+
+
 async def attempts(actor: Actor, delivery_id: uuid.UUID) -> list[AttemptView]:
     actor.require(Permission.DELIVERIES_READ)
     rows = await sql.fetch("SELECT * FROM delivery_attempts WHERE delivery = $1 ORDER BY number", delivery_id)

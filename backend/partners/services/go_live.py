@@ -192,3 +192,16 @@ async def go_live_requests(actor: Actor, partner_id: uuid.UUID) -> list[GoLiveRe
     actor.require(Permission.CATALOG_READ)
     rows = await GoLiveRequest.select().where(GoLiveRequest.partner == partner_id).order_by(GoLiveRequest.id)
     return [go_live_request_view(row) for row in rows]
+
+
+async def go_live_requests_in(actor: Actor, status: str, limit: int = 100) -> list[GoLiveRequestView]:
+    """Requests of every partner in one status, newest first: the console's inbox (pending ones wait
+    for a checker, rejected ones for their requester)."""
+    actor.require(Permission.CATALOG_READ)
+    rows = (
+        await GoLiveRequest.select()
+        .where(GoLiveRequest.status == status)
+        .order_by(GoLiveRequest.id, ascending=False)
+        .limit(max(1, min(limit, 500)))
+    )
+    return [go_live_request_view(row) for row in rows]

@@ -6,7 +6,8 @@ import uuid
 
 from backend.core.authz import Actor, Permission
 from backend.partners import checklist
-from backend.partners.tables import StageSignOff
+from backend.partners.tables import GoLiveRequest, StageSignOff
+from backend.partners.views import PENDING
 
 
 async def current_stages(actor: Actor, partner_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
@@ -25,3 +26,15 @@ async def current_stages(actor: Actor, partner_ids: list[uuid.UUID]) -> dict[uui
         partner_id: next((stage.key for stage in checklist.STAGES if stage.key not in signed[partner_id]), None)
         for partner_id in partner_ids
     }
+
+
+async def go_live_pending(actor: Actor, partner_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these partners have a go-live request waiting for a checker, in one query: the list
+    says "Go-live requested" for them, not "Ready for go-live"."""
+    actor.require(Permission.CATALOG_READ)
+    if not partner_ids:
+        return set()
+    rows = await GoLiveRequest.select(GoLiveRequest.partner).where(
+        GoLiveRequest.partner.is_in(list(partner_ids)), GoLiveRequest.status == PENDING
+    )
+    return {row["partner"] for row in rows}

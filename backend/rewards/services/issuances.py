@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from backend.catalog.services.offer_rows import load_offers
 from backend.core import sql
 from backend.core.authz import Actor, Permission
 from backend.core.errors import DomainError, NotFound
@@ -122,3 +123,10 @@ async def count_issuances(actor: Actor, issuance_filter: IssuanceFilter) -> int:
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM reward_issuances {where}", *args)
     return int(row["n"])
+
+
+async def offer_titles(actor: Actor, offer_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The titles of the offers rewards were issued from. Naming the offer is part of reading a reward
+    (rewards:read), so a support agent without catalog:read reads a name, not an id."""
+    actor.require(Permission.REWARDS_READ)
+    return {offer_id: offer.title for offer_id, offer in (await load_offers(list(offer_ids))).items()}

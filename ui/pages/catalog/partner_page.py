@@ -118,9 +118,7 @@ class PartnerPage:
                 if self.actor.can(Permission.PARTNERS_WRITE):
                     ui.button("Edit profile", icon="edit", on_click=self.edit).props("outline no-caps").mark("edit-partner")
             ui.link("← All partners", navigation.PARTNERS.path).classes("text-primary text-body2")
-            self.body = (
-                ui.element("div").classes("w-full grid gap-4 items-start").style("grid-template-columns: minmax(0, 1fr) 380px")
-            )
+            self.body = ui.element("div").classes("mb-split")
         await self.render(view)
 
     async def render(self, view: OnboardingView | None = None) -> None:

@@ -38,9 +38,11 @@ def partner_url(partner_id: object) -> str:
     return f"{navigation.PARTNERS.path}/{partner_id}"
 
 
-def _stage_badge(partner: PartnerView, stage: str | None) -> tuple[str, str]:
+def _stage_badge(partner: PartnerView, stage: str | None, requested: bool) -> tuple[str, str]:
     if partner.status != ONBOARDING:
         return "Completed", "grey-5"
+    if requested:  # every stage signed off and a checker's decision awaited
+        return "Go-live requested", "orange-8"
     return (
         (f"{list(STAGES).index(stage) + 1}/{len(STAGES)} · {stage_label(stage)}", "primary")
         if stage
@@ -48,8 +50,8 @@ def _stage_badge(partner: PartnerView, stage: str | None) -> tuple[str, str]:
     )
 
 
-def _row(partner: PartnerView, stage: str | None) -> dict:
-    stage_text, stage_colour = _stage_badge(partner, stage)
+def _row(partner: PartnerView, stage: str | None, requested: bool = False) -> dict:
+    stage_text, stage_colour = _stage_badge(partner, stage, requested)
     return {
         "id": str(partner.id),
         "href": partner_url(partner.id),
@@ -79,8 +81,9 @@ async def _fetch(actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         request.offset,
         request.limit,
     )
-    stages = await progress.current_stages(actor, [partner.id for partner in page.rows])
-    return [_row(partner, stages.get(partner.id)) for partner in page.rows], page.total
+    ids = [partner.id for partner in page.rows]
+    stages, requested = await progress.current_stages(actor, ids), await progress.go_live_pending(actor, ids)
+    return [_row(partner, stages.get(partner.id), partner.id in requested) for partner in page.rows], page.total
 
 
 async def partners_page(status: str | None = None, search: str | None = None) -> None:

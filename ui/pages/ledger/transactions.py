@@ -21,7 +21,7 @@ from ui.components.paged_table import Column, PagedTable, PageRequest, RowAction
 from ui.pages.ledger.words import KINDS, SOURCES, STATUS_COLOURS, STATUSES, has_chain, movement, what
 
 COLUMNS = [
-    Column("created_at", "When (UTC)"),
+    Column("created_at", "When"),
     Column("what", "What"),
     Column("amount", "Points", align="right"),
     Column("status", "Status", badge=True),
@@ -54,7 +54,7 @@ def _row(entry: HistoryEntry) -> dict:
     transfer = entry.transfer
     return {
         "id": str(transfer.id),
-        "created_at": when(transfer.created_at).removesuffix(" UTC"),
+        "created_at": when(transfer.created_at),
         "what": what(transfer),
         "amount": movement(transfer),
         "status": STATUSES[entry.status],

@@ -5,8 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from backend.campaigns.views import CampaignView
-from backend.catalog.services import offers as catalog_offers
-from backend.core.authz import Actor, Permission
+from backend.core.authz import Actor
 from backend.recipients import service as recipients
 from backend.rewards.services import issuances
 from backend.rewards.views import IssuanceView
@@ -19,7 +18,7 @@ from ui.pages.rewards.words import CHANNELS, ISSUANCE_STATUS_COLOURS, ISSUANCE_S
 def issuance_columns(whose: Column) -> list[Column]:
     """The columns of a list of issuances, ``whose`` naming the other side (the recipient, or the campaign)."""
     return [
-        Column("created_at", "Asked (UTC)"),
+        Column("created_at", "Asked"),
         whose,
         Column("reward", "Reward"),
         Column("value", "Value", align="right"),
@@ -37,18 +36,17 @@ async def issuance_rows(actor: Actor, found: list[IssuanceView]) -> list[dict]:
     """Rows for a list of issuances: each names its recipient and offer (one query for each kind)."""
     people = await recipients.recipients_by_ids(actor, list({issuance.recipient_id for issuance in found}))
     offer_ids = list({issuance.offer_id for issuance in found if issuance.offer_id is not None})
-    offers = await catalog_offers.offers_by_ids(actor, offer_ids) if offer_ids and actor.can(Permission.CATALOG_READ) else {}
+    titles = await issuances.offer_titles(actor, offer_ids) if offer_ids else {}
     rows = []
     for issuance in found:
         person = people.get(issuance.recipient_id)
-        offer = offers.get(issuance.offer_id) if issuance.offer_id else None
         rows.append(
             {
                 "id": str(issuance.id),
-                "created_at": when(issuance.created_at).removesuffix(" UTC"),
+                "created_at": when(issuance.created_at),
                 "recipient": f"{person.full_name} ({person.external_id})" if person else str(issuance.recipient_id),
                 "href": f"{navigation.RECIPIENTS.path}/{issuance.recipient_id}",
-                "reward": "Points" if issuance.offer_id is None else (offer.title if offer else str(issuance.offer_id)),
+                "reward": "Points" if issuance.offer_id is None else titles.get(issuance.offer_id, "An offer no longer listed"),
                 "value": amount(issuance.value, issuance.currency),
                 "status": ISSUANCE_STATUSES.get(issuance.status, issuance.status),
                 "status_colour": ISSUANCE_STATUS_COLOURS.get(issuance.status, "grey-7"),

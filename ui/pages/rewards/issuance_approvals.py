@@ -30,7 +30,7 @@ from ui.session import signed_in
 from ui.theme import frame
 
 COLUMNS = [
-    Column("requested_at", "Asked (UTC)"),
+    Column("requested_at", "Asked"),
     Column("requested_by", "By"),
     Column("recipient", "Recipient", link=True),
     Column("reward", "Reward"),
@@ -74,7 +74,7 @@ class IssuanceApprovalsPage:
             own = is_own(grant, actor)
             row = {
                 "id": str(grant.id),
-                "requested_at": when(grant.granted_at).removesuffix(" UTC"),
+                "requested_at": when(grant.granted_at),
                 "requested_by": grant.requested_by_label + (" (you)" if own else ""),
                 "recipient": f"{person.full_name} ({person.external_id})" if person else str(grant.recipient_id),
                 "href": f"{navigation.RECIPIENTS.path}/{grant.recipient_id}",

@@ -29,7 +29,7 @@ from ui.session import signed_in
 from ui.theme import frame
 
 COLUMNS = [
-    Column("uploaded_at", "Uploaded (UTC)"),
+    Column("uploaded_at", "Uploaded"),
     Column("file_name", "File", link=True),
     Column("campaign", "Campaign"),
     Column("uploaded_by", "By"),
@@ -53,7 +53,7 @@ def _row(upload: UploadView, names: dict) -> dict:
     return {
         "id": str(upload.id),
         "href": upload_url(upload.id),
-        "uploaded_at": when(upload.uploaded_at).removesuffix(" UTC"),
+        "uploaded_at": when(upload.uploaded_at),
         "file_name": upload.file_name,
         "campaign": names.get(upload.campaign_id, str(upload.campaign_id)),
         "uploaded_by": upload.uploaded_by_label,
