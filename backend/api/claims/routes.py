@@ -18,7 +18,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
-from backend.api.claims import forms, pages, words
+from backend.api.claims import forms, guessing, pages, words
 from backend.api.claims.ticket_pages import ClaimTicketPages
 from backend.deliveries.services import claims
 

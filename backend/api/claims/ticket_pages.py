@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
@@ -88,7 +88,7 @@ class ClaimTicketPages(Controller):
         return fields, claim, None
 
     @get("/{token:str}/ticket")
-    async def show(self, request: Request, token: FromPath[str], notice: str | None = None) -> Template:
+    async def show(self, request: Request, token: FromPath[str], notice: FromQuery[str | None] = None) -> Template:
         if retry_after := await guessing.blocked_for(request):
             return pages.too_many(retry_after)
         claim = await claims.find_claim(token)
