@@ -10,8 +10,6 @@ import re
 import sys
 from datetime import timedelta
 
-import pytest
-
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "campaigns"))  # campaign_steps
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "deliveries"))  # delivery_steps
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tickets"))  # ticket_steps
@@ -119,7 +117,12 @@ async def test_a_recipient_reports_reads_the_answer_replies_and_rates_once(api, 
     assert "Thank you: your report is in" in words(reported)
     assert "The till says the code is unknown" in reported.text and "Received" in reported.text
     row = await ticket()
-    assert (row["issuance_id"], row["source"], row["category"], row["status"]) == (issuance_id, "claim_page", "code_invalid", "new")
+    assert (row["issuance_id"], row["source"], row["category"], row["status"]) == (
+        issuance_id,
+        "claim_page",
+        "code_invalid",
+        "new",
+    )
     # The same rendering's form sent twice (a double click) opens one ticket with one message.
     again = await page.send("", {**double_click, "category": "code_invalid", "message": "The till says the code is unknown"})
     assert again.status_code == 200 and await count("tickets") == 1 and await count("ticket_messages") == 1
@@ -163,7 +166,11 @@ async def test_bad_input_is_said_next_to_its_field_and_changes_nothing(api, admi
     await page.open()
 
     async def unchanged():
-        return (await count("tickets"), await count("ticket_messages"), await count("audit_events", "WHERE entity_type = 'ticket' AND action <> 'ticket.read'"))
+        return (
+            await count("tickets"),
+            await count("ticket_messages"),
+            await count("audit_events", "WHERE entity_type = 'ticket' AND action <> 'ticket.read'"),
+        )
 
     before = await unchanged()
     for category, message, says, field in (

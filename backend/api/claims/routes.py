@@ -25,6 +25,7 @@ from backend.deliveries.services import claims
 HERE = Path(__file__).resolve().parent
 STYLESHEET = (HERE / "static" / "claim.css").read_bytes()
 
+
 def template_config() -> TemplateConfig:
     """Jinja with autoescape on every template of the api (HTML, and anything else it renders)."""
     environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
