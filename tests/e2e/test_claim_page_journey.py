@@ -181,6 +181,11 @@ def test_a_recipient_reports_a_bad_code_reads_the_answer_and_rates_it_with_javas
             page.get_by_role("link", name="Report a problem").click()
             expect(page.get_by_role("heading", name="Report a problem")).to_be_visible()
             page.get_by_label("What went wrong?").select_option(label="My code doesn't work")
+            page.get_by_label("Tell us more").fill("   ")  # passes the browser's "required", not the desk
+            page.get_by_role("button", name="Send my report").click()
+            expect(page.get_by_role("alert")).to_have_text("Write a message: tell us what went wrong.")
+            expect(page.get_by_label("What went wrong?")).to_have_value("code_invalid")  # what was chosen is kept
+            shoot(page, "claim-ticket-00-phone-empty-message")
             page.get_by_label("Tell us more").fill("The till says the code is unknown.")
             shoot(page, "claim-ticket-01-phone-report-form")
             page.get_by_role("button", name="Send my report").click()
