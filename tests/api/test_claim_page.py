@@ -86,7 +86,7 @@ async def test_the_page_shows_the_reward_and_the_code_only_after_the_click_recor
     assert "Asha, a reward from" in html and "Festive vouchers" in html
     assert "Show my code" in html and not CODE.search(html)  # a GET (a link scanner, a preview) never reveals
     assert not re.search(r"<script|https?://(?!127\.0\.0\.1)", html)  # no script, no third-party asset
-    assert "Report a problem" not in html  # until the complaint desk gives the page its link
+    assert "Report a problem" in html and f'href="/claim/{token}/ticket"' in html  # the complaint desk's door
     assert (await claims.find_claim(token)).recipient_name == "Asha Rao"  # whose link it is, recording nothing
     assert await count("claim_events") == 1
     await api.http.get(f"/claim/{token}")  # a second view records nothing more

@@ -80,7 +80,8 @@ def _wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 60
 
 @pytest.fixture
 def claim_api(tmp_path):
-    """`mirabelle api` on a migrated SQLite file holding the rewards of SETUP; yields (url, tokens)."""
+    """`mirabelle api` on a migrated SQLite file holding the rewards of SETUP; yields (url, tokens,
+    run), ``run(script, *args)`` running a Python script against its database."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("MIRABELLE_")}
     env.update(
@@ -101,7 +102,7 @@ def claim_api(tmp_path):
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_serving(f"{url}/healthz", process)
-        yield url, tokens
+        yield url, tokens, lambda script, *args: subprocess.run([sys.executable, "-c", script, *args], **run)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -112,7 +113,7 @@ def claim_api(tmp_path):
 
 
 def test_a_recipient_reveals_their_code_with_javascript_off_on_a_phone_and_a_desktop(claim_api, shoot):
-    url, tokens = claim_api
+    url, tokens, _run = claim_api
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
         try:
@@ -131,7 +132,7 @@ def test_a_recipient_reveals_their_code_with_javascript_off_on_a_phone_and_a_des
                 assert page.locator(".card").evaluate("e => getComputedStyle(e).borderTopWidth") == "6px"
                 shoot(page, f"claim-01-{size}-reward")
                 page.get_by_role("button", name=re.compile("Show my code")).click()
-                expect(page.get_by_text("Your code")).to_be_visible()
+                expect(page.get_by_text("Your code", exact=True)).to_be_visible()
                 expect(page.get_by_text(re.compile(r"^CHA-\d{4}$"))).to_be_visible()
                 shoot(page, f"claim-02-{size}-revealed")
                 page.goto(f"{url}/claim/{tokens['expired']}")
@@ -142,5 +143,74 @@ def test_a_recipient_reveals_their_code_with_javascript_off_on_a_phone_and_a_des
                 shoot(page, f"claim-04-{size}-unknown")
                 assert not [text for text in blocked if "Content Security Policy" in text], blocked
                 context.close()
+        finally:
+            browser.close()
+
+
+# The support agent's side, as the console would do it: answer the latest ticket (and resolve it).
+AGENT_ANSWERS = """
+import asyncio, sys
+from backend.core import sql
+from backend.core.authz import Actor, ActorKind, Permission
+from backend.core.ids import new_id
+from backend.tickets.services import conversation
+
+AGENT = Actor(ActorKind.USER, new_id(), "Sam Support", frozenset({Permission.TICKETS_READ, Permission.TICKETS_WRITE}))
+
+async def main(answer, then):
+    row = await sql.fetchrow("SELECT id FROM tickets ORDER BY id DESC LIMIT 1")
+    await conversation.reply(AGENT, row["id"], "Checking with the partner", author="note")
+    await conversation.reply(AGENT, row["id"], answer)
+    if then == "resolve":
+        await conversation.change_status(AGENT, row["id"], "resolved")
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+def test_a_recipient_reports_a_bad_code_reads_the_answer_and_rates_it_with_javascript_off_on_a_phone(claim_api, shoot):
+    url, tokens, run = claim_api
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(viewport=PHONE, java_script_enabled=False, device_scale_factor=2)
+            page = context.new_page()
+            blocked = []
+            page.on("console", lambda message: blocked.append(message.text))
+            page.goto(f"{url}/claim/{tokens['fresh']}")
+            page.get_by_role("link", name="Report a problem").click()
+            expect(page.get_by_role("heading", name="Report a problem")).to_be_visible()
+            page.get_by_label("What went wrong?").select_option(label="My code doesn't work")
+            page.get_by_label("Tell us more").fill("   ")  # passes the browser's "required", not the desk
+            page.get_by_role("button", name="Send my report").click()
+            expect(page.get_by_role("alert")).to_have_text("Write a message: tell us what went wrong.")
+            expect(page.get_by_label("What went wrong?")).to_have_value("code_invalid")  # what was chosen is kept
+            shoot(page, "claim-ticket-00-phone-empty-message")
+            page.get_by_label("Tell us more").fill("The till says the code is unknown.")
+            shoot(page, "claim-ticket-01-phone-report-form")
+            page.get_by_role("button", name="Send my report").click()
+            expect(page.get_by_text("Thank you: your report is in")).to_be_visible()
+            expect(page.get_by_text("The till says the code is unknown.")).to_be_visible()
+            shoot(page, "claim-ticket-02-phone-reported")
+
+            run(AGENT_ANSWERS, "Sorry about that! The partner has a new code for you: CHA-0420.", "wait")
+            page.reload()
+            expect(page.get_by_text("We answered")).to_be_visible()
+            expect(page.get_by_text("CHA-0420")).to_be_visible()
+            expect(page.get_by_text("Checking with the partner")).to_have_count(0)  # an internal note
+            page.get_by_label("Your answer").fill("The new code works, thank you!")
+            page.get_by_role("button", name="Send").click()
+            expect(page.get_by_text("Your answer is sent.")).to_be_visible()
+
+            run(AGENT_ANSWERS, "Glad it works. Enjoy your chai!", "resolve")
+            page.goto(f"{url}/claim/{tokens['fresh']}/ticket")
+            expect(page.get_by_text("How did we do?")).to_be_visible()
+            shoot(page, "claim-ticket-03-phone-resolved-rating")
+            page.get_by_role("button", name="Excellent").click()
+            expect(page.get_by_text("Thank you for rating our help.")).to_be_visible()
+            expect(page.get_by_role("button", name="Excellent")).to_have_count(0)
+            shoot(page, "claim-ticket-04-phone-rated")
+            assert not [text for text in blocked if "Content Security Policy" in text], blocked
+            context.close()
         finally:
             browser.close()

@@ -1,5 +1,6 @@
-"""The reveal button's form, safe against cross-site requests without cookies or JavaScript: the
-page has no session to ride on, yet a reveal is an activation, so it must come from the page.
+"""The claim page's forms (the reveal button, and the ticket page's report, reply and rating), safe
+against cross-site requests without cookies or JavaScript: the page has no session to ride on, yet
+a reveal is an activation and a report opens a ticket, so each must come from the page.
 
 - a hidden field keyed to the claim token (an HMAC under the process secret), which only a
   rendering of that page carries;
