@@ -63,6 +63,7 @@ def test_countdown_in_words() -> None:
     assert countdown(now + timedelta(days=3, hours=1), now) == "due in 3 d 1 h"
     assert countdown(now + timedelta(seconds=20), now) == "due in under a minute"
     assert countdown(None, now) == "no clock running"
+    assert countdown(None, now, "waiting_on_recipient") == "SLA paused"
 
 
 async def test_queue_sorted_by_deadline_with_countdowns_and_claim(
@@ -120,6 +121,7 @@ async def test_ticket_page_links_thread_and_every_action(console: User, admin, d
     assert thread.ticket.status == "waiting_on_recipient" and thread.ticket.assignee_id == admin.id  # replying claims it
     await console.should_see("Waiting on recipient", retries=patience)
     await console.should_see("paused (waiting on the recipient)", retries=patience)
+    await console.should_see(marker="due-badge", content="SLA paused", retries=patience)
 
     [priority] = console.find(marker="priority-select").elements
     priority.value = "urgent"

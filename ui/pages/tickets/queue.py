@@ -108,7 +108,7 @@ class QueuePage:
             "priority_colour": PRIORITY_COLOURS.get(ticket.priority, "grey-7"),
             "status": STATUSES.get(ticket.status, ticket.status),
             "status_colour": STATUS_COLOURS.get(ticket.status, "grey-7"),
-            "due": countdown(ticket.sla_due_at, now),
+            "due": countdown(ticket.sla_due_at, now, ticket.status),
             "due_colour": countdown_colour(ticket.sla_due_at, now),
             "assignee": assignee_words(actor, ticket.assignee_id),
             "programme": await self._programme(actor, ticket.programme_id),

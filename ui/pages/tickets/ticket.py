@@ -6,6 +6,7 @@ it did; opening the page is an audited read of the ticket."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
@@ -105,7 +106,7 @@ class TicketPage:
                     "priority-badge",
                 )
                 badge(STATUSES.get(ticket.status, ticket.status), STATUS_COLOURS.get(ticket.status, "grey-7"), "status-badge")
-                badge(countdown(ticket.sla_due_at, now), countdown_colour(ticket.sla_due_at, now), "due-badge")
+                badge(countdown(ticket.sla_due_at, now, ticket.status), countdown_colour(ticket.sla_due_at, now), "due-badge")
                 ui.label(
                     f"From the {SOURCES.get(ticket.source, ticket.source).lower()} · opened {when(ticket.created_at)}"
                     f" · {assignee_words(self.actor, ticket.assignee_id)} · queue {ticket.queue}"
@@ -164,6 +165,21 @@ class TicketPage:
 
     # ------------------------------------------------------------ actions
 
+    async def act(self, work: Callable[[Actor], Awaitable[object]], done: str | Callable[[object], str]) -> bool:
+        """Run ``work``; once it is done, the page shows the ticket as it is now, then says what was done."""
+        outcome: list = []
+
+        async def recorded(actor: Actor) -> bool:
+            outcome.append(await work(actor))  # a service may return None: done is told apart by the list
+            return True
+
+        if await perform(recorded) is None:
+            return False
+        await self.refresh()
+        with self.body:  # the button clicked went with the old content: say it from the page
+            ui.notify(done(outcome[0]) if callable(done) else done, type="positive")
+        return True
+
     async def send(self, kind: str, body: str, await_recipient: bool) -> bool:
         if kind == AGENT and body.strip():
             asked = "Their SLA clocks pause until they answer." if await_recipient else "The ticket stays open."
@@ -179,20 +195,15 @@ class TicketPage:
             else "Reply sent to the recipient"
             + (": the ticket now waits on their answer." if await_recipient else "; the ticket stays open.")
         )
-        result = await perform(
-            lambda actor: conversation.reply(actor, self.ticket_id, body, author=kind, await_recipient=await_recipient),
-            done=done,
+        return await self.act(
+            lambda actor: conversation.reply(actor, self.ticket_id, body, author=kind, await_recipient=await_recipient), done
         )
-        if result is not None:
-            await self.refresh()
-        return result is not None
 
     async def claim(self) -> None:
-        await perform(
+        await self.act(
             lambda actor: conversation.assign(actor, self.ticket_id, actor.id),
-            done="The ticket is yours now: it is in “Mine” in the queue.",
+            "The ticket is yours now: it is in “Mine” in the queue.",
         )
-        await self.refresh()
 
     async def change_status(self, status: str | None) -> None:
         if not status:
@@ -205,12 +216,9 @@ class TicketPage:
             danger=True,
         ):
             return
-        moved = await perform(
-            lambda actor: conversation.change_status(actor, self.ticket_id, status),
-            done=f"Status changed to “{STATUSES[status]}”.",
+        await self.act(
+            lambda actor: conversation.change_status(actor, self.ticket_id, status), f"Status changed to “{STATUSES[status]}”."
         )
-        if moved is not None:
-            await self.refresh()
 
     async def change_priority(self, priority: str | None) -> None:
         if not priority:
@@ -221,9 +229,7 @@ class TicketPage:
             await conversation.change_priority(actor, self.ticket_id, priority)
             return await policy_words(self.programme_id, priority)
 
-        words = await perform(work, done=lambda policy: f"Priority set. The SLA targets follow — {policy}")
-        if words is not None:
-            await self.refresh()
+        await self.act(work, lambda policy: f"Priority set. The SLA targets follow — {policy}")
 
 
 async def ticket_page(ticket_id: str) -> None:

@@ -78,10 +78,11 @@ def duration(seconds: float) -> str:
     return f"{minutes} min" if minutes else "under a minute"
 
 
-def countdown(due_at: datetime | None, now: datetime) -> str:
-    """An SLA deadline seen from ``now``; no deadline means every clock is paused or has ended."""
+def countdown(due_at: datetime | None, now: datetime, status: str | None = None) -> str:
+    """An SLA deadline seen from ``now``; no deadline means every clock is paused (the ticket waits on
+    the recipient, or is resolved) or has ended."""
     if due_at is None:
-        return "no clock running"
+        return "SLA paused" if status in (WAITING, RESOLVED) else "no clock running"
     left = (due_at - now).total_seconds()
     return f"due in {duration(left)}" if left >= 0 else f"breached {duration(left)} ago"
 
