@@ -86,10 +86,11 @@ async def test_queue_sorted_by_deadline_with_countdowns_and_claim(
     await eventually(lambda: len(queue.rows) == 2)
     assert (await reading.get_ticket(admin, breached)).ticket.assignee_id == admin.id
 
-    await console.open("/tickets?view=mine")
-    mine = table(console, "queue-table")
-    await eventually(lambda: [row["id"] for row in mine.rows] == [str(breached)])
-    assert mine.rows[0]["assignee"] == "You" and mine.rows[0]["actions"] == []
+    [tabs] = console.find(marker="queue-tabs").elements
+    tabs.value = "mine"  # the person picks the tab
+    await eventually(lambda: [row["id"] for row in queue.rows] == [str(breached)])
+    assert queue.rows[0]["assignee"] == "You" and queue.rows[0]["actions"] == []
+    await console.should_see("Mine (1)", retries=patience)
     await console.open("/tickets?view=breaching_soon")
     soon_rows = table(console, "queue-table")
     await eventually(lambda: len(soon_rows.rows) >= 1)
@@ -176,6 +177,18 @@ async def test_log_a_ticket_from_a_call(console: User, admin, desk: Desk, patien
     row = await sql.fetchrow("SELECT * FROM tickets WHERE category = 'not_received'")
     assert (row["source"], row["subject"]) == ("console", "Phone call to support")
     await console.should_see("Called: her voucher email never came", retries=patience)  # on the new ticket's page
+
+    # A call about a reward whose ticket is open joins that ticket.
+    await console.open("/tickets/new")
+    await console.should_see(marker="log-ticket-form", retries=patience)
+    [category] = console.find(marker="field-category").elements
+    category.value = "code_invalid"
+    reward_id = (await reading.get_ticket(admin, desk.reward_ticket)).ticket.issuance_id
+    console.find(marker="field-issuance_id").type(str(reward_id))
+    console.find(marker="field-message").type("Called again: still refused")
+    console.find(marker="submit-ticket").click()
+    await console.should_see(f"The report joined ticket {short_id(desk.reward_ticket)}", retries=patience)
+    assert (await sql.fetchrow("SELECT reports FROM tickets WHERE id = $1", desk.reward_ticket))["reports"] == 2
 
 
 async def test_a_viewer_does_not_see_tickets_and_a_manager_only_reads(
