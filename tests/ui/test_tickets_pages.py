@@ -176,7 +176,9 @@ async def test_log_a_ticket_from_a_call(console: User, admin, desk: Desk, patien
     await console.should_see("logged; its SLA clocks are running.", retries=patience)
     row = await sql.fetchrow("SELECT * FROM tickets WHERE category = 'not_received'")
     assert (row["source"], row["subject"]) == ("console", "Phone call to support")
-    await console.should_see("Called: her voucher email never came", retries=patience)  # on the new ticket's page
+    # on the new ticket's page (the form's own box holds the same words until the page changes)
+    await console.should_see(marker="ticket-thread", retries=patience)
+    await console.should_see("Called: her voucher email never came", retries=patience)
 
     # A call about a reward whose ticket is open joins that ticket.
     await console.open("/tickets/new")
