@@ -55,3 +55,8 @@ def test_agent_queue_and_a_ticket(console_server, browser_page, shoot) -> None:
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_text("Reply sent to the recipient")).to_be_visible()
     shoot(page, "tickets-2-ticket")
+
+    page.get_by_role("button", name="All tickets").click()
+    page.get_by_role("button", name="Log a ticket").click()
+    expect(page.get_by_text("What the recipient said")).to_be_visible()
+    shoot(page, "tickets-3-log-a-ticket")
