@@ -29,6 +29,7 @@ from ui.pages import (
     recipients,
     rewards,
     sandbox_inbox,
+    tickets,
     users,
     webhooks,
 )
@@ -44,6 +45,7 @@ PAGES = (
     deliveries,
     delivery_settings,
     sandbox_inbox,
+    tickets,
     ledger,
     users,
     api_keys,

@@ -36,6 +36,8 @@ DELIVERIES = Destination("Deliveries", "Deliveries", "/deliveries", "local_shipp
 DELIVERY_RATES = Destination("Deliveries", "Success rates", "/delivery-rates", "insights", Permission.DELIVERIES_READ)
 DELIVERY_SETTINGS = Destination("Deliveries", "Delivery settings", "/delivery-settings", "tune", Permission.DELIVERIES_READ)
 SANDBOX_INBOX = Destination("Deliveries", "Sandbox inbox", "/sandbox-inbox", "inbox", Permission.DELIVERIES_READ)
+TICKETS = Destination("Support", "Tickets", "/tickets", "support_agent", Permission.TICKETS_READ)
+LOG_TICKET = Destination("Support", "Log a ticket", "/tickets/new", "add_call", Permission.TICKETS_WRITE)
 POINTS = Destination("Ledger", "Points", "/points", "savings", Permission.POINTS_READ)
 APPROVALS = Destination("Ledger", "Approvals", "/approvals", "fact_check", Permission.LEDGER_ADJUST)
 USERS = Destination("Access", "Users", "/users", "manage_accounts", Permission.USERS_MANAGE)
@@ -58,6 +60,8 @@ NAVIGATION: tuple[Destination, ...] = (
     DELIVERY_RATES,
     DELIVERY_SETTINGS,
     SANDBOX_INBOX,
+    TICKETS,
+    LOG_TICKET,
     POINTS,
     APPROVALS,
     USERS,
