@@ -59,6 +59,27 @@ class Statement:
     refusal: Callable[[], Awaitable[Exception]] | None = None
 
 
+class Conditions:
+    """A WHERE clause built from fixed clause texts, every value bound: ``add("campaign_id = ?", v)``
+    numbers the ``?`` as the next parameter; ``when`` adds a clause only for a value that is not None.
+    Clause texts are the caller's constants, never anything a user typed."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.args: list[Any] = []
+
+    def add(self, clause: str, value: Any) -> None:
+        self.args.append(value)
+        self.clauses.append(clause.replace("?", f"${len(self.args)}"))
+
+    def when(self, clause: str, value: Any) -> None:
+        if value is not None:
+            self.add(clause, value)
+
+    def where(self) -> str:
+        return f"WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
+
+
 # The writes waiting in the current transaction: (that transaction, its statements). A queue left
 # behind by a transaction that rolled back is ignored by the next one, which is another object.
 _deferred: ContextVar[tuple[object, list[Statement]] | None] = ContextVar("deferred_writes", default=None)

@@ -97,13 +97,8 @@ def check_filter(delivery_filter: DeliveryFilter) -> DeliveryFilter:
 
 
 def _where(delivery_filter: DeliveryFilter) -> tuple[list[str], list]:
-    clauses: list[str] = []
-    args: list = []
-
-    def bind(clause: str, value) -> None:
-        args.append(value)
-        clauses.append(clause.replace("?", f"${len(args)}"))
-
+    conditions = sql.Conditions()
+    bind = conditions.add
     for column in ("status", "failure_code", "channel", "campaign_id", "upload_id", "programme_id", "recipient_id"):
         value = getattr(delivery_filter, column)
         if value is not None:
@@ -123,7 +118,7 @@ def _where(delivery_filter: DeliveryFilter) -> tuple[list[str], list]:
         bind("issued_at >= ?", delivery_filter.issued_after)
     if delivery_filter.issued_before is not None:
         bind("issued_at < ?", delivery_filter.issued_before)
-    return clauses, args
+    return conditions.clauses, conditions.args
 
 
 async def deliveries_after(

@@ -47,17 +47,13 @@ def check_reward_filter(reward_filter: RewardFilter) -> None:
 
 
 def _deliveries_where(reward_filter: RewardFilter) -> tuple[list[str], list]:
-    clauses, args = ["status = $1"], [reward_filter.delivery_status]
-    for clause, value in (
-        ("campaign_id = ?", reward_filter.campaign_id),
-        ("recipient_id = ?", reward_filter.recipient_id),
-        ("issued_at >= ?", reward_filter.issued_after),
-        ("issued_at < ?", reward_filter.issued_before),
-    ):
-        if value is not None:
-            args.append(value)
-            clauses.append(clause.replace("?", f"${len(args)}"))
-    return clauses, args
+    conditions = sql.Conditions()
+    conditions.add("status = ?", reward_filter.delivery_status)
+    conditions.when("campaign_id = ?", reward_filter.campaign_id)
+    conditions.when("recipient_id = ?", reward_filter.recipient_id)
+    conditions.when("issued_at >= ?", reward_filter.issued_after)
+    conditions.when("issued_at < ?", reward_filter.issued_before)
+    return conditions.clauses, conditions.args
 
 
 async def rewards_after(

@@ -85,20 +85,13 @@ def check_issuance_filter(issuance_filter: IssuanceFilter) -> None:
 
 def _where(issuance_filter: IssuanceFilter) -> tuple[list[str], list]:
     check_issuance_filter(issuance_filter)
-    clauses: list[str] = []
-    args: list = []
-    # Fixed clause texts only; each value is bound.
-    for clause, value in (
-        ("campaign = ?", issuance_filter.campaign_id),
-        ("recipient_id = ?", issuance_filter.recipient_id),
-        ("status = ?", issuance_filter.status),
-        ("issued_at >= ?", issuance_filter.issued_after),
-        ("issued_at < ?", issuance_filter.issued_before),
-    ):
-        if value is not None:
-            args.append(value)
-            clauses.append(clause.replace("?", f"${len(args)}"))
-    return clauses, args
+    conditions = sql.Conditions()
+    conditions.when("campaign = ?", issuance_filter.campaign_id)
+    conditions.when("recipient_id = ?", issuance_filter.recipient_id)
+    conditions.when("status = ?", issuance_filter.status)
+    conditions.when("issued_at >= ?", issuance_filter.issued_after)
+    conditions.when("issued_at < ?", issuance_filter.issued_before)
+    return conditions.clauses, conditions.args
 
 
 async def issuances_after(
