@@ -96,7 +96,7 @@ def _header(drawer: ui.left_drawer) -> None:
                 ui.label("Sign out").classes("q-ml-sm gt-xs")
 
 
-def _navigation() -> ui.left_drawer:
+def _navigation() -> tuple[ui.left_drawer, dict[str, ui.badge]]:
     actor = signed_in().actor
     path = context.client.request.url.path
     # value=None: open beside the page from 1024 px up, closed (an overlay the menu button opens) below.
@@ -122,10 +122,7 @@ def _navigation() -> ui.left_drawer:
                         )
                         badge.set_visibility(False)
                         badges[destination.path] = badge
-        # The counts arrive after the page (its first paint waits for nothing) and again on a timer.
-        ui.timer(0.05, lambda: _count_into(badges), once=True)
-        ui.timer(inbox.REFRESH_SECONDS, lambda: _count_into(badges))
-    return drawer
+    return drawer, badges
 
 
 async def _count_into(badges: dict[str, ui.badge]) -> None:
@@ -152,7 +149,8 @@ class Frame:
 def frame(title: str, subtitle: str | None = None) -> Iterator[Frame]:
     """Every signed-in page: ``with frame("Users") as page: ...`` builds inside the layout."""
     apply_brand()
-    _header(_navigation())
+    drawer, badges = _navigation()
+    _header(drawer)
     with ui.column().classes("mb-content w-full max-w-[1280px] mx-auto gap-4"):
         with ui.row().classes("w-full items-end justify-between gap-2"):
             with ui.column().classes("gap-0"):
@@ -161,3 +159,9 @@ def frame(title: str, subtitle: str | None = None) -> Iterator[Frame]:
                     ui.label(subtitle).classes("mb-muted text-body2")
             actions = ui.row().classes("items-center gap-2")
         yield Frame(actions=actions)
+    # The badges' counts arrive after the page, and again on a timer. Made once the page is built: a
+    # timer waits for the browser's connection, and NiceGUI answers the page request as soon as anything
+    # waits for it, which would send a page whose tables are still loading.
+    with drawer:
+        ui.timer(0.05, lambda: _count_into(badges), once=True)
+        ui.timer(inbox.REFRESH_SECONDS, lambda: _count_into(badges))

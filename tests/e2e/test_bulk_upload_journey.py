@@ -121,5 +121,5 @@ def test_upload_with_errors_fix_a_row_approve_as_a_second_admin_and_see_the_issu
     page.get_by_text("Nia New (NEW-2)").click()
     page.wait_for_url(re.compile(r".*/recipients/[0-9a-f-]{36}$"))
     expect(page.get_by_role("link", name="Q3 spot awards")).to_be_visible()  # the reward, in the recipient's history
-    expect(page.get_by_text("300 points")).to_be_visible()
+    expect(page.get_by_role("cell", name="300 points")).to_be_visible()
     shoot(page, "upload-09-recipient-rewards")

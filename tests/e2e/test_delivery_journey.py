@@ -196,6 +196,6 @@ def test_an_upload_is_delivered_one_fails_the_admin_fixes_the_phone_and_the_clai
     expect(page.get_by_role("button", name="Show my code")).to_be_visible()
     shoot(page, "delivery-08-claim-page")
     page.get_by_role("button", name="Show my code").click()
-    expect(page.get_by_text("Your code")).to_be_visible()
+    expect(page.get_by_text("Your code", exact=True)).to_be_visible()
     expect(page.locator(".reveal__code").first).to_have_text(re.compile(r"^CHA-\d{4}$"))
     shoot(page, "delivery-09-code-revealed")

@@ -5,6 +5,8 @@ Screenshots under tests/e2e/screenshots/layout-*.png."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 EMAIL, PASSWORD = "admin@example.com", "correct horse battery"  # the admin tests/e2e/conftest.py creates
 
 SETUP = """
@@ -83,9 +85,13 @@ def _seeded(console_server) -> tuple[str, str]:
     import subprocess
     import sys
 
-    from tests.e2e.conftest import ROOT
-
-    done = subprocess.run([sys.executable, "-c", SETUP], env=console_server.env, cwd=ROOT, capture_output=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SETUP],
+        env=console_server.env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     recipient_id, partner_id = done.stdout.decode().strip().splitlines()[-1].split()
     return recipient_id, partner_id

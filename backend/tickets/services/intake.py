@@ -60,9 +60,9 @@ class _Links:
 
 
 def _check(report: TicketReport) -> None:
-    # The texts first: a control character is refused before any rule reads them.
+    # A control character is refused before any rule reads the texts.
     check_text("subject", report.subject)
-    records.checked_body(report.message, "message")
+    check_text("message", report.message, multiline=True)
     if report.category not in CATEGORIES:
         raise DomainError.single("INVALID_CATEGORY", f"a category is one of {', '.join(CATEGORIES)}", field="category")
     if report.source not in SOURCES:
@@ -73,6 +73,7 @@ def _check(report: TicketReport) -> None:
         raise DomainError.single(
             "PROGRAMME_REQUIRED", "name the reward, or the programme when there is none", field="programme_id"
         )
+    records.checked_body(report.message, "message")
 
 
 async def _links(report: TicketReport) -> _Links:
