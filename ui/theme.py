@@ -127,7 +127,9 @@ def _navigation() -> tuple[ui.left_drawer, dict[str, ui.badge]]:
 
 async def _count_into(badges: dict[str, ui.badge]) -> None:
     """Each menu entry's badge: how many things wait behind it (the home's: all of them)."""
-    actor = await current_actor()  # re-checked: a revoked session stops counting
+    if session_token() is None:  # signed out on this page, on its way to the login page
+        return
+    actor = await current_actor()  # re-checked: a session ended elsewhere stops counting
     if actor is None:
         return
     items = await inbox.inbox(actor)

@@ -305,6 +305,7 @@ async def test_contact_corrections_from_a_csv_report_each_row(
     good = b"external_id,phone\r\nCAT,+91 98123 45688\r\nBEN,+919812345601\r\n"
     await corrections_upload(console).handle_uploads([ui.upload.SmallFileUpload("fixes.csv", "text/csv", good)])
     await console.should_see("2 rows applied: 1 contact corrected, 1 already so; resent 2 failed deliveries.", retries=patience)
+    await console.should_see(marker="corrections-resent", retries=patience)  # drawn just after the notice
     resent = table(console, "corrections-resent")
     assert sorted((row["recipient"], row["outcome"], row["detail"]) for row in resent.rows) == [
         ("Ben Phone (BEN)", "Resent", "by SMS to +919812345601"),
