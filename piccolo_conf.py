@@ -21,5 +21,8 @@ APP_REGISTRY = AppRegistry(
         "backend.rewards.uploads.piccolo_app",
         "backend.deliveries.piccolo_app",
         "backend.tickets.piccolo_app",
+        "backend.insights.piccolo_app",
+        "backend.insights.reviews.piccolo_app",
+        "backend.insights.actions.piccolo_app",
     ]
 )

@@ -2,7 +2,9 @@
 
 A domain job module (``jobs/<domain>.py``) exposes ``HANDLERS = {"reward.issued": deliver_reward, …}``,
 each handler a thin adapter that calls its domain's service; add the module's ``HANDLERS`` to
-``DOMAIN_HANDLERS`` below.
+``DOMAIN_HANDLERS`` below. A handler that can take many events of its topic at once (one read, one
+multi-row insert) is given as ``outbox.batched(handle_events)``: a job's events of that topic come
+to it together, and an event on its own as a list of one.
 
 An event whose topic has no handler is retried and, after ``MAX_ATTEMPTS``, parked as failed (it
 may belong to a newer release's worker). A topic written before the domain that will consume it
@@ -13,21 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from backend.core.outbox import Event, Handler
-from backend.deliveries.services.claims import CLAIM_VIEWED, REWARD_ACTIVATED
-from jobs import deliveries, tickets, uploads, webhooks
+from backend.core.outbox import Handler
+from jobs import deliveries, insight_reviews, insights, recipient_imports, tickets, uploads, webhooks
 
-DOMAIN_HANDLERS: tuple[Mapping[str, Handler], ...] = (webhooks.HANDLERS, uploads.HANDLERS, deliveries.HANDLERS, tickets.HANDLERS)
+DOMAIN_HANDLERS: tuple[Mapping[str, Handler], ...] = (
+    webhooks.HANDLERS,
+    uploads.HANDLERS,
+    deliveries.HANDLERS,
+    tickets.HANDLERS,
+    recipient_imports.HANDLERS,
+    insights.HANDLERS,
+    insight_reviews.HANDLERS,
+)
 
 
-async def kept_for_its_consumer(event: Event) -> None:
-    """Nothing to do yet: the facts stay in their writer's append-only tables, where the consumer
-    will read them back (partner performance: deliveries' claim_events)."""
-
-
-# Topics whose consumer is still to be built. Its job module takes a topic over by handling it:
-# compose() then refuses the two handlers until the topic is removed from here.
-AWAITING_CONSUMER: Mapping[str, Handler] = {CLAIM_VIEWED: kept_for_its_consumer, REWARD_ACTIVATED: kept_for_its_consumer}
+# Topics whose consumer is still to be built, each mapped to a handler that marks it done. Its job
+# module takes a topic over by handling it: compose() then refuses the two handlers until the topic
+# is removed from here. (Empty since insights took reward.claim_viewed and reward.activated.)
+AWAITING_CONSUMER: Mapping[str, Handler] = {}
 
 
 def compose(*handler_maps: Mapping[str, Handler]) -> dict[str, Handler]:

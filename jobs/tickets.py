@@ -3,13 +3,17 @@ escalation's notification events. Thin adapters over backend.tickets; the rules 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import structlog
 from arq.cron import cron
 
+from backend.access.escalation_contacts import breach_contacts
+from backend.core import outbox
 from backend.core.outbox import Event
-from backend.tickets.services import escalation, retention
+from backend.deliveries.services import notices
+from backend.tickets.services import breach_notices, escalation, retention
 from backend.tickets.views import SLA_BREACHED, SLA_WARNING
 
 log = structlog.get_logger(__name__)
@@ -30,12 +34,21 @@ async def purge_ticket_contents(ctx: dict[str, Any]) -> int:
 
 
 async def notify_escalation(event: Event) -> None:
-    """The assignee and the programme's admins are told of a warning or a breach. For now the
-    notification is this event and its log line; email through the delivery channels comes next."""
+    """A warning: its log line (the queue shows the countdown)."""
     log.info("tickets.escalation_notice", topic=event.topic, **event.payload)
 
 
-HANDLERS = {SLA_WARNING: notify_escalation, SLA_BREACHED: notify_escalation}
+async def email_breach(event: Event) -> None:
+    """A breach: the assignee and the programme's admins are emailed through the delivery channels,
+    queued in the transaction that marks the event done (once); rung after it commits."""
+    assignee = event.payload.get("assignee_id")
+    emails = await breach_contacts(uuid.UUID(assignee) if assignee else None)
+    queued = await breach_notices.queue_breach_emails(event.payload, emails)
+    outbox.after_commit(lambda: notices.ring(queued))
+    log.info("tickets.breach_emailed", ticket_id=event.payload.get("ticket_id"), emails=len(queued))
+
+
+HANDLERS = {SLA_WARNING: notify_escalation, SLA_BREACHED: email_breach}
 
 
 def cron_jobs(schedule: dict[str, Any], timeout: int) -> list:

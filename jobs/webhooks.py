@@ -28,15 +28,17 @@ POLICY_KEY = "webhooks"  # the DeliveryPolicy in the worker's ctx
 MISSING_TRIES = 5
 
 
-async def make_deliveries(event: Event) -> None:
-    """Outbox handler, inside the transaction that marks the event done: it only writes rows, and
-    rings their jobs once that transaction has committed (best effort: the cron finds them too)."""
-    made = await deliveries.enqueue_deliveries(event.id, event.topic, event.payload)
+async def make_deliveries(events: list[Event]) -> None:
+    """Outbox handler of a topic's events, inside the transaction that marks them done: it only
+    writes rows, and rings their jobs once that transaction has committed (best effort: the cron
+    finds them too)."""
+    made = await deliveries.enqueue_deliveries(events[0].topic, [(event.id, event.payload) for event in events])
     if made:
         outbox.after_commit(lambda: queue.ring(made))
 
 
-HANDLERS = {topic: make_deliveries for topic in TOPICS}
+_MAKE_DELIVERIES = outbox.batched(make_deliveries)  # one object for every topic (jobs/outbox.py compares them)
+HANDLERS = {topic: _MAKE_DELIVERIES for topic in TOPICS}
 
 
 @hands_back_when_cancelled

@@ -29,11 +29,15 @@ from backend.core.logging import configure_logging
 from backend.core.settings import Settings, SettingsError, get_settings
 from backend.deliveries.policy import SendingPolicy
 from backend.webhooks.policy import DeliveryPolicy
+from jobs import announcements as announcement_jobs
 from jobs import deliveries as delivery_jobs
+from jobs import delivery_sender, webhooks
+from jobs import insight_reviews as insight_review_jobs
+from jobs import insights as insight_jobs
 from jobs import ledger as ledger_jobs
+from jobs import recipient_imports as import_jobs
 from jobs import tickets as ticket_jobs
 from jobs import uploads as upload_jobs
-from jobs import webhooks
 from jobs.handback import INTERRUPTED, hand_back, hands_back_when_cancelled
 from jobs.outbox import registered_handlers
 
@@ -85,12 +89,18 @@ class OutboxPolicy:
 
 
 @hands_back_when_cancelled
-async def process_outbox_event(ctx: dict[str, Any], event_id: str) -> str:
+async def process_outbox_event(ctx: dict[str, Any], *event_ids: str) -> str:
+    """A job of one event (its failures counted, retried with backoff) or of several (one
+    transaction for all; if it fails, each event is handed to a job of its own)."""
     policy: OutboxPolicy = ctx["outbox"]
+    ids = [uuid.UUID(event_id) for event_id in event_ids]
+    if len(ids) > 1:
+        processed = await outbox.process_batch(ids, policy.handlers, time_limit=policy.time_limit)
+        if processed.handed_over:  # Redis away: the relay finds them once they are stale
+            await outbox.enqueue_events(ctx["redis"], processed.handed_over, per_job=1)
+        return f"{processed.done} done, {processed.skipped} skipped, {len(processed.handed_over)} handed over"
     try:
-        return await outbox.process(
-            uuid.UUID(event_id), policy.handlers, max_attempts=policy.max_attempts, time_limit=policy.time_limit
-        )
+        return await outbox.process(ids[0], policy.handlers, max_attempts=policy.max_attempts, time_limit=policy.time_limit)
     except outbox.RetryLater as retry:
         # arq keeps the same job (same id, job key kept) and runs it after the delay, so the relay
         # cannot enqueue a second copy meanwhile.
@@ -121,12 +131,14 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     await start_pool(engine)
     outbox.set_doorbell(ctx["redis"])  # events written by handlers ring on the worker's own Redis
     ledger_jobs.start_sweeper(ctx)
+    delivery_sender.start_sender(ctx, ctx[delivery_jobs.POLICY_KEY])
     ctx["ready"] = True
     log.info("worker.ready", topics=sorted(ctx["outbox"].handlers))
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
     await ledger_jobs.stop_sweeper(ctx)
+    await delivery_sender.stop_sender(ctx)
     outbox.set_doorbell(None)
     if not ctx.get("db_pool_was_open", True):  # close only the pool this worker opened
         await close_pool()
@@ -175,6 +187,8 @@ def build_worker_settings(
         *webhooks.job_functions(timeout),
         *delivery_jobs.job_functions(timeout),
         *upload_jobs.job_functions(timeout),
+        *import_jobs.job_functions(timeout),
+        *announcement_jobs.job_functions(timeout),
     ]
     cron_jobs = [
         cron(relay_outbox, run_at_startup=True, timeout=timeout, **relay_schedule(settings.outbox_relay_seconds)),
@@ -182,6 +196,10 @@ def build_worker_settings(
         *upload_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
         *delivery_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
         *ticket_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
+        *import_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
+        *insight_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
+        *insight_review_jobs.cron_jobs(timeout),
+        *announcement_jobs.cron_jobs(relay_schedule(settings.outbox_relay_seconds), timeout),
     ]
     _refuse_twins([*functions, *cron_jobs])
     return {
@@ -240,6 +258,7 @@ async def wind_down(worker: Worker) -> None:
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
     await ledger_jobs.stop_sweeper(worker.ctx)
+    await delivery_sender.stop_sender(worker.ctx)
     await hand_back(worker)
 
 

@@ -30,6 +30,16 @@ from backend.core.migrate import migrate  # noqa: E402
 
 pytest_plugins = ["nicegui.testing.user_plugin"]
 
+# Passwords hash with argon2's cheapest parameters in the test process: the recommended ones cost about
+# 0.2 s of CPU a hash, and most tests make an admin or sign in. The hashes are still argon2id, verify
+# reads the parameters from the hash, and the processes tests start (the CLI, api, console) keep the
+# recommended ones.
+from argon2 import PasswordHasher, profiles  # noqa: E402
+
+from backend.access.services import shared as _access_shared  # noqa: E402
+
+_access_shared.hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
 PG_URL = os.environ.get("MIRABELLE_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
 
@@ -148,7 +158,7 @@ class TestDatabase:
 @pytest.fixture
 async def admin(db):
     """An admin user and the actor that stands for them."""
-    from backend.access import service as access
+    from backend.access import services as access
 
     user = await access.create_user(SYSTEM, "admin@example.com", "Ada Admin", "correct horse battery", ["admin"])
     return access.actor_for_user(user)
@@ -160,3 +170,13 @@ def embedded_redis(tmp_path):
 
     with EmbeddedRedis(tmp_path / "redis") as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _no_doorbell_left_behind():
+    """The outbox's doorbell is process-wide: a test whose process (a worker, the api, the console) it
+    started did not close it must not hand its Redis to the next test of the same xdist worker."""
+    yield
+    from backend.core import outbox
+
+    outbox.set_doorbell(None)

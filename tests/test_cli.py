@@ -142,7 +142,7 @@ async def test_api_keys_are_created_listed_and_revoked_from_the_command_line_and
     import hashlib
     import re
 
-    from backend.access import service as access
+    from backend.access import services as access
     from backend.access.tables import ApiKey
     from backend.core import audit
     from backend.core.authz import SYSTEM
@@ -195,7 +195,10 @@ async def test_an_unknown_scope_is_refused_naming_the_valid_ones_and_creates_not
     assert result.returncode == 2
     assert "mb_" not in result.stdout + result.stderr
     message = " ".join(result.stderr.split())
-    assert "unknown scope(s) users:manage" in message and "rewards:read, rewards:write, tickets:read, tickets:write" in message
+    assert (
+        "unknown scope(s) users:manage" in message
+        and "rewards:read, rewards:write, tickets:manage, tickets:read, tickets:write" in message
+    )
     assert await ApiKey.count() == 0
 
 
@@ -347,3 +350,20 @@ def test_the_api_workers_stop_when_their_supervisor_is_killed_outright(tmp_path)
         if api.poll() is None:
             api.kill()
     print(f"{len(workers)} api worker processes stopped {took:.1f} s after their supervisor was killed")
+
+
+async def test_a_password_given_on_the_command_line_never_reaches_the_audit_log(db, tmp_path):
+    from backend.core import audit
+    from backend.core.authz import SYSTEM
+
+    password = "correct-horse-battery-staple-42"
+    for form in (["--password", password], [f"--password={password}"]):
+        email = f"ops{len(form)}@example.com"
+        created = _mirabelle(tmp_path, db.url, "users", "create", "--email", email, "--name", "Ops", *form)
+        assert created.returncode == 0, created.stderr
+
+    labels = [entry["actor_label"] for entry in (await audit.search(SYSTEM, audit.AuditFilter())).rows]
+    created_by_cli = [label for label in labels if " users create " in label]
+    assert len(created_by_cli) == 2 and not any(password in label for label in labels)
+    assert sorted(label.rsplit(" ", 2)[-2:] == ["--password", "REDACTED"] for label in created_by_cli) == [False, True]
+    assert any(label.endswith(" --password=REDACTED") for label in created_by_cli)

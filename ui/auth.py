@@ -11,8 +11,8 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from backend.access import service as access
-from backend.core.request_context import begin_request
+from backend.access import services as access
+from backend.core.request_context import begin_request, current_request_id
 from ui.navigation import Destination
 from ui.session import LOGIN_PATH, SignedIn, forget, login_url, session_token, signed_in
 from ui.theme import frame, role_names
@@ -29,11 +29,12 @@ class SignedInMiddleware(BaseHTTPMiddleware):
         path = request.url.path
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return await call_next(request)
-        begin_request()
+        begin_request(current_request_id())  # the id ui.request_log began, when it runs
         token = session_token()
         user = await access.user_for_session(token)
         if user is None:
-            forget()
+            if token:
+                forget("expired")
             asked_for = path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(login_url(redirect_to=asked_for, reason="expired" if token else None), status_code=303)
         request.state.signed_in = SignedIn(user=user, actor=access.actor_for_user(user))

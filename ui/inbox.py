@@ -1,6 +1,6 @@
 """What needs attention, read through each domain's services: items waiting for this person (approvals
 they may give, their own requests that were refused) and items waiting for anyone (low stock, failed
-deliveries). The home page lists them; the navigation shows their counts as badges."""
+deliveries, tickets breaching their SLA). The home page lists them; the navigation shows their counts as badges."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
 from backend.deliveries.services import listing as deliveries
 from backend.deliveries.services.listing import DeliveryFilter
+from backend.insights.actions.services import replacement
+from backend.insights.reviews import flags as partner_flags
 from backend.ledger.kinds import AdjustmentStatus
 from backend.ledger.services import adjustments
 from backend.partners.services import go_live
@@ -21,6 +23,7 @@ from backend.rewards.services import issuances
 from backend.rewards.uploads.services import review as uploads
 from backend.rewards.uploads.views import STAGED
 from backend.rewards.views import PENDING_APPROVAL
+from backend.tickets.services import reading as tickets
 from ui import navigation
 
 # Refused requests stay in their requester's inbox this long: long enough to be seen after a weekend.
@@ -101,7 +104,10 @@ async def _adjustments(actor: Actor) -> list[InboxItem]:
     refused = [
         adjustment
         for adjustment in (await adjustments.list_adjustments(actor, status=AdjustmentStatus.REJECTED, limit=CAP)).adjustments
-        if adjustment.requested_by_id == actor.id and adjustment.decided_at is not None and adjustment.decided_at >= since
+        if adjustment.requested_by_id == actor.id
+        and adjustment.decided_at is not None
+        and adjustment.decided_at >= since
+        and adjustment.decided_by_label != adjustment.requested_by_label  # withdrawn by themselves: not refused
     ]
     path, found = navigation.APPROVALS.path, []
     if to_decide:
@@ -130,6 +136,36 @@ async def _failed_deliveries(actor: Actor) -> list[InboxItem]:
     return [InboxItem("failed-deliveries", label, count, f"{DELIVERIES_PATH}?status=failed", DELIVERIES_PATH, "report", False)]
 
 
+async def _breaching_tickets(actor: Actor) -> list[InboxItem]:
+    """Active tickets past their SLA deadline or within the queue's "breaching soon" horizon."""
+    count = min(await tickets.count_queue(actor, tickets.BREACHING_SOON), CAP)
+    if not count:
+        return []
+    label = _plural(count, "ticket is", "tickets are") + " breaching or about to breach the SLA"
+    href = f"{navigation.TICKETS.path}?view={tickets.BREACHING_SOON}"
+    return [InboxItem("breaching-tickets", label, count, href, navigation.TICKETS.path, "alarm", False)]
+
+
+async def _flagged_partners(actor: Actor) -> list[InboxItem]:
+    count = await partner_flags.count_open_flags(actor)
+    if not count:
+        return []
+    label = _plural(count, "partner is", "partners are") + " flagged for performance"
+    path = navigation.PARTNER_PERFORMANCE.path
+    return [InboxItem("flagged-partners", label, count, path, path, "flag", False)]
+
+
+async def _replacements_to_decide(actor: Actor) -> list[InboxItem]:
+    if not actor.can(replacement.PERMISSION):
+        return []
+    waiting = [action for action in await replacement.pending_replacements(actor, CAP) if action.requested_by != actor.id]
+    if not waiting:
+        return []
+    href = f"{navigation.PARTNERS.path}/{waiting[0].partner_id}" if len(waiting) == 1 else navigation.PARTNERS.path
+    label = _plural(len(waiting), "partner replacement awaits", "partner replacements await") + " your approval"
+    return [InboxItem("partner-replacements", label, len(waiting), href, navigation.PARTNERS.path, "swap_horiz", True)]
+
+
 @dataclass(frozen=True)
 class Source:
     needs: Permission | None
@@ -144,6 +180,9 @@ SOURCES = (
     Source(navigation.APPROVALS.needs, _adjustments),
     Source(Permission.CATALOG_READ, _low_stock),
     Source(Permission.DELIVERIES_READ, _failed_deliveries),
+    Source(Permission.TICKETS_WRITE, _breaching_tickets),  # for those who may work tickets
+    Source(Permission.REPORTS_READ, _flagged_partners),
+    Source(Permission.REPORTS_READ, _replacements_to_decide),
 )
 
 

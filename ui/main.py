@@ -26,6 +26,7 @@ from ui.pages import (
     login,
     outbox,
     programmes,
+    recipient_imports,
     recipients,
     rewards,
     sandbox_inbox,
@@ -33,6 +34,8 @@ from ui.pages import (
     users,
     webhooks,
 )
+from ui.pages.insights import review_pages as partner_review_pages
+from ui.request_log import RequestLog, log_unhandled
 from ui.theme import PRODUCT
 
 PAGES = (
@@ -52,6 +55,8 @@ PAGES = (
     webhooks,
     outbox,
     audit,
+    recipient_imports,
+    partner_review_pages,
 )
 FAVICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
@@ -92,6 +97,8 @@ async def _close_doorbell() -> None:
 def build_console() -> None:
     """Register the middleware, every page and the start-up hooks (each time NiceGUI is set up)."""
     app.add_middleware(SignedInMiddleware)
+    app.add_middleware(RequestLog)  # added last: the outermost layer, so its line covers the rest
+    app.on_exception(log_unhandled)
     for pages in PAGES:
         pages.register()
     app.on_startup(_open_database)

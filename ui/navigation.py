@@ -45,6 +45,12 @@ API_KEYS = Destination("Access", "API keys", "/api-keys", "key", Permission.API_
 WEBHOOKS = Destination("Integrations", "Webhooks", "/webhooks", "webhook", Permission.WEBHOOKS_MANAGE)
 OUTBOX = Destination("Integrations", "Outbox", "/outbox", "outbox", Permission.OUTBOX_MANAGE)
 AUDIT = Destination("Governance", "Audit log", "/audit", "history", Permission.AUDIT_READ)
+RECIPIENT_IMPORTS = Destination("Recipients", "Import recipients", "/recipient-imports", "group_add", Permission.RECIPIENTS_WRITE)
+SLA_REPORT = Destination("Support", "SLA report", "/sla-report", "monitoring", Permission.REPORTS_READ)
+PARTNER_PERFORMANCE = Destination(
+    "Insights", "Partner performance", "/partner-performance", "query_stats", Permission.REPORTS_READ
+)
+DESK_SETTINGS = Destination("Support", "Desk settings", "/desk-settings", "tune", Permission.TICKETS_READ)
 
 NAVIGATION: tuple[Destination, ...] = (
     HOME,
@@ -69,6 +75,10 @@ NAVIGATION: tuple[Destination, ...] = (
     WEBHOOKS,
     OUTBOX,
     AUDIT,
+    RECIPIENT_IMPORTS,
+    SLA_REPORT,
+    PARTNER_PERFORMANCE,
+    DESK_SETTINGS,
 )
 
 

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from nicegui import app, context, ui
 
-from backend.access import service as access
-from backend.access.service import UserView
+from backend.access import services as access
+from backend.access.services.shared import UserView
 from backend.core.authz import Actor
 
 TOKEN_KEY = "session_token"
+ENDED_KEY = "session_ended"  # why the token was forgotten: a LOGIN_REASONS key
 TIME_ZONE_KEY = "time_zone"
 
 
@@ -60,6 +61,7 @@ def session_token() -> str | None:
 
 def remember(token: str) -> None:
     app.storage.user[TOKEN_KEY] = token
+    app.storage.user.pop(ENDED_KEY, None)
 
 
 def remember_time_zone(name: str | None) -> None:
@@ -77,8 +79,11 @@ def time_zone() -> tzinfo:
     return ZoneInfo(name) if name in _zones() else UTC
 
 
-def forget() -> None:
+def forget(reason: str) -> None:
+    """Forget the token and keep why (``reason``, a LOGIN_REASONS key), so that a check of the page
+    that finds it already gone (a badge's timer, a watch) says the same."""
     app.storage.user.pop(TOKEN_KEY, None)
+    app.storage.user[ENDED_KEY] = reason
 
 
 def signed_in() -> SignedIn:
@@ -89,9 +94,15 @@ def signed_in() -> SignedIn:
 async def current_actor() -> Actor | None:
     """Re-checks the session before an action on an open page: a session ended elsewhere
     (sign-out, deactivation, expiry) acts no more and is sent to the login page."""
-    user = await access.user_for_session(session_token())
+    token = session_token()
+    user = await access.user_for_session(token)
     if user is None:
-        forget()
-        ui.navigate.to(login_url(reason="expired"))
+        # A token still held whose session is gone has expired (or was ended elsewhere). One forgotten
+        # before or while it was checked was forgotten by this browser, which said why: its sign-out,
+        # or another check of this page that found the session ended — whichever timer gets here first.
+        still_held = token is not None and session_token() is not None
+        reason = "expired" if still_held else app.storage.user.get(ENDED_KEY, "signed_out")
+        forget(reason)
+        ui.navigate.to(login_url(reason=reason))
         return None
     return access.actor_for_user(user)

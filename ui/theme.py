@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from nicegui import context, ui
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.access.roles import ROLE_LABELS, Role
 from ui import inbox
+from ui.components.editing import BEFOREUNLOAD, leave
+from ui.components.flash import show_kept
 from ui.navigation import HOME, sections_for
 from ui.session import current_actor, forget, login_url, session_token, signed_in
 
@@ -51,12 +53,17 @@ body { background: #f6f5f9; }
 @media (min-width: 1024px) {
   .mb-table tbody td { white-space: normal; overflow-wrap: anywhere; }
 }
+/* A status is a label, not a control: an outlined pill with a dot, no pointer (ui/components/status_badge.py). */
+.mb-status { cursor: default; font-weight: 500; padding: 2px 10px 2px 8px; white-space: nowrap; }
+.mb-status::before { content: ""; display: inline-block; width: 7px; height: 7px; border-radius: 50%;
+  background: currentColor; margin-right: 6px; }
 """
 
 
 def apply_brand() -> None:
     ui.colors(**BRAND_COLOURS)
     ui.add_css(_STYLE)
+    ui.add_head_html(BEFOREUNLOAD)
 
 
 def role_names(roles: tuple[str, ...] | list[str]) -> str:
@@ -64,8 +71,11 @@ def role_names(roles: tuple[str, ...] | list[str]) -> str:
 
 
 async def _sign_out() -> None:
-    await access.logout(session_token())
-    forget()
+    # Forgotten first: a page timer (a badge, a watch) that runs while the logout is awaited then sees
+    # no session at all, instead of an ended one it would report as "expired".
+    token = session_token()
+    forget("signed_out")
+    await access.logout(token)
     ui.navigate.to(login_url(reason="signed_out"))
 
 
@@ -108,7 +118,7 @@ def _navigation() -> tuple[ui.left_drawer, dict[str, ui.badge]]:
             for destination in destinations:
                 active = path == destination.path or (destination.path != "/" and path.startswith(destination.path + "/"))
                 with (
-                    ui.item(on_click=lambda d=destination: ui.navigate.to(d.path))
+                    ui.item(on_click=lambda d=destination: leave(d.path))  # asks first if a form is unsaved
                     .props(f"clickable {'active' if active else ''} active-class=text-primary")
                     .mark(f"nav-{destination.path.strip('/') or 'home'}")
                 ):
@@ -161,6 +171,7 @@ def frame(title: str, subtitle: str | None = None) -> Iterator[Frame]:
                     ui.label(subtitle).classes("mb-muted text-body2")
             actions = ui.row().classes("items-center gap-2")
         yield Frame(actions=actions)
+    show_kept()  # what the previous page confirmed just before it brought the person here
     # The badges' counts arrive after the page, and again on a timer. Made once the page is built: a
     # timer waits for the browser's connection, and NiceGUI answers the page request as soon as anything
     # waits for it, which would send a page whose tables are still loading.

@@ -41,6 +41,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
             P.AUDIT_READ,
             P.DELIVERIES_WRITE,
             P.TICKETS_READ,
+            P.REPORTS_WRITE,
+            P.TICKETS_MANAGE,
         }
     ),
     Role.FINANCE: frozenset(_READ | {P.LEDGER_ADJUST, P.POINTS_WRITE, P.AUDIT_READ}),
@@ -70,6 +72,8 @@ API_KEY_SCOPES: frozenset[P] = frozenset(
         P.REPORTS_READ,
         P.DELIVERIES_READ,  # reconciling deliveries without the console
         P.DELIVERIES_WRITE,  # resendReward: the API exposes no provider or template settings
+        P.REPORTS_WRITE,  # startPartnerReview / closePartnerReview
+        P.TICKETS_MANAGE,  # an integrator's help desk keeping the desk's calendar and SLA targets in step
     }
 )
 

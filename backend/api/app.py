@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import orjson
 from litestar import Controller, Litestar, Response
@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from strawberry.litestar import make_graphql_controller
 
-from backend.access.service import ApiKeyRejected
+from backend.access.services.api_keys import ApiKeyRejected
 from backend.api import delivery_callbacks
 from backend.api.auth import rejected_key_response
 from backend.api.claims import routes as claim_pages
@@ -25,9 +25,13 @@ from backend.api.uploads import REQUEST_MAX_BODY_BYTES, file_too_large_response
 from backend.core.settings import get_settings
 
 
-async def _graphql_response() -> Response:
+async def _graphql_response(custom_context: Any) -> Response:
     """The response Strawberry's resolvers may add headers or cookies to (``info.context["response"]``)."""
     return Response({}, background=BackgroundTasks([]))
+
+
+async def _no_root_value(context: Any) -> None:
+    return None
 
 
 def graphql_controller() -> type[Controller]:
@@ -54,7 +58,15 @@ def graphql_controller() -> type[Controller]:
         # worker thread (a sync dependency with sync_to_thread=True), a thread hop per request for one
         # constructor call; made inline here. (A handler of our own, without dependencies, measured
         # no better in process on this host: 1,465 vs 1,150 µs of CPU per `{ __typename }`, PostgreSQL.)
-        dependencies: ClassVar[dict[str, Provide]] = {**base.dependencies, "response": Provide(_graphql_response)}
+        #
+        # Each dependency names the one before it (our context, the response, Strawberry's merged
+        # context, the root value), so Litestar resolves them one after the other: dependencies
+        # that are independent of each other it resolves in an anyio task group, a task each.
+        dependencies: ClassVar[dict[str, Provide]] = {
+            **base.dependencies,
+            "response": Provide(_graphql_response),
+            "root_value": Provide(_no_root_value),
+        }
 
         # orjson reads and writes the bodies in a fraction of the stdlib json's time (2–3 % of a request's CPU).
         # (Its decode error is a json.JSONDecodeError, which Strawberry answers with a 400.)

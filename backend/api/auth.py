@@ -8,7 +8,7 @@ import structlog
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 
-from backend.access.service import ApiKeyRejected, authenticate_api_key
+from backend.access.services.api_keys import ApiKeyRejected, authenticate_api_key
 from backend.api.errors import UNAUTHENTICATED
 from backend.api.request_tracing import CALLER
 from backend.core.authz import Actor

@@ -33,7 +33,9 @@ async def delivery_status_callback(request: Request, provider_id: FromPath[uuid.
         result = await receive_callback(provider_id, callback)
     except CallbackRefused as refused:
         return Response({"error": str(refused)}, status_code=refused.status_code)
-    return Response({"applied": result.applied, "kept": result.kept, "replayed": result.replayed}, status_code=200)
+    return Response(
+        {"applied": result.applied, "kept": result.kept, "replayed": result.replayed, "stale": result.stale}, status_code=200
+    )
 
 
 @get(PATH, summary="Meta's webhook verification handshake", media_type=MediaType.TEXT)

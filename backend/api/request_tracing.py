@@ -3,7 +3,6 @@ in the response, bound to every log line and audit entry; and one access log lin
 
 from __future__ import annotations
 
-import re
 import time
 
 import structlog
@@ -11,14 +10,11 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException, InternalServerException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.core.request_context import begin_request
+from backend.core.request_context import HEADER, begin_offered_request
 
 log = structlog.get_logger("mirabelle.api.access")
 
-HEADER = "X-Request-ID"
 CALLER = "caller"  # key in the request's state under which authentication names the caller
-# What we accept from a caller: it ends up in logs and in the audit log's 64-character column.
-_ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def request_tracing(app: ASGIApp) -> ASGIApp:
@@ -28,7 +24,7 @@ def request_tracing(app: ASGIApp) -> ASGIApp:
             return
         structlog.contextvars.clear_contextvars()
         offered = MutableScopeHeaders(scope).get(HEADER)
-        request_id = begin_request(offered if offered and _ACCEPTABLE_ID.match(offered) else None)
+        request_id = begin_offered_request(offered)
         started = time.perf_counter()
         status = 500  # if the app fails before answering, the server answers 500
 

@@ -16,16 +16,22 @@ from strawberry.types import ExecutionContext
 from backend.api.access.queries import AccessQueries
 from backend.api.catalog.mutations import CatalogMutations
 from backend.api.catalog.queries import CatalogQueries
-from backend.api.catalog.types import SCALARS as CATALOG_SCALARS
+from backend.api.catalog.types.shared import SCALARS as CATALOG_SCALARS
 from backend.api.deliveries.mutations import DeliveryMutations
 from backend.api.deliveries.queries import DeliveryQueries
 from backend.api.errors import log_errors
 from backend.api.inputs import build_inputs_once
+from backend.api.insight_actions.mutations import CorrectiveActionMutations
+from backend.api.insight_actions.queries import CorrectiveActionQueries
+from backend.api.insights.mutations import InsightMutations
+from backend.api.insights.queries import InsightQueries
 from backend.api.ledger.mutations import LedgerMutations
 from backend.api.ledger.queries import LedgerQueries
 from backend.api.ledger.types import SCALARS as LEDGER_SCALARS
 from backend.api.literal_values import VALIDATION_RULES
 from backend.api.operation import operation_extensions
+from backend.api.partner_reviews.mutations import PartnerReviewMutations
+from backend.api.partner_reviews.queries import PartnerReviewQueries
 from backend.api.partners.mutations import PartnerMutations
 from backend.api.partners.queries import PartnerQueries
 from backend.api.query_cost import query_cost_rule
@@ -33,6 +39,8 @@ from backend.api.recipients.mutations import RecipientMutations
 from backend.api.recipients.queries import RecipientQueries
 from backend.api.rewards.mutations import RewardMutations
 from backend.api.rewards.queries import RewardQueries
+from backend.api.tickets.actions import TicketActionMutations, TicketActionQueries
+from backend.api.tickets.desk import DeskMutations, DeskQueries
 from backend.api.tickets.mutations import TicketMutations
 from backend.api.tickets.queries import TicketQueries
 from backend.core.settings import Settings, get_settings
@@ -48,6 +56,11 @@ Query = merge_types(
         RewardQueries,
         DeliveryQueries,
         TicketQueries,
+        TicketActionQueries,
+        InsightQueries,
+        PartnerReviewQueries,
+        CorrectiveActionQueries,
+        DeskQueries,
     ),
 )
 Mutation = merge_types(
@@ -60,6 +73,11 @@ Mutation = merge_types(
         RewardMutations,
         DeliveryMutations,
         TicketMutations,
+        TicketActionMutations,
+        InsightMutations,
+        PartnerReviewMutations,
+        CorrectiveActionMutations,
+        DeskMutations,
     ),
 )
 

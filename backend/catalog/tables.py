@@ -81,9 +81,27 @@ class VoucherCode(Table, tablename="voucher_codes"):
     code_digest = Varchar(length=64, unique=True)
     denomination = BigInt()
     expires_on = Date(null=True, default=None)
-    status = Varchar(length=16, default="available")  # available | allocated | confirmed
+    status = Varchar(length=16, default="available")  # available | allocated | confirmed | voided
     allocated_to = UUID(null=True, default=None)  # the issuance holding the code
     allocated_at = Timestamptz(null=True, default=None)
     sandbox = Boolean(default=False)
     confirmed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    # A code replaced by another (services.code_replacement): out of stock for good, never shown again.
+    voided_from = UUID(null=True, default=None)  # the issuance that held it
+    voided_at = Timestamptz(null=True, default=None)
+
+
+class SegmentRoute(Table, tablename="offer_segment_routes"):
+    """A per-segment ranking adjustment: recipients matching ``segment_rule`` (the eligibility rule
+    language) see the offer moved up (``adjustment`` > 0) or down (< 0) in their catalogue. One row
+    per (offer, segment rule): a unique index in the raw migration."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    offer = ForeignKey(references=Offer, index=True, on_delete=OnDelete.restrict)
+    segment_rule = Text()  # canonical text; never empty (an empty rule would be everyone: that is rerankOffers)
+    adjustment = Integer()  # -100..100, never 0 (0 removes the route)
+    note = Text(default="")
+    updated_by_label = Varchar(length=255, default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()

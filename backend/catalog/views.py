@@ -16,7 +16,7 @@ DRAFT, LIVE, PAUSED, RETIRED = "draft", "live", "paused", "retired"
 OFFER_STATUSES = (DRAFT, LIVE, PAUSED, RETIRED)
 FIXED, RANGE = "fixed", "range"
 DAYS_AFTER_ISSUE, FIXED_DATE = "days_after_issue", "fixed_date"
-AVAILABLE, ALLOCATED, CONFIRMED = "available", "allocated", "confirmed"
+AVAILABLE, ALLOCATED, CONFIRMED, VOIDED = "available", "allocated", "confirmed", "voided"
 
 
 def as_date(value) -> date | None:

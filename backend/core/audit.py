@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from backend.core import sql
+from backend.core import json_text, sql
 from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.db import icontains
@@ -25,7 +25,7 @@ _INSERT = """INSERT INTO audit_events (id, occurred_at, actor_kind, actor_id, ac
 
 
 def _json(value: Any) -> str | None:
-    return json.dumps(value, default=str) if value is not None else None
+    return json_text.dumps(value) if value is not None else None
 
 
 def entry(
@@ -71,7 +71,7 @@ class AuditFilter:
     actor: str | None = None  # substring of the actor label
     entity_type: str | None = None
     entity_id: str | None = None
-    action: str | None = None  # prefix, e.g. "user." or "user.created"
+    action: str | None = None  # matched anywhere, any case: "user." or "created" or "go_live"
     since: datetime | None = None
     until: datetime | None = None
 
@@ -90,7 +90,7 @@ def _where(query, audit_filter: AuditFilter):
     if audit_filter.entity_id:
         query = query.where(AuditEvent.entity_id == audit_filter.entity_id)
     if audit_filter.action:
-        query = query.where(AuditEvent.action.like(f"{audit_filter.action}%"))
+        query = query.where(icontains(AuditEvent.action, audit_filter.action))
     if audit_filter.since:
         query = query.where(AuditEvent.occurred_at >= audit_filter.since)
     if audit_filter.until:

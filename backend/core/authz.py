@@ -37,6 +37,8 @@ class Permission(str, enum.Enum):
     DELIVERIES_READ = "deliveries:read"
     DELIVERIES_WRITE = "deliveries:write"  # providers, templates, backfills and resends
     AUDIT_READ = "audit:read"
+    REPORTS_WRITE = "reports:write"  # performance thresholds, partner reviews and their decisions
+    TICKETS_MANAGE = "tickets:manage"  # a programme's desk: calendar, SLA targets, retention, thresholds
 
 
 class ActorKind(str, enum.Enum):

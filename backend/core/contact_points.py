@@ -25,12 +25,26 @@ def email_address(value: str, field: str = "email") -> str:
         raise DomainError.single("INVALID_EMAIL", f"'{value}': {error}", field=field) from None
 
 
+# phonenumbers' own texts ("(0) Missing or invalid default region.") say what the library missed,
+# not what the person should do: each parse failure in plain words.
+_PARSE_PROBLEMS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
+        "has no country code: write it with + and the country code (e.g. +91 98450 12345), or give the person's country"
+    ),
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "is not a phone number: it has no digits to dial",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "is too short after its international prefix",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "is too short to be a phone number",
+    phonenumbers.NumberParseException.TOO_LONG: "is too long to be a phone number",
+}
+
+
 def phone_number(value: str, country: str | None = None, field: str = "phone") -> str:
     """E.164 (+919812345678); a number without '+' is read in ``country``. Raises INVALID_PHONE."""
     try:
         number = phonenumbers.parse((value or "").strip(), country)
     except phonenumbers.NumberParseException as error:
-        raise DomainError.single("INVALID_PHONE", f"'{value}' is not a phone number: {error}", field=field) from None
+        problem = _PARSE_PROBLEMS.get(error.error_type, "is not a phone number")
+        raise DomainError.single("INVALID_PHONE", f"'{value}' {problem}", field=field) from None
     if not phonenumbers.is_valid_number(number):
         hint = "" if country else " (add the country code, e.g. +91…)"
         raise DomainError.single("INVALID_PHONE", f"'{value}' is not a valid phone number{hint}", field=field)

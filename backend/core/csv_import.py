@@ -1,9 +1,11 @@
-"""What every CSV import shares: the delimiter taken from the header line, and a byte stream that
-refuses a file past its size bound as it is read (so a file is never loaded whole to be measured)."""
+"""What every CSV import shares: the delimiter taken from the header line, a byte stream that
+refuses a file past its size bound as it is read (so a file is never loaded whole to be measured),
+and an XLSX cell read as the text a CSV of the sheet would hold (the imports that take both)."""
 
 from __future__ import annotations
 
 import io
+from datetime import date, datetime, time
 from typing import BinaryIO
 
 from backend.core.errors import DomainError
@@ -12,6 +14,19 @@ from backend.core.errors import DomainError
 def delimiter_of(header_line: str) -> str:
     """``;`` when the header has more of them than commas (European Excel exports), else ``,``."""
     return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def cell_text(value: object) -> str:
+    """An XLSX cell's cached value as the text a CSV of the sheet would hold (dates as ISO)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return str(value)
 
 
 def megabytes(count: int) -> str:

@@ -44,7 +44,7 @@ def current_engine() -> Engine:
 def write_transaction() -> GivesBackItsConnection:
     """A transaction for a use case that writes. On SQLite it takes the write lock up front
     (``BEGIN IMMEDIATE``) so two writers never deadlock upgrading a read lock. A nested call
-    joins the outer transaction."""
+    joins the outer transaction. Writes still deferred (``sql.defer``) are sent before the commit."""
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
         return GivesBackItsConnection(engine.transaction(transaction_type=TransactionType.immediate))
@@ -73,6 +73,20 @@ class GivesBackItsConnection:
             raise
 
     async def __aexit__(self, exc_type, exc, traceback):
+        if exc_type is None and not self._nested:
+            # The writes a use case deferred (``sql.defer``) go out before its commit, whoever
+            # queued them: a use case joined to this transaction (``idempotency.once`` without a
+            # key) leaves its writes to be sent with the next statement of the outer one.
+            from backend.core import sql
+
+            try:
+                await sql.flush()
+            except BaseException as error:
+                await self._exit(type(error), error, error.__traceback__)
+                raise
+        return await self._exit(exc_type, exc, traceback)
+
+    async def _exit(self, exc_type, exc, traceback):
         try:
             return await self._transaction.__aexit__(exc_type, exc, traceback)
         except BaseException:

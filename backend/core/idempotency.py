@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import hashlib
 import json
 import types
@@ -38,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from backend.core import sql
+from backend.core import json_text, sql
 from backend.core.authz import Actor
 from backend.core.clock import as_utc, utcnow
 from backend.core.db import current_engine, write_transaction
@@ -98,12 +97,11 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
 
     ``result_type`` is the dataclass ``effect`` returns; a replay decodes the stored result into it.
     With no request (no key) the effect simply runs in a write transaction, joining the caller's
-    transaction if there is one."""
+    transaction if there is one: its deferred writes then go out with the outer use case's next
+    statement (one round trip less), at the latest before that transaction commits."""
     if request is None:
         async with write_transaction():
-            value = await effect()
-            await sql.flush()
-            return Outcome(value, replayed=False)
+            return Outcome(await effect(), replayed=False)
     if current_engine().current_transaction.get() is not None:
         # A replay must roll back only this effect; the outer use case owns idempotency then.
         raise RuntimeError("an idempotent call must own its transaction: pass no key inside another transaction")
@@ -119,7 +117,7 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
             # The record goes out with the effect's last writes, as one bound statement; a guarded
             # one (``sql``) that changed nothing refuses the effect — unless an earlier call with
             # the key happened. Both are counted, never raised: the block's end commits.
-            stored, failed = await sql.flush_checked(record(request, encode(value)))
+            stored, failed = await sql.flush_checked(record(request, value))
             if failed is not None:
                 if stored:
                     raise await failed.refusal()  # rolls back the record with the rest
@@ -132,9 +130,11 @@ async def once(request: Request | None, effect: Callable[[], Awaitable[T]], resu
 
 
 def record(request: Request, response: Any) -> sql.Statement:
-    """The INSERT of the request's record with its first result (JSON values); RETURNING a row
-    only if the key was new."""
-    return sql.Statement(_INSERT, (new_id(), request.caller, request.key, request.request_hash, json.dumps(response), utcnow()))
+    """The INSERT of the request's record with its first result (a dataclass, or JSON values);
+    RETURNING a row only if the key was new."""
+    return sql.Statement(
+        _INSERT, (new_id(), request.caller, request.key, request.request_hash, json_text.dumps(response), utcnow())
+    )
 
 
 async def _store(request: Request, response: dict) -> bool:
@@ -169,37 +169,8 @@ async def prune(before: datetime, batch: int = 1000) -> int:
 # ---------------------------------------------------------------- results as JSON and back
 
 
-_PLAIN = (str, int, float, bool, type(None))
-
-
-def encode(value: Any) -> Any:
-    """Dataclasses, UUIDs, aware datetimes, enums, lists and dicts as JSON values."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    if isinstance(value, uuid.UUID):  # asyncpg's UUID is a subclass
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
-    names = _field_names(kind)
-    if names is not None:
-        return {name: encode(getattr(value, name)) for name in names}
-    if isinstance(value, (list, tuple)):
-        return [encode(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): encode(item) for key, item in value.items()}
-    return value
-
-
-@functools.lru_cache(maxsize=256)
-def _field_names(kind: type) -> tuple[str, ...] | None:
-    return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
-
-
 def decode(result_type: Any, data: Any) -> Any:
-    """The inverse of :func:`encode`, guided by the type hints of the dataclass."""
+    """The stored result (``json_text``) back into ``result_type``, guided by the type hints of the dataclass."""
     if data is None:
         return None
     origin = typing.get_origin(result_type)

@@ -13,7 +13,7 @@ as mappings (``row["column"]``) on both databases, with UUID and timestamp colum
 Batched writes: a use case that ends with several writes whose results it does not need (the
 transfer row, the audit entry, the outbox event, a system account's balances) may :func:`defer`
 them; they run at the next :func:`flush` or :func:`fetch` in the same transaction, so whatever
-runs later sees them. On PostgreSQL they go as *one* statement (``WITH d0 AS (INSERT …), d1 AS
+runs later sees them, and at the latest before it commits (``db.write_transaction``). On PostgreSQL they go as *one* statement (``WITH d0 AS (INSERT …), d1 AS
 (UPDATE …) <last statement>``), one round trip instead of one each; on SQLite, one after the
 other. A deferred UPDATE names the row it changes, and one row may wait only once: two UPDATEs of
 a row in a single PostgreSQL statement would silently keep one of them.
@@ -36,7 +36,7 @@ This module runs statements and keeps the deferred ones; the joined texts are bu
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,23 +61,40 @@ class Statement:
 
 class Conditions:
     """A WHERE clause built from fixed clause texts, every value bound: ``add("campaign_id = ?", v)``
-    numbers the ``?`` as the next parameter; ``when`` adds a clause only for a value that is not None.
-    Clause texts are the caller's constants, never anything a user typed."""
+    numbers the ``?`` as the next parameter; ``when`` adds a clause only for a value that is not None;
+    ``in_list`` binds a list. Clause texts and column names are the caller's constants, never
+    anything a user typed. ``where()`` renders the clause, ``args`` are the values in order."""
 
     def __init__(self) -> None:
         self.clauses: list[str] = []
         self.args: list[Any] = []
 
-    def add(self, clause: str, value: Any) -> None:
+    def bind(self, value: Any) -> str:
+        """Bind one more value; returns its placeholder (``$n``), e.g. for a LIMIT after the WHERE."""
         self.args.append(value)
-        self.clauses.append(clause.replace("?", f"${len(self.args)}"))
+        return f"${len(self.args)}"
+
+    def add(self, clause: str, value: Any) -> None:
+        self.clauses.append(clause.replace("?", self.bind(value)))
+
+    def add_clause(self, clause: str) -> None:
+        """A clause with no value of its own, or whose values were bound with :meth:`bind`."""
+        self.clauses.append(clause)
 
     def when(self, clause: str, value: Any) -> None:
         if value is not None:
             self.add(clause, value)
 
+    def in_list(self, column: str, values: Iterable[Any]) -> Conditions:
+        """``column IN ($1, $2, …)``, each value bound; no values: a clause no row meets (SQL has no
+        empty IN list). Returns the conditions, for ``Conditions().in_list("id", ids)``."""
+        placeholders = [self.bind(value) for value in values]
+        self.clauses.append(f"{column} IN ({', '.join(placeholders)})" if placeholders else "1 = 0")
+        return self
+
     def where(self) -> str:
-        return f"WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
+        """`` WHERE a AND b``, or "" without clauses: appended straight to ``FROM table``."""
+        return f" WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
 
 
 # The writes waiting in the current transaction: (that transaction, its statements). A queue left

@@ -72,5 +72,16 @@ def json_text_error(field: str, value: object) -> FieldError | None:
     return None
 
 
+SHOWN = 100  # the longest value a message repeats whole: the longest id or name a column holds
+
+
+def shown(value: str) -> str:
+    """``value`` for repeating in a message: whole up to ``SHOWN`` characters, else its start and its
+    length, so a refusal of a huge input is not itself huge (in the answer and in the log)."""
+    if len(value) <= SHOWN:
+        return value
+    return f"{value[:SHOWN]}… ({len(value):,} characters)"
+
+
 def _label(field: str) -> str:
     return field.replace("_", " ")

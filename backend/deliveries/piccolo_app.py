@@ -5,10 +5,13 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from backend.deliveries.tables import (
+    Announcement,
+    AnnouncementMessage,
     ClaimEvent,
     Delivery,
     DeliveryAttempt,
     DeliveryCallbackReceipt,
+    DeliveryNotice,
     DeliveryProvider,
     DeliverySettings,
     DeliveryStatusEvent,
@@ -33,6 +36,9 @@ APP_CONFIG = AppConfig(
         DeliveryCallbackReceipt,
         ClaimEvent,
         DeliveryTestSend,
+        DeliveryNotice,
+        Announcement,
+        AnnouncementMessage,
     ],
     # The rewards' tables first: a migration copies each delivery's upload and issue time from them.
     migration_dependencies=["backend.core.piccolo_app", "backend.rewards.piccolo_app", "backend.rewards.uploads.piccolo_app"],

@@ -185,3 +185,69 @@ class DeliveryTestSend(Table, tablename="delivery_test_sends"):
     requested_by_label = Varchar(length=255, default="")
     created_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+
+
+class DeliveryNotice(Table, tablename="delivery_notices"):
+    """A message to a person that is not a reward's delivery (a support agent's reply, a replacement
+    code, an SLA breach for the agents), sent by the worker through the programme's provider for the
+    channel. ``reveal_issuance_id``: the reward whose code the message carries, revealed only when
+    it is sent (a code is never stored in clear). ``status``: pending (due at ``next_attempt_at``),
+    sending (claimed until ``claimed_until``), sent or failed."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    programme_id = UUID(index=True)
+    about_kind = Varchar(length=24)  # ticket | …: what the notice is about, for the sender's thread
+    about_id = UUID(null=True, default=None, index=True)
+    channel = Varchar(length=16)
+    contact = Varchar(length=254)
+    subject = Text(default="")
+    text = Text()
+    reveal_issuance_id = UUID(null=True, default=None)
+    status = Varchar(length=16, index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None)
+    claimed_until = Timestamptz(null=True, default=None)
+    provider = Varchar(length=32, null=True, default=None)
+    provider_message_id = Varchar(length=200, null=True, default=None)
+    error_code = Varchar(length=40, null=True, default=None)
+    error_text = Text(null=True, default=None)
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class Announcement(Table, tablename="delivery_announcements"):
+    """A message to many recipients that is not a reward (a promotional push): sent by the worker in
+    batches through the programme's providers, its progress counted here. ``source`` names what
+    asked for it (e.g. ``insight_action:<id>``)."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    programme_id = UUID(index=True)
+    subject = Text(default="")  # email only
+    text = Text()
+    variables = JSON(default={})  # fixed values the text may use beside recipient_name (offer_name, partner_name)
+    source = Varchar(length=100, default="")
+    status = Varchar(length=16, index=True)  # sending | sent
+    total = Integer(default=0)
+    sent = Integer(default=0)
+    failed = Integer(default=0)
+    requested_by_label = Varchar(length=255, default="")
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+
+
+class AnnouncementMessage(Table, tablename="delivery_announcement_messages"):
+    """One recipient's copy of an announcement. ``status``: pending, sending (claimed until
+    ``claimed_until``), sent or failed (no contact, or the provider refused)."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    announcement = ForeignKey(references=Announcement, index=True, on_delete=OnDelete.restrict)
+    recipient_id = UUID()
+    channel = Varchar(length=16)
+    contact = Varchar(length=254, null=True, default=None)
+    status = Varchar(length=16)
+    claimed_until = Timestamptz(null=True, default=None)
+    provider = Varchar(length=32, null=True, default=None)
+    provider_message_id = Varchar(length=200, null=True, default=None)
+    error_code = Varchar(length=40, null=True, default=None)
+    error_text = Text(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)

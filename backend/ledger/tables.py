@@ -80,6 +80,10 @@ class LedgerReservation(Table, tablename="ledger_reservations"):
     closing_transfer_id = UUID(null=True, default=None)  # the post or void transfer
     closed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    # The catalogue offer the points pay for, if the caller named one: its confirmation is then a
+    # redemption of that offer (``ledger.points_redeemed``, recorded by insights). Not a foreign
+    # key: the catalogue sits above the ledger.
+    offer_id = UUID(null=True, default=None)
 
 
 class AdjustmentRequest(Table, tablename="adjustment_requests"):

@@ -66,6 +66,7 @@ class ReservationView:
     created_at: datetime
     source: Source
     reference: str | None
+    offer_id: uuid.UUID | None = None  # the offer the points pay for, if the caller named one
 
     @property
     def released_amount(self) -> int:
@@ -179,6 +180,7 @@ def reservation_view(row) -> ReservationView:
         created_at=as_utc(row["created_at"]),
         source=Source(row["source"]),
         reference=row["reference"],
+        offer_id=row["offer_id"],
     )
 
 

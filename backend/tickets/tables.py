@@ -5,7 +5,7 @@ What Piccolo's columns cannot say is in the raw migration: one *open* ticket per
 unique index, which is what makes a second report join the first), the sweep's index over pending
 steps, the agent queue's indexes, UNIQUE (programme_id, priority) of policies."""
 
-from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, Bytea, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.core.ids import UUID7Default
@@ -94,6 +94,8 @@ class TicketDeskSettings(Table, tablename="ticket_desk_settings"):
     breach_assignee_id = UUID(null=True, default=None)
     high_value_minor = BigInt(null=True, default=None)  # a reward worth this or more raises the priority
     approval_above_points = BigInt(null=True, default=None)  # a refund above this needs a second person
+    # A replacement code for a reward worth more than this (minor units) needs a second person.
+    approval_above_minor = BigInt(null=True, default=None)
     updated_at = Timestamptz()
     updated_by_label = Varchar(length=255, default="")
 
@@ -111,20 +113,42 @@ class SlaPolicy(Table, tablename="sla_policies"):
 
 
 class TicketAction(Table, tablename="ticket_actions"):
-    """An action taken on a ticket through its own service (a points refund today), with the second
-    person's approval it needed: pending_approval → done, or rejected; approved exactly once."""
+    """An action taken on a ticket through its own service (a points refund, a replacement code, a
+    resend of the reward), with the second person's approval it needed: pending_approval → done, or
+    rejected, or withdrawn by its requester; approved exactly once."""
 
     id = UUID(primary_key=True, default=UUID7Default())
     ticket = ForeignKey(references=Ticket, index=True, on_delete=OnDelete.restrict)
-    kind = Varchar(length=24)  # refund_points
+    kind = Varchar(length=24)  # refund_points | reissue_code | resend_reward
     transfer_id = UUID(null=True, default=None)  # the redemption refunded
     amount = BigInt()
     reason = Text(default="")
-    status = Varchar(length=20)  # pending_approval | done | rejected
+    status = Varchar(length=20)  # pending_approval | done | rejected | withdrawn
     requested_by_id = UUID(null=True, default=None)
     requested_by_label = Varchar(length=255)
     decided_by_id = UUID(null=True, default=None)
     decided_by_label = Varchar(length=255, null=True, default=None)
     result_transfer_id = UUID(null=True, default=None)  # the ledger's reversal
+    voided_code_id = UUID(null=True, default=None)  # a reissue: the code voided…
+    result_code_id = UUID(null=True, default=None)  # …and the one that replaced it
+    notice_id = UUID(null=True, default=None)  # the message that told the recipient
     created_at = Timestamptz()
     decided_at = Timestamptz(null=True, default=None)
+
+
+class TicketAttachment(Table, tablename="ticket_attachments"):
+    """A file attached to a ticket (a photo of the refused code, a receipt), kept in the database like
+    partners' evidence files. Its type is what its first bytes say it is (checked against its name);
+    its bytes are personal content, emptied by retention (``purged_at``)."""
+
+    id = UUID(primary_key=True, default=UUID7Default())
+    ticket = ForeignKey(references=Ticket, index=True, on_delete=OnDelete.restrict)
+    message_id = UUID(null=True, default=None)  # the message it came with
+    file_name = Varchar(length=255)
+    content_type = Varchar(length=100)
+    sha256 = Varchar(length=64)
+    size_bytes = BigInt()
+    content = Bytea()
+    uploaded_by_label = Varchar(length=255)
+    uploaded_at = Timestamptz()
+    purged_at = Timestamptz(null=True, default=None)

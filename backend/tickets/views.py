@@ -35,6 +35,9 @@ WARNING_SHARE = 0.8  # the warning step fires at 80 % of a target
 STATUS_CHANGED = "ticket.status_changed"
 SLA_WARNING = "ticket.sla_warning"
 SLA_BREACHED = "ticket.sla_breached"
+# A "code already used" ticket resolved with the agent confirming the code was used: insights
+# records it as a redemption of the reward (jobs/insights.py).
+CODE_USE_CONFIRMED = "ticket.code_use_confirmed"
 
 # ``sla_due_at`` of a ticket with no running clock (waiting on the recipient, resolved): sorts last.
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)

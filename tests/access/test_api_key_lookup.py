@@ -2,7 +2,7 @@
 
 import pytest
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.core.errors import DomainError
 
 

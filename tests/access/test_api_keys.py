@@ -1,6 +1,6 @@
 import pytest
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.access.tables import ApiKey
 from backend.core import audit
 from backend.core.authz import ActorKind, Permission

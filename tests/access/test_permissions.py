@@ -23,6 +23,7 @@ campaigns:write    1 1 0 0 0 0
 tickets:read       1 1 0 0 1 0
 tickets:write      1 0 0 0 1 0
 reports:read       1 1 1 1 0 1
+reports:write      1 1 0 0 0 0
 ledger:adjust      1 0 1 0 0 0
 users:manage       1 0 0 0 0 0
 api_keys:manage    1 0 0 0 0 0
@@ -31,6 +32,7 @@ outbox:manage      1 0 0 0 0 0
 deliveries:read    1 1 1 1 1 1
 deliveries:write   1 1 0 0 0 0
 audit:read         1 1 1 0 0 0
+tickets:manage     1 1 0 0 0 0
 """
 ROLES = [Role.ADMIN, Role.PROGRAMME_MANAGER, Role.FINANCE, Role.PARTNER_MANAGER, Role.SUPPORT_AGENT, Role.VIEWER]
 CASES = [

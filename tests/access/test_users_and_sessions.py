@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.access.tables import ConsoleSession, User
 from backend.core import audit
 from backend.core.authz import SYSTEM, Permission

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import uvicorn
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.access.roles import API_KEY_SCOPES
 from backend.api.app import create_app
 from backend.core.settings import get_settings

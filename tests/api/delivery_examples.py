@@ -8,8 +8,8 @@ import json
 
 from backend.core import outbox, sql
 from backend.core.authz import SYSTEM
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 from backend.rewards.services.issuance import RewardRequest, issue_reward
 from backend.rewards.views import REWARD_ISSUED
 from jobs.outbox import registered_handlers

@@ -7,7 +7,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.graphql import nodes
 
-from backend.api.catalog.types import MAX_MINOR_UNITS
+from backend.api.catalog.types.shared import MAX_MINOR_UNITS
 from backend.api.errors import UNEXPECTED_MESSAGE
 
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from backend.access import service as access
+from backend.access import services as access
 
 VIEWER = "{ viewer { kind name scopes } }"
 
@@ -82,7 +82,7 @@ async def test_graphiql_is_served_to_any_get_without_a_query(api):
 # It starts (imports) first and revokes when told, so the revocation lands right after the keys were used.
 _REVOKE_IN_ANOTHER_PROCESS = """
 import asyncio, sys, uuid
-from backend.access import service as access
+from backend.access import services as access
 from backend.core.authz import SYSTEM
 print("ready", flush=True)
 sys.stdin.readline()

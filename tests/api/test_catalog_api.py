@@ -16,13 +16,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "catalog"))  # 
 
 from catalogue_steps import TERMS, offer_input, onboard_to_live, profile, role_actor, stock_file
 
-from backend.api.catalog.types import CatalogErrorCode
+from backend.api.catalog.types.errors import CatalogErrorCode
 from backend.catalog.services import offers, ranking, stock_import
 from backend.catalog.tables import Offer, VoucherCode
 from backend.core import audit
 from backend.partners.services import profiles
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 
 CATALOGUE_ADMIN_SCOPES = ["catalog:read", "catalog:write", "partners:write", "recipients:read"]
 

@@ -13,11 +13,12 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "catalog"))  # the catalogue and partner steps
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from catalogue_steps import offer_input, onboard_to_live, role_actor
 from delivery_examples import issued_with_delivery
 from test_catalog_api import upload
+from ticket_examples import seed_ticket_actions
 
 from backend.api.recipients.types import RecipientErrorCode
 from backend.api.schema import export_sdl
@@ -25,10 +26,14 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
 from backend.catalog.services import offers
 from backend.core.clock import utcnow
+from backend.insights.events import PerformanceEvent, record_event
+from backend.insights.reviews import flags as partner_flags
+from backend.insights.reviews import reviews as partner_reviews
+from backend.insights.reviews.thresholds import ThresholdInput, set_threshold
 from backend.ledger import services as ledger
 from backend.ledger.errors import LedgerErrorCode
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 from backend.rewards.uploads.services import staging
 from backend.tickets.services import intake
 
@@ -79,6 +84,11 @@ def test_the_documented_operations_exist():
         "ReplyToTicket",
         "Tickets",
         "Ticket",
+        "PartnerReviews",
+        "PartnerReview",
+        "PartnerFlags",
+        "StartPartnerReview",
+        "ClosePartnerReview",
     }
     assert {path.stem for path in OPERATIONS} >= documented
 
@@ -106,7 +116,7 @@ async def seed_examples(admin) -> dict[str, str]:
     await ledger.earn(admin, programme.id, asha.recipient.id, 1000, source="campaign")
     pending = await ledger.reserve(admin, programme.id, asha.recipient.id, 200, source="marketplace")
     confirmed = await ledger.reserve(admin, programme.id, asha.recipient.id, 100, source="marketplace")
-    await ledger.confirm(admin, confirmed.reservation.id)
+    redemption = await ledger.confirm(admin, confirmed.reservation.id)
     campaign = await campaigns.create_campaign(
         admin,
         CampaignInput(
@@ -127,6 +137,7 @@ async def seed_examples(admin) -> dict[str, str]:
     partner, offer = await onboard_to_live(admin, role_actor("admin", "checker@example.com"))
     await offers.change_offer_status(admin, offer.id, "live")
     second = await offers.create_offer(admin, partner.id, offer_input(title="Chai Point gift card"), terms="Terms.")
+    await seed_performance(programme.id, offer.id, asha.recipient.id)  # the partner metrics examples (November 2026)
     staged = await staging.stage_upload(admin, campaign.id, io.BytesIO(FILES[REWARD_FILE][1]), "spot-awards.csv")
     # A reward whose delivery failed (the deliveries and resend examples).
     _, failed_reward, failed_delivery = await issued_with_delivery(admin, campaign.id, "EMP-3003", failed=True)
@@ -134,6 +145,18 @@ async def seed_examples(admin) -> dict[str, str]:
         admin,
         intake.TicketReport(category="not_received", message="Nothing arrived", source="console", programme_id=programme.id),
     )
+    # A ticket about Asha's confirmed redemption (the points refund examples).
+    refund_ticket = await intake.open_ticket(
+        admin,
+        intake.TicketReport(
+            category="wrong_value",
+            message="Charged 100 points, no voucher",
+            source="console",
+            programme_id=programme.id,
+            recipient_id=asha.recipient.id,
+        ),
+    )
+    await seed_partner_flag(admin, programme.id, offer.id)
     return {
         "programmeId": str(programme.id),
         "reservationId": str(pending.reservation.id),
@@ -150,10 +173,38 @@ async def seed_examples(admin) -> dict[str, str]:
         "failedRewardId": str(failed_reward),
         "failedDeliveryId": str(failed_delivery),
         "ticketId": str(ticket.ticket_id),
+        "refundTicketId": str(refund_ticket.ticket_id),
+        "redemptionTransferId": str(redemption.transfer.id),
+        **await seed_ticket_actions(admin, programme.id, offer.id, failed_reward),
+        "partnerReviewId": str((await partner_reviews.start_review(admin, programme.id)).review.id),
     }
 
 
+async def seed_partner_flag(admin, programme_id, offer_id) -> None:
+    """Chai Point seen today and not activated since: under the programme's 20 % activation threshold
+    over the last 7 days."""
+    await record_event(PerformanceEvent("viewed", utcnow(), programme_id, "example", "view-1", offer_id=offer_id))
+    await set_threshold(admin, ThresholdInput(programme_id, "activation_rate", limit_value=2000, window_days=7))
+    await partner_flags.sweep()
+
+
 # Placeholders that stand for a file: the operation is sent as a GraphQL multipart request.
+async def seed_performance(programme_id, offer_id, recipient_id) -> None:
+    """Asha saw Chai Point's offer on 10 November 2026, activated it and redeemed ₹500.00 on the 12th."""
+    from backend.insights import events
+
+    def fact(kind: str, day: int, **value) -> events.PerformanceEvent:
+        return events.PerformanceEvent(
+            kind=kind, occurred_at=datetime(2026, 11, day, 9, tzinfo=UTC), programme_id=programme_id, source="example",
+            source_ref="asha", offer_id=offer_id, recipient_id=recipient_id, **value,
+        )  # fmt: skip
+
+    spent = {"value_minor": 50000, "currency": "INR"}
+    await events.record_events(
+        [fact("viewed", 10), fact("activated", 10), fact("redeemed", 12, **spent), fact("spend", 12, **spent)]
+    )
+
+
 VOUCHER_FILE = "<file:stock.csv>"
 REWARD_FILE = "<file:spot-awards.csv>"
 FILES = {
@@ -196,12 +247,18 @@ async def test_each_documented_operation_runs(api, key, admin, path):
 
 
 def test_every_error_code_of_the_recipients_service_is_in_the_api_enum():
-    # A code literal is an UPPER_SNAKE string in the service's source, or in the core validators it
+    # A code literal is an UPPER_SNAKE string in the services' sources, or in the core validators it
     # delegates to (plus those of core errors).
+    import importlib
+    import pkgutil
+
     import backend.core.contact_points
     import backend.core.iso_codes
 
-    sources = (backend.recipients.service, backend.core.contact_points, backend.core.iso_codes)
+    service_modules = [
+        importlib.import_module(info.name) for info in pkgutil.iter_modules(recipients.__path__, f"{recipients.__name__}.")
+    ]
+    sources = (*service_modules, backend.core.contact_points, backend.core.iso_codes)
     trees = [ast.parse(Path(module.__file__).read_text()) for module in sources]
     codes = {
         node.value

@@ -16,7 +16,7 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
 from backend.core import sql
 from backend.core.clock import utcnow
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 

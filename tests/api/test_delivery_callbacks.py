@@ -100,22 +100,26 @@ async def test_twilio_shaped_callbacks_good_late_forged_and_replayed(api, admin,
         headers={"X-Twilio-Signature": http_messaging.signature(AUTH_TOKEN, get_settings().public_url, delivered)},
     )
     assert tampered.status_code == 403
-    assert (await count("delivery_status_events"), await count("delivery_callback_receipts"), await topics()) == (0, 0, [])
+    assert (
+        await count("SELECT COUNT(*) FROM delivery_status_events"),
+        await count("SELECT COUNT(*) FROM delivery_callback_receipts"),
+        await topics(),
+    ) == (0, 0, [])
 
     good = await twilio_post(api, view, delivered)
-    assert (good.status_code, good.json()) == (200, {"applied": 1, "kept": 0, "replayed": 0})
+    assert (good.status_code, good.json()) == (200, {"applied": 1, "kept": 0, "replayed": 0, "stale": 0})
     assert (await delivery_row(row["issuance_id"]))["provider_status"] == "delivered"
     assert await topics() == ["reward.delivered"]
     # Integrators subscribe to it as a webhook topic: the worker's handler makes their delivery.
     await create_endpoint(admin, "https://loyalty.example.com/hooks", ["reward.delivered", "reward.delivery_failed"])
     event = await sql.fetchrow("SELECT id FROM outbox_events WHERE topic = 'reward.delivered'")
     await outbox.process(event["id"], registered_handlers())
-    assert await count("webhook_deliveries", "WHERE topic = 'reward.delivered'") == 1
+    assert await count("SELECT COUNT(*) FROM webhook_deliveries WHERE topic = 'reward.delivered'") == 1
 
     replayed = await twilio_post(api, view, delivered)
-    assert replayed.json() == {"applied": 0, "kept": 0, "replayed": 1}
+    assert replayed.json() == {"applied": 0, "kept": 0, "replayed": 1, "stale": 0}
     late = await twilio_post(api, view, delivered | {"MessageStatus": "sent"})
-    assert late.json() == {"applied": 0, "kept": 1, "replayed": 0}
+    assert late.json() == {"applied": 0, "kept": 1, "replayed": 0, "stale": 0}
     after = await delivery_row(row["issuance_id"])
     assert (after["provider_status"], after["status"]) == ("delivered", "sent")
     events = await sql.fetch("SELECT status, applied FROM delivery_status_events ORDER BY received_at, id")
@@ -135,16 +139,16 @@ async def test_an_undelivered_callback_flags_the_delivery_in_words(api, admin, t
     payload = (await sql.fetchrow("SELECT payload FROM outbox_events WHERE topic = 'reward.delivery_failed'"))["payload"]
     payload = json.loads(payload) if isinstance(payload, str) else payload
     assert (payload["delivery_id"], payload["code"], payload["status"]) == (str(row["id"]), "BLOCKED", "undeliverable")
-    assert await count("audit_events", "WHERE action = 'delivery.failed'") == 1
+    assert await count("SELECT COUNT(*) FROM audit_events WHERE action = 'delivery.failed'") == 1
     delivered_late = await twilio_post(api, view, params | {"MessageStatus": "delivered"})
     assert delivered_late.json()["kept"] == 1 and (await delivery_row(row["issuance_id"]))["status"] == "failed"
 
 
-def meta_body(message_id: str, status: str, **extra) -> bytes:
+def meta_body(message_id: str, status: str, age: timedelta = timedelta(0), **extra) -> bytes:
     item = {
         "id": message_id,
         "status": status,
-        "timestamp": str(int(utcnow().timestamp())),
+        "timestamp": str(int((utcnow() - age).timestamp())),
         "recipient_id": "919812345678",
     } | extra
     change = {"field": "messages", "value": {"messaging_product": "whatsapp", "statuses": [item]}}
@@ -171,12 +175,39 @@ async def test_meta_shaped_handshake_and_callbacks(api, admin, json_server):
     read = meta_body("wamid.HBgL1", "read")
     assert (await post(read, secret="wrong")).status_code == 403
     assert (await api.http.post(path, content=read)).status_code == 403  # no signature at all
-    assert await count("delivery_status_events") == 0
-    assert (await post(read)).json() == {"applied": 1, "kept": 0, "replayed": 0}
+    assert await count("SELECT COUNT(*) FROM delivery_status_events") == 0
+    assert (await post(read)).json() == {"applied": 1, "kept": 0, "replayed": 0, "stale": 0}
     assert (await post(meta_body("wamid.HBgL1", "delivered"))).json()["kept"] == 1  # delivered after read: late
     assert (await post(read)).json()["replayed"] == 1
     assert (await delivery_row(row["issuance_id"]))["provider_status"] == "read"
     assert await topics() == ["reward.delivered"]  # read before delivered was heard: delivered, once
+
+
+async def test_meta_shaped_statuses_outside_their_signed_time_window_change_nothing(api, admin, json_server):
+    """Meta signs each status's time: one older than Meta's 7-day retry horizon (a replay whose
+    receipt may be pruned) or from beyond clock skew in the future is stale, whatever it says."""
+    settings = {
+        "base_url": json_server.base_url,
+        "phone_number_id": "106540352242922",
+        "template_name": "reward_ready",
+        "verify_token": "v",
+    }
+    view, row = await sent_through(admin, "whatsapp_cloud", "whatsapp", settings, secret="EAAG-token", callback_secret=APP_SECRET)
+
+    def post(body: bytes):
+        headers = {"X-Hub-Signature-256": whatsapp_cloud.signature(APP_SECRET, body)}
+        return api.http.post(f"/callbacks/deliveries/{view.id}", content=body, headers=headers)
+
+    old = await post(meta_body("wamid.HBgL1", "failed", age=timedelta(days=8)))
+    future = await post(meta_body("wamid.HBgL1", "failed", age=-timedelta(minutes=30)))
+    assert old.json() == future.json() == {"applied": 0, "kept": 0, "replayed": 0, "stale": 1}
+    assert (
+        await count("SELECT COUNT(*) FROM delivery_status_events") == 0
+        and await count("SELECT COUNT(*) FROM delivery_callback_receipts") == 0
+    )
+    assert (await delivery_row(row["issuance_id"]))["status"] == "sent"
+    six_days = await post(meta_body("wamid.HBgL1", "delivered", age=timedelta(days=6)))  # a late retry of Meta's: applied
+    assert six_days.json()["applied"] == 1 and await topics() == ["reward.delivered"]
 
 
 async def test_meta_shaped_failure_names_the_reason(api, admin, json_server):
@@ -217,7 +248,7 @@ async def test_standard_webhooks_callbacks_good_forged_stale_and_replayed(api, a
     other = "whsec_" + base64.b64encode(b"another secret, also 32 bytes!!!").decode()
     assert (await post("cb-1", "delivered", secret=other)).status_code == 403
     assert (await post("cb-1", "delivered", age=timedelta(minutes=6))).status_code == 403  # outside the tolerance
-    assert await count("delivery_callback_receipts") == 0
+    assert await count("SELECT COUNT(*) FROM delivery_callback_receipts") == 0
     assert (await post("cb-1", "queued")).json()["applied"] == 1
     assert (await post("cb-1", "queued")).json()["replayed"] == 1  # the same webhook-id, signed afresh
     assert (await post("cb-2", "bounced", reason="mailbox full for 30 days", error_code="HARD_BOUNCE")).json()["applied"] == 1
@@ -247,7 +278,10 @@ async def test_a_providers_callback_cannot_touch_another_programmes_delivery(api
     assert (await sending.send_delivery(theirs["id"], QUICK)).status == "sent"
     sid = (await delivery_row(issuance_id))["provider_message_id"]
     answer = await twilio_post(api, ours, {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": "21211"})
-    assert answer.json() == {"applied": 0, "kept": 1, "replayed": 0}
+    assert answer.json() == {"applied": 0, "kept": 1, "replayed": 0, "stale": 0}
     after = await delivery_row(issuance_id)
     assert (after["status"], after["provider_status"]) == ("sent", None)
-    assert await count("delivery_status_events") == 0 and await count("delivery_callback_receipts") == 0
+    assert (
+        await count("SELECT COUNT(*) FROM delivery_status_events") == 0
+        and await count("SELECT COUNT(*) FROM delivery_callback_receipts") == 0
+    )

@@ -14,8 +14,8 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
 from backend.catalog.services import offers
 from backend.core.clock import utcnow
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 

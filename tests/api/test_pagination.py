@@ -2,8 +2,8 @@
 
 import base64
 
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 
 PAGE = """
 query Page($first: Int!, $after: String, $filter: RecipientFilterInput) {

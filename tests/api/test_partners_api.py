@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_catalog_api import CATALOGUE_ADMIN_SCOPES, scoped_key, upload
 
-from backend.api.partners.types import PartnerErrorCode
+from backend.api.partners.types.errors import PartnerErrorCode
 from backend.core import audit
 from backend.partners import checklist
 from backend.partners.services import onboarding, profiles

@@ -11,8 +11,8 @@ import pytest
 
 from backend.core.clock import utcnow
 from backend.ledger import services as ledger
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 BALANCE_FIELDS = "available pending posted"
@@ -307,3 +307,33 @@ async def test_a_foreign_cursor_is_refused(points, api):
         documented("PointsTransactions"), {**points.owner(), "first": 5, "after": "bm9wZTox"}, key=points.key
     )
     assert error["extensions"]["code"] == "BAD_USER_INPUT" and "pointsTransactions" in error["message"]
+
+
+async def test_a_reservation_may_name_the_offer_it_pays_for_and_its_confirmation_is_a_redemption(points, admin):
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "catalog"))
+    from catalogue_steps import TERMS, offer_input, profile
+
+    from backend.catalog.services import offers
+    from backend.core import sql
+    from backend.partners.services import profiles
+
+    partner = await profiles.create_partner(admin, profile(name="Chai Point"))
+    offer = await offers.create_offer(admin, partner.id, offer_input(title="Chai 1"), terms=TERMS)
+    unknown = "0193a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
+    for bad in (unknown, "not-an-id"):
+        refused = await points.reserve(300, f"reserve-{bad}", offerId=bad)
+        assert [(e["field"], e["code"]) for e in refused["errors"]] == [("offerId", "OFFER_NOT_FOUND")]
+        assert refused["reservation"] is None
+    assert await points.balance() == balance(1000)
+
+    reserved = await points.reserve(300, "reserve-1", offerId=str(offer.id))
+    assert reserved["errors"] == [] and reserved["reservation"]["offerId"] == str(offer.id)
+    wrong = await points.confirm(reserved["reservation"]["id"], "confirm-0", offerId=unknown)
+    assert [(e["field"], e["code"]) for e in wrong["errors"]] == [("offerId", "OFFER_NOT_FOUND")]
+    assert await points.balance() == balance(700, pending=300)
+    assert (await points.confirm(reserved["reservation"]["id"], "confirm-1"))["errors"] == []
+    [row] = await sql.fetch("SELECT payload FROM outbox_events WHERE topic = 'ledger.points_redeemed'")
+    assert str(offer.id) in str(row["payload"])

@@ -1,8 +1,8 @@
 """Recipients and programmes over GraphQL: scopes, typed payload errors, idempotent upserts, audit."""
 
 from backend.core import audit
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 from backend.recipients.tables import Recipient
 
 UPSERT = """

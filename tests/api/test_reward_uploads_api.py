@@ -15,8 +15,8 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
 from backend.core.authz import SYSTEM
 from backend.core.clock import utcnow
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 from backend.rewards.tables import RewardIssuance
 from backend.rewards.uploads.services import staging
 from backend.rewards.uploads.tables import RewardUpload, RewardUploadRow

@@ -11,8 +11,8 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
 from backend.core.clock import utcnow
 from backend.ledger import services as ledger
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 
@@ -112,6 +112,9 @@ async def test_rejections_are_typed_and_change_nothing(api, key, admin):
     assert [e["code"] for e in capped["errors"]] == ["CAP_REACHED"]
     unknown = await issuer.issue("EMP-404", 100, "k-3")
     assert [(e["code"], e["field"]) for e in unknown["errors"]] == [("RECIPIENT_NOT_FOUND", "recipientExternalId")]
+    huge = await issuer.issue("E" * 10_000, 100, "k-3b")  # the refusal names its start, not 10,000 characters
+    assert [e["code"] for e in huge["errors"]] == ["RECIPIENT_NOT_FOUND"]
+    assert huge["errors"][0]["message"].endswith("… (10,000 characters)'") and len(huge["errors"][0]["message"]) < 200
     bad_id = await api.data(
         documented("IssueReward"),
         {"input": {**issuer.reward("EMP-1", 100, "k-4"), "campaignId": "nope"}},

@@ -13,6 +13,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import time
 import uuid
 
 import asyncpg
@@ -77,3 +78,15 @@ async def pgbench_tps(server_url: str, clients: int = 8, seconds: int = 10, repe
     """Median TPC-B-like transactions per second with ``clients`` connections."""
     async with tpcb_database(server_url, clients, seconds) as tpcb:
         return statistics.median(tpcb.tps() for _ in range(repeats))
+
+
+async def median_seconds(call, repeats: int = 3) -> tuple[float, object]:
+    """The median wall time of ``repeats`` awaits of ``call()`` after one warm-up (plan cache,
+    buffers), and the last result."""
+    result = await call()
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = await call()
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs), result

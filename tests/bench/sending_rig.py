@@ -21,17 +21,40 @@ WORKERS = 2
 ACCOUNT_SID, AUTH_TOKEN = "ACbench", "bench-token"
 
 
+def _cpu_of(pid: int) -> float | None:
+    """CPU time (user + system) of one process so far (Linux /proc), None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(processes) -> float:
     """CPU time (user + system) the running ``processes`` have used so far (Linux /proc)."""
-    ticks, total = os.sysconf("SC_CLK_TCK"), 0.0
-    for process in processes:
-        try:
-            with open(f"/proc/{process.pid}/stat") as stat:
-                fields = stat.read().rpartition(")")[2].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    return sum(cpu or 0.0 for cpu in (_cpu_of(process.pid) for process in processes))
+
+
+async def database_cpu(url: str) -> dict[int, float]:
+    """CPU time so far of each PostgreSQL backend connected to ``url``'s database (the server runs
+    on this host): two readings' :func:`cpu_between` is the database's work in between."""
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return {row["pid"]: cpu for row in rows if (cpu := _cpu_of(row["pid"])) is not None}
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """The backends' CPU from one :func:`database_cpu` reading to another (a backend that ended in
+    between is not counted: take ``after`` while the workers still run)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -180,7 +203,7 @@ async def sms_programme(receiver: Receiver, name: str = "Bench"):
     from backend.core.authz import SYSTEM
     from backend.core.clock import utcnow
     from backend.deliveries.services.providers import ProviderInput, set_provider
-    from backend.recipients import service as recipients
+    from backend.recipients import services as recipients
 
     programme = await recipients.create_programme(SYSTEM, name, "INR", "0.25")
     await set_provider(

@@ -35,11 +35,11 @@ POST_LUA = 'wrk.method = "POST"\nwrk.body = [[{body}]]\n'
 
 async def _prepare(url: str) -> str:
     """Migrate, create an API key and 1,000 recipients; returns the key."""
-    from backend.access import service as access
+    from backend.access import services as access
     from backend.core.authz import SYSTEM
     from backend.core.db import close_pool, make_engine, start_pool, use_engine
     from backend.core.migrate import migrate
-    from backend.recipients import service as recipients
+    from backend.recipients import services as recipients
 
     engine = make_engine(url)
     use_engine(engine)

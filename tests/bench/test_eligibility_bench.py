@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import os
 import random
-import statistics
 import time
 from datetime import UTC, datetime
 
 import asyncpg
-from baseline import fresh_database, pgbench_tps, vacuum_analyze
+from baseline import fresh_database, median_seconds, pgbench_tps, vacuum_analyze
 
 SERVER = (
     os.environ.get("MIRABELLE_BENCH_POSTGRES_URL")
@@ -24,7 +23,6 @@ SERVER = (
     or "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 RECIPIENTS = 100_000
-REPEATS = 3
 BUDGET_S = 1.0
 RULES = [
     "country in [IN, DE] and grade >= 5",
@@ -94,16 +92,6 @@ async def _load(url: str) -> None:
         await connection.close()
 
 
-async def _median_seconds(call) -> tuple[float, object]:
-    result = await call()  # warm-up: plan cache, buffers
-    runs = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        result = await call()
-        runs.append(time.perf_counter() - started)
-    return statistics.median(runs), result
-
-
 async def test_eligibility_preview_over_100k_recipients():
     from backend.catalog import eligibility
     from backend.catalog.services.eligibility import preview_eligibility, preview_query
@@ -119,15 +107,15 @@ async def test_eligibility_preview_over_100k_recipients():
         await start_pool(engine)
         raw = await asyncpg.connect(url)
         try:
-            floor, total = await _median_seconds(lambda: raw.fetchval("SELECT COUNT(*) FROM recipients WHERE status = 'active'"))
+            floor, total = await median_seconds(lambda: raw.fetchval("SELECT COUNT(*) FROM recipients WHERE status = 'active'"))
             figures = []
             for rule in RULES:
-                service_s, preview = await _median_seconds(lambda rule=rule: preview_eligibility(SYSTEM, rule))
+                service_s, preview = await median_seconds(lambda rule=rule: preview_eligibility(SYSTEM, rule))
                 query = preview_query(eligibility.parse(rule))
                 plain_sql = query.sql
                 for index in range(1, len(query.params) + 1):
                     plain_sql = plain_sql.replace("{}", f"${index}", 1)
-                plain_s, plain_row = await _median_seconds(lambda sql=plain_sql, params=query.params: raw.fetchrow(sql, *params))
+                plain_s, plain_row = await median_seconds(lambda sql=plain_sql, params=query.params: raw.fetchrow(sql, *params))
                 assert plain_row["eligible"] == preview.eligible and preview.total == total
                 figures.append((rule, preview, service_s, plain_s))
             # For scale: the same decision made in Python, row by row, after fetching every row.

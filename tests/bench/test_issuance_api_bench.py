@@ -17,12 +17,12 @@ import os
 import re
 import threading
 import uuid
-from datetime import timedelta
 
 import api_load
 import asyncpg
 from api_load import median_run, running_api, wrk
 from baseline import fresh_database, tpcb_database, vacuum_analyze
+from bench_setup import BUDGET, bench_recipients, governed_points_campaign
 
 SERVER = (
     os.environ.get("MIRABELLE_BENCH_POSTGRES_URL")
@@ -30,7 +30,6 @@ SERVER = (
     or "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 RECIPIENTS = 2_000
-MAX_REWARDS, BUDGET = 10_000_000, 10**11
 
 ISSUE_LUA = r"""
 local threads = {}
@@ -57,14 +56,11 @@ end
 
 
 async def _prepare(url: str) -> tuple[str, uuid.UUID]:
-    from backend.access import service as access
-    from backend.campaigns.services import campaigns
-    from backend.campaigns.services.campaigns import CampaignInput
+    from backend.access import services as access
     from backend.core.authz import SYSTEM
-    from backend.core.clock import utcnow
     from backend.core.db import close_pool, make_engine, start_pool, use_engine
     from backend.core.migrate import migrate
-    from backend.recipients import service as recipients
+    from backend.recipients import services as recipients
 
     engine = make_engine(url)
     use_engine(engine)
@@ -72,25 +68,8 @@ async def _prepare(url: str) -> tuple[str, uuid.UUID]:
     await start_pool(engine)
     _, secret = await access.create_api_key(SYSTEM, "bench", ["rewards:write", "rewards:read"])
     programme = await recipients.create_programme(SYSTEM, "Bench", "INR", "0.25")
-    for n in range(RECIPIENTS):
-        await recipients.upsert_recipient(
-            SYSTEM, recipients.RecipientInput(external_id=f"bench-{n}", full_name=f"B {n}", email=f"b{n}@example.com")
-        )
-    campaign = await campaigns.create_campaign(
-        SYSTEM,
-        CampaignInput(
-            programme_id=programme.id,
-            name="Bench",
-            reward_type="points",
-            starts_at=utcnow() - timedelta(days=1),
-            ends_at=utcnow() + timedelta(days=30),
-            max_rewards=MAX_REWARDS,
-            budget=BUDGET,
-            recipient_max_count=100_000,
-            recipient_window_days=30,
-        ),
-    )
-    await campaigns.activate_campaign(SYSTEM, campaign.id)
+    await bench_recipients(RECIPIENTS)
+    campaign = await governed_points_campaign(programme.id)
     await close_pool(engine)
     await vacuum_analyze(url)
     return secret, campaign.id

@@ -68,7 +68,7 @@ async def _load(url: str, wallets: int) -> uuid.UUID:
     from backend.core.db import close_pool, make_engine, start_pool, use_engine
     from backend.core.migrate import migrate
     from backend.ledger import services as ledger
-    from backend.recipients import service as recipients
+    from backend.recipients import services as recipients
 
     engine = make_engine(url)
     use_engine(engine)
@@ -155,7 +155,8 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
     come from pgbench's random numbers (the reservation's and the closing transfer's, which appear
     twice) or from gen_random_uuid(); what a statement returns comes back through ``\\gset``; the
     JSON of the audit entry, the event and the stored result is a constant of the service's size."""
-    from backend.core import audit, idempotency, outbox, sql_text
+    from backend.core import audit, idempotency, sql_text
+    from backend.core.outbox import events as outbox_events
     from backend.ledger import postings
     from backend.ledger.accounts import system_account_id
     from backend.ledger.kinds import AccountKind, ReservationStatus
@@ -248,7 +249,7 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
                 audit._INSERT,
                 (fresh, now, *actor, f"'points.{step}'", "'ledger_wallet'", f"CAST({wallet} AS text)", before, after, "NULL"),
             ),
-            (outbox._INSERT, (fresh, "'ledger.balance_changed'", payload, now, "NULL")),
+            (outbox_events._INSERT, (fresh, "'ledger.balance_changed'", payload, now, "NULL")),
             (idempotency._INSERT, (fresh, "'api_key-bench'", f"{key} || '-{step}'", literal("f" * 64), response, now)),
         ]
 

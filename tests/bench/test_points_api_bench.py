@@ -14,6 +14,7 @@ import uuid
 import ledger_history
 from api_load import median_run, running_api
 from baseline import fresh_database, tpcb_database, vacuum_analyze
+from bench_setup import bench_recipients
 
 SERVER = (
     os.environ.get("MIRABELLE_BENCH_POSTGRES_URL")
@@ -59,12 +60,12 @@ end
 
 
 async def _prepare(url: str) -> tuple[str, uuid.UUID]:
-    from backend.access import service as access
+    from backend.access import services as access
     from backend.core.authz import SYSTEM
     from backend.core.db import close_pool, make_engine, start_pool, use_engine
     from backend.core.migrate import migrate
     from backend.ledger import services as ledger
-    from backend.recipients import service as recipients
+    from backend.recipients import services as recipients
 
     engine = make_engine(url)
     use_engine(engine)
@@ -72,15 +73,9 @@ async def _prepare(url: str) -> tuple[str, uuid.UUID]:
     await start_pool(engine)
     _, secret = await access.create_api_key(SYSTEM, "bench", ["points:write", "points:read", "recipients:read"])
     programme = await recipients.create_programme(SYSTEM, "Bench", "INR", "0.25")
-    funded = []
-    for n in range(WALLETS):
-        recipient = (
-            await recipients.upsert_recipient(
-                SYSTEM, recipients.RecipientInput(external_id=f"bench-{n}", full_name=f"B {n}", email=f"b{n}@example.com")
-            )
-        ).recipient
-        await ledger.earn(SYSTEM, programme.id, recipient.id, 1_000_000_000)
-        funded.append(recipient.id)
+    funded = await bench_recipients(WALLETS)
+    for recipient_id in funded:
+        await ledger.earn(SYSTEM, programme.id, recipient_id, 1_000_000_000)
     await ledger_history.reserve_and_confirm(programme.id, funded)
     await close_pool(engine)
     await vacuum_analyze(url)

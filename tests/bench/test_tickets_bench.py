@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-from baseline import fresh_database, pgbench_tps, vacuum_analyze
+from baseline import fresh_database, median_seconds, pgbench_tps, vacuum_analyze
 
 SERVER = (
     os.environ.get("MIRABELLE_BENCH_POSTGRES_URL")
@@ -104,16 +103,6 @@ async def _load(url: str, agents: list[uuid.UUID]) -> int:
     return due_now
 
 
-async def _median_seconds(call) -> tuple[float, object]:
-    result = await call()  # warm-up
-    runs = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        result = await call()
-        runs.append(time.perf_counter() - started)
-    return statistics.median(runs), result
-
-
 _PLAIN_QUEUE = {
     "all": "",
     "unassigned": " AND assignee_id IS NULL",
@@ -141,16 +130,16 @@ async def test_agent_queue_and_escalation_sweep_over_100k_tickets():
         try:
             queue_figures = []
             for view in reading.QUEUE_VIEWS:
-                service_s, page = await _median_seconds(lambda view=view: reading.agent_queue(agent, view, limit=PAGE, now=NOW))
+                service_s, page = await median_seconds(lambda view=view: reading.agent_queue(agent, view, limit=PAGE, now=NOW))
                 sql = (
                     "SELECT id, programme_id, category, priority, status, assignee_id, queue, sla_due_at, created_at FROM tickets "
                     f"WHERE status IN ('new', 'open', 'waiting_on_recipient'){_PLAIN_QUEUE[view]} ORDER BY sla_due_at, id LIMIT $1"
                 )
                 args = {"mine": (agents[0],), "breaching_soon": (NOW + reading.BREACHING_HORIZON,)}.get(view, ())
-                plain_s, rows = await _median_seconds(lambda sql=sql, args=args: raw.fetch(sql, PAGE, *args))
+                plain_s, rows = await median_seconds(lambda sql=sql, args=args: raw.fetch(sql, PAGE, *args))
                 assert [row["id"] for row in rows] == [summary.id for summary in page]
                 # The page after the first, through the cursor: the keyset stays on the index.
-                next_s, _ = await _median_seconds(
+                next_s, _ = await median_seconds(
                     lambda view=view, page=page: reading.agent_queue(agent, view, reading.queue_key(page[-1]), PAGE, now=NOW)
                 )
                 plan = next(row[0].strip() for row in await raw.fetch(f"EXPLAIN {sql}", PAGE, *args) if "Scan" in row[0])

@@ -204,7 +204,7 @@ async def test_100k_row_upload_is_staged_within_budget(tmp_path):
     from backend.core.db import close_pool, make_engine, start_pool, use_engine
     from backend.core.ids import new_id
     from backend.core.migrate import migrate
-    from backend.recipients import service as recipients
+    from backend.recipients import services as recipients
     from backend.rewards.uploads.services import staging
 
     baseline = await pgbench_tps(SERVER)

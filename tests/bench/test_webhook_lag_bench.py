@@ -16,6 +16,7 @@ import time
 import uuid
 
 from baseline import fresh_database, tpcb_database, vacuum_analyze
+from bench_setup import bench_recipients
 from sending_rig import (
     WORKERS,
     describe_lags,
@@ -41,11 +42,11 @@ CREDIT = "mutation($i: CreditPointsInput!){ creditPoints(input: $i) { transfer {
 
 
 async def _prepare(url: str, webhook_url: str) -> tuple[str, uuid.UUID]:
-    from backend.access import service as access
+    from backend.access import services as access
     from backend.core.authz import SYSTEM
     from backend.core.db import close_pool, make_engine, start_pool, use_engine
     from backend.core.migrate import migrate
-    from backend.recipients import service as recipients
+    from backend.recipients import services as recipients
     from backend.webhooks.services import endpoints
 
     engine = make_engine(url)
@@ -55,10 +56,7 @@ async def _prepare(url: str, webhook_url: str) -> tuple[str, uuid.UUID]:
     try:
         _, key = await access.create_api_key(SYSTEM, "bench", ["points:write", "points:read", "recipients:read"])
         programme = await recipients.create_programme(SYSTEM, "Bench", "INR", "0.25")
-        for n in range(WALLETS):
-            await recipients.upsert_recipient(
-                SYSTEM, recipients.RecipientInput(external_id=f"bench-{n}", full_name=f"B {n}", email=f"b{n}@example.com")
-            )
+        await bench_recipients(WALLETS)
         await endpoints.create_endpoint(SYSTEM, webhook_url, ["ledger.balance_changed"], "loyalty platform (bench)")
     finally:
         await close_pool(engine)
@@ -133,7 +131,7 @@ async def test_ledger_webhooks_drained_per_second(tmp_path):
     from backend.core.authz import SYSTEM
     from backend.core.db import close_pool, make_engine, start_pool, use_engine
     from backend.ledger import services as ledger
-    from backend.recipients import service as recipients
+    from backend.recipients import services as recipients
 
     async with tpcb_database(SERVER) as tpcb, fresh_database(SERVER, "mirabelle_webhook_drain") as url:
         with running_receiver(tmp_path) as receiver, embedded_redis(tmp_path) as redis_url:

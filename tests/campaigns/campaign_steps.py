@@ -11,14 +11,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "catalog"))  # 
 
 from catalogue_steps import TERMS, offer_input, onboard_to_live, role_actor, stock_file
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
 from backend.catalog.services import offers, stock_import
 from backend.core.authz import SYSTEM, Actor, ActorKind, Permission
 from backend.core.clock import utcnow
 from backend.core.ids import new_id
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 
 __all__ = [
     "TERMS",

@@ -26,7 +26,8 @@ from backend.core.errors import DomainError
 from backend.ledger import services as ledger
 from backend.rewards.services import approvals as decisions
 from backend.rewards.services import issuances
-from backend.rewards.services.issuance import RejectionCode, RewardRequest, issue_reward
+from backend.rewards.services.issuance import RewardRequest, issue_reward
+from backend.rewards.services.rejections import RejectionCode
 
 
 async def refused(code: str, call) -> DomainError:

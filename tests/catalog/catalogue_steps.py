@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "partners"))  #
 from onboarding_steps import make_admin, profile, role_actor, work_stage
 
 from backend.catalog.services import offers, stock_import, uat
-from backend.catalog.services.offers import OfferInput
+from backend.catalog.services.offer_rules import OfferInput
 from backend.core.authz import Actor
 from backend.partners import checklist
 from backend.partners.services import go_live, profiles

@@ -3,8 +3,8 @@ from catalogue_steps import offer_input
 
 from backend.catalog.eligibility import RuleError
 from backend.catalog.services import eligibility, offers
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 
 PEOPLE = [
     # external id, country, HR attributes

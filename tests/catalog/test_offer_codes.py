@@ -7,7 +7,8 @@ from catalogue_steps import offer_input
 from backend.catalog.eligibility import parse
 from backend.catalog.eligibility.refusals import explain
 from backend.catalog.services import offer_codes, offers
-from backend.catalog.services.offers import DenominationRange, OfferFilter
+from backend.catalog.services.offer_rules import DenominationRange
+from backend.catalog.services.offers import OfferFilter
 from backend.core import audit
 from backend.core.errors import DomainError
 

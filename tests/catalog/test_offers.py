@@ -4,7 +4,8 @@ import pytest
 from catalogue_steps import offer_input, profile
 
 from backend.catalog.services import offers, ranking, terms
-from backend.catalog.services.offers import DenominationRange, OfferFilter
+from backend.catalog.services.offer_rules import DenominationRange
+from backend.catalog.services.offers import OfferFilter
 from backend.catalog.tables import Offer, TermsVersion
 from backend.catalog.views import valid_denomination
 from backend.core import audit

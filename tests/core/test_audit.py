@@ -3,7 +3,7 @@ import pytest
 from backend.core import audit
 from backend.core.authz import SYSTEM
 from backend.core.tables import AuditEvent
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 
 
 async def test_every_write_is_audited_with_actor_and_before_after(admin):
@@ -43,7 +43,7 @@ async def test_search_filters_and_pages_in_the_database(admin):
 
 
 async def test_reading_the_audit_log_needs_the_permission(db):
-    from backend.access import service as access
+    from backend.access import services as access
     from backend.core.errors import PermissionDenied
 
     viewer = access.actor_for_user(

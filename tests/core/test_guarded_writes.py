@@ -114,3 +114,32 @@ async def test_a_guard_must_say_whether_it_took_effect(db):
     with pytest.raises(ValueError, match="RETURNING"):
         async with write_transaction():
             sql.defer(sql.Statement("UPDATE t SET a = 1 WHERE id = $1", (1,), row=("t", 1), refusal=why_not))
+
+
+async def test_writes_still_deferred_go_out_before_the_commit(db):
+    """A use case joined to an outer one (``once`` without a key) leaves its deferred writes to the
+    outer transaction, which sends them with its next statement or, at the latest, before committing."""
+    counter, actor = await _counter("a"), caller()
+
+    async def effect() -> Taken:
+        sql.defer(audit.entry(actor, "counter.noted", "counter", counter))
+        return Taken(note="noted")
+
+    async with write_transaction():
+        await idempotency.once(None, effect, Taken)
+        assert sql._queue(), "joined: its write waits for the outer transaction's next statement"
+    assert await AuditEvent.count().where(AuditEvent.action == "counter.noted") == 1
+
+
+async def test_a_guard_still_waiting_at_the_commit_refuses_and_rolls_back(db):
+    counter = await _counter("a")
+
+    async def why_not() -> Exception:
+        return DomainError.single("CAP_REACHED", "the counter is at its cap of 0")
+
+    with pytest.raises(DomainError, match="cap of 0"):
+        async with write_transaction():
+            await audit.record(caller(), "counter.tried", "counter", counter)
+            sql.defer(sql.Statement(_TAKE, (counter, 0), row=("counter", counter), refusal=why_not))
+    assert await AuditEvent.count().where(AuditEvent.action == "counter.tried") == 0
+    assert await _value(counter) == 0

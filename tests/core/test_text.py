@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.core.errors import DomainError
-from backend.core.text import check_text, json_text_error, text_error
+from backend.core.text import SHOWN, check_text, json_text_error, shown, text_error
 
 
 def test_single_line_text_holds_no_control_character():
@@ -36,3 +36,9 @@ def test_json_keys_and_texts_are_checked_at_any_depth():
 
 def test_values_other_rules_judge_pass_through():
     assert text_error("amount", 5) is None and text_error("name", None) is None
+
+
+def test_a_message_repeats_a_short_value_whole_and_a_huge_one_by_its_start_and_length():
+    assert shown("EMP-1") == "EMP-1"
+    assert shown("x" * SHOWN) == "x" * SHOWN
+    assert shown("y" * 10_000) == "y" * SHOWN + "… (10,000 characters)"

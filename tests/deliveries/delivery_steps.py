@@ -12,10 +12,11 @@ from messaging_provider import ACCOUNT_SID, AUTH_TOKEN
 from backend.core import outbox, sql
 from backend.core.authz import SYSTEM
 from backend.core.backoff import Backoff
+from backend.core.clock import utcnow
 from backend.deliveries.policy import SendingPolicy
 from backend.deliveries.services import providers
 from backend.deliveries.services.providers import ProviderInput
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.rewards.services.issuance import RewardRequest, issue_reward
 from backend.rewards.views import REWARD_ISSUED
 from jobs.outbox import registered_handlers
@@ -30,6 +31,14 @@ async def person(external_id: str, **contacts) -> object:
         recipients.RecipientInput(external_id=external_id, full_name=contacts.pop("name", f"Person {external_id}"), **contacts),
     )
     return result.recipient
+
+
+async def sms_without_phone(external_id: str, **contacts) -> object:
+    """A recipient whose preferred channel is SMS and who has no phone number, as an old record may
+    be (the recipients service no longer writes one): their delivery misses its contact."""
+    who = await person(external_id, **contacts)
+    await sql.fetch("UPDATE recipients SET preferred_channel = 'sms' WHERE id = $1", who.id)
+    return who
 
 
 class Programme:
@@ -72,8 +81,31 @@ async def delivery_row(issuance_id):
     return await sql.fetchrow("SELECT * FROM deliveries WHERE issuance_id = $1", issuance_id)
 
 
-async def count(table: str, where: str = "", *args) -> int:
-    return int((await sql.fetchrow(f"SELECT COUNT(*) AS n FROM {table} {where}", *args))["n"])
+async def made(shop: Programme, who) -> dict:
+    """A reward issued to ``who`` and its event handled by the worker: the delivery row it made."""
+    issuance_id = await shop.issue(who.id)
+    await handle(issuance_id)
+    return await delivery_row(issuance_id)
+
+
+async def plain_smtp(admin, shop: Programme, port: int, role: str = "primary", from_address: str = "rewards@example.com"):
+    """The programme's email (as ``role``) goes to an SMTP server on loopback ``port``, no TLS, no login."""
+    return await providers.set_provider(
+        admin,
+        ProviderInput(
+            programme_id=shop.programme.id,
+            channel="email",
+            role=role,
+            kind="smtp",
+            settings={"host": "127.0.0.1", "port": port, "security": "none", "from_address": from_address},
+        ),
+    )
+
+
+async def count(statement: str, *args) -> int:
+    """The one number a ``SELECT COUNT(*) …`` statement returns, its values bound."""
+    row = await sql.fetchrow(statement, *args)
+    return int(next(iter(row.values())))
 
 
 async def messaging(admin, shop: Programme, server, channel: str = "sms", role: str = "primary", timeout: float = 5.0):
@@ -93,3 +125,11 @@ async def messaging(admin, shop: Programme, server, channel: str = "sms", role: 
             secret=AUTH_TOKEN,
         ),
     )
+
+
+async def due_deliveries() -> set:
+    """The deliveries a sender's batch claim would take now: pending and due (read only)."""
+    rows = await sql.fetch(
+        "SELECT id FROM deliveries WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1)", utcnow()
+    )
+    return {row["id"] for row in rows}

@@ -14,7 +14,7 @@ from messaging_provider import ACCOUNT_SID, AUTH_TOKEN, UNAVAILABLE
 
 from backend.core import sql
 from backend.core.clock import as_utc
-from backend.deliveries.services import channel_rules, providers, reading, sending
+from backend.deliveries.services import channel_rules, claiming, providers, reading, recording, sending
 from backend.deliveries.services.channel_rules import quiet_until
 from backend.deliveries.services.programme_settings import DeliverySettingsInput, set_delivery_settings
 from backend.deliveries.services.providers import ProviderInput
@@ -27,7 +27,8 @@ def fixed_clock(monkeypatch):
     """``fixed_clock(datetime)``: the sender and its channel rules read this time as now."""
 
     def fix(at: datetime) -> None:
-        monkeypatch.setattr(sending, "utcnow", lambda: at)
+        for module in (sending, claiming, recording):
+            monkeypatch.setattr(module, "utcnow", lambda: at)
         monkeypatch.setattr(channel_rules, "utcnow", lambda: at)
 
     return fix
@@ -104,7 +105,7 @@ async def test_quiet_hours_hold_sms_until_the_recipients_morning(admin, fixed_cl
     )
     assert (await sending.send_delivery(morning["id"], QUICK)).status == "sent"
     assert (await sending.send_delivery(mail["id"], QUICK)).status == "sent"
-    assert await count("delivery_attempts", "WHERE delivery = $1", late["id"]) == 0
+    assert await count("SELECT COUNT(*) FROM delivery_attempts WHERE delivery = $1", late["id"]) == 0
 
     fixed_clock(datetime(2026, 12, 8, 13, 0, tzinfo=UTC))  # 08:00 in New York
     assert (await sending.send_delivery(late["id"], QUICK)).status == "sent"

@@ -12,7 +12,7 @@ from delivery_steps import Programme, count, delivery_row, handle, person
 from backend.core import sql
 from backend.core.errors import DomainError
 from backend.deliveries.services import contact_fixes
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 
 
 def csv_file(*lines: str) -> io.BytesIO:
@@ -32,7 +32,7 @@ async def test_every_bad_row_is_reported_with_its_line_and_nothing_changes(admin
     await failed_email(shop, "E-1", email="e1@example.com", country="IN")
     for external_id in ("E-2", "E-3", "E-4"):
         await person(external_id, email=f"{external_id.lower()}@example.com")
-    audit_before = await count("audit_events")
+    audit_before = await count("SELECT COUNT(*) FROM audit_events")
     report = await contact_fixes.correct_contacts_from_csv(
         admin,
         csv_file(
@@ -58,8 +58,8 @@ async def test_every_bad_row_is_reported_with_its_line_and_nothing_changes(admin
     ]
     assert "line 2" in report.errors[3].message
     assert (await recipients.get_recipient(admin, external_id="E-1")).email == "e1@example.com"
-    assert await count("audit_events") == audit_before
-    assert await count("deliveries", "WHERE status = 'failed'") == 1
+    assert await count("SELECT COUNT(*) FROM audit_events") == audit_before
+    assert await count("SELECT COUNT(*) FROM deliveries WHERE status = 'failed'") == 1
 
 
 async def test_a_good_file_corrects_the_contacts_and_resends_those_recipients_failed_deliveries(admin):
@@ -84,7 +84,7 @@ async def test_a_good_file_corrects_the_contacts_and_resends_those_recipients_fa
     assert (await delivery_row(asha_reward))["contact"] == "asha@example.com"
     assert (await delivery_row(asha_reward))["status"] == "pending"
     assert (await delivery_row(bystander_reward))["status"] == "failed"  # not in the file
-    assert await count("audit_events", "WHERE action = 'recipient.contact_corrected'") == 2
+    assert await count("SELECT COUNT(*) FROM audit_events WHERE action = 'recipient.contact_corrected'") == 2
 
 
 @pytest.mark.parametrize(

@@ -9,15 +9,33 @@ import subprocess
 import sys
 from pathlib import Path
 
-from delivery_steps import Programme, count, delivery_row, handle, issued_event, person
+from delivery_steps import (
+    QUICK,
+    Programme,
+    count,
+    delivery_row,
+    due_deliveries,
+    handle,
+    issued_event,
+    person,
+    sms_without_phone,
+)
 
 from backend.core import audit, outbox, sql
 from backend.core.db import write_transaction
 from backend.core.errors import PermissionDenied
 from backend.deliveries import claim_links
-from backend.deliveries.services import creation
+from backend.deliveries.services import claiming, creation
 from backend.deliveries.views import DELIVERY_DUE
 from jobs.outbox import registered_handlers
+
+
+async def _rewards_by_email_and_one_without_phone(shop: Programme, prefix: str, by_email: int) -> list:
+    """Rewards issued to ``by_email`` recipients <prefix>-0… (email <prefix>0@example.com…) and, last,
+    to <prefix>-X, who prefers SMS and has no phone."""
+    people = [await person(f"{prefix}-{n}", email=f"{prefix.lower()}{n}@example.com") for n in range(by_email)]
+    nophone = await sms_without_phone(f"{prefix}-X", email=f"{prefix.lower()}x@example.com")
+    return [await shop.issue(who.id) for who in [*people, nophone]]
 
 
 async def test_the_reward_issued_event_makes_one_delivery_on_the_recipients_channel(admin):
@@ -32,8 +50,11 @@ async def test_the_reward_issued_event_makes_one_delivery_on_the_recipients_chan
     # The claim link's token is not stored: its sha256 is, and the token is the one the link carries.
     assert row["claim_token_hash"] == claim_links.token_hash(claim_links.claim_token(row["id"]))
     assert len(row["claim_token_hash"]) == 64 and claim_links.claim_token(row["id"]) not in str(dict(row))
-    # The send is due through the outbox, written with the delivery.
-    assert await count("outbox_events", "WHERE topic = $1 AND CAST(payload AS TEXT) LIKE $2", DELIVERY_DUE, f"%{row['id']}%") == 1
+    # The send is due in the table itself (no event of its own): a sender's batch claim takes it.
+    assert await count("SELECT COUNT(*) FROM outbox_events WHERE topic = $1", DELIVERY_DUE) == 0
+    [claim] = await claiming.claim_due(10, QUICK)
+    assert (claim.delivery_id, claim.number, claim.channel, claim.contact) == (row["id"], 1, "sms", "+919812345678")
+    assert await claiming.claim_due(10, QUICK) == []  # claimed once
 
 
 async def test_whatsapp_uses_the_whatsapp_number_else_the_phone(admin):
@@ -50,15 +71,14 @@ async def test_whatsapp_uses_the_whatsapp_number_else_the_phone(admin):
 async def test_a_missing_contact_flags_the_delivery_at_once_naming_the_field(admin):
     shop = await Programme(admin).start()
     # An email-only recipient whose reward must go by SMS (their preferred channel): no phone.
-    noor = await person("N-1", name="Noor Nophone", email="noor@example.com")
-    await sql.fetch("UPDATE recipients SET preferred_channel = 'sms' WHERE id = $1", noor.id)
+    noor = await sms_without_phone("N-1", name="Noor Nophone", email="noor@example.com")
     issuance_id = await shop.issue(noor.id)
     await handle(issuance_id)
     row = await delivery_row(issuance_id)
     assert (row["status"], row["failure_code"], row["contact"]) == ("failed", "MISSING_CONTACT", None)
     assert "no phone number" in row["failure_reason"] and "(field phone)" in row["failure_reason"]
-    assert await count("outbox_events", "WHERE topic = $1", DELIVERY_DUE) == 0  # nothing to send
-    assert await count("delivery_attempts") == 0
+    assert await due_deliveries() == set()  # nothing to send
+    assert await count("SELECT COUNT(*) FROM delivery_attempts") == 0
     (entry,) = await audit.entity_history(admin, "delivery", row["id"])
     assert entry["action"] == "delivery.failed" and entry["after"]["code"] == "MISSING_CONTACT"
 
@@ -78,31 +98,48 @@ async def test_duplicate_and_concurrent_events_make_exactly_one_delivery(admin, 
         return await outbox.process(event_id, registered_handlers())
 
     assert await asyncio.gather(another_event(), another_event()) == [outbox.DONE, outbox.DONE]
-    assert await count("deliveries", "WHERE issuance_id = $1", issuance_id) == 1
-    assert await count("outbox_events", "WHERE topic = $1", DELIVERY_DUE) == 1
+    assert await count("SELECT COUNT(*) FROM deliveries WHERE issuance_id = $1", issuance_id) == 1
+    assert len(await due_deliveries()) == 1
+
+
+async def test_a_job_of_reward_issued_events_makes_each_reward_its_delivery_in_one_go(admin):
+    shop = await Programme(admin).start()
+    rewards = await _rewards_by_email_and_one_without_phone(shop, "J", 4)
+    assert await handle(rewards[0]) == outbox.DONE  # one made already: its event comes again in the batch
+    async with write_transaction():
+        again = await outbox.add("reward.issued", {"issuance_id": str(rewards[0])})
+    events = [*[await issued_event(issuance_id) for issuance_id in rewards[1:]], again]
+
+    processed = await outbox.process_batch(events, registered_handlers())
+
+    assert processed == outbox.Processed(done=5, skipped=0, handed_over=[])
+    rows = {issuance_id: await delivery_row(issuance_id) for issuance_id in rewards}
+    assert await count("SELECT COUNT(*) FROM deliveries") == 5  # one each, none twice
+    assert {rows[issuance_id]["status"] for issuance_id in rewards[:4]} == {"pending"}
+    assert [rows[issuance_id]["contact"] for issuance_id in rewards[:4]] == [f"j{n}@example.com" for n in range(4)]
+    assert (rows[rewards[4]]["status"], rows[rewards[4]]["failure_code"]) == ("failed", "MISSING_CONTACT")
+    assert all(row["claim_token_hash"] == claim_links.token_hash(claim_links.claim_token(row["id"])) for row in rows.values())
+    assert len(await due_deliveries()) == 4
 
 
 async def test_backfill_gives_every_issued_reward_one_delivery_and_a_second_run_nothing(admin):
     shop = await Programme(admin).start()
-    people = [await person(f"B-{n}", email=f"b{n}@example.com") for n in range(5)]
-    nophone = await person("B-X", email="bx@example.com")
-    await sql.fetch("UPDATE recipients SET preferred_channel = 'sms' WHERE id = $1", nophone.id)
-    rewards = [await shop.issue(who.id) for who in [*people, nophone]]
+    rewards = await _rewards_by_email_and_one_without_phone(shop, "B", 5)
     await handle(rewards[0])  # one delivered by the worker already
     # One reward's event parked as failed, as every reward.issued event was before this domain.
     parked = await issued_event(rewards[1])
     await sql.fetch("UPDATE outbox_events SET status = 'failed', attempts = 8 WHERE id = $1", parked)
     report = await creation.backfill(admin, batch=2)  # several pages
     assert (report.examined, report.created, report.flagged, report.skipped) == (6, 5, 1, 0)
-    assert await count("deliveries") == 6
-    assert await count("deliveries", "WHERE status = 'failed' AND failure_code = 'MISSING_CONTACT'") == 1
-    assert await count("outbox_events", "WHERE topic = $1", DELIVERY_DUE) == 5
+    assert await count("SELECT COUNT(*) FROM deliveries") == 6
+    assert await count("SELECT COUNT(*) FROM deliveries WHERE status = 'failed' AND failure_code = 'MISSING_CONTACT'") == 1
+    assert len(await due_deliveries()) == 5
     again = await creation.backfill(admin)
     assert (again.examined, again.created) == (6, 0)
-    assert await count("deliveries") == 6
+    assert await count("SELECT COUNT(*) FROM deliveries") == 6
     # The worker's handler meeting a backfilled reward's event makes nothing more either.
     assert await handle(rewards[2]) == outbox.DONE
-    assert await count("deliveries") == 6
+    assert await count("SELECT COUNT(*) FROM deliveries") == 6
 
 
 async def test_backfill_needs_deliveries_write(admin):
@@ -126,7 +163,7 @@ async def test_the_cli_backfills(admin, db):
     )
     assert done.returncode == 0, done.stderr
     assert "1 deliveries made for 1 issued rewards" in done.stderr
-    assert await count("deliveries") == 1
+    assert await count("SELECT COUNT(*) FROM deliveries") == 1
     done = await asyncio.to_thread(
         subprocess.run, [str(mirabelle), "deliveries", "backfill"], env=env, capture_output=True, text=True, timeout=120
     )

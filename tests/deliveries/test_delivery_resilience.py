@@ -72,7 +72,7 @@ async def sms_shop(admin, provider) -> tuple[Programme, list]:
 
 async def settled(expected: int):
     async def check() -> bool:
-        return await count("deliveries", "WHERE status IN ('sent', 'failed')") == expected
+        return await count("SELECT COUNT(*) FROM deliveries WHERE status IN ('sent', 'failed')") == expected
 
     return check
 
@@ -99,7 +99,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     await eventually(lambda: _requests_at_least(provider, 3), 30, "three sends to reach the provider")
     first.kill()  # SIGKILL, with three sends waiting on their answers
     assert len(provider.sent) >= 3
-    in_flight = await count("deliveries", "WHERE status = 'sending'")
+    in_flight = await count("SELECT COUNT(*) FROM deliveries WHERE status = 'sending'")
     assert in_flight >= 3  # claimed, sent, never recorded
 
     await workers("second").ready()
@@ -108,7 +108,7 @@ async def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(
     await assert_each_reward_delivered_once(provider, issued)
     repeated = Counter(request.headers["idempotency-key"] for request in provider.requests)
     assert sum(1 for n in repeated.values() if n > 1) >= 3  # the killed worker's sends were made again ...
-    abandoned = await count("delivery_attempts", "WHERE error_code = 'ABANDONED'")
+    abandoned = await count("SELECT COUNT(*) FROM delivery_attempts WHERE error_code = 'ABANDONED'")
     assert abandoned >= 3  # ... after recording the lost attempts as abandoned
 
 

@@ -14,9 +14,12 @@ from json_provider import Answer, Request, meta_error
 from standardwebhooks.webhooks import Webhook
 
 from backend.core import sql
+from backend.core.authz import SYSTEM
 from backend.core.clock import utcnow
+from backend.core.db import write_transaction
 from backend.core.errors import DomainError
-from backend.deliveries.services import providers, reading, sending
+from backend.deliveries.providers import whatsapp_cloud as whatsapp_cloud_provider
+from backend.deliveries.services import notices, providers, reading, sending
 from backend.deliveries.services.providers import ProviderInput
 
 ACCESS_TOKEN, APP_SECRET = "EAAG-access-token-123", "app-secret-456"
@@ -189,6 +192,52 @@ async def test_whatsapp_cloud_settings_and_secrets(admin):
     stored = await sql.fetchrow("SELECT secret_sealed, callback_secret_sealed FROM delivery_providers WHERE id = $1", view.id)
     assert APP_SECRET not in stored["callback_secret_sealed"] and ACCESS_TOKEN not in stored["secret_sealed"]
     assert stored["callback_secret_sealed"].startswith("v1:")
+
+
+async def send_a_notice(shop, phone: str, text: str):
+    async with write_transaction():
+        notice_id = await notices.queue_notice(
+            notices.NoticeRequest(shop.programme.id, "ticket", None, "whatsapp", phone, "Your ticket", text)
+        )
+    await notices.send_due_notices()
+    return await notices.get_notice(SYSTEM, notice_id)
+
+
+async def test_a_notice_goes_through_the_notice_template_with_its_text_on_one_line(admin, json_provider):
+    """An agent's reply is not a reward: sent through the reward's template, it would reach the
+    recipient as a reward message with dashes for its values."""
+    shop = await Programme(admin).start()
+    server = json_provider(then=meta_accepts, check=bearer)
+    await whatsapp_cloud(admin, shop, server, notice_template_name="ticket_update")
+    notice = await send_a_notice(shop, "+919812345678", "Hello Asha,\n\nWe sent a new code.\tSorry!  " + "x" * 2000)
+    assert notice.status == "sent"
+    (request,) = server.requests
+    body = request.json
+    assert (body["to"], body["type"], body["template"]["name"]) == ("919812345678", "template", "ticket_update")
+    (component,) = body["template"]["components"]
+    (parameter,) = component["parameters"]
+    assert parameter["text"].startswith("Hello Asha, We sent a new code. Sorry! xxx")  # Meta refuses newlines and tabs
+    assert len(parameter["text"]) == whatsapp_cloud_provider.NOTICE_PARAMETER_LIMIT
+
+
+async def test_without_a_notice_template_a_notice_is_free_text_and_outside_the_window_says_so(admin, json_provider):
+    shop = await Programme(admin).start()
+    server = json_provider([Answer(200, {"messages": [{"id": "wamid.1"}]}), meta_error(400, 131047, "Re-engagement message")])
+    await whatsapp_cloud(admin, shop, server)
+    inside = await send_a_notice(shop, "+919812345678", "Hello Asha,\nyour new code is on its way.")
+    assert inside.status == "sent"
+    assert server.requests[0].json["type"] == "text"
+    assert server.requests[0].json["text"] == {"preview_url": False, "body": "Hello Asha,\nyour new code is on its way."}
+    outside = await send_a_notice(shop, "+919812345678", "A day later")
+    assert (outside.status, outside.error_code) == ("failed", "OUTSIDE_WINDOW")
+    assert "only a template may be sent" in outside.error_text
+
+
+async def test_a_notice_template_name_is_checked_like_the_reward_template(admin, json_provider):
+    shop = await Programme(admin).start()
+    with pytest.raises(DomainError) as refused:
+        await whatsapp_cloud(admin, shop, json_provider(), notice_template_name="Ticket Update!")
+    assert [(e.field, e.code) for e in refused.value.errors] == [("notice_template_name", "INVALID")]
 
 
 # ---------------------------------------------------------------- a company's gateway

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from delivery_steps import QUICK, Programme, count, delivery_row, handle, messaging, person
+from delivery_steps import QUICK, Programme, count, delivery_row, due_deliveries, handle, made, messaging, person
 from messaging_provider import INVALID_NUMBER
 
 from backend.core import sql
@@ -16,8 +16,7 @@ from backend.core.clock import utcnow
 from backend.core.errors import DomainError, PermissionDenied
 from backend.core.ids import new_id
 from backend.deliveries.services import reading, resending, sending, timeline
-from backend.deliveries.views import DELIVERY_DUE
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 
 
 async def failed_sms(admin, shop, server, external_id="S-1", phone="+919812345678"):
@@ -36,7 +35,7 @@ async def test_a_corrected_phone_is_saved_on_the_recipient_and_the_delivery_goes
     server = messaging_provider([INVALID_NUMBER])
     await messaging(admin, shop, server)
     issuance_id, delivery_id = await failed_sms(admin, shop, server)
-    events_before = await count("outbox_events", "WHERE topic = $1", DELIVERY_DUE)
+    assert delivery_id not in await due_deliveries()
 
     report = await resending.resend(admin, [delivery_id], contact="98765 43210")  # national form, read in IN
 
@@ -58,7 +57,7 @@ async def test_a_corrected_phone_is_saved_on_the_recipient_and_the_delivery_goes
         1,
         "primary",
     )
-    assert await count("outbox_events", "WHERE topic = $1", DELIVERY_DUE) == events_before + 1
+    assert delivery_id in await due_deliveries()  # the senders' next batch takes it
     assert (await sending.send_delivery(delivery_id, QUICK)).status == "sent"
     assert server.sent[-1]["To"] == "+919876543210"
     attempts = await reading.attempts(admin, delivery_id)
@@ -122,7 +121,7 @@ async def test_bad_input_is_refused_whole_and_changes_nothing(admin):
     await handle(issuance_id)
     row = await delivery_row(issuance_id)
     await sql.fetch("UPDATE deliveries SET status = 'failed' WHERE id = $1", row["id"])
-    audit_before = await count("audit_events")
+    audit_before = await count("SELECT COUNT(*) FROM audit_events")
     with pytest.raises(DomainError) as bad_email:
         await resending.resend(admin, [row["id"]], contact="ravi at example")
     assert (bad_email.value.code, bad_email.value.errors[0].field) == ("INVALID_EMAIL", "contact")
@@ -140,7 +139,7 @@ async def test_bad_input_is_refused_whole_and_changes_nothing(admin):
         await resending.resend(reader, [row["id"]])
     assert (await recipients.get_recipient(admin, recipient_id=ravi.id)).email == "ravi@example.com"
     assert (await delivery_row(issuance_id))["status"] == "failed"
-    assert await count("audit_events") == audit_before
+    assert await count("SELECT COUNT(*) FROM audit_events") == audit_before
 
 
 async def test_a_contact_for_deliveries_of_two_recipients_is_refused(admin):
@@ -162,12 +161,12 @@ async def test_resend_reward_replayed_with_its_idempotency_key_resends_once(admi
     row = await delivery_row(issuance_id)
     await sql.fetch("UPDATE deliveries SET status = 'failed' WHERE id = $1", row["id"])
     first = await resending.resend_reward(admin, issuance_id, contact="new@example.com", idempotency_key="fix-1")
-    events = await count("outbox_events", "WHERE topic = $1", DELIVERY_DUE)
+    queued = await delivery_row(issuance_id)
     again = await resending.resend_reward(admin, issuance_id, contact="new@example.com", idempotency_key="fix-1")
     assert again.resent == first.resent and first.resent.contact == "new@example.com"
     assert (first.replayed, again.replayed) == (False, True)
-    assert await count("outbox_events", "WHERE topic = $1", DELIVERY_DUE) == events
-    assert await count("audit_events", "WHERE action = 'delivery.resent'") == 1
+    assert await delivery_row(issuance_id) == queued  # the replay changed nothing
+    assert await count("SELECT COUNT(*) FROM audit_events WHERE action = 'delivery.resent'") == 1
     with pytest.raises(DomainError) as conflict:
         await resending.resend_reward(admin, issuance_id, contact="other@example.com", idempotency_key="fix-1")
     assert conflict.value.code == "IDEMPOTENCY_CONFLICT"
@@ -223,3 +222,41 @@ async def test_a_reward_past_its_offers_expiry_is_not_resent(admin, checker):
     (refusal,) = (await resending.resend(admin, [row["id"]])).refused
     assert refusal.code == "REWARD_EXPIRED" and "expired on" in refusal.message
     assert (await delivery_row(outcome.issuance_id))["status"] == "failed"
+
+
+async def _reads_while(db, capfd, monkeypatch, work) -> list[str]:
+    """The reads (SELECTs) ``work`` sends, ours through ``sql`` and Piccolo's (which prints each)."""
+    statements: list[str] = []
+    run = sql._run
+
+    async def recorded(text, args):  # the real statement runs; its text is noted
+        statements.append(text)
+        return await run(text, args)
+
+    monkeypatch.setattr(sql, "_run", recorded)
+    capfd.readouterr()
+    db.engine.log_queries = True
+    try:
+        await work()
+    finally:
+        db.engine.log_queries = False
+        monkeypatch.setattr(sql, "_run", run)
+    piccolo = [line for line in capfd.readouterr().out.splitlines() if line.lstrip().upper().startswith("SELECT")]
+    return [text for text in statements if text.lstrip().upper().startswith("SELECT")] + piccolo
+
+
+async def test_a_selection_is_read_in_the_same_few_queries_however_many_it_holds(db, admin, capfd, monkeypatch):
+    """DESIGN.md: no N+1. Resending 2 or 6 deliveries reads the deliveries, their rewards and their
+    people in the same number of queries (their writes, one reset and one audit entry each, aside)."""
+    shop = await Programme(admin).start()
+    failed = []
+    for n in range(8):
+        row = await made(shop, await person(f"N-{n}", email=f"n{n}@example.com"))
+        await sql.fetch("UPDATE deliveries SET status = 'failed', failure_code = 'HARD_BOUNCE' WHERE id = $1", row["id"])
+        failed.append(row["id"])
+
+    few = await _reads_while(db, capfd, monkeypatch, lambda: resending.resend(admin, failed[:2]))
+    many = await _reads_while(db, capfd, monkeypatch, lambda: resending.resend(admin, failed[2:]))
+
+    assert len(many) == len(few) == 4, (few, many)  # deliveries, rewards, their campaign, people
+    assert (await count("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'")) == 8

@@ -29,9 +29,9 @@ async def test_magic_contacts_fail_permanently_at_once(admin, contacts, code, wo
     row = await delivery_row(issuance_id)
     assert (outcome.status, row["status"], row["failure_code"], row["attempts"]) == ("failed", "failed", code, 1)
     assert words in row["failure_reason"]
-    assert await count("sandbox_messages") == 0
+    assert await count("SELECT COUNT(*) FROM sandbox_messages") == 0
     # Integrators hear of it: a reward.delivery_failed event, written with the flag.
-    assert await count("outbox_events", "WHERE topic = 'reward.delivery_failed'") == 1
+    assert await count("SELECT COUNT(*) FROM outbox_events WHERE topic = 'reward.delivery_failed'") == 1
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ async def test_contacts_beside_the_magic_ones_are_delivered(admin, contacts):
     await handle(issuance_id)
     outcome = await sending.send_delivery((await delivery_row(issuance_id))["id"], QUICK)
     assert outcome.status == "sent"
-    assert await count("sandbox_messages") == 1
+    assert await count("SELECT COUNT(*) FROM sandbox_messages") == 1
 
 
 def test_the_magic_contacts_pass_the_houses_own_validation():

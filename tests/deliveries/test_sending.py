@@ -9,7 +9,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from delivery_steps import QUICK, Programme, count, delivery_row, handle, messaging, person
+from delivery_steps import QUICK, Programme, count, delivery_row, handle, made, messaging, person, plain_smtp
 from messaging_provider import ACCOUNT_SID, INVALID_NUMBER, UNAVAILABLE, rate_limited, stall
 from smtp_server import SmtpServer
 
@@ -19,12 +19,6 @@ from backend.deliveries import claim_links
 from backend.deliveries.services import listing, providers, reading, sending
 from backend.deliveries.services.listing import DeliveryFilter
 from backend.deliveries.services.providers import ProviderInput
-
-
-async def delivered(shop: Programme, who) -> dict:
-    issuance_id = await shop.issue(who.id)
-    await handle(issuance_id)
-    return await delivery_row(issuance_id)
 
 
 async def until_due(delivery_id) -> None:
@@ -49,7 +43,7 @@ async def crash_after_sending(delivery_id) -> None:
 async def test_the_sandbox_keeps_the_rendered_message_and_a_rerun_sends_nothing_twice(admin):
     shop = await Programme(admin).start()
     asha = await person("E-1", name="Asha <b>Rao</b>", email="asha@example.com")
-    row = await delivered(shop, asha)
+    row = await made(shop, asha)
     outcome = await sending.send_delivery(row["id"], QUICK)
     assert (outcome.status, outcome.number) == ("sent", 1)
     (message,) = await reading.sandbox_inbox(admin)
@@ -67,7 +61,9 @@ async def test_the_sandbox_keeps_the_rendered_message_and_a_rerun_sends_nothing_
     assert attempt.latency_ms >= 0
     # A re-run of the job (a duplicate, or after a crash once it was sent): the state check skips it.
     assert (await sending.send_delivery(row["id"], QUICK)).status == "skipped"
-    assert await count("sandbox_messages") == 1 and await count("delivery_attempts") == 1
+    assert (
+        await count("SELECT COUNT(*) FROM sandbox_messages") == 1 and await count("SELECT COUNT(*) FROM delivery_attempts") == 1
+    )
 
 
 async def test_an_offer_reward_names_the_offer_partner_value_and_expiry(admin, checker):
@@ -95,11 +91,11 @@ async def test_an_offer_reward_names_the_offer_partner_value_and_expiry(admin, c
 async def test_the_sandbox_honours_the_delivery_id_after_a_crash_mid_send(admin):
     shop = await Programme(admin).start()
     asha = await person("E-1", email="asha@example.com")
-    row = await delivered(shop, asha)
+    row = await made(shop, asha)
     await crash_after_sending(row["id"])
     outcome = await sending.send_delivery(row["id"], QUICK)
     assert outcome.status == "sent"
-    assert await count("sandbox_messages") == 1  # the same message, not a second
+    assert await count("SELECT COUNT(*) FROM sandbox_messages") == 1  # the same message, not a second
     attempts = [(a.number, a.status, a.error_code) for a in await reading.attempts(admin, row["id"])]
     assert attempts == [(1, "transient", "ABANDONED"), (2, "sent", None)]
 
@@ -127,7 +123,7 @@ async def test_email_over_smtp_arrives_with_subject_recipient_and_html_and_text_
         ),
     )
     asha = await person("E-1", name="Asha Rao", email="asha@example.com")
-    row = await delivered(shop, asha)
+    row = await made(shop, asha)
     outcome = await sending.send_delivery(row["id"], QUICK)
     assert outcome.status == "sent"
     (received,) = smtp_server.received
@@ -168,25 +164,16 @@ async def test_email_over_starttls_or_tls_with_a_login(admin, security):
                 secret="mail-pass-123",
             ),
         )
-        row = await delivered(shop, await person("E-1", email="asha@example.com"))
+        row = await made(shop, await person("E-1", email="asha@example.com"))
         assert (await sending.send_delivery(row["id"], QUICK)).status == "sent"
     assert server.logins == ["rewards"] and len(server.received) == 1
 
 
 async def test_a_hard_bounce_is_flagged_at_once_with_the_reason(admin, smtp_server):
     shop = await Programme(admin).start()
-    await providers.set_provider(
-        admin,
-        ProviderInput(
-            programme_id=shop.programme.id,
-            channel="email",
-            role="primary",
-            kind="smtp",
-            settings={"host": "127.0.0.1", "port": smtp_server.port, "security": "none", "from_address": "rewards@example.com"},
-        ),
-    )
+    await plain_smtp(admin, shop, smtp_server.port)
     bounce = await person("E-2", email="bounce@example.com")
-    row = await delivered(shop, bounce)
+    row = await made(shop, bounce)
     outcome = await sending.send_delivery(row["id"], QUICK)
     assert (outcome.status, outcome.retry) == ("failed", None)
     delivery = await reading.get_delivery(admin, row["id"])
@@ -199,17 +186,8 @@ async def test_a_hard_bounce_is_flagged_at_once_with_the_reason(admin, smtp_serv
 
 async def test_an_unreachable_mail_server_is_transient(admin):
     shop = await Programme(admin).start()
-    await providers.set_provider(
-        admin,
-        ProviderInput(
-            programme_id=shop.programme.id,
-            channel="email",
-            role="primary",
-            kind="smtp",
-            settings={"host": "127.0.0.1", "port": 9, "security": "none", "from_address": "rewards@example.com"},
-        ),
-    )
-    row = await delivered(shop, await person("E-3", email="c@example.com"))
+    await plain_smtp(admin, shop, 9)
+    row = await made(shop, await person("E-3", email="c@example.com"))
     outcome = await sending.send_delivery(row["id"], QUICK)
     assert outcome.status == "pending" and outcome.retry is not None
     (attempt,) = await reading.attempts(admin, row["id"])
@@ -226,7 +204,7 @@ async def test_sms_and_whatsapp_go_to_the_messages_resource(admin, messaging_pro
     await messaging(admin, shop, server, "whatsapp")
     sam = await person("S-1", name="Sam", phone="+919812345678", preferred_channel="sms")
     wafa = await person("W-1", name="Wafa", phone="+919812345670", preferred_channel="whatsapp")
-    sms, whatsapp = await delivered(shop, sam), await delivered(shop, wafa)
+    sms, whatsapp = await made(shop, sam), await made(shop, wafa)
     assert (await sending.send_delivery(sms["id"], QUICK)).status == "sent"
     assert (await sending.send_delivery(whatsapp["id"], QUICK)).status == "sent"
     first, second = server.requests
@@ -245,7 +223,7 @@ async def test_transient_failures_back_off_then_succeed(admin, messaging_provide
     shop = await Programme(admin).start()
     server = messaging_provider([UNAVAILABLE, stall(2.0)])
     await messaging(admin, shop, server, timeout=0.5)
-    row = await delivered(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
+    row = await made(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
     before = utcnow()
     first = await sending.send_delivery(row["id"], QUICK)
     assert first.status == "pending" and first.retry.number == 2
@@ -271,7 +249,7 @@ async def test_429_waits_at_least_its_retry_after(admin, messaging_provider):
     shop = await Programme(admin).start()
     server = messaging_provider([rate_limited(2)])
     await messaging(admin, shop, server)
-    row = await delivered(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
+    row = await made(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
     before = utcnow()
     outcome = await sending.send_delivery(row["id"], QUICK)
     assert outcome.status == "pending"
@@ -285,7 +263,7 @@ async def test_an_invalid_number_is_permanent_at_once(admin, messaging_provider)
     shop = await Programme(admin).start()
     server = messaging_provider([INVALID_NUMBER])
     await messaging(admin, shop, server)
-    row = await delivered(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
+    row = await made(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
     outcome = await sending.send_delivery(row["id"], QUICK)
     assert (outcome.status, outcome.retry) == ("failed", None)
     delivery = await reading.get_delivery(admin, row["id"])
@@ -300,7 +278,7 @@ async def test_transient_failures_up_to_the_limit_then_the_failover_provider(adm
     primary, failover = messaging_provider(then=UNAVAILABLE), messaging_provider()
     await messaging(admin, shop, primary, role="primary")
     await messaging(admin, shop, failover, role="failover")
-    row = await delivered(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
+    row = await made(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
     statuses = []
     for _ in range(QUICK.attempts_per_provider + 1):
         await until_due(row["id"])
@@ -321,7 +299,7 @@ async def test_without_a_failover_it_gives_up_after_the_limit_and_says_why(admin
     shop = await Programme(admin).start()
     server = messaging_provider(then=UNAVAILABLE)
     await messaging(admin, shop, server)
-    row = await delivered(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
+    row = await made(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
     outcomes = []
     for _ in range(QUICK.attempts_per_provider):
         await until_due(row["id"])
@@ -338,7 +316,7 @@ async def test_a_provider_honouring_the_idempotency_key_never_sends_twice_after_
     shop = await Programme(admin).start()
     server = messaging_provider()
     await messaging(admin, shop, server)
-    row = await delivered(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
+    row = await made(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
     await crash_after_sending(row["id"])  # the provider accepted; the worker died before recording it
     assert (await sending.send_delivery(row["id"], QUICK)).status == "sent"
     assert len(server.requests) == 2 and len(server.sent) == 1  # asked twice with one key, sent once
@@ -357,8 +335,8 @@ async def test_a_provider_rate_limit_paces_sends_without_counting_attempts(admin
         admin,
         ProviderInput(shop.programme.id, "sms", "primary", "http_messaging", view.settings | {"rate_per_second": 2}),
     )
-    first = await delivered(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
-    second = await delivered(shop, await person("S-2", phone="+919812345679", preferred_channel="sms"))
+    first = await made(shop, await person("S-1", phone="+919812345678", preferred_channel="sms"))
+    second = await made(shop, await person("S-2", phone="+919812345679", preferred_channel="sms"))
     redis = await create_pool(RedisSettings.from_dsn(embedded_redis.url))
     outbox.set_doorbell(redis)  # the worker's Redis, where every worker shares the provider's bucket
     try:

@@ -7,13 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from delivery_steps import Programme, count
+from delivery_steps import Programme, count, plain_smtp
 
 from backend.core import sql
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError
-from backend.deliveries.services import providers, reading, test_sends
-from backend.deliveries.services.providers import ProviderInput
+from backend.deliveries.services import reading, test_sends
 
 
 def codes(error: DomainError) -> list[tuple]:
@@ -34,7 +33,7 @@ async def test_a_bad_request_is_refused_and_changes_nothing(admin, channel, role
     with pytest.raises(DomainError) as refused:
         await test_sends.request_test_send(admin, shop.programme.id, channel, role, contact)
     assert codes(refused.value) == expected
-    assert await count("delivery_test_sends") == 0
+    assert await count("SELECT COUNT(*) FROM delivery_test_sends") == 0
 
 
 async def test_a_sandbox_test_is_sent_once_and_kept_in_the_inbox(admin):
@@ -53,16 +52,7 @@ async def test_a_sandbox_test_is_sent_once_and_kept_in_the_inbox(admin):
 
 async def test_a_claim_left_by_a_killed_worker_is_sent_again(admin, smtp_server):
     shop = await Programme(admin).start()
-    await providers.set_provider(
-        admin,
-        ProviderInput(
-            shop.programme.id,
-            "email",
-            "failover",
-            "smtp",
-            {"host": "127.0.0.1", "port": smtp_server.port, "security": "none", "from_address": "rewards@example.com"},
-        ),
-    )
+    await plain_smtp(admin, shop, smtp_server.port, "failover")
     asked = await test_sends.request_test_send(admin, shop.programme.id, "email", "failover", "ops@example.com")
     await sql.fetch(  # a worker claimed it and was killed: its claim has expired
         "UPDATE delivery_test_sends SET status = 'sending', claimed_until = $2 WHERE id = $1",
@@ -79,16 +69,7 @@ async def test_an_unreachable_server_is_a_failed_test_in_words(admin):
     from backend.core.redis_server import free_port
 
     shop = await Programme(admin).start()
-    await providers.set_provider(
-        admin,
-        ProviderInput(
-            shop.programme.id,
-            "email",
-            "primary",
-            "smtp",
-            {"host": "127.0.0.1", "port": free_port(), "security": "none", "from_address": "rewards@example.com"},
-        ),
-    )
+    await plain_smtp(admin, shop, free_port())
     asked = await test_sends.request_test_send(admin, shop.programme.id, "email", "primary", "ops@example.com")
     assert await test_sends.send_test(asked.id) == "failed"
     failed = await test_sends.get_test_send(admin, asked.id)

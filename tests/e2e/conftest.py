@@ -122,7 +122,7 @@ def browser_page():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.set_default_timeout(15_000)
+            page.set_default_timeout(30_000)  # a loaded machine (E2E_WORKERS=2) can take more than 15 s
             yield page
         finally:
             browser.close()

@@ -17,12 +17,12 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
 from backend.core.authz import SYSTEM
 from backend.core.clock import utcnow
-from backend.recipients import service
+from backend.recipients import services
 
 async def main():
-    programme = await service.create_programme(SYSTEM, "Sales Stars", "INR", "0.25")
+    programme = await services.create_programme(SYSTEM, "Sales Stars", "INR", "0.25")
     for number in range(3):
-        await service.upsert_recipient(SYSTEM, service.RecipientInput(
+        await services.upsert_recipient(SYSTEM, services.RecipientInput(
             external_id=f"EMP-{number}", full_name=f"Person {number}", email=f"person{number}@example.com",
             hr_attributes={"grade": number + 3, "department": "sales"}))
     now = utcnow()
@@ -95,9 +95,10 @@ def test_upload_with_errors_fix_a_row_approve_as_a_second_admin_and_see_the_issu
     expect(page.get_by_text("Dry run: approving now would…")).to_be_visible()
     shoot(page, "upload-05-dry-run")
 
-    page.get_by_role("button", name=re.compile(r"Approve and issue \d+ rows")).click()
-    page.locator(".q-dialog").get_by_role("button", name="Approve and issue").click()
-    expect(page.get_by_text("a second admin must approve it")).to_be_visible()
+    # The uploader's Approve is disabled, the reason in words beside it; their own action is Withdraw.
+    expect(page.get_by_role("button", name=re.compile(r"Approve and issue \d+ rows"))).to_be_disabled()
+    expect(page.get_by_text("You uploaded this file; another admin must approve it.")).to_be_visible()
+    expect(page.get_by_role("button", name="Withdraw")).to_be_visible()
     shoot(page, "upload-06-uploader-refused")
 
     page.get_by_role("button", name="Sign out").click()

@@ -30,13 +30,13 @@ import asyncio, io, json, sys
 sys.path[:0] = ["tests/campaigns", "tests/catalog"]
 from campaign_steps import offers_campaign, role_actor, stocked_live_offer
 from backend.core.authz import SYSTEM
-from backend.recipients import service
+from backend.recipients import services
 from backend.rewards.uploads.services.staging import stage_upload
 
 async def main():
     maker, checker = role_actor("admin", "maker@example.com"), role_actor("admin", "checker@example.com")
     offer = await stocked_live_offer(maker, checker, codes=5)
-    programme = await service.create_programme(SYSTEM, "Sales Stars", "INR", "0.25")
+    programme = await services.create_programme(SYSTEM, "Sales Stars", "INR", "0.25")
     campaign = await offers_campaign(maker, programme.id, [offer.id], name="Diwali vouchers")
     rows = [
         ("EMP-1", "Asha Rao", "asha@example.com", "", "", "email"),

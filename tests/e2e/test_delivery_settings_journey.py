@@ -17,14 +17,14 @@ from backend.deliveries.providers import Message
 from backend.deliveries.providers.sandbox import SandboxProvider
 from backend.deliveries.services import providers
 from backend.deliveries.services.providers import ProviderInput
-from backend.recipients import service
+from backend.recipients import services
 
 HTML = '''<div style="font-family: sans-serif"><h2 style="color:#5b3f8f">Hello Asha,</h2>
 <p>You have been rewarded with <strong>Chai Point gift card</strong> worth <strong>500.00 INR</strong>.</p>
 <p><a href="https://rewards.example.com/claim/x">Claim your reward</a></p><script>document.body.innerHTML = 'owned'</script></div>'''
 
 async def main():
-    programme = await service.create_programme(SYSTEM, "Sales Stars", "INR", "0.25")
+    programme = await services.create_programme(SYSTEM, "Sales Stars", "INR", "0.25")
     await providers.set_provider(SYSTEM, ProviderInput(programme.id, "sms", "primary", "http_messaging",
         {"base_url": "https://api.twilio.com/2010-04-01", "account_sid": "AC0123456789", "from_number": "+14155550100"},
         secret="twilio-token-5f3a"))

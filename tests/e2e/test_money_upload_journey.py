@@ -1,4 +1,6 @@
-"""Money one way, in a real browser, on a desktop (1440 × 900) and a phone (390 × 844): an admin
+"""An admin's day, in a real browser, on a desktop (1440 × 900) and a phone (390 × 844): the home's
+inbox shows an upload another admin staged; the admin opens it from there and approves it (the
+worker issues it); adds a recipient (the confirmation survives the move to the recipient's page);
 downloads a campaign's upload template (XLSX and CSV), fills the CSV with amounts in the currency
 and offers by code, uploads it, fixes a row with the offer and amount dropdowns, prices it with the
 dry run and opens the campaign. Every page's text, every message and every file downloaded on the
@@ -17,7 +19,7 @@ import pytest
 EMAIL, PASSWORD = "admin@example.com", "correct horse battery"  # the admin tests/e2e/conftest.py creates
 
 SETUP = """
-import asyncio, sys
+import asyncio, io, sys
 from datetime import timedelta
 sys.path.insert(0, "tests/catalog"); sys.path.insert(0, "tests/partners")
 from catalogue_steps import onboard_to_live, role_actor, stock_file
@@ -26,7 +28,8 @@ from backend.campaigns.services.campaigns import CampaignInput
 from backend.catalog.services import offers, stock_import
 from backend.core.authz import SYSTEM
 from backend.core.clock import utcnow
-from backend.recipients import service
+from backend.recipients import services
+from backend.rewards.uploads.services import staging, templates
 
 async def main():
     maker, checker = role_actor("admin", "maker@example.com"), role_actor("admin", "checker@example.com")
@@ -34,23 +37,31 @@ async def main():
     offer = await offers.change_offer_status(maker, offer.id, "live")
     await stock_import.import_voucher_codes(
         maker, offer.id, stock_file(*[f"BIG-{n:03},,100000," for n in range(5)]), "big.csv")
-    programme = await service.create_programme(SYSTEM, "Sales Stars", "INR", "0.25")
+    programme = await services.create_programme(SYSTEM, "Sales Stars", "INR", "0.25")
     for number in range(3):
-        await service.upsert_recipient(SYSTEM, service.RecipientInput(
+        await services.upsert_recipient(SYSTEM, services.RecipientInput(
             external_id=f"EMP-{number}", full_name=f"Person {number}", email=f"person{number}@example.com", country="IN"))
     now = utcnow()
     campaign = await campaigns.create_campaign(SYSTEM, CampaignInput(
         programme_id=programme.id, name="Festive vouchers", currency="INR", allowed_offer_ids=[offer.id],
         starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=60), budget=1_700_000, max_rewards=100))
     await campaigns.activate_campaign(SYSTEM, campaign.id)
+    # What waits in the admin's inbox: a one-row file another admin uploaded to another campaign.
+    spot = await campaigns.create_campaign(SYSTEM, CampaignInput(
+        programme_id=programme.id, name="Spot awards", currency="INR", allowed_offer_ids=[offer.id],
+        starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=60), budget=500_000))
+    await campaigns.activate_campaign(SYSTEM, spot.id)
+    spot_file = templates.template_csv(await templates.upload_template(maker, spot.id)) + f"EMP-0,,,,IN,{offer.code},1000,\\r\\n"
+    await staging.stage_upload(maker, spot.id, io.BytesIO(spot_file.encode()), "spot awards.csv")
     print(offer.code)
 
 asyncio.run(main())
 """
 
 # The amounts of the journey in minor units (₹500, ₹750, ₹1,000, the ₹3,000.00 file, the ₹17,000
-# budget and what is left of it): none may be seen, grouped or not.
-MINOR_AMOUNTS = (50_000, 75_000, 100_000, 250_000, 300_000, 1_700_000, 1_400_000)
+# budget and what is left of it, the ₹5,000 budget of the inbox's campaign and what is left of it):
+# none may be seen, grouped or not.
+MINOR_AMOUNTS = (50_000, 75_000, 100_000, 250_000, 300_000, 1_700_000, 1_400_000, 500_000, 400_000)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 _CODE_AFTER = re.compile(r"\d[\d,]*(?:\.\d+)?\s?(?:INR|EUR|JPY|USD)\b")
 
@@ -121,30 +132,63 @@ def test_template_fill_upload_fix_with_dropdowns_and_every_amount_in_currency(
     page.set_viewport_size({"width": width, "height": height})
     journey = Journey(page, shoot, width)
 
-    page.goto(f"{url}/campaigns")
+    page.goto(f"{url}/")
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{url}/campaigns")
+    page.wait_for_url(f"{url}/")
+    inbox_item = page.get_by_text("1 upload awaits a second admin")
+    expect(inbox_item).to_be_visible()
+    journey.uncover()
+    journey.look("01-home-inbox")
+
+    # Acted on from the inbox: the checker's explicit Approve (the uploader would see it disabled).
+    inbox_item.click()
+    page.wait_for_url(re.compile(r".*/uploads/[0-9a-f-]{36}$"))
+    journey.uncover()
+    approve = page.get_by_role("button", name="Approve and issue 1 rows")
+    expect(approve).to_be_enabled()
+    journey.look("02-inbox-upload")
+    approve.click()
+    page.locator(".q-dialog").get_by_role("button", name="Approve and issue").click()
+    expect(page.get_by_text("Issued spot awards.csv: issued 1, waiting for approval 0")).to_be_visible(timeout=60_000)
+    expect(page.locator(".q-table td").filter(has_text="₹1,000.00").first).to_be_visible()  # the row's value
+    journey.look("03-inbox-upload-issued")
+
+    page.goto(f"{url}/recipients")
+    journey.uncover()
+    page.get_by_role("button", name="New recipient").click()
+    dialog = page.locator(".q-dialog")
+    dialog.get_by_label("External id").fill("EMP-9")
+    dialog.get_by_label("Full name").fill("Dara Das")
+    dialog.get_by_label("Email").fill("dara@example.com")
+    dialog.get_by_role("button", name="Add recipient").click()
+    page.wait_for_url(re.compile(r".*/recipients/[0-9a-f-]{36}$"))
+    expect(page.get_by_text("Added Dara Das.")).to_be_visible()  # the confirmation came along to the new page
+    journey.uncover()
+    journey.look("04-recipient-added")
+
+    page.goto(f"{url}/campaigns")
     expect(page.get_by_text("Festive vouchers").first).to_be_visible()
     journey.uncover()
-    journey.look("01-campaigns")
+    journey.look("05-campaigns")
     page.get_by_text("Festive vouchers").first.click()
     expect(page.get_by_text("Remaining budget")).to_be_visible()
     journey.uncover()
-    assert "₹17,000.00" in journey.look("02-campaign")
+    assert "₹17,000.00" in journey.look("06-campaign")
 
     page.get_by_role("button", name="Upload rewards").click()
     page.wait_for_url(re.compile(r".*/uploads\?campaign="))
     expect(page.get_by_text("Upload a file")).to_be_visible()
     journey.uncover()
-    journey.look("03-uploads")
+    journey.look("07-uploads")
 
     name, workbook_bytes = journey.download("Template (XLSX)")
     assert name == "festive-vouchers-template.xlsx"
     offers_sheet = CalamineWorkbook.from_filelike(io.BytesIO(workbook_bytes)).get_sheet_by_name("Offers").to_python()
     (code, title, _partner, currency, amounts) = offers_sheet[1]
     assert (currency, amounts) == ("INR", "500.00, 1000.00") and title == "Chai Point e-voucher"
+    assert minor_units_in("\n".join(",".join(map(str, row)) for row in offers_sheet)) == []  # the workbook too
     name, template = journey.download("Template (CSV)")
     template_text = template.decode("utf-8-sig")
     assert name == "festive-vouchers-template.csv" and code in template_text and "500.00, 1000.00" in template_text
@@ -169,7 +213,13 @@ def test_template_fill_upload_fix_with_dropdowns_and_every_amount_in_currency(
     expect(page.get_by_text("₹750.00 is not a denomination of 'Chai Point e-voucher' (₹500.00, ₹1,000.00)")).to_be_visible(
         timeout=30_000
     )
-    journey.look("04-review")
+    # The uploader's own view: Approve disabled with the reason in words, Withdraw as their action; the
+    # list page's confirmation came along to this page.
+    expect(page.get_by_role("button", name="Approve and issue 3 rows")).to_be_disabled()
+    expect(page.get_by_text("You uploaded this file; another admin must approve it. You may withdraw it.")).to_be_visible()
+    expect(page.get_by_role("button", name="Withdraw")).to_be_visible()
+    expect(page.get_by_text("Received festive.csv: checking every row in the background")).to_be_visible()
+    journey.look("08-review")
 
     _, report = journey.download(re.compile(r"Error report"))
     report_text = report.decode("utf-8-sig")
@@ -185,25 +235,25 @@ def test_template_fill_upload_fix_with_dropdowns_and_every_amount_in_currency(
     options = page.locator(".q-menu .q-item")
     expect(options).to_have_count(3)  # the row's 750 (refused), ₹500.00 and ₹1,000.00
     assert options.all_inner_texts()[1:] == ["₹500.00", "₹1,000.00"]
-    journey.look("05-fix-amount-dropdown")
+    journey.look("09-fix-amount-dropdown")
     options.filter(has_text="₹1,000.00").click()
     dialog.get_by_label("offer").click()
     expect(page.locator(".q-menu .q-item").filter(has_text=f"{code} · Chai Point e-voucher")).to_be_visible()
-    journey.look("06-fix-offer-dropdown")
+    journey.look("10-fix-offer-dropdown")
     page.keyboard.press("Escape")
     dialog.get_by_role("button", name="Save and check again").click()
     expect(page.get_by_text("Line 6 is valid now")).to_be_visible()
     expect(bad_rows.locator("tr", has_text="NEW-1")).to_have_count(0)
-    journey.look("07-fixed")
+    journey.look("11-fixed")
 
     page.get_by_role("button", name="Dry run").click()
     expect(page.get_by_text("Dry run: approving now would…")).to_be_visible()
-    text = journey.look("08-dry-run")
+    text = journey.look("12-dry-run")
     assert "₹3,000.00" in text and "₹17,000.00" in text and "₹14,000.00" in text
 
     page.get_by_role("link", name="Campaign").click()
     expect(page.get_by_text("Remaining budget")).to_be_visible()
     journey.uncover()
-    journey.look("09-campaign-after")
+    journey.look("13-campaign-after")
     everything = "\n".join(text for _, text in journey.seen)
     assert re.findall(r"₹[\d,]+\.\d\d", everything), "the journey showed amounts in currency"

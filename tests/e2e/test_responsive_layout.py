@@ -16,16 +16,16 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignInput
 from backend.core.authz import SYSTEM
 from backend.core.clock import utcnow
-from backend.recipients import service
+from backend.recipients import services
 from backend.rewards.services.issuance import RewardRequest, issue_reward
 from backend.partners.services import profiles
-from backend.access import service as access
+from backend.access import services as access
 from backend.ledger.services import adjustments
 from tests.partners.onboarding_steps import profile
 
 async def main():
-    programme = await service.create_programme(SYSTEM, "Sales Stars with a rather long programme name", "INR", "0.25")
-    recipient = (await service.upsert_recipient(SYSTEM, service.RecipientInput(
+    programme = await services.create_programme(SYSTEM, "Sales Stars with a rather long programme name", "INR", "0.25")
+    recipient = (await services.upsert_recipient(SYSTEM, services.RecipientInput(
         external_id="EMP-0001-WITH-A-LONG-EXTERNAL-IDENTIFIER", full_name="Parvathi Subramaniam-Ramakrishnan",
         email="parvathi.subramaniam-ramakrishnan@example-corporation.com",
         hr_attributes={"grade": 7, "department": "enterprise sales and partnerships", "location": "Bengaluru"}))).recipient

@@ -19,7 +19,7 @@ from backend.core.authz import SYSTEM
 from backend.core.clock import utcnow
 from backend.core.settings import get_settings
 from backend.ledger import services as ledger
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from jobs.worker import build_worker_settings
 
 BACKLOG_JOBS = 400  # a second each on 10 slots: 40 s of work

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from backend.core.authz import SYSTEM
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ async def programme(db) -> Setting:
 @pytest.fixture
 async def finance(db):
     """Two finance users: a maker and a checker."""
-    from backend.access import service as access
+    from backend.access import services as access
 
     maker = await access.create_user(SYSTEM, "maker@example.com", "Mia Maker", "correct horse battery", ["finance"])
     checker = await access.create_user(SYSTEM, "checker@example.com", "Chen Checker", "correct horse battery", ["finance"])

@@ -44,19 +44,39 @@ async def test_a_second_person_approves_a_credit(programme, finance):
 
 
 async def test_the_requester_cannot_approve_their_own_request(programme, finance):
-    maker, _ = finance
+    maker, checker = finance
     asked = await ledger.request_adjustment(maker, programme.programme_id, programme.recipient_ids[0], "credit", 5, "typo fix")
     assert await refusal(ledger.approve_adjustment(maker, asked.id)) == "SAME_APPROVER"
     assert (await ledger.get_adjustment(maker, asked.id)).status is AdjustmentStatus.PENDING
-    withdrawn = await ledger.reject_adjustment(maker, asked.id, "asked twice")  # withdrawing is allowed
+    # The maker's step is to withdraw, not to reject; a checker rejects, never withdraws.
+    assert await refusal(ledger.reject_adjustment(maker, asked.id, "asked twice")) == "SAME_APPROVER"
+    assert await refusal(ledger.withdraw_adjustment(checker, asked.id, "not mine")) == "NOT_REQUESTER"
+    assert (await ledger.get_adjustment(maker, asked.id)).status is AdjustmentStatus.PENDING
+    withdrawn = await ledger.withdraw_adjustment(maker, asked.id, "asked twice")
     assert withdrawn.status is AdjustmentStatus.REJECTED and withdrawn.transfer_id is None
+    actions = {row["action"] for row in await AuditEvent.select(AuditEvent.action)}
+    assert "ledger.adjustment_withdrawn" in actions and "ledger.adjustment_rejected" not in actions
+
+
+async def test_a_debit_beyond_the_balance_is_refused_when_asked_with_the_balance(programme, finance):
+    maker, _ = finance
+    p, r = programme.programme_id, programme.recipient_ids[0]
+    await ledger.earn(SYSTEM, p, r, 100)
+    with pytest.raises(DomainError) as refused:
+        await ledger.request_adjustment(maker, p, r, "debit", 101, "clawback")
+    error = refused.value.errors[0]
+    assert (error.code, error.field) == ("INSUFFICIENT_POINTS", "amount")
+    assert error.message == "the wallet holds 100 points available: a debit of 101 would overdraw it"
+    assert (await ledger.list_adjustments(maker, programme_id=p, recipient_id=r)).adjustments == []  # nothing asked
 
 
 async def test_a_debit_cannot_overdraw_and_the_request_stays_pending(programme, finance):
     maker, checker = finance
     p, r = programme.programme_id, programme.recipient_ids[0]
     await ledger.earn(SYSTEM, p, r, 100)
-    asked = await ledger.request_adjustment(maker, p, r, "debit", 101, "clawback")
+    asked = await ledger.request_adjustment(maker, p, r, "debit", 100, "clawback")
+    spent = await ledger.request_adjustment(maker, p, r, "debit", 1, "a point spent meanwhile")
+    await ledger.approve_adjustment(checker, spent.id)
     assert await refusal(ledger.approve_adjustment(checker, asked.id)) == "INSUFFICIENT_POINTS"
     assert (await ledger.get_adjustment(checker, asked.id)).status is AdjustmentStatus.PENDING
     await ledger.earn(SYSTEM, p, r, 1)
@@ -77,7 +97,7 @@ async def test_a_request_is_decided_once(programme, finance):
 
 
 async def test_a_request_needs_a_reason_a_direction_and_the_adjust_permission(programme, finance, admin):
-    from backend.access import service as access
+    from backend.access import services as access
 
     maker, _ = finance
     p, r = programme.programme_id, programme.recipient_ids[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.access.roles import permissions_for
 from backend.core.authz import SYSTEM, Actor, ActorKind
 from backend.core.ids import new_id

@@ -13,9 +13,9 @@ from backend.core import audit
 from backend.core.authz import SYSTEM
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError
-from backend.recipients import hr_sync, service
+from backend.recipients import hr_sync, services
 from backend.recipients.hr_sync import FieldMapping, SourceSystem, rows_from_csv, sync_recipients, whole_years
-from backend.recipients.service import RecipientInput
+from backend.recipients.services.views import RecipientInput
 from backend.recipients.tables import Recipient
 
 
@@ -51,7 +51,7 @@ WORKDAY_ROWS = [
 
 
 async def stored(external_id: str):
-    return await service.get_recipient(SYSTEM, external_id=external_id)
+    return await services.get_recipient(SYSTEM, external_id=external_id)
 
 
 async def test_workday_preset_maps_names_contacts_and_rule_attributes(admin):
@@ -216,7 +216,7 @@ async def test_a_re_sync_reports_unchanged_and_writes_nothing_then_updates_what_
 
 
 async def test_a_sync_keeps_what_its_mapping_does_not_cover(admin):
-    await service.upsert_recipient(
+    await services.upsert_recipient(
         admin,
         RecipientInput(
             external_id="21001",

@@ -4,8 +4,9 @@ import pytest
 
 from backend.core import audit
 from backend.core.errors import DomainError, PermissionDenied
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientFilter, RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.search import RecipientFilter
+from backend.recipients.services.views import RecipientInput
 from backend.recipients.tables import Recipient
 
 
@@ -137,7 +138,7 @@ async def test_a_programme_in_a_currency_without_minor_units_is_refused(admin):
 
 
 async def test_reading_and_writing_need_permissions(admin):
-    from backend.access import service as access
+    from backend.access import services as access
 
     agent = access.actor_for_user(
         await access.create_user(admin, "a@example.com", "Agent", "correct horse battery", ["support_agent"])

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from backend.core.errors import DomainError
-from backend.recipients import service
+from backend.recipients import services
 from backend.recipients.hr_sync import SourceSystem, sync_recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients.services.views import RecipientInput
 from backend.recipients.tables import Recipient
 
 
@@ -18,7 +18,7 @@ def person(**changes) -> RecipientInput:
 
 async def refusal(admin, data: RecipientInput) -> list[tuple[str, str]]:
     with pytest.raises(DomainError) as raised:
-        await service.upsert_recipient(admin, data)
+        await services.upsert_recipient(admin, data)
     assert await Recipient.count() == 0
     return [(error.field, error.code) for error in raised.value.errors]
 
@@ -26,8 +26,8 @@ async def refusal(admin, data: RecipientInput) -> list[tuple[str, str]]:
 async def test_a_full_name_longer_than_its_column_is_too_long(admin):
     # Was: stored whole on SQLite, a masked server error on PostgreSQL (varchar(200)).
     assert await refusal(admin, person(full_name="A" * 201)) == [("full_name", "TOO_LONG")]
-    await service.upsert_recipient(admin, person(full_name="A" * 200))
-    assert (await service.get_recipient(admin, external_id="E-1")).full_name == "A" * 200
+    await services.upsert_recipient(admin, person(full_name="A" * 200))
+    assert (await services.get_recipient(admin, external_id="E-1")).full_name == "A" * 200
 
 
 @pytest.mark.parametrize(
@@ -48,9 +48,9 @@ async def test_a_control_character_in_any_recipient_text_is_refused_naming_the_f
 
 async def test_a_nul_in_a_filter_or_a_lookup_is_refused(admin):
     with pytest.raises(DomainError, match="INVALID_CHARACTERS"):
-        await service.recipients_after(admin, service.RecipientFilter(search="a\x00"), None, 10)
+        await services.recipients_after(admin, services.RecipientFilter(search="a\x00"), None, 10)
     with pytest.raises(DomainError, match="INVALID_CHARACTERS"):
-        await service.get_recipient(admin, external_id="E\x00")
+        await services.get_recipient(admin, external_id="E\x00")
 
 
 async def test_a_sync_rejects_the_row_with_a_nul_and_keeps_the_others(admin):

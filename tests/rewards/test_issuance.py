@@ -27,7 +27,8 @@ from backend.core.errors import DomainError
 from backend.core.ids import new_id
 from backend.ledger import services as ledger
 from backend.rewards.services import issuances
-from backend.rewards.services.issuance import RejectionCode, RewardRequest, issue_reward, issue_rewards, price_rewards
+from backend.rewards.services.issuance import RewardRequest, issue_reward, issue_rewards, price_rewards
+from backend.rewards.services.rejections import RejectionCode
 
 
 async def counters(campaign_id):

@@ -28,7 +28,8 @@ from backend.core import sql
 from backend.core.authz import SYSTEM
 from backend.ledger import services as ledger
 from backend.rewards.services import approvals as decisions
-from backend.rewards.services.issuance import RejectionCode, RewardRequest, issue_reward
+from backend.rewards.services.issuance import RewardRequest, issue_reward
+from backend.rewards.services.rejections import RejectionCode
 
 
 @pytest.fixture

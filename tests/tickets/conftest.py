@@ -25,3 +25,19 @@ async def reward(programme):
 
     someone = await person("EMP-1", email="asha@example.com")
     return await programme.issue(someone.id)
+
+
+@pytest.fixture
+def checker():
+    """A second admin (the checker of the partner go-live in the catalogue steps)."""
+    from campaign_steps import role_actor
+
+    return role_actor("admin", "checker@example.com")
+
+
+@pytest.fixture
+async def code_reward(admin, checker):
+    """A voucher reward (₹500.00 of a live offer with ``codes`` in stock), delivered by the sandbox."""
+    from code_steps import delivered_code_reward
+
+    return await delivered_code_reward(admin, checker)

@@ -53,14 +53,14 @@ async def test_a_holiday_and_a_dst_change_in_the_programme_calendar(programme, r
 async def test_bad_desk_settings_are_refused(programme):
     with pytest.raises(DomainError) as refused:
         await desk.set_desk_settings(SYSTEM, programme.programme.id, desk.DeskSettings(timezone="Mars/Olympus"))
-    assert (refused.value.code, refused.value.errors[0].field) == ("INVALID_CALENDAR", "calendar")
+    assert (refused.value.code, refused.value.errors[0].field) == ("INVALID_TIMEZONE", "timezone")
     with pytest.raises(DomainError) as refused:
         await desk.set_desk_settings(SYSTEM, programme.programme.id, desk.DeskSettings(retention_days=0))
     assert refused.value.code == "INVALID_RETENTION"
     with pytest.raises(DomainError) as refused:
         await desk.set_sla_policy(SYSTEM, programme.programme.id, "normal", SlaTargets(0, 1, 1))
     assert refused.value.code == "INVALID_TARGET"
-    assert await count("ticket_desk_settings") == 0 and await count("sla_policies") == 0
+    assert await count("SELECT COUNT(*) FROM ticket_desk_settings") == 0 and await count("SELECT COUNT(*) FROM sla_policies") == 0
 
 
 async def test_a_breach_reassigns_to_the_programmes_breach_queue_and_person(programme, reward):

@@ -21,9 +21,9 @@ async def test_two_sweeps_racing_fire_each_step_once(programme):
     results = await asyncio.gather(escalation.sweep(later, batch=7), escalation.sweep(later, batch=7))
     steps = 40 * 2 * 2  # first response and resolution, a warning and a breach each
     assert sum(r.warnings + r.breaches for r in results) == steps
-    assert await count("outbox_events", "WHERE topic IN ('ticket.sla_warning', 'ticket.sla_breached')") == steps
-    assert await count("audit_events", "WHERE action IN ('ticket.sla_warning', 'ticket.sla_breach')") == steps
+    assert await count("SELECT COUNT(*) FROM outbox_events WHERE topic IN ('ticket.sla_warning', 'ticket.sla_breached')") == steps
+    assert await count("SELECT COUNT(*) FROM audit_events WHERE action IN ('ticket.sla_warning', 'ticket.sla_breach')") == steps
     # Each ticket was raised once per breach: high → urgent (and urgent stays urgent).
-    assert await count("tickets", "WHERE priority = 'urgent'") == 40
+    assert await count("SELECT COUNT(*) FROM tickets WHERE priority = 'urgent'") == 40
     per_step = await sql.fetch("SELECT payload FROM outbox_events WHERE topic IN ('ticket.sla_warning', 'ticket.sla_breached')")
     assert len(per_step) == steps

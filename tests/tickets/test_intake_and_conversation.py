@@ -23,7 +23,7 @@ async def test_a_ticket_links_the_reward_and_gets_its_priority_by_rule(programme
     )
     assert row["recipient_id"] is not None and row["delivery_id"] is None  # no delivery made in this test
     assert (row["status"], row["priority"], row["category"], row["reward_value"]) == ("new", "high", "code_invalid", 1500)
-    assert await count("outbox_events", "WHERE topic = $1", "ticket.status_changed") == 1
+    assert await count("SELECT COUNT(*) FROM outbox_events WHERE topic = $1", "ticket.status_changed") == 1
 
 
 async def test_a_second_report_on_the_same_reward_joins_the_open_ticket(reward):
@@ -31,7 +31,7 @@ async def test_a_second_report_on_the_same_reward_joins_the_open_ticket(reward):
     second = await report(reward, category="not_received", message="Still nothing")
     assert second.joined and second.ticket_id == first.ticket_id
     assert (await ticket_row(first.ticket_id))["reports"] == 2
-    assert await count("ticket_messages", "WHERE ticket = $1", first.ticket_id) == 2
+    assert await count("SELECT COUNT(*) FROM ticket_messages WHERE ticket = $1", first.ticket_id) == 2
     await conversation.change_status(AGENT, first.ticket_id, "closed")
     third = await report(reward)
     assert not third.joined and third.ticket_id != first.ticket_id  # closed: a new ticket
@@ -41,7 +41,7 @@ async def test_reports_at_once_make_one_ticket(db, reward):
     results = await asyncio.gather(*(report(reward, message=f"report {n}") for n in range(6)))
     assert len({result.ticket_id for result in results}) == 1
     assert sum(not result.joined for result in results) == 1
-    assert await count("tickets") == 1
+    assert await count("SELECT COUNT(*) FROM tickets") == 1
     assert (await ticket_row(results[0].ticket_id))["reports"] == 6
 
 
@@ -62,13 +62,13 @@ async def test_bad_reports_change_nothing(programme, reward):
     with pytest.raises(DomainError) as refused:
         await report(reward, actor=reader)
     assert refused.value.code == "FORBIDDEN"
-    assert await count("tickets") == 0 and await count("ticket_messages") == 0
+    assert await count("SELECT COUNT(*) FROM tickets") == 0 and await count("SELECT COUNT(*) FROM ticket_messages") == 0
 
 
 async def test_idempotent_open(reward):
     first = await report(reward, idempotency_key="k-1")
     again = await report(reward, idempotency_key="k-1")
-    assert again == first and await count("ticket_messages") == 1
+    assert again == first and await count("SELECT COUNT(*) FROM ticket_messages") == 1
     with pytest.raises(DomainError) as refused:
         await report(reward, message="something else", idempotency_key="k-1")
     assert refused.value.code == "IDEMPOTENCY_CONFLICT"
@@ -133,7 +133,7 @@ async def test_reading_a_ticket_needs_tickets_read_and_is_audited(reward):
     assert refused.value.code == "FORBIDDEN"
     await reading.get_ticket(AGENT, ticket_id)
     await reading.get_ticket(AGENT, ticket_id)
-    assert await count("audit_events", "WHERE action = 'ticket.read' AND entity_id = $1", str(ticket_id)) == 2
+    assert await count("SELECT COUNT(*) FROM audit_events WHERE action = 'ticket.read' AND entity_id = $1", str(ticket_id)) == 2
 
 
 def test_only_roles_that_work_tickets_read_them():

@@ -37,8 +37,8 @@ async def test_a_friday_afternoon_ticket_is_due_on_monday_and_escalates_once(rew
         assert await escalation.sweep() == escalation.SweepResult(0, 0)
         row = await ticket_row(ticket_id)
         assert row["priority"] == "urgent"  # the breach raised it
-        assert await count("outbox_events", "WHERE topic = 'ticket.sla_warning'") == 1
-        assert await count("outbox_events", "WHERE topic = 'ticket.sla_breached'") == 1
+        assert await count("SELECT COUNT(*) FROM outbox_events WHERE topic = 'ticket.sla_warning'") == 1
+        assert await count("SELECT COUNT(*) FROM outbox_events WHERE topic = 'ticket.sla_breached'") == 1
         assert as_utc(row["sla_due_at"]) == at(14, 10)  # breached and unanswered: top of the queue
 
         # The agent answers and waits on the recipient: every clock pauses (2.5 h of resolution used).

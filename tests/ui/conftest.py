@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 import pytest
-from nicegui.testing import User
+from nicegui.testing import User, user_simulation
+from nicegui.testing.general_fixtures import get_path_to_main_file
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.core.authz import Actor
 
 ADMIN_EMAIL = "admin@example.com"
@@ -21,6 +22,19 @@ ADMIN_PASSWORD = "correct horse battery"
 PATIENCE = 50
 
 SignIn = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+async def user(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest) -> AsyncGenerator[User, None]:
+    """NiceGUI's own ``user`` fixture, except that an ERROR the console logged during the test fails the
+    test only after the simulated console has shut down, and names the errors. NiceGUI's fails inside
+    the simulation, which skips the app's shutdown: the app stays "started" and every later console
+    test on the same xdist worker then errors at setup ("NiceGUI has already been started")."""
+    async with user_simulation(main_file=get_path_to_main_file(request)) as simulated:
+        yield simulated
+    errors = [record for record in caplog.get_records("call") if record.levelname == "ERROR"]
+    if errors:
+        pytest.fail("The console logged unexpected errors: " + " | ".join(r.getMessage() for r in errors), pytrace=False)
 
 
 @pytest.fixture

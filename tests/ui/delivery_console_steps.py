@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "deliveries")) 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "jobs"))  # the worker harness
 
 from backend.core.authz import SYSTEM  # noqa: E402
-from backend.recipients import service as recipients  # noqa: E402
+from backend.recipients import services as recipients  # noqa: E402
 
 PASSWORD = "a long enough password"
 

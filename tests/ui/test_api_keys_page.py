@@ -6,8 +6,8 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from backend.access import service as access
-from backend.access.service import ApiKeyRejected
+from backend.access import services as access
+from backend.access.services.api_keys import ApiKeyRejected
 
 
 def secret_on_page(user: User) -> str:
@@ -98,3 +98,21 @@ async def test_a_key_name_with_a_control_character_or_too_long_is_refused_on_the
         await eventually(lambda field=field: field.error is not None)
         assert field.error.startswith(message), field.error
     assert (await access.list_api_keys(admin)).total == 0
+
+
+def test_every_scope_has_its_own_words() -> None:
+    from backend.access.roles import API_KEY_SCOPES
+    from ui.pages.api_keys import SCOPE_MEANINGS
+
+    for scope in API_KEY_SCOPES:
+        assert SCOPE_MEANINGS[scope.value] != scope.value  # never "catalog:write — catalog:write"
+
+
+async def test_the_scope_choices_read_as_words_with_the_code_once(console: User, patience) -> None:
+    await console.open("/api-keys")
+    await console.should_see(marker="new-api-key", retries=patience)
+    console.find(marker="new-api-key").click()
+    await console.should_see(marker="scope-catalog:write", retries=patience)
+    box = next(iter(console.find(marker="scope-catalog:write").elements))
+    assert box.text == "Keep offers and voucher stock up to date"
+    await console.should_see("catalog:write")

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from nicegui.testing import User
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.core.clock import utcnow
 
 
@@ -25,10 +25,16 @@ async def test_lists_entries_and_filters_them(console: User, admin, patience, ta
     assert table(console).pagination["rowsNumber"] == 1
     console.find(marker="filter-action").clear()
     await eventually(lambda: len(table(console).rows) == len(rows))
+    console.find(marker="filter-action").type("LOGGED")  # anywhere in the action, any case
+    await eventually(lambda: {row["action"] for row in table(console).rows} == {"user.logged_in"})
+    console.find(marker="filter-action").clear()
+    await eventually(lambda: len(table(console).rows) == len(rows))
 
     console.find(marker="filter-entity_type").click()
     console.find("user").click()
     await eventually(lambda: {row["entity"].split(" · ")[0] for row in table(console).rows} == {"user"})
+    # Entities by name, not by a cut id.
+    assert {row["entity"] for row in table(console).rows} >= {"user · dora@example.com", "user · admin@example.com"}
 
     console.find(marker="filter-actor").type("system")  # the fixture's admin was created by the system actor
     await eventually(lambda: [row["action"] for row in table(console).rows] == ["user.created"])
@@ -78,3 +84,17 @@ async def test_audit_pages_on_the_server(console: User, admin, table, eventually
     console.find(marker="paged-table").trigger("request", {"page": 2, "rowsPerPage": 25, "sortBy": None, "descending": False})
     await eventually(lambda: grid.pagination["page"] == 2)
     assert len(grid.rows) == 5
+
+
+async def test_entities_read_by_name(console: User, admin, table, eventually) -> None:
+    from backend.recipients import services as recipients
+
+    asha = await recipients.create_recipient(
+        admin, recipients.RecipientInput(external_id="E-1", full_name="Asha Rao", email="asha@example.com")
+    )
+    programme = await recipients.create_programme(admin, "Sales stars", "INR", "0.25")
+    await console.open("/audit?action=created")
+    await eventually(lambda: "recipient · Asha Rao (E-1)" in {row["entity"] for row in table(console).rows})
+    assert "programme · Sales stars" in {row["entity"] for row in table(console).rows}
+    entities = " ".join(row["entity"] for row in table(console).rows)
+    assert str(asha.id)[-6:] not in entities and str(programme.id)[-6:] not in entities

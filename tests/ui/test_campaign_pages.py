@@ -165,6 +165,9 @@ async def test_a_budget_below_what_is_spent_is_refused(console: User, admin, pro
     await console.should_see(marker="campaign-form", retries=patience)
     budget = element(console, "campaign-budget")
     assert budget.value == "1000"
+    assert budget.props.get("readonly") is True  # a campaign opens read-only
+    console.find(marker="edit").click()
+    await eventually(lambda: not budget.props.get("readonly"))
     budget.set_value("500")
     console.find(marker="save-campaign").click()
     await eventually(lambda: budget.error is not None)
@@ -198,6 +201,12 @@ async def test_a_viewer_reads_campaigns_but_cannot_change_them(
     await sign_in("viewer@example.com", "a long enough password", path=f"/campaigns/{campaign.id}")
     await user.should_see(marker="campaign-counters", retries=patience)
     await user.should_not_see(marker="save-campaign")
+    await user.should_not_see(marker="edit")
+    await user.should_see("Read only: changing a campaign needs the permission “campaigns:write”.")
+    # Nothing to type into: every field is read-only (radios and checkboxes disabled).
+    for marker in ("campaign-name", "campaign-budget", "campaign-description", "campaign-points-value"):
+        assert element(user, marker).props.get("readonly") is True, marker
+    assert element(user, "campaign-approval-mode").props.get("disable") is True
     await user.should_not_see(marker="status-paused")
     await user.open("/issuance-approvals")
     await user.should_see(marker="permission-needed", retries=patience)

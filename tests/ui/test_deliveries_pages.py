@@ -18,13 +18,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "campaigns"))  
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "deliveries"))  # delivery_steps, the loopback provider
 
 from campaign_steps import points_campaign, role_actor
-from delivery_steps import QUICK, Programme, handle, person
+from delivery_steps import QUICK, Programme, count, handle, person
 from messaging_provider import ACCOUNT_SID, AUTH_TOKEN, INVALID_NUMBER, MessagingProvider
 
 from backend.core.authz import Actor
-from backend.deliveries.services import providers, reading, resending, sending
+from backend.deliveries.services import providers, reading, resending, sending, upload_resends
 from backend.deliveries.services.providers import ProviderInput
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.rewards.uploads.services import approval
 from backend.rewards.uploads.services.staging import stage_upload
 
@@ -272,7 +272,12 @@ async def test_an_upload_shows_its_deliveries_and_resends_all_its_failed(
         console.find(marker="resend-upload").click()
         await console.should_see(marker="confirm-dialog", retries=patience)
         console.find(marker="confirm-ok").click()
-        await console.should_see("Resent 2 of 2: each goes back to the worker now.", retries=patience)
+        await console.should_see("Resending 2 failed deliveries of", retries=patience)
+        # What the worker does with the request (tests/deliveries/test_upload_resends.py runs the real one).
+        assert await count("SELECT COUNT(*) FROM outbox_events WHERE topic = $1", upload_resends.UPLOAD_RESEND_REQUESTED) == 1
+        await upload_resends.resend_some(upload_resends.worker_for("admin"), staged.id, None, time_budget=10)
+        await console.open(link.props["href"])
+        listed = table(console, "deliveries-table")
         await eventually(lambda: len(listed.rows) == 0)
         for issuance in issued:
             delivery = await reading.delivery_of_reward(admin, issuance.id)
@@ -314,3 +319,17 @@ async def test_contact_corrections_from_a_csv_report_each_row(
     listed = table(console, "deliveries-table")
     await eventually(lambda: [row["status"] for row in listed.rows] == ["Waiting to send", "Waiting to send", "Sent"])
     assert (await recipients.get_recipient(admin, external_id="CAT")).phone == "+919812345688"
+
+
+def test_an_attempt_without_provider_text_reads_its_reason_in_words() -> None:
+    """A failure with only a code (no provider text) once showed the raw code, e.g. NOT_ON_WHATSAPP."""
+    from datetime import UTC, datetime
+
+    import ui.main  # noqa: F401  (the pages import one another in the console's order)
+    from backend.deliveries.views import AttemptView
+    from ui.pages.deliveries.timeline import attempt_row
+
+    attempt = AttemptView(
+        1, "whatsapp", "twilio", "primary", None, "permanent", "NOT_ON_WHATSAPP", None, 12, datetime.now(UTC), None
+    )
+    assert attempt_row(attempt)["error"] == "Not on WhatsApp"

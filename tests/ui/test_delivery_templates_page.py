@@ -67,6 +67,10 @@ async def test_an_email_template_is_saved_previewed_safely_and_reset(console: Us
     assert stored.subject == "{{ recipient_name }}: {{ value }}"
     await console.should_see("The programme's own en template.", retries=patience)
 
+    # The destructive reset stands apart from Save: a spacer between them in their row.
+    reset = element(console, "reset-template")
+    row = [type(child).__name__ for child in reset.parent_slot.parent]
+    assert row == ["Button", "Space", "Button"]
     console.find(marker="reset-template").click()
     await console.should_see(marker="confirm-dialog", retries=patience)
     console.find(marker="confirm-ok").click()

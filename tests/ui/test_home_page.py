@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from nicegui.testing import User
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.core import audit
 from backend.core.audit import AuditFilter
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 
 
 async def test_home_counts_what_there_is(admin, console: User, patience) -> None:

@@ -13,12 +13,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "catalog"))  # 
 
 from catalogue_steps import offer_input, onboard_to_live
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.catalog.services import offers
 from backend.ledger.services import adjustments
 from backend.partners.services import go_live
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 from ui import inbox
 
 PASSWORD = "a long enough password"
@@ -94,3 +94,19 @@ async def test_ledger_approvals_and_low_stock_appear_and_leave_live(
     await adjustments.reject_adjustment(admin, requested.id, "no such bonus")
     await user.should_not_see(marker="inbox-ledger-approvals", retries=patience)
     await user.should_not_see(marker="badge-approvals", retries=patience)  # hidden once nothing waits
+
+
+async def test_a_withdrawn_adjustment_is_not_called_refused(admin, user: User, sign_in, patience) -> None:
+    """The maker withdrew one request and another admin rejected the other: only the rejection is theirs to read."""
+    maker = access.actor_for_user(await access.create_user(admin, "maya@example.com", "Maya Maker", PASSWORD, ["admin"]))
+    programme = await recipients.create_programme(admin, "Sales stars", "INR", "0.25")
+    asha = (
+        await recipients.upsert_recipient(admin, RecipientInput(external_id="A", full_name="Asha", email="a@example.com"))
+    ).recipient
+    taken_back = await adjustments.request_adjustment(maker, programme.id, asha.id, "credit", 100, "asked twice")
+    turned_down = await adjustments.request_adjustment(maker, programme.id, asha.id, "credit", 500, "missed bonus")
+    await adjustments.withdraw_adjustment(maker, taken_back.id, "asked twice")
+    await adjustments.reject_adjustment(admin, turned_down.id, "no such bonus")
+    await sign_in("maya@example.com", PASSWORD)
+    await user.should_see(marker="inbox-ledger-refused", retries=patience)
+    await user.should_see("1 points adjustment of yours refused")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 
 import pytest
 from nicegui.testing import User
@@ -15,9 +16,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "campaigns"))  
 from campaign_steps import make_manager, make_people, make_programme, points_campaign
 
 from backend.campaigns.services import campaigns
+from backend.core import audit
 from backend.core.authz import Actor
 from backend.ledger import services as ledger
-from backend.rewards.services import issuances
+from backend.rewards.services import approvals, issuances
 from backend.rewards.services.issuance import RewardRequest, issue_reward
 
 
@@ -61,7 +63,7 @@ async def test_approve_a_selection_then_one_refused_at_approval_then_reject(
     assert {(row["requested_by"], row["value"], row["reward"]) for row in queue.rows} == {
         ("manager@example.com", "200 points", "Points")
     }
-    assert all(row["actions"] == ["approve", "reject"] for row in queue.rows)
+    assert all((row["actions"], row["disabled"]) == (["approve", "reject"], []) for row in queue.rows)
 
     select(console, queue.rows[:2])
     await console.should_see("Approve selected (2)", retries=patience)
@@ -113,16 +115,52 @@ async def test_ones_own_request_is_not_offered_for_approval_and_is_refused(
     queue = table(console, "issuance-approvals-table")
     await eventually(lambda: len(queue.rows) == 4)
     mine = next(row for row in queue.rows if row["id"] == str(own))
-    assert mine["actions"] == ["reject"] and mine["requested_by"] == "admin@example.com (you)"
+    assert (mine["actions"], mine["disabled"], mine["action_note"]) == (
+        ["approve", "withdraw"],
+        ["approve"],
+        "You requested this; another admin must approve.",
+    )
+    assert mine["requested_by"] == "admin@example.com (you)"
 
-    select(console, [mine])
-    console.find(marker="approve-selected").click()
-    await console.should_see(marker="confirm-dialog", retries=patience)
-    console.find(marker="confirm-ok").click()
-    await console.should_see("Approved 0 of 1; 1 not decided (see why below).", retries=patience)
-    [refused] = table(console, "outcomes-table").rows
-    assert refused["reason"] == "A reward you asked for is approved by someone else."
+    # One's own among a selection: Approve and Reject count only the others and say what they skipped.
+    other = next(row for row in queue.rows if row["id"] != str(own))
+    select(console, [mine, other])
+    await console.should_see("Approve selected (1)", retries=patience)
+    await console.should_see("Reject selected (1)")
+    await console.should_see("Withdraw selected (1)")
+    await console.should_see("1 selected reward is your own: another admin approves or rejects it; you may withdraw it.")
+    console.find(marker="reject-selected").click()
+    await console.should_see(marker="reject-dialog", retries=patience)
+    await console.should_see(f"Reject the reward for {other['recipient']}?")
+    console.find(marker="send-rejection").click()
+    await console.should_see(
+        "Rejected 1 of 1. 1 of your own rewards skipped: another admin approves or rejects it; you may withdraw it.",
+        retries=patience,
+    )
     assert (await issuances.get_issuance(admin, own)).status == "pending_approval"
+    assert (await issuances.get_issuance(admin, uuid.UUID(other["id"]))).status == "rejected"
+
+    # The service says the same to a maker who rejects rather than withdraws, and to a checker who withdraws.
+    [refused] = await approvals.reject_issuances(admin, [own])
+    assert (refused.status, refused.code) == ("unchanged", "SELF_APPROVAL")
+    assert refused.message == "a reward you asked for is decided by someone else; withdraw it instead"
+    [not_theirs] = await approvals.withdraw_issuances(admin, [waiting.issuance_ids[1]])
+    assert (not_theirs.status, not_theirs.code) == ("unchanged", "NOT_REQUESTER")
+    assert (await issuances.get_issuance(admin, own)).status == "pending_approval"
+
+    # The maker's own action: Withdraw selected (the hold goes back to the campaign, nothing is issued).
+    await eventually(lambda: len(queue.rows) == 3)
+    mine = next(row for row in queue.rows if row["id"] == str(own))
+    select(console, [mine])
+    await console.should_see("Withdraw selected (1)", retries=patience)
+    console.find(marker="withdraw-selected").click()
+    await console.should_see("Withdraw the reward for", retries=patience)
+    console.find(marker="send-rejection").click()
+    await console.should_see("Withdrew 1 of 1.", retries=patience)
+    assert [row["outcome"] for row in table(console, "outcomes-table").rows] == ["Withdrawn"]
+    assert (await issuances.get_issuance(admin, own)).status == "rejected"
+    history = [row["action"] for row in await audit.entity_history(admin, "reward_issuance", own)]
+    assert history[0] == "reward.withdrawn"
 
 
 async def test_nothing_waiting_says_so(console: User, admin, patience) -> None:

@@ -11,12 +11,14 @@ from datetime import timedelta
 import pytest
 from nicegui.testing import User
 
+from backend.access import services as access
 from backend.core.authz import Actor
 from backend.core.clock import utcnow
 from backend.ledger import services as ledger
 from backend.ledger.kinds import AdjustmentStatus
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
+from ui.components import watch
 
 PASSWORD = "a long enough password"
 
@@ -249,11 +251,15 @@ async def test_an_adjustment_moves_points_only_once_a_second_person_approves(
     queue = table(user, "approvals-table")
     await eventually(lambda: len(queue.rows) == 1)
     [own] = queue.rows
-    assert own["actions"] == ["reject"] and own["requested_by"].endswith("(you)")
+    # Approve is disabled with the reason in words; the maker's own action is Withdraw, not Reject.
+    assert (own["actions"], own["disabled"], own["action_note"]) == (
+        ["approve", "withdraw"],
+        ["approve"],
+        "You requested this; another admin must approve.",
+    )
+    assert own["requested_by"].endswith("(you)")
     user.find(marker="approvals-table").trigger("row_action", {"action": "approve", "key": own["id"]})
-    await user.should_see(marker="confirm-dialog", retries=patience)
-    user.find(marker="confirm-ok").click()
-    await user.should_see("A second person must approve an adjustment; you asked for this one.", retries=patience)
+    await user.should_not_see(marker="confirm-dialog")  # a disabled action does nothing, even when sent
     [waiting] = (await ledger.list_adjustments(admin, status=AdjustmentStatus.PENDING)).adjustments
     assert (await ledger.balance(admin, wallet.programme_id, wallet.recipient_id)).available == 850
 
@@ -262,7 +268,7 @@ async def test_an_adjustment_moves_points_only_once_a_second_person_approves(
     await sign_in("checker@example.com", PASSWORD, path="/approvals")
     await user.should_see(marker="approvals-table", retries=patience)
     queue = table(user, "approvals-table")
-    await eventually(lambda: [row["actions"] for row in queue.rows] == [["approve", "reject"]])
+    await eventually(lambda: [(row["actions"], row["disabled"]) for row in queue.rows] == [(["approve", "reject"], [])])
     assert (queue.rows[0]["recipient"], queue.rows[0]["change"], queue.rows[0]["reason"]) == (
         "Asha Rao (EMP-1001)",
         "+500",
@@ -310,6 +316,24 @@ async def test_an_adjustment_needs_a_reason_and_a_whole_amount(console: User, ad
     assert (await ledger.list_adjustments(admin)).adjustments == []
 
 
+async def test_a_debit_beyond_the_balance_is_refused_in_the_dialog_with_the_balance(
+    console: User, admin, wallet: Wallet, patience, eventually
+) -> None:
+    await console.open(wallet.url)
+    console.find(marker="request-adjustment").click()
+    await console.should_see(marker="adjustment-dialog", retries=patience)
+    assert next(iter(console.find(marker="adjustment-available").elements)).text == (
+        "Available now: 850 points; a debit cannot be larger."
+    )
+    console.find("Debit (remove points)").click()
+    console.find(marker="adjustment-amount").type("851")
+    console.find(marker="adjustment-reason").type("clawback")
+    console.find(marker="send-adjustment").click()
+    amount = next(iter(console.find(marker="adjustment-amount").elements))
+    await eventually(lambda: amount.error == "The wallet holds 850 points available: a debit of 851 would overdraw it.")
+    assert (await ledger.list_adjustments(admin)).adjustments == []
+
+
 async def test_a_support_agent_reads_points_but_cannot_adjust(
     admin, user: User, sign_in, create_person, wallet: Wallet, patience
 ) -> None:
@@ -333,3 +357,38 @@ async def test_a_recipient_without_points_yet_has_an_empty_wallet(console: User,
 
     await console.open("/points?recipient=not-an-id")
     await console.should_see("There is no recipient with id not-an-id.", retries=patience)
+
+
+async def test_the_maker_withdraws_their_own_request(
+    admin, user: User, sign_in, create_person, wallet: Wallet, patience, table, eventually
+) -> None:
+    await create_person("maker@example.com", ["finance"])
+    await request_as(user, sign_in, "maker@example.com", wallet, patience, 40, "typed the wrong wallet")
+    await user.open("/approvals")
+    queue = table(user, "approvals-table")
+    await eventually(lambda: len(queue.rows) == 1)
+    user.find(marker="approvals-table").trigger("row_action", {"action": "withdraw", "key": queue.rows[0]["id"]})
+    await user.should_see("Withdraw your request?", retries=patience)
+    user.find(marker="send-rejection").click()
+    await user.should_see("Withdrew the request for Asha Rao: no points moved.", retries=patience)
+    await eventually(lambda: queue.rows == [])
+    [withdrawn] = (await ledger.list_adjustments(admin)).adjustments
+    assert (withdrawn.status, withdrawn.decided_by_label) == (AdjustmentStatus.REJECTED, "maker@example.com")
+    assert (await ledger.balance(admin, wallet.programme_id, wallet.recipient_id)).available == 850
+
+
+async def test_the_approvals_page_drops_a_request_withdrawn_elsewhere(
+    admin, user: User, sign_in, create_person, wallet: Wallet, patience, table, eventually, monkeypatch
+) -> None:
+    monkeypatch.setattr(watch, "POLL_SECONDS", 0.2)
+    maker = access.actor_for_user(await access.create_user(admin, "maker@example.com", "Maker", PASSWORD, ["finance"]))
+    waiting = await ledger.request_adjustment(
+        maker, wallet.programme_id, wallet.recipient_id, "credit", 60, "goodwill", idempotency_key="refresh-1"
+    )
+    await sign_in(path="/approvals")  # the admin, a checker
+    await user.should_see(marker="approvals-table", retries=patience)
+    queue = table(user, "approvals-table")
+    await eventually(lambda: [row["id"] for row in queue.rows] == [str(waiting.id)])
+    await ledger.withdraw_adjustment(maker, waiting.id, "asked twice")  # the maker withdraws it elsewhere
+    await eventually(lambda: queue.rows == [], seconds=10)
+    await user.should_see("Another admin changed this meanwhile: the page shows it as it is now.", retries=patience)

@@ -15,13 +15,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "catalog"))  # 
 
 from catalogue_steps import offer_input, onboard_to_live, profile, stock_file
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.catalog.services import offers, stock, stock_import
 from backend.catalog.services.offers import OfferFilter
 from backend.core.authz import Actor
 from backend.partners.services import profiles
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 
 PASSWORD = "a long enough password"
 
@@ -157,10 +157,35 @@ async def test_the_eligibility_preview_counts_as_the_rule_is_typed_and_points_at
     assert rule.error is None
 
 
+async def test_an_unknown_attribute_warns_and_nobody_eligible_is_not_green(
+    console: User, admin, partner, staff, patience, eventually
+) -> None:
+    await console.open(f"/offers/new?partner={partner.id}")
+    await console.should_see("3 of 3 recipients eligible (100%)", retries=patience)
+    listed = element(console, "eligibility-attributes").text
+    assert listed.startswith("Attributes recipients have: ") and "country" in listed and "grade" in listed
+    assert element(console, "eligibility-preview").classes.count("text-positive") == 1
+    rule = element(console, "eligibility-rule")
+    rule.set_value("grad >= 5 and country == IN")
+    await console.should_see("0 of 3 recipients eligible (0%)", retries=patience)
+    await eventually(lambda: "text-warning" in element(console, "eligibility-preview").classes)
+    await console.should_see(
+        "No recipient has the attribute “grad”: the rule matches nobody until one does. Check the spelling against the list above.",
+        retries=patience,
+    )
+    rule.set_value("grade >= 5")
+    await console.should_see("2 of 3 recipients eligible (67%)", retries=patience)
+    await console.should_not_see(marker="eligibility-unknown")
+
+
 async def test_an_invalid_rule_is_refused_on_save(console: User, admin, partner, patience) -> None:
     offer = await offers.create_offer(admin, partner.id, offer_input(), terms="Terms.")
     await console.open(f"/offers/{offer.id}")
     await console.should_see(marker="offer-form", retries=patience)
+    assert element(console, "eligibility-rule").props.get("readonly") is True  # an offer opens read-only
+    await console.should_not_see(marker="save-offer")
+    console.find(marker="edit").click()
+    await console.should_see(marker="save-offer", retries=patience)
     element(console, "eligibility-rule").set_value("Grade == 5")
     console.find(marker="save-offer").click()
     await console.should_see("Invalid rule at position 0: attribute names are lower_snake_case", retries=patience)
@@ -241,3 +266,35 @@ async def test_a_stock_import_reports_rejected_rows_and_codes_stay_masked(
     [levels] = await stock.stock_levels(admin, offer.id)
     assert levels.available == 1
     assert len(await stock_import.voucher_imports(admin, offer.id)) == 1
+
+
+async def test_a_reader_opens_an_offer_read_only_and_cannot_type_into_it(
+    user: User, admin, partner, sign_in, create_person, patience
+) -> None:
+    offer = await offers.create_offer(admin, partner.id, offer_input(), terms="Terms.")
+    await create_person("viewer@example.com", ["viewer"])
+    await sign_in("viewer@example.com", "a long enough password", path=f"/offers/{offer.id}")
+    await user.should_see(marker="offer-form", retries=patience)
+    await user.should_see("Read only: changing an offer needs the permission “catalog:write”.")
+    await user.should_not_see(marker="edit")
+    await user.should_not_see(marker="save-offer")
+    await user.should_not_see(marker="save-terms")
+    for marker in ("offer-title", "offer-code", "offer-denominations", "eligibility-rule", "offer-terms"):
+        assert element(user, marker).props.get("readonly") is True, marker
+
+
+async def test_leaving_an_edited_offer_by_the_menu_asks_first(console: User, admin, partner, patience, eventually) -> None:
+    offer = await offers.create_offer(admin, partner.id, offer_input(), terms="Terms.")
+    await console.open(f"/offers/{offer.id}")
+    console.find(marker="edit").click()
+    await console.should_see(marker="save-offer", retries=patience)
+    element(console, "offer-title").set_value("Changed title")
+    console.find(marker="nav-campaigns").click()
+    await console.should_see("Leave without saving?", retries=patience)
+    console.find(marker="confirm-cancel").click()  # stays, the change still typed
+    await console.should_not_see(marker="confirm-dialog")
+    assert element(console, "offer-title").value == "Changed title"
+    element(console, "offer-title").set_value(offer.title)  # typed back: nothing unsaved any more
+    console.find(marker="nav-campaigns").click()
+    await eventually(lambda: element(console, "page-title").text == "Campaigns", seconds=10)
+    await console.should_not_see("Leave without saving?")

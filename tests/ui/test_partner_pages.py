@@ -17,12 +17,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "catalog"))  # 
 
 from catalogue_steps import offer_input, onboard_to_live, profile, stock_file, work_stage
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.catalog.services import offers, stock_import, uat
 from backend.core.authz import Actor
 from backend.core.errors import DomainError
 from backend.partners import checklist
 from backend.partners.services import go_live, onboarding, profiles
+from ui.components import watch
 
 PASSWORD = "a long enough password"
 
@@ -213,8 +214,10 @@ async def test_the_requester_cannot_approve_and_a_second_admin_makes_the_partner
     user.find(marker="go-live-note").type("launch on Monday")
     user.find(marker="confirm-go-live").click()
     await user.should_see("Go-live requested for Globe Travel: a second admin must approve it.", retries=patience)
-    await user.should_see(marker="self-approval", retries=patience)
-    await user.should_see("You requested this go-live, so you cannot approve it: a second admin must.")
+    await user.should_see(marker="maker-reason", retries=patience)
+    await user.should_see("You requested this go-live; another admin must approve it. You may withdraw it.")
+    await user.should_see(marker="withdraw-go-live")
+    await user.should_not_see(marker="reject-go-live")
     assert props_of(user, "approve-go-live").get("disable") is True
     with pytest.raises(DomainError) as refused:  # the service refuses it too, whatever the page offers
         await go_live.approve_go_live(admin, globe.id)
@@ -225,7 +228,7 @@ async def test_the_requester_cannot_approve_and_a_second_admin_makes_the_partner
     await user.should_see("You are signed out", retries=patience)
     await sign_in("second@example.com", PASSWORD, path=f"/partners/{globe.id}")  # admin B, the checker
     await user.should_see(marker="approve-go-live", retries=patience)
-    await user.should_not_see(marker="self-approval")
+    await user.should_not_see(marker="maker-reason")
     assert not props_of(user, "approve-go-live").get("disable")
     user.find(marker="approve-go-live").click()
     await user.should_see(marker="go-live-dialog", retries=patience)
@@ -262,3 +265,25 @@ async def test_a_viewer_reads_the_checklist_but_cannot_work_it(
     await user.should_not_see(marker="nav-ranking")
     await user.open("/partners/not-an-id")
     await user.should_see("There is no partner with id not-an-id.", retries=patience)
+
+
+async def test_the_page_follows_another_admins_decision_so_a_stale_withdraw_is_not_offered(
+    admin, user: User, sign_in, partners, patience, eventually, monkeypatch
+) -> None:
+    monkeypatch.setattr(watch, "POLL_SECONDS", 0.2)
+    _, globe, _ = partners
+    offer = await offers.create_offer(admin, globe.id, offer_input(title="Berlin city tour"), terms="Terms.")
+    await stock_import.import_voucher_codes(admin, offer.id, stock_file("GLO-0001,,50000,"), "stock.csv")
+    await signed_off_through(admin, globe.id, checklist.ELIGIBILITY)
+    await uat.run_sandbox_issuance(admin, globe.id, offer.id)
+    await work_stage(admin, globe.id, checklist.UAT)
+    await work_stage(admin, globe.id, checklist.GO_LIVE)
+    await go_live.request_go_live(admin, globe.id, "launch on Monday")
+    second = access.actor_for_user(await access.create_user(admin, "second@example.com", "Second", PASSWORD, ["admin"]))
+
+    await sign_in(path=f"/partners/{globe.id}")  # the maker, offered Withdraw
+    await user.should_see(marker="withdraw-go-live", retries=patience)
+    await go_live.approve_go_live(second, globe.id, "looks good")  # elsewhere, by the checker
+    await user.should_see(marker="partner-is-live", retries=patience)
+    await user.should_not_see(marker="withdraw-go-live")
+    await user.should_see("Another admin changed this meanwhile: the page shows it as it is now.")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from nicegui.testing import User
 
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientFilter, RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.search import RecipientFilter
+from backend.recipients.services.views import RecipientInput
 
 
 async def add_people(admin) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nicegui.testing import User
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.core.errors import DomainError
 from backend.core.settings import get_settings
 
@@ -64,7 +64,7 @@ async def test_ended_session_goes_back_to_login_with_a_message(admin, user: User
     await access.set_active(admin, temp.id, False)  # ends every session of theirs
 
     await user.open("/programmes")
-    await user.should_see("Your session has expired or was ended")
+    await user.should_see("Your session has expired or was ended", retries=patience)
     await user.should_not_see(marker="navigation")
 
 
@@ -99,3 +99,56 @@ async def test_support_agent_sees_only_what_their_role_allows(admin, user: User,
 async def test_login_page_sends_someone_already_signed_in_on(console: User) -> None:
     await console.open("/login?redirect_to=/users")
     await console.should_see("People who sign in to this console")
+
+
+async def test_a_page_check_that_races_sign_out_says_signed_out_not_expired(console: User, patience, monkeypatch) -> None:
+    """A page's timer (a watch, a badge) re-checks the session while the sign-out button is forgetting
+    it and ending it: the login page must say "signed out", whichever of the two navigates last."""
+    from ui import session
+
+    checked = access.user_for_session
+
+    async def sign_out_meanwhile(token):
+        with console.client:
+            session.forget("signed_out")  # what the sign-out button does first, while this check awaits the database
+        await access.logout(token)
+        return await checked(token)
+
+    monkeypatch.setattr(session.access, "user_for_session", sign_out_meanwhile)
+    with console.client:
+        assert await session.current_actor() is None
+    await console.should_see("You are signed out", retries=patience)
+    await console.should_not_see("Your session has expired")
+
+
+async def test_a_page_check_after_the_session_ended_elsewhere_says_expired(
+    admin, user: User, sign_in, patience, create_person
+) -> None:
+    from ui import session
+
+    await create_person("temp@example.com", ["programme_manager"])
+    await sign_in("temp@example.com", "a long enough password", path="/recipients")
+    await user.should_see(marker="navigation", retries=patience)
+    temp = (await access.list_users(admin, "temp@")).rows[0]
+    await access.set_active(admin, temp.id, False)  # ends every session of theirs, this page stays open
+    with user.client:
+        assert await session.current_actor() is None
+    await user.should_see("Your session has expired or was ended", retries=patience)
+
+
+async def test_every_check_of_a_page_whose_session_ended_says_expired_whichever_comes_first(
+    admin, user: User, sign_in, patience, create_person
+) -> None:
+    """A badge's timer finds the ended session first and forgets the token; the next check (the
+    person's click) finds no token and must still say "expired", not "signed out"."""
+    from ui import session
+
+    await create_person("temp@example.com", ["programme_manager"])
+    await sign_in("temp@example.com", "a long enough password", path="/recipients")
+    await user.should_see(marker="navigation", retries=patience)
+    temp = (await access.list_users(admin, "temp@")).rows[0]
+    await access.set_active(admin, temp.id, False)
+    with user.client:
+        assert await session.current_actor() is None  # the timer
+        assert await session.current_actor() is None  # the click, after it
+    await user.should_see("Your session has expired or was ended", retries=patience)

@@ -225,3 +225,23 @@ async def test_a_programme_manager_reads_but_cannot_work_tickets(
     await user.should_not_see(marker="work-card")
     await user.open("/tickets/new")
     await user.should_see(marker="permission-needed", retries=patience)
+
+
+async def test_resolving_a_code_already_used_ticket_can_confirm_the_code_used(console: User, admin, desk: Desk, patience):
+    await console.open(f"/tickets/{desk.reward_ticket}")
+    await console.should_see(marker="status-select", retries=patience)
+    await console.should_not_see(marker="code-used")  # a "code invalid" ticket has no such finding
+    await sql.fetch("UPDATE tickets SET category = 'code_already_used' WHERE id = $1", desk.reward_ticket)
+    await console.open(f"/tickets/{desk.reward_ticket}")
+    await console.should_see(marker="code-used", retries=patience)
+    [used] = console.find(marker="code-used").elements
+    used.value = True
+    [status] = console.find(marker="status-select").elements
+    status.value = "waiting_on_recipient"
+    console.find(marker="change-status").click()
+    await console.should_see("A code is confirmed used when the ticket is resolved.", retries=patience)
+    status.value = "resolved"
+    console.find(marker="change-status").click()
+    await console.should_see("Status changed to “Resolved”. The code counts as redeemed.", retries=patience)
+    events = await sql.fetch("SELECT payload FROM outbox_events WHERE topic = 'ticket.code_use_confirmed'")
+    assert len(events) == 1 and str(desk.reward_ticket) in str(events[0]["payload"])

@@ -23,10 +23,12 @@ from worker_harness import running_worker
 
 from backend.core import outbox
 from backend.core.authz import Actor
+from backend.core.errors import DomainError
 from backend.ledger import services as ledger
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.rewards.services import issuances
 from backend.rewards.uploads.services import review
+from backend.rewards.uploads.services.approval import approve_upload
 from backend.rewards.uploads.services.staging import stage_upload
 
 PASSWORD = "a long enough password"
@@ -120,11 +122,15 @@ async def test_upload_review_fix_report_dry_run_and_the_uploader_cannot_approve(
         await recipients.search_recipients(admin, recipients.RecipientFilter(search="NEW-"))
     ).total == 0  # the dry run wrote nothing
 
-    await console.should_see(marker="own-upload", retries=patience)
-    console.find(marker="approve-upload").click()
-    await console.should_see(marker="confirm-dialog", retries=patience)
-    console.find(marker="confirm-ok").click()
-    await console.should_see("Admin@example.com uploaded 'spot awards.csv'; a second admin must approve it.", retries=patience)
+    # The uploader: Approve disabled with the reason in words, Withdraw instead of Reject.
+    await console.should_see("You uploaded this file; another admin must approve it. You may withdraw it.", retries=patience)
+    assert element(console, "approve-upload").props.get("disable") is True
+    await console.should_see(marker="withdraw-upload")
+    await console.should_not_see(marker="reject-upload")
+    [staged] = (await review.list_uploads(admin, campaign.id)).rows
+    with pytest.raises(DomainError) as refused:  # the service refuses it too
+        await approve_upload(admin, staged.id)
+    assert refused.value.code == "SELF_APPROVAL"
     assert (await review.list_uploads(admin, campaign.id)).rows[0].status == "staged"
     assert (await issuances.list_issuances(admin, campaign.id)).total == 0
     assert upload.file_name == "spot awards.csv"
@@ -147,7 +153,8 @@ async def test_a_second_admin_approves_and_watches_the_worker_issue_the_rows(
     await create_person("checker@example.com", ["admin"])
     await sign_in("checker@example.com", PASSWORD, path=f"/uploads/{staged.id}")
     await user.should_see(marker="approve-upload", retries=patience)
-    await user.should_not_see(marker="own-upload")
+    await user.should_not_see(marker="maker-reason")
+    await user.should_see(marker="reject-upload")
     user.find(marker="approve-upload").click()
     await user.should_see(marker="confirm-dialog", retries=patience)
     user.find(marker="confirm-ok").click()

@@ -6,7 +6,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.core.errors import DomainError
 from backend.core.settings import get_settings
 

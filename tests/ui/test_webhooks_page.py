@@ -61,7 +61,7 @@ async def a_failed_delivery(admin) -> uuid.UUID:
     await endpoints.create_endpoint(admin, f"http://127.0.0.1:{free_port()}/hook", [BALANCE_CHANGED], "Loyalty platform")
     async with write_transaction():
         [due] = await deliveries.enqueue_deliveries(
-            uuid.uuid4(), BALANCE_CHANGED, {"recipient_external_id": "EMP-1", "available": 10}
+            BALANCE_CHANGED, [(uuid.uuid4(), {"recipient_external_id": "EMP-1", "available": 10})]
         )
     assert (await sending.attempt_delivery(due.delivery_id, ONE_TRY)).status == "failed"
     return due.delivery_id

@@ -8,7 +8,7 @@ import json
 import pytest
 from webhook_events import QUICK, fan_out
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.core import audit
 from backend.core.audit import AuditFilter
 from backend.core.encryption import DecryptionFailed, secret_box

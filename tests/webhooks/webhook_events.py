@@ -38,4 +38,4 @@ def balance_changed(available: int = 1200, **changes) -> dict:
 async def fan_out(topic: str = BALANCE_CHANGED, payload: dict | None = None, event_id: uuid.UUID | None = None):
     """What the outbox handler does with one event, in a transaction of its own."""
     async with write_transaction():
-        return await deliveries.enqueue_deliveries(event_id or uuid.uuid4(), topic, payload or balance_changed())
+        return await deliveries.enqueue_deliveries(topic, [(event_id or uuid.uuid4(), payload or balance_changed())])

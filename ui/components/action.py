@@ -12,6 +12,7 @@ from nicegui.elements.mixins.validation_element import ValidationElement
 from backend.core.authz import Actor
 from backend.core.errors import DomainError
 from backend.core.request_context import begin_request
+from ui.components.flash import say
 from ui.session import current_actor
 
 T = TypeVar("T")
@@ -60,5 +61,5 @@ async def perform(
         show_errors(error, fields)
         return None
     if done is not None:
-        ui.notify(done(result) if callable(done) else done, type="positive")
+        say(done(result) if callable(done) else done)  # kept for the next page if this one navigates
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 from ui.session import time_zone
@@ -20,10 +21,25 @@ def when(value: datetime | None, *, zone: bool = True) -> str:
     return local.strftime("%Y-%m-%d %H:%M") + (f" {local.tzname() or 'UTC'}" if zone else "")
 
 
+def day_of(value: datetime | None) -> str:
+    """The day a moment fell on, on the person's clock (``2026-12-07``)."""
+    return value.astimezone(time_zone()).strftime("%Y-%m-%d") if value else EMPTY
+
+
+# A moment as stored in audit entries and JSON: "2026-12-07T10:49:03.752489+00:00" (or with a space).
+_STORED_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
 def plain(value) -> str:
-    """A stored value (from an audit entry or HR attributes) as one readable line."""
+    """A stored value (from an audit entry or HR attributes) as one readable line; a stored moment
+    reads as a local time, like every other time on screen."""
     if value is None or value == "":
         return EMPTY
+    if isinstance(value, str) and _STORED_MOMENT.match(value):
+        try:
+            return when(datetime.fromisoformat(value))
+        except ValueError:
+            return value
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from nicegui import ui
 
 from backend.core.authz import Actor
+from ui.components.local_time import day_start, zone_name
+from ui.components.status_badge import status_cell
 from ui.session import current_actor
 
 ROWS_PER_PAGE_OPTIONS = [10, 25, 50, 100]
@@ -53,8 +55,9 @@ class PageRequest:
     filters: dict[str, Any] = field(default_factory=dict)
 
     def day(self, name: str, *, end: bool = False) -> datetime | None:
-        """A ``date_filter``'s day as a UTC instant: its start, or with ``end`` the start of the day
-        after, so a range's last day is included. None (with a hint to the person) when not a date."""
+        """A ``date_filter``'s day as a UTC instant: its start on the person's clock, or with ``end``
+        the start of the day after, so a range's last day is included. None (with a hint to the
+        person) when not a date."""
         text = self.filters.get(name)
         if not text:
             return None
@@ -63,7 +66,7 @@ class PageRequest:
         except ValueError:
             ui.notify(f"“{text}” is not a date: write it as YYYY-MM-DD.", type="warning")
             return None
-        return datetime.combine(day + timedelta(days=1 if end else 0), time.min, tzinfo=UTC)
+        return day_start(day, end=end)
 
 
 Fetch = Callable[[Actor, PageRequest], Awaitable[tuple[list[dict], int]]]
@@ -92,6 +95,7 @@ class PagedTable:
         on_action: Callable[[str, dict], Awaitable[None] | None] | None = None,
         empty_text: str = "Nothing to show",
         marker: str = "paged-table",
+        compact: bool | None = None,
     ) -> None:
         self._fetch = fetch
         self._on_action = on_action
@@ -141,25 +145,26 @@ class PagedTable:
                     <q-td :props="props"><div class="ellipsis" style="max-width: 280px" :title="props.value">{{ props.value }}</div></q-td>""",
                 )
             if column.badge:
-                self.table.add_slot(
-                    f"body-cell-{column.name}",
-                    f"""
-                    <q-td :props="props"><q-badge :color="props.row.{column.name}_colour" :label="props.value"
-                       class="q-px-sm q-py-xs" /></q-td>""",
-                )
+                self.table.add_slot(f"body-cell-{column.name}", status_cell(column.name))
         if actions:
             # Up to two actions read as labelled buttons; more would widen every row, so they become
-            # icons named by a tooltip (and by aria-label for screen readers).
-            compact = len(actions) > 2
+            # icons named by a tooltip (and by aria-label for screen readers). A row may disable an action it
+            # lists (``row["disabled"]``) and say why in ``row["action_note"]``, written under its buttons.
+            compact = len(actions) > 2 if compact is None else compact
             buttons = "".join(
                 f"""<q-btn v-if="props.row.actions.includes('{action.name}')" flat dense no-caps no-wrap size="sm"
+                       :disable="(props.row.disabled || []).includes('{action.name}')"
                        {"round" if compact else f'label="{action.label}"'} aria-label="{action.label}"
                        color="{action.colour}" icon="{action.icon}"
                        @click="() => $parent.$emit('row_action', {{action: '{action.name}', key: props.row.{row_key}}})">
                        {f"<q-tooltip>{action.label}</q-tooltip>" if compact else ""}</q-btn>"""
                 for action in actions
             )
-            self.table.add_slot("body-cell-actions", f'<q-td :props="props" class="q-gutter-x-xs text-no-wrap">{buttons}</q-td>')
+            note = """<div v-if="props.row.action_note" class="text-caption mb-muted"
+                       style="white-space: normal; max-width: 220px; margin-left: auto">{{ props.row.action_note }}</div>"""
+            self.table.add_slot(
+                "body-cell-actions", f'<q-td :props="props" class="q-gutter-x-xs text-no-wrap">{buttons}{note}</q-td>'
+            )
             self.table.on("row_action", self._on_row_action)
         self._rows_by_key: dict[str, dict] = {}
         self._latest_load = 0
@@ -208,6 +213,7 @@ class PagedTable:
         with self.filter_bar:
             element = ui.input(label, value=value or "", placeholder="YYYY-MM-DD", on_change=self._filter_changed(name))
             element.props("dense outlined clearable debounce=350").classes(width).mark(f"filter-{name}")
+            element.tooltip(f"Whole days in {zone_name()}")  # the person's days, not UTC's
             with element.add_slot("append"):
                 ui.icon("event").classes("cursor-pointer").on("click", lambda: menu.open())
                 with ui.menu() as menu:
@@ -263,7 +269,7 @@ class PagedTable:
 
     async def _on_row_action(self, event) -> None:
         row = self._rows_by_key.get(str(event.args.get("key")))
-        if row is None or self._on_action is None:
+        if row is None or self._on_action is None or event.args.get("action") in row.get("disabled", ()):
             return
         result = self._on_action(event.args.get("action"), row)
         if result is not None:

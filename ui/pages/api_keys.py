@@ -6,9 +6,9 @@ import uuid
 
 from nicegui import ui
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.access.roles import API_KEY_SCOPES
-from backend.access.service import ApiKeyView
+from backend.access.services.api_keys import ApiKeyView
 from backend.core.authz import Actor
 from ui import navigation
 from ui.auth import console_page
@@ -28,10 +28,25 @@ SCOPE_MEANINGS = {
     "recipients:write": "create and update recipients",
     "recipients:read": "read recipients",
     "catalog:read": "read offers and partners",
+    "catalog:write": "keep offers and voucher stock up to date",
+    "partners:write": "create and update partners",
     "tickets:write": "open and update tickets",
     "tickets:read": "read tickets",
     "reports:read": "read reports",
+    "reports:write": "start and close partner reviews",
+    "deliveries:read": "read deliveries, to reconcile them",
+    "deliveries:write": "resend rewards",
+    "tickets:manage": "set the complaint desk's calendar and SLA targets",
 }
+
+
+def scope_choice(scope: str) -> ui.checkbox:
+    """A scope to tick: what it lets the key do, in words, with its code (as the API names it) beside."""
+    with ui.row().classes("items-center gap-1 no-wrap"):
+        box = ui.checkbox(SCOPE_MEANINGS[scope].capitalize()).props("dense").classes("q-py-xs").mark(f"scope-{scope}")
+        ui.label(scope).classes("mb-muted text-caption font-mono")
+    return box
+
 
 COLUMNS = [
     Column("name", "Name"),
@@ -93,18 +108,12 @@ class ApiKeysPage:
             await self.table.reload()
 
     async def create_key(self) -> None:
-        with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[520px] gap-3").mark("new-api-key-dialog"):
+        with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[640px] max-w-[95vw] gap-3").mark("new-api-key-dialog"):
             ui.label("New API key").classes("text-h6")
             name = ui.input("Name", placeholder="e.g. HR sync (Workday)").props("outlined").classes("w-full").mark("key-name")
             ui.label("Scopes: what this key may do").classes("text-body2 text-weight-medium")
-            with ui.grid(columns=2).classes("w-full gap-0").mark("scope-choices"):
-                scopes = {
-                    scope: ui.checkbox(f"{scope} — {SCOPE_MEANINGS.get(scope, scope)}")
-                    .props("dense")
-                    .classes("q-py-xs")
-                    .mark(f"scope-{scope}")
-                    for scope in sorted(permission.value for permission in API_KEY_SCOPES)
-                }
+            with ui.grid(columns="repeat(auto-fit, minmax(260px, 1fr))").classes("w-full gap-0").mark("scope-choices"):
+                scopes = {scope: scope_choice(scope) for scope in sorted(permission.value for permission in API_KEY_SCOPES)}
 
             async def save() -> None:
                 created = await perform(

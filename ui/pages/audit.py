@@ -11,11 +11,12 @@ from ui.auth import console_page
 from ui.components.audit_diff import show_entry, summary
 from ui.components.display import when
 from ui.components.paged_table import Column, PagedTable, PageRequest, RowAction
+from ui.pages.audit_names import entity_label, entity_names
 from ui.theme import frame
 
 COLUMNS = [
     Column("occurred_at", "When"),
-    Column("actor", "Who"),
+    Column("actor", "Who", ellipsis=True),  # a script's label can be long: cut, whole in the tooltip
     Column("action", "Action"),
     Column("entity", "Entity"),
     Column("changed", "Change", ellipsis=True),
@@ -23,18 +24,13 @@ COLUMNS = [
 ACTIONS = [RowAction("details", "Details", "visibility")]
 
 
-def _short(entity_id: str) -> str:
-    """UUIDv7s of one day share their first digits: keep the start and the distinguishing end."""
-    return f"{entity_id[:8]}…{entity_id[-6:]}" if len(entity_id) > 20 else entity_id
-
-
-def _row(entry: dict) -> dict:
+def _row(entry: dict, names: dict[tuple[str, str], str]) -> dict:
     return {
         "id": str(entry["id"]),
         "occurred_at": when(as_utc(entry["occurred_at"])),
         "actor": entry["actor_label"],
         "action": entry["action"],
-        "entity": f"{entry['entity_type']} · {_short(entry['entity_id'])}",
+        "entity": entity_label(entry, names),
         "changed": summary(entry["before"], entry["after"]),
         "actions": ["details"],
     }
@@ -61,7 +57,8 @@ class AuditPage:
             limit=request.limit,
         )
         self.entries = {str(entry["id"]): entry for entry in page.rows}
-        return [_row(entry) for entry in page.rows], page.total
+        names = await entity_names(actor, page.rows)
+        return [_row(entry, names) for entry in page.rows], page.total
 
     async def build(self, prefilled: dict[str, str | None]) -> None:
         with frame(navigation.AUDIT.label, "Every change, by whom and when: newest first. Entries cannot be edited or deleted."):
@@ -78,7 +75,7 @@ class AuditPage:
                 width="w-36",
             )
             table.text_filter("entity_id", "Entity id", value=prefilled.get("entity_id"), width="w-56")
-            table.text_filter("action", "Action (e.g. user.)", value=prefilled.get("action"), width="w-40")
+            table.text_filter("action", "Action contains (e.g. created)", value=prefilled.get("action"), width="w-40")
             table.date_filter("since", "From")
             table.date_filter("until", "To (inclusive)")
             await self.table.reload()

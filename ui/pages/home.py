@@ -9,14 +9,14 @@ from datetime import timedelta
 
 from nicegui import ui
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.core import audit
 from backend.core.audit import AuditFilter
 from backend.core.authz import Actor
 from backend.core.clock import utcnow
 from backend.deliveries.services import reading
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientFilter
+from backend.recipients import services as recipients
+from backend.recipients.services.search import RecipientFilter
 from ui import inbox, navigation
 from ui.auth import console_page
 from ui.navigation import Destination

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 from starlette.responses import RedirectResponse
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.core.errors import DomainError
 from ui.components.action import sentence
 from ui.session import LOGIN_PATH, LOGIN_REASONS, remember, remember_time_zone, safe_redirect, session_token

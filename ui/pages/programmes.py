@@ -5,8 +5,8 @@ from __future__ import annotations
 from nicegui import ui
 
 from backend.core.authz import Actor, Permission
-from backend.recipients import service as recipients
-from backend.recipients.service import ProgrammeView
+from backend.recipients import services as recipients
+from backend.recipients.services.views import ProgrammeView
 from ui import navigation
 from ui.auth import console_page
 from ui.components.action import perform

@@ -10,12 +10,12 @@ from nicegui import ui
 from backend.core.authz import Actor, Permission
 from backend.deliveries.services import reading as deliveries
 from backend.ledger.services import wallets
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from ui.components.display import EMPTY, when
+from ui.pages.channel_words import CHANNELS
 from ui.pages.ledger.wallet import wallet_url
 
 DELIVERY_STATUSES = {"pending": "Waiting", "sending": "Sending", "sent": "Sent", "failed": "Failed"}
-CHANNELS = {"email": "Email", "sms": "SMS", "whatsapp": "WhatsApp"}
 
 
 def _card(title: str, icon: str, marker: str) -> ui.card:

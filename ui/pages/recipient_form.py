@@ -6,12 +6,12 @@ from __future__ import annotations
 from nicegui import ui
 
 from backend.core.errors import DomainError, FieldError
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput, RecipientView
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput, RecipientView
 from ui.components.action import perform, show_errors
 from ui.components.dialogs import ask
-
-CHANNELS = {"email": "Email", "sms": "SMS", "whatsapp": "WhatsApp"}
+from ui.components.editing import ChangeGuard
+from ui.pages.channel_words import CHANNELS
 
 
 def attributes_text(attributes: dict) -> str:
@@ -41,7 +41,11 @@ def parse_attributes(text: str) -> dict:
 
 async def edit_recipient(recipient: RecipientView | None = None) -> RecipientView | None:
     """The added (or the saved) recipient; None when the dialog was dismissed."""
-    with ui.dialog() as dialog, ui.card().classes("q-pa-lg w-[720px] max-w-[95vw] gap-3").mark("recipient-dialog"):
+    # persistent: a click beside the dialog does not throw typed changes away; Cancel asks first.
+    with (
+        ui.dialog().props("persistent") as dialog,
+        ui.card().classes("q-pa-lg w-[720px] max-w-[95vw] gap-3").mark("recipient-dialog"),
+    ):
         ui.label(f"Edit {recipient.full_name}" if recipient else "New recipient").classes("text-h6")
         with ui.grid(columns="repeat(auto-fit, minmax(240px, 1fr))").classes("w-full gap-x-4 gap-y-2"):
             external_id = ui.input("External id", value=recipient.external_id if recipient else "").props("outlined")
@@ -78,6 +82,11 @@ async def edit_recipient(recipient: RecipientView | None = None) -> RecipientVie
         }
         for name, element in fields.items():
             element.mark(f"recipient-{name.replace('_', '-')}")
+        guard = ChangeGuard(fields.values())
+
+        async def cancel() -> None:
+            if await guard.may_discard():
+                dialog.submit(None)
 
         async def save() -> None:
             try:
@@ -102,10 +111,11 @@ async def edit_recipient(recipient: RecipientView | None = None) -> RecipientVie
                 done=lambda r: f"Saved {r.full_name}." if recipient else f"Added {r.full_name}.",
             )
             if saved is not None:
+                guard.saved()
                 dialog.submit(saved)
 
         with ui.row().classes("w-full justify-end gap-2 q-mt-sm"):
-            ui.button("Cancel", on_click=lambda: dialog.submit(None)).props("flat no-caps")
+            ui.button("Cancel", on_click=cancel).props("flat no-caps").mark("cancel-recipient")
             ui.button("Save" if recipient else "Add recipient", on_click=save).props("unelevated no-caps").mark("save-recipient")
     return await ask(dialog)
 

@@ -11,17 +11,20 @@ from nicegui import ui
 from backend.core import audit
 from backend.core.authz import Actor, Permission
 from backend.core.errors import NotFound
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientFilter, RecipientView
+from backend.recipients import services as recipients
+from backend.recipients.services.search import RecipientFilter
+from backend.recipients.services.views import RecipientView
 from ui import navigation
 from ui.auth import console_page
 from ui.components.audit_diff import change_table, entry_summary
 from ui.components.display import EMPTY, plain, when
+from ui.components.flash import go
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.ledger.wallet import wallet_url
 from ui.pages.recipient_cards import deliveries_card, wallets_card
 from ui.pages.recipient_form import edit_recipient
 from ui.pages.rewards.recipient_rewards import recipient_rewards
+from ui.pages.tickets.recipient_tickets import tickets_card
 from ui.session import signed_in
 from ui.theme import frame
 
@@ -84,6 +87,9 @@ async def recipients_page(search: str | None = None) -> None:
         if actor.can(Permission.RECIPIENTS_WRITE):
             with page.actions:
                 ui.button("New recipient", icon="person_add", on_click=_add).props("unelevated no-caps").mark("new-recipient")
+                ui.button(
+                    "Import a file", icon="group_add", on_click=lambda: ui.navigate.to(navigation.RECIPIENT_IMPORTS.path)
+                ).props("outline no-caps").mark("import-recipients")
         table = PagedTable(COLUMNS, _fetch, sort_by="full_name", empty_text="No recipients match")
         table.text_filter("search", "Search name, email or external id", value=search, width="w-80")
         table.select_filter(
@@ -99,12 +105,12 @@ async def recipients_page(search: str | None = None) -> None:
 async def _add() -> None:
     added = await edit_recipient()
     if added is not None:
-        ui.navigate.to(f"{navigation.RECIPIENTS.path}/{added.id}")
+        go(f"{navigation.RECIPIENTS.path}/{added.id}")
 
 
 async def _edit(recipient: RecipientView) -> None:
     if await edit_recipient(recipient) is not None:
-        ui.navigate.to(f"{navigation.RECIPIENTS.path}/{recipient.id}")  # shown again as saved
+        go(f"{navigation.RECIPIENTS.path}/{recipient.id}")  # shown again as saved
 
 
 # ---------------------------------------------------------------- one recipient
@@ -200,6 +206,7 @@ async def recipient_page(recipient_id: str) -> None:
         await wallets_card(actor, recipient.id)
         rewards = recipient_rewards(recipient.id, recipient.full_name) if actor.can(Permission.REWARDS_READ) else None
         await deliveries_card(actor, recipient.id)
+        await tickets_card(actor, recipient.id)
         _history(actor, entries, recipient)
     if rewards is not None:
         await rewards.reload()

@@ -7,9 +7,10 @@ import uuid
 
 from nicegui import ui
 
-from backend.access import service as access
+from backend.access import services as access
 from backend.access.roles import ROLE_LABELS, Role
-from backend.access.service import MIN_PASSWORD_LENGTH, UserView
+from backend.access.services.shared import UserView
+from backend.access.services.users import MIN_PASSWORD_LENGTH
 from backend.core.authz import Actor
 from ui import navigation
 from ui.auth import console_page
@@ -41,7 +42,7 @@ def _status(user: UserView) -> tuple[str, str]:
     if not user.is_active:
         return "Deactivated", "grey-7"
     if user.is_locked:
-        return f"Locked until {user.locked_until:%H:%M} UTC", "negative"
+        return f"Locked until {when(user.locked_until)}", "negative"
     return "Active", "positive"
 
 

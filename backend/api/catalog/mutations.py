@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import strawberry
 
-from backend.api.catalog.types import (
+from backend.api.catalog.types.offer import (
     ChangeOfferStatusInput,
     CreateOfferInput,
-    ImportVoucherCodesInput,
     Offer,
     OfferPayload,
     RerankOffersInput,
     RerankOffersPayload,
-    ReviseTermsInput,
-    TermsPayload,
-    TermsVersion,
     UpdateOfferInput,
-    VoucherImport,
-    VoucherImportPayload,
 )
+from backend.api.catalog.types.stock import ImportVoucherCodesInput, VoucherImport, VoucherImportPayload
+from backend.api.catalog.types.terms import ReviseTermsInput, TermsPayload, TermsVersion
 from backend.api.partners.ids import entity_id
 from backend.api.partners.mutations import answer
 from backend.api.permissions import requires

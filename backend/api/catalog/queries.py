@@ -7,12 +7,12 @@ from typing import Annotated
 
 import strawberry
 
-from backend.api.catalog.types import Offer, OfferFilterInput
+from backend.api.catalog.types.offer import Offer, OfferFilterInput
 from backend.api.errors import query_refusals
 from backend.api.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, keyset_connection
 from backend.api.partners.ids import entity_id
 from backend.api.permissions import requires
-from backend.catalog.services import eligibility, offer_codes, offers
+from backend.catalog.services import eligibility, offer_codes, offer_views, offers
 from backend.catalog.views import OfferView
 from backend.core.authz import Actor, Permission
 from backend.core.errors import DomainError, NotFound
@@ -21,6 +21,8 @@ from backend.core.text import check_text
 CatalogueKey = tuple[int, uuid.UUID]  # (rank, id): the catalogue order
 # eligible_offers decides in Python, per offer, over at most this many available offers.
 MAX_ELIGIBLE_OFFERS = 1000
+VIEWED_IN = "The programme the recipient browses in: with a recipient, the offers returned count as viewed (partner performance)."
+VIEWED_BY = "The recipient the offer is shown to (with `programmeId`): counted as a view for partner performance."
 
 
 def catalogue_key(view: OfferView) -> str:
@@ -50,6 +52,7 @@ class CatalogQueries:
         first: First = DEFAULT_PAGE_SIZE,
         after: After = None,
         filter_: Annotated[OfferFilterInput | None, strawberry.argument(name="filter")] = None,
+        programme_id: Annotated[strawberry.ID | None, strawberry.argument(description=VIEWED_IN)] = None,
     ) -> Connection[Offer]:
         actor: Actor = info.context.actor
         filter_ = filter_ or OfferFilterInput()
@@ -85,7 +88,7 @@ class CatalogQueries:
                 with query_refusals():
                     return await offers.count_offers(actor, offer_filter)
 
-        return await keyset_connection(
+        connection = await keyset_connection(
             list_name="offers",
             first=first,
             after=after,
@@ -95,12 +98,24 @@ class CatalogQueries:
             node=Offer.from_view,
             parse_key=parse_catalogue_key,
         )
+        if recipient_id is not None and programme_id is not None:
+            shown = [uuid.UUID(edge.node.id) for edge in connection.edges]
+            with query_refusals():
+                await offer_views.record_offers_viewed(recipient_id, entity_id(programme_id, "programme", "programmeId"), shown)
+        return connection
 
     @strawberry.field(
         extensions=requires(Permission.CATALOG_READ),
         description="One offer, by `id` or by `code` (e.g. SHOP-IN-500, any case); null if none.",
     )
-    async def offer(self, info: strawberry.Info, id: strawberry.ID | None = None, code: str | None = None) -> Offer | None:
+    async def offer(
+        self,
+        info: strawberry.Info,
+        id: strawberry.ID | None = None,
+        code: str | None = None,
+        viewed_by: Annotated[strawberry.ID | None, strawberry.argument(description=VIEWED_BY)] = None,
+        programme_id: Annotated[strawberry.ID | None, strawberry.argument(description=VIEWED_IN)] = None,
+    ) -> Offer | None:
         with query_refusals():
             if (id is None) == (code is None):
                 raise DomainError.single("INVALID", "give the offer's id or its code", field="id")
@@ -112,6 +127,11 @@ class CatalogQueries:
             else:
                 offer_id = entity_id(id, "offer", "id")
         try:
-            return Offer.from_view(await offers.get_offer(info.context.actor, offer_id))
+            found = Offer.from_view(await offers.get_offer(info.context.actor, offer_id))
         except NotFound:
             return None
+        if viewed_by is not None and programme_id is not None:
+            with query_refusals():
+                viewer = entity_id(viewed_by, "recipient", "viewedBy")
+                await offer_views.record_offers_viewed(viewer, entity_id(programme_id, "programme", "programmeId"), [offer_id])
+        return found

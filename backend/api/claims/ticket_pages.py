@@ -1,7 +1,8 @@
 """The recipient's side of the complaint desk on the claim page: ``GET /claim/{token}/ticket`` shows
 the reward's ticket (its thread, a reply form, the one-click rating once resolved) or the form to
 report a problem; ``POST /claim/{token}/ticket`` reports one, ``…/ticket/reply`` answers and
-``…/ticket/rating`` rates. The link's token names the reward, so it names the recipient too.
+``…/ticket/rating`` rates. The link's token names the reward, so it names the recipient too. The
+report and the answer may carry files (``attachments``: pictures or PDFs, checked by the desk).
 
 Each form is guarded like the reveal button (``pages.posted_form``: same origin, the page's own form
 token, the guessing limit). A step that works answers 303 to the ticket page with a notice (a reload
@@ -17,7 +18,7 @@ import uuid
 from typing import ClassVar
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
@@ -28,9 +29,11 @@ from backend.core.errors import DomainError, NotFound
 from backend.deliveries.services import claims
 from backend.deliveries.services.claims import ClaimView
 from backend.tickets.services import claim_page
+from backend.tickets.services.attachments import MAX_BYTES, MAX_FILES, AttachmentUpload
 
 _REPORT_KEY = re.compile(r"[0-9a-f]{32}")  # what each rendering of the report form carries
-MAX_BODY_BYTES = 128 * 1024  # a 10,000-character message, URL-encoded, with room to spare
+# A 10,000-character message with room to spare, and the files a form may carry.
+MAX_BODY_BYTES = 128 * 1024 + MAX_FILES * (MAX_BYTES + 4096)
 
 
 async def _thread(claim: ClaimView):
@@ -40,6 +43,20 @@ async def _thread(claim: ClaimView):
         return None
 
 
+async def _files(request: Request) -> list[AttachmentUpload]:
+    """The files of the form (its ``attachments`` field); the desk checks what they are."""
+    form = await request.form()
+    return [
+        AttachmentUpload(value.filename or "", await value.read())
+        for name, value in form.multi_items()
+        if name == "attachments" and isinstance(value, UploadFile)
+    ]
+
+
+async def _file_names(claim: ClaimView, thread) -> list[str]:
+    return await claim_page.recipient_files(claim.issuance_id, thread.ticket.id) if thread is not None else []
+
+
 async def _page(
     claim: ClaimView,
     token: str,
@@ -47,15 +64,17 @@ async def _page(
     error: dict | None = None,
     typed: dict[str, str] | None = None,
 ) -> Template:
+    thread = await _thread(claim)
     context = ticket_words.ticket_context(
         token,
         forms.form_token(token),
         secrets.token_hex(16),
         claim.offer_title or f"Points from {claim.campaign_name}",
-        await _thread(claim),
+        thread,
         notice=notice,
         error=error,
         typed=typed,
+        files=await _file_names(claim, thread),
     )
     return Template("claims/ticket.html", context=context, status_code=HTTP_400_BAD_REQUEST if error else 200)
 
@@ -108,6 +127,7 @@ class ClaimTicketPages(Controller):
                 fields.get("category", ""),
                 fields.get("message", ""),
                 idempotency_key=key if _REPORT_KEY.fullmatch(key) else None,
+                files=await _files(request),
             )
         except DomainError as error:
             return await _page(claim, token, error=ticket_words.page_error("report", error), typed=fields)
@@ -122,7 +142,7 @@ class ClaimTicketPages(Controller):
         try:
             if ticket_id is None:
                 raise NotFound("ticket", fields.get("ticket_id"), field="ticket_id")
-            await claim_page.recipient_reply(claim.issuance_id, ticket_id, fields.get("message", ""))
+            await claim_page.recipient_reply(claim.issuance_id, ticket_id, fields.get("message", ""), await _files(request))
         except NotFound:  # a ticket of another reward: not something this page sends
             return await pages.forged(request)
         except DomainError as error:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from backend.api.claims.words import base_path, moment
 from backend.core.errors import DomainError
+from backend.tickets.services.attachments import ACCEPTED, MAX_BYTES, MAX_FILES
 from backend.tickets.services.reading import TicketThread
 from backend.tickets.services.records import MAX_BODY
 from backend.tickets.views import (
@@ -65,6 +66,8 @@ def page_error(form: str, error: DomainError) -> dict:
     """A refusal of the desk for the page: the form it answers, the field and a sentence (one the
     page does not know keeps the desk's own words)."""
     first = error.errors[0]
+    if first.field == "attachments":  # the desk's words start with the file's own name: kept as typed
+        return {"form": form, "field": "attachments", "text": first.message + "."}
     field, text = REFUSALS.get(first.code, (first.field or "message", first.message[:1].upper() + first.message[1:] + "."))
     return {"form": form, "field": field, "text": text}
 
@@ -99,9 +102,11 @@ def ticket_context(
     notice: str | None = None,
     error: dict | None = None,
     typed: dict[str, str] | None = None,
+    files: list[str] = (),
 ) -> dict:
-    """The page: the ticket's thread when the reward has one, the report form when it has none
-    open (or a new report after a closed one), the notice of the last step, and any refusal."""
+    """The page: the ticket's thread (and the names of its files) when the reward has one, the
+    report form when it has none open (or a new report after a closed one), the notice of the last
+    step, and any refusal."""
     action = f"{base_path()}/claim/{token}/ticket"
     shown = _thread(thread) if thread is not None else None
     typed = typed or {}
@@ -124,4 +129,7 @@ def ticket_context(
         "error": error,
         "typed_category": typed.get("category", ""),
         "typed_message": typed.get("message", ""),
+        "files": list(files),
+        "accept": ACCEPTED.replace(" ", ""),
+        "attach_hint": f"Up to {MAX_FILES} pictures or PDFs ({ACCEPTED}), {MAX_BYTES // (1024 * 1024)} MB each.",
     }

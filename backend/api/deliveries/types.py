@@ -11,6 +11,7 @@ import strawberry
 
 from backend.api.deliveries.loaders import attempts_by_delivery
 from backend.api.errors import UserError, parse_query_id, payload_errors
+from backend.api.graphql_values import optional_id
 from backend.core.authz import Permission
 from backend.core.errors import FieldError
 from backend.core.idempotency import IDEMPOTENCY_CONFLICT, IDEMPOTENCY_KEY_INVALID
@@ -42,10 +43,6 @@ DeliveryErrorCode = strawberry.enum(
     name="DeliveryErrorCode",
     description="Why a delivery was not resent (nothing changed).",
 )
-
-
-def _id(value) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
 
 
 @strawberry.type(description="One attempt at sending a delivery, through one provider.")
@@ -120,12 +117,12 @@ class Delivery:
     @classmethod
     def from_view(cls, view: DeliveryView) -> Delivery:
         return cls(
-            id=_id(view.id),
-            reward_id=_id(view.issuance_id),
-            recipient_id=_id(view.recipient_id),
-            programme_id=_id(view.programme_id),
-            campaign_id=_id(view.campaign_id),
-            upload_id=_id(view.upload_id),
+            id=optional_id(view.id),
+            reward_id=optional_id(view.issuance_id),
+            recipient_id=optional_id(view.recipient_id),
+            programme_id=optional_id(view.programme_id),
+            campaign_id=optional_id(view.campaign_id),
+            upload_id=optional_id(view.upload_id),
             channel=view.channel,
             language=view.language,
             status=view.status,

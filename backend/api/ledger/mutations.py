@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import strawberry
 
-from backend.api.ledger.owners import parse_id, recipient_id_of, redemption_id_of
+from backend.api.ledger.owners import offer_id_of, parse_id, recipient_id_of, redemption_id_of
 from backend.api.ledger.types import (
     ConfirmReservationInput,
     CreditPointsInput,
@@ -56,6 +56,7 @@ class LedgerMutations:
         async def reserve() -> ReservationPayload:
             programme = parse_id(input.programme_id, LedgerErrorCode.PROGRAMME_NOT_FOUND, "programmeId")
             recipient = await recipient_id_of(actor, input.recipient_id, input.recipient_external_id)
+            offer = await offer_id_of(input.offer_id)
             return ReservationPayload.of(
                 await ledger.reserve(
                     actor,
@@ -66,6 +67,7 @@ class LedgerMutations:
                     reference=input.reference,
                     reason=input.reason or "",
                     timeout=input.timeout(),
+                    offer_id=offer,
                     idempotency_key=input.idempotency_key,
                 )
             )
@@ -80,6 +82,7 @@ class LedgerMutations:
     async def confirm_reservation(self, info: strawberry.Info, input: ConfirmReservationInput) -> ReservationPayload:
         async def confirm() -> ReservationPayload:
             reservation = parse_id(input.reservation_id, LedgerErrorCode.RESERVATION_NOT_FOUND, "reservationId")
+            offer = await offer_id_of(input.offer_id)
             return ReservationPayload.of(
                 await ledger.confirm(
                     info.context.actor,
@@ -87,6 +90,7 @@ class LedgerMutations:
                     input.amount,
                     reference=input.reference,
                     reason=input.reason or "",
+                    offer_id=offer,
                     idempotency_key=input.idempotency_key,
                 )
             )

@@ -8,11 +8,12 @@ import uuid
 
 import strawberry
 
+from backend.catalog.services import offer_rows
 from backend.core.authz import Actor
 from backend.core.errors import NotFound
-from backend.core.text import check_text
+from backend.core.text import check_text, shown
 from backend.ledger.errors import LedgerErrorCode, refused
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 
 
 def parse_id(value: strawberry.ID | str, code: LedgerErrorCode, field: str) -> uuid.UUID:
@@ -40,7 +41,7 @@ async def recipient_id_of(actor: Actor, recipient_id: strawberry.ID | None, reci
     except NotFound:
         raise refused(
             LedgerErrorCode.RECIPIENT_NOT_FOUND,
-            f"no recipient has the external id '{recipient_external_id}'",
+            f"no recipient has the external id '{shown(recipient_external_id)}'",
             "recipientExternalId",
         ) from None
 
@@ -53,3 +54,15 @@ def redemption_id_of(transfer_id: strawberry.ID | None, reservation_id: strawber
     if transfer_id is not None:
         return parse_id(transfer_id, LedgerErrorCode.TRANSFER_NOT_FOUND, "transferId")
     return parse_id(reservation_id, LedgerErrorCode.RESERVATION_NOT_FOUND, "reservationId")
+
+
+async def offer_id_of(offer_id: strawberry.ID | None) -> uuid.UUID | None:
+    """The catalogue offer a reservation pays for, if named; OFFER_NOT_FOUND when the catalogue
+    has no such offer. Checked here because the ledger sits below the catalogue; one lookup, and
+    only when an offer is named."""
+    if offer_id is None:
+        return None
+    offer = parse_id(offer_id, LedgerErrorCode.OFFER_NOT_FOUND, "offerId")
+    if offer not in await offer_rows.load_offers([offer]):
+        raise refused(LedgerErrorCode.OFFER_NOT_FOUND, f"offer {offer} does not exist", "offerId")
+    return offer

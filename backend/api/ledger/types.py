@@ -14,6 +14,7 @@ from typing import NewType
 import strawberry
 
 from backend.api.errors import UserError, errors_field, payload_errors
+from backend.api.graphql_values import optional_id
 from backend.core.errors import FieldError
 from backend.ledger.errors import LedgerErrorCode as DomainLedgerErrorCode
 from backend.ledger.kinds import Direction, Phase, ReservationStatus, Source, TransactionStatus, TransferKind
@@ -68,10 +69,6 @@ class RedemptionSource(enum.Enum):
     LOYALTY_PLATFORM = Source.LOYALTY_PLATFORM.value
 
 
-def _id(value) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
-
-
 @strawberry.type(description="A recipient's points in one programme.")
 class PointsBalance:
     programme_id: strawberry.ID
@@ -85,10 +82,10 @@ class PointsBalance:
     @classmethod
     def from_view(cls, balance: Balance) -> PointsBalance:
         return cls(
-            programme_id=_id(balance.programme_id),
-            recipient_id=_id(balance.recipient_id),
+            programme_id=optional_id(balance.programme_id),
+            recipient_id=optional_id(balance.recipient_id),
             recipient_external_id=balance.recipient_external_id,
-            wallet_id=_id(balance.wallet_id),
+            wallet_id=optional_id(balance.wallet_id),
             available=balance.available,
             pending=balance.pending,
             posted=balance.posted,
@@ -123,17 +120,17 @@ class PointsTransfer:
     def from_view(cls, transfer: TransferView, status: TransactionStatus) -> PointsTransfer:
         holds = transfer.phase is Phase.PENDING
         return cls(
-            id=_id(transfer.id),
-            programme_id=_id(transfer.programme_id),
-            wallet_id=_id(transfer.wallet_id),
+            id=optional_id(transfer.id),
+            programme_id=optional_id(transfer.programme_id),
+            wallet_id=optional_id(transfer.wallet_id),
             kind=transfer.kind,
             source=transfer.source,
             phase=transfer.phase,
             status=status,
             direction=transfer.direction,
             amount=transfer.amount,
-            reservation_id=_id(transfer.id if holds else transfer.pending_id),
-            reverses_id=_id(transfer.reverses_id),
+            reservation_id=optional_id(transfer.id if holds else transfer.pending_id),
+            reverses_id=optional_id(transfer.reverses_id),
             reference=transfer.reference,
             reason=transfer.reason,
             actor=transfer.actor_label,
@@ -156,15 +153,16 @@ class PointsReservation:
     reversed_amount: Points = strawberry.field(description="What reversals (refunds) have given back since.")
     source: PointsSource
     reference: str | None
+    offer_id: strawberry.ID | None = strawberry.field(description="The catalogue offer the points pay for, if named.")
     created_at: datetime
     closed_at: datetime | None
 
     @classmethod
     def from_view(cls, reservation: ReservationView) -> PointsReservation:
         return cls(
-            id=_id(reservation.id),
-            programme_id=_id(reservation.programme_id),
-            wallet_id=_id(reservation.wallet_id),
+            id=optional_id(reservation.id),
+            programme_id=optional_id(reservation.programme_id),
+            wallet_id=optional_id(reservation.wallet_id),
             amount=reservation.amount,
             status=reservation.status,
             timeout_at=reservation.timeout_at,
@@ -173,6 +171,7 @@ class PointsReservation:
             reversed_amount=reservation.reversed_amount,
             source=reservation.source,
             reference=reservation.reference,
+            offer_id=optional_id(reservation.offer_id),
             created_at=reservation.created_at,
             closed_at=reservation.closed_at,
         )
@@ -225,6 +224,11 @@ class ReservePointsInput:
     timeout_seconds: int | None = strawberry.field(
         default=None, description="How long the hold lasts, 1 second to 7 days; default 15 minutes."
     )
+    offer_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The catalogue offer the points pay for (OFFER_NOT_FOUND if there is none such): confirming "
+        "the reservation then counts as a redemption of it in partner performance.",
+    )
 
     def timeout(self) -> timedelta | None:
         return timedelta(seconds=self.timeout_seconds) if self.timeout_seconds is not None else None
@@ -241,6 +245,9 @@ class ConfirmReservationInput:
         default=None, description="e.g. the order id, if known only now; default the reservation's."
     )
     reason: str | None = None
+    offer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The catalogue offer paid for, if known only now; default the reservation's."
+    )
 
 
 @strawberry.input(description="Give a reservation's points back to the wallet.")

@@ -15,21 +15,18 @@ from typing import Any
 import strawberry
 
 from backend.api.partners.ids import entity_id
-from backend.api.partners.types import (
+from backend.api.partners.types.onboarding import (
     ChecklistItem,
     ChecklistItemPayload,
     CompleteChecklistItemInput,
-    CreatePartnerInput,
     GoLiveInput,
     GoLiveRequest,
     GoLiveRequestPayload,
     OnboardingStage,
     OnboardingStagePayload,
-    Partner,
-    PartnerPayload,
     SignOffStageInput,
-    UpdatePartnerInput,
 )
+from backend.api.partners.types.profile import CreatePartnerInput, Partner, PartnerPayload, UpdatePartnerInput
 from backend.api.permissions import requires
 from backend.api.uploads import uploaded_file
 from backend.core.authz import Permission

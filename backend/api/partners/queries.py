@@ -11,7 +11,7 @@ from backend.api.errors import query_refusals
 from backend.api.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, keyset_connection
 from backend.api.partners.ids import entity_id
 from backend.api.partners.loaders import partners_by_id
-from backend.api.partners.types import Partner, PartnerFilterInput
+from backend.api.partners.types.profile import Partner, PartnerFilterInput
 from backend.api.permissions import requires
 from backend.core.authz import Permission
 from backend.partners.services import profiles

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from backend.core.authz import Actor
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientView
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientView
 
 
 async def recipients_by_id(actor: Actor, ids: list[uuid.UUID]) -> list[RecipientView | None]:

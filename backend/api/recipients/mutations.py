@@ -17,7 +17,7 @@ from backend.api.uploads import uploaded_file
 from backend.core.authz import Permission
 from backend.core.errors import DomainError
 from backend.recipients import hr_sync
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 
 
 @strawberry.type

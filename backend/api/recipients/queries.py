@@ -13,8 +13,8 @@ from backend.api.recipients.loaders import recipients_by_id
 from backend.api.recipients.types import Programme, Recipient, RecipientFilterInput
 from backend.core.authz import Permission
 from backend.core.errors import DomainError, NotFound
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientFilter
+from backend.recipients import services as recipients
+from backend.recipients.services.search import RecipientFilter
 
 
 @strawberry.type

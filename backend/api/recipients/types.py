@@ -13,7 +13,8 @@ from strawberry.scalars import JSON
 from backend.api.errors import UserError, payload_errors
 from backend.core.errors import FieldError
 from backend.recipients.hr_sync import SourceSystem, SyncReport
-from backend.recipients.service import ProgrammeView, RecipientFilter, RecipientInput, RecipientView
+from backend.recipients.services.search import RecipientFilter
+from backend.recipients.services.views import ProgrammeView, RecipientInput, RecipientView
 
 
 @strawberry.type(description="A person who can receive rewards, known to your systems by `externalId`.")

@@ -21,11 +21,12 @@ from backend.api.uploads import uploaded_file
 from backend.catalog.services import offer_codes
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.errors import DomainError, FieldError, NotFound
-from backend.core.text import check_text
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientView
+from backend.core.text import check_text, shown
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientView
 from backend.rewards.services import issuance as issuing
-from backend.rewards.services.issuance import RejectionCode, RewardRequest
+from backend.rewards.services.issuance import RewardRequest
+from backend.rewards.services.rejections import RejectionCode
 from backend.rewards.uploads.services import staging
 
 MAX_BATCH = 100
@@ -67,7 +68,7 @@ async def _recipient(actor: Actor, reward: IssueRewardInput) -> tuple[uuid.UUID,
             return NO_RECIPIENT, None  # the service refuses it in its turn, as it would an unknown id
         raise DomainError.single(
             RejectionCode.RECIPIENT_NOT_FOUND.value,
-            f"no recipient has the external id '{reward.recipient_external_id}'",
+            f"no recipient has the external id '{shown(reward.recipient_external_id)}'",
             field="recipientExternalId",
         ) from None
     return recipient.id, recipient

@@ -15,6 +15,7 @@ import strawberry
 from backend.api.deliveries.loaders import deliveries_by_reward
 from backend.api.deliveries.types import Delivery
 from backend.api.errors import UserError, client_error, payload_errors
+from backend.api.graphql_values import optional_id
 from backend.api.permissions import requires
 from backend.api.rewards.loaders import issuances_by_id
 from backend.campaigns.services.campaigns import CampaignFilter
@@ -23,7 +24,8 @@ from backend.core.authz import Permission
 from backend.core.errors import FieldError
 from backend.core.text import INVALID_CHARACTERS
 from backend.deliveries.services.reconciliation import RewardFilter
-from backend.rewards.services.issuance import IssuanceOutcome, RejectionCode
+from backend.rewards.services.issuance import IssuanceOutcome
+from backend.rewards.services.rejections import RejectionCode
 from backend.rewards.views import IssuanceView
 
 FORBIDDEN, TOO_MANY = "FORBIDDEN", "TOO_MANY"
@@ -45,10 +47,6 @@ class IssuanceStatus(enum.Enum):
     PENDING_APPROVAL = "pending_approval"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
-
-
-def _id(value) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
 
 
 @strawberry.type(description="A campaign: its rules and its live counters.")
@@ -89,15 +87,15 @@ class Campaign:
     @classmethod
     def from_view(cls, view: CampaignView) -> Campaign:
         return cls(
-            id=_id(view.id),
-            programme_id=_id(view.programme_id),
+            id=optional_id(view.id),
+            programme_id=optional_id(view.programme_id),
             name=view.name,
             description=view.description,
             starts_at=view.starts_at,
             ends_at=view.ends_at,
             approval_mode=view.approval_mode,
             reward_type=view.reward_type,
-            allowed_offer_ids=[_id(offer_id) for offer_id in view.allowed_offer_ids],
+            allowed_offer_ids=[optional_id(offer_id) for offer_id in view.allowed_offer_ids],
             points_value=view.points_value,
             currency=view.currency,
             max_rewards=view.max_rewards,
@@ -156,14 +154,14 @@ class RewardIssuance:
     @classmethod
     def from_view(cls, view: IssuanceView) -> RewardIssuance:
         return cls(
-            id=_id(view.id),
-            campaign_id=_id(view.campaign_id),
-            recipient_id=_id(view.recipient_id),
-            offer_id=_id(view.offer_id),
-            terms_version_id=_id(view.terms_version_id),
+            id=optional_id(view.id),
+            campaign_id=optional_id(view.campaign_id),
+            recipient_id=optional_id(view.recipient_id),
+            offer_id=optional_id(view.offer_id),
+            terms_version_id=optional_id(view.terms_version_id),
             value=view.value,
             currency=view.currency,
-            points_transfer_id=_id(view.points_transfer_id),
+            points_transfer_id=optional_id(view.points_transfer_id),
             source_event=view.source_event,
             channel=view.channel,
             status=IssuanceStatus(view.status),
@@ -236,7 +234,7 @@ class IssueRewardPayload:
         errors = [] if outcome.rejection is None else reward_errors([FieldError(None, outcome.rejection.value, outcome.message)])
         return cls(
             status=IssuanceStatus(outcome.status),
-            issuance_id=_id(outcome.issuance_id),
+            issuance_id=optional_id(outcome.issuance_id),
             message=outcome.message,
             replayed=outcome.replayed,
             errors=errors,

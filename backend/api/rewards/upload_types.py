@@ -11,6 +11,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from backend.api.errors import UserError, errors_field, payload_errors, query_refusals
+from backend.api.graphql_values import optional_id
 from backend.api.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, keyset_connection
 from backend.core.csv_import import megabytes
 from backend.core.errors import FieldError
@@ -39,10 +40,6 @@ class RewardUploadErrorCode(enum.Enum):
     NOT_FOUND = "NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
     INVALID = "INVALID"
-
-
-def _id(value) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
 
 
 def _uuid(value: strawberry.ID) -> uuid.UUID:
@@ -208,8 +205,8 @@ class RewardUpload:
     @classmethod
     def from_view(cls, view: UploadView) -> RewardUpload:
         return cls(
-            id=_id(view.id),
-            campaign_id=_id(view.campaign_id),
+            id=optional_id(view.id),
+            campaign_id=optional_id(view.campaign_id),
             file_name=view.file_name,
             file_format=view.file_format,
             status=view.status,

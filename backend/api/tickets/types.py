@@ -4,29 +4,23 @@ ticket with its thread), the inputs of openTicket and replyToTicket, and their t
 from __future__ import annotations
 
 import enum
-import uuid
 from datetime import datetime
 
 import strawberry
 
 from backend.api.errors import UserError, errors_field, parse_query_id, payload_errors
+from backend.api.graphql_values import optional_id, values_enum
 from backend.core.errors import FieldError
 from backend.tickets.services.reading import QUEUE_VIEWS, TicketFilter, TicketThread
 from backend.tickets.views import CATEGORIES, PRIORITIES, STATUSES, TARGETS
 from backend.tickets.views import TicketSummary as SummaryView
 
-
-def _values_enum(name: str, values: tuple[str, ...], description: str) -> type[enum.Enum]:
-    """A GraphQL enum over the domain's lower-case values: CODE_INVALID ↔ "code_invalid"."""
-    return strawberry.enum(enum.Enum(name, {value.upper(): value for value in values}), name=name, description=description)
-
-
-TicketCategory = _values_enum("TicketCategory", CATEGORIES, "What the recipient reports.")
-TicketStatus = _values_enum("TicketStatus", STATUSES, "Where a ticket stands; the SLA clocks pause while WAITING_ON_RECIPIENT.")
-TicketPriority = _values_enum("TicketPriority", PRIORITIES, "Set by rule from category and reward value; an agent may change it.")
-TicketQueueView = _values_enum("TicketQueueView", QUEUE_VIEWS, "An agent's queue: nearest SLA deadline first.")
-SlaTarget = _values_enum("SlaTarget", TARGETS, "An SLA target, counted in the programme's business time.")
-TicketMessageAuthor = _values_enum(
+TicketCategory = values_enum("TicketCategory", CATEGORIES, "What the recipient reports.")
+TicketStatus = values_enum("TicketStatus", STATUSES, "Where a ticket stands; the SLA clocks pause while WAITING_ON_RECIPIENT.")
+TicketPriority = values_enum("TicketPriority", PRIORITIES, "Set by rule from category and reward value; an agent may change it.")
+TicketQueueView = values_enum("TicketQueueView", QUEUE_VIEWS, "An agent's queue: nearest SLA deadline first.")
+SlaTarget = values_enum("SlaTarget", TARGETS, "An SLA target, counted in the programme's business time.")
+TicketMessageAuthor = values_enum(
     "TicketMessageAuthor",
     ("agent", "recipient", "note"),
     "Who wrote a message; a NOTE is internal, never shown to the recipient.",
@@ -53,7 +47,7 @@ class TicketSummary:
             category=TicketCategory(view.category),
             priority=TicketPriority(view.priority),
             status=TicketStatus(view.status),
-            assignee_id=strawberry.ID(str(view.assignee_id)) if view.assignee_id else None,
+            assignee_id=optional_id(view.assignee_id),
             queue=view.queue,
             sla_due_at=view.sla_due_at,
             created_at=view.created_at,
@@ -75,10 +69,6 @@ class TicketSlaTarget:
     due_at: datetime | None = strawberry.field(description="Null while the clock is paused.")
     breached: bool
     running: bool
-
-
-def _id(value: uuid.UUID | None) -> strawberry.ID | None:
-    return strawberry.ID(str(value)) if value is not None else None
 
 
 @strawberry.type(description="A ticket with its thread and SLA targets. Reading it is audited.")
@@ -116,19 +106,19 @@ class Ticket:
         return cls(
             id=strawberry.ID(str(view.id)),
             programme_id=strawberry.ID(str(view.programme_id)),
-            recipient_id=_id(view.recipient_id),
-            reward_id=_id(view.issuance_id),
-            delivery_id=_id(view.delivery_id),
-            campaign_id=_id(view.campaign_id),
-            offer_id=_id(view.offer_id),
-            partner_id=_id(view.partner_id),
+            recipient_id=optional_id(view.recipient_id),
+            reward_id=optional_id(view.issuance_id),
+            delivery_id=optional_id(view.delivery_id),
+            campaign_id=optional_id(view.campaign_id),
+            offer_id=optional_id(view.offer_id),
+            partner_id=optional_id(view.partner_id),
             reward_value=view.reward_value,
             currency=view.currency,
             category=TicketCategory(view.category),
             priority=TicketPriority(view.priority),
             status=TicketStatus(view.status),
             subject=view.subject,
-            assignee_id=_id(view.assignee_id),
+            assignee_id=optional_id(view.assignee_id),
             queue=view.queue,
             reports=view.reports,
             sla_due_at=view.sla_due_at,
@@ -224,6 +214,37 @@ class TicketErrorCode(enum.Enum):
     IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID"
     INVALID_CHARACTERS = "INVALID_CHARACTERS"
     TOO_LONG = "TOO_LONG"
+    # the actions on a ticket's reward
+    REASON_REQUIRED = "REASON_REQUIRED"
+    NO_CODE_REWARD = "NO_CODE_REWARD"
+    NO_REWARD = "NO_REWARD"
+    ACTION_PENDING = "ACTION_PENDING"
+    NO_ALLOCATION = "NO_ALLOCATION"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    MISSING_CONTACT = "MISSING_CONTACT"
+    DELIVERY_IN_FLIGHT = "DELIVERY_IN_FLIGHT"
+    REWARD_VOIDED = "REWARD_VOIDED"
+    REWARD_EXPIRED = "REWARD_EXPIRED"
+    # resolving with the code's use confirmed
+    CODE_USE_INVALID = "CODE_USE_INVALID"
+    # a points refund
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    NO_RECIPIENT = "NO_RECIPIENT"
+    NOT_A_REDEMPTION = "NOT_A_REDEMPTION"
+    ALREADY_REFUNDED = "ALREADY_REFUNDED"
+    OVER_REFUNDABLE = "OVER_REFUNDABLE"
+    NOT_REVERSIBLE = "NOT_REVERSIBLE"
+    # a programme's desk settings and SLA policies
+    INVALID_TIMEZONE = "INVALID_TIMEZONE"
+    INVALID_WORKING_DAYS = "INVALID_WORKING_DAYS"
+    INVALID_HOURS = "INVALID_HOURS"
+    INVALID_COUNTRY = "INVALID_COUNTRY"
+    INVALID_WINDOW = "INVALID_WINDOW"
+    INVALID_RETENTION = "INVALID_RETENTION"
+    INVALID_THRESHOLD = "INVALID_THRESHOLD"
+    INVALID_CALENDAR = "INVALID_CALENDAR"
+    INVALID_PRIORITY = "INVALID_PRIORITY"
+    INVALID_TARGET = "INVALID_TARGET"
 
 
 @strawberry.type(description="A reason a tickets mutation changed nothing.")

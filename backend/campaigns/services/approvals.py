@@ -35,8 +35,13 @@ def require_approver(actor: Actor) -> None:
         )
 
 
+def is_maker(actor: Actor, grant: GrantView) -> bool:
+    """Whether ``actor`` asked for the reward (a person, or the API key itself)."""
+    return grant.requested_by_kind == actor.kind.value and grant.requested_by_id is not None and grant.requested_by_id == actor.id
+
+
 def check_not_maker(actor: Actor, grant: GrantView) -> None:
-    if grant.requested_by_kind == actor.kind.value and grant.requested_by_id is not None and grant.requested_by_id == actor.id:
+    if is_maker(actor, grant):
         raise DomainError.single(SELF_APPROVAL, "a reward you asked for is approved by someone else", field="issuance_id")
 
 

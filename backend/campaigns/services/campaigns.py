@@ -41,8 +41,8 @@ from backend.core.errors import DomainError, FieldError, NotFound
 from backend.core.ids import new_id
 from backend.core.money import format_value
 from backend.core.text import check_text, text_error
-from backend.recipients import service as recipients
-from backend.recipients.service import CHANNELS
+from backend.recipients import services as recipients
+from backend.recipients.services.validation import CHANNELS
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 4000

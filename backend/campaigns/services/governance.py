@@ -144,9 +144,8 @@ def _recipient_refused(campaign: CampaignView) -> Refusal:
 
 
 async def _claim_recipient_allowance(campaign: CampaignView, grant: NewGrant, now: datetime) -> Refusal | None:
-    refused = _recipient_refused(campaign)
     if campaign.recipient_max_value is not None and grant.value > campaign.recipient_max_value:
-        return refused
+        return _recipient_refused(campaign)
     window = campaign.recipient_window
     count_cap = campaign.recipient_max_count is not None and window is None
     value_cap = campaign.recipient_max_value is not None and window is None
@@ -156,7 +155,7 @@ async def _claim_recipient_allowance(campaign: CampaignView, grant: NewGrant, no
     if value_cap:
         args.append(campaign.recipient_max_value)
     rows = await sql.fetch(_tally_sql(count_cap, value_cap), *args)
-    return None if rows else refused  # with a window, :func:`count` defers its guard
+    return None if rows else _recipient_refused(campaign)  # with a window, :func:`count` defers its guard
 
 
 def _defer_window_guard(campaign: CampaignView, grant: NewGrant, now: datetime, refused: Callable[[Refusal], Exception]) -> None:

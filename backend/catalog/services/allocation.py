@@ -19,7 +19,17 @@ from datetime import date
 
 from backend.catalog.services.offer_rows import load_offer
 from backend.catalog.tables import VoucherCode
-from backend.catalog.views import ALLOCATED, AVAILABLE, CONFIRMED, RETIRED, RevealedCode, VoucherCodeView, as_date, maybe_utc
+from backend.catalog.views import (
+    ALLOCATED,
+    AVAILABLE,
+    CONFIRMED,
+    RETIRED,
+    VOIDED,
+    RevealedCode,
+    VoucherCodeView,
+    as_date,
+    maybe_utc,
+)
 from backend.core import audit
 from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
@@ -30,6 +40,7 @@ from backend.core.errors import DomainError
 from backend.core.money import format_money
 
 PIN_MASK = "•" * 8
+VOIDED_MASK = "(voided)"
 
 _ALLOCATE = """
 UPDATE voucher_codes SET status = 'allocated', allocated_to = {}, allocated_at = {}, sandbox = {}
@@ -48,13 +59,15 @@ def _uuid(value) -> uuid.UUID:
 
 
 def code_view(row: dict) -> VoucherCodeView:
-    """The code and pin masked: opened only to show their last characters."""
+    """The code and pin masked: opened only to show their last characters. A voided code is never
+    opened again, not even masked."""
     box, context = secret_box(), str(row["id"])
+    voided = row["status"] == VOIDED
     return VoucherCodeView(
         id=row["id"],
         offer_id=row["offer"],
-        code_masked=mask(box.open(row["code_sealed"], context)),
-        pin_masked=PIN_MASK if row["pin_sealed"] else None,  # a pin is short: no character of it is shown
+        code_masked=VOIDED_MASK if voided else mask(box.open(row["code_sealed"], context)),
+        pin_masked=PIN_MASK if row["pin_sealed"] and not voided else None,  # a pin is short: no character of it is shown
         denomination=row["denomination"],
         expires_on=as_date(row["expires_on"]),
         status=row["status"],
@@ -65,7 +78,7 @@ def code_view(row: dict) -> VoucherCodeView:
     )
 
 
-async def _held_by(issuance_id: uuid.UUID) -> dict | None:
+async def held_by(issuance_id: uuid.UUID) -> dict | None:
     return await VoucherCode.select().where(VoucherCode.allocated_to == issuance_id).first()
 
 
@@ -79,7 +92,7 @@ def _require_some_permission(actor: Actor) -> None:
         actor.require(Permission.REWARDS_WRITE)
 
 
-def _audit_after(row: dict) -> dict:
+def audit_fields(row: dict) -> dict:
     return {
         "issuance_id": row["allocated_to"],
         "offer_id": row["offer"],
@@ -89,7 +102,9 @@ def _audit_after(row: dict) -> dict:
     }
 
 
-async def _claim(issuance_id: uuid.UUID, offer_id: uuid.UUID, denomination: int, sandbox: bool, today: date) -> uuid.UUID | None:
+async def claim_available(
+    issuance_id: uuid.UUID, offer_id: uuid.UUID, denomination: int, sandbox: bool, today: date
+) -> uuid.UUID | None:
     lock = "FOR UPDATE SKIP LOCKED" if current_engine().engine_type == "postgres" else ""
     try:
         rows = await VoucherCode.raw(
@@ -129,14 +144,14 @@ async def allocate_code(
             field="offer_id",
         )
     async with write_transaction():
-        held = await _held_by(issuance_id)
+        held = await held_by(issuance_id)
         if held is not None:
             if held["offer"] != offer_id or held["denomination"] != denomination or bool(held["sandbox"]) != sandbox:
                 raise DomainError.single(
                     "ISSUANCE_HAS_CODE", f"issuance {issuance_id} already holds a code of another offer or denomination"
                 )
             return code_view(held)
-        code_id = await _claim(issuance_id, offer_id, denomination, sandbox, utcnow().date())
+        code_id = await claim_available(issuance_id, offer_id, denomination, sandbox, utcnow().date())
         if code_id is None:
             raise DomainError.single(
                 "OUT_OF_STOCK",
@@ -144,7 +159,7 @@ async def allocate_code(
                 field="denomination",
             )
         row = await VoucherCode.select().where(VoucherCode.id == code_id).first()
-        await audit.record(actor, "voucher_code.allocated", "voucher_code", code_id, after=_audit_after(row))
+        await audit.record(actor, "voucher_code.allocated", "voucher_code", code_id, after=audit_fields(row))
         return code_view(row)
 
 
@@ -153,7 +168,7 @@ async def confirm_allocation(actor: Actor, issuance_id: uuid.UUID) -> VoucherCod
     the issuance holds no code."""
     _require_some_permission(actor)
     async with write_transaction():
-        held = await _held_by(issuance_id)
+        held = await held_by(issuance_id)
         if held is None:
             raise DomainError.single("NO_ALLOCATION", f"issuance {issuance_id} holds no code", field="issuance_id")
         _require_permission(actor, bool(held["sandbox"]))
@@ -169,7 +184,7 @@ async def confirm_allocation(actor: Actor, issuance_id: uuid.UUID) -> VoucherCod
                 "NO_ALLOCATION", f"the code of issuance {issuance_id} was released meanwhile", field="issuance_id"
             )
         row = await VoucherCode.select().where(VoucherCode.id == held["id"]).first()
-        await audit.record(actor, "voucher_code.confirmed", "voucher_code", held["id"], after=_audit_after(row))
+        await audit.record(actor, "voucher_code.confirmed", "voucher_code", held["id"], after=audit_fields(row))
         return code_view(row)
 
 
@@ -179,7 +194,7 @@ async def release_allocation(actor: Actor, issuance_id: uuid.UUID) -> VoucherCod
     code stays out of stock (CODE_CONFIRMED), except a sandbox one."""
     _require_some_permission(actor)
     async with write_transaction():
-        held = await _held_by(issuance_id)
+        held = await held_by(issuance_id)
         if held is None:
             return None
         _require_permission(actor, bool(held["sandbox"]))
@@ -206,7 +221,7 @@ async def release_allocation(actor: Actor, issuance_id: uuid.UUID) -> VoucherCod
             return None
         row = await VoucherCode.select().where(VoucherCode.id == held["id"]).first()
         await audit.record(
-            actor, "voucher_code.released", "voucher_code", held["id"], before=_audit_after(held), after={"status": AVAILABLE}
+            actor, "voucher_code.released", "voucher_code", held["id"], before=audit_fields(held), after={"status": AVAILABLE}
         )
         return code_view(row)
 
@@ -214,14 +229,14 @@ async def release_allocation(actor: Actor, issuance_id: uuid.UUID) -> VoucherCod
 async def allocation_for(actor: Actor, issuance_id: uuid.UUID) -> VoucherCodeView | None:
     """The code an issuance holds, masked; None if it holds none."""
     actor.require(Permission.REWARDS_READ)
-    held = await _held_by(issuance_id)
+    held = await held_by(issuance_id)
     return code_view(held) if held else None
 
 
 async def reveal_code(actor: Actor, issuance_id: uuid.UUID) -> RevealedCode:
     """The issuance's code and pin in clear, for its delivery. Each reveal is audited (without the code)."""
     actor.require(Permission.REWARDS_WRITE)
-    held = await _held_by(issuance_id)
+    held = await held_by(issuance_id)
     if held is None:
         raise DomainError.single("NO_ALLOCATION", f"issuance {issuance_id} holds no code", field="issuance_id")
     box, context = secret_box(), str(held["id"])

@@ -9,14 +9,15 @@ from functools import lru_cache
 
 from backend.catalog import eligibility
 from backend.catalog.eligibility.refusals import explain
+from backend.catalog.services import routing
 from backend.catalog.services.offer_rows import load_offer, offer_view, offers_query
 from backend.catalog.services.offers import OfferFilter, filtered
 from backend.catalog.tables import Offer
 from backend.catalog.views import EligibilityPreview, OfferView
 from backend.core.authz import Actor, Permission
 from backend.core.db import current_engine
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientView
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientView
 
 
 @lru_cache(maxsize=1024)  # a pure function of the rule's text: nothing to expire
@@ -105,10 +106,11 @@ async def is_eligible(actor: Actor, offer_id: uuid.UUID, recipient_id: uuid.UUID
 async def eligible_offers(
     actor: Actor, recipient_id: uuid.UUID, offer_filter: OfferFilter | None = None, limit: int = 200
 ) -> list[OfferView]:
-    """The available offers (live, of a live partner) this recipient qualifies for, in rank order:
-    the API's ``offers(eligibleFor: …)``."""
+    """The available offers (live, of a live partner) this recipient qualifies for, in rank order
+    adjusted by the segment routes that admit them (``routing``; ``rank`` is then the position in
+    that order): the API's ``offers(eligibleFor: …)``."""
     actor.require(Permission.CATALOG_READ)
     recipient = await recipients.get_recipient(actor, recipient_id)
     query = filtered(offers_query(), replace(offer_filter or OfferFilter(), available_only=True))
     rows = await query.order_by(Offer.rank).order_by(Offer.id).limit(max(1, min(limit, 1000)))
-    return [offer for offer in map(offer_view, rows) if eligible(offer, recipient)]
+    return await routing.routed([offer for offer in map(offer_view, rows) if eligible(offer, recipient)], recipient)

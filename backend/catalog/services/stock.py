@@ -7,12 +7,12 @@ import uuid
 from backend.catalog.services.allocation import code_view
 from backend.catalog.services.offer_rows import load_offer
 from backend.catalog.tables import VoucherCode
-from backend.catalog.views import ALLOCATED, AVAILABLE, CONFIRMED, LowStockOffer, Page, StockLevel
+from backend.catalog.views import ALLOCATED, AVAILABLE, CONFIRMED, VOIDED, LowStockOffer, Page, StockLevel
 from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError
 
-CODE_STATUSES = (AVAILABLE, ALLOCATED, CONFIRMED)
+CODE_STATUSES = (AVAILABLE, ALLOCATED, CONFIRMED, VOIDED)  # voided: replaced for a reward, never opened again
 
 _LEVELS = """
 SELECT denomination,

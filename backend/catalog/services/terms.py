@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from backend.catalog.services.offer_rows import load_offer
-from backend.catalog.services.offers import MAX_TERMS
+from backend.catalog.services.offer_rules import MAX_TERMS
 from backend.catalog.tables import Offer, TermsVersion
 from backend.catalog.views import RETIRED, TermsVersionView
 from backend.core import audit

@@ -15,6 +15,15 @@ EMAIL, SMS, WHATSAPP = "email", "sms", "whatsapp"
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (a report): what email providers attach; others ignore it."""
+
+    file_name: str
+    content_type: str  # e.g. application/pdf
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Message:
     delivery_id: uuid.UUID  # also the idempotency key, for providers that honour one
     programme_id: uuid.UUID | None
@@ -26,6 +35,10 @@ class Message:
     # The template's variables (recipient_name, value, claim_url, …), for providers that send a
     # pre-approved template with parameters instead of our text (WhatsApp Cloud).
     variables: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()  # email only
+    # A notice (an agent's reply, a replacement code, a breach alert) rather than a reward's message:
+    # providers that send a reward's pre-approved template send a notice's text its own way.
+    notice: bool = False
 
 
 @dataclass(frozen=True)

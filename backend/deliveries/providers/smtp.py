@@ -42,6 +42,9 @@ def email_message(message: Message, settings: SmtpSettings) -> EmailMessage:
     email.set_content(message.text)
     if message.html:
         email.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.file_name)
     return email
 
 

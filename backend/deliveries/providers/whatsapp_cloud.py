@@ -4,6 +4,10 @@ template (its name, language and body parameters: our template variables, in the
 programme set) rather than free text, which WhatsApp only allows within 24 h of the recipient's
 own message. The answer's ``messages[0].id`` (a ``wamid``) is the provider's message id.
 
+A notice (an agent's reply, a replacement code) is not a reward: it goes through the programme's
+notice template when one is set (one body parameter, the notice's text), else as free text, which
+Meta takes within the 24 h window and refuses outside it (``OUTSIDE_WINDOW``, said on the notice).
+
 Classification: Meta answers most refusals with HTTP 400 and says what it meant in
 ``error.code``, so the code decides first (rate limits and Meta's own trouble are transient, a
 number not on WhatsApp or a template problem permanent); then the status, as for any HTTP provider.
@@ -37,6 +41,10 @@ NAME = "whatsapp_cloud"
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v21.0"
 DEFAULT_BODY_PARAMETERS = ("recipient_name", "value", "claim_url")
+# Meta caps a template's body at 1,024 characters and a free-text body at 4,096; a template
+# parameter may hold no newline, tab or run of more than four spaces.
+NOTICE_PARAMETER_LIMIT = 900
+FREE_TEXT_LIMIT = 4096
 
 # Meta's error codes that mean "later": throughput and pair rate limits, spam pacing, its own trouble.
 TRANSIENT_CODES = {
@@ -80,6 +88,7 @@ class WhatsAppCloudSettings:
     template_name: str
     template_language: str = "en"
     body_parameters: tuple[str, ...] = DEFAULT_BODY_PARAMETERS
+    notice_template_name: str = ""  # an approved template with one body parameter, for notices
     base_url: str = DEFAULT_BASE_URL
     api_version: str = DEFAULT_API_VERSION
     verify_token: str = ""  # echoed in Meta's subscription handshake (not a signing secret)
@@ -117,17 +126,17 @@ class WhatsAppCloudProvider:
 
     def payload(self, message: Message) -> dict:
         settings = self.settings
-        parameters = [{"type": "text", "text": message.variables.get(name, "") or "-"} for name in settings.body_parameters]
-        template: dict = {"name": settings.template_name, "language": {"code": settings.template_language}}
-        if parameters:
-            template["components"] = [{"type": "body", "parameters": parameters}]
-        return {
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": message.to.lstrip("+"),
-            "type": "template",
-            "template": template,
-        }
+        addressed = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": message.to.lstrip("+")}
+        if message.notice and not settings.notice_template_name:
+            return addressed | {"type": "text", "text": {"preview_url": False, "body": message.text[:FREE_TEXT_LIMIT]}}
+        if message.notice:
+            name, texts = settings.notice_template_name, [_one_line(message.text)[:NOTICE_PARAMETER_LIMIT]]
+        else:
+            name, texts = settings.template_name, [message.variables.get(key, "") for key in settings.body_parameters]
+        template: dict = {"name": name, "language": {"code": settings.template_language}}
+        if texts:
+            template["components"] = [{"type": "body", "parameters": [{"type": "text", "text": text or "-"} for text in texts]}]
+        return addressed | {"type": "template", "template": template}
 
     async def send(self, message: Message) -> Outcome:
         settings = self.settings
@@ -147,6 +156,10 @@ class WhatsAppCloudProvider:
             return Outcome(provider_message_id=str(first["id"]) if first.get("id") else None)
         wait = retry_after_seconds(response.headers.get("retry-after"))
         return classify_error(response.status_code, body, wait) or transient_status(response) or _refusal(response, body)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _refusal(response: httpx.Response, body: dict) -> Outcome:

@@ -19,8 +19,13 @@ from backend.core.authz import SYSTEM
 from backend.core.clock import utcnow
 from backend.core.errors import NotFound
 from backend.deliveries.services.creation import contact_for
-from backend.deliveries.services.programme_settings import QUIET_CHANNELS, settings_for, time_zone_or_none
-from backend.recipients import service as recipients
+from backend.deliveries.services.programme_settings import (
+    QUIET_CHANNELS,
+    DeliverySettingsView,
+    settings_for,
+    time_zone_or_none,
+)
+from backend.recipients import services as recipients
 
 TIME_ZONE_ATTRIBUTES = ("time_zone", "timezone", "tz")  # HR systems name it differently
 
@@ -60,11 +65,14 @@ async def _recipient(delivery_id: uuid.UUID):
         return None
 
 
-async def quiet_wait(delivery_id: uuid.UUID, programme_id: uuid.UUID, channel: str) -> float | None:
-    """Seconds this send must wait for the recipient's daytime; None when it may go now."""
+async def quiet_wait(
+    delivery_id: uuid.UUID, programme_id: uuid.UUID, channel: str, settings: DeliverySettingsView | None = None
+) -> float | None:
+    """Seconds this send must wait for the recipient's daytime; None when it may go now. ``settings``:
+    the programme's, when the caller has read them already."""
     if channel not in QUIET_CHANNELS:
         return None
-    settings = await settings_for(programme_id)
+    settings = settings or await settings_for(programme_id)
     if not settings.quiet_hours:
         return None
     recipient = await _recipient(delivery_id)
@@ -80,9 +88,11 @@ class NextChannel:
     contact: str
 
 
-async def next_channel(delivery_id: uuid.UUID, programme_id: uuid.UUID, channel: str) -> NextChannel | None:
+async def next_channel(
+    delivery_id: uuid.UUID, programme_id: uuid.UUID, channel: str, settings: DeliverySettingsView | None = None
+) -> NextChannel | None:
     """The channel a delivery falls back to, or None (fallback off, or nothing left to try)."""
-    settings = await settings_for(programme_id)
+    settings = settings or await settings_for(programme_id)
     if not settings.fallback:
         return None
     tried = {

@@ -20,7 +20,7 @@ from backend.core.clock import as_utc, utcnow
 from backend.core.db import write_transaction
 from backend.core.ids import new_id
 from backend.deliveries import claim_links
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.rewards.services import redemption
 from backend.rewards.services.redemption import RevealedReward, RewardForRecipient
 

@@ -24,9 +24,10 @@ from backend.core.authz import Actor, Permission
 from backend.core.csv_import import SizeBoundedReader, delimiter_of
 from backend.core.db import write_transaction
 from backend.core.errors import DomainError
+from backend.core.text import shown
 from backend.deliveries.services.resending import MAX_SELECTION, ResendReport, resend_in_chunks
 from backend.recipients import contact_corrections
-from backend.recipients.service import recipient_rows_by_external_id
+from backend.recipients.services.recipients import recipient_rows_by_external_id
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -126,7 +127,9 @@ def _check(rows: list[_Row], known: dict) -> list[RowError]:
         seen[row.external_id] = row.line
         recipient = known.get(row.external_id)
         if recipient is None:
-            errors.append(RowError(row.line, "external_id", "NOT_FOUND", f"no recipient has the external id {row.external_id}"))
+            errors.append(
+                RowError(row.line, "external_id", "NOT_FOUND", f"no recipient has the external id {shown(row.external_id)}")
+            )
             continue
         if not row.contacts:
             errors.append(RowError(row.line, "email", "NOTHING_TO_CORRECT", "the line has no email, phone or whatsapp"))
@@ -172,9 +175,9 @@ async def _resend_failed_of(actor: Actor, recipient_ids: list[uuid.UUID]) -> Res
     failed: list[uuid.UUID] = []
     for start in range(0, len(recipient_ids), MAX_SELECTION):
         chunk = recipient_ids[start : start + MAX_SELECTION]
-        placeholders = ", ".join(f"${index}" for index in range(1, len(chunk) + 1))
-        rows = await sql.fetch(
-            f"SELECT id FROM deliveries WHERE status = 'failed' AND recipient_id IN ({placeholders}) ORDER BY id", *chunk
-        )
+        wanted = sql.Conditions()
+        wanted.add_clause("status = 'failed'")
+        wanted.in_list("recipient_id", chunk)
+        rows = await sql.fetch(f"SELECT id FROM deliveries{wanted.where()} ORDER BY id", *wanted.args)
         failed.extend(row["id"] for row in rows)
     return await resend_in_chunks(actor, failed)

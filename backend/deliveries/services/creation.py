@@ -1,6 +1,7 @@
 """One delivery per issued reward: on the recipient's channel, with the contact that channel needs.
 
-``deliver_reward`` runs in the ``reward.issued`` handler's transaction; ``backfill`` gives every
+``deliver_rewards`` runs in the ``reward.issued`` handler's transaction, for a job's events at once
+(``deliver_reward``: one reward, the same code); ``backfill`` gives every
 issued reward without a delivery its own (rewards issued before deliveries existed, and those whose
 events were parked as failed). Both insert with ``ON CONFLICT (issuance_id) DO NOTHING``: an event
 delivered twice, or a backfill running beside the worker, never makes a second delivery.
@@ -18,6 +19,7 @@ import dataclasses
 import re
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from backend.core import audit, outbox, sql
 from backend.core.authz import SYSTEM, Actor, Permission
@@ -25,12 +27,15 @@ from backend.core.clock import utcnow
 from backend.core.db import write_transaction
 from backend.core.errors import NotFound
 from backend.core.ids import new_id
-from backend.deliveries import claim_links
+from backend.deliveries import claim_links, queue
+from backend.deliveries.events import REWARD_DELIVERY_FAILED, delivery_payload
 from backend.deliveries.queue import DueSend
-from backend.deliveries.views import DELIVERY_DUE, FAILED, MISSING_CONTACT, PENDING, PRIMARY
-from backend.recipients import service as recipients
-from backend.recipients.service import CHANNELS, RecipientView
+from backend.deliveries.views import FAILED, MISSING_CONTACT, PENDING, PRIMARY
+from backend.recipients import services as recipients
+from backend.recipients.services.validation import CHANNELS
+from backend.recipients.services.views import RecipientView
 from backend.rewards.services import summaries
+from backend.rewards.services.summaries import RewardSummary
 from backend.rewards.views import ISSUED
 
 DEFAULT_LANGUAGE = "en"
@@ -40,15 +45,29 @@ BACKFILL_BATCH = 200
 _INSERT = """INSERT INTO deliveries (id, issuance_id, recipient_id, programme_id, campaign_id, channel, contact, language, status,
     attempts, provider_role, role_attempts, next_attempt_at, claimed_until, provider, provider_message_id, failure_code,
     failure_reason, claim_token_hash, created_at, updated_at, sent_at, upload_id, issued_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, 0, $11, NULL, NULL, NULL, $12, $13, $14, $15, $15, NULL, $16, $17)
+VALUES {rows}
 ON CONFLICT (issuance_id) DO NOTHING RETURNING id"""
+# One row's values as the one-row statement had them, numbered from 1: $15 (created_at) doubles as updated_at.
+_ROW = "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, 0, $11, NULL, NULL, NULL, $12, $13, $14, $15, $15, NULL, $16, $17)"
+_ROW_VALUES = 17
+_MARK = re.compile(r"\$(\d+)")
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(rows: int) -> str:
+    """The INSERT of ``rows`` deliveries, each row's placeholders shifted past the previous rows'
+    (placeholders only: every value is bound)."""
+
+    def row(n: int) -> str:
+        return _MARK.sub(lambda mark: f"${int(mark.group(1)) + n * _ROW_VALUES}", _ROW)
+
+    return _INSERT.format(rows=",\n".join(row(n) for n in range(rows)))
 
 
 @dataclass(frozen=True)
 class Created:
     delivery_id: uuid.UUID
     due: DueSend | None  # None: flagged failed at creation (no contact), nothing to send
-    event_id: uuid.UUID | None  # its delivery.due outbox event, to ring after commit
 
 
 def delivery_channel(recipient: RecipientView, issuance_channel: str | None) -> str:
@@ -77,49 +96,90 @@ def language_of(recipient: RecipientView) -> str:
 
 
 async def deliver_reward(issuance_id: uuid.UUID) -> Created | None:
-    """In the caller's transaction: the reward's delivery and its ``delivery.due`` event; None when
-    the reward already has one (or is not issued)."""
-    summary = await summaries.reward_summary(SYSTEM, issuance_id)
-    issuance = summary.issuance
-    if issuance.status != ISSUED:
-        return None
-    recipient = await recipients.get_recipient(SYSTEM, recipient_id=issuance.recipient_id)
-    channel = delivery_channel(recipient, issuance.channel)
-    contact, missing = contact_for(recipient, channel)
-    delivery_id, now = new_id(), utcnow()
-    failure = (MISSING_CONTACT, missing) if not contact else (None, None)
-    rows = await sql.fetch(
-        _INSERT,
-        delivery_id,
-        issuance_id,
-        recipient.id,
-        summary.programme_id,
-        issuance.campaign_id,
-        channel,
-        contact,
-        language_of(recipient),
-        PENDING if contact else FAILED,
-        PRIMARY,
-        now if contact else None,
-        *failure,
-        claim_links.token_hash(claim_links.claim_token(delivery_id)),
-        now,
-        summaries.upload_of(issuance.source_event),
-        issuance.issued_at or issuance.created_at,
-    )
-    if not rows:
-        return None  # the reward has its delivery already
-    if not contact:
-        await audit.record(
-            SYSTEM,
-            "delivery.failed",
-            "delivery",
+    """In the caller's transaction: the reward's delivery, pending and due at once (the workers'
+    senders claim it; wake them after commit); None when the reward already has one (or is not issued)."""
+    return (await deliver_rewards([issuance_id])).get(issuance_id)
+
+
+async def deliver_rewards(issuance_ids: list[uuid.UUID]) -> dict[uuid.UUID, Created]:
+    """:func:`deliver_reward` for many rewards at once (the ``reward.issued`` events of a job): one
+    read of the issuances, one of their recipients, one insert. Returns the deliveries made, by
+    issuance; a reward that already has one, or is not issued, is absent. NotFound when a reward
+    or its recipient is missing (nothing is written: the caller's transaction rolls back)."""
+    wanted = list(dict.fromkeys(issuance_ids))
+    summaries_by_id = await summaries.reward_summaries(SYSTEM, wanted)
+    if missing := [issuance_id for issuance_id in wanted if issuance_id not in summaries_by_id]:
+        raise NotFound("issuance", missing[0], field="issuance_id")
+    issued = [summaries_by_id[issuance_id] for issuance_id in wanted if summaries_by_id[issuance_id].issuance.status == ISSUED]
+    if not issued:
+        return {}
+    people = await recipients.recipients_by_ids(SYSTEM, list({summary.issuance.recipient_id for summary in issued}))
+    now = utcnow()
+    planned: dict[uuid.UUID, tuple[RewardSummary, RecipientView, str, str | None, str]] = {}
+    values: list = []
+    for summary in issued:
+        issuance = summary.issuance
+        recipient = people.get(issuance.recipient_id)
+        if recipient is None:
+            raise NotFound("recipient", issuance.recipient_id, field="id")
+        channel = delivery_channel(recipient, issuance.channel)
+        contact, missing_contact = contact_for(recipient, channel)
+        delivery_id = new_id()
+        failure = (MISSING_CONTACT, missing_contact) if not contact else (None, None)
+        planned[delivery_id] = (summary, recipient, channel, contact, missing_contact)
+        values += [
             delivery_id,
-            after={"status": FAILED, "code": MISSING_CONTACT, "reason": missing},
+            issuance.id,
+            recipient.id,
+            summary.programme_id,
+            issuance.campaign_id,
+            channel,
+            contact,
+            language_of(recipient),
+            PENDING if contact else FAILED,
+            PRIMARY,
+            now if contact else None,
+            *failure,
+            claim_links.token_hash(claim_links.claim_token(delivery_id)),
+            now,
+            summaries.upload_of(issuance.source_event),
+            issuance.issued_at or issuance.created_at,
+        ]
+    rows = await sql.fetch(_insert_sql(len(planned)), *values)
+    made: dict[uuid.UUID, Created] = {}
+    for row in rows:  # the ones made now; a reward that had its delivery already is not among them
+        summary, recipient, channel, contact, missing_contact = planned[row["id"]]
+        made[summary.issuance.id] = (
+            Created(row["id"], DueSend(row["id"], 1))
+            if contact
+            else await _flag_missing_contact(row["id"], summary, recipient, channel, missing_contact, now)
         )
-        return Created(delivery_id, None, None)
-    event_id = await outbox.add(DELIVERY_DUE, {"delivery_id": str(delivery_id)})
-    return Created(delivery_id, DueSend(delivery_id, 1), event_id)
+    return made
+
+
+async def _flag_missing_contact(
+    delivery_id: uuid.UUID, summary: RewardSummary, recipient: RecipientView, channel: str, missing: str, now
+) -> Created:
+    """A delivery made failed (no contact for its channel): audited, and integrators hear of it as of
+    any other failed delivery: nothing was sent, nothing will be."""
+    await audit.record(
+        SYSTEM,
+        "delivery.failed",
+        "delivery",
+        delivery_id,
+        after={"status": FAILED, "code": MISSING_CONTACT, "reason": missing},
+    )
+    row = {
+        "id": delivery_id,
+        "issuance_id": summary.issuance.id,
+        "recipient_id": recipient.id,
+        "programme_id": summary.programme_id,
+        "campaign_id": summary.issuance.campaign_id,
+        "channel": channel,
+        "provider": None,
+    }
+    await outbox.add(REWARD_DELIVERY_FAILED, delivery_payload(row, FAILED, now, code=MISSING_CONTACT, reason=missing))
+    return Created(delivery_id, None)
 
 
 @dataclass(frozen=True)
@@ -143,7 +203,7 @@ async def backfill(actor: Actor, batch: int = BACKFILL_BATCH) -> BackfillReport:
         examined += len(page)
         delivered = await _delivered(page)
         missing = [issuance_id for issuance_id in page if issuance_id not in delivered]
-        events: list[uuid.UUID] = []
+        due = 0
         if missing:
             async with write_transaction():
                 for issuance_id in missing:
@@ -156,9 +216,9 @@ async def backfill(actor: Actor, batch: int = BACKFILL_BATCH) -> BackfillReport:
                         continue
                     created += 1
                     flagged += made.due is None
-                    if made.event_id is not None:
-                        events.append(made.event_id)
-            await outbox.ring(events)  # after commit; the relay is the safety net
+                    due += made.due is not None
+            if due:
+                await queue.wake_sender()  # after commit; the senders' own look is the safety net
         if len(page) < batch:
             break
     report = BackfillReport(examined=examined, created=created, flagged=flagged, skipped=skipped)
@@ -168,6 +228,6 @@ async def backfill(actor: Actor, batch: int = BACKFILL_BATCH) -> BackfillReport:
 
 
 async def _delivered(issuance_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    placeholders = ", ".join(f"${index}" for index in range(1, len(issuance_ids) + 1))
-    rows = await sql.fetch(f"SELECT issuance_id FROM deliveries WHERE issuance_id IN ({placeholders})", *issuance_ids)
+    wanted = sql.Conditions().in_list("issuance_id", issuance_ids)
+    rows = await sql.fetch(f"SELECT issuance_id FROM deliveries{wanted.where()}", *wanted.args)
     return {row["issuance_id"] for row in rows}

@@ -96,7 +96,7 @@ def check_filter(delivery_filter: DeliveryFilter) -> DeliveryFilter:
     )
 
 
-def _where(delivery_filter: DeliveryFilter) -> tuple[list[str], list]:
+def _where(delivery_filter: DeliveryFilter) -> sql.Conditions:
     conditions = sql.Conditions()
     bind = conditions.add
     for column in ("status", "failure_code", "channel", "campaign_id", "upload_id", "programme_id", "recipient_id"):
@@ -118,7 +118,7 @@ def _where(delivery_filter: DeliveryFilter) -> tuple[list[str], list]:
         bind("issued_at >= ?", delivery_filter.issued_after)
     if delivery_filter.issued_before is not None:
         bind("issued_at < ?", delivery_filter.issued_before)
-    return conditions.clauses, conditions.args
+    return conditions
 
 
 async def deliveries_after(
@@ -127,23 +127,22 @@ async def deliveries_after(
     """A page of the list: up to ``limit`` deliveries matching the filter, strictly after ``after``
     in the order failed first, then newest."""
     actor.require(Permission.DELIVERIES_READ)
-    clauses, args = _where(check_filter(delivery_filter))
+    conditions = _where(check_filter(delivery_filter))
     if after is not None:
-        args.extend([after.rank, after.id])
-        rank, key = len(args) - 1, len(args)
-        clauses.append(f"({_RANK} > ${rank} OR ({_RANK} = ${rank} AND id < ${key}))")
-    args.append(max(1, min(limit, MAX_PAGE)))
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = await sql.fetch(f"SELECT * FROM deliveries {where} ORDER BY {_RANK}, id DESC LIMIT ${len(args)}", *args)
+        rank, key = conditions.bind(after.rank), conditions.bind(after.id)
+        conditions.add_clause(f"({_RANK} > {rank} OR ({_RANK} = {rank} AND id < {key}))")
+    page = conditions.bind(max(1, min(limit, MAX_PAGE)))
+    rows = await sql.fetch(
+        f"SELECT * FROM deliveries{conditions.where()} ORDER BY {_RANK}, id DESC LIMIT {page}", *conditions.args
+    )
     return [delivery_view(row) for row in rows]
 
 
 async def count_deliveries(actor: Actor, delivery_filter: DeliveryFilter) -> int:
     """How many deliveries match the filter."""
     actor.require(Permission.DELIVERIES_READ)
-    clauses, args = _where(check_filter(delivery_filter))
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM deliveries {where}", *args)
+    conditions = _where(check_filter(delivery_filter))
+    row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM deliveries{conditions.where()}", *conditions.args)
     return int(row["n"])
 
 
@@ -152,8 +151,8 @@ async def deliveries_by_ids(actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUI
     actor.require(Permission.DELIVERIES_READ)
     if not ids:
         return {}
-    placeholders = ", ".join(f"${index}" for index in range(1, len(ids) + 1))
-    rows = await sql.fetch(f"SELECT * FROM deliveries WHERE id IN ({placeholders})", *ids)
+    wanted = sql.Conditions().in_list("id", ids)
+    rows = await sql.fetch(f"SELECT * FROM deliveries{wanted.where()}", *wanted.args)
     return {row["id"]: delivery_view(row) for row in rows}
 
 
@@ -162,6 +161,6 @@ async def deliveries_of_rewards(actor: Actor, issuance_ids: list[uuid.UUID]) -> 
     actor.require(Permission.DELIVERIES_READ)
     if not issuance_ids:
         return {}
-    placeholders = ", ".join(f"${index}" for index in range(1, len(issuance_ids) + 1))
-    rows = await sql.fetch(f"SELECT * FROM deliveries WHERE issuance_id IN ({placeholders})", *issuance_ids)
+    wanted = sql.Conditions().in_list("issuance_id", issuance_ids)
+    rows = await sql.fetch(f"SELECT * FROM deliveries{wanted.where()}", *wanted.args)
     return {row["issuance_id"]: delivery_view(row) for row in rows}

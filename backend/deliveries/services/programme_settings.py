@@ -20,8 +20,8 @@ from backend.core.clock import maybe_utc, utcnow
 from backend.core.db import write_transaction
 from backend.core.errors import DomainError, FieldError
 from backend.core.ids import new_id
-from backend.recipients import service as recipients
-from backend.recipients.service import CHANNELS
+from backend.recipients import services as recipients
+from backend.recipients.services.validation import CHANNELS
 
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 QUIET_CHANNELS = ("sms", "whatsapp")  # email waits for nobody: it is read when the reader chooses

@@ -15,7 +15,7 @@ from backend.deliveries.providers.smtp import SECURITY
 from backend.deliveries.providers.whatsapp_cloud import DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_BODY_PARAMETERS
 from backend.deliveries.providers.whatsapp_cloud import NAME as WHATSAPP_CLOUD
 from backend.deliveries.templates import VARIABLES
-from backend.recipients.service import CHANNELS
+from backend.recipients.services.validation import CHANNELS
 
 # Which channels each kind sends.
 KINDS = {
@@ -127,6 +127,15 @@ def _whatsapp_cloud(settings: dict, errors: list[FieldError]) -> dict:
         errors.append(
             FieldError("template_name", "INVALID", "template_name is the approved template's name: lowercase letters, digits, _")
         )
+    notice_template_name = _text(settings, "notice_template_name", errors, required=False, limit=512)
+    if notice_template_name and not _TEMPLATE_NAME.match(notice_template_name):
+        errors.append(
+            FieldError(
+                "notice_template_name",
+                "INVALID",
+                "notice_template_name is the approved template's name: lowercase letters, digits, _",
+            )
+        )
     language = _text(settings, "template_language", errors, required=False, limit=10) or "en"
     if not _TEMPLATE_LANGUAGE.match(language):
         errors.append(
@@ -150,6 +159,7 @@ def _whatsapp_cloud(settings: dict, errors: list[FieldError]) -> dict:
         "api_version": api_version,
         "phone_number_id": phone_number_id,
         "template_name": template_name,
+        "notice_template_name": notice_template_name,
         "template_language": language,
         "body_parameters": list(parameters),
         "verify_token": _text(settings, "verify_token", errors, limit=200),

@@ -29,8 +29,8 @@ from backend.deliveries.providers.whatsapp_cloud import NAME as WHATSAPP_CLOUD
 from backend.deliveries.providers.whatsapp_cloud import WhatsAppCloudProvider, WhatsAppCloudSettings
 from backend.deliveries.services.provider_settings import KINDS, NEEDS_CALLBACK_SECRET, NEEDS_SECRET, clean_settings
 from backend.deliveries.views import FAILOVER, PRIMARY, ProviderView, provider_view
-from backend.recipients import service as recipients
-from backend.recipients.service import CHANNELS
+from backend.recipients import services as recipients
+from backend.recipients.services.validation import CHANNELS
 
 __all__ = ["KINDS", "ROLES", "ProviderInput", "clean_settings", "list_providers", "provider_for", "set_provider"]
 

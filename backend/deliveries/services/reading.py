@@ -13,7 +13,7 @@ from backend.core.errors import DomainError, NotFound
 from backend.core.views import Page
 from backend.deliveries.tables import SandboxMessage
 from backend.deliveries.views import AttemptView, DeliveryView, SandboxMessageView, attempt_view, delivery_view
-from backend.recipients.service import CHANNELS
+from backend.recipients.services.validation import CHANNELS
 
 
 async def get_delivery(actor: Actor, delivery_id: uuid.UUID) -> DeliveryView:

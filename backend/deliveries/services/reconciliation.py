@@ -46,14 +46,14 @@ def check_reward_filter(reward_filter: RewardFilter) -> None:
         raise DomainError.single("INVALID_VALUE", "delivery status is a word such as failed or sent", field="delivery_status")
 
 
-def _deliveries_where(reward_filter: RewardFilter) -> tuple[list[str], list]:
+def _deliveries_where(reward_filter: RewardFilter) -> sql.Conditions:
     conditions = sql.Conditions()
     conditions.add("status = ?", reward_filter.delivery_status)
     conditions.when("campaign_id = ?", reward_filter.campaign_id)
     conditions.when("recipient_id = ?", reward_filter.recipient_id)
     conditions.when("issued_at >= ?", reward_filter.issued_after)
     conditions.when("issued_at < ?", reward_filter.issued_before)
-    return conditions.clauses, conditions.args
+    return conditions
 
 
 async def rewards_after(
@@ -68,14 +68,11 @@ async def rewards_after(
     actor.require(Permission.DELIVERIES_READ)
     found: list[IssuanceView] = []
     while len(found) < limit:
-        clauses, args = _deliveries_where(reward_filter)
-        if after_id is not None:
-            args.append(after_id)
-            clauses.append(f"issuance_id < ${len(args)}")
-        args.append(limit)
+        conditions = _deliveries_where(reward_filter)
+        conditions.when("issuance_id < ?", after_id)
+        page = conditions.bind(limit)
         rows = await sql.fetch(
-            f"SELECT issuance_id FROM deliveries WHERE {' AND '.join(clauses)} ORDER BY issuance_id DESC LIMIT ${len(args)}",
-            *args,
+            f"SELECT issuance_id FROM deliveries{conditions.where()} ORDER BY issuance_id DESC LIMIT {page}", *conditions.args
         )
         ids = [row["issuance_id"] for row in rows]
         by_id = await issuances.issuances_by_ids(actor, ids)
@@ -97,8 +94,8 @@ async def count_rewards(actor: Actor, reward_filter: RewardFilter) -> int:
         return await issuances.count_issuances(actor, reward_filter.of_rewards)
     actor.require(Permission.DELIVERIES_READ)
     if reward_filter.status is None:
-        clauses, args = _deliveries_where(reward_filter)
-        row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM deliveries WHERE {' AND '.join(clauses)}", *args)
+        conditions = _deliveries_where(reward_filter)
+        row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM deliveries{conditions.where()}", *conditions.args)
         return int(row["n"])
     total, after_id = 0, None
     while True:

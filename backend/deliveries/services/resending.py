@@ -19,16 +19,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from backend.core import audit, idempotency, outbox, sql
+from backend.core import audit, idempotency, sql
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError
 from backend.core.text import check_text
+from backend.deliveries import queue
 from backend.deliveries.services.creation import contact_for
-from backend.deliveries.views import DELIVERY_DUE, MISSING_CONTACT, PENDING, PRIMARY, SENDING, SENT
+from backend.deliveries.views import MISSING_CONTACT, PENDING, PRIMARY, SENDING, SENT
 from backend.recipients import contact_corrections
-from backend.recipients import service as recipients
-from backend.recipients.service import CHANNELS
+from backend.recipients import services as recipients
+from backend.recipients.services.validation import CHANNELS
 from backend.rewards.services import summaries
 from backend.rewards.views import ISSUED
 
@@ -127,7 +128,7 @@ async def resend(
 
     outcome = await idempotency.once(request, effect, ResendReport)
     if not outcome.replayed:
-        await outbox.ring(events)  # after commit; the outbox relay is the safety net
+        await _wake(events)  # after commit; the senders' own look is the safety net
     return outcome.value
 
 
@@ -164,7 +165,7 @@ async def resend_reward(
 
     outcome = await idempotency.once(request, effect, Resent)
     if not outcome.replayed:
-        await outbox.ring(events)
+        await _wake(events)
     return ResentReward(outcome.value, outcome.replayed)
 
 
@@ -191,22 +192,25 @@ async def _resend(
     actor: Actor, ids: list[uuid.UUID], channel: str | None, contact: str | None, events: list[uuid.UUID]
 ) -> ResendReport:
     """In the caller's write transaction."""
-    placeholders = ", ".join(f"${index}" for index in range(1, len(ids) + 1))
-    rows = {row["id"]: row for row in await sql.fetch(f"SELECT * FROM deliveries WHERE id IN ({placeholders})", *ids)}
+    wanted = sql.Conditions().in_list("id", ids)
+    rows = {row["id"]: row for row in await sql.fetch(f"SELECT * FROM deliveries{wanted.where()}", *wanted.args)}
     if contact is not None and rows:
         await _correct_contact(actor, rows, channel, contact)
+    # The rewards and the people of the whole selection, read at once (after the contact was
+    # corrected, so the resend reads it back): a selection of 500 is a few queries, not 1,000.
+    rewards = await summaries.reward_summaries(SYSTEM, list({row["issuance_id"] for row in rows.values()}))
+    people = await recipients.recipients_by_ids(SYSTEM, list({row["recipient_id"] for row in rows.values()}))
     today, now = utcnow().date(), utcnow()
     resent: list[Resent] = []
     refused: list[ResendRefusal] = []
     for delivery_id in ids:
         row = rows.get(delivery_id)
-        refusal = await _refusal(delivery_id, row, today)
+        refusal = _refusal(delivery_id, row, rewards.get(row["issuance_id"]) if row else None, today)
         if refusal is not None:
             refused.append(refusal)
             continue
         target = channel or row["channel"]
-        recipient = await recipients.get_recipient(SYSTEM, recipient_id=row["recipient_id"])
-        address, missing = contact_for(recipient, target)  # the recipient's contact as corrected now
+        address, missing = contact_for(people[row["recipient_id"]], target)  # the recipient's contact as corrected now
         if not address:
             refused.append(ResendRefusal(delivery_id, MISSING_CONTACT, missing))
             continue
@@ -214,7 +218,7 @@ async def _resend(
         if not reset:  # a worker claimed it (or sent it) between our read and this update
             refused.append(_in_flight(delivery_id))
             continue
-        events.append(await outbox.add(DELIVERY_DUE, {"delivery_id": str(delivery_id)}))
+        events.append(delivery_id)
         await audit.record(
             actor,
             "delivery.resent",
@@ -225,6 +229,11 @@ async def _resend(
         )
         resent.append(Resent(delivery_id, row["issuance_id"], target, address))
     return ResendReport(resent=resent, refused=refused)
+
+
+async def _wake(resent: list[uuid.UUID]) -> None:
+    if resent:
+        await queue.wake_sender()
 
 
 async def _correct_contact(actor: Actor, rows: dict, channel: str | None, contact: str) -> None:
@@ -252,8 +261,8 @@ def _in_flight(delivery_id: uuid.UUID) -> ResendRefusal:
     return ResendRefusal(delivery_id, DELIVERY_IN_FLIGHT, "a worker is sending this delivery right now: try again in a minute")
 
 
-async def _refusal(delivery_id: uuid.UUID, row, today) -> ResendRefusal | None:
-    if row is None:
+def _refusal(delivery_id: uuid.UUID, row, summary: summaries.RewardSummary | None, today) -> ResendRefusal | None:
+    if row is None or summary is None:  # a delivery always has its reward; never one without
         return ResendRefusal(delivery_id, NOT_FOUND, f"delivery {delivery_id} does not exist")
     if row["status"] == SENDING:
         return _in_flight(delivery_id)
@@ -261,7 +270,6 @@ async def _refusal(delivery_id: uuid.UUID, row, today) -> ResendRefusal | None:
         return ResendRefusal(
             delivery_id, ALREADY_SENT, f"the {row['provider']} provider accepted it already: share its claim link instead"
         )
-    summary = await summaries.reward_summary(SYSTEM, row["issuance_id"])
     if summary.issuance.status != ISSUED:
         return ResendRefusal(delivery_id, REWARD_VOIDED, f"the reward is {summary.issuance.status}, no longer issued")
     if summary.expires_on is not None and summary.expires_on < today:

@@ -16,6 +16,14 @@ from backend.core.errors import DomainError
 
 DELIVERED = "delivered"  # a provider's callback confirmed it reached the person
 
+# ``{where}`` is the period (and programme) as sql.Conditions renders it, every value bound.
+_BY_CHANNEL = "SELECT channel, status, COUNT(*) AS n FROM deliveries{where} GROUP BY channel, status"
+_BY_PROVIDER = (
+    "SELECT a.provider AS provider, CASE WHEN a.status <> 'sent' THEN 'failed' WHEN d.status = 'delivered' "
+    "THEN 'delivered' ELSE 'sent' END AS outcome, COUNT(*) AS n "
+    "FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery{where} GROUP BY 1, 2"
+)
+
 
 @dataclass(frozen=True)
 class DeliveryCounts:
@@ -74,20 +82,16 @@ async def success_rates(actor: Actor, since: datetime, until: datetime, *, progr
     actor.require(Permission.DELIVERIES_READ)
     if since >= until:
         raise DomainError.single("INVALID_RANGE", "until must be later than since", field="until")
-    programme = "" if programme_id is None else " AND programme_id = $3"
-    args = [since, until] if programme_id is None else [since, until, programme_id]
-    channels = await sql.fetch(
-        f"""SELECT channel, status, COUNT(*) AS n FROM deliveries WHERE created_at >= $1 AND created_at < $2{programme}
-        GROUP BY channel, status""",
-        *args,
-    )
-    providers = await sql.fetch(
-        f"""SELECT a.provider AS provider, CASE WHEN a.status <> 'sent' THEN 'failed' WHEN d.status = '{DELIVERED}'
-        THEN '{DELIVERED}' ELSE 'sent' END AS outcome, COUNT(*) AS n FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery
-        WHERE a.started_at >= $1 AND a.started_at < $2{programme.replace("programme_id", "d.programme_id")}
-        GROUP BY 1, 2""",
-        *args,
-    )
+    made = sql.Conditions()
+    made.add("created_at >= ?", since)
+    made.add("created_at < ?", until)
+    made.when("programme_id = ?", programme_id)
+    channels = await sql.fetch(_BY_CHANNEL.format(where=made.where()), *made.args)
+    attempted = sql.Conditions()
+    attempted.add("a.started_at >= ?", since)
+    attempted.add("a.started_at < ?", until)
+    attempted.when("d.programme_id = ?", programme_id)
+    providers = await sql.fetch(_BY_PROVIDER.format(where=attempted.where()), *attempted.args)
     return SuccessRates(
         since=since,
         until=until,

@@ -4,7 +4,15 @@ with the provider row the URL names), then each status moves its delivery forwar
 - A forged callback (bad or missing signature, a Standard Webhook outside its 5-minute tolerance)
   raises :class:`CallbackRefused` and changes nothing.
 - A replay (a callback id already received for this provider: one unique receipt row each) changes
-  nothing either; it is answered as accepted, so the provider stops sending it.
+  nothing either; it is answered as accepted, so the provider stops sending it. Receipts are kept
+  ``RECEIPT_DAYS`` (pruned by the worker's cron, ``prune_receipts``).
+- Where the provider signs the time of a status, a status outside ``SIGNED_TIME_WINDOW`` (older
+  than the provider's own retry horizon, or from the future beyond clock skew) is stale: counted,
+  changes nothing, and needs no receipt. Meta's WhatsApp statuses carry a signed ``timestamp``
+  (Meta retries a webhook for up to 7 days); Standard Webhooks' ``webhook-timestamp`` is checked
+  with its 5-minute tolerance before this. The Twilio-shaped callback signs no time (its signature
+  covers the URL and the form fields only), so for it the receipt alone guards against replays,
+  which is why receipts outlive every signed window.
 - Statuses rank queued < sent < delivered < read; bounced, failed and undeliverable end a message
   that was not yet delivered. A status at or below the current one (a late "sent" after
   "delivered") is kept as an event but moves nothing. A failure flags the delivery failed, with the
@@ -17,7 +25,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
 import structlog
@@ -73,6 +81,7 @@ class CallbackResult:
     applied: int = 0  # statuses that moved a delivery forward
     kept: int = 0  # statuses kept as events without moving anything (late or unknown message)
     replayed: int = 0  # callbacks received before: nothing done
+    stale: int = 0  # statuses whose signed time is outside the window: nothing done
 
 
 def moves_forward(current: str | None, new: str) -> bool:
@@ -130,15 +139,44 @@ async def receive_callback(provider_id: uuid.UUID, request: CallbackRequest) -> 
     """Verify a provider's callback, then apply each status it reports (see the module's docstring)."""
     keys = await _keys(provider_id)
     reports = verified_reports(keys, request)
-    applied = kept = replayed = 0
+    applied = kept = replayed = stale = 0
     events: list[uuid.UUID] = []
     for report in reports:
+        if keys.kind == whatsapp_cloud.NAME and not within_signed_window(report.occurred_at, utcnow()):
+            stale += 1
+            continue
         outcome, event_id = await _apply(keys, report)
         applied, kept, replayed = applied + (outcome == "applied"), kept + (outcome == "kept"), replayed + (outcome == "replayed")
         events += [event_id] if event_id else []
     if events:
         await outbox.ring(events)
-    return CallbackResult(applied, kept, replayed)
+    return CallbackResult(applied, kept, replayed, stale)
+
+
+SIGNED_TIME_WINDOW = timedelta(days=7)  # Meta retries an unanswered webhook for up to 7 days
+CLOCK_SKEW = timedelta(minutes=5)
+RECEIPT_DAYS = 30  # longer than every signed window: a replay inside one always finds its receipt
+
+
+def within_signed_window(occurred_at: datetime | None, now: datetime) -> bool:
+    """Whether a status's signed time is recent enough to act on (no time: the receipt decides)."""
+    return occurred_at is None or now - SIGNED_TIME_WINDOW <= occurred_at <= now + CLOCK_SKEW
+
+
+async def prune_receipts(now: datetime | None = None, batch: int = 5000) -> int:
+    """Delete replay receipts older than ``RECEIPT_DAYS``, a batch per statement; returns how many."""
+    before = (now or utcnow()) - timedelta(days=RECEIPT_DAYS)
+    pruned = 0
+    while True:
+        rows = await sql.fetch(
+            """DELETE FROM delivery_callback_receipts WHERE id IN
+            (SELECT id FROM delivery_callback_receipts WHERE received_at < $1 LIMIT $2) RETURNING id""",
+            before,
+            batch,
+        )
+        pruned += len(rows)
+        if len(rows) < batch:
+            return pruned
 
 
 async def verify_subscription(provider_id: uuid.UUID, mode: str | None, token: str | None, challenge: str | None) -> str:

@@ -14,8 +14,8 @@ from backend.core.db import write_transaction
 from backend.core.errors import DomainError, FieldError
 from backend.core.ids import new_id
 from backend.deliveries.templates import DEFAULTS, TemplateSet, check
-from backend.recipients import service as recipients
-from backend.recipients.service import CHANNELS
+from backend.recipients import services as recipients
+from backend.recipients.services.validation import CHANNELS
 
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 FALLBACK_LANGUAGE = "en"

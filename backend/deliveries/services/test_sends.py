@@ -30,8 +30,8 @@ from backend.deliveries.providers import Message, Outcome, permanent
 from backend.deliveries.services.providers import ROLES, provider_for
 from backend.deliveries.services.templates import template_for
 from backend.deliveries.views import FAILED, FAILOVER, PENDING, SENDING, SENT
-from backend.recipients import service as recipients
-from backend.recipients.service import CHANNELS
+from backend.recipients import services as recipients
+from backend.recipients.services.validation import CHANNELS
 
 log = structlog.get_logger(__name__)
 

@@ -85,10 +85,8 @@ async def attempts_of_deliveries(actor: Actor, delivery_ids: list[uuid.UUID]) ->
     found: dict[uuid.UUID, list[AttemptView]] = {delivery_id: [] for delivery_id in delivery_ids}
     if not delivery_ids:
         return found
-    placeholders = ", ".join(f"${index}" for index in range(1, len(delivery_ids) + 1))
-    rows = await sql.fetch(
-        f"SELECT * FROM delivery_attempts WHERE delivery IN ({placeholders}) ORDER BY delivery, number", *delivery_ids
-    )
+    wanted = sql.Conditions().in_list("delivery", delivery_ids)
+    rows = await sql.fetch(f"SELECT * FROM delivery_attempts{wanted.where()} ORDER BY delivery, number", *wanted.args)
     for row in rows:
         found.setdefault(row["delivery"], []).append(attempt_view(row))
     return found

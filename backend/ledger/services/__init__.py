@@ -19,6 +19,7 @@ from backend.ledger.services.adjustments import (
     list_adjustments,
     reject_adjustment,
     request_adjustment,
+    withdraw_adjustment,
 )
 from backend.ledger.services.points import earn, expire_points, reverse
 from backend.ledger.services.reservations import confirm, expire_due, release, reserve
@@ -51,6 +52,7 @@ __all__ = [
     "list_reservations",
     "open_wallet",
     "reject_adjustment",
+    "withdraw_adjustment",
     "release",
     "request_adjustment",
     "reserve",

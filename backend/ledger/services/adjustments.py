@@ -3,7 +3,8 @@ reason, a second one approves (which writes the ``adjust`` transfer) or rejects 
 
 The requester may reject (withdraw) their own request but never approve it. Approval is one
 conditional UPDATE ``WHERE status = 'pending'``, so a request is decided once; a debit that would
-overdraw the wallet is refused at approval (INSUFFICIENT_POINTS) and the request stays pending.
+overdraw the wallet is refused when asked for (INSUFFICIENT_POINTS, with the balance), and again at
+approval, when the points may have been spent meanwhile (the request then stays pending).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from backend.ledger.errors import LedgerErrorCode, refused
 from backend.ledger.events import announce, commit
 from backend.ledger.kinds import AccountKind, AdjustmentStatus, Direction, Phase, Source, TransferKind
 from backend.ledger.postings import NewTransfer, Wallet, post
-from backend.ledger.services.wallets import insufficient
+from backend.ledger.services.wallets import _balance_of, insufficient
 from backend.ledger.views import AdjustmentPage, AdjustmentView, adjustment_view
 
 _COLUMNS = """id, programme_id, recipient_id, direction, amount, reason, status, requested_by_kind, requested_by_id,
@@ -46,7 +47,8 @@ async def request_adjustment(
     idempotency_key: str | None = None,
 ) -> AdjustmentView:
     """Ask for a manual credit or debit of a recipient's wallet; nothing moves until a second
-    person approves."""
+    person approves. A debit beyond the points available now is refused at once (INSUFFICIENT_POINTS,
+    naming the balance): the approver would only fail on it."""
     actor.require(Permission.LEDGER_ADJUST)
     direction = _direction(direction)
     amount, reason = rules.points(amount), rules.reason(reason, required=True)
@@ -65,6 +67,14 @@ async def request_adjustment(
 
     async def effect(events: list[uuid.UUID]) -> AdjustmentView:
         await accounts.require_owner(programme_id, recipient_id)
+        if direction is Direction.DEBIT:
+            available = (await _balance_of(programme_id, recipient_id)).available
+            if amount > available:
+                raise refused(
+                    LedgerErrorCode.INSUFFICIENT_POINTS,
+                    f"the wallet holds {available:,} points available: a debit of {amount:,} would overdraw it",
+                    "amount",
+                )
         row = await sql.fetchrow(
             _INSERT,
             new_id(),
@@ -149,17 +159,48 @@ async def reject_adjustment(
     *,
     idempotency_key: str | None = None,
 ) -> AdjustmentView:
-    """Reject a pending request (or withdraw one's own). Nothing moves."""
+    """A checker turns someone else's pending request down. Nothing moves. Refused with
+    SAME_APPROVER for the requester, who withdraws it instead."""
+    return await _close(actor, adjustment_id, note, idempotency_key, withdraw=False)
+
+
+async def withdraw_adjustment(
+    actor: Actor,
+    adjustment_id: uuid.UUID,
+    note: str = "",
+    *,
+    idempotency_key: str | None = None,
+) -> AdjustmentView:
+    """The requester takes their pending request back (kept as rejected, audited as withdrawn).
+    Nothing moves. Refused with NOT_REQUESTER for anyone else, who rejects it instead."""
+    return await _close(actor, adjustment_id, note, idempotency_key, withdraw=True)
+
+
+async def _close(
+    actor: Actor, adjustment_id: uuid.UUID, note: str, idempotency_key: str | None, *, withdraw: bool
+) -> AdjustmentView:
     actor.require(Permission.LEDGER_ADJUST)
     note = rules.reason(note, field="note")
-    request = Request.of(actor, idempotency_key, "ledger.reject_adjustment", {"adjustment_id": adjustment_id, "note": note})
+    operation = "ledger.withdraw_adjustment" if withdraw else "ledger.reject_adjustment"
+    request = Request.of(actor, idempotency_key, operation, {"adjustment_id": adjustment_id, "note": note})
 
     async def effect(events: list[uuid.UUID]) -> AdjustmentView:
         pending = await _pending(adjustment_id)
+        own = _requested_by(pending, actor)
+        if withdraw and not own:
+            raise refused(
+                LedgerErrorCode.NOT_REQUESTER,
+                f"only {pending.requested_by_label} withdraws this request; a checker rejects it",
+                "adjustment_id",
+            )
+        if not withdraw and own:
+            raise refused(
+                LedgerErrorCode.SAME_APPROVER, "a second person decides on your request; withdraw it instead", "adjustment_id"
+            )
         decided = await _decide(actor, adjustment_id, AdjustmentStatus.REJECTED, note, None, utcnow())
         await audit.record(
             actor,
-            "ledger.adjustment_rejected",
+            "ledger.adjustment_withdrawn" if withdraw else "ledger.adjustment_rejected",
             "adjustment_request",
             decided.id,
             before=_audited(pending),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from backend.core import sql
+from backend.core import outbox, sql
 from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.idempotency import Request
@@ -23,7 +23,10 @@ _RESERVATION = "SELECT status, posted_amount, reversed_amount FROM ledger_reserv
 # The reversal's own no-overdraft rule: never more back than was redeemed, however many at once.
 _TAKE_BACK = """UPDATE ledger_reservations SET reversed_amount = reversed_amount + $2
 WHERE id = $1 AND status = 'posted' AND posted_amount - reversed_amount >= $2
-RETURNING wallet_account_id, closing_transfer_id"""
+RETURNING wallet_account_id, closing_transfer_id, offer_id, posted_amount, reversed_amount"""
+# A reversal of a redemption that named an offer: insights takes it off the offer's redemptions and
+# spend. Its own topic (one handler a topic), written only when the redemption named an offer.
+POINTS_REVERSED = "ledger.points_reversed"
 
 
 async def earn(
@@ -96,7 +99,8 @@ async def reverse(
 
     ``transfer_id`` is the redemption's post transfer (or its reservation). ``amount`` defaults to
     all that is left to reverse; several partial reversals may follow one another, never more in
-    total than was redeemed. Refused with TRANSFER_NOT_FOUND or NOT_REVERSIBLE."""
+    total than was redeemed. When the redemption named an offer, also writes a
+    ``ledger.points_reversed`` event. Refused with TRANSFER_NOT_FOUND or NOT_REVERSIBLE."""
     actor.require(Permission.POINTS_WRITE)
     amount = rules.points(amount) if amount is not None else None
     reason = rules.reason(reason)
@@ -133,9 +137,33 @@ async def reverse(
         posted = await post(actor, Wallet(id=claimed["wallet_account_id"]), new, new_id(), utcnow())
         assert posted is not None, "a credit needs no available points"
         events.append(announce(actor, "points.reversed", posted))
+        if claimed["offer_id"] is not None:
+            events.append(_reversed(reservation_id, redemption["programme_id"], claimed, posted))
         return BalanceChange(transfer=posted.transfer, balance=posted.wallet.balance())
 
     return await commit(request, effect, BalanceChange)
+
+
+def _reversed(reservation_id: uuid.UUID, programme_id: uuid.UUID, claimed, posted: Posted) -> uuid.UUID:
+    """The reversal of the reservation's offer's redemption, for insights: a deferred insert, written
+    with the transfer. ``reversed_points`` is the total taken back so far (this one included), so
+    insights can tell a full reversal from a partial one."""
+    event_id, insert = outbox.event(
+        POINTS_REVERSED,
+        {
+            "reversal_id": str(posted.transfer.id),
+            "reservation_id": str(reservation_id),
+            "programme_id": str(programme_id),
+            "recipient_id": str(posted.wallet.recipient_id),
+            "offer_id": str(claimed["offer_id"]),
+            "points": posted.transfer.amount,
+            "redeemed_points": claimed["posted_amount"],
+            "reversed_points": claimed["reversed_amount"],
+            "occurred_at": posted.transfer.created_at.isoformat(),
+        },
+    )
+    sql.defer(insert)
+    return event_id
 
 
 async def _reversible_amount(reservation_id: uuid.UUID, amount: int | None) -> int:

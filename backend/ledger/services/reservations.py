@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from backend.core import sql
+from backend.core import outbox, sql
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import as_utc, utcnow
 from backend.core.errors import DomainError
@@ -29,16 +29,18 @@ from backend.ledger.services.wallets import insufficient
 from backend.ledger.views import ReservationChange, ReservationView, reservation_view
 
 _INSERT = """INSERT INTO ledger_reservations (id, wallet_account_id, settlement_account_id, amount, status, timeout_at,
-    posted_amount, reversed_amount, closing_transfer_id, closed_at, created_at)
-VALUES ($1, $2, $3, $4, 'pending', $5, 0, 0, NULL, NULL, $6)"""
+    posted_amount, reversed_amount, closing_transfer_id, closed_at, created_at, offer_id)
+VALUES ($1, $2, $3, $4, 'pending', $5, 0, 0, NULL, NULL, $6, $7)"""
 
 # $3 is the amount to post: NULL posts all that is held (confirm's default), 0 posts nothing (void).
+# $6 is the offer a confirm names (NULL: the reservation's, if any).
 # The pending transfer's programme, source and reference come back for ``reservation_view``.
 _CLAIM = """UPDATE ledger_reservations
-SET status = $2, posted_amount = COALESCE($3, amount), closing_transfer_id = $4, closed_at = $5
+SET status = $2, posted_amount = COALESCE($3, amount), closing_transfer_id = $4, closed_at = $5,
+    offer_id = COALESCE($6, offer_id)
 WHERE id = $1 AND status = 'pending' AND amount >= COALESCE($3, amount) AND {when}
 RETURNING id, wallet_account_id, settlement_account_id, amount, status, timeout_at, posted_amount, reversed_amount,
-    closing_transfer_id, closed_at, created_at,
+    closing_transfer_id, closed_at, created_at, offer_id,
     (SELECT programme_id FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS programme_id,
     (SELECT source FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS source,
     (SELECT reference FROM ledger_transfers t WHERE t.id = ledger_reservations.id) AS reference"""
@@ -59,6 +61,9 @@ _ACTION = {
 _DUE = "SELECT id FROM ledger_reservations WHERE status = 'pending' AND timeout_at <= $1 ORDER BY timeout_at LIMIT $2"
 _STATE = "SELECT status, amount, timeout_at FROM ledger_reservations WHERE id = $1"
 TIMED_OUT = "reservation timed out"
+# A confirmed reservation that names an offer: insights records it as a redemption of that offer and
+# its spend. Its own topic (one handler a topic), written only when an offer is named.
+POINTS_REDEEMED = "ledger.points_redeemed"
 
 
 async def reserve(
@@ -71,10 +76,13 @@ async def reserve(
     reference: str | None = None,
     reason: str = "",
     timeout: timedelta | None = None,
+    offer_id: uuid.UUID | None = None,
     idempotency_key: str | None = None,
 ) -> ReservationChange:
     """Hold ``amount`` points of the recipient's wallet until confirmed, released or timed out
     (``timeout``; default the ``ledger_reservation_timeout_seconds`` setting, 15 minutes).
+    ``offer_id``: the catalogue offer the points pay for (the caller checks it exists: the ledger
+    sits below the catalogue); confirming the reservation is then a redemption of that offer.
 
     Refused with INSUFFICIENT_POINTS when the available points do not cover it."""
     actor.require(Permission.POINTS_WRITE)
@@ -92,6 +100,7 @@ async def reserve(
             "reference": reference,
             "reason": reason,
             "timeout_seconds": timeout.total_seconds(),
+            **_offer(offer_id),
         },
     )
 
@@ -111,7 +120,7 @@ async def reserve(
         if posted is None:
             raise await insufficient(programme_id, recipient_id, amount)
         wallet_id = posted.wallet.id
-        sql.defer(sql.Statement(_INSERT, (reservation_id, wallet_id, settlement, amount, now + timeout, now)))
+        sql.defer(sql.Statement(_INSERT, (reservation_id, wallet_id, settlement, amount, now + timeout, now, offer_id)))
         events.append(announce(actor, "points.reserved", posted))
         reservation = ReservationView(
             id=reservation_id,
@@ -127,6 +136,7 @@ async def reserve(
             created_at=now,
             source=source,
             reference=reference,
+            offer_id=offer_id,
         )
         return _changed(reservation, posted)
 
@@ -140,10 +150,12 @@ async def confirm(
     *,
     reference: str | None = None,
     reason: str = "",
+    offer_id: uuid.UUID | None = None,
     idempotency_key: str | None = None,
 ) -> ReservationChange:
     """Post the reservation: all it holds, or ``amount`` of it and release the rest. ``reference``
-    (e.g. the order id, known only now) defaults to the reservation's.
+    (e.g. the order id, known only now) and ``offer_id`` (the offer paid for) default to the
+    reservation's. With an offer, the confirmation also writes a ``ledger.points_redeemed`` event.
 
     Refused with RESERVATION_NOT_FOUND, RESERVATION_EXPIRED (timed out, even if the sweep has not
     run yet), RESERVATION_NOT_PENDING (already confirmed or released) or AMOUNT_INVALID (more
@@ -155,11 +167,13 @@ async def confirm(
         actor,
         idempotency_key,
         "ledger.confirm",
-        {"reservation_id": reservation_id, "amount": amount, "reference": reference, "reason": reason},
+        {"reservation_id": reservation_id, "amount": amount, "reference": reference, "reason": reason, **_offer(offer_id)},
     )
 
     async def effect(events: list[uuid.UUID]) -> ReservationChange:
-        return await _close(actor, reservation_id, ReservationStatus.POSTED, amount, reference, reason, utcnow(), events)
+        return await _close(
+            actor, reservation_id, ReservationStatus.POSTED, amount, reference, reason, utcnow(), events, offer_id
+        )
 
     return await commit(request, effect, ReservationChange)
 
@@ -213,12 +227,13 @@ async def _close(
     reason: str,
     now: datetime,
     events: list[uuid.UUID],
+    offer_id: uuid.UUID | None = None,
 ) -> ReservationChange | None:
     """Claim the reservation for ``outcome``, then write the closing transfer (post or void). The
     claim comes first, so the reservation row is locked before the wallet and the settlement
     account, as in every use case. Raises why not for confirm and release; None for the sweep."""
     closing_id = new_id()
-    row = await sql.fetchrow(_CLOSE_BY[outcome], reservation_id, outcome.value, amount, closing_id, now)
+    row = await sql.fetchrow(_CLOSE_BY[outcome], reservation_id, outcome.value, amount, closing_id, now, offer_id)
     if row is None:
         if outcome is ReservationStatus.EXPIRED:
             return None
@@ -228,7 +243,27 @@ async def _close(
     posted = await post(actor, Wallet(id=reservation.wallet_id), new, closing_id, now)
     assert posted is not None, "closing a hold takes no available points, so the wallet's guard always passes"
     events.append(announce(actor, _ACTION[outcome], posted))
+    if outcome is ReservationStatus.POSTED and reservation.offer_id is not None and reservation.posted_amount > 0:
+        events.append(_redeemed(reservation, posted))
     return _changed(reservation, posted)
+
+
+def _redeemed(reservation: ReservationView, posted: Posted) -> uuid.UUID:
+    """The redemption of the reservation's offer, for insights: a deferred insert, written with
+    the transfer (no round trip of its own)."""
+    event_id, insert = outbox.event(
+        POINTS_REDEEMED,
+        {
+            "reservation_id": str(reservation.id),
+            "programme_id": str(reservation.programme_id),
+            "recipient_id": str(posted.wallet.recipient_id),
+            "offer_id": str(reservation.offer_id),
+            "points": reservation.posted_amount,
+            "occurred_at": posted.transfer.created_at.isoformat(),
+        },
+    )
+    sql.defer(insert)
+    return event_id
 
 
 def _closing(
@@ -248,6 +283,12 @@ def _closing(
         reference=reference or reservation.reference,
         reason=reason,
     )
+
+
+def _offer(offer_id: uuid.UUID | None) -> dict:
+    """The offer in an idempotency request only when named: keys stored before offers were
+    taken hash the same as before."""
+    return {"offer_id": offer_id} if offer_id is not None else {}
 
 
 def _changed(reservation: ReservationView, posted: Posted) -> ReservationChange:

@@ -35,7 +35,7 @@ _LINES = "FROM ledger_transfers t LEFT JOIN ledger_reservations r ON r.id = COAL
 _HISTORY = f"SELECT {_TRANSFER_COLUMNS}, {_STATUS} AS transaction_status {_LINES}"
 _HISTORY_COUNT = f"SELECT COUNT(*) AS n {_LINES}"
 _RESERVATIONS = """SELECT r.id, r.wallet_account_id, r.settlement_account_id, r.amount, r.status, r.timeout_at, r.posted_amount,
-    r.reversed_amount, r.closing_transfer_id, r.closed_at, r.created_at, t.programme_id, t.source, t.reference
+    r.reversed_amount, r.closing_transfer_id, r.closed_at, r.created_at, r.offer_id, t.programme_id, t.source, t.reference
 FROM ledger_transfers t JOIN ledger_reservations r ON r.id = t.id"""
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from backend.core.errors import DomainError, FieldError
-from backend.recipients.service import RecipientInput, _recipient_view
+from backend.recipients.services.views import RecipientInput, recipient_view
 
 RECIPIENT_TARGETS = ("external_id", "full_name", "email", "phone", "whatsapp", "country", "preferred_channel")
 NAME_PARTS = ("first_name", "last_name")
@@ -242,7 +242,7 @@ def map_row(number: int, row: Mapping[str, object], mapping: FieldMapping, today
 
 def merged_input(mapped: MappedRow, mapping: FieldMapping, existing: dict | None, source_system: str) -> RecipientInput:
     """The whole record to validate: what the mapping covers from the row, the rest as stored."""
-    stored = _recipient_view(existing) if existing is not None else None
+    stored = recipient_view(existing) if existing is not None else None
     covered = mapping.targets | ({"full_name"} if set(NAME_PARTS) & mapping.targets else set())
 
     def pick(name: str, default):

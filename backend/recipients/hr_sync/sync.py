@@ -15,7 +15,8 @@ from backend.core.errors import DomainError
 from backend.core.ids import new_id
 from backend.core.text import check_text, text_error
 from backend.recipients.hr_sync.mapping import FieldMapping, MappedRow, SourceSystem, map_row, mapping_for, merged_input, text_of
-from backend.recipients.service import RecipientInput, _audit_recipient, _recipient_view, validate_recipient
+from backend.recipients.services.validation import validate_recipient
+from backend.recipients.services.views import RecipientInput, audit_recipient, recipient_view
 from backend.recipients.tables import Recipient
 
 BATCH = 500
@@ -93,7 +94,7 @@ async def _write_batch(actor: Actor, batch: list[MappedRow], mapping: FieldMappi
                         id=recipient_id, external_id=clean.external_id, status="active", created_at=now, updated_at=now, **values
                     )
                 )
-                view = _recipient_view(
+                view = recipient_view(
                     {
                         **values,
                         "id": recipient_id,
@@ -103,12 +104,12 @@ async def _write_batch(actor: Actor, batch: list[MappedRow], mapping: FieldMappi
                         "updated_at": now,
                     }
                 )
-                sql.defer(audit.entry(actor, "recipient.created", "recipient", recipient_id, after=_audit_recipient(view)))
+                sql.defer(audit.entry(actor, "recipient.created", "recipient", recipient_id, after=audit_recipient(view)))
                 tally.created += 1
                 continue
-            before = _recipient_view(stored)
-            after = _recipient_view({**stored, **values, "hr_attributes": json.dumps(values["hr_attributes"]), "updated_at": now})
-            if _audit_recipient(after) == _audit_recipient(before):
+            before = recipient_view(stored)
+            after = recipient_view({**stored, **values, "hr_attributes": json.dumps(values["hr_attributes"]), "updated_at": now})
+            if audit_recipient(after) == audit_recipient(before):
                 tally.unchanged += 1  # nothing changed: no write, no audit noise
                 continue
             sql.defer(
@@ -140,8 +141,8 @@ async def _write_batch(actor: Actor, batch: list[MappedRow], mapping: FieldMappi
                     "recipient.updated",
                     "recipient",
                     before.id,
-                    before=_audit_recipient(before),
-                    after=_audit_recipient(after),
+                    before=audit_recipient(before),
+                    after=audit_recipient(after),
                 )
             )
             tally.updated += 1
@@ -160,6 +161,31 @@ async def _write_batch_retrying(actor: Actor, batch: list[MappedRow], mapping: F
             raise
         sql.discard()
         return await _write_batch(actor, batch, mapping, source_system)
+
+
+def screen_row(
+    number: int, row: object, mapping: FieldMapping, today, seen: dict[str, int]
+) -> MappedRow | list[RejectedRecipientRow]:
+    """One row read through the mapping, or why it is refused before any lookup: not an object, a
+    bad hire date, no or a malformed external id, a duplicate of an earlier row (``seen``: external
+    id → its first row number, updated here). The console's import review screens rows the same way."""
+    if not isinstance(row, Mapping):
+        return [RejectedRecipientRow(number, None, None, "a row is an object of column → value")]
+    try:
+        mapped = map_row(number, row, mapping, today)
+    except DomainError as refusal:
+        external_id = _first_external_id(row, mapping)
+        return [RejectedRecipientRow(number, external_id, error.field, error.message) for error in refusal.errors]
+    external_id = mapped.fields.get("external_id")
+    if not external_id:
+        return [RejectedRecipientRow(number, None, "external_id", "external id is required")]
+    bad_text = text_error("external_id", external_id)
+    if bad_text:  # before the batch looks it up: PostgreSQL cannot even compare it
+        return [RejectedRecipientRow(number, None, "external_id", bad_text.message)]
+    if external_id in seen:
+        return [RejectedRecipientRow(number, external_id, "external_id", f"duplicate of row {seen[external_id]}")]
+    seen[external_id] = number
+    return mapped
 
 
 # ---------------------------------------------------------------- the sync
@@ -200,29 +226,10 @@ async def sync_recipients(
         rows_read = number
         if number > MAX_ROWS:
             raise DomainError.single("TOO_MANY_ROWS", f"a sync takes at most {MAX_ROWS:,} rows: split it", field="rows")
-        if not isinstance(row, Mapping):
-            total.rejected.append(RejectedRecipientRow(number, None, None, "a row is an object of column → value"))
+        mapped = screen_row(number, row, mapping, today, seen)
+        if not isinstance(mapped, MappedRow):
+            total.rejected += mapped
             continue
-        try:
-            mapped = map_row(number, row, mapping, today)
-        except DomainError as refusal:
-            external_id = _first_external_id(row, mapping)
-            total.rejected += [RejectedRecipientRow(number, external_id, error.field, error.message) for error in refusal.errors]
-            continue
-        external_id = mapped.fields.get("external_id")
-        if not external_id:
-            total.rejected.append(RejectedRecipientRow(number, None, "external_id", "external id is required"))
-            continue
-        bad_text = text_error("external_id", external_id)
-        if bad_text:  # before the batch looks it up: PostgreSQL cannot even compare it
-            total.rejected.append(RejectedRecipientRow(number, None, "external_id", bad_text.message))
-            continue
-        if external_id in seen:
-            total.rejected.append(
-                RejectedRecipientRow(number, external_id, "external_id", f"duplicate of row {seen[external_id]}")
-            )
-            continue
-        seen[external_id] = number
         batch.append(mapped)
         if len(batch) >= BATCH:
             await flush_batch()

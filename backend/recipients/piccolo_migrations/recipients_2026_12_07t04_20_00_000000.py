@@ -1,7 +1,7 @@
 """The recipients domain's public read model: the views other domains read recipients and
 programmes through in their own SQL (a join or a sub-select in the same statement costs them no
 round trip), instead of this domain's tables. Contact details stay out: they are read through
-``backend.recipients.service``.
+``backend.recipients.services``.
 
 - ``recipient_directory``: id, external_id, status, country, preferred_channel, source_system,
   hr_attributes (json, as stored)

@@ -2,7 +2,8 @@
 a code allocated, ``reward.issued`` written) or reject (the hold is released). One or many; each
 decided in its own transaction, so one that cannot be approved (the campaign was paused, stock ran
 out) leaves the others decided. Who may decide is ``campaigns.services.approvals``' rule: a person
-with campaigns:write, never the reward's maker."""
+with campaigns:write, never the reward's maker — whose own step is to withdraw it (the hold is
+released as by a rejection, the audit says "withdrawn")."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from backend.campaigns.services import approvals as queue
 from backend.campaigns.services import governance
 from backend.campaigns.services.campaigns import load_campaign
 from backend.core import audit, outbox, sql
-from backend.core.authz import Actor
+from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.db import write_transaction
 from backend.core.errors import DomainError
-from backend.rewards.services.issuance import Rejected, fulfil, issued_event
+from backend.rewards.services.issuance import fulfil, issued_event
+from backend.rewards.services.rejections import Rejected
 from backend.rewards.views import ISSUED, PENDING_APPROVAL, REJECTED, IssuanceView, issuance_view
 
 NOT_PENDING = "NOT_PENDING"
+NOT_REQUESTER = "NOT_REQUESTER"
+WITHDRAWN = "withdrawn"  # a Decision's status: the maker took it back (stored as rejected)
 MAX_NOTE = 1000
 MAX_BATCH = 500
 
@@ -32,7 +36,7 @@ _DECIDE = """UPDATE reward_issuances SET status = $2, issued_at = $3, points_tra
 @dataclass(frozen=True)
 class Decision:
     issuance_id: uuid.UUID
-    status: str  # issued | rejected | unchanged
+    status: str  # issued | rejected | withdrawn | unchanged
     code: str | None  # why unchanged
     message: str
 
@@ -110,18 +114,39 @@ async def approve_issuance(actor: Actor, issuance_id: uuid.UUID, note: str = "")
 
 
 async def reject_issuance(actor: Actor, issuance_id: uuid.UUID, note: str = "") -> IssuanceView:
-    """Turn a held reward down: its count and value go back to the campaign and the recipient."""
+    """Turn a held reward down: its count and value go back to the campaign and the recipient.
+    Refused with SELF_APPROVAL for the reward's maker (who withdraws it instead)."""
     queue.require_approver(actor)
-    note = _note(note)
+    return await _release(actor, issuance_id, _note(note), withdraw=False)
+
+
+async def withdraw_issuance(actor: Actor, issuance_id: uuid.UUID, note: str = "") -> IssuanceView:
+    """The maker takes back a reward they asked for; the hold is released as by a rejection.
+    Refused with NOT_REQUESTER for anyone else (a checker rejects it instead)."""
+    actor.require(Permission.REWARDS_WRITE)
+    return await _release(actor, issuance_id, _note(note), withdraw=True)
+
+
+async def _release(actor: Actor, issuance_id: uuid.UUID, note: str, *, withdraw: bool) -> IssuanceView:
     async with write_transaction():
         await _pending(actor, issuance_id)
+        grant = (await queue.grants_by_ids([issuance_id])).get(issuance_id)
+        own = grant is not None and queue.is_maker(actor, grant)
+        if withdraw and not own:
+            raise DomainError.single(
+                NOT_REQUESTER, "only the person who asked for a reward withdraws it; a checker rejects it", field="issuance_id"
+            )
+        if not withdraw and own:
+            raise DomainError.single(
+                queue.SELF_APPROVAL, "a reward you asked for is decided by someone else; withdraw it instead", field="issuance_id"
+            )
         now = utcnow()
         if await governance.release(actor, issuance_id, now, note) is None:
             raise DomainError.single(NOT_PENDING, f"issuance {issuance_id} was decided meanwhile", field="issuance_id")
         after = issuance_view(await sql.fetchrow(_DECIDE, issuance_id, REJECTED, None, None, actor.label, now, note))
         await audit.record(
             actor,
-            "reward.rejected",
+            "reward.withdrawn" if withdraw else "reward.rejected",
             "reward_issuance",
             issuance_id,
             before={"status": PENDING_APPROVAL},
@@ -131,7 +156,10 @@ async def reject_issuance(actor: Actor, issuance_id: uuid.UUID, note: str = "") 
 
 
 async def _each(actor: Actor, issuance_ids: list[uuid.UUID], decide, status: str, note: str) -> list[Decision]:
-    queue.require_approver(actor)
+    if decide is withdraw_issuance:
+        actor.require(Permission.REWARDS_WRITE)
+    else:
+        queue.require_approver(actor)
     _note(note)
     if len(issuance_ids) > MAX_BATCH:
         raise DomainError.single("TOO_MANY", f"at most {MAX_BATCH} rewards at once", field="issuance_ids")
@@ -151,5 +179,10 @@ async def approve_issuances(actor: Actor, issuance_ids: list[uuid.UUID], note: s
 
 
 async def reject_issuances(actor: Actor, issuance_ids: list[uuid.UUID], note: str = "") -> list[Decision]:
-    """Reject many; each on its own. In input order, duplicates once."""
+    """Reject many; each on its own (one's own ones stay, refused with SELF_APPROVAL). In input order, duplicates once."""
     return await _each(actor, issuance_ids, reject_issuance, REJECTED, note)
+
+
+async def withdraw_issuances(actor: Actor, issuance_ids: list[uuid.UUID], note: str = "") -> list[Decision]:
+    """Withdraw many of one's own; each on its own (others' stay, refused with NOT_REQUESTER)."""
+    return await _each(actor, issuance_ids, withdraw_issuance, WITHDRAWN, note)

@@ -27,34 +27,30 @@ fulfil), so an offer reward without a code left is OUT_OF_STOCK.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import functools
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 
 from backend.campaigns.services import governance
 from backend.campaigns.services.campaigns import find_campaign, last_read_campaign
 from backend.campaigns.views import ADMIN_APPROVAL, CampaignView
-from backend.catalog.services import allocation, eligibility, stock
-from backend.catalog.services.offer_rows import load_offer
-from backend.catalog.views import OfferView, valid_denomination
+from backend.catalog.services import allocation, stock
 from backend.core import audit, idempotency, outbox, sql
 from backend.core.authz import SYSTEM, Actor, Permission
 from backend.core.clock import utcnow
-from backend.core.errors import DomainError, FieldError, NotFound
+from backend.core.errors import DomainError
 from backend.core.ids import new_id
-from backend.core.money import format_money, format_value
+from backend.core.money import format_value
 from backend.core.text import check_text
 from backend.ledger import services as ledger
 from backend.ledger.kinds import Source
-from backend.ledger.rules import MAX_POINTS
-from backend.recipients import service as recipients
-from backend.recipients.service import CHANNELS, RecipientView
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientView
+from backend.rewards.services.issuance_checks import check_request, read_offer, read_recipient
+from backend.rewards.services.issuance_keys import idempotency_request
+from backend.rewards.services.rejections import Rejected, RejectionCode, allocation_refused, refused
 from backend.rewards.views import ISSUED, PENDING_APPROVAL, REWARD_ISSUED
-
-MAX_SOURCE_EVENT = 300
 
 
 @dataclass(frozen=True)
@@ -66,30 +62,6 @@ class RewardRequest:
     idempotency_key: str
     source_event: str = ""  # what triggered it, e.g. "pos:sale:981" or "upload:<upload id>:line 12"
     channel: str | None = None  # delivery channel; None = the campaign's default
-
-
-class RejectionCode(str, enum.Enum):
-    """Why a reward was not issued: the API's codes."""
-
-    CAMPAIGN_NOT_FOUND = "CAMPAIGN_NOT_FOUND"
-    CAMPAIGN_NOT_ACTIVE = "CAMPAIGN_NOT_ACTIVE"
-    OUTSIDE_CAMPAIGN_DATES = "OUTSIDE_CAMPAIGN_DATES"
-    OFFER_NOT_ALLOWED = "OFFER_NOT_ALLOWED"
-    OFFER_NOT_LIVE = "OFFER_NOT_LIVE"
-    INVALID_DENOMINATION = "INVALID_DENOMINATION"
-    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
-    NOT_ELIGIBLE = "NOT_ELIGIBLE"
-    RECIPIENT_NOT_FOUND = "RECIPIENT_NOT_FOUND"
-    RECIPIENT_INACTIVE = "RECIPIENT_INACTIVE"
-    CAP_REACHED = "CAP_REACHED"
-    RECIPIENT_CAP_REACHED = "RECIPIENT_CAP_REACHED"
-    BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED"
-    OUT_OF_STOCK = "OUT_OF_STOCK"
-    INVALID_CHANNEL = "INVALID_CHANNEL"
-    SOURCE_EVENT_TOO_LONG = "SOURCE_EVENT_TOO_LONG"
-    # Only in issue_rewards' outcomes (issue_reward raises these as DomainErrors):
-    IDEMPOTENCY_CONFLICT = idempotency.IDEMPOTENCY_CONFLICT
-    IDEMPOTENCY_KEY_INVALID = idempotency.IDEMPOTENCY_KEY_INVALID
 
 
 @dataclass(frozen=True)
@@ -126,101 +98,6 @@ REJECTED = "rejected"
 POINTS_UNIT = "points"
 
 
-class Rejected(DomainError):
-    """A rejection raised inside the issuing transaction, so that it rolls back; turned into an
-    ``IssuanceOutcome`` by ``issue_reward``."""
-
-    def __init__(self, code: RejectionCode, message: str):
-        self.rejection = code
-        super().__init__(FieldError(field=None, code=code.value, message=message))
-
-
-def _rejected(refusal: governance.Refusal) -> Rejected:
-    return Rejected(RejectionCode(refusal.code.value), refusal.message)
-
-
-# ---------------------------------------------------------------- the checks, shared by issuing and pricing
-
-
-@dataclass(frozen=True)
-class Checked:
-    channel: str
-    terms_version_id: uuid.UUID | None
-    currency: str | None
-
-
-def check_request(
-    campaign: CampaignView, request: RewardRequest, recipient: RecipientView | None, offer: OfferView | None, now: datetime
-) -> Checked:
-    """Every check that needs no lock, in the order a person would explain them; raises Rejected.
-    ``offer`` is the requested offer (None for points, or when it does not exist)."""
-    if (refusal := governance.check_open(campaign, now)) is not None:
-        raise _rejected(refusal)
-    channel = request.channel or campaign.default_channel
-    if channel not in CHANNELS:
-        raise Rejected(RejectionCode.INVALID_CHANNEL, f"the delivery channel is one of {', '.join(CHANNELS)}")
-    if len(request.source_event or "") > MAX_SOURCE_EVENT:
-        raise Rejected(RejectionCode.SOURCE_EVENT_TOO_LONG, f"a source event is at most {MAX_SOURCE_EVENT} characters")
-    value = request.value
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise Rejected(RejectionCode.INVALID_DENOMINATION, "a reward's value is a positive whole number (minor units, or points)")
-    if not campaign.allows_offer(request.offer_id):
-        what = "points" if request.offer_id is None else f"offer {request.offer_id}"
-        raise Rejected(RejectionCode.OFFER_NOT_ALLOWED, f"'{campaign.name}' does not issue {what}")
-    if request.offer_id is None:
-        if value > MAX_POINTS or (campaign.points_value is not None and value != campaign.points_value):
-            expected = f"{campaign.points_value:,} points" if campaign.points_value is not None else f"1 to {MAX_POINTS:,} points"
-            raise Rejected(RejectionCode.INVALID_DENOMINATION, f"a reward of '{campaign.name}' is {expected}")
-        _check_recipient(request, recipient)
-        return Checked(channel=channel, terms_version_id=None, currency=None)
-    if offer is None or not offer.is_available:
-        state = "missing" if offer is None else f"{offer.status} (partner {offer.partner_status})"
-        raise Rejected(RejectionCode.OFFER_NOT_LIVE, f"offer {request.offer_id} is {state}: it cannot be issued")
-    if offer.currency != campaign.currency:
-        raise Rejected(
-            RejectionCode.CURRENCY_MISMATCH, f"'{offer.title}' is in {offer.currency}, '{campaign.name}' in {campaign.currency}"
-        )
-    if not valid_denomination(offer, value):
-        raise Rejected(
-            RejectionCode.INVALID_DENOMINATION,
-            f"{format_money(value, offer.currency)} is not a denomination of '{offer.title}' "
-            f"({offer.denominations.describe(offer.currency)})",
-        )
-    _check_recipient(request, recipient)
-    if not eligibility.eligible(offer, recipient):
-        why = eligibility.refusal(offer, recipient)
-        raise Rejected(RejectionCode.NOT_ELIGIBLE, f"{recipient.full_name} cannot have '{offer.title}': {why}")
-    return Checked(channel=channel, terms_version_id=offer.current_terms_version_id, currency=offer.currency)
-
-
-def _check_recipient(request: RewardRequest, recipient: RecipientView | None) -> None:
-    # After the checks of the request itself: until the recipient is what decides, the answer is
-    # the same whether the recipient exists or not (a caller must not learn who exists from it).
-    if recipient is None:
-        raise Rejected(RejectionCode.RECIPIENT_NOT_FOUND, f"recipient {request.recipient_id} does not exist")
-    if recipient.status != "active":
-        raise Rejected(RejectionCode.RECIPIENT_INACTIVE, f"{recipient.full_name} is {recipient.status}: no rewards")
-
-
-async def _recipient(recipient_id: uuid.UUID) -> RecipientView | None:
-    # Read on the use case's behalf: its permission is rewards:write, checked already. One row by
-    # id in plain SQL (every row of an upload comes through here; Piccolo's query building was a
-    # fifth of an issuance's CPU).
-    try:
-        return await recipients.get_recipient(SYSTEM, recipient_id=recipient_id)
-    except NotFound:
-        return None
-
-
-async def _offer(offer_id: uuid.UUID | None) -> OfferView | None:
-    if offer_id is None:
-        return None
-    try:
-        return await load_offer(offer_id)
-    except NotFound:
-        return None
-
-
 # ---------------------------------------------------------------- fulfilment, shared with approvals
 
 
@@ -250,14 +127,10 @@ async def fulfil(
     try:
         await allocation.allocate_code(actor, offer_id, value, issuance_id)
     except DomainError as error:
-        code = {
-            "OUT_OF_STOCK": RejectionCode.OUT_OF_STOCK,
-            "OFFER_NOT_AVAILABLE": RejectionCode.OFFER_NOT_LIVE,
-            "INVALID_DENOMINATION": RejectionCode.INVALID_DENOMINATION,
-        }.get(error.code)
-        if code is None:
+        rejected = allocation_refused(error)
+        if rejected is None:
             raise
-        raise Rejected(code, error.errors[0].message) from None
+        raise rejected from None
     return None
 
 
@@ -276,25 +149,6 @@ _INSERT = """INSERT INTO reward_issuances (id, campaign, recipient_id, offer_id,
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, NULL, '')"""
 
 
-def _idempotency_request(actor: Actor, request: RewardRequest, scope: str | None) -> idempotency.Request:
-    params = {
-        "campaign_id": request.campaign_id,
-        "recipient_id": request.recipient_id,
-        "offer_id": request.offer_id,
-        "value": request.value,
-        "source_event": request.source_event or "",
-        "channel": request.channel,
-    }
-    key = idempotency.Request.of(actor, request.idempotency_key, "rewards.issue", params)
-    if key is None:
-        raise DomainError.single(
-            idempotency.IDEMPOTENCY_KEY_INVALID, "an issuance needs an idempotency key", field="idempotency_key"
-        )
-    if scope:
-        key = dataclasses.replace(key, caller=scope[:150])
-    return key
-
-
 async def _issue(
     actor: Actor,
     request: RewardRequest,
@@ -307,8 +161,8 @@ async def _issue(
     if campaign is None:
         raise Rejected(RejectionCode.CAMPAIGN_NOT_FOUND, f"campaign {request.campaign_id} does not exist")
     if recipient is None or recipient.id != request.recipient_id:
-        recipient = await _recipient(request.recipient_id)
-    checked = check_request(campaign, request, recipient, await _offer(request.offer_id), now)
+        recipient = await read_recipient(request.recipient_id)
+    checked = check_request(campaign, request, recipient, await read_offer(request.offer_id), now)
     pending = campaign.approval_mode == ADMIN_APPROVAL
     issuance_id = new_id()
     grant = governance.NewGrant(
@@ -322,11 +176,11 @@ async def _issue(
     # Locks in governance's order: the recipient's tally, the wallet or voucher code, a counter
     # shard of the campaign last (held for the shortest time).
     if (refusal := await governance.hold_recipient(campaign, grant, now)) is not None:
-        raise _rejected(refusal)
+        raise refused(refusal)
     transfer_id = (
         None if pending else await fulfil(actor, campaign, issuance_id, request.offer_id, request.recipient_id, request.value)
     )
-    await governance.count(actor, campaign, grant, now, refused=_rejected, under_lock=under_lock)
+    await governance.count(actor, campaign, grant, now, refused=refused, under_lock=under_lock)
     status = PENDING_APPROVAL if pending else ISSUED
     issuance = {
         "issuance_id": issuance_id,
@@ -392,7 +246,7 @@ async def issue_reward(
     actor.require(Permission.REWARDS_WRITE)
     check_text("source_event", request.source_event)
     check_text("channel", request.channel)
-    key = _idempotency_request(actor, request, idempotency_scope)
+    key = idempotency_request(actor, request, idempotency_scope)
     # The campaign as last read, when there is one (a read less per reward): governance counts the
     # reward only if its rules are still those, and a refusal is re-checked against a fresh read.
     campaign = last_read_campaign(request.campaign_id)
@@ -468,7 +322,7 @@ async def price_rewards(actor: Actor, campaign_id: uuid.UUID, requests: list[Rew
     now = utcnow()
     people = await recipients.recipients_by_ids(SYSTEM, list({request.recipient_id for request in requests}))
     offer_ids = {request.offer_id for request in requests if request.offer_id is not None}
-    offers = {offer_id: await _offer(offer_id) for offer_id in offer_ids}
+    offers = {offer_id: await read_offer(offer_id) for offer_id in offer_ids}
     # Usable codes per (offer, denomination), counted down as rows take them.
     stock_left: dict[tuple[uuid.UUID, int], int] = {}
     levels = await stock.stock_levels_by_offer(SYSTEM, [offer_id for offer_id, offer in offers.items() if offer is not None])
@@ -487,7 +341,7 @@ async def price_rewards(actor: Actor, campaign_id: uuid.UUID, requests: list[Rew
                 governance.recipient_refusal(campaign, request.value, count, value) if campaign.has_recipient_caps else None
             ) or governance.capacity_refusal(campaign, request.value, used_count, used_value)
             if refusal is not None:
-                raise _rejected(refusal)
+                raise refused(refusal)
             if request.offer_id is not None and not pending:
                 if stock_left.get((request.offer_id, request.value), 0) < 1:
                     raise Rejected(
@@ -495,9 +349,9 @@ async def price_rewards(actor: Actor, campaign_id: uuid.UUID, requests: list[Rew
                         f"no {format_value(request.value, campaign.currency)} code of this offer would be left",
                     )
                 stock_left[(request.offer_id, request.value)] -= 1
-        except Rejected as refused:
-            rejected[refused.rejection.value] += 1
-            rows.append(PricedRow(index=index, outcome=refused.rejection.value, message=refused.errors[0].message))
+        except Rejected as turned_down:
+            rejected[turned_down.rejection.value] += 1
+            rows.append(PricedRow(index=index, outcome=turned_down.rejection.value, message=turned_down.errors[0].message))
             continue
         usage[request.recipient_id] = (count + 1, value + request.value)
         used_count, used_value, total = used_count + 1, used_value + request.value, total + request.value

@@ -28,15 +28,13 @@ async def list_issuances(
     actor.require(Permission.REWARDS_READ)
     if status is not None and status not in ISSUANCE_STATUSES:
         raise DomainError.single("INVALID_STATUS", f"an issuance is {', '.join(ISSUANCE_STATUSES)}", field="status")
-    where, args = "campaign = $1", [campaign_id]
-    if status is not None:
-        where, args = where + " AND status = $2", [*args, status]
-    limit, offset = max(1, min(limit, 500)), max(0, offset)
-    page = len(args) + 1
-    rows = await sql.fetch(
-        f"SELECT * FROM reward_issuances WHERE {where} ORDER BY id DESC LIMIT ${page} OFFSET ${page + 1}", *args, limit, offset
-    )
-    total = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM reward_issuances WHERE {where}", *args)
+    conditions = sql.Conditions()
+    conditions.add("campaign = ?", campaign_id)
+    conditions.when("status = ?", status)
+    where, args = conditions.where(), list(conditions.args)
+    page = f"LIMIT {conditions.bind(max(1, min(limit, 500)))} OFFSET {conditions.bind(max(0, offset))}"
+    rows = await sql.fetch(f"SELECT * FROM reward_issuances{where} ORDER BY id DESC {page}", *conditions.args)
+    total = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM reward_issuances{where}", *args)
     return Page(rows=[issuance_view(row) for row in rows], total=int(total["n"]))
 
 
@@ -45,8 +43,8 @@ async def issuances_by_ids(actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUID
     actor.require(Permission.REWARDS_READ)
     if not ids:
         return {}
-    placeholders = ", ".join(f"${index}" for index in range(1, len(ids) + 1))
-    rows = await sql.fetch(f"SELECT * FROM reward_issuances WHERE id IN ({placeholders})", *ids)
+    wanted = sql.Conditions().in_list("id", ids)
+    rows = await sql.fetch(f"SELECT * FROM reward_issuances{wanted.where()}", *wanted.args)
     return {view.id: view for view in map(issuance_view, rows)}
 
 
@@ -83,7 +81,7 @@ def check_issuance_filter(issuance_filter: IssuanceFilter) -> None:
         raise DomainError.single("INVALID_RANGE", "issued before must be later than issued after", field="issued_before")
 
 
-def _where(issuance_filter: IssuanceFilter) -> tuple[list[str], list]:
+def _where(issuance_filter: IssuanceFilter) -> sql.Conditions:
     check_issuance_filter(issuance_filter)
     conditions = sql.Conditions()
     conditions.when("campaign = ?", issuance_filter.campaign_id)
@@ -91,7 +89,7 @@ def _where(issuance_filter: IssuanceFilter) -> tuple[list[str], list]:
     conditions.when("status = ?", issuance_filter.status)
     conditions.when("issued_at >= ?", issuance_filter.issued_after)
     conditions.when("issued_at < ?", issuance_filter.issued_before)
-    return conditions.clauses, conditions.args
+    return conditions
 
 
 async def issuances_after(
@@ -99,22 +97,18 @@ async def issuances_after(
 ) -> list[IssuanceView]:
     """A keyset page of issuances, newest first: up to ``limit`` matching the filter with an id below ``after_id``."""
     actor.require(Permission.REWARDS_READ)
-    clauses, args = _where(issuance_filter)
-    if after_id is not None:
-        args.append(after_id)
-        clauses.append(f"id < ${len(args)}")
-    args.append(max(1, min(limit, 500)))
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = await sql.fetch(f"SELECT * FROM reward_issuances {where} ORDER BY id DESC LIMIT ${len(args)}", *args)
+    conditions = _where(issuance_filter)
+    conditions.when("id < ?", after_id)
+    page = conditions.bind(max(1, min(limit, 500)))
+    rows = await sql.fetch(f"SELECT * FROM reward_issuances{conditions.where()} ORDER BY id DESC LIMIT {page}", *conditions.args)
     return [issuance_view(row) for row in rows]
 
 
 async def count_issuances(actor: Actor, issuance_filter: IssuanceFilter) -> int:
     """How many issuances match the filter."""
     actor.require(Permission.REWARDS_READ)
-    clauses, args = _where(issuance_filter)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM reward_issuances {where}", *args)
+    conditions = _where(issuance_filter)
+    row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM reward_issuances{conditions.where()}", *conditions.args)
     return int(row["n"])
 
 

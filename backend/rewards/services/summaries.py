@@ -48,11 +48,29 @@ async def reward_summary(actor: Actor, issuance_id: uuid.UUID) -> RewardSummary:
     row = await sql.fetchrow("SELECT * FROM reward_issuances WHERE id = $1", issuance_id)
     if row is None:
         raise NotFound("issuance", issuance_id, field="issuance_id")
-    issuance = issuance_view(row)
-    campaign = await load_campaign(issuance.campaign_id)  # one query: every delivery reads it twice
+    return await _summary(issuance_view(row), {})
+
+
+async def reward_summaries(actor: Actor, issuance_ids: list[uuid.UUID]) -> dict[uuid.UUID, RewardSummary]:
+    """Many rewards' summaries in one query of issuances (a batch of messages); each campaign and
+    offer read once. A missing id is simply absent."""
+    actor.require(Permission.REWARDS_READ)
+    if not issuance_ids:
+        return {}
+    marks = ", ".join(f"${n}" for n in range(1, len(issuance_ids) + 1))
+    rows = await sql.fetch(f"SELECT * FROM reward_issuances WHERE id IN ({marks})", *issuance_ids)
+    read: dict = {}
+    return {row["id"]: await _summary(issuance_view(row), read) for row in rows}
+
+
+async def _summary(issuance: IssuanceView, read: dict) -> RewardSummary:
+    """``read``: campaigns and offers already loaded, by id (shared by a batch)."""
+    if (campaign := read.get(issuance.campaign_id)) is None:
+        campaign = read[issuance.campaign_id] = await load_campaign(issuance.campaign_id)
     offer_title = partner_name = expires_on = None
     if issuance.offer_id is not None:
-        offer = await load_offer(issuance.offer_id)
+        if (offer := read.get(issuance.offer_id)) is None:
+            offer = read[issuance.offer_id] = await load_offer(issuance.offer_id)
         offer_title, partner_name = offer.title, offer.partner_name
         expires_on = offer.expiry.expires_on(issuance.issued_at or issuance.created_at)
     return RewardSummary(

@@ -12,7 +12,8 @@ from backend.core.authz import Actor, ActorKind
 from backend.core.clock import utcnow
 from backend.core.db import write_transaction
 from backend.core.errors import NotFound
-from backend.tickets.services import conversation, intake, reading
+from backend.tickets.services import attachments, conversation, intake, reading
+from backend.tickets.services.attachments import AttachmentUpload
 from backend.tickets.views import CLAIM_PAGE, OpenedTicket
 
 
@@ -21,9 +22,22 @@ def recipient_actor(issuance_id: uuid.UUID) -> Actor:
     return Actor(kind=ActorKind.SYSTEM, id=None, label=f"recipient (claim page of reward {issuance_id})")
 
 
-async def report_problem(issuance_id: uuid.UUID, category: str, message: str, idempotency_key: str | None = None) -> OpenedTicket:
+async def report_problem(
+    issuance_id: uuid.UUID,
+    category: str,
+    message: str,
+    idempotency_key: str | None = None,
+    files: list[AttachmentUpload] = (),
+) -> OpenedTicket:
+    """The report, with the files the recipient attached (checked before anything is opened)."""
+    checked = attachments.check_attachments(list(files))
     report = intake.TicketReport(category=category, message=message, source=CLAIM_PAGE, issuance_id=issuance_id)
-    return await intake.open_ticket(recipient_actor(issuance_id), report, idempotency_key)
+    actor = recipient_actor(issuance_id)
+    opened = await intake.open_ticket(actor, report, idempotency_key)
+    if checked:
+        async with write_transaction():
+            await attachments.store(opened.ticket_id, None, checked, actor, utcnow())
+    return opened
 
 
 async def _ticket_of_reward(issuance_id: uuid.UUID, ticket_id: uuid.UUID | None) -> uuid.UUID:
@@ -44,13 +58,24 @@ async def recipient_thread(issuance_id: uuid.UUID, ticket_id: uuid.UUID | None =
     return thread
 
 
-async def recipient_reply(issuance_id: uuid.UUID, ticket_id: uuid.UUID, body: str) -> None:
+async def recipient_reply(issuance_id: uuid.UUID, ticket_id: uuid.UUID, body: str, files: list[AttachmentUpload] = ()) -> None:
     found = await _ticket_of_reward(issuance_id, ticket_id)
+    checked = attachments.check_attachments(list(files))
     actor = recipient_actor(issuance_id)
     async with write_transaction():
-        events = await conversation.recipient_message(found, body, actor, utcnow())
+        now = utcnow()
+        events = await conversation.recipient_message(found, body, actor, now)
+        await attachments.store(found, None, checked, actor, now)
         await audit.record(actor, "ticket.recipient_replied", "ticket", found)
     await outbox.ring(events)
+
+
+async def recipient_files(issuance_id: uuid.UUID, ticket_id: uuid.UUID) -> list[str]:
+    """The names of the files the ticket holds (the recipient sees names, never downloads)."""
+    found = await _ticket_of_reward(issuance_id, ticket_id)
+    return [
+        view.file_name for view in await attachments.ticket_attachments(recipient_actor(issuance_id), found) if not view.purged_at
+    ]
 
 
 async def rate_resolution(issuance_id: uuid.UUID, ticket_id: uuid.UUID, score: int) -> None:

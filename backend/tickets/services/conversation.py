@@ -13,10 +13,13 @@ from backend.core.authz import Actor, ActorKind, Permission
 from backend.core.clock import as_utc, utcnow
 from backend.core.db import write_transaction
 from backend.core.errors import DomainError
-from backend.tickets.services import clocks, desk, records
+from backend.deliveries.services import notices
+from backend.tickets.services import clocks, desk, recipient_notices, records
 from backend.tickets.views import (
     AGENT,
     CLOSED,
+    CODE_ALREADY_USED,
+    CODE_USE_CONFIRMED,
     FIRST_RESPONSE,
     NEW,
     NEXT_RESPONSE,
@@ -78,8 +81,9 @@ async def reply(
     await_recipient: bool = True,
     idempotency_key: str | None = None,
 ) -> Reply:
-    """An agent's reply (awaiting the recipient's answer unless told otherwise), an internal note,
-    or a recipient's reply relayed by an integrator's help desk."""
+    """An agent's reply (awaiting the recipient's answer unless told otherwise; sent to the recipient
+    through the delivery channels, with a link to the claim page's thread), an internal note, or a
+    recipient's reply relayed by an integrator's help desk."""
     _ticket_actor_check(actor, author)
     body = records.checked_body(body)
     request = idempotency.Request.of(
@@ -89,9 +93,11 @@ async def reply(
         {"ticket_id": ticket_id, "body": body, "author": author, "await": await_recipient},
     )
     events: list[uuid.UUID] = []
+    sent: list[uuid.UUID] = []
 
     async def effect() -> Reply:
         events.clear()
+        sent.clear()
         now = utcnow()
         if author == RECIPIENT:
             events.extend(await recipient_message(ticket_id, body, actor, now))
@@ -122,53 +128,94 @@ async def reply(
             await clocks.resume(ticket_id, calendar, now)
         events.append(await records.set_status(row, status, actor, now, extra, args))
         await clocks.refresh_deadline([ticket_id])
-        await audit.record(actor, "ticket.replied", "ticket", ticket_id, after={"message_id": message_id, "status": status})
+        notice_id = await recipient_notices.agent_reply(row, body, actor.label)
+        sent.extend([notice_id] if notice_id else [])
+        await audit.record(
+            actor,
+            "ticket.replied",
+            "ticket",
+            ticket_id,
+            after={"message_id": message_id, "status": status, "notice_id": notice_id},
+        )
         return Reply(ticket_id, message_id, status)
 
     outcome = await idempotency.once(request, effect, Reply)
     if not outcome.replayed:
         await outbox.ring([event for event in events if event is not None])
+        await notices.ring(sent)
     return outcome.value
 
 
-async def change_status(actor: Actor, ticket_id: uuid.UUID, status: str) -> str:
+async def change_status(actor: Actor, ticket_id: uuid.UUID, status: str, *, code_used: bool = False) -> str:
     """An agent sets the status: open (resumes), waiting on the recipient (pauses), resolved (the
-    response clocks end, resolution is met), closed (every clock ends)."""
+    response clocks end, resolution is met), closed (every clock ends).
+
+    ``code_used``: resolving a "code already used" ticket, the agent confirms the code was indeed
+    used (not a fault of ours): a ``ticket.code_use_confirmed`` event, which insights records as a
+    redemption of the reward (once, whoever else reports it). CODE_USE_INVALID on any other move
+    or ticket, and nothing changes."""
     actor.require(Permission.TICKETS_WRITE)
     if status not in STATUSES or status == NEW:
         raise DomainError.single(
             "INVALID_STATUS", "a ticket moves to open, waiting_on_recipient, resolved or closed", field="status"
         )
+    if code_used and status != RESOLVED:
+        raise DomainError.single("CODE_USE_INVALID", "a code is confirmed used when the ticket is resolved", field="code_used")
     async with write_transaction():
         now = utcnow()
         row = await records.take(ticket_id, now)
         if row["status"] == CLOSED:
             raise DomainError.single("TICKET_CLOSED", "this ticket is closed", field="ticket_id")
-        if row["status"] == status:
-            return status
-        calendar = (await desk.desk_settings(row["programme_id"])).calendar(now)
-        was_paused = row["status"] in (WAITING, RESOLVED)
-        extra, args = "", ()
-        if status == OPEN:
-            extra = ", paused_at = NULL, resolved_at = NULL"
-            if was_paused:
-                await clocks.resume(ticket_id, calendar, now)
-        elif status == WAITING:
-            extra, args = ", paused_at = $3", (now,)
-            if not was_paused:
-                await clocks.pause(ticket_id, calendar, now)
-        elif status == RESOLVED:
-            extra, args = ", resolved_at = $3", (now,)
-            await clocks.stop(ticket_id, (FIRST_RESPONSE, NEXT_RESPONSE), now)
-            if not was_paused:
-                await clocks.pause(ticket_id, calendar, now)  # resolution met; a reopen resumes it
-        else:
-            extra, args = ", closed_at = $3", (now,)
-            await clocks.stop(ticket_id, (FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION), now)
-        event = await records.set_status(row, status, actor, now, extra, args)
-        await clocks.refresh_deadline([ticket_id])
-    await outbox.ring([event] if event else [])
+        confirmed = await _code_use_confirmed(actor, row, now) if code_used else None
+        event = await _move(actor, row, status, now) if row["status"] != status else None
+    await outbox.ring([found for found in (event, confirmed) if found])
     return status
+
+
+async def _move(actor: Actor, row, status: str, now) -> uuid.UUID | None:
+    """The status change and its clocks, in the caller's transaction; the event to ring."""
+    ticket_id = row["id"]
+    calendar = (await desk.desk_settings(row["programme_id"])).calendar(now)
+    was_paused = row["status"] in (WAITING, RESOLVED)
+    extra, args = "", ()
+    if status == OPEN:
+        extra = ", paused_at = NULL, resolved_at = NULL"
+        if was_paused:
+            await clocks.resume(ticket_id, calendar, now)
+    elif status == WAITING:
+        extra, args = ", paused_at = $3", (now,)
+        if not was_paused:
+            await clocks.pause(ticket_id, calendar, now)
+    elif status == RESOLVED:
+        extra, args = ", resolved_at = $3", (now,)
+        await clocks.stop(ticket_id, (FIRST_RESPONSE, NEXT_RESPONSE), now)
+        if not was_paused:
+            await clocks.pause(ticket_id, calendar, now)  # resolution met; a reopen resumes it
+    else:
+        extra, args = ", closed_at = $3", (now,)
+        await clocks.stop(ticket_id, (FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION), now)
+    event = await records.set_status(row, status, actor, now, extra, args)
+    await clocks.refresh_deadline([ticket_id])
+    return event
+
+
+async def _code_use_confirmed(actor: Actor, row, now) -> uuid.UUID:
+    """The agent's finding on a "code already used" ticket with a reward: the code was used. Audited,
+    and an event for insights (in the ticket's transaction)."""
+    if row["category"] != CODE_ALREADY_USED or row["issuance_id"] is None:
+        raise DomainError.single(
+            "CODE_USE_INVALID", "only a “code already used” ticket about a reward can confirm its code used", field="code_used"
+        )
+    await audit.record(actor, "ticket.code_use_confirmed", "ticket", row["id"], after={"issuance_id": row["issuance_id"]})
+    return await outbox.add(
+        CODE_USE_CONFIRMED,
+        {
+            "ticket_id": str(row["id"]),
+            "programme_id": str(row["programme_id"]),
+            "issuance_id": str(row["issuance_id"]),
+            "confirmed_at": now.isoformat(),
+        },
+    )
 
 
 async def assign(actor: Actor, ticket_id: uuid.UUID, assignee_id: uuid.UUID | None, queue: str | None = None) -> None:

@@ -8,12 +8,15 @@ import uuid
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import available_timezones
+
+import holidays as holiday_tables
 
 from backend.core import audit, sql
 from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.db import write_transaction
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, FieldError
 from backend.core.ids import new_id
 from backend.core.views import json_value
 from backend.tickets.business_time import BusinessCalendar, public_holidays
@@ -35,6 +38,7 @@ class DeskSettings:
     breach_assignee_id: uuid.UUID | None = None
     high_value_minor: int | None = None
     approval_above_points: int | None = None
+    approval_above_minor: int | None = None  # a replacement code for a reward worth more needs a second person
 
     @property
     def reopen_window(self) -> timedelta:
@@ -76,6 +80,7 @@ def _settings(row) -> DeskSettings:
         breach_assignee_id=row["breach_assignee_id"],
         high_value_minor=row["high_value_minor"],
         approval_above_points=row["approval_above_points"],
+        approval_above_minor=row["approval_above_minor"],
     )
 
 
@@ -94,20 +99,52 @@ async def desk_settings_of(programme_ids: set[uuid.UUID]) -> dict[uuid.UUID, Des
     return {programme_id: found.get(programme_id, DeskSettings()) for programme_id in ids}
 
 
-def _check(settings: DeskSettings) -> None:
+def check_settings(settings: DeskSettings) -> None:
+    """Every refusal at once, each on the field it concerns, so a form can show them all."""
+    errors = [FieldError(field, code, message) for field, code, message in _refusals(settings)]
+    if errors:
+        raise DomainError(errors)
     try:
         settings.calendar(utcnow())
     except Exception as error:  # zoneinfo's and the holidays package's refusals, in words
         raise DomainError.single("INVALID_CALENDAR", f"the business calendar is not valid: {error}", field="calendar") from None
+
+
+def _refusals(settings: DeskSettings):
+    if not settings.timezone:
+        yield "timezone", "INVALID_TIMEZONE", "pick a time zone"
+    elif settings.timezone not in available_timezones():
+        yield (
+            "timezone",
+            "INVALID_TIMEZONE",
+            f"“{settings.timezone}” is not a known time zone (an IANA name such as Europe/Paris)",
+        )
+    if not settings.working_days or not set(settings.working_days) <= set(range(7)):
+        yield "working_days", "INVALID_WORKING_DAYS", "pick at least one working day, Monday (0) to Sunday (6)"
+    if not 0 <= settings.opens_minute < 24 * 60:
+        yield "opens_minute", "INVALID_HOURS", "the desk opens at a time of day, 00:00 to 23:59"
+    if not settings.opens_minute < settings.closes_minute <= 24 * 60:
+        yield "closes_minute", "INVALID_HOURS", "the desk closes after it opens, at 24:00 at the latest"
+    if settings.holiday_country is not None and settings.holiday_country not in holiday_countries():
+        yield "holiday_country", "INVALID_COUNTRY", f"the holidays of “{settings.holiday_country}” are not known"
     if settings.reopen_window_hours < 0:
-        raise DomainError.single("INVALID_WINDOW", "the reopen window is 0 hours or more", field="reopen_window_hours")
+        yield "reopen_window_hours", "INVALID_WINDOW", "the reopen window is 0 hours or more"
     if settings.retention_days is not None and settings.retention_days < 1:
-        raise DomainError.single("INVALID_RETENTION", "retention is at least 1 day (or none)", field="retention_days")
+        yield "retention_days", "INVALID_RETENTION", "retention is at least 1 day (or none)"
+    for name in ("approval_above_minor", "approval_above_points", "high_value_minor"):
+        if getattr(settings, name) is not None and getattr(settings, name) < 0:
+            yield name, "INVALID_THRESHOLD", "a threshold is zero or more (or none)"
+
+
+@lru_cache(maxsize=1)
+def holiday_countries() -> frozenset[str]:
+    """The ISO 3166 alpha-2 codes the holidays package has tables for."""
+    return frozenset(code for code in holiday_tables.list_supported_countries() if len(code) == 2)
 
 
 async def set_desk_settings(actor: Actor, programme_id: uuid.UUID, settings: DeskSettings) -> DeskSettings:
-    actor.require(Permission.PROGRAMMES_WRITE)
-    _check(settings)
+    actor.require(Permission.TICKETS_MANAGE)
+    check_settings(settings)
     values = [getattr(settings, name) for name in _FIELDS]
     values[_FIELDS.index("working_days")] = json.dumps(list(settings.working_days))
     values[_FIELDS.index("custom_holidays")] = json.dumps([day.isoformat() for day in settings.custom_holidays])
@@ -145,7 +182,7 @@ async def sla_targets(programme_id: uuid.UUID, priority: str) -> SlaTargets:
 
 
 async def set_sla_policy(actor: Actor, programme_id: uuid.UUID, priority: str, targets: SlaTargets) -> SlaTargets:
-    actor.require(Permission.PROGRAMMES_WRITE)
+    actor.require(Permission.TICKETS_MANAGE)
     if priority not in PRIORITIES:
         raise DomainError.single("INVALID_PRIORITY", f"a priority is one of {', '.join(PRIORITIES)}", field="priority")
     for name in ("first_response_s", "next_response_s", "resolution_s"):

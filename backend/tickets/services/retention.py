@@ -1,4 +1,4 @@
-"""Retention: a closed ticket's personal content (subject, message bodies, the recipient link) is
+"""Retention: a closed ticket's personal content (subject, message bodies, attached files, the recipient link) is
 removed once the programme's retention period has passed since it closed. The anonymised figures
 stay: category, priority, programme, reward value, times, SLA steps and the CSAT score."""
 
@@ -10,6 +10,7 @@ from backend.core import audit, sql
 from backend.core.authz import SYSTEM
 from backend.core.clock import as_utc, utcnow
 from backend.core.db import write_transaction
+from backend.tickets.services import attachments
 from backend.tickets.views import PURGED
 
 BATCH = 500
@@ -40,6 +41,7 @@ async def purge_expired_content(now: datetime | None = None) -> int:
                 await sql.fetch(
                     f"UPDATE ticket_messages SET body = $1, author_label = $2 WHERE ticket IN ({marks})", PURGED, "", *ids
                 )
+                await attachments.purge(ids, now)
                 for ticket_id in ids:
                     await audit.record(SYSTEM, "ticket.content_purged", "ticket", ticket_id)
             purged += len(ids)

@@ -4,6 +4,7 @@ when due, and replayed on request."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,17 +32,19 @@ from backend.webhooks.views import (
 DUE_BATCH = 500
 
 
-async def enqueue_deliveries(event_id: uuid.UUID, topic: str, payload: dict) -> list[DueAttempt]:
-    """One pending delivery per enabled endpoint subscribed to ``topic``, in the caller's
-    transaction (the outbox's, so deliveries exist if and only if the event is marked done). An
-    event seen again makes no second delivery: UNIQUE (endpoint, event_id). Returns the first
-    attempt of each delivery made, for the caller to ring after commit."""
+async def enqueue_deliveries(topic: str, events: Sequence[tuple[uuid.UUID, dict]]) -> list[DueAttempt]:
+    """One pending delivery per enabled endpoint subscribed to ``topic``, for each of its
+    ``events`` (id, payload), in the caller's transaction (the outbox's, so deliveries exist if
+    and only if the events are marked done): one read of the endpoints and one insert for them
+    all, nothing but the read when no endpoint listens. An event seen again makes no second
+    delivery: UNIQUE (endpoint, event_id). Returns the first attempt of each delivery made, for
+    the caller to ring after commit."""
     endpoints = await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.topics).where(
         WebhookEndpoint.enabled.eq(True), WebhookEndpoint.topics.any(topic)
     )
     # On SQLite any() is a substring match over the stored list: keep exact subscriptions only.
     subscribed = [row["id"] for row in endpoints if topic in (row["topics"] or ())]
-    if not subscribed:
+    if not subscribed or not events:
         return []
     now = utcnow()
     made = await (
@@ -59,6 +62,7 @@ async def enqueue_deliveries(event_id: uuid.UUID, topic: str, payload: dict) -> 
                     next_attempt_at=now,
                     created_at=now,
                 )
+                for event_id, payload in events
                 for endpoint_id in subscribed
             )
         )

@@ -17,7 +17,7 @@ from backend.campaigns.services.campaigns import CampaignInput
 from backend.catalog.services import offers, stock_import
 from backend.core.authz import SYSTEM, Actor
 from backend.core.clock import utcnow
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 
 __all__ = ["Setting", "another_campaign", "csv_file", "make_setting", "role_actor", "stock_file"]
 

@@ -11,6 +11,7 @@ from backend.core.authz import Actor, Permission
 from backend.partners import checklist
 from backend.partners.services import go_live
 from backend.partners.views import APPROVED, ONBOARDING, PENDING, REJECTED, WITHDRAWN, GoLiveBlocker, OnboardingView
+from ui.components import approval
 from ui.components.action import perform
 from ui.components.dialogs import ask
 from ui.components.display import when
@@ -112,31 +113,15 @@ class GoLivePanel:
             )
             if request.note:
                 ui.label(f"“{request.note}”").classes("text-body2 mb-muted")
-        with ui.row().classes("w-full gap-2 no-wrap"):
-            approve = (
-                ui.button("Approve go-live", icon="check_circle", on_click=self._approve)
-                .props(f"unelevated no-caps color=positive {'disable' if own else ''}")
-                .classes("grow")
-                .mark("approve-go-live")
-            )
-            if own:
-                with approve:
-                    ui.tooltip("You requested this go-live: a second admin must approve it.")
-                ui.button("Withdraw", icon="undo", on_click=self._withdraw).props("outline no-caps").mark("withdraw-go-live")
-            else:
-                ui.button("Reject", icon="cancel", on_click=self._reject).props("outline no-caps color=negative").mark(
-                    "reject-go-live"
-                )
-        if own:
-            with (
-                ui.row()
-                .classes("items-start gap-2 no-wrap q-pa-sm rounded-borders bg-amber-1 text-brown-9")
-                .mark("self-approval")
-            ):
-                ui.icon("info", color="warning")
-                ui.label(
-                    "You requested this go-live, so you cannot approve it: a second admin must. You can withdraw the request."
-                ).classes("text-body2")
+        approval.decision_bar(
+            own=own,
+            marker="go-live",
+            approve_label="Approve go-live",
+            on_approve=self._approve,
+            on_reject=self._reject,
+            on_withdraw=self._withdraw,
+            reason="You requested this go-live; another admin must approve it. You may withdraw it.",
+        ).classes("w-full")
 
     async def _note_dialog(self, title: str, message: str, label: str, action: str, *, colour: str = "primary") -> str | None:
         with ui.dialog() as dialog, ui.card().classes("q-pa-lg w-[520px] gap-3").mark("go-live-dialog"):

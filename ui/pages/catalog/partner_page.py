@@ -13,11 +13,14 @@ from backend.catalog.services.offers import OfferFilter
 from backend.catalog.views import RETIRED
 from backend.core.authz import Actor, Permission
 from backend.core.errors import NotFound
-from backend.partners.services import onboarding, trail_export
+from backend.partners.services import go_live, onboarding, profiles, trail_export
 from backend.partners.views import OnboardingView, PartnerView
 from ui import navigation
+from ui.components import flash
 from ui.components.action import perform
 from ui.components.display import EMPTY, when
+from ui.components.status_badge import status_badge
+from ui.components.watch import Watch
 from ui.pages.catalog.go_live_panel import go_live_panel
 from ui.pages.catalog.partner_form import edit_profile
 from ui.pages.catalog.stages import stage_cards
@@ -28,8 +31,13 @@ from ui.pages.catalog.words import (
     PARTNER_STATUSES,
     REWARD_TYPES,
     SOURCES,
+    category_words,
     stage_label,
 )
+from ui.pages.insights.actions import corrective_actions_button
+from ui.pages.insights.flags_card import partner_flags, performance_flags_card
+from ui.pages.insights.history import actions_history, partner_actions
+from ui.pages.insights.replace_dialog import pending_replacement, replacement_notice
 from ui.pages.recipients import country_name
 from ui.session import signed_in
 from ui.theme import frame
@@ -43,7 +51,7 @@ def _profile(partner: PartnerView) -> None:
         facts = (
             [
                 ("Source", SOURCES.get(partner.source, partner.source)),
-                ("Category", partner.category.capitalize()),
+                ("Category", category_words(partner.category)),
                 ("Countries", ", ".join(country_name(code) for code in partner.countries)),
                 ("Reward types", ", ".join(REWARD_TYPES.get(kind, kind) for kind in partner.reward_types)),
                 ("Audience fit", partner.audience_fit or EMPTY),
@@ -80,16 +88,14 @@ def _offers(partner: PartnerView, found: list, can_write: bool) -> None:
         for offer in found:
             with ui.row().classes("w-full items-center justify-between no-wrap"):
                 ui.link(offer.title, f"{navigation.OFFERS.path}/{offer.id}").classes("text-primary text-body2")
-                ui.badge(OFFER_STATUSES[offer.status], color=OFFER_STATUS_COLOURS[offer.status]).classes("q-px-sm")
+                status_badge(OFFER_STATUSES[offer.status], OFFER_STATUS_COLOURS[offer.status])
 
 
 def _standing(view: OnboardingView) -> None:
     """Where the partner stands: its status and, while onboarding, the stage it is at."""
     partner = view.partner
     with ui.row().classes("items-center gap-3").style("grid-column: 1 / -1").mark("partner-standing"):
-        ui.badge(PARTNER_STATUSES[partner.status], color=PARTNER_STATUS_COLOURS[partner.status]).classes(
-            "q-px-md q-py-xs text-body2"
-        ).mark("partner-status")
+        status_badge(PARTNER_STATUSES[partner.status], PARTNER_STATUS_COLOURS[partner.status], "partner-status")
         if partner.status == "onboarding":
             done = sum(stage.state == "signed_off" for stage in view.stages)
             ui.linear_progress(value=done / len(view.stages), show_value=False, color="primary").classes("w-48").props(
@@ -115,36 +121,53 @@ class PartnerPage:
                 ui.button("Evidence bundle", icon="folder_zip", on_click=self.export_bundle).props("outline no-caps").mark(
                     "export-bundle"
                 )
+                corrective_actions_button(self.actor, self.partner_id, self.refresh)
                 if self.actor.can(Permission.PARTNERS_WRITE):
                     ui.button("Edit profile", icon="edit", on_click=self.edit).props("outline no-caps").mark("edit-partner")
             ui.link("← All partners", navigation.PARTNERS.path).classes("text-primary text-body2")
             self.body = ui.element("div").classes("mb-split")
-        await self.render(view)
+            self.watch = Watch(self.fingerprint, self.render)
+        await self.refresh()
 
-    async def render(self, view: OnboardingView | None = None) -> None:
+    async def fingerprint(self, actor: Actor) -> tuple:
+        """The partner's state and its go-live requests: what another admin's decision changes."""
+        partner = await profiles.get_partner(actor, self.partner_id)
+        requests = await go_live.go_live_requests(actor, self.partner_id)
+        return partner.status, partner.updated_at, tuple((r.id, r.status) for r in requests)
+
+    async def render(self) -> None:
         """Everything that changes as the partner is worked: rebuilt after each action."""
-        view = view or await onboarding.onboarding(self.actor, self.partner_id)
+        view = await onboarding.onboarding(self.actor, self.partner_id)
         found = (await offers.list_offers(self.actor, OfferFilter(partner_id=self.partner_id), limit=200)).rows
         can_work = self.actor.can(Permission.PARTNERS_WRITE)
+        pending, decisions = (
+            await pending_replacement(self.actor, self.partner_id),
+            await partner_actions(self.actor, self.partner_id),
+        )
+        flagged = await partner_flags(self.actor, self.partner_id)
         self.body.clear()
         with self.body:
             _standing(view)
             with ui.column().classes("gap-3 w-full").mark("checklist"):
                 stage_cards(view, {str(o.id): o.title for o in found if o.status != RETIRED}, can_work, self.refresh)
             with ui.column().classes("gap-4 w-full"):
+                replacement_notice(self.actor, pending, self.refresh)
                 go_live_panel(view, self.actor, self.refresh)
                 _offers(view.partner, found, self.actor.can(Permission.CATALOG_WRITE))
+                actions_history(decisions)
+                performance_flags_card(flagged)
                 _profile(view.partner)
 
     async def refresh(self) -> None:
         actor = signed_in().actor
         self.actor = actor
-        await self.render()
+        async with self.watch.drawing():
+            await self.render()
 
     async def edit(self) -> None:
         partner = await onboarding.onboarding(self.actor, self.partner_id)
         if await edit_profile(partner.partner):
-            ui.navigate.reload()
+            flash.reload()
 
     async def export_trail(self) -> None:
         export = await perform(lambda actor: trail_export.export_onboarding_trail(actor, self.partner_id))

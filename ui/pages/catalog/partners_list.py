@@ -9,6 +9,7 @@ from backend.partners.services import profiles, progress
 from backend.partners.services.profiles import PartnerFilter
 from backend.partners.views import ONBOARDING, PartnerView
 from ui import navigation
+from ui.components.flash import go
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.catalog.partner_form import edit_profile
 from ui.pages.catalog.words import (
@@ -17,6 +18,7 @@ from ui.pages.catalog.words import (
     REWARD_TYPES,
     SOURCES,
     STAGES,
+    category_words,
     country_options,
     stage_label,
 )
@@ -57,7 +59,7 @@ def _row(partner: PartnerView, stage: str | None, requested: bool = False) -> di
         "href": partner_url(partner.id),
         "name": partner.name,
         "source": SOURCES.get(partner.source, partner.source),
-        "category": partner.category.capitalize(),
+        "category": category_words(partner.category),
         "countries": ", ".join(partner.countries),
         "reward_types": ", ".join(REWARD_TYPES.get(kind, kind) for kind in partner.reward_types),
         "status": PARTNER_STATUSES.get(partner.status, partner.status),
@@ -96,7 +98,7 @@ async def partners_page(status: str | None = None, search: str | None = None) ->
         table.text_filter("search", "Search by name", value=search)
         table.select_filter("status", "Status", PARTNER_STATUSES, value=status, width="w-40")
         table.select_filter("source", "Source", SOURCES, width="w-44")
-        table.select_filter("category", "Category", {c: c.capitalize() for c in await profiles.distinct_categories(actor)})
+        table.select_filter("category", "Category", {c: category_words(c) for c in await profiles.distinct_categories(actor)})
         table.select_filter("country", "Country served", country_options(), width="w-56")
         await table.reload()
 
@@ -104,4 +106,4 @@ async def partners_page(status: str | None = None, search: str | None = None) ->
 async def _create() -> None:
     created = await edit_profile()
     if created is not None:
-        ui.navigate.to(partner_url(created.id))
+        go(partner_url(created.id))

@@ -13,6 +13,7 @@ from backend.catalog.services.offers import OfferFilter
 from backend.catalog.views import OfferView
 from ui import navigation
 from ui.components.action import perform
+from ui.components.status_badge import status_badge
 from ui.pages.catalog.offer_editor import offer_url
 from ui.pages.catalog.words import OFFER_STATUS_COLOURS, OFFER_STATUSES, country_options
 from ui.session import signed_in
@@ -106,7 +107,7 @@ class RankingPage:
                     "text-decoration: none"
                 )
                 ui.label(f"{offer.partner_name} · {offer.country} · {offer.category}").classes("mb-muted text-caption")
-            ui.badge(OFFER_STATUSES[offer.status], color=OFFER_STATUS_COLOURS[offer.status]).classes("q-px-sm")
+            status_badge(OFFER_STATUSES[offer.status], OFFER_STATUS_COLOURS[offer.status])
             ui.button(icon="arrow_upward", on_click=lambda i=index: self._move(i, i - 1)).props(
                 f"flat round dense aria-label='Move up' {'disable' if index == 0 else ''}"
             ).mark(f"up-{offer.id}")

@@ -12,6 +12,7 @@ from backend.partners.views import LOCKED, OPEN, SIGNED_OFF, ChecklistItemView, 
 from ui.components.action import perform
 from ui.components.dialogs import ask
 from ui.components.display import when
+from ui.components.status_badge import status_badge
 from ui.pages.catalog.evidence import complete_item, download_evidence, size
 from ui.pages.catalog.uat_run import uat_control
 from ui.pages.catalog.words import STAGE_STATE_COLOURS, STAGE_STATES
@@ -53,9 +54,7 @@ class StageCards:
                     with ui.column().classes("gap-0"):
                         ui.label(f"{number}. {stage.label}").classes("text-subtitle1 text-weight-medium")
                         ui.label(f"{stage.items_done} of {len(stage.items)} done").classes("mb-muted text-caption")
-                ui.badge(STAGE_STATES[stage.state], color=STAGE_STATE_COLOURS[stage.state]).classes("q-px-sm q-py-xs").mark(
-                    f"stage-state-{stage.key}"
-                )
+                status_badge(STAGE_STATES[stage.state], STAGE_STATE_COLOURS[stage.state], f"stage-state-{stage.key}")
             if stage.state == LOCKED:
                 ui.label("Opens when the previous stage is signed off.").classes("mb-muted text-body2")
             with ui.column().classes("w-full gap-0"):

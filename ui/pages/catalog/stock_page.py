@@ -30,7 +30,7 @@ CODE_COLUMNS = [
     Column("status", "Status", badge=True),
     Column("sandbox", "Sandbox"),
 ]
-CODE_COLOURS = {"available": "positive", "allocated": "secondary", "confirmed": "primary"}
+CODE_COLOURS = {"available": "positive", "allocated": "secondary", "confirmed": "primary", "voided": "grey-7"}
 
 
 def _small_table(

@@ -26,7 +26,7 @@ STAGE_STATES = {LOCKED: "Locked", OPEN: "In progress", SIGNED_OFF: "Signed off"}
 STAGE_STATE_COLOURS = {LOCKED: "grey-6", OPEN: "primary", SIGNED_OFF: "positive"}
 OFFER_STATUSES = {DRAFT: "Draft", LIVE: "Live", PAUSED: "Paused", RETIRED: "Retired"}
 OFFER_STATUS_COLOURS = {DRAFT: "blue-grey-6", LIVE: "positive", PAUSED: "orange-8", RETIRED: "grey-7"}
-CODE_STATUSES = {"available": "Available", "allocated": "Allocated", "confirmed": "Confirmed"}
+CODE_STATUSES = {"available": "Available", "allocated": "Allocated", "confirmed": "Confirmed", "voided": "Voided"}
 
 
 def denominations(offer_denominations: Denominations, currency: str) -> str:
@@ -61,3 +61,10 @@ def currency_options() -> dict[str, str]:
 
 def stage_label(stage_key: str | None) -> str:
     return STAGES.get(stage_key, "All stages signed off") if stage_key else "All stages signed off"
+
+
+def category_words(category: str | None) -> str:
+    """A partner's or offer's category as people read it: stored lower case ("fast_food", "dining"),
+    shown as words ("Fast food", "Dining")."""
+    words = " ".join((category or "").replace("_", " ").split())
+    return words[:1].upper() + words[1:] if words else "(none)"

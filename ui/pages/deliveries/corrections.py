@@ -13,7 +13,7 @@ from nicegui.events import UploadEventArguments
 
 from backend.core.authz import Actor
 from backend.deliveries.services import contact_fixes, listing, resending
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from ui.components.action import perform, sentence
 from ui.pages.deliveries.words import channel_name
 from ui.session import current_actor
@@ -38,7 +38,7 @@ def _result_table(columns: list[dict], rows: list[dict], marker: str) -> None:
     table = ui.table(columns=columns, rows=rows, row_key="id").classes("w-full mb-table").props("flat dense").mark(marker)
     table.add_slot(
         "body-cell-outcome",
-        '<q-td :props="props"><q-badge :color="props.row.colour" :label="props.value" class="q-px-sm q-py-xs" /></q-td>',
+        '<q-td :props="props"><q-badge outline rounded class="mb-status" :color="props.row.colour" :label="props.value" /></q-td>',
     )
 
 

@@ -14,9 +14,9 @@ from nicegui import ui
 from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignFilter
 from backend.core.authz import Actor, Permission
-from backend.deliveries.services import listing, resending
+from backend.deliveries.services import listing, resending, upload_resends
 from backend.deliveries.views import FAILED, DeliveryView
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.rewards.services import issuances
 from backend.rewards.uploads.services import review
 from ui import navigation
@@ -25,6 +25,7 @@ from ui.components.dialogs import confirm
 from ui.components.display import EMPTY, when
 from ui.components.keyset_pages import KeysetPages
 from ui.components.paged_table import Column, PagedTable, PageRequest, RowAction
+from ui.pages.channel_words import CHANNELS
 from ui.pages.deliveries.corrections import corrections_card
 from ui.pages.deliveries.resend import ask_fix, resend_summary
 from ui.pages.deliveries.timeline import timeline_url
@@ -37,12 +38,12 @@ from ui.pages.deliveries.words import (
     failure_reason,
     provider_name,
 )
-from ui.pages.rewards.words import CHANNELS, amount
+from ui.pages.rewards.words import amount
 from ui.session import signed_in
 from ui.theme import frame
 
 COLUMNS = [
-    Column("created_at", "Issued (UTC)"),
+    Column("created_at", "Issued"),
     Column("reward", "Reward", link=True),  # to the reward's delivery timeline
     Column("recipient", "Recipient"),
     Column("campaign", "Campaign"),
@@ -124,7 +125,7 @@ class DeliveriesPage:
                 {
                     "id": str(delivery.id),
                     "href": timeline_url(delivery.issuance_id),
-                    "created_at": when(delivery.created_at).removesuffix(" UTC"),
+                    "created_at": when(delivery.created_at),
                     "reward": amount(reward.value, reward.currency) if reward else str(delivery.issuance_id),
                     "recipient": f"{person.full_name} ({person.external_id})" if person else str(delivery.recipient_id),
                     "campaign": self.campaign_names.get(str(delivery.campaign_id), str(delivery.campaign_id)),
@@ -249,9 +250,15 @@ class DeliveriesPage:
             confirm_label="Resend all failed",
         ):
             return
-        report = await perform(lambda actor: resending.resend_failed_of_upload(actor, uuid.UUID(upload)))
-        if report is not None:
-            self._say(report)
+        failed = await perform(lambda actor: upload_resends.request_resend_of_upload(actor, uuid.UUID(upload)))
+        if failed is not None:
+            message = (
+                f"Resending {failed:,} failed deliver{'ies' if failed != 1 else 'y'} of {name} in the background: "
+                "the upload's counts move as they go."
+                if failed
+                else f"No delivery of {name} has failed."
+            )
+            ui.notify(message, type="positive" if failed else "info")
             await self.reload()
 
     async def _resend(self, ids: list[str]) -> None:

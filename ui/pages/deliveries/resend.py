@@ -9,7 +9,7 @@ from collections import Counter
 from nicegui import ui
 
 from backend.deliveries.services import resending
-from backend.recipients.service import CHANNELS
+from backend.recipients.services.validation import CHANNELS
 from ui.components.action import perform, sentence
 from ui.components.dialogs import ask
 from ui.pages.deliveries.words import channel_name

@@ -14,11 +14,13 @@ from backend.core.errors import NotFound
 from backend.deliveries.services import timeline
 from backend.deliveries.services.timeline import TimelineEntry
 from backend.deliveries.views import FAILED, AttemptView, DeliveryView
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.rewards.services import issuances
 from ui import navigation
+from ui.components import flash
 from ui.components.action import sentence
 from ui.components.display import EMPTY, when
+from ui.components.status_badge import status_badge
 from ui.pages.deliveries.resend import ask_fix, resend_summary
 from ui.pages.deliveries.words import (
     ATTEMPT_STATUS_COLOURS,
@@ -37,7 +39,7 @@ from ui.theme import frame
 TIMELINE_PATH = f"{navigation.DELIVERIES.path}/rewards"
 ATTEMPT_COLUMNS = [
     {"name": "number", "label": "#", "field": "number", "align": "right"},
-    {"name": "started_at", "label": "When (UTC)", "field": "started_at", "align": "left"},
+    {"name": "started_at", "label": "When", "field": "started_at", "align": "left"},
     {"name": "channel", "label": "Channel", "field": "channel", "align": "left"},
     {"name": "provider", "label": "Provider", "field": "provider", "align": "left"},
     {"name": "status", "label": "Outcome", "field": "status", "align": "left"},
@@ -54,18 +56,19 @@ def timeline_url(issuance_id: object) -> str:
 def attempt_row(attempt: AttemptView) -> dict:
     error = EMPTY
     if attempt.error_code:
-        error = f"{failure_reason(attempt.error_code)}: {attempt.error_text}" if attempt.error_text else attempt.error_code
+        reason = failure_reason(attempt.error_code)  # words, never the raw code
+        error = f"{reason}: {attempt.error_text}" if attempt.error_text else reason
     return {
         "id": attempt.number,
         "number": attempt.number,
-        "started_at": when(attempt.started_at).removesuffix(" UTC"),
+        "started_at": when(attempt.started_at),
         "channel": channel_name(attempt.channel),
         "provider": f"{provider_name(attempt.provider)} ({attempt.provider_role})",
         "status": ATTEMPT_STATUSES.get(attempt.status, attempt.status),
         "colour": ATTEMPT_STATUS_COLOURS.get(attempt.status, "grey-7"),
         "error": error,
         "latency": f"{attempt.latency_ms:,} ms",
-        "retry_at": when(attempt.retry_at).removesuffix(" UTC") if attempt.retry_at else EMPTY,
+        "retry_at": when(attempt.retry_at) if attempt.retry_at else EMPTY,
     }
 
 
@@ -82,10 +85,11 @@ def _delivery_card(delivery: DeliveryView) -> None:
         with ui.row().classes("items-center gap-2"):
             ui.icon("local_shipping", color="primary")
             ui.label("Delivery").classes("text-subtitle1 text-weight-medium")
-            ui.badge(
+            status_badge(
                 DELIVERY_STATUSES.get(delivery.status, delivery.status),
-                color=DELIVERY_STATUS_COLOURS.get(delivery.status, "grey-7"),
-            ).classes("q-px-sm q-py-xs").mark("delivery-status")
+                DELIVERY_STATUS_COLOURS.get(delivery.status, "grey-7"),
+                "delivery-status",
+            )
         with ui.row().classes("gap-8"):
             _fact("Channel", channel_name(delivery.channel))
             _fact("Contact", delivery.contact or EMPTY, "delivery-contact")
@@ -156,7 +160,7 @@ def _attempts_table(attempts: list[AttemptView]) -> None:
     )
     table.add_slot(
         "body-cell-status",
-        '<q-td :props="props"><q-badge :color="props.row.colour" :label="props.value" class="q-px-sm q-py-xs" /></q-td>',
+        '<q-td :props="props"><q-badge outline rounded class="mb-status" :color="props.row.colour" :label="props.value" /></q-td>',
     )
 
 
@@ -170,8 +174,8 @@ async def _fix(delivery: DeliveryView, who: str) -> None:
     report = await ask_fix(row, delivery.id)
     if report is not None:
         message, kind = resend_summary(report)
-        ui.notify(message, type=kind, multi_line=True)
-        ui.navigate.reload()
+        flash.say(message, type=kind)
+        flash.reload()
 
 
 async def delivery_timeline_page(issuance_id: str) -> None:

@@ -5,7 +5,7 @@ own, kept with the delivery)."""
 from __future__ import annotations
 
 from backend.deliveries.views import FAILED, PENDING, SENDING, SENT
-from ui.pages.rewards.words import CHANNELS
+from ui.pages.channel_words import CHANNELS
 
 DELIVERED = "delivered"  # a provider's status callback confirmed it reached the person
 DELIVERY_STATUSES = {FAILED: "Failed", PENDING: "Waiting to send", SENDING: "Sending", SENT: "Sent", DELIVERED: "Delivered"}

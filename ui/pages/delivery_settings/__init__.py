@@ -7,7 +7,7 @@ import uuid
 
 from nicegui import ui
 
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from ui import navigation
 from ui.auth import console_page
 from ui.pages.delivery_settings.providers_panel import ProvidersPanel

@@ -93,6 +93,13 @@ FORMS: dict[str, KindForm] = {
             Setting("template_name", "Approved template name", placeholder="reward_issued", summary=True),
             Setting("template_language", "Template language", hint="e.g. en, en_US", default="en", summary=True),
             Setting(
+                "notice_template_name",
+                "Notice template name (optional)",
+                hint="An approved template with one parameter, {{1}}, for agents' replies and replacement codes. "
+                "Without it they go as free text, which WhatsApp delivers only within 24 h of the recipient's last message.",
+                placeholder="ticket_update",
+            ),
+            Setting(
                 "body_parameters",
                 "Body parameters, in order",
                 CHOICES,

@@ -13,6 +13,7 @@ from backend.deliveries.services import programme_settings
 from backend.deliveries.services.programme_settings import DeliverySettingsInput
 from ui.components.action import perform
 from ui.components.display import when
+from ui.components.editing import ChangeGuard
 from ui.pages.delivery_settings.words import CHANNEL_LABELS
 
 COMMON_TIME_ZONES = ("UTC", "Asia/Kolkata", "Asia/Dubai", "Asia/Singapore", "Europe/London", "Europe/Paris", "America/New_York")
@@ -28,6 +29,8 @@ class RulesPanel:
         self.programme_id = programme_id
         self.can_edit = actor.can(Permission.DELIVERIES_WRITE)
         self.container = ui.element("div").classes("w-full grid grid-cols-1 lg:grid-cols-2 gap-4").mark("sending-rules")
+
+    guard: ChangeGuard | None = None
 
     async def reload(self) -> None:
         current = await programme_settings.get_delivery_settings(self.actor, self.programme_id)
@@ -78,6 +81,9 @@ class RulesPanel:
                 )
                 ui.label(f"Now: {_order_words(current.fallback_order)}").classes("text-body2").mark("fallback-words")
             inputs = {"quiet_start": start, "quiet_end": end, "time_zone": zone, "fallback_order": order}
+            if self.guard is not None:
+                self.guard.saved()  # the form it watched is gone
+            self.guard = ChangeGuard([quiet, start, end, zone, fallback, order]) if self.can_edit else None
             for element in (quiet, start, end, zone, fallback, order):
                 if readonly:
                     element.props("readonly" if isinstance(element, (ui.input, ui.select)) else "disable")

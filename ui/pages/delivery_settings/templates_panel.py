@@ -16,6 +16,7 @@ from backend.deliveries.template_preview import Preview, preview
 from backend.deliveries.templates import DEFAULTS, EMAIL, SMS, VARIABLES, TemplateSet
 from ui.components.action import perform, sentence
 from ui.components.dialogs import confirm
+from ui.components.editing import ChangeGuard
 from ui.components.message_view import email_frame, phone_bubble, plain_text
 from ui.pages.delivery_settings.words import CHANNEL_LABELS
 
@@ -41,6 +42,7 @@ class TemplatesPanel:
         self.channel = channel if channel in CHANNEL_LABELS else EMAIL
         self.language = language
         self.inputs: dict[str, ui.input | ui.textarea] = {}
+        self.guard: ChangeGuard | None = None
         with ui.row().classes("w-full items-end gap-3"):
             self.channel_choice = (
                 ui.toggle(CHANNEL_LABELS, value=self.channel, on_change=self._choose).props("no-caps unelevated")
@@ -62,6 +64,12 @@ class TemplatesPanel:
         self.body = ui.element("div").classes("w-full grid grid-cols-1 lg:grid-cols-2 gap-4")
 
     async def _choose(self) -> None:
+        chosen = (self.channel_choice.value or EMAIL, (self.language_choice.value or FALLBACK).strip().lower())
+        if chosen == (self.channel, self.language):  # the choice went back (below): nothing to show anew
+            return
+        if self.guard is not None and not await self.guard.may_discard():
+            self.channel_choice.value, self.language_choice.value = self.channel, self.language  # the typing stays
+            return
         self.channel = self.channel_choice.value or EMAIL
         self.language = (self.language_choice.value or FALLBACK).strip().lower()
         await self.reload()
@@ -102,12 +110,16 @@ class TemplatesPanel:
         )
         for name, element in self.inputs.items():
             element.classes("w-full font-mono").mark(f"template-{name}").on_value_change(self.refresh_preview)
+        if self.guard is not None:
+            self.guard.saved()  # the form it watched is gone
+        self.guard = ChangeGuard(self.inputs.values()) if self.can_edit else None
         if self.channel == SMS:
             self.length = ui.label().classes("text-body2 text-weight-medium").mark("sms-length")
             self.ucs2_note = ui.label().classes("text-caption text-orange-10").mark("sms-ucs2")
         if self.can_edit:
-            with ui.row().classes("gap-2"):
+            with ui.row().classes("w-full items-center gap-2"):
                 ui.button("Save template", icon="save", on_click=self.save).props("unelevated no-caps").mark("save-template")
+                ui.space()  # removing the programme's wording stands apart from Save, at the far end
                 reset = ui.button("Reset to default", icon="restart_alt", on_click=self.reset).props("flat no-caps")
                 reset.mark("reset-template").set_enabled(self.own)
         else:

@@ -12,6 +12,7 @@ from backend.deliveries.services.test_sends import TestSendView
 from ui import navigation
 from ui.components.action import perform
 from ui.components.dialogs import ask
+from ui.pages.deliveries.words import failure_reason
 from ui.pages.delivery_settings.words import CHANNEL_LABELS, CONTACT_HINTS, ROLE_LABELS
 from ui.session import current_actor
 
@@ -25,7 +26,7 @@ def outcome_words(test: TestSendView) -> str:
             f" (provider's message id {test.provider_message_id})." if test.provider_message_id else "."
         )
     if test.status == "failed":
-        return f"Not sent ({test.error_code}): {test.error_text}"
+        return f"Not sent ({failure_reason(test.error_code).lower()}): {test.error_text}"
     if test.status == "sending":
         return "A worker is sending it…"
     return "Queued: waiting for a worker to send it…"

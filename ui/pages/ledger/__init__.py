@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from backend.core.errors import NotFound
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from ui import navigation
 from ui.auth import console_page
 from ui.pages.ledger.approvals import approvals_page

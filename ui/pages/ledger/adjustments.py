@@ -80,6 +80,9 @@ async def request_adjustment(balance: Balance, recipient_name: str, programme_na
             .mark("adjustment-direction")
         )
         amount = ui.number("Points", min=1, step=1, precision=0).props("outlined").classes("w-full").mark("adjustment-amount")
+        ui.label(f"Available now: {balance.available:,} points; a debit cannot be larger.").classes("mb-muted text-caption").mark(
+            "adjustment-available"
+        )
         reason = (
             ui.textarea("Reason", placeholder="e.g. goodwill credit for ticket T-1042")
             .props("outlined autogrow")

@@ -1,6 +1,6 @@
 """Approvals: the adjustments waiting for a second person. Approving writes the adjustment's
-transfer; rejecting moves nothing. One's own requests can be withdrawn, never approved (the
-service refuses that too)."""
+transfer; rejecting moves nothing. One's own requests show Approve disabled with the reason and
+can be withdrawn (the service refuses a self-approval too)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from backend.core.authz import Actor
 from backend.ledger import services as ledger
 from backend.ledger.kinds import AdjustmentStatus
 from backend.ledger.views import AdjustmentView
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from ui import navigation
+from ui.components import approval
 from ui.components.action import perform
 from ui.components.dialogs import ask, confirm
 from ui.components.display import when
-from ui.components.paged_table import Column, PagedTable, PageRequest, RowAction
+from ui.components.paged_table import Column, PagedTable, PageRequest
+from ui.components.watch import Watch
 from ui.pages.ledger.words import signed
-from ui.session import signed_in
 from ui.theme import frame
 
 COLUMNS = [
@@ -30,7 +31,6 @@ COLUMNS = [
     Column("change", "Points", align="right"),
     Column("reason", "Reason", wrap=True),
 ]
-ACTIONS = [RowAction("approve", "Approve", "check_circle", "positive"), RowAction("reject", "Reject", "cancel", "negative")]
 MAX_WAITING = 200  # a queue longer than this is a problem to see, not to page through
 
 
@@ -66,7 +66,7 @@ class ApprovalsPage:
                     "programme": programmes[adjustment.programme_id],
                     "change": signed(adjustment.amount, adjustment.direction),
                     "reason": adjustment.reason,
-                    "actions": ["reject"] if own else ["approve", "reject"],  # a second person approves
+                    **approval.row_actions(own),
                 }
             )
         return rows, len(found)
@@ -74,26 +74,37 @@ class ApprovalsPage:
     async def build(self) -> None:
         with frame(
             navigation.APPROVALS.label,
-            "Manual adjustments waiting for a second person: approve to move the points, "
-            "or reject. Your own requests you can only withdraw.",
+            "Manual adjustments waiting for a second person: approve to move the points, or reject. "
+            "Another admin approves your own requests; you may withdraw them.",
         ):
             self.table = PagedTable(
                 COLUMNS,
                 self.fetch,
-                actions=ACTIONS,
+                actions=approval.ROW_ACTIONS,
+                compact=False,
                 on_action=self.act,
                 marker="approvals-table",
                 empty_text="Nothing waits for approval",
             )
-            await self.table.reload()
+            self.watch = Watch(self.fingerprint, self.redraw)
+            async with self.watch.drawing():
+                await self.table.reload()
+
+    async def fingerprint(self, actor: Actor) -> tuple:
+        found = (await ledger.list_adjustments(actor, status=AdjustmentStatus.PENDING, limit=MAX_WAITING)).adjustments
+        return tuple(sorted(str(a.id) for a in found))
+
+    async def redraw(self) -> None:
+        await self.table.reload(first_page=False)
 
     async def act(self, action: str, row: dict) -> None:
         adjustment = self.waiting.get(row["id"])
         if adjustment is None:
             return
-        decided = await (self.approve(adjustment) if action == "approve" else self.reject(adjustment))
+        decided = await (self.approve(adjustment) if action == "approve" else self.reject(adjustment, own=action == "withdraw"))
         if decided:
-            await self.table.reload(first_page=False)
+            async with self.watch.drawing():
+                await self.table.reload(first_page=False)
 
     async def approve(self, adjustment: AdjustmentView) -> bool:
         recipient, programme = self.names[str(adjustment.id)]
@@ -111,9 +122,9 @@ class ApprovalsPage:
         )
         return approved is not None
 
-    async def reject(self, adjustment: AdjustmentView) -> bool:
+    async def reject(self, adjustment: AdjustmentView, *, own: bool) -> bool:
+        """A checker's rejection, or the maker's withdrawal (nothing moves either way)."""
         recipient, _ = self.names[str(adjustment.id)]
-        own = is_own(adjustment, signed_in().actor)
         title = "Withdraw your request" if own else f"Reject the request of {adjustment.requested_by_label}"
         with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[480px] gap-3").mark("reject-dialog"):
             ui.label(f"{title}?").classes("text-h6")
@@ -125,7 +136,9 @@ class ApprovalsPage:
 
             async def send() -> None:
                 rejected = await perform(
-                    lambda actor: ledger.reject_adjustment(actor, adjustment.id, note.value or ""),
+                    lambda actor: (ledger.withdraw_adjustment if own else ledger.reject_adjustment)(
+                        actor, adjustment.id, note.value or ""
+                    ),
                     fields={"note": note},
                     done=f"{'Withdrew' if own else 'Rejected'} the request for {recipient}: no points moved.",
                 )

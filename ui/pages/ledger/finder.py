@@ -5,8 +5,9 @@ from __future__ import annotations
 from nicegui import ui
 
 from backend.core.authz import Actor
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientFilter, RecipientView
+from backend.recipients import services as recipients
+from backend.recipients.services.search import RecipientFilter
+from backend.recipients.services.views import RecipientView
 from ui import navigation
 from ui.components.display import EMPTY
 from ui.components.paged_table import Column, PagedTable, PageRequest

@@ -12,8 +12,8 @@ from backend.core.authz import Actor, Permission
 from backend.core.money import format_money, nearest_minor
 from backend.ledger import services as ledger
 from backend.ledger.views import Balance
-from backend.recipients import service as recipients
-from backend.recipients.service import ProgrammeView, RecipientView
+from backend.recipients import services as recipients
+from backend.recipients.services.views import ProgrammeView, RecipientView
 from ui import navigation
 from ui.components.paged_table import PagedTable
 from ui.pages.ledger.adjustments import adjustments_table, request_adjustment

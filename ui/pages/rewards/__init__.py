@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from ui import navigation
 from ui.auth import console_page
-from ui.pages.rewards.campaign_editor import NEW_CAMPAIGN, campaign_page, new_campaign_page
-from ui.pages.rewards.campaigns_list import campaigns_page
-from ui.pages.rewards.issuance_approvals import issuance_approvals_page
-from ui.pages.rewards.upload_review import upload_page
-from ui.pages.rewards.uploads_list import uploads_page
 
 
 def register() -> None:
+    # The pages are imported here, not at the top: importing one of this package's modules (its
+    # words, a url) from another package must not pull in every page, which import each other.
+    from ui.pages.rewards.campaign_editor import NEW_CAMPAIGN, campaign_page, new_campaign_page
+    from ui.pages.rewards.campaigns_list import campaigns_page
+    from ui.pages.rewards.issuance_approvals import issuance_approvals_page
+    from ui.pages.rewards.upload_review import upload_page
+    from ui.pages.rewards.uploads_list import uploads_page
+
     console_page(navigation.CAMPAIGNS)(campaigns_page)
     # "new" before "{campaign_id}": the first route that matches wins
     console_page(NEW_CAMPAIGN)(new_campaign_page)

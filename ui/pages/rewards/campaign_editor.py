@@ -6,34 +6,34 @@ the fields."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from nicegui import ui
 
 from backend.campaigns.services import campaigns
-from backend.campaigns.services.campaigns import TRANSITIONS, CampaignInput
-from backend.campaigns.views import ACTIVE, AUTO, ENDED, OFFERS, PAUSED, CampaignView
+from backend.campaigns.services.campaigns import TRANSITIONS
+from backend.campaigns.views import ACTIVE, ENDED, PAUSED, CampaignView
 from backend.catalog.services import offers as catalog_offers
 from backend.catalog.services.offers import OfferFilter
 from backend.catalog.views import RETIRED
 from backend.core.authz import Actor, Permission
-from backend.core.errors import DomainError, FieldError, NotFound
-from backend.recipients import service as recipients
+from backend.core.errors import DomainError, NotFound
+from backend.recipients import services as recipients
 from ui import navigation
+from ui.components import flash
 from ui.components.action import perform, show_errors
 from ui.components.dialogs import confirm
+from ui.components.editing import EditSwitch
+from ui.components.flash import go
+from ui.components.status_badge import status_badge
 from ui.navigation import Destination
-from ui.pages.catalog.amounts import major, to_minor, units_hint
-from ui.pages.catalog.words import currency_options
 from ui.pages.rewards.campaign_counters import counters
+from ui.pages.rewards.campaign_form import CampaignForm
 from ui.pages.rewards.campaign_issuances import campaign_issuances
 from ui.pages.rewards.campaigns_list import campaign_url
 from ui.pages.rewards.words import (
-    APPROVAL_MODES,
     CAMPAIGN_STATUS_COLOURS,
     CAMPAIGN_STATUSES,
-    CHANNELS,
     REWARD_TYPES,
     recipient_cap,
 )
@@ -41,7 +41,6 @@ from ui.session import signed_in
 from ui.theme import frame
 
 NEW_CAMPAIGN = Destination("Rewards", "New campaign", f"{navigation.CAMPAIGNS.path}/new", "add", Permission.CAMPAIGNS_WRITE)
-MOMENT_FORMAT = "%Y-%m-%d %H:%M"
 MAX_CHOICES = 200
 # What each status change is called on its button, and what it does, in the words of the person.
 STATUS_ACTIONS = {
@@ -57,239 +56,6 @@ STATUS_ACTIONS = {
         ),
     ),
 }
-
-
-def moment_text(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime(MOMENT_FORMAT) if value else ""
-
-
-def read_moment(text: str, field: str, errors: list[FieldError]) -> datetime | None:
-    try:
-        return datetime.strptime((text or "").strip(), MOMENT_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        try:
-            return datetime.strptime((text or "").strip(), "%Y-%m-%d").replace(tzinfo=UTC)
-        except ValueError:
-            errors.append(FieldError(field, "INVALID_DATE", "write it as YYYY-MM-DD HH:MM (UTC)"))
-            return None
-
-
-def whole(value) -> int | None:
-    """A number field's value as the whole number it shows (NiceGUI hands floats), or None when empty."""
-    if value is None or value == "":
-        return None
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-class CampaignForm:
-    """The fields of a campaign; ``entered()`` reads them into a CampaignInput (or field errors)."""
-
-    def __init__(
-        self, campaign: CampaignView | None, programmes: dict[str, str], offer_choices: dict[str, str], programme: str | None
-    ) -> None:
-        c = campaign
-        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-        currency = (c.currency if c else None) or "INR"
-        self.stored_currency = currency
-        with (
-            ui.element("div")
-            .classes("w-full grid gap-4 items-start")
-            .style("grid-template-columns: minmax(0, 1fr) minmax(0, 1fr)")
-        ):
-            with ui.card().classes("mb-card q-pa-md gap-3 w-full").mark("campaign-form"):
-                ui.label("What and when").classes("text-subtitle1 text-weight-medium")
-                chosen = str(c.programme_id) if c else (programme if programme in programmes else next(iter(programmes), None))
-                self.programme = (
-                    ui.select(programmes, label="Programme", value=chosen, with_input=True)
-                    .props("outlined options-dense")
-                    .classes("w-full")
-                    .mark("campaign-programme")
-                )
-                self.name = ui.input("Name", value=c.name if c else "").props("outlined").classes("w-full").mark("campaign-name")
-                self.description = (
-                    ui.textarea("Description", value=c.description if c else "")
-                    .props("outlined autogrow")
-                    .classes("w-full")
-                    .mark("campaign-description")
-                )
-                with ui.grid(columns=2).classes("w-full gap-3"):
-                    self.starts_at = (
-                        ui.input("Starts (UTC)", value=moment_text(c.starts_at if c else now), placeholder="YYYY-MM-DD HH:MM")
-                        .props("outlined")
-                        .mark("campaign-starts")
-                    )
-                    self.ends_at = (
-                        ui.input(
-                            "Ends (UTC)",
-                            value=moment_text(c.ends_at if c else now + timedelta(days=30)),
-                            placeholder="YYYY-MM-DD HH:MM",
-                        )
-                        .props("outlined")
-                        .mark("campaign-ends")
-                    )
-                ui.label("Rewards").classes("text-subtitle1 text-weight-medium q-mt-sm")
-                self.reward_type = (
-                    ui.radio(REWARD_TYPES, value=c.reward_type if c else OFFERS, on_change=self._type_changed)
-                    .props("inline")
-                    .mark("campaign-reward-type")
-                )
-                with ui.column().classes("w-full gap-3") as self.offers_part:
-                    self.currency = (
-                        ui.select(currency_options(), label="Currency", value=currency, with_input=True)
-                        .props("outlined options-dense")
-                        .classes("w-full")
-                        .mark("campaign-currency")
-                    )
-                    self.offers = (
-                        ui.select(
-                            offer_choices,
-                            label="Allowed offers",
-                            multiple=True,
-                            with_input=True,
-                            value=[str(o) for o in c.allowed_offer_ids] if c else [],
-                        )
-                        .props("outlined options-dense use-chips")
-                        .classes("w-full")
-                        .mark("campaign-offers")
-                    )
-                with ui.column().classes("w-full gap-1") as self.points_part:
-                    self.points_value = (
-                        ui.number("Points per reward (empty: any)", value=c.points_value if c else None, min=1, precision=0)
-                        .props("outlined")
-                        .classes("w-full")
-                        .mark("campaign-points-value")
-                    )
-                self.channel = (
-                    ui.select(CHANNELS, label="Default delivery channel", value=c.default_channel if c else "email")
-                    .props("outlined options-dense")
-                    .classes("w-full")
-                    .mark("campaign-channel")
-                )
-                self.strict_upload_columns = ui.checkbox(
-                    "Bulk files: refuse columns other than the template's (otherwise they are ignored and named in the review)",
-                    value=c.strict_upload_columns if c else False,
-                ).mark("campaign-strict-upload-columns")
-            with ui.card().classes("mb-card q-pa-md gap-3 w-full").mark("campaign-governance"):
-                ui.label("Approval").classes("text-subtitle1 text-weight-medium")
-                self.approval_mode = ui.radio(APPROVAL_MODES, value=c.approval_mode if c else AUTO).mark("campaign-approval-mode")
-                ui.label("Limits").classes("text-subtitle1 text-weight-medium q-mt-sm")
-                with ui.grid(columns=2).classes("w-full gap-3"):
-                    self.max_rewards = (
-                        ui.number("Maximum rewards (empty: no limit)", value=c.max_rewards if c else None, min=1, precision=0)
-                        .props("outlined")
-                        .mark("campaign-max-rewards")
-                    )
-                    self.budget = (
-                        ui.input("Budget (empty: no limit)", value=self._money_text(c, c.budget if c else None))
-                        .props("outlined")
-                        .mark("campaign-budget")
-                    )
-                self.budget_unit = ui.label().classes("mb-muted text-caption")
-                ui.label("Per person").classes("text-subtitle1 text-weight-medium q-mt-sm")
-                with ui.grid(columns=3).classes("w-full gap-3"):
-                    self.recipient_max_count = (
-                        ui.number("At most … rewards", value=c.recipient_max_count if c else None, min=1, precision=0)
-                        .props("outlined")
-                        .mark("campaign-recipient-count")
-                    )
-                    self.recipient_max_value = (
-                        ui.input("Worth at most", value=self._money_text(c, c.recipient_max_value if c else None))
-                        .props("outlined")
-                        .mark("campaign-recipient-value")
-                    )
-                    self.recipient_window_days = (
-                        ui.number("In any … days", value=c.recipient_window_days if c else None, min=1, precision=0)
-                        .props("outlined")
-                        .mark("campaign-window-days")
-                    )
-                ui.label(
-                    "e.g. 3 rewards in any 30 days; no days: over the whole campaign; no caps: no per-person limit."
-                ).classes("mb-muted text-caption")
-        self.currency.on_value_change(self._type_changed)
-        self._type_changed()
-
-    @staticmethod
-    def _money_text(campaign: CampaignView | None, value: int | None) -> str:
-        if value is None or campaign is None:
-            return ""
-        return major(value, campaign.currency) if campaign.currency else str(value)
-
-    def _type_changed(self) -> None:
-        offers = self.reward_type.value == OFFERS
-        self.offers_part.set_visibility(offers)
-        self.points_part.set_visibility(not offers)
-        self.budget_unit.text = (
-            units_hint(self.currency.value) if offers else "Budget and per-person value are counted in points."
-        )
-
-    @property
-    def fields(self) -> dict:
-        return {
-            "programme_id": self.programme,
-            "name": self.name,
-            "description": self.description,
-            "starts_at": self.starts_at,
-            "ends_at": self.ends_at,
-            "reward_type": self.reward_type,
-            "allowed_offer_ids": self.offers,
-            "currency": self.currency,
-            "points_value": self.points_value,
-            "approval_mode": self.approval_mode,
-            "max_rewards": self.max_rewards,
-            "budget": self.budget,
-            "recipient_max_count": self.recipient_max_count,
-            "recipient_max_value": self.recipient_max_value,
-            "recipient_window_days": self.recipient_window_days,
-            "default_channel": self.channel,
-        }
-
-    def entered(self) -> CampaignInput:
-        """The form as the service's input; DomainError (field errors) for what cannot even be read."""
-        errors: list[FieldError] = []
-        offers = self.reward_type.value == OFFERS
-        currency = (self.currency.value or "") if offers else None
-
-        def value_of(element: ui.input, field: str) -> int | None:
-            text = (element.value or "").strip()
-            if not text:
-                return None
-            try:
-                return to_minor(text, currency) if offers else int(text.replace(",", ""))
-            except ValueError as error:
-                message = str(error) if offers else f"“{text}” is not a whole number of points"
-                errors.append(FieldError(field, "INVALID_AMOUNT", message))
-                return None
-
-        starts_at = read_moment(self.starts_at.value, "starts_at", errors)
-        ends_at = read_moment(self.ends_at.value, "ends_at", errors)
-        budget = value_of(self.budget, "budget")
-        recipient_max_value = value_of(self.recipient_max_value, "recipient_max_value")
-        programme_id = None
-        try:
-            programme_id = uuid.UUID(self.programme.value or "")
-        except ValueError:
-            errors.append(FieldError("programme_id", "REQUIRED", "choose the programme this campaign rewards in"))
-        if errors:
-            raise DomainError(errors)
-        return CampaignInput(
-            programme_id=programme_id,
-            name=self.name.value or "",
-            starts_at=starts_at,
-            ends_at=ends_at,
-            reward_type=self.reward_type.value,
-            allowed_offer_ids=[uuid.UUID(o) for o in self.offers.value or []] if offers else [],
-            points_value=None if offers else whole(self.points_value.value),
-            currency=currency,
-            approval_mode=self.approval_mode.value,
-            max_rewards=whole(self.max_rewards.value),
-            budget=budget,
-            recipient_max_count=whole(self.recipient_max_count.value),
-            recipient_max_value=recipient_max_value,
-            recipient_window_days=whole(self.recipient_window_days.value),
-            default_channel=self.channel.value or "",
-            description=self.description.value or "",
-            strict_upload_columns=bool(self.strict_upload_columns.value),
-        )
 
 
 class CampaignEditor:
@@ -325,9 +91,7 @@ class CampaignEditor:
         with frame(title, subtitle) as page:
             with page.actions:
                 if campaign:
-                    ui.badge(CAMPAIGN_STATUSES[campaign.status], color=CAMPAIGN_STATUS_COLOURS[campaign.status]).classes(
-                        "q-px-md q-py-sm text-body2"
-                    ).mark("campaign-status")
+                    status_badge(CAMPAIGN_STATUSES[campaign.status], CAMPAIGN_STATUS_COLOURS[campaign.status], "campaign-status")
                     if self.actor.can(Permission.REWARDS_WRITE) and campaign.status != ENDED:
                         ui.button(
                             "Upload rewards",
@@ -343,20 +107,33 @@ class CampaignEditor:
                             ),
                         ).props("outline no-caps").mark("campaign-approvals")
                     if can_write:
-                        for status, allowed_from in TRANSITIONS.items():
-                            if campaign.status in allowed_from:
-                                label, icon, colour, _ = STATUS_ACTIONS[status]
-                                ui.button(label, icon=icon, on_click=lambda s=status: self.change_status(s)).props(
-                                    f"outline no-caps color={colour}"
-                                ).mark(f"status-{status}")
-                if can_write and not (campaign and campaign.status == ENDED):
-                    ui.button("Save campaign" if campaign else "Create campaign", icon="save", on_click=self.save).props(
-                        "unelevated no-caps"
-                    ).mark("save-campaign")
+                        moves = [status for status, allowed_from in TRANSITIONS.items() if campaign.status in allowed_from]
+                        # Ending cannot be undone: it stands apart, far from Save, flat and behind a divider.
+                        for status in sorted(moves, key=lambda s: s != ENDED):
+                            label, icon, colour, _ = STATUS_ACTIONS[status]
+                            ui.button(label, icon=icon, on_click=lambda s=status: self.change_status(s)).props(
+                                f"{'flat' if status == ENDED else 'outline'} no-caps color={colour}"
+                            ).mark(f"status-{status}")
+                            if status == ENDED:
+                                ui.separator().props("vertical").classes("q-mx-sm")
             ui.link("← All campaigns", navigation.CAMPAIGNS.path).classes("text-primary text-body2")
             if campaign:
                 counters(campaign)
             self.form = CampaignForm(campaign, self.programmes, self.offer_choices, self.programme)
+            # A campaign opens read-only (a support agent cannot type into it); Edit for those who may.
+            self.switch = EditSwitch(
+                self.form.elements,
+                can_edit=can_write and not (campaign and campaign.status == ENDED),
+                editing=campaign is None,
+                on_save=self.save,
+                on_cancel=flash.reload,
+                save_label="Save campaign" if campaign else "Create campaign",
+                save_marker="save-campaign",
+                reason="Read only: an ended campaign does not change."
+                if can_write
+                else f"Read only: changing a campaign needs the permission “{Permission.CAMPAIGNS_WRITE.value}”.",
+            )
+            self.switch.build(page.actions)
             if campaign:
                 issuances = campaign_issuances(campaign)
         if issuances is not None:
@@ -375,7 +152,8 @@ class CampaignEditor:
                 done=lambda c: f"Created the draft campaign {c.name}: activate it to start issuing.",
             )
             if created is not None:
-                ui.navigate.to(campaign_url(created.id))
+                self.switch.guard.saved()
+                go(campaign_url(created.id))
             return
         saved = await perform(
             lambda actor: campaigns.update_campaign(actor, self.campaign.id, data),
@@ -383,7 +161,8 @@ class CampaignEditor:
             done=lambda c: f"Saved {c.name}.",
         )
         if saved is not None:
-            ui.navigate.reload()
+            self.switch.guard.saved()
+            flash.reload()
 
     async def change_status(self, status: str) -> None:
         label, _, _, effect = STATUS_ACTIONS[status]
@@ -395,7 +174,7 @@ class CampaignEditor:
             done=lambda c: f"{c.name} is now {CAMPAIGN_STATUSES[c.status].lower()}.",
         )
         if changed is not None:
-            ui.navigate.reload()
+            flash.reload()
 
 
 async def _choices(actor: Actor) -> tuple[dict[str, str], dict[str, str]]:

@@ -6,13 +6,14 @@ from nicegui import ui
 
 from backend.campaigns.views import CampaignView
 from backend.core.authz import Actor
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.rewards.services import issuances
 from backend.rewards.views import IssuanceView
 from ui import navigation
 from ui.components.display import EMPTY, when
 from ui.components.paged_table import Column, PagedTable, PageRequest
-from ui.pages.rewards.words import CHANNELS, ISSUANCE_STATUS_COLOURS, ISSUANCE_STATUSES, amount
+from ui.pages.channel_words import CHANNELS
+from ui.pages.rewards.words import ISSUANCE_STATUS_COLOURS, ISSUANCE_STATUSES, amount
 
 
 def issuance_columns(whose: Column) -> list[Column]:

@@ -9,7 +9,7 @@ from backend.campaigns.services import campaigns
 from backend.campaigns.services.campaigns import CampaignFilter
 from backend.campaigns.views import CampaignView
 from backend.core.authz import Actor, Permission
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from ui import navigation
 from ui.components.display import when
 from ui.components.paged_table import Column, PagedTable, PageRequest

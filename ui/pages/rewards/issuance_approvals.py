@@ -1,7 +1,8 @@
 """Issuance approvals: the rewards of a campaign in admin-approval mode that wait for a second
 person. Approve or reject one, or a selection; the budget, the campaign's status and dates (and
 the stock) are checked again at approval, each reward on its own, and the page lists what became
-of each one. A reward one asked for oneself is approved by someone else (the service refuses it)."""
+of each one. A reward one asked for oneself is approved by someone else (Approve is disabled with
+the reason, the service refuses it too); its maker may withdraw it."""
 
 from __future__ import annotations
 
@@ -15,14 +16,16 @@ from backend.campaigns.services.campaigns import CampaignFilter
 from backend.campaigns.views import CampaignView, GrantView
 from backend.catalog.services import offers as catalog_offers
 from backend.core.authz import Actor, Permission
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.rewards.services import approvals
 from backend.rewards.services.approvals import Decision
 from ui import navigation
+from ui.components import approval
 from ui.components.action import perform, sentence
 from ui.components.dialogs import ask, confirm
 from ui.components.display import EMPTY, when
-from ui.components.paged_table import Column, PagedTable, PageRequest, RowAction
+from ui.components.paged_table import Column, PagedTable, PageRequest
+from ui.components.watch import Watch
 from ui.pages.rewards.campaign_counters import counters
 from ui.pages.rewards.campaigns_list import campaign_url
 from ui.pages.rewards.words import campaign_amount
@@ -37,17 +40,13 @@ COLUMNS = [
     Column("value", "Value", align="right"),
     Column("source_event", "Source", ellipsis=True),
 ]
-ACTIONS = [RowAction("approve", "Approve", "check_circle", "positive"), RowAction("reject", "Reject", "cancel", "negative")]
 MAX_CAMPAIGNS = 500
 OUTCOMES = {
     "issued": ("Approved and issued", "positive"),
     "rejected": ("Rejected", "grey-7"),
+    "withdrawn": ("Withdrawn", "grey-7"),
     "unchanged": ("Not decided", "negative"),
 }
-
-
-def is_own(grant: GrantView, actor: Actor) -> bool:
-    return grant.requested_by_kind == actor.kind.value and grant.requested_by_id is not None and grant.requested_by_id == actor.id
 
 
 class IssuanceApprovalsPage:
@@ -58,7 +57,7 @@ class IssuanceApprovalsPage:
         self.table: PagedTable | None = None
         self.counters: ui.column | None = None
         self.outcomes: ui.column | None = None
-        self.selection_buttons: list[ui.button] = []
+        self.selection: approval.SelectionDecisions | None = None
 
     async def fetch(self, actor: Actor, request: PageRequest) -> tuple[list[dict], int]:
         page = await queue.pending_queue(actor, self.campaign.id, request.offset, request.limit)
@@ -71,7 +70,7 @@ class IssuanceApprovalsPage:
         for grant in grants:
             person = people.get(grant.recipient_id)
             offer = offers.get(grant.offer_id) if grant.offer_id else None
-            own = is_own(grant, actor)
+            own = queue.is_maker(actor, grant)
             row = {
                 "id": str(grant.id),
                 "requested_at": when(grant.granted_at),
@@ -81,7 +80,7 @@ class IssuanceApprovalsPage:
                 "reward": "Points" if grant.offer_id is None else (offer.title if offer else str(grant.offer_id)),
                 "value": campaign_amount(self.campaign, grant.value),
                 "source_event": grant.source_event or EMPTY,
-                "actions": ["reject"] if own else ["approve", "reject"],  # a second person approves
+                **approval.row_actions(own),
             }
             self.rows[row["id"]] = row
             rows.append(row)
@@ -113,52 +112,50 @@ class IssuanceApprovalsPage:
             self.counters = ui.column().classes("w-full gap-4")
             with self.counters:
                 counters(self.campaign)
-            with ui.row().classes("w-full items-center gap-2"):
+            with ui.row().classes("w-full items-start gap-2"):
                 ui.label("Select rewards to decide them together, or use a row's buttons.").classes("mb-muted text-body2")
                 ui.space()
-                self.selection_buttons = [
-                    ui.button("Approve selected", icon="done_all", on_click=lambda: self.decide_selected("approve"))
-                    .props("unelevated no-caps color=positive")
-                    .mark("approve-selected"),
-                    ui.button("Reject selected", icon="block", on_click=lambda: self.decide_selected("reject"))
-                    .props("outline no-caps color=negative")
-                    .mark("reject-selected"),
-                ]
+                selection_bar = ui.row()
             self.table = PagedTable(
                 COLUMNS,
                 self.fetch,
-                actions=ACTIONS,
+                actions=approval.ROW_ACTIONS,
+                compact=False,
                 on_action=self.act,
                 marker="issuance-approvals-table",
                 empty_text="Nothing of this campaign waits for approval",
             )
             self.table.table.set_selection("multiple")
-            self.table.table.on_select(self._selection_changed)
+            with selection_bar:
+                self.selection = approval.SelectionDecisions(self.table.table, self.decide, noun=("reward", "rewards"))
+            self.table.table.on_select(self.selection.refresh)
             self.outcomes = ui.column().classes("w-full gap-2").mark("decision-outcomes")
-        await self.reload()
+            self.watch = Watch(self.fingerprint, self.redraw)
+            async with self.watch.drawing():
+                await self.reload()
 
-    def _selection_changed(self) -> None:
-        count = len(self.table.table.selected)
-        for button, verb in zip(self.selection_buttons, ("Approve", "Reject")):
-            button.text = f"{verb} selected ({count})" if count else f"{verb} selected"
-            button.set_enabled(count > 0)
+    async def fingerprint(self, actor: Actor) -> tuple:
+        page = await queue.pending_queue(actor, self.campaign.id, 0, approvals.MAX_BATCH)
+        return page.total, tuple(sorted(str(grant.id) for grant in page.rows))
+
+    async def redraw(self) -> None:
+        self.campaign = await campaigns.get_campaign(self.actor, self.campaign.id)
+        self.counters.clear()
+        with self.counters:
+            counters(self.campaign)
+        await self.reload()
 
     async def reload(self) -> None:
         await self.table.reload(first_page=False)
         self.table.table.selected = []
-        self._selection_changed()
+        self.selection.refresh()
 
     async def act(self, action: str, row: dict) -> None:
         await self.decide(action, [row["id"]])
 
-    async def decide_selected(self, action: str) -> None:
-        chosen = [row["id"] for row in self.table.table.selected]
-        if not chosen:
-            ui.notify("Select the rewards to decide first.", type="warning")
-            return
-        await self.decide(action, chosen)
-
-    async def decide(self, action: str, ids: list[str]) -> None:
+    async def decide(self, action: str, ids: list[str], skipped: str = "") -> None:
+        """Approve, reject (a checker) or withdraw (the maker) the rewards ``ids``; ``skipped`` says
+        which of a selection were left out and why, and ends the outcome message."""
         count = len(ids)
         what = (
             f"{count:,} reward{'s' if count != 1 else ''}" if count != 1 else f"the reward for {self.rows[ids[0]]['recipient']}"
@@ -175,11 +172,11 @@ class IssuanceApprovalsPage:
                 return
             note = ""
             decide_all = approvals.approve_issuances
-        else:
-            note = await self._ask_note(what)
+        else:  # a checker's rejection or the maker's withdrawal: the hold is released, nothing is issued
+            note = await self._ask_note(what, withdraw=action == "withdraw")
             if note is None:
                 return
-            decide_all = approvals.reject_issuances
+            decide_all = approvals.withdraw_issuances if action == "withdraw" else approvals.reject_issuances
         chosen = [uuid.UUID(i) for i in ids]
         decisions: list[Decision] | None = await perform(lambda actor: decide_all(actor, chosen, note))
         if decisions is None:
@@ -187,25 +184,24 @@ class IssuanceApprovalsPage:
         self._show_outcomes(decisions)
         done = sum(1 for d in decisions if d.status != "unchanged")
         refused = len(decisions) - done
-        verb = "Approved" if action == "approve" else "Rejected"
+        verb = {"approve": "Approved", "reject": "Rejected", "withdraw": "Withdrew"}[action]
         message = f"{verb} {done:,} of {len(decisions):,}" + (f"; {refused:,} not decided (see why below)." if refused else ".")
+        message += f" {skipped}" if skipped else ""
         ui.notify(message, type="positive" if not refused else "warning", multi_line=True)
-        self.campaign = await campaigns.get_campaign(self.actor, self.campaign.id)
-        self.counters.clear()
-        with self.counters:
-            counters(self.campaign)
-        await self.reload()
+        async with self.watch.drawing():
+            await self.redraw()
 
-    async def _ask_note(self, what: str) -> str | None:
+    async def _ask_note(self, what: str, *, withdraw: bool = False) -> str | None:
+        verb = "Withdraw" if withdraw else "Reject"
         with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[480px] gap-3").mark("reject-dialog"):
-            ui.label(f"Reject {what}?").classes("text-h6")
+            ui.label(f"{verb} {what}?").classes("text-h6")
             ui.label("Nothing is issued; the count and budget they held go back to the campaign.").classes("mb-muted")
             note = ui.input("Why (optional, kept with the decision)").props("outlined").classes("w-full").mark("decision-note")
             with ui.row().classes("w-full justify-end gap-2"):
                 ui.button("Cancel", on_click=lambda: dialog.submit(None)).props("flat no-caps")
-                ui.button("Reject", on_click=lambda: dialog.submit(note.value or "")).props(
-                    "unelevated no-caps color=negative"
-                ).mark("send-rejection")
+                ui.button(verb, on_click=lambda: dialog.submit(note.value or "")).props("unelevated no-caps color=negative").mark(
+                    "send-rejection"
+                )
         return await ask(dialog)
 
     def _show_outcomes(self, decisions: list[Decision]) -> None:
@@ -246,7 +242,7 @@ class IssuanceApprovalsPage:
             table.add_slot(
                 "body-cell-outcome",
                 """
-                <q-td :props="props"><q-badge :color="props.row.colour" :label="props.value" class="q-px-sm q-py-xs" /></q-td>""",
+                <q-td :props="props"><q-badge outline rounded class="mb-status" :color="props.row.colour" :label="props.value" /></q-td>""",
             )
 
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from nicegui import ui
 
 from backend.core.authz import Actor, Permission
-from backend.rewards.uploads.services import approval, pricing, review
+from backend.rewards.uploads.services import approval as approval_service
+from backend.rewards.uploads.services import pricing, review
 from backend.rewards.uploads.views import (
     APPROVED,
     COMPLETED,
@@ -25,12 +26,13 @@ from backend.rewards.uploads.views import (
     UploadPricing,
     UploadRowView,
 )
+from ui.components import approval
 from ui.components.action import perform, sentence
 from ui.components.dialogs import ask, confirm
 from ui.components.display import EMPTY
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.rewards.campaign_counters import HELD, LEFT, USED
-from ui.pages.rewards.words import amount
+from ui.pages.rewards.words import amount, refusal_words
 
 if TYPE_CHECKING:
     from ui.pages.rewards.upload_review import UploadReviewPage
@@ -161,17 +163,18 @@ class UploadActions:
                 ).mark("error-report")
             if upload.status == STAGED and can_write:
                 ui.button("Dry run", icon="calculate", on_click=self.run_dry).props("outline no-caps").mark("dry-run-button")
-                ui.button("Discard", icon="delete_outline", on_click=self.discard).props("outline no-caps color=negative").mark(
-                    "discard-upload"
-                )
                 ui.space()
-                if upload.uploaded_by == actor.id:
-                    ui.label("You uploaded this file: a second admin approves it.").classes("mb-muted text-body2").mark(
-                        "own-upload"
-                    )
-                ui.button(f"Approve and issue {upload.rows_valid:,} rows", icon="verified", on_click=self.approve).props(
-                    "unelevated no-caps color=positive"
-                ).mark("approve-upload")
+                own = upload.uploaded_by == actor.id
+                approval.decision_bar(
+                    own=own,
+                    marker="upload",
+                    approve_label=f"Approve and issue {upload.rows_valid:,} rows",
+                    approve_icon="verified",
+                    on_approve=self.approve,
+                    on_reject=self.discard,
+                    on_withdraw=self.discard,
+                    reason="You uploaded this file; another admin must approve it. You may withdraw it.",
+                ).classes("items-end")
             if upload.decided_by_label:
                 ui.label(
                     f"Decided by {upload.decided_by_label}" + (f": “{upload.decision_note}”" if upload.decision_note else "")
@@ -264,7 +267,7 @@ class UploadActions:
                             "line": row.line,
                             "external_id": row.external_id,
                             "value": amount(row.value, currency),
-                            "code": row.outcome,
+                            "code": refusal_words(row.outcome),
                             "message": sentence(row.message),
                         }
                         for row in priced.problem_rows
@@ -276,25 +279,28 @@ class UploadActions:
                 ui.label("Every valid row would go through.").classes("text-body2 text-positive")
 
     async def discard(self) -> None:
+        """The checker's rejection or the uploader's withdrawal: either way nothing is issued."""
+        own = self.upload.uploaded_by == self.page.actor.id
+        verb, done = ("Withdraw", "Withdrew") if own else ("Reject", "Rejected")
         with ui.dialog() as dialog, ui.card().classes("q-pa-md w-[480px] gap-3").mark("discard-dialog"):
-            ui.label(f"Discard {self.upload.file_name}?").classes("text-h6")
+            ui.label(f"{verb} {self.upload.file_name}?").classes("text-h6")
             ui.label("Nothing is issued from it, and its rows no longer count as duplicates for later uploads.").classes(
                 "mb-muted"
             )
             reason = ui.input("Why").props("outlined").classes("w-full").mark("discard-reason")
 
             async def send() -> None:
-                done = await perform(
-                    lambda actor: approval.discard_upload(actor, self.upload.id, reason.value or ""),
+                discarded = await perform(
+                    lambda actor: approval_service.discard_upload(actor, self.upload.id, reason.value or ""),
                     fields={"reason": reason},
-                    done=f"Discarded {self.upload.file_name}: nothing was issued.",
+                    done=f"{done} {self.upload.file_name}: nothing was issued.",
                 )
-                if done is not None:
+                if discarded is not None:
                     dialog.submit(True)
 
             with ui.row().classes("w-full justify-end gap-2"):
                 ui.button("Cancel", on_click=lambda: dialog.submit(False)).props("flat no-caps")
-                ui.button("Discard", on_click=send).props("unelevated no-caps color=negative").mark("send-discard")
+                ui.button(verb, on_click=send).props("unelevated no-caps color=negative").mark("send-discard")
         if await ask(dialog):
             await self.page.refresh()
 
@@ -311,7 +317,7 @@ class UploadActions:
         ):
             return
         approved = await perform(
-            lambda actor: approval.approve_upload(actor, upload.id),
+            lambda actor: approval_service.approve_upload(actor, upload.id),
             done=lambda u: f"Approved {u.file_name}: issuing {u.progress_total:,} rows in the background… see progress below.",
         )
         if approved is None:

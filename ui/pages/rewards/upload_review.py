@@ -15,11 +15,13 @@ from backend.campaigns.views import CampaignView
 from backend.core.authz import Actor, Permission
 from backend.core.errors import NotFound
 from backend.rewards.uploads.services import review
-from backend.rewards.uploads.views import APPROVED, COMPLETED, STAGED, UploadRowView, UploadView
+from backend.rewards.uploads.views import APPROVED, COMPLETED, STAGED, VALIDATING, UploadRowView, UploadView
 from ui import navigation
 from ui.components.action import sentence
 from ui.components.display import EMPTY, when
 from ui.components.paged_table import Column, PagedTable, PageRequest, RowAction
+from ui.components.status_badge import status_badge
+from ui.components.watch import Watch
 from ui.pages.deliveries.upload_deliveries import upload_deliveries
 from ui.pages.rewards.campaigns_list import campaign_url
 from ui.pages.rewards.upload_actions import UploadActions
@@ -83,6 +85,8 @@ class UploadReviewPage:
         self.notices: ui.column | None = None
         self.flagged: ui.column | None = None
         self.flagged_rows: PagedTable | None = None
+        # While the worker validates or issues, the page's own progress poll follows it.
+        self.watch = Watch(self.fingerprint, self.redraw, paused=lambda: self.upload.status in (VALIDATING, APPROVED))
 
     @property
     def can_fix(self) -> bool:
@@ -132,7 +136,7 @@ class UploadReviewPage:
             f"{upload.file_format.upper()}, {upload.size_bytes:,} bytes",
         ) as page:
             with page.actions:
-                self.status = ui.badge().classes("q-px-md q-py-sm text-body2").mark("upload-status")
+                self.status = status_badge("", "grey-7", "upload-status")
                 self.show_status()
             with ui.row().classes("gap-4"):
                 ui.link("← All uploads", navigation.UPLOADS.path).classes("text-primary text-body2")
@@ -179,16 +183,25 @@ class UploadReviewPage:
                 )
                 self.flagged_rows.table.props("dense")
             self.show_notices()
-        await self.bad_rows.reload()
-        if self.upload.rows_flagged:
-            await self.flagged_rows.reload()
-        await self.actions.start()
+        async with self.watch.drawing():
+            await self.bad_rows.reload()
+            if self.upload.rows_flagged:
+                await self.flagged_rows.reload()
+            await self.actions.start()
+
+    async def fingerprint(self, actor: Actor) -> tuple:
+        upload = await review.get_upload(actor, self.upload.id)
+        return upload.status, upload.decided_at, upload.rows_valid, upload.rows_invalid, upload.rows_flagged
 
     async def act(self, action: str, row: dict) -> None:
         if action == "fix" and await fix_row(self.upload, self.rows[row["id"]], self.campaign):
             await self.refresh()
 
     async def refresh(self) -> None:
+        async with self.watch.drawing():
+            await self.redraw()
+
+    async def redraw(self) -> None:
         """The upload as it is now: its counts, its bad rows and what may be done next."""
         self.upload = await review.get_upload(self.actor, self.upload.id)
         self.show_status()

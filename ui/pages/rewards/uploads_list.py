@@ -23,6 +23,7 @@ from backend.rewards.uploads.views import APPROVED, COMPLETED, UploadView
 from ui import navigation
 from ui.components.action import perform
 from ui.components.display import when
+from ui.components.flash import go, say
 from ui.components.paged_table import Column, PagedTable, PageRequest
 from ui.pages.rewards.words import UPLOAD_STATUS_COLOURS, UPLOAD_STATUSES
 from ui.session import signed_in
@@ -184,13 +185,11 @@ class UploadsPage:
             event.sender.reset()
         if received is None:
             return
-        ui.notify(
+        say(
             f"Received {received.file_name}: checking every row in the background… see progress on its page. "
-            "Nothing is issued until a second admin approves.",
-            type="positive",
-            multi_line=True,
+            "Nothing is issued until a second admin approves."
         )
-        ui.navigate.to(upload_url(received.id))
+        go(upload_url(received.id))
 
 
 async def uploads_page(campaign: str | None = None) -> None:

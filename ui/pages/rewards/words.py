@@ -14,7 +14,6 @@ CAMPAIGN_STATUS_COLOURS = {DRAFT: "blue-grey-6", ACTIVE: "positive", PAUSED: "or
 APPROVAL_MODES = {AUTO: "Issued at once", ADMIN_APPROVAL: "An admin approves each reward"}
 APPROVAL_MODE_SHORT = {AUTO: "Auto", ADMIN_APPROVAL: "Admin approval"}
 REWARD_TYPES = {OFFERS: "Offers (vouchers)", POINTS: "Points"}
-CHANNELS = {"email": "Email", "sms": "SMS", "whatsapp": "WhatsApp"}
 ISSUANCE_STATUSES = {ISSUED: "Issued", PENDING_APPROVAL: "Waiting for approval", REJECTED: "Rejected", CANCELLED: "Cancelled"}
 ISSUANCE_STATUS_COLOURS = {ISSUED: "positive", PENDING_APPROVAL: "warning", REJECTED: "grey-7", CANCELLED: "grey-7"}
 UPLOAD_STATUSES = {
@@ -63,3 +62,31 @@ def recipient_cap(campaign: CampaignView) -> str:
         return "no cap"
     window = campaign.recipient_window_days
     return " and ".join(parts) + " per person" + (f" in any {window} days" if window else " over the campaign")
+
+
+# Why issuance would refuse (or refused) a reward, in words; the code stays in the API and the exports.
+REFUSALS = {
+    "CAMPAIGN_NOT_FOUND": "Campaign not found",
+    "CAMPAIGN_NOT_ACTIVE": "Campaign not active",
+    "OUTSIDE_CAMPAIGN_DATES": "Outside the campaign's dates",
+    "OFFER_NOT_ALLOWED": "Offer not in this campaign",
+    "OFFER_NOT_LIVE": "Offer not live",
+    "INVALID_DENOMINATION": "Amount not offered",
+    "CURRENCY_MISMATCH": "Currency does not match",
+    "NOT_ELIGIBLE": "Not eligible",
+    "RECIPIENT_NOT_FOUND": "Unknown recipient",
+    "RECIPIENT_INACTIVE": "Recipient inactive",
+    "CAP_REACHED": "Campaign cap reached",
+    "RECIPIENT_CAP_REACHED": "Per-person cap reached",
+    "BUDGET_EXHAUSTED": "Budget used up",
+    "OUT_OF_STOCK": "Out of stock",
+    "INVALID_CHANNEL": "Channel not available",
+    "SOURCE_EVENT_TOO_LONG": "Source event too long",
+}
+
+
+def refusal_words(code: str | None) -> str:
+    """A refusal code in words; an unknown one as a sentence of its own words (never SHOUTED_CODE)."""
+    if not code:
+        return EMPTY
+    return REFUSALS.get(code, code.replace("_", " ").capitalize())

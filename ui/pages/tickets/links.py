@@ -13,10 +13,10 @@ from backend.core.authz import Actor
 from backend.core.errors import DomainError
 from backend.deliveries.services.reading import get_delivery
 from backend.partners.services.profiles import get_partner
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.rewards.services.issuances import get_issuance
 from backend.tickets.views import TicketView
-from ui.components.display import EMPTY
+from ui.components.display import EMPTY, day_of
 from ui.pages.deliveries.timeline import timeline_url
 from ui.pages.deliveries.words import DELIVERY_STATUSES, channel_name
 from ui.pages.rewards.words import amount
@@ -43,7 +43,7 @@ async def link_names(actor: Actor, ticket: TicketView) -> dict[str, str]:
 
     async def reward() -> str:
         issuance = await get_issuance(actor, ticket.issuance_id)
-        return f"{amount(issuance.value, issuance.currency)}, issued {issuance.created_at:%Y-%m-%d}"
+        return f"{amount(issuance.value, issuance.currency)}, issued {day_of(issuance.created_at)}"
 
     async def delivery() -> str:
         sent = await get_delivery(actor, ticket.delivery_id)

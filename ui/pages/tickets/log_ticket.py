@@ -10,11 +10,12 @@ from nicegui import ui
 
 from backend.core.authz import Actor, Permission
 from backend.core.errors import DomainError
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.tickets.services import intake
 from backend.tickets.views import CONSOLE, OpenedTicket
 from ui import navigation
 from ui.components.action import perform
+from ui.components.flash import go
 from ui.pages.tickets.queue import ticket_url
 from ui.pages.tickets.words import CATEGORIES, short_id
 from ui.session import signed_in
@@ -95,7 +96,7 @@ async def log_ticket_page() -> None:
                     fields=fields,
                 )
                 if opened is not None:
-                    ui.navigate.to(ticket_url(opened.ticket_id))
+                    go(ticket_url(opened.ticket_id))
 
             with ui.row().classes("w-full justify-end"):
                 ui.button("Log ticket", icon="add_call", on_click=submit).props("unelevated no-caps").mark("submit-ticket")

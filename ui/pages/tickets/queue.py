@@ -11,7 +11,7 @@ from nicegui import ui
 
 from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
-from backend.recipients import service as recipients
+from backend.recipients import services as recipients
 from backend.tickets.services import conversation, reading
 from backend.tickets.views import TicketSummary
 from ui import navigation
@@ -47,7 +47,7 @@ COLUMNS = [
     Column("due", "SLA"),
     Column("assignee", "Assignee"),
     Column("programme", "Programme"),
-    Column("opened", "Opened (UTC)"),
+    Column("opened", "Opened"),
 ]
 CLAIM = RowAction("claim", "Claim", "back_hand")
 
@@ -112,7 +112,7 @@ class QueuePage:
             "due_colour": countdown_colour(ticket.sla_due_at, now),
             "assignee": assignee_words(actor, ticket.assignee_id),
             "programme": await self._programme(actor, ticket.programme_id),
-            "opened": when(ticket.created_at).removesuffix(" UTC"),
+            "opened": when(ticket.created_at),
             "actions": ["claim"] if self.can_act and ticket.assignee_id is None and actor.id else [],
         }
 

@@ -1,5 +1,5 @@
 """One ticket: what it is about (by name), the conversation, its SLA targets with their countdowns,
-and the agent's work on it — claim, reply to the recipient, add an internal note, change the status
+the actions on its reward (``reward_actions``), and the agent's work on it — claim, reply to the recipient, add an internal note, change the status
 and the priority (the SLA targets follow, and the page shows the new ones). Each action says what
 it did; opening the page is an audited read of the ticket."""
 
@@ -13,15 +13,19 @@ from nicegui import ui
 from backend.core.authz import Actor, Permission
 from backend.core.clock import utcnow
 from backend.core.errors import DomainError
-from backend.tickets.services import conversation, desk, reading
+from backend.tickets.services import actions, conversation, desk, reading
 from backend.tickets.services.reading import TicketThread
-from backend.tickets.views import AGENT, CLOSED, NEW, NOTE, TARGETS, SlaTargetView, TicketView
+from backend.tickets.views import AGENT, CLOSED, CODE_ALREADY_USED, NEW, NOTE, RESOLVED, TARGETS, SlaTargetView, TicketView
 from ui import navigation
 from ui.components.action import perform, sentence
 from ui.components.dialogs import confirm
 from ui.components.display import when
+from ui.components.watch import Watch
+from ui.pages.tickets.files import files_card
 from ui.pages.tickets.links import link_names, links_card
 from ui.pages.tickets.queue import assignee_words
+from ui.pages.tickets.refunds import refunds_card
+from ui.pages.tickets.reward_actions import reward_actions_card
 from ui.pages.tickets.thread import composer, thread_card
 from ui.pages.tickets.words import (
     CATEGORIES,
@@ -86,9 +90,19 @@ class TicketPage:
                     "flat no-caps"
                 )
             self.body = ui.column().classes("w-full gap-4")
-            await self._fill(thread)
+            # Its refunds, decided by a second person elsewhere (not the whole ticket: opening it is an audited read).
+            self.watch = Watch(self.refund_states, self.redraw)
+            async with self.watch.drawing():
+                await self._fill(thread)
+
+    async def refund_states(self, actor: Actor) -> tuple:
+        return tuple((action.id, action.status) for action in await actions.ticket_actions(actor, self.ticket_id))
 
     async def refresh(self) -> None:
+        async with self.watch.drawing():
+            await self.redraw()
+
+    async def redraw(self) -> None:
         thread = await reading.get_ticket(self.actor, self.ticket_id)
         self.body.clear()
         await self._fill(thread)
@@ -97,6 +111,7 @@ class TicketPage:
         ticket, now = thread.ticket, utcnow()
         names = await link_names(self.actor, ticket)
         policy = await policy_words(ticket.programme_id, ticket.priority)
+        refunds = await actions.ticket_actions(self.actor, ticket.id)
         self.programme_id = ticket.programme_id
         with self.body:
             with ui.row().classes("items-center gap-2").mark("ticket-badges"):
@@ -119,7 +134,10 @@ class TicketPage:
                         composer(self.send)
                 with ui.column().classes("gap-4").style("width: 400px; flex: none"):
                     links_card(ticket, names)
+                    await reward_actions_card(self.actor, ticket, self.act, self.can_act)
+                    await files_card(self.actor, ticket, self.act, self.can_act)
                     self._sla_card(thread, policy, now)
+                    refunds_card(self.actor, ticket, refunds, self.can_act, self.refresh)
                     if self.can_act and ticket.status != CLOSED:
                         self._work_card(ticket)
             if not self.can_act:
@@ -152,9 +170,13 @@ class TicketPage:
             with ui.row().classes("w-full items-center no-wrap gap-2"):
                 status = ui.select(statuses, label="Move to status").props("dense outlined").classes("col-grow")
                 status.mark("status-select")
-                ui.button("Change", on_click=lambda: self.change_status(status.value)).props("unelevated no-caps").mark(
-                    "change-status"
-                )
+                ui.button("Change", on_click=lambda: self.change_status(status.value, bool(code_used and code_used.value))).props(
+                    "unelevated no-caps"
+                ).mark("change-status")
+            code_used = None
+            if ticket.category == CODE_ALREADY_USED and ticket.issuance_id is not None:
+                # The agent's finding when resolving: the code was indeed used (a redemption of the reward).
+                code_used = ui.checkbox("The code was used (resolving counts it as redeemed)").mark("code-used")
             others = {value: words for value, words in PRIORITIES.items() if value != ticket.priority}
             with ui.row().classes("w-full items-center no-wrap gap-2"):
                 priority = ui.select(others, label="Set priority").props("dense outlined").classes("col-grow")
@@ -205,9 +227,12 @@ class TicketPage:
             "The ticket is yours now: it is in “Mine” in the queue.",
         )
 
-    async def change_status(self, status: str | None) -> None:
+    async def change_status(self, status: str | None, code_used: bool = False) -> None:
         if not status:
             ui.notify("Choose the status to move the ticket to.", type="warning")
+            return
+        if code_used and status != RESOLVED:
+            ui.notify("A code is confirmed used when the ticket is resolved.", type="warning")
             return
         if status == CLOSED and not await confirm(
             "Close this ticket?",
@@ -217,7 +242,8 @@ class TicketPage:
         ):
             return
         await self.act(
-            lambda actor: conversation.change_status(actor, self.ticket_id, status), f"Status changed to “{STATUSES[status]}”."
+            lambda actor: conversation.change_status(actor, self.ticket_id, status, code_used=code_used),
+            f"Status changed to “{STATUSES[status]}”." + (" The code counts as redeemed." if code_used else ""),
         )
 
     async def change_priority(self, priority: str | None) -> None:

@@ -30,6 +30,7 @@ from backend.tickets.views import (
     WAITING,
     WRONG_VALUE,
 )
+from ui.components.status_badge import status_badge, status_cell
 
 CATEGORIES = {
     NOT_RECEIVED: "Not received",
@@ -47,24 +48,14 @@ TARGETS = {FIRST_RESPONSE: "First response", NEXT_RESPONSE: "Next response", RES
 SOURCES = {"claim_page": "Claim page", "console": "Console", "api": "API"}
 AUTHORS = {RECIPIENT: "Recipient", AGENT: "Agent reply", NOTE: "Internal note"}
 
-# A badge is a label, not a control: outlined, rounded, no hover or pointer (buttons here are filled
-# or flat with an icon, so the two never read alike).
-BADGE_PROPS = "outline rounded"
-BADGE_CLASSES = "text-weight-medium q-px-sm cursor-default"
-
 
 def badge(text: str, colour: str, marker: str | None = None) -> ui.badge:
-    element = ui.badge(text, color=colour).props(BADGE_PROPS).classes(BADGE_CLASSES)
-    return element.mark(marker) if marker else element
+    return status_badge(text, colour, marker)
 
 
 def badge_slot(table: ui.table, column: str) -> None:
-    """The cell ``column`` of a table as such a badge, coloured by the row's ``<column>_colour``."""
-    table.add_slot(
-        f"body-cell-{column}",
-        f"""<q-td :props="props"><q-badge outline rounded :color="props.row.{column}_colour" :label="props.value"
-            class="{BADGE_CLASSES}" /></q-td>""",
-    )
+    """The cell ``column`` of a table as a status, coloured by the row's ``<column>_colour``."""
+    table.add_slot(f"body-cell-{column}", status_cell(column))
 
 
 def duration(seconds: float) -> str:

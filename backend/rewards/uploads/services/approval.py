@@ -4,7 +4,7 @@
 otherwise); nothing is issued before. The decision and a ``reward_upload.approved`` outbox event
 commit together, and the worker issues the upload (``jobs/uploads.py``): ``issue_upload`` works
 through the valid rows in line order, a chunk at a time: recipients not known yet are created
-(``recipients.service``), each row goes to ``issue_rewards`` with
+(``recipients.services``), each row goes to ``issue_rewards`` with
 ``idempotency_scope=f"upload:{upload_id}"`` and ``idempotency_key=f"line:{line}"``, and each row's
 outcome (issued, pending_approval, or rejected with the issuance's code) is recorded with the
 upload's progress in one transaction per chunk. A row whose issuance fails for any other reason
@@ -33,8 +33,8 @@ from backend.core.clock import utcnow
 from backend.core.db import write_transaction
 from backend.core.db_errors import is_transient, is_unique_violation
 from backend.core.errors import DomainError, NotFound
-from backend.recipients import service as recipients
-from backend.recipients.service import RecipientInput
+from backend.recipients import services as recipients
+from backend.recipients.services.views import RecipientInput
 from backend.rewards.services.issuance import IssuanceOutcome, RewardRequest, issue_rewards
 from backend.rewards.services.summaries import upload_source_event
 from backend.rewards.uploads.services.validation import known_recipients

@@ -36,10 +36,9 @@ import operator
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from typing import BinaryIO
 
-from backend.core.csv_import import SizeBoundedReader, delimiter_of
+from backend.core.csv_import import SizeBoundedReader, cell_text, delimiter_of
 from backend.core.errors import DomainError, FieldError
 from backend.rewards.uploads.services.columns import EXPECTED, Header, read_header
 
@@ -301,7 +300,7 @@ class UploadReader:
             for name in names:  # the first sheet whose first row is an upload header
                 sheet = workbook.get_sheet_by_name(name)
                 rows = iter(sheet.iter_rows())
-                header = [_xlsx_text(cell) for cell in next(rows, None) or ()]
+                header = [cell_text(cell) for cell in next(rows, None) or ()]
                 try:
                     if not any(cell.strip() for cell in header):
                         raise file_error("EMPTY_FILE", f"the first row of the sheet '{name}' is empty: expected a header row")
@@ -327,7 +326,7 @@ class UploadReader:
 
     def _xlsx_rows(self, rows: Iterator[list], first_line: int) -> Iterator[ParsedRow]:
         for line, cells in enumerate(rows, start=first_line):
-            row = self._row(line, [_xlsx_text(cell) for cell in cells])
+            row = self._row(line, [cell_text(cell) for cell in cells])
             if row is not None:
                 yield row
 
@@ -338,19 +337,6 @@ def _first_row(cells: list[str]) -> str:
     if not cells:
         return "its first row is empty"
     return "first row: " + ", ".join(cell[:40] for cell in cells[:6]) + (", …" if len(cells) > 6 else "")
-
-
-def _xlsx_text(value: object) -> str:
-    """A cell's cached value as the text a CSV of the sheet would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    return str(value)
 
 
 def open_upload(

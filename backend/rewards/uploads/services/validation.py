@@ -3,7 +3,7 @@
 A row is checked against the campaign (its reward type, allowed offers, fixed points value), the
 offer (known, live, currency, denomination through the catalogue's own ``valid_denomination``),
 eligibility (the catalogue's ``eligible``, on the recipient as stored or, for a recipient not known
-yet, as the row describes them), the recipient (``recipients.service.validate_recipient`` for a new
+yet, as the row describes them), the recipient (``recipients.services.validation.validate_recipient`` for a new
 one: name, email, phone, country, channel, HR attributes) and duplicates within the file. Every
 problem of a row is collected, each as (field, code, message); duplicates of earlier uploads are
 found by staging, in one query over the whole file.
@@ -29,7 +29,6 @@ and handed to ``prepare``: a row gets the same values and errors either way.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -40,13 +39,13 @@ from backend.catalog.services.eligibility import eligible, refusal, rule_attribu
 from backend.catalog.services.offer_rows import load_offers
 from backend.catalog.views import OfferView, valid_denomination
 from backend.core import amount_columns, sql
-from backend.core.clock import as_utc, utcnow
+from backend.core.clock import utcnow
 from backend.core.contact_points import ContactPoints, contact_points
 from backend.core.errors import DomainError, FieldError
 from backend.core.money import format_money
 from backend.core.sql import Row
-from backend.recipients import service as recipients
-from backend.recipients.service import CHANNELS, RecipientInput, RecipientView
+from backend.recipients import services as recipients
+from backend.recipients.services import CHANNELS, RecipientInput, RecipientView
 from backend.rewards.uploads.services.columns import (
     AMOUNT,
     AMOUNTS,
@@ -123,25 +122,6 @@ def hr_value(text: str) -> str | int | bool:
     if lowered in ("true", "false"):
         return lowered == "true"
     return int(text) if _INTEGER.match(text) else text
-
-
-def recipient_view(row: Row) -> RecipientView:
-    hr = row["hr_attributes"]
-    return RecipientView(
-        id=row["id"],
-        external_id=row["external_id"],
-        full_name=row["full_name"],
-        email=row["email"],
-        phone=row["phone"],
-        whatsapp=row["whatsapp"],
-        country=row["country"],
-        preferred_channel=row["preferred_channel"],
-        hr_attributes=json.loads(hr) if isinstance(hr, str) else (hr or {}),
-        source_system=row["source_system"],
-        status=row["status"],
-        created_at=as_utc(row["created_at"]),
-        updated_at=as_utc(row["updated_at"]),
-    )
 
 
 async def known_recipients(external_ids: list[str], fetch=sql.fetch) -> dict[str, Row]:
@@ -313,7 +293,7 @@ class RowValidator:
     def _view(self, recipient: Row | RecipientInput) -> RecipientView:
         """The recipient as eligibility sees them: as stored, or as the row would create them."""
         if not isinstance(recipient, RecipientInput):
-            return recipient_view(recipient)
+            return recipients.recipient_view(recipient)
         return RecipientView(
             id=_NO_ONE,
             external_id=recipient.external_id,

@@ -1,0 +1,1 @@
+"""GraphQL for partner-performance reviews: flags, monthly reviews, starting and closing them."""

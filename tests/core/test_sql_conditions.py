@@ -1,0 +1,33 @@
+"""``sql.Conditions``: a WHERE clause of fixed texts with every value bound, and an IN list whose
+values are bound one by one; run against the database, it finds exactly the rows asked for."""
+
+from __future__ import annotations
+
+from backend.core import outbox, sql
+from backend.core.db import write_transaction
+
+
+def test_the_clause_is_rendered_with_numbered_placeholders_and_the_values_in_order():
+    conditions = sql.Conditions()
+    assert conditions.where() == "" and conditions.args == []
+    conditions.add("topic = ?", "a")
+    conditions.when("status = ?", None)  # no value: no clause
+    conditions.in_list("id", [10, 20])
+    limit = conditions.bind(5)
+    assert conditions.where() == " WHERE topic = $1 AND id IN ($2, $3)"
+    assert (limit, conditions.args) == ("$4", ["a", 10, 20, 5])
+
+
+def test_an_empty_in_list_matches_nothing_instead_of_being_invalid_sql():
+    assert sql.Conditions().in_list("id", []).where() == " WHERE 1 = 0"
+
+
+async def test_the_rows_found_are_those_of_the_listed_values(db):
+    async with write_transaction():
+        ids = [await outbox.add(topic, {}) for topic in ("probe.one", "probe.two", "probe.three")]
+    wanted = sql.Conditions().in_list("id", [ids[0], ids[2]])
+    wanted.add("topic <> ?", "probe.three")
+    rows = await sql.fetch(f"SELECT id FROM outbox_events{wanted.where()}", *wanted.args)
+    assert [row["id"] for row in rows] == [ids[0]]
+    nothing = sql.Conditions().in_list("id", [])
+    assert await sql.fetch(f"SELECT id FROM outbox_events{nothing.where()}", *nothing.args) == []

@@ -1,0 +1,1 @@
+"""The console's insights pages: partner performance (monthly reviews, thresholds, flags)."""
