@@ -177,4 +177,4 @@ def frame(title: str, subtitle: str | None = None) -> Iterator[Frame]:
     # waits for it, which would send a page whose tables are still loading.
     with drawer:
         ui.timer(0.05, lambda: _count_into(badges), once=True)
-        ui.timer(inbox.REFRESH_SECONDS, lambda: _count_into(badges))
+        ui.timer(inbox.REFRESH_SECONDS, lambda: _count_into(badges), immediate=False)

@@ -64,7 +64,11 @@ class MessagingProvider:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+                length = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request: nothing arrived to act on
+                    return
+                raw = body.decode()
                 form = {key: values[0] for key, values in parse_qs(raw).items()}
                 headers = {key.lower(): value for key, value in self.headers.items()}
                 with provider._lock:

@@ -52,7 +52,7 @@ class Watch:
         self.drawings += 1
         self.seen, self.news = before, UNSET
         if self.timer is None:
-            self.timer = ui.timer(self.seconds, self.check)
+            self.timer = ui.timer(self.seconds, self.check, immediate=False)  # it has just drawn
 
     async def _read(self, actor: Actor) -> Hashable | None:
         try:

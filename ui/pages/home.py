@@ -108,7 +108,7 @@ async def home_page() -> None:
     person = signed_in()
     with frame(f"Welcome, {person.user.display_name}", "What Mirabelle holds today"):
         await _attention()
-        ui.timer(inbox.REFRESH_SECONDS, _attention.refresh)
+        ui.timer(inbox.REFRESH_SECONDS, _attention.refresh, immediate=False)  # it has just drawn
         await _tallies(person.actor)
 
 
