@@ -266,7 +266,7 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
         together(
             (postings._MOVE_SYSTEM, (settlement, "0", "0", str(AMOUNT), "0")),
             transfer(reservation, settlement, "'pending'", "NULL"),
-            (reservations._INSERT, (reservation, wallet, settlement, str(AMOUNT), f"{now} + interval '15 minutes'", now)),
+            (reservations._INSERT, (reservation, wallet, settlement, str(AMOUNT), f"{now} + interval '15 minutes'", now, "NULL")),
             *announced("reserved"),
         )
         + ";",
@@ -274,7 +274,8 @@ def plain_sql_cycle(programme_id: uuid.UUID, wallets: int) -> str:
     ]
     confirm = [
         "BEGIN;",
-        one(reservations._CLOSE_BY[ReservationStatus.POSTED], reservation, "'posted'", "NULL", closing, now) + " \\gset c_",
+        one(reservations._CLOSE_BY[ReservationStatus.POSTED], reservation, "'posted'", "NULL", closing, now, "NULL")
+        + " \\gset c_",
         one(postings._MOVE_WALLET_BY_ID, "CAST(:c_wallet_account_id AS uuid)", f"-{AMOUNT}", str(AMOUNT), "0", "0", "0")
         + " \\gset m_",
         together(
