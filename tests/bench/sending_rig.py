@@ -69,6 +69,22 @@ def describe_lags(lags: list[float]) -> str:
     )
 
 
+def lags_over_time(records: list[tuple[float, float]], window_s: float = 20.0) -> list[str]:
+    """``(occurred, arrived)`` pairs, grouped by when they occurred: one line a window, so a lag
+    that builds up during a run can be told from one paid at its start."""
+    if not records:
+        return []
+    start = min(occurred for occurred, _ in records)
+    windows: dict[int, list[float]] = {}
+    for occurred, arrived in records:
+        windows.setdefault(int((occurred - start) // window_s), []).append(arrived - occurred)
+    return [
+        f"{n * window_s:5.0f}–{(n + 1) * window_s:<5.0f} s: {len(lags):6,} events, lag p50 {percentile(lags, 50):6.2f} s, "
+        f"max {max(lags):6.2f} s"
+        for n, lags in sorted(windows.items())
+    ]
+
+
 class Receiver:
     def __init__(self, port: int):
         self.base = f"http://127.0.0.1:{port}"
