@@ -96,6 +96,17 @@ class Conditions:
         """`` WHERE a AND b``, or "" without clauses: appended straight to ``FROM table``."""
         return f" WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
 
+    def statement(self, head: str, order_by: str = "", limit: int | None = None) -> str:
+        """The whole statement: ``head`` (a constant ``SELECT … FROM table``), the WHERE, ``ORDER BY
+        order_by`` (a constant) and the ``limit`` bound. Only constant texts and ``$n`` placeholders
+        are joined, never a value. Evaluate it before ``args``: the limit is bound here."""
+        parts = [head + self.where()]
+        if order_by:
+            parts.append(f"ORDER BY {order_by}")
+        if limit is not None:
+            parts.append(f"LIMIT {self.bind(limit)}")
+        return " ".join(parts)
+
 
 # The writes waiting in the current transaction: (that transaction, its statements). A queue left
 # behind by a transaction that rolled back is ignored by the next one, which is another object.

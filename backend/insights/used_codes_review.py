@@ -50,7 +50,7 @@ async def _recorded(issuance_ids: list[uuid.UUID]) -> set[str]:
     where.add("kind = ?", "redeemed")
     where.add("source = ?", PARTNER_REPORT)
     where.in_list("source_ref", [str(issuance_id) for issuance_id in issuance_ids])
-    rows = await sql.fetch(f"SELECT source_ref FROM insight_event_keys{where.where()}", *where.args)
+    rows = await sql.fetch(where.statement("SELECT source_ref FROM insight_event_keys"), *where.args)
     return {row["source_ref"] for row in rows}
 
 

@@ -18,6 +18,16 @@ def test_the_clause_is_rendered_with_numbered_placeholders_and_the_values_in_ord
     assert (limit, conditions.args) == ("$4", ["a", 10, 20, 5])
 
 
+def test_the_statement_joins_constant_texts_and_binds_its_limit_after_the_clauses():
+    conditions = sql.Conditions()
+    assert conditions.statement("SELECT id FROM t") == "SELECT id FROM t"
+    conditions.add("topic = ?", "a")
+    assert conditions.statement("SELECT id FROM t", order_by="id DESC", limit=7) == (
+        "SELECT id FROM t WHERE topic = $1 ORDER BY id DESC LIMIT $2"
+    )
+    assert conditions.args == ["a", 7]
+
+
 def test_an_empty_in_list_matches_nothing_instead_of_being_invalid_sql():
     assert sql.Conditions().in_list("id", []).where() == " WHERE 1 = 0"
 
@@ -27,7 +37,10 @@ async def test_the_rows_found_are_those_of_the_listed_values(db):
         ids = [await outbox.add(topic, {}) for topic in ("probe.one", "probe.two", "probe.three")]
     wanted = sql.Conditions().in_list("id", [ids[0], ids[2]])
     wanted.add("topic <> ?", "probe.three")
-    rows = await sql.fetch(f"SELECT id FROM outbox_events{wanted.where()}", *wanted.args)
+    rows = await sql.fetch(wanted.statement("SELECT id FROM outbox_events"), *wanted.args)
     assert [row["id"] for row in rows] == [ids[0]]
     nothing = sql.Conditions().in_list("id", [])
-    assert await sql.fetch(f"SELECT id FROM outbox_events{nothing.where()}", *nothing.args) == []
+    assert await sql.fetch(nothing.statement("SELECT id FROM outbox_events"), *nothing.args) == []
+    newest = sql.Conditions().in_list("id", ids)
+    rows = await sql.fetch(newest.statement("SELECT id FROM outbox_events", order_by="id DESC", limit=2), *newest.args)
+    assert [row["id"] for row in rows] == sorted(ids, reverse=True)[:2]

@@ -178,6 +178,6 @@ async def _resend_failed_of(actor: Actor, recipient_ids: list[uuid.UUID]) -> Res
         wanted = sql.Conditions()
         wanted.add_clause("status = 'failed'")
         wanted.in_list("recipient_id", chunk)
-        rows = await sql.fetch(f"SELECT id FROM deliveries{wanted.where()} ORDER BY id", *wanted.args)
+        rows = await sql.fetch(wanted.statement("SELECT id FROM deliveries", order_by="id"), *wanted.args)
         failed.extend(row["id"] for row in rows)
     return await resend_in_chunks(actor, failed)

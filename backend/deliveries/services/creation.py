@@ -229,5 +229,5 @@ async def backfill(actor: Actor, batch: int = BACKFILL_BATCH) -> BackfillReport:
 
 async def _delivered(issuance_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     wanted = sql.Conditions().in_list("issuance_id", issuance_ids)
-    rows = await sql.fetch(f"SELECT issuance_id FROM deliveries{wanted.where()}", *wanted.args)
+    rows = await sql.fetch(wanted.statement("SELECT issuance_id FROM deliveries"), *wanted.args)
     return {row["issuance_id"] for row in rows}

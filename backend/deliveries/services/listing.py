@@ -22,6 +22,7 @@ from backend.deliveries.views import DeliveryView, delivery_view
 
 MAX_PAGE = 500
 _RANK = "(CASE WHEN status = 'failed' THEN 0 ELSE 1 END)"
+_LIST_ORDER = _RANK + ", id DESC"  # failed first, then newest
 WORD = re.compile(r"^[a-z0-9_.-]{1,40}$", re.IGNORECASE)
 
 
@@ -131,10 +132,8 @@ async def deliveries_after(
     if after is not None:
         rank, key = conditions.bind(after.rank), conditions.bind(after.id)
         conditions.add_clause(f"({_RANK} > {rank} OR ({_RANK} = {rank} AND id < {key}))")
-    page = conditions.bind(max(1, min(limit, MAX_PAGE)))
-    rows = await sql.fetch(
-        f"SELECT * FROM deliveries{conditions.where()} ORDER BY {_RANK}, id DESC LIMIT {page}", *conditions.args
-    )
+    query = conditions.statement("SELECT * FROM deliveries", order_by=_LIST_ORDER, limit=max(1, min(limit, MAX_PAGE)))
+    rows = await sql.fetch(query, *conditions.args)
     return [delivery_view(row) for row in rows]
 
 
@@ -142,7 +141,7 @@ async def count_deliveries(actor: Actor, delivery_filter: DeliveryFilter) -> int
     """How many deliveries match the filter."""
     actor.require(Permission.DELIVERIES_READ)
     conditions = _where(check_filter(delivery_filter))
-    row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM deliveries{conditions.where()}", *conditions.args)
+    row = await sql.fetchrow(conditions.statement("SELECT COUNT(*) AS n FROM deliveries"), *conditions.args)
     return int(row["n"])
 
 
@@ -152,7 +151,7 @@ async def deliveries_by_ids(actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUI
     if not ids:
         return {}
     wanted = sql.Conditions().in_list("id", ids)
-    rows = await sql.fetch(f"SELECT * FROM deliveries{wanted.where()}", *wanted.args)
+    rows = await sql.fetch(wanted.statement("SELECT * FROM deliveries"), *wanted.args)
     return {row["id"]: delivery_view(row) for row in rows}
 
 
@@ -162,5 +161,5 @@ async def deliveries_of_rewards(actor: Actor, issuance_ids: list[uuid.UUID]) -> 
     if not issuance_ids:
         return {}
     wanted = sql.Conditions().in_list("issuance_id", issuance_ids)
-    rows = await sql.fetch(f"SELECT * FROM deliveries{wanted.where()}", *wanted.args)
+    rows = await sql.fetch(wanted.statement("SELECT * FROM deliveries"), *wanted.args)
     return {row["issuance_id"]: delivery_view(row) for row in rows}

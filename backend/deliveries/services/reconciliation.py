@@ -70,10 +70,8 @@ async def rewards_after(
     while len(found) < limit:
         conditions = _deliveries_where(reward_filter)
         conditions.when("issuance_id < ?", after_id)
-        page = conditions.bind(limit)
-        rows = await sql.fetch(
-            f"SELECT issuance_id FROM deliveries{conditions.where()} ORDER BY issuance_id DESC LIMIT {page}", *conditions.args
-        )
+        query = conditions.statement("SELECT issuance_id FROM deliveries", order_by="issuance_id DESC", limit=limit)
+        rows = await sql.fetch(query, *conditions.args)
         ids = [row["issuance_id"] for row in rows]
         by_id = await issuances.issuances_by_ids(actor, ids)
         found.extend(
@@ -95,7 +93,7 @@ async def count_rewards(actor: Actor, reward_filter: RewardFilter) -> int:
     actor.require(Permission.DELIVERIES_READ)
     if reward_filter.status is None:
         conditions = _deliveries_where(reward_filter)
-        row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM deliveries{conditions.where()}", *conditions.args)
+        row = await sql.fetchrow(conditions.statement("SELECT COUNT(*) AS n FROM deliveries"), *conditions.args)
         return int(row["n"])
     total, after_id = 0, None
     while True:

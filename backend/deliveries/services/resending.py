@@ -193,7 +193,7 @@ async def _resend(
 ) -> ResendReport:
     """In the caller's write transaction."""
     wanted = sql.Conditions().in_list("id", ids)
-    rows = {row["id"]: row for row in await sql.fetch(f"SELECT * FROM deliveries{wanted.where()}", *wanted.args)}
+    rows = {row["id"]: row for row in await sql.fetch(wanted.statement("SELECT * FROM deliveries"), *wanted.args)}
     if contact is not None and rows:
         await _correct_contact(actor, rows, channel, contact)
     # The rewards and the people of the whole selection, read at once (after the contact was

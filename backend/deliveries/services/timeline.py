@@ -86,7 +86,7 @@ async def attempts_of_deliveries(actor: Actor, delivery_ids: list[uuid.UUID]) ->
     if not delivery_ids:
         return found
     wanted = sql.Conditions().in_list("delivery", delivery_ids)
-    rows = await sql.fetch(f"SELECT * FROM delivery_attempts{wanted.where()} ORDER BY delivery, number", *wanted.args)
+    rows = await sql.fetch(wanted.statement("SELECT * FROM delivery_attempts", order_by="delivery, number"), *wanted.args)
     for row in rows:
         found.setdefault(row["delivery"], []).append(attempt_view(row))
     return found

@@ -44,7 +44,7 @@ async def issuances_by_ids(actor: Actor, ids: list[uuid.UUID]) -> dict[uuid.UUID
     if not ids:
         return {}
     wanted = sql.Conditions().in_list("id", ids)
-    rows = await sql.fetch(f"SELECT * FROM reward_issuances{wanted.where()}", *wanted.args)
+    rows = await sql.fetch(wanted.statement("SELECT * FROM reward_issuances"), *wanted.args)
     return {view.id: view for view in map(issuance_view, rows)}
 
 
@@ -99,8 +99,8 @@ async def issuances_after(
     actor.require(Permission.REWARDS_READ)
     conditions = _where(issuance_filter)
     conditions.when("id < ?", after_id)
-    page = conditions.bind(max(1, min(limit, 500)))
-    rows = await sql.fetch(f"SELECT * FROM reward_issuances{conditions.where()} ORDER BY id DESC LIMIT {page}", *conditions.args)
+    query = conditions.statement("SELECT * FROM reward_issuances", order_by="id DESC", limit=max(1, min(limit, 500)))
+    rows = await sql.fetch(query, *conditions.args)
     return [issuance_view(row) for row in rows]
 
 
@@ -108,7 +108,7 @@ async def count_issuances(actor: Actor, issuance_filter: IssuanceFilter) -> int:
     """How many issuances match the filter."""
     actor.require(Permission.REWARDS_READ)
     conditions = _where(issuance_filter)
-    row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM reward_issuances{conditions.where()}", *conditions.args)
+    row = await sql.fetchrow(conditions.statement("SELECT COUNT(*) AS n FROM reward_issuances"), *conditions.args)
     return int(row["n"])
 
 

@@ -130,8 +130,8 @@ async def list_actions(
     actor.require(Permission.REPORTS_READ)
     where = _where(partner_id, review_id, kind, status)
     where.when("id < ?", before_id)
-    limit_at = where.bind(max(1, min(limit, 500)))
-    rows = await sql.fetch(f"SELECT * FROM insight_actions{where.where()} ORDER BY id DESC LIMIT {limit_at}", *where.args)
+    query = where.statement("SELECT * FROM insight_actions", order_by="id DESC", limit=max(1, min(limit, 500)))
+    rows = await sql.fetch(query, *where.args)
     return [action_view(row) for row in rows]
 
 
@@ -145,5 +145,5 @@ async def count_actions(
 ) -> int:
     actor.require(Permission.REPORTS_READ)
     where = _where(partner_id, review_id, kind, status)
-    row = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM insight_actions{where.where()}", *where.args)
+    row = await sql.fetchrow(where.statement("SELECT COUNT(*) AS n FROM insight_actions"), *where.args)
     return int(row["n"])
