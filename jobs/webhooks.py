@@ -1,5 +1,8 @@
-"""Webhook jobs: the outbox handler that turns an event into deliveries, the job that makes one
-attempt, and the cron that enqueues whatever is due (so losing Redis loses nothing).
+"""Webhook jobs: the outbox handler that turns an event into deliveries and wakes the senders
+(jobs/senders.py, which claim and send due deliveries in batches), the job that makes one attempt at
+one delivery, and the cron that enqueues for it the deliveries whose claim expired (a worker killed
+mid-attempt: the job records the lost attempt and sends again) or whose endpoint was disabled while
+they waited (it stops them).
 
 Thin adapters over backend.webhooks; the rules live there."""
 
@@ -10,7 +13,7 @@ from typing import Any
 
 import structlog
 from arq.cron import cron
-from arq.worker import Retry, func
+from arq.worker import func
 
 from backend.core import outbox
 from backend.core.outbox import Event
@@ -23,18 +26,15 @@ from jobs.handback import hands_back_when_cancelled
 log = structlog.get_logger(__name__)
 
 POLICY_KEY = "webhooks"  # the DeliveryPolicy in the worker's ctx
-# A job that finds no delivery (rung by a replica that has not seen the commit yet) waits
-# for its delivery this many times (0.25 s, 0.5 s, …) before leaving it to the cron.
-MISSING_TRIES = 5
 
 
 async def make_deliveries(events: list[Event]) -> None:
     """Outbox handler of a topic's events, inside the transaction that marks them done: it only
-    writes rows, and rings their jobs once that transaction has committed (best effort: the cron
-    finds them too)."""
+    writes rows, and wakes the senders once that transaction has committed (best effort: they also
+    look in the database every second)."""
     made = await deliveries.enqueue_deliveries(events[0].topic, [(event.id, event.payload) for event in events])
     if made:
-        outbox.after_commit(lambda: queue.ring(made))
+        outbox.after_commit(queue.wake_sender)
 
 
 _MAKE_DELIVERIES = outbox.batched(make_deliveries)  # one object for every topic (jobs/outbox.py compares them)
@@ -45,10 +45,7 @@ HANDLERS = {topic: _MAKE_DELIVERIES for topic in TOPICS}
 async def deliver_webhook(ctx: dict[str, Any], delivery_id: str) -> str:
     policy: DeliveryPolicy = ctx.get(POLICY_KEY, DEFAULT_POLICY)
     outcome = await sending.attempt_delivery(uuid.UUID(delivery_id), policy)
-    if outcome.status == sending.MISSING and ctx.get("job_try", 1) < MISSING_TRIES:
-        raise Retry(defer=0.25 * ctx.get("job_try", 1))
-    if outcome.retry is not None:
-        await queue.ring([outcome.retry], ctx["redis"])  # deferred until due; the cron is the safety net
+    # A retry it scheduled is pending with its due time: the senders take it then.
     log.info("webhooks.attempt", delivery_id=delivery_id, outcome=outcome.status, attempt=outcome.number)
     return outcome.status
 
@@ -61,7 +58,7 @@ async def enqueue_due_deliveries(ctx: dict[str, Any]) -> int:
 
 
 def job_functions(timeout: int) -> list:
-    return [func(deliver_webhook, name=queue.DELIVER_JOB, timeout=timeout, keep_result=0, max_tries=MISSING_TRIES + 1)]
+    return [func(deliver_webhook, name=queue.DELIVER_JOB, timeout=timeout, keep_result=0, max_tries=3)]
 
 
 def cron_jobs(schedule: dict[str, Any], timeout: int) -> list:

@@ -31,11 +31,11 @@ from backend.deliveries.policy import SendingPolicy
 from backend.webhooks.policy import DeliveryPolicy
 from jobs import announcements as announcement_jobs
 from jobs import deliveries as delivery_jobs
-from jobs import delivery_sender, webhooks
 from jobs import insight_reviews as insight_review_jobs
 from jobs import insights as insight_jobs
 from jobs import ledger as ledger_jobs
 from jobs import recipient_imports as import_jobs
+from jobs import senders, webhooks
 from jobs import tickets as ticket_jobs
 from jobs import uploads as upload_jobs
 from jobs.handback import INTERRUPTED, hand_back, hands_back_when_cancelled
@@ -131,14 +131,14 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     await start_pool(engine)
     outbox.set_doorbell(ctx["redis"])  # events written by handlers ring on the worker's own Redis
     ledger_jobs.start_sweeper(ctx)
-    delivery_sender.start_sender(ctx, ctx[delivery_jobs.POLICY_KEY])
+    senders.start_senders(ctx, ctx[delivery_jobs.POLICY_KEY], ctx[webhooks.POLICY_KEY])
     ctx["ready"] = True
     log.info("worker.ready", topics=sorted(ctx["outbox"].handlers))
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
     await ledger_jobs.stop_sweeper(ctx)
-    await delivery_sender.stop_sender(ctx)
+    await senders.stop_senders(ctx)
     outbox.set_doorbell(None)
     if not ctx.get("db_pool_was_open", True):  # close only the pool this worker opened
         await close_pool()
@@ -258,7 +258,7 @@ async def wind_down(worker: Worker) -> None:
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
     await ledger_jobs.stop_sweeper(worker.ctx)
-    await delivery_sender.stop_sender(worker.ctx)
+    await senders.stop_senders(worker.ctx)
     await hand_back(worker)
 
 

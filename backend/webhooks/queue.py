@@ -1,7 +1,9 @@
-"""The doorbell for delivery jobs: Redis only says "this delivery is due"; the database decides.
+"""The doorbells: Redis only says "this is due"; the database decides.
 
-A job id names the delivery, its series and its attempt number, so arq refuses a second copy of
-the same attempt while one is queued, and a later attempt (or a replay) gets a fresh id."""
+Due deliveries are the workers' senders' (jobs/senders.py): :func:`wake_sender` tells them to look.
+A claim that expired (a worker killed mid-attempt) is the delivery job's, rung by the cron: its id
+names the delivery, its series and its attempt number, so arq refuses a second copy of the same
+attempt while one is queued."""
 
 from __future__ import annotations
 
@@ -32,3 +34,11 @@ async def ring(attempts: Iterable[DueAttempt], redis_pool: Any = None) -> int:
     """Best effort: enqueue each attempt's job (deferred until it is due); returns how many were new.
     Without Redis nothing is lost: the worker's cron enqueues whatever is due."""
     return await outbox.ring_jobs(DELIVER_JOB, ((str(due.delivery_id), due.job_id, due.due_at) for due in attempts), redis_pool)
+
+
+SENDER_CHANNEL = "mirabelle:webhooks:due"  # Redis pub/sub: "webhook deliveries are due", heard by every worker's sender
+
+
+async def wake_sender(redis_pool: Any = None) -> None:
+    """Best effort, after commit: tell the workers' senders that webhook deliveries are due now."""
+    await outbox.wake(SENDER_CHANNEL, redis_pool)

@@ -12,6 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 
 
+class _Server(ThreadingHTTPServer):
+    # A sender's batch opens several connections at once; the stdlib's listen backlog of 5 drops the
+    # rest's SYNs, which the kernel retries a second later: longer than the tests' timeouts.
+    request_queue_size = 64
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int = 200
@@ -60,7 +66,7 @@ class Receiver:
             def log_message(self, *args) -> None:  # keep the test output quiet
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True  # a stalled answer must not hold up the test's end
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

@@ -46,6 +46,7 @@ from backend.core.outbox.ringing import (
     ring,
     ring_jobs,
     set_doorbell,
+    wake,
 )
 
 __all__ = [
@@ -84,4 +85,5 @@ __all__ = [
     "ring",
     "ring_jobs",
     "set_doorbell",
+    "wake",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import time
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
@@ -71,6 +72,27 @@ async def ring_jobs(job_name: str, jobs: Iterable[tuple[str, str, datetime | Non
     except Exception as error:  # Redis down: the cron picks these up
         log.warning("outbox.ring_jobs_failed", job=job_name, error=str(error))
     return new
+
+
+# A wake published this recently on a channel already covers work committed now: a sender claims no
+# sooner than its gathering pause (jobs/senders.py, 100 ms) after hearing one.
+WAKE_COALESCE_SECONDS = 0.02
+_last_wakes: dict[str, float] = {}
+
+
+async def wake(channel: str, redis_pool: Any = None) -> None:
+    """Best effort, after commit: tell the workers' senders listening on ``channel`` (Redis pub/sub)
+    that work is due now. Without Redis nothing is lost: each sender also looks in the database
+    every second or so."""
+    pool = redis_pool if redis_pool is not None else _doorbell
+    now = time.monotonic()
+    if pool is None or now - _last_wakes.get(channel, -1.0) < WAKE_COALESCE_SECONDS:
+        return
+    _last_wakes[channel] = now
+    try:
+        await pool.publish(channel, b"1")
+    except Exception:  # noqa: BLE001 - Redis away: the senders' own look finds the work
+        return
 
 
 _STAMP = "UPDATE outbox_events SET enqueued_at = $1 WHERE status = 'pending' AND id IN ({ids})"

@@ -73,14 +73,19 @@ async def enqueue_deliveries(topic: str, events: Sequence[tuple[uuid.UUID, dict]
 
 
 async def due_attempts(now: datetime | None = None, limit: int = DUE_BATCH) -> list[DueAttempt]:
-    """Pending deliveries whose time has come, and deliveries whose worker's claim ran out (it was
-    killed mid-attempt): what the worker's cron enqueues, so losing Redis loses nothing."""
+    """Deliveries whose worker's claim ran out (it was killed mid-attempt), and due ones whose endpoint
+    was disabled while they waited: what the worker's cron enqueues for the delivery job. The other
+    due ones are the senders' (``sending.send_due``)."""
     now = now or utcnow()
     rows = await (
         WebhookDelivery.select(WebhookDelivery.id, WebhookDelivery.series, WebhookDelivery.attempts)
         .where(
-            ((WebhookDelivery.status == PENDING) & (WebhookDelivery.next_attempt_at <= now))
-            | ((WebhookDelivery.status == DELIVERING) & (WebhookDelivery.claimed_until < now))
+            ((WebhookDelivery.status == DELIVERING) & (WebhookDelivery.claimed_until < now))
+            | (
+                (WebhookDelivery.status == PENDING)
+                & (WebhookDelivery.next_attempt_at <= now)
+                & WebhookDelivery.endpoint.enabled.eq(False)
+            )
         )
         .order_by(WebhookDelivery.id)
         .limit(limit)
@@ -209,5 +214,5 @@ async def replay(actor: Actor, delivery_id: uuid.UUID) -> DeliveryView:
         await audit.record(
             actor, "webhook_delivery.replayed", "webhook_delivery", delivery_id, before=_audited(before), after=_audited(after)
         )
-    await queue.ring([DueAttempt(delivery_id, after.series, 1)])
+    await queue.wake_sender()
     return after

@@ -1,10 +1,15 @@
-"""One attempt at a delivery: claim it, POST it signed, record what happened.
+"""Attempts at deliveries: claim them, POST them signed, record what happened.
 
-Three steps, and the HTTP exchange sits outside any transaction, so a slow receiver never holds a
-database lock or connection. The claim is a conditional UPDATE on the delivery's (status, series,
-attempts), so of two workers given the same attempt, one sends it and the other skips. A worker
-killed mid-attempt leaves a claim that expires (the policy's lease); the attempt is then recorded as
-abandoned and the next one made.
+Three steps, and the HTTP exchanges sit outside any transaction, so a slow receiver never holds a
+database lock or connection. A claim is a conditional UPDATE (pending and due, or on the delivery's
+status, series and attempts), so of two workers given the same attempt, one sends it and the other
+skips. A worker killed mid-attempt leaves a claim that expires (the policy's lease); the attempt is
+then recorded as abandoned and the next one made.
+
+Two ways in, one send and one record: the workers' senders take the due deliveries in batches
+(:func:`send_due`: one claim statement, concurrent POSTs, one transaction recording them all, as
+for reward deliveries), and the delivery job takes one by id (:func:`attempt_delivery`: an expired
+claim, which the cron finds).
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ import asyncio
 import json
 import time
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 
-from backend.core import audit
+from backend.core import audit, sql
 from backend.core.authz import SYSTEM
 from backend.core.clock import as_utc, utcnow
 from backend.core.db import write_transaction
@@ -29,7 +35,7 @@ from backend.webhooks import signing
 from backend.webhooks.policy import DEFAULT_POLICY, DeliveryPolicy
 from backend.webhooks.queue import DueAttempt
 from backend.webhooks.services.endpoints import STOPPED_BY_DISABLE, signing_secret
-from backend.webhooks.tables import WebhookAttempt, WebhookDelivery
+from backend.webhooks.tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from backend.webhooks.views import DELIVERING, FAILED, PENDING, SUCCEEDED
 
 USER_AGENT = "Mirabelle-Webhooks/1"
@@ -68,15 +74,78 @@ class _Exchange:
     response_excerpt: str | None
 
 
+BATCH = 100  # deliveries claimed at once: a round trip and a commit shared by this many
+# POSTs in flight to one endpoint from one batch: enough to hide a receiver's latency, few enough
+# not to flood it (and httpcore's pool scan grows with the connections open).
+PER_ENDPOINT = 8
+
+
 async def attempt_delivery(delivery_id: uuid.UUID, policy: DeliveryPolicy = DEFAULT_POLICY) -> AttemptOutcome:
     claim = await _claim(delivery_id, policy)
     if isinstance(claim, AttemptOutcome):
         return claim
-    exchange = await _send(claim, policy)
-    return await _record(claim, exchange, policy)
+    [outcome] = await _record([(claim, await _send(claim, policy))], policy)
+    return outcome
+
+
+async def send_due(
+    policy: DeliveryPolicy = DEFAULT_POLICY, batch: int = BATCH, per_endpoint: int = PER_ENDPOINT
+) -> list[AttemptOutcome]:
+    """Claim up to ``batch`` due deliveries, POST them and record what happened; [] when none was due."""
+    claims = await _claim_due(batch, policy)
+    if not claims:
+        return []
+    gates: dict[uuid.UUID, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_endpoint))
+
+    async def one(claim: _Claim) -> _Exchange:
+        async with gates[claim.endpoint_id]:
+            return await _send(claim, policy)
+
+    exchanges = await asyncio.gather(*(one(claim) for claim in claims))
+    return await _record(list(zip(claims, exchanges, strict=True)), policy)
 
 
 # ---------------------------------------------------------------- 1. claim
+
+# Pending and due, for an enabled endpoint (a disabled one's deliveries are stopped when it is
+# disabled; the delivery job stops any that raced it). PostgreSQL's ``SKIP LOCKED`` lets two
+# workers claim at once without queueing on each other; SQLite has one writer, already exclusive.
+_CLAIM_DUE = """UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, claimed_until = $2
+    WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = $3 AND next_attempt_at <= $4
+    AND endpoint IN (SELECT id FROM webhook_endpoints WHERE enabled = $5) ORDER BY next_attempt_at LIMIT $6%s)
+    RETURNING id, endpoint, event_id, topic, payload, created_at, series, attempts"""
+_CLAIM_DUE_SQLITE, _CLAIM_DUE_POSTGRES = _CLAIM_DUE % "", _CLAIM_DUE % " FOR UPDATE SKIP LOCKED"
+
+
+async def _claim_due(limit: int, policy: DeliveryPolicy) -> list[_Claim]:
+    now = utcnow()
+    statement = _CLAIM_DUE_SQLITE if sql.is_sqlite() else _CLAIM_DUE_POSTGRES
+    rows = await sql.fetch(statement, DELIVERING, now + policy.lease, PENDING, now, True, limit)
+    if not rows:
+        return []
+    endpoints = {
+        row["id"]: row
+        for row in await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.secret_sealed).where(
+            WebhookEndpoint.id.is_in(list({row["endpoint"] for row in rows}))
+        )
+    }
+    return [_claim_of(row, endpoints[row["endpoint"]], row["attempts"]) for row in rows]
+
+
+def _claim_of(row, endpoint, number: int) -> _Claim:
+    payload = row["payload"]
+    return _Claim(
+        delivery_id=row["id"],
+        endpoint_id=row["endpoint"],
+        url=endpoint["url"],
+        secret_sealed=endpoint["secret_sealed"],
+        event_id=row["event_id"],
+        topic=row["topic"],
+        payload=json.loads(payload) if isinstance(payload, str) else payload,
+        created_at=as_utc(row["created_at"]),
+        series=row["series"],
+        number=number,
+    )
 
 
 async def _claim(delivery_id: uuid.UUID, policy: DeliveryPolicy) -> _Claim | AttemptOutcome:
@@ -131,19 +200,7 @@ async def _claim(delivery_id: uuid.UUID, policy: DeliveryPolicy) -> _Claim | Att
         if stop:
             await _audit_parked(delivery_id, row["series"], row["attempts"], None, stop)
             return AttemptOutcome(FAILED, row["attempts"])
-    payload = row["payload"]
-    return _Claim(
-        delivery_id=delivery_id,
-        endpoint_id=row["endpoint"],
-        url=row["url"],
-        secret_sealed=row["secret_sealed"],
-        event_id=row["event_id"],
-        topic=row["topic"],
-        payload=json.loads(payload) if isinstance(payload, str) else payload,
-        created_at=as_utc(row["created_at"]),
-        series=row["series"],
-        number=number,
-    )
+    return _claim_of(row, row, number)
 
 
 async def _record_abandoned(row: dict, policy: DeliveryPolicy) -> None:
@@ -226,57 +283,62 @@ async def _excerpt(response: httpx.Response, limit: int) -> str:
 # ---------------------------------------------------------------- 3. record
 
 
-async def _record(claim: _Claim, exchange: _Exchange, policy: DeliveryPolicy) -> AttemptOutcome:
+_RECORD = """UPDATE webhook_deliveries SET status = $1, claimed_until = NULL, next_attempt_at = $2, delivered_at = $3,
+    last_status_code = $4, last_error = $5 WHERE id = $6 AND status = $7 AND series = $8 AND attempts = $9 RETURNING id"""
+
+
+async def _record(sent: list[tuple[_Claim, _Exchange]], policy: DeliveryPolicy) -> list[AttemptOutcome]:
+    """Record every attempt in one transaction (one commit, one insert of the attempts); each one's
+    outcome, in order."""
     now = utcnow()
-    retry: DueAttempt | None = None
-    if exchange.error is None:
-        status = SUCCEEDED
-    elif claim.number >= policy.max_attempts:
-        status = FAILED
-    else:
-        status = PENDING
-        retry = DueAttempt(
-            claim.delivery_id, claim.series, claim.number + 1, due_at=now + timedelta(seconds=policy.backoff.delay(claim.number))
-        )
+    outcomes: list[AttemptOutcome] = []
+    attempts: list[WebhookAttempt] = []
     async with write_transaction():
-        recorded = (
-            await WebhookDelivery.update(
-                {
-                    WebhookDelivery.status: status,
-                    WebhookDelivery.claimed_until: None,
-                    WebhookDelivery.next_attempt_at: retry.due_at if retry else None,
-                    WebhookDelivery.delivered_at: now if status == SUCCEEDED else None,
-                    WebhookDelivery.last_status_code: exchange.status_code,
-                    WebhookDelivery.last_error: exchange.error,
-                }
+        for claim, exchange in sent:
+            retry: DueAttempt | None = None
+            if exchange.error is None:
+                status = SUCCEEDED
+            elif claim.number >= policy.max_attempts:
+                status = FAILED
+            else:
+                status = PENDING
+                due_at = now + timedelta(seconds=policy.backoff.delay(claim.number))
+                retry = DueAttempt(claim.delivery_id, claim.series, claim.number + 1, due_at=due_at)
+            recorded = await sql.fetch(
+                _RECORD,
+                status,
+                retry.due_at if retry else None,
+                now if status == SUCCEEDED else None,
+                exchange.status_code,
+                exchange.error,
+                claim.delivery_id,
+                DELIVERING,
+                claim.series,
+                claim.number,
             )
-            .where(
-                (WebhookDelivery.id == claim.delivery_id)
-                & (WebhookDelivery.status == DELIVERING)
-                & (WebhookDelivery.series == claim.series)
-                & (WebhookDelivery.attempts == claim.number)
+            if not recorded:  # our claim expired and another worker took over (and recorded this attempt as abandoned)
+                outcomes.append(AttemptOutcome(SKIPPED, claim.number))
+                continue
+            attempts.append(
+                WebhookAttempt(
+                    id=new_id(),
+                    delivery=claim.delivery_id,
+                    series=claim.series,
+                    number=claim.number,
+                    started_at=exchange.started_at,
+                    duration_ms=exchange.duration_ms,
+                    status_code=exchange.status_code,
+                    error=exchange.error,
+                    response_excerpt=exchange.response_excerpt,
+                    next_attempt_at=retry.due_at if retry else None,
+                )
             )
-            .returning(WebhookDelivery.id)
-        )
-        if not recorded:  # our claim expired and another worker took over (and recorded this attempt as abandoned)
-            return AttemptOutcome(SKIPPED, claim.number)
-        await WebhookAttempt.insert(
-            WebhookAttempt(
-                id=new_id(),
-                delivery=claim.delivery_id,
-                series=claim.series,
-                number=claim.number,
-                started_at=exchange.started_at,
-                duration_ms=exchange.duration_ms,
-                status_code=exchange.status_code,
-                error=exchange.error,
-                response_excerpt=exchange.response_excerpt,
-                next_attempt_at=retry.due_at if retry else None,
-            )
-        )
-        if status == FAILED:
-            await _audit_parked(claim.delivery_id, claim.series, claim.number, exchange.status_code, exchange.error)
-    return AttemptOutcome(status, claim.number, retry)
+            if status == FAILED:
+                await _audit_parked(claim.delivery_id, claim.series, claim.number, exchange.status_code, exchange.error)
+            outcomes.append(AttemptOutcome(status, claim.number, retry))
+        if attempts:
+            await WebhookAttempt.insert(*attempts)
+    return outcomes
 
 
 async def _audit_parked(delivery_id: uuid.UUID, series: int, attempts: int, status_code: int | None, error: str | None) -> None:
