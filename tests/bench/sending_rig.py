@@ -257,8 +257,10 @@ def phone(n: int) -> str:
 async def steady_requests(url: str, key: str, body_of, rate: float, seconds: float, concurrency: int = 64) -> dict:
     """POST ``body_of(n)`` (a GraphQL request) ``rate`` times a second for ``seconds``, open loop (a
     request starts on the clock, not when the previous one answers), at most ``concurrency`` in
-    flight: a tick with none free is skipped and counted as ``behind``. Returns each request's
-    start and end (unix s) and answer, and the rate achieved."""
+    flight: a tick with none free waits for one and goes late (counted as ``behind``, the worst delay
+    as ``most_behind_s``), and the ticks after it catch up with the clock, as callers whose requests
+    queued would. Returns each request's start and end (unix s) and answer, and the rate achieved
+    over the whole run."""
     import asyncio
 
     import httpx
@@ -267,7 +269,7 @@ async def steady_requests(url: str, key: str, body_of, rate: float, seconds: flo
     answered_at: dict[int, float] = {}
     answers: dict[int, dict] = {}
     free = asyncio.Semaphore(concurrency)
-    behind = 0
+    behind, most_behind = 0, 0.0
     headers = {"Authorization": f"Bearer {key}"}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(headers=headers, limits=limits, timeout=60) as client:
@@ -289,8 +291,8 @@ async def steady_requests(url: str, key: str, body_of, rate: float, seconds: flo
                 await asyncio.sleep(delay)
             if free.locked():
                 behind += 1
-                continue
             await free.acquire()
+            most_behind = max(most_behind, time.monotonic() - (begin + n / rate))
             tasks.append(asyncio.create_task(one(n)))
         await asyncio.gather(*tasks)
         elapsed = time.monotonic() - begin
@@ -299,5 +301,6 @@ async def steady_requests(url: str, key: str, body_of, rate: float, seconds: flo
         "answered_at": answered_at,
         "answers": answers,
         "behind": behind,
+        "most_behind_s": most_behind,
         "rate": len(answers) / elapsed,
     }
