@@ -49,6 +49,9 @@ SERVER = (
 DELIVERIES = int(os.environ.get("MIRABELLE_BENCH_DELIVERIES", "20000"))
 ISSUE_RATE = int(os.environ.get("MIRABELLE_BENCH_ISSUE_RATE", "500"))
 ISSUE_SECONDS = int(os.environ.get("MIRABELLE_BENCH_ISSUE_SECONDS", "30"))
+# Requests in flight at most: the driver is httpx in this process, whose pool scan per request grows
+# with its connections (at 64 it took most of a core from the api, as in the webhook lag bench).
+ISSUE_IN_FLIGHT = int(os.environ.get("MIRABELLE_BENCH_ISSUE_IN_FLIGHT", "16"))
 UPLOAD_ROWS = int(os.environ.get("MIRABELLE_BENCH_UPLOAD_ROWS", "100000"))
 RECIPIENTS = 2_000
 DRAIN_TIMEOUT_S = 1800
@@ -184,7 +187,7 @@ async def test_issue_reward_to_provider_latency(tmp_path):
 
                 with running_api(url, redis_url, tmp_path) as endpoint, running_workers(url, redis_url, tmp_path):
                     time.sleep(3)  # the workers' start-up
-                    load = await steady_requests(endpoint, key, body, ISSUE_RATE, ISSUE_SECONDS)
+                    load = await steady_requests(endpoint, key, body, ISSUE_RATE, ISSUE_SECONDS, concurrency=ISSUE_IN_FLIGHT)
                     issued = {
                         answer["data"]["issueReward"]["issuanceId"]: (load["started_at"][n], load["answered_at"][n])
                         for n, answer in load["answers"].items()
@@ -203,7 +206,7 @@ async def test_issue_reward_to_provider_latency(tmp_path):
     print(
         f"GraphQL issueReward at {ISSUE_RATE}/s asked for {ISSUE_SECONDS} s (api 2 processes, {WORKERS} workers): "
         f"{load['rate']:,.0f}/s achieved ({load['rate'] / baseline:.3f}× TPC-B), {load['behind']:,} ticks sent late (at most {load['most_behind_s']:.2f} s) "
-        f"(64 requests already in flight), {len(issued):,} issued"
+        f"({ISSUE_IN_FLIGHT} in flight), {len(issued):,} issued"
     )
     print(f"  issueReward request → provider receipt: {describe_lags(lags)}")
     print(f"    of which the request itself (sent → answered): {describe_lags(answer_times)}")
