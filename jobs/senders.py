@@ -54,10 +54,12 @@ class Sender:
         self.rung.set()
         listener, lanes = self.tasks[0], self.tasks[1:]
         listener.cancel()
-        with suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*lanes, return_exceptions=True), STOP_WAIT_S)
-        for task in self.tasks:
-            task.cancel()
+        try:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*lanes, return_exceptions=True), STOP_WAIT_S)
+        finally:  # even when the stop itself is cancelled: no lane may outlive it
+            for task in self.tasks:
+                task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def _lane(self, first: bool) -> None:

@@ -180,3 +180,17 @@ def _no_doorbell_left_behind():
     from backend.core import outbox
 
     outbox.set_doorbell(None)
+
+
+@pytest.fixture(autouse=True)
+async def _no_sender_left_running():
+    """A worker's senders (jobs/senders.py) are tasks on the session's loop: one a test left running
+    would claim the next tests' deliveries. Stop it, and fail the test that left it."""
+    yield
+    import asyncio
+
+    left = [task for task in asyncio.all_tasks() if task.get_name().split("-sender")[0] in ("deliveries", "webhooks")]
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left, return_exceptions=True)
+    assert not left, f"senders left running: {sorted(task.get_name() for task in left)}"

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse
 from backend.access import services as access
 from backend.core.request_context import begin_request, current_request_id
 from ui.navigation import Destination
-from ui.session import LOGIN_PATH, SignedIn, forget, login_url, session_token, signed_in
+from ui.session import LOGIN_PATH, SignedIn, ended_reason, forget, login_url, session_token, signed_in
 from ui.theme import frame, role_names
 
 # NiceGUI's own assets and websocket, and the sign-in page itself, are open to everyone.
@@ -35,8 +35,11 @@ class SignedInMiddleware(BaseHTTPMiddleware):
         if user is None:
             if token:
                 forget("expired")
+            # No token: a page's own check may have found the session ended a moment before and
+            # forgotten it; the login page still says why.
+            reason = "expired" if token else ended_reason()
             asked_for = path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(login_url(redirect_to=asked_for, reason="expired" if token else None), status_code=303)
+            return RedirectResponse(login_url(redirect_to=asked_for, reason=reason), status_code=303)
         request.state.signed_in = SignedIn(user=user, actor=access.actor_for_user(user))
         return await call_next(request)
 

@@ -86,6 +86,11 @@ def forget(reason: str) -> None:
     app.storage.user[ENDED_KEY] = reason
 
 
+def ended_reason() -> str | None:
+    """Why this browser's last session ended (a LOGIN_REASONS key), until it signs in again."""
+    return app.storage.user.get(ENDED_KEY)
+
+
 def signed_in() -> SignedIn:
     """The person the middleware let in for this page (also valid in the page's event handlers)."""
     return context.client.request.state.signed_in

@@ -20,7 +20,7 @@ from backend.core.clock import utcnow
 from backend.core.settings import get_settings
 from backend.ledger import services as ledger
 from backend.recipients import services as recipients
-from jobs.worker import build_worker_settings
+from jobs.worker import build_worker_settings, wind_down
 
 BACKLOG_JOBS = 400  # a second each on 10 slots: 40 s of work
 RELEASED_WITHIN_S = 15
@@ -70,5 +70,6 @@ async def test_a_lapsed_hold_is_released_within_15_s_while_every_job_slot_is_bus
     finally:
         with suppress(asyncio.CancelledError):
             await worker.close()
+        await wind_down(worker)  # close() returns at the first cancelled job: stop the sweeper and senders
         with suppress(asyncio.CancelledError):
             await run

@@ -75,9 +75,11 @@ async def running_worker(redis_url: str, handlers, *, settings_update: dict | No
     finally:
         # Without its own signal handlers, arq's close() cancels the running jobs and may pass
         # their cancellation on; a job cut short is simply left to arq to run again.
-        with suppress(asyncio.CancelledError):
-            await worker.close()
-        await wind_down(worker)  # close() returns at the first cancelled job, not the last
+        try:
+            with suppress(asyncio.CancelledError):
+                await worker.close()
+        finally:
+            await wind_down(worker)  # close() returns at the first cancelled job, not the last
         with suppress(asyncio.CancelledError):
             await run  # re-raises whatever crashed the worker
 
