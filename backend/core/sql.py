@@ -63,19 +63,23 @@ class Conditions:
     """A WHERE clause built from fixed clause texts, every value bound: ``add("campaign_id = ?", v)``
     numbers the ``?`` as the next parameter; ``when`` adds a clause only for a value that is not None;
     ``in_list`` binds a list. Clause texts and column names are the caller's constants, never
-    anything a user typed. ``where()`` renders the clause, ``args`` are the values in order."""
+    anything a user typed. ``where()`` renders the clause, ``args`` are the values in order;
+    ``leading`` values are bound first, as ``$1, $2 …`` of the statement's head (``SET body = $1``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *leading: Any) -> None:
         self.clauses: list[str] = []
-        self.args: list[Any] = []
+        self.args: list[Any] = list(leading)
 
     def bind(self, value: Any) -> str:
         """Bind one more value; returns its placeholder (``$n``), e.g. for a LIMIT after the WHERE."""
         self.args.append(value)
         return f"${len(self.args)}"
 
-    def add(self, clause: str, value: Any) -> None:
-        self.clauses.append(clause.replace("?", self.bind(value)))
+    def add(self, clause: str, *values: Any) -> None:
+        """``clause`` with one ``?`` per value, each bound in turn."""
+        for value in values:
+            clause = clause.replace("?", self.bind(value), 1)
+        self.clauses.append(clause)
 
     def add_clause(self, clause: str) -> None:
         """A clause with no value of its own, or whose values were bound with :meth:`bind`."""
@@ -96,15 +100,22 @@ class Conditions:
         """`` WHERE a AND b``, or "" without clauses: appended straight to ``FROM table``."""
         return f" WHERE {' AND '.join(self.clauses)}" if self.clauses else ""
 
-    def statement(self, head: str, order_by: str = "", limit: int | None = None) -> str:
-        """The whole statement: ``head`` (a constant ``SELECT … FROM table``), the WHERE, ``ORDER BY
-        order_by`` (a constant) and the ``limit`` bound. Only constant texts and ``$n`` placeholders
-        are joined, never a value. Evaluate it before ``args``: the limit is bound here."""
+    def statement(
+        self, head: str, order_by: str = "", limit: int | None = None, offset: int | None = None, tail: str = ""
+    ) -> str:
+        """The whole statement: ``head`` (a constant ``SELECT … FROM table`` or ``UPDATE … SET …``), the
+        WHERE, ``tail`` (a constant ``GROUP BY …`` or ``RETURNING …``), ``ORDER BY order_by`` (a
+        constant) and the ``limit`` and ``offset`` bound. Only constant texts and ``$n`` placeholders
+        are joined, never a value. Evaluate it before ``args``: the limit and offset are bound here."""
         parts = [head + self.where()]
+        if tail:
+            parts.append(tail)
         if order_by:
             parts.append(f"ORDER BY {order_by}")
         if limit is not None:
             parts.append(f"LIMIT {self.bind(limit)}")
+        if offset is not None:
+            parts.append(f"OFFSET {self.bind(offset)}")
         return " ".join(parts)
 
 

@@ -228,7 +228,7 @@ async def rebuild(start: date, end: date, programme_id=None) -> int:
                 "IN SHARE ROW EXCLUSIVE MODE"
             )
         had_figures = await _partners_with_days(start, end, programme_id)
-        await sql.fetch(f"DELETE FROM insight_daily {where.where()}", *where.args)
+        await sql.fetch(where.statement("DELETE FROM insight_daily"), *where.args)
         rows = await sql.fetch(
             "INSERT INTO insight_daily (programme_id, day, partner_id, offer_id, country, business_unit, department, "
             "grade, location, views, activations, redemptions, spend_minor) "

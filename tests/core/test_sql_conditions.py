@@ -28,6 +28,21 @@ def test_the_statement_joins_constant_texts_and_binds_its_limit_after_the_clause
     assert conditions.args == ["a", 7]
 
 
+def test_leading_values_come_first_and_a_tail_and_an_offset_take_their_places():
+    """The head's own values (an UPDATE's SET) are $1…; a clause's several ``?`` are bound in turn;
+    the tail (GROUP BY, RETURNING) follows the WHERE; LIMIT then OFFSET are bound last."""
+    conditions = sql.Conditions("body", "")
+    conditions.add("(due, id) > (?, ?)", 3, 4)
+    conditions.in_list("ticket", [7])
+    assert conditions.statement("UPDATE m SET body = $1, label = $2", tail="RETURNING id") == (
+        "UPDATE m SET body = $1, label = $2 WHERE (due, id) > ($3, $4) AND ticket IN ($5) RETURNING id"
+    )
+    assert conditions.statement("SELECT id FROM m", "id DESC", limit=10, offset=20).endswith(
+        "ticket IN ($5) ORDER BY id DESC LIMIT $6 OFFSET $7"
+    )
+    assert conditions.args == ["body", "", 3, 4, 7, 10, 20]
+
+
 def test_an_empty_in_list_matches_nothing_instead_of_being_invalid_sql():
     assert sql.Conditions().in_list("id", []).where() == " WHERE 1 = 0"
 

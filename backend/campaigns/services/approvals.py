@@ -48,8 +48,8 @@ def check_not_maker(actor: Actor, grant: GrantView) -> None:
 async def grants_by_ids(grant_ids: list[uuid.UUID]) -> dict[uuid.UUID, GrantView]:
     if not grant_ids:
         return {}
-    marks = ", ".join(f"${index + 1}" for index in range(len(grant_ids)))
-    rows = await sql.fetch(f"SELECT * FROM campaign_grants WHERE id IN ({marks})", *grant_ids)
+    wanted = sql.Conditions().in_list("id", grant_ids)
+    rows = await sql.fetch(wanted.statement("SELECT * FROM campaign_grants"), *wanted.args)
     return {view.id: view for view in map(grant_view, rows)}
 
 

@@ -94,7 +94,7 @@ WHERE campaign = $1 AND shard = $2 AND pending_count >= 1 AND pending_value >= $
 
 _TOTALS = """SELECT campaign, CAST(SUM(issued_count) AS BIGINT) AS issued_count, CAST(SUM(issued_value) AS BIGINT) AS issued_value,
     CAST(SUM(pending_count) AS BIGINT) AS pending_count, CAST(SUM(pending_value) AS BIGINT) AS pending_value
-FROM campaign_counter_shards WHERE campaign IN ({marks}) GROUP BY campaign"""
+FROM campaign_counter_shards"""
 
 NO_COUNTS = {"issued_count": 0, "issued_value": 0, "pending_count": 0, "pending_value": 0}
 
@@ -234,8 +234,8 @@ async def totals(campaign_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int
     totals: dict[uuid.UUID, dict[str, int]] = {}
     for start in range(0, len(campaign_ids), 500):
         chunk = campaign_ids[start : start + 500]
-        marks = ", ".join(f"${index + 1}" for index in range(len(chunk)))
-        for row in await sql.fetch(_TOTALS.format(marks=marks), *chunk):
+        wanted = sql.Conditions().in_list("campaign", chunk)
+        for row in await sql.fetch(wanted.statement(_TOTALS, tail="GROUP BY campaign"), *wanted.args):
             campaign_id = row["campaign"] if isinstance(row["campaign"], uuid.UUID) else uuid.UUID(str(row["campaign"]))
             totals[campaign_id] = {column: int(row[column] or 0) for column in NO_COUNTS}
     return totals

@@ -87,6 +87,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, '', $12)"""
 _DECIDE_GRANT = """UPDATE campaign_grants SET state = $2, decided_by_label = $3, decided_at = $4, decision_note = $5
 WHERE id = $1 AND state = 'pending' RETURNING id, campaign, recipient_id, value, counter_shard"""
 
+# What recipients have used of their caps: within the rolling window, or over the whole campaign.
+_WINDOW_USAGE = "SELECT recipient_id, COUNT(*) AS n, COALESCE(SUM(value), 0) AS total FROM campaign_grants"
+_TALLY_USAGE = "SELECT recipient_id, granted_count AS n, granted_value AS total FROM campaign_recipient_tallies"
 _UNTALLY = """UPDATE campaign_recipient_tallies SET granted_count = granted_count - 1, granted_value = granted_value - $3, updated_at = $4
 WHERE campaign = $1 AND recipient_id = $2"""
 
@@ -350,22 +353,14 @@ async def recipient_usage(
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         if campaign.recipient_window is not None:
-            marks = ", ".join(f"${index + 3}" for index in range(len(chunk)))
-            rows = await sql.fetch(
-                f"""SELECT recipient_id, COUNT(*) AS n, COALESCE(SUM(value), 0) AS total FROM campaign_grants
-                WHERE campaign = $1 AND state <> 'released' AND granted_at > $2 AND recipient_id IN ({marks}) GROUP BY recipient_id""",
-                campaign.id,
-                now - campaign.recipient_window,
-                *chunk,
-            )
+            used = sql.Conditions(campaign.id, now - campaign.recipient_window)
+            used.add_clause("campaign = $1 AND state <> 'released' AND granted_at > $2")
+            statement = used.in_list("recipient_id", chunk).statement(_WINDOW_USAGE, tail="GROUP BY recipient_id")
         else:
-            marks = ", ".join(f"${index + 2}" for index in range(len(chunk)))
-            rows = await sql.fetch(
-                f"""SELECT recipient_id, granted_count AS n, granted_value AS total FROM campaign_recipient_tallies
-                WHERE campaign = $1 AND recipient_id IN ({marks})""",
-                campaign.id,
-                *chunk,
-            )
+            used = sql.Conditions(campaign.id)
+            used.add_clause("campaign = $1")
+            statement = used.in_list("recipient_id", chunk).statement(_TALLY_USAGE)
+        rows = await sql.fetch(statement, *used.args)
         for row in rows:
             usage[_as_uuid(row["recipient_id"])] = (int(row["n"]), int(row["total"]))
     return usage

@@ -23,12 +23,9 @@ async def issued_codes(partner_id: uuid.UUID, codes: list[str]) -> dict[str, Iss
     digests = {code_digest(partner_id, code): code for code in set(codes)}
     if not digests:
         return {}
-    placeholders = ", ".join(f"${index}" for index in range(1, len(digests) + 1))
-    rows = await sql.fetch(
-        "SELECT code_digest, offer, allocated_to, denomination FROM voucher_codes "
-        f"WHERE code_digest IN ({placeholders}) AND allocated_to IS NOT NULL AND sandbox = FALSE",
-        *digests,
-    )
+    held = sql.Conditions().in_list("code_digest", digests)
+    held.add_clause("allocated_to IS NOT NULL AND sandbox = FALSE")
+    rows = await sql.fetch(held.statement("SELECT code_digest, offer, allocated_to, denomination FROM voucher_codes"), *held.args)
     return {
         digests[row["code_digest"]]: IssuedCode(_uuid(row["offer"]), _uuid(row["allocated_to"]), row["denomination"])
         for row in rows

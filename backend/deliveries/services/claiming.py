@@ -47,13 +47,26 @@ class Unclaimed:
 
 _RETURNING = "RETURNING id, issuance_id, programme_id, channel, contact, language, provider_role, role_attempts, attempts"
 
-_CLAIM_DUE = f"""UPDATE deliveries SET status = $2, attempts = attempts + 1, role_attempts = role_attempts + 1,
-    claimed_until = $3, updated_at = $4 WHERE id = $1 AND status = $5 AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
-    {_RETURNING}"""
+_CLAIM_DUE = (
+    "UPDATE deliveries SET status = $2, attempts = attempts + 1, role_attempts = role_attempts + 1, claimed_until = $3,"
+    " updated_at = $4 WHERE id = $1 AND status = $5 AND (next_attempt_at IS NULL OR next_attempt_at <= $4) " + _RETURNING
+)
 
-_CLAIM_BATCH = """UPDATE deliveries SET status = $1, attempts = attempts + 1, role_attempts = role_attempts + 1,
-    claimed_until = $2, updated_at = $3 WHERE id IN (SELECT id FROM deliveries WHERE status = $4
-    AND (next_attempt_at IS NULL OR next_attempt_at <= $3) ORDER BY next_attempt_at LIMIT $5{lock}) {returning}"""
+_CLAIM_BATCH = (
+    "UPDATE deliveries SET status = $1, attempts = attempts + 1, role_attempts = role_attempts + 1, claimed_until = $2,"
+    " updated_at = $3 WHERE id IN "
+)
+_DUE = (
+    "SELECT id FROM deliveries WHERE status = $4 AND (next_attempt_at IS NULL OR next_attempt_at <= $3)"
+    " ORDER BY next_attempt_at LIMIT $5"
+)
+_CLAIM_BATCH_SQLITE = _CLAIM_BATCH + "(" + _DUE + ") " + _RETURNING
+_CLAIM_BATCH_POSTGRES = _CLAIM_BATCH + "(" + _DUE + " FOR UPDATE SKIP LOCKED) " + _RETURNING
+
+_TAKE_OVER = (
+    "UPDATE deliveries SET status = $4, attempts = $5, role_attempts = role_attempts + 1, claimed_until = $6,"
+    " updated_at = $7 WHERE id = $1 AND status = $2 AND attempts = $3 " + _RETURNING
+)
 
 
 def _claim_of(row) -> Claim:
@@ -73,8 +86,8 @@ def _claim_of(row) -> Claim:
 async def claim_due(limit: int, policy: SendingPolicy) -> list[Claim]:
     """Up to ``limit`` pending deliveries that are due, claimed in one statement (oldest due first)."""
     now = utcnow()
-    lock = "" if sql.is_sqlite() else " FOR UPDATE SKIP LOCKED"
-    rows = await sql.fetch(_CLAIM_BATCH.format(lock=lock, returning=_RETURNING), SENDING, now + policy.lease, now, PENDING, limit)
+    statement = _CLAIM_BATCH_SQLITE if sql.is_sqlite() else _CLAIM_BATCH_POSTGRES
+    rows = await sql.fetch(statement, SENDING, now + policy.lease, now, PENDING, limit)
     return [_claim_of(row) for row in rows]
 
 
@@ -94,8 +107,7 @@ async def claim_one(delivery_id: uuid.UUID, policy: SendingPolicy) -> Claim | Un
         if not (due or stale):
             return Unclaimed("skipped")
         claimed = await sql.fetch(
-            f"""UPDATE deliveries SET status = $4, attempts = $5, role_attempts = role_attempts + 1, claimed_until = $6,
-            updated_at = $7 WHERE id = $1 AND status = $2 AND attempts = $3 {_RETURNING}""",
+            _TAKE_OVER,
             delivery_id,
             row["status"],
             row["attempts"],

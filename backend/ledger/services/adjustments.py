@@ -231,22 +231,14 @@ async def list_adjustments(
     """Newest first, keyset-paged: pass ``next_cursor`` as ``after`` for the next page. The
     approval queue is ``status="pending"``."""
     actor.require(Permission.POINTS_READ)
-    conditions, args = [], []
-    for column, value in (
-        ("status", AdjustmentStatus(status).value if status else None),
-        ("programme_id", programme_id),
-        ("recipient_id", recipient_id),
-    ):
-        if value is not None:
-            args.append(value)
-            conditions.append(f"{column} = ${len(args)}")
-    if after is not None:
-        args.append(after)
-        conditions.append(f"id < ${len(args)}")
+    conditions = sql.Conditions()
+    conditions.when("status = ?", AdjustmentStatus(status).value if status else None)
+    conditions.when("programme_id = ?", programme_id)
+    conditions.when("recipient_id = ?", recipient_id)
+    conditions.when("id < ?", after)
     size = rules.page_size(limit)
-    args.append(size + 1)
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    rows = await sql.fetch(f"SELECT {_COLUMNS} FROM adjustment_requests {where} ORDER BY id DESC LIMIT ${len(args)}", *args)
+    statement = conditions.statement("SELECT " + _COLUMNS + " FROM adjustment_requests", "id DESC", size + 1)
+    rows = await sql.fetch(statement, *conditions.args)
     adjustments = [adjustment_view(row) for row in rows[:size]]
     return AdjustmentPage(adjustments=adjustments, next_cursor=adjustments[-1].id if len(rows) > size else None)
 

@@ -31,10 +31,9 @@ async def list_issuances(
     conditions = sql.Conditions()
     conditions.add("campaign = ?", campaign_id)
     conditions.when("status = ?", status)
-    where, args = conditions.where(), list(conditions.args)
-    page = f"LIMIT {conditions.bind(max(1, min(limit, 500)))} OFFSET {conditions.bind(max(0, offset))}"
-    rows = await sql.fetch(f"SELECT * FROM reward_issuances{where} ORDER BY id DESC {page}", *conditions.args)
-    total = await sql.fetchrow(f"SELECT COUNT(*) AS n FROM reward_issuances{where}", *args)
+    total = await sql.fetchrow(conditions.statement("SELECT COUNT(*) AS n FROM reward_issuances"), *conditions.args)
+    listing = conditions.statement("SELECT * FROM reward_issuances", "id DESC", max(1, min(limit, 500)), max(0, offset))
+    rows = await sql.fetch(listing, *conditions.args)
     return Page(rows=[issuance_view(row) for row in rows], total=int(total["n"]))
 
 

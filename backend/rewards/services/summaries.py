@@ -57,8 +57,8 @@ async def reward_summaries(actor: Actor, issuance_ids: list[uuid.UUID]) -> dict[
     actor.require(Permission.REWARDS_READ)
     if not issuance_ids:
         return {}
-    marks = ", ".join(f"${n}" for n in range(1, len(issuance_ids) + 1))
-    rows = await sql.fetch(f"SELECT * FROM reward_issuances WHERE id IN ({marks})", *issuance_ids)
+    wanted = sql.Conditions().in_list("id", issuance_ids)
+    rows = await sql.fetch(wanted.statement("SELECT * FROM reward_issuances"), *wanted.args)
     read: dict = {}
     return {row["id"]: await _summary(issuance_view(row), read) for row in rows}
 

@@ -80,6 +80,7 @@ class AttachmentView:
 
 
 _COLUMNS = "id, ticket, message_id, file_name, content_type, size_bytes, sha256, uploaded_by_label, uploaded_at, purged_at"
+_SELECT = "SELECT " + _COLUMNS + " FROM ticket_attachments"
 
 
 def _view(row) -> AttachmentView:
@@ -193,22 +194,22 @@ async def attach(
         ids = await store(ticket_id, message_id, files, actor, now)
         if not ids:
             return []
-        marks = ", ".join(f"${index}" for index in range(1, len(ids) + 1))
-        rows = await sql.fetch(f"SELECT {_COLUMNS} FROM ticket_attachments WHERE id IN ({marks}) ORDER BY id", *ids)
+        stored = sql.Conditions().in_list("id", ids)
+        rows = await sql.fetch(stored.statement(_SELECT, "id"), *stored.args)
     return [_view(row) for row in rows]
 
 
 async def ticket_attachments(actor: Actor, ticket_id: uuid.UUID) -> list[AttachmentView]:
     """The ticket's files, without their bytes."""
     actor.require(Permission.TICKETS_READ)
-    rows = await sql.fetch(f"SELECT {_COLUMNS} FROM ticket_attachments WHERE ticket = $1 ORDER BY id", ticket_id)
+    rows = await sql.fetch(_SELECT + " WHERE ticket = $1 ORDER BY id", ticket_id)
     return [_view(row) for row in rows]
 
 
 async def attachment_content(actor: Actor, attachment_id: uuid.UUID) -> tuple[AttachmentView, bytes]:
     """A file's bytes, for a role that reads tickets; every read is audited."""
     actor.require(Permission.TICKETS_READ)
-    row = await sql.fetchrow(f"SELECT {_COLUMNS}, content FROM ticket_attachments WHERE id = $1", attachment_id)
+    row = await sql.fetchrow("SELECT " + _COLUMNS + ", content FROM ticket_attachments WHERE id = $1", attachment_id)
     if row is None:
         raise NotFound("attachment", attachment_id, field="attachment_id")
     view = _view(row)
@@ -231,10 +232,5 @@ async def purge(ticket_ids: list[uuid.UUID], now: datetime) -> None:
     """In the caller's transaction (retention): the files' bytes and names go; their sizes stay."""
     if not ticket_ids:
         return
-    marks = ", ".join(f"${index}" for index in range(3, 3 + len(ticket_ids)))
-    await sql.fetch(
-        f"UPDATE ticket_attachments SET content = $1, file_name = '', purged_at = $2 WHERE ticket IN ({marks})",
-        b"",
-        now,
-        *ticket_ids,
-    )
+    purged = sql.Conditions(b"", now).in_list("ticket", ticket_ids)
+    await sql.fetch(purged.statement("UPDATE ticket_attachments SET content = $1, file_name = '', purged_at = $2"), *purged.args)

@@ -42,13 +42,14 @@ async def start(ticket_id: uuid.UUID, target: str, targets: SlaTargets, calendar
 
 async def stop(ticket_id: uuid.UUID, targets: tuple[str, ...], now: datetime) -> None:
     """The targets were met (or no longer apply): their steps never fire."""
-    marks = ", ".join(f"${index}" for index in range(3, 3 + len(targets)))
+    stopped = sql.Conditions(ticket_id, now)
+    stopped.add_clause("ticket = $1 AND stopped_at IS NULL")
+    stopped.in_list("target", targets)
     await sql.fetch(
-        f"""UPDATE ticket_sla_steps SET stopped_at = $2, state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END
-        WHERE ticket = $1 AND stopped_at IS NULL AND target IN ({marks})""",
-        ticket_id,
-        now,
-        *targets,
+        stopped.statement(
+            "UPDATE ticket_sla_steps SET stopped_at = $2, state = CASE WHEN state = 'pending' THEN 'cancelled' ELSE state END"
+        ),
+        *stopped.args,
     )
 
 

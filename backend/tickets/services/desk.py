@@ -93,8 +93,8 @@ async def desk_settings_of(programme_ids: set[uuid.UUID]) -> dict[uuid.UUID, Des
     ids = sorted(programme_ids)
     if not ids:
         return {}
-    marks = ", ".join(f"${index}" for index in range(1, len(ids) + 1))
-    rows = await sql.fetch(f"SELECT * FROM ticket_desk_settings WHERE programme_id IN ({marks})", *ids)
+    wanted = sql.Conditions().in_list("programme_id", ids)
+    rows = await sql.fetch(wanted.statement("SELECT * FROM ticket_desk_settings"), *wanted.args)
     found = {row["programme_id"]: _settings(row) for row in rows}
     return {programme_id: found.get(programme_id, DeskSettings()) for programme_id in ids}
 

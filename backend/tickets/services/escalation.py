@@ -35,6 +35,9 @@ RETURNING id, ticket, target, kind, due_at"""
 _RAISE = (
     "CASE priority " + " ".join(f"WHEN '{p}' THEN '{policy.raised(p)}'" for p in ("low", "normal", "high")) + " ELSE priority END"
 )
+_RAISE_TICKETS = (
+    "UPDATE tickets SET priority = " + _RAISE + ", assignee_id = COALESCE($1, assignee_id), queue = COALESCE($2, queue)"
+)
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,11 @@ async def _sweep_batch(now: datetime, batch: int) -> tuple[list, list[uuid.UUID]
         if not taken:
             return [], []
         ticket_ids = sorted({step["ticket"] for step in taken})
-        marks = ", ".join(f"${index}" for index in range(1, len(ticket_ids) + 1))
+        wanted = sql.Conditions().in_list("id", ticket_ids)
         tickets = {
             row["id"]: row
             for row in await sql.fetch(
-                f"SELECT id, programme_id, priority, assignee_id, queue FROM tickets WHERE id IN ({marks})", *ticket_ids
+                wanted.statement("SELECT id, programme_id, priority, assignee_id, queue FROM tickets"), *wanted.args
             )
         }
         breached = {step["ticket"] for step in taken if step["kind"] == BREACH}
@@ -108,13 +111,9 @@ async def _breach_actions(tickets: dict, breached: set[uuid.UUID]) -> dict:
     settings = await desk_settings_of(set(by_programme))
     after = {}
     for programme_id, ids in by_programme.items():
-        marks = ", ".join(f"${index}" for index in range(3, 3 + len(ids)))
+        raised = sql.Conditions(settings[programme_id].breach_assignee_id, settings[programme_id].breach_queue).in_list("id", ids)
         rows = await sql.fetch(
-            f"""UPDATE tickets SET priority = {_RAISE}, assignee_id = COALESCE($1, assignee_id), queue = COALESCE($2, queue)
-            WHERE id IN ({marks}) RETURNING id, programme_id, priority, assignee_id, queue""",
-            settings[programme_id].breach_assignee_id,
-            settings[programme_id].breach_queue,
-            *ids,
+            raised.statement(_RAISE_TICKETS, tail="RETURNING id, programme_id, priority, assignee_id, queue"), *raised.args
         )
         after.update({row["id"]: row for row in rows})
     return after

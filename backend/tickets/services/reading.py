@@ -90,61 +90,64 @@ class TicketFilter:
     assignee_id: uuid.UUID | None = None
 
 
-def _filter_sql(ticket_filter: TicketFilter) -> tuple[list[str], list]:
+def _filter_sql(ticket_filter: TicketFilter) -> sql.Conditions:
     for name, allowed in (("status", STATUSES), ("category", CATEGORIES), ("priority", PRIORITIES)):
         value = getattr(ticket_filter, name)
         if value is not None and value not in allowed:
             raise DomainError.single(f"INVALID_{name.upper()}", f"a {name} is one of {', '.join(allowed)}", field=name)
-    clauses, args = [], []
-    for name in ("programme_id", "status", "category", "priority", "recipient_id", "issuance_id", "assignee_id"):
-        value = getattr(ticket_filter, name)
-        if value is not None:
-            args.append(value)
-            clauses.append(f"{name} = ${len(args)}")
-    return clauses, args
+    conditions = sql.Conditions()
+    for clause, value in (
+        ("programme_id = ?", ticket_filter.programme_id),
+        ("status = ?", ticket_filter.status),
+        ("category = ?", ticket_filter.category),
+        ("priority = ?", ticket_filter.priority),
+        ("recipient_id = ?", ticket_filter.recipient_id),
+        ("issuance_id = ?", ticket_filter.issuance_id),
+        ("assignee_id = ?", ticket_filter.assignee_id),
+    ):
+        conditions.when(clause, value)
+    return conditions
+
+
+_SELECT_SUMMARY = "SELECT " + _SUMMARY + " FROM tickets"
+_ACTIVE = "status IN (" + ACTIVE_SQL + ")"
+_COUNT = "SELECT COUNT(*) AS n FROM tickets"
 
 
 async def list_tickets(actor: Actor, ticket_filter: TicketFilter, after: uuid.UUID | None, limit: int) -> list[TicketSummary]:
     """Newest first, strictly after the ticket ``after``."""
     actor.require(Permission.TICKETS_READ)
-    clauses, args = _filter_sql(ticket_filter)
-    if after is not None:
-        args.append(after)
-        clauses.append(f"id < ${len(args)}")
-    args.append(max(1, min(limit, MAX_PAGE)))
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = await sql.fetch(f"SELECT {_SUMMARY} FROM tickets {where} ORDER BY id DESC LIMIT ${len(args)}", *args)
+    conditions = _filter_sql(ticket_filter)
+    conditions.when("id < ?", after)
+    statement = conditions.statement(_SELECT_SUMMARY, "id DESC", max(1, min(limit, MAX_PAGE)))
+    rows = await sql.fetch(statement, *conditions.args)
     return [summary_view(row) for row in rows]
 
 
 async def count_tickets(actor: Actor, ticket_filter: TicketFilter) -> int:
     actor.require(Permission.TICKETS_READ)
-    clauses, args = _filter_sql(ticket_filter)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    return int((await sql.fetchrow(f"SELECT COUNT(*) AS n FROM tickets {where}", *args))["n"])
+    conditions = _filter_sql(ticket_filter)
+    return int((await sql.fetchrow(conditions.statement(_COUNT), *conditions.args))["n"])
 
 
 QueueKey = tuple[datetime, uuid.UUID]
 
 
-def _queue_where(actor: Actor, view: str, programme_id: uuid.UUID | None, now: datetime | None) -> tuple[list[str], list]:
+def _queue_where(actor: Actor, view: str, programme_id: uuid.UUID | None, now: datetime | None) -> sql.Conditions:
     if view not in QUEUE_VIEWS:
         raise DomainError.single("INVALID_VIEW", f"a queue view is one of {', '.join(QUEUE_VIEWS)}", field="view")
-    clauses, args = [f"status IN ({ACTIVE_SQL})"], []
+    conditions = sql.Conditions()
+    conditions.add_clause(_ACTIVE)
     if view == MINE:
         if actor.id is None:
             raise DomainError.single("NO_ASSIGNEE", "only a person has tickets of their own", field="view")
-        args.append(actor.id)
-        clauses.append(f"assignee_id = ${len(args)}")
+        conditions.add("assignee_id = ?", actor.id)
     elif view == UNASSIGNED:
-        clauses.append("assignee_id IS NULL")
+        conditions.add_clause("assignee_id IS NULL")
     elif view == BREACHING_SOON:
-        args.append((now or utcnow()) + BREACHING_HORIZON)
-        clauses.append(f"sla_due_at <= ${len(args)}")
-    if programme_id is not None:
-        args.append(programme_id)
-        clauses.append(f"programme_id = ${len(args)}")
-    return clauses, args
+        conditions.add("sla_due_at <= ?", (now or utcnow()) + BREACHING_HORIZON)
+    conditions.when("programme_id = ?", programme_id)
+    return conditions
 
 
 async def agent_queue(
@@ -157,21 +160,18 @@ async def agent_queue(
 ) -> list[TicketSummary]:
     """Active tickets of ``view``, nearest SLA deadline first (tickets waiting on the recipient last)."""
     actor.require(Permission.TICKETS_READ)
-    clauses, args = _queue_where(actor, view, programme_id, now)
+    conditions = _queue_where(actor, view, programme_id, now)
     if after is not None:
-        args.extend(after)
-        clauses.append(f"(sla_due_at, id) > (${len(args) - 1}, ${len(args)})")
-    args.append(max(1, min(limit, MAX_PAGE)))
-    rows = await sql.fetch(
-        f"SELECT {_SUMMARY} FROM tickets WHERE {' AND '.join(clauses)} ORDER BY sla_due_at, id LIMIT ${len(args)}", *args
-    )
+        conditions.add("(sla_due_at, id) > (?, ?)", *after)
+    statement = conditions.statement(_SELECT_SUMMARY, "sla_due_at, id", max(1, min(limit, MAX_PAGE)))
+    rows = await sql.fetch(statement, *conditions.args)
     return [summary_view(row) for row in rows]
 
 
 async def count_queue(actor: Actor, view: str, programme_id: uuid.UUID | None = None, now: datetime | None = None) -> int:
     actor.require(Permission.TICKETS_READ)
-    clauses, args = _queue_where(actor, view, programme_id, now)
-    return int((await sql.fetchrow(f"SELECT COUNT(*) AS n FROM tickets WHERE {' AND '.join(clauses)}", *args))["n"])
+    conditions = _queue_where(actor, view, programme_id, now)
+    return int((await sql.fetchrow(conditions.statement(_COUNT), *conditions.args))["n"])
 
 
 def queue_key(summary: TicketSummary) -> QueueKey:

@@ -37,10 +37,8 @@ async def purge_expired_content(now: datetime | None = None) -> int:
                 if not rows:
                     break
                 ids = [row["id"] for row in rows]
-                marks = ", ".join(f"${index}" for index in range(3, 3 + len(ids)))
-                await sql.fetch(
-                    f"UPDATE ticket_messages SET body = $1, author_label = $2 WHERE ticket IN ({marks})", PURGED, "", *ids
-                )
+                emptied = sql.Conditions(PURGED, "").in_list("ticket", ids)
+                await sql.fetch(emptied.statement("UPDATE ticket_messages SET body = $1, author_label = $2"), *emptied.args)
                 await attachments.purge(ids, now)
                 for ticket_id in ids:
                     await audit.record(SYSTEM, "ticket.content_purged", "ticket", ticket_id)

@@ -110,11 +110,14 @@ async def send_due(
 # Pending and due, for an enabled endpoint (a disabled one's deliveries are stopped when it is
 # disabled; the delivery job stops any that raced it). PostgreSQL's ``SKIP LOCKED`` lets two
 # workers claim at once without queueing on each other; SQLite has one writer, already exclusive.
-_CLAIM_DUE = """UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, claimed_until = $2
-    WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = $3 AND next_attempt_at <= $4
-    AND endpoint IN (SELECT id FROM webhook_endpoints WHERE enabled = $5) ORDER BY next_attempt_at LIMIT $6%s)
-    RETURNING id, endpoint, event_id, topic, payload, created_at, series, attempts"""
-_CLAIM_DUE_SQLITE, _CLAIM_DUE_POSTGRES = _CLAIM_DUE % "", _CLAIM_DUE % " FOR UPDATE SKIP LOCKED"
+_CLAIM = "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, claimed_until = $2 WHERE id IN "
+_DUE = (
+    "SELECT id FROM webhook_deliveries WHERE status = $3 AND next_attempt_at <= $4"
+    " AND endpoint IN (SELECT id FROM webhook_endpoints WHERE enabled = $5) ORDER BY next_attempt_at LIMIT $6"
+)
+_CLAIMED = " RETURNING id, endpoint, event_id, topic, payload, created_at, series, attempts"
+_CLAIM_DUE_SQLITE = _CLAIM + "(" + _DUE + ")" + _CLAIMED
+_CLAIM_DUE_POSTGRES = _CLAIM + "(" + _DUE + " FOR UPDATE SKIP LOCKED)" + _CLAIMED
 
 
 async def _claim_due(limit: int, policy: DeliveryPolicy) -> list[_Claim]:
